@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+# Build stage: full toolchain (better-sqlite3 compiles from source), dev dependencies for tsc.
+FROM node:20-bookworm AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ormconfig.ts ./
+COPY src ./src
+COPY migrations ./migrations
+COPY scripts ./scripts
+COPY bench ./bench
+COPY schema ./schema
+RUN npm run build && npm prune --omit=dev
+
+# Runtime stage: slim image, production dependencies only (with the compiled native addon), non-root.
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    PORT=4000 \
+    DATABASE_URL=sqlite:/data/leads.sqlite
+WORKDIR /app
+RUN mkdir -p /data && chown node:node /data
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --from=build --chown=node:node /app/package.json ./package.json
+COPY --from=build --chown=node:node /app/schema ./schema
+USER node
+VOLUME ["/data"]
+EXPOSE 4000
+# Migrations run at start (src/main.ts applies pending ones before listening).
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD node -e "require('http').get('http://127.0.0.1:'+(process.env.PORT||4000)+'/healthz',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
+CMD ["node", "dist/src/main.js"]

@@ -1,0 +1,107 @@
+/**
+ * The one place that reads `process.env`. Every value is parsed and checked
+ * here so a bad deployment stops at start with one clear line instead of
+ * failing on the first request.
+ */
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Which store `DATABASE_URL` selects. */
+export type DatabaseConfig =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'mysql'; url: string; host: string; port: number; user: string; password: string; database: string };
+
+/** Typed, validated service configuration. */
+export interface Config {
+  port: number;
+  database: DatabaseConfig;
+  redisUrl: string | null;
+  adminApiKey: string | null;
+  logLevel: LogLevel;
+  production: boolean;
+  corsOrigins: string[];
+  /** How often the expiry sweep runs; points expire at most this late on reads. */
+  expirySweepMs: number;
+  /** Contacts per batch of a rescore job. */
+  rescoreBatchSize: number;
+  /** Bounded per-connection queue of subscription events before the socket is closed. */
+  subscriptionQueueLimit: number;
+  /** Query limits (abuse protection). */
+  limits: { maxDepth: number; maxComplexity: number; maxFirst: number; maxBodyBytes: number; maxBatch: number };
+}
+
+/** Thrown for a bad environment value; main prints `message` and exits 1. */
+export class ConfigError extends Error {}
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+/** Parses `sqlite:<file>` or `mysql://user:pass@host:port/db`. */
+export function parseDatabaseUrl(raw: string): DatabaseConfig {
+  if (raw.startsWith('sqlite:')) {
+    const file = raw.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!file) throw new ConfigError('DATABASE_URL sqlite: needs a file, e.g. sqlite:./data/leads.sqlite');
+    return { kind: 'sqlite', file };
+  }
+  if (raw.startsWith('mysql://') || raw.startsWith('mariadb://')) {
+    let url: URL;
+    try {
+      url = new URL(raw.replace(/^mariadb:/, 'mysql:'));
+    } catch {
+      throw new ConfigError(`DATABASE_URL is not a valid URL: "${raw}"`);
+    }
+    const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    if (!database) throw new ConfigError('DATABASE_URL must name a database, e.g. mysql://root@127.0.0.1:3306/leads');
+    return {
+      kind: 'mysql',
+      url: raw,
+      host: url.hostname,
+      port: url.port ? Number(url.port) : 3306,
+      user: decodeURIComponent(url.username || 'root'),
+      password: decodeURIComponent(url.password),
+      database,
+    };
+  }
+  throw new ConfigError(`DATABASE_URL must start with sqlite: or mysql://, got "${raw}"`);
+}
+
+/** Reads and validates the configuration from an environment (process.env by default). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const redisUrl = env.REDIS_URL?.trim() || null;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got "${redisUrl}"`);
+  const adminApiKey = env.ADMIN_API_KEY?.trim() || null;
+  if (adminApiKey !== null && adminApiKey.length < 16) throw new ConfigError('ADMIN_API_KEY must be at least 16 characters');
+  const corsOrigins = (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin)) throw new ConfigError(`CORS_ORIGINS entries must be origins like https://app.example.com, got "${origin}"`);
+  }
+  return {
+    port: int(env, 'PORT', 4000, 0, 65535),
+    database: parseDatabaseUrl(env.DATABASE_URL?.trim() || 'sqlite:./data/leads.sqlite'),
+    redisUrl,
+    adminApiKey,
+    logLevel,
+    production: env.NODE_ENV === 'production',
+    corsOrigins,
+    expirySweepMs: int(env, 'EXPIRY_SWEEP_MS', 15_000, 100, 60_000),
+    rescoreBatchSize: int(env, 'RESCORE_BATCH_SIZE', 1000, 1, 100_000),
+    subscriptionQueueLimit: int(env, 'SUBSCRIPTION_QUEUE_LIMIT', 1000, 1, 1_000_000),
+    limits: {
+      maxDepth: int(env, 'MAX_QUERY_DEPTH', 12, 1, 100),
+      maxComplexity: int(env, 'MAX_QUERY_COMPLEXITY', 200_000, 1, 100_000_000),
+      maxFirst: int(env, 'MAX_PAGE_SIZE', 500, 1, 10_000),
+      maxBodyBytes: int(env, 'MAX_BODY_BYTES', 2_000_000, 1024, 100_000_000),
+      maxBatch: int(env, 'MAX_BATCH_OPERATIONS', 10, 1, 1000),
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Set-based writes both stores understand: chunked multi-row INSERTs and
+ * `UPDATE ... SET col = CASE id WHEN ... END` for many rows at once.
+ */
+import { EntityManager } from 'typeorm';
+import { MAX_PARAMS, insertIgnorePrefix, dialectOf, valuesPlaceholders } from './portable';
+
+/** A value as the drivers bind it. */
+export type SqlValue = string | number | null;
+
+/** Inserts rows in as few statements as the parameter limit allows; returns the number of statements. */
+export async function insertRows(em: EntityManager, table: string, columns: string[], rows: SqlValue[][], ignoreDuplicates = false): Promise<number> {
+  if (rows.length === 0) return 0;
+  const perChunk = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
+  const verb = ignoreDuplicates ? insertIgnorePrefix(dialectOf(em)) : 'INSERT INTO';
+  let statements = 0;
+  for (let i = 0; i < rows.length; i += perChunk) {
+    const chunk = rows.slice(i, i + perChunk);
+    await em.query(`${verb} ${table} (${columns.join(', ')}) VALUES ${valuesPlaceholders(chunk.length, columns.length)}`, chunk.flat());
+    statements++;
+  }
+  return statements;
+}
+
+/**
+ * Updates several columns of many rows keyed by `id` in one statement per chunk:
+ * `UPDATE t SET a = CASE id WHEN ? THEN ? ... END, ... WHERE id IN (...)`.
+ */
+export async function updateRowsById(em: EntityManager, table: string, columns: string[], rows: { id: string; values: SqlValue[] }[]): Promise<void> {
+  if (rows.length === 0) return;
+  // CASE is evaluated per row, so cost grows with rows x WHENs: keep chunks small.
+  const perChunk = Math.max(1, Math.min(500, Math.floor(MAX_PARAMS / (columns.length * 2 + 1))));
+  for (let i = 0; i < rows.length; i += perChunk) {
+    const chunk = rows.slice(i, i + perChunk);
+    const params: SqlValue[] = [];
+    const sets = columns.map((col, c) => {
+      const whens = chunk.map((r) => {
+        params.push(r.id, r.values[c]);
+        return 'WHEN ? THEN ?';
+      });
+      return `${col} = CASE id ${whens.join(' ')} END`;
+    });
+    params.push(...chunk.map((r) => r.id));
+    await em.query(`UPDATE ${table} SET ${sets.join(', ')} WHERE id IN (${chunk.map(() => '?').join(', ')})`, params);
+  }
+}

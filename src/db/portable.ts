@@ -1,0 +1,176 @@
+/**
+ * Every difference between SQLite and MySQL/MariaDB lives here, so migrations
+ * and services stay dialect-free: column shapes, date literals, upserts,
+ * locking and error mapping.
+ */
+import { DataSource, EntityManager, ObjectLiteral, QueryRunner, SelectQueryBuilder, TableColumnOptions } from 'typeorm';
+
+/** The two store families the service runs on. */
+export type Dialect = 'sqlite' | 'mysql';
+
+/** Dialect of a DataSource, EntityManager or QueryRunner. */
+export function dialectOf(src: DataSource | EntityManager | QueryRunner): Dialect {
+  const ds = src instanceof DataSource ? src : src.connection;
+  return ds.options.type === 'mysql' || ds.options.type === 'mariadb' ? 'mysql' : 'sqlite';
+}
+
+/** Column option builders for hand-written migrations (QueryRunner Table API). */
+export function columns(dialect: Dialect) {
+  const mysql = dialect === 'mysql';
+  return {
+    /** Application-generated UUID primary key. */
+    id: (name = 'id'): TableColumnOptions => ({ name, type: 'varchar', length: '36', isPrimary: true }),
+    /** Auto-increment primary key: orders rows by insertion (used as an event log cursor). */
+    serial: (name = 'id'): TableColumnOptions =>
+      mysql
+        ? { name, type: 'bigint', isPrimary: true, isGenerated: true, generationStrategy: 'increment', unsigned: true }
+        : { name, type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
+    ref: (name: string, nullable = false): TableColumnOptions => ({ name, type: 'varchar', length: '36', isNullable: nullable }),
+    /** Indexable string: at most 191 characters so utf8mb4 indexes fit. */
+    str: (name: string, length = 191, nullable = true): TableColumnOptions => ({ name, type: 'varchar', length: String(length), isNullable: nullable }),
+    text: (name: string, nullable = true): TableColumnOptions => ({ name, type: 'text', isNullable: nullable }),
+    int: (name: string, nullable = false, dflt?: number): TableColumnOptions => ({
+      name,
+      type: 'int',
+      isNullable: nullable,
+      ...(dflt === undefined ? {} : { default: dflt }),
+    }),
+    bool: (name: string, dflt: boolean): TableColumnOptions => ({ name, type: mysql ? 'tinyint' : 'boolean', width: mysql ? 1 : undefined, isNullable: false, default: dflt ? 1 : 0 }),
+    /** UTC timestamp with millisecond precision. */
+    datetime: (name: string, nullable = false): TableColumnOptions =>
+      mysql ? { name, type: 'datetime', precision: 3, isNullable: nullable } : { name, type: 'datetime', isNullable: nullable },
+    /** JSON document: native JSON on MySQL, text on SQLite (entities use simple-json, which reads both). */
+    json: (name: string, nullable = true): TableColumnOptions => ({ name, type: mysql ? 'json' : 'text', isNullable: nullable }),
+  };
+}
+
+/** Formats a date the way both stores compare it as text/datetime: `YYYY-MM-DD HH:MM:SS.mmm` (UTC). */
+export function dbDate(d: Date | number): string {
+  return new Date(d).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** Parses a datetime as returned by a raw query (string on SQLite, Date or string on MySQL). */
+export function parseDbDate(v: unknown): Date {
+  if (v instanceof Date) return v;
+  const s = String(v);
+  return new Date(/[zZ]|[+-]\d\d:\d\d$/.test(s) ? s : s.replace(' ', 'T') + 'Z');
+}
+
+/** SQL expression: days between two datetime expressions, as a fraction. */
+export function daysBetweenSql(dialect: Dialect, fromExpr: string, toExpr: string): string {
+  return dialect === 'mysql'
+    ? `(TIMESTAMPDIFF(MICROSECOND, ${fromExpr}, ${toExpr}) / 86400000000.0)`
+    : `(julianday(${toExpr}) - julianday(${fromExpr}))`;
+}
+
+/** SQL expression: first day (YYYY-MM-DD) of the UTC ISO week (Monday) or month of a datetime expression. */
+export function periodStartSql(dialect: Dialect, expr: string, period: 'WEEK' | 'MONTH'): string {
+  if (dialect === 'mysql') {
+    return period === 'MONTH'
+      ? `DATE_FORMAT(${expr}, '%Y-%m-01')`
+      : `DATE_FORMAT(DATE_SUB(DATE(${expr}), INTERVAL WEEKDAY(${expr}) DAY), '%Y-%m-%d')`;
+  }
+  return period === 'MONTH'
+    ? `strftime('%Y-%m-01', ${expr})`
+    : `date(${expr}, '-' || ((CAST(strftime('%w', ${expr}) AS INTEGER) + 6) % 7) || ' days')`;
+}
+
+/** `FOR UPDATE` row lock suffix; SQLite serialises writers instead (see `transaction`). */
+export function forUpdate(dialect: Dialect): string {
+  return dialect === 'mysql' ? ' FOR UPDATE' : '';
+}
+
+/** Adds a row lock (`SELECT ... FOR UPDATE`) on MySQL; SQLite transactions are already serialised. */
+export function lockRows<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): SelectQueryBuilder<T> {
+  return dialectOf(qb.connection) === 'mysql' ? qb.setLock('pessimistic_write') : qb;
+}
+
+/** Multi-row INSERT that ignores rows violating a unique index. */
+export function insertIgnorePrefix(dialect: Dialect): string {
+  return dialect === 'mysql' ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
+}
+
+/** True when a driver error is a unique-index violation. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number; driverError?: { code?: string; errno?: number } };
+  const code = e?.driverError?.code ?? e?.code;
+  const errno = e?.driverError?.errno ?? e?.errno;
+  return code === 'ER_DUP_ENTRY' || errno === 1062 || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** The unique index a violation names, when the driver says (MySQL: `for key 'uq_x'`; SQLite: `table.column`). */
+export function violatedIndex(err: unknown): string | null {
+  const msg = String((err as Error)?.message ?? '');
+  const m = /for key '(?:[^.']+\.)?([^']+)'/.exec(msg) ?? /UNIQUE constraint failed: ([\w.]+)/.exec(msg);
+  return m ? m[1] : null;
+}
+
+/** True for errors a transaction should simply be retried on (deadlock, lock wait timeout, SQLite busy). */
+export function isRetryable(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number; driverError?: { code?: string; errno?: number } };
+  const code = e?.driverError?.code ?? e?.code;
+  const errno = e?.driverError?.errno ?? e?.errno;
+  return code === 'ER_LOCK_DEADLOCK' || errno === 1213 || code === 'ER_LOCK_WAIT_TIMEOUT' || errno === 1205 || code === 'SQLITE_BUSY';
+}
+
+/** True when the error means the database is unreachable (connection refused/lost). */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string }; fatal?: boolean };
+  const code = e?.driverError?.code ?? e?.code;
+  return (
+    code === 'ECONNREFUSED' ||
+    code === 'PROTOCOL_CONNECTION_LOST' ||
+    code === 'ECONNRESET' ||
+    code === 'ETIMEDOUT' ||
+    code === 'EPIPE' ||
+    code === 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR' ||
+    code === 'ER_CON_COUNT_ERROR' ||
+    e?.fatal === true
+  );
+}
+
+/**
+ * SQLite has one connection, so two interleaved async transactions would share
+ * it; writers queue here instead. MySQL runs them concurrently with row locks.
+ */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+const sqliteLocks = new WeakMap<DataSource, Mutex>();
+
+/**
+ * Runs `fn` in one transaction, retrying on deadlocks (MySQL) a few times.
+ * On SQLite transactions are serialised per DataSource.
+ */
+export async function transaction<T>(ds: DataSource, fn: (em: EntityManager) => Promise<T>): Promise<T> {
+  if (dialectOf(ds) === 'sqlite') {
+    let lock = sqliteLocks.get(ds);
+    if (!lock) sqliteLocks.set(ds, (lock = new Mutex()));
+    return lock.run(() => ds.transaction(fn));
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ds.transaction(fn);
+    } catch (err) {
+      if (attempt >= 5 || !isRetryable(err)) throw err;
+      await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
+    }
+  }
+}
+
+/** Builds `(?, ?, ?), (?, ?, ?)` placeholders for a multi-row insert. */
+export function valuesPlaceholders(rows: number, cols: number): string {
+  const row = `(${new Array(cols).fill('?').join(', ')})`;
+  return new Array(rows).fill(row).join(', ');
+}
+
+/** Greatest parameter count per statement we send (SQLite's default limit is 32766, MySQL's 65535). */
+export const MAX_PARAMS = 30000;

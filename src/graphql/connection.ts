@@ -1,0 +1,53 @@
+/** Relay-style connection types with the contract's names, built from one generic. */
+import { ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { Page } from './pagination';
+
+@ObjectType()
+export class PageInfo {
+  @Field(() => Boolean)
+  hasNextPage: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor: string | null;
+}
+
+/** The edge and connection classes for one node type. */
+export interface ConnectionShape<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+/** Declares `<Name>Edge` and `<Name>Connection` for a node class. */
+export function connectionTypes<T extends object>(name: string, node: ClassType<T>) {
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field(() => String)
+    cursor: string;
+
+    @Field(() => node)
+    node: T;
+  }
+
+  @ObjectType(`${name}Connection`)
+  class Connection implements ConnectionShape<T> {
+    @Field(() => [Edge])
+    edges: Edge[];
+
+    @Field(() => PageInfo)
+    pageInfo: PageInfo;
+
+    @Field(() => Int)
+    totalCount: number;
+  }
+  return Connection;
+}
+
+/** Turns a service Page into a connection object. */
+export function toConnection<T>(page: Page<T>): ConnectionShape<T> {
+  return {
+    edges: page.nodes.map((node, i) => ({ node, cursor: page.cursors[i] })),
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.length ? page.cursors[page.cursors.length - 1] : null },
+    totalCount: page.totalCount,
+  };
+}

@@ -1,0 +1,32 @@
+/** The per-request GraphQL context: who calls, the services, and fresh DataLoaders. */
+import type { Viewer } from '../modules/access/viewer';
+import type { ContactsService } from '../modules/contacts/contacts.service';
+import type { ActivitiesService } from '../modules/activities/activities.service';
+import type { ScoringService } from '../modules/scoring/scoring.service';
+import type { RescoreService } from '../modules/scoring/rescore.service';
+import type { LifecycleService } from '../modules/lifecycle/lifecycle.service';
+import type { AccessService } from '../modules/access/access.service';
+import type { MetricsService } from '../modules/metrics/metrics.service';
+import { ContactLoaders, createContactLoaders } from '../modules/contacts/contact.loaders';
+
+/** Every service, built once at start (src/main.ts). */
+export interface Services {
+  contacts: ContactsService;
+  activities: ActivitiesService;
+  scoring: ScoringService;
+  rescore: RescoreService;
+  lifecycle: LifecycleService;
+  access: AccessService;
+  metrics: MetricsService;
+}
+
+export interface Context {
+  viewer: Viewer;
+  services: Services;
+  loaders: ContactLoaders;
+}
+
+/** Builds a context; called per HTTP request and, for subscriptions, per event. */
+export function createContext(viewer: Viewer, services: Services): Context {
+  return { viewer, services, loaders: createContactLoaders(viewer, services) };
+}

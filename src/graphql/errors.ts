@@ -1,0 +1,58 @@
+/**
+ * Domain errors and the one formatError that maps them to
+ * `extensions.code`. Services throw DomainError; nothing else reaches clients
+ * in production except as INTERNAL_SERVER_ERROR without details.
+ */
+import { GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+
+/** The contract's error codes. */
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED' | 'INTERNAL_SERVER_ERROR' | 'SERVICE_UNAVAILABLE';
+
+/** An error a client can act on; `field` names the offending input (e.g. `inputs[3].type`). */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Shorthands used by services. */
+export const badInput = (field: string, message: string, extra: Record<string, unknown> = {}) =>
+  new DomainError('BAD_USER_INPUT', `${field}: ${message}`, { field, ...extra });
+export const notFound = (what: string, id?: string) => new DomainError('NOT_FOUND', id ? `${what} ${id} not found` : `${what} not found`);
+export const forbidden = (message = 'Your API key role may not do this') => new DomainError('FORBIDDEN', message);
+export const unauthenticated = (message = 'A valid API key is required: Authorization: Bearer <secret>') => new DomainError('UNAUTHENTICATED', message);
+export const conflict = (message: string, extra: Record<string, unknown> = {}) => new DomainError('CONFLICT', message, extra);
+
+const GRAPHQL_VALIDATION_CODES = new Set(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
+
+/**
+ * Builds Apollo's formatError. Apollo's own parse/validation errors become
+ * BAD_USER_INPUT (the contract has no other code for them); unknown errors
+ * become INTERNAL_SERVER_ERROR and, in production, lose message and stack.
+ */
+export function makeFormatError(production: boolean, onInternal: (err: unknown) => void) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+    if (original instanceof DomainError) {
+      return { ...base, message: original.message, extensions: { code: original.code, ...original.extra } };
+    }
+    const code = formatted.extensions?.code as string | undefined;
+    if (code && GRAPHQL_VALIDATION_CODES.has(code)) {
+      return { ...base, extensions: { code: 'BAD_USER_INPUT', ...(code !== 'BAD_USER_INPUT' ? { reason: code } : {}) } };
+    }
+    if (code === 'UNAUTHENTICATED' || code === 'FORBIDDEN' || code === 'RATE_LIMITED') return { ...base, extensions: { code } };
+    onInternal(original);
+    return {
+      message: production ? 'Internal server error' : formatted.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
+  };
+}

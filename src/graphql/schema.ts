@@ -1,0 +1,31 @@
+/** Builds the executable schema from the resolvers (type-graphql) with the contract's scalar names. */
+import 'reflect-metadata';
+import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { buildSchema, NonEmptyArray } from 'type-graphql';
+import { DateTimeScalar } from './scalars';
+import { ContactsResolver } from '../modules/contacts/contacts.resolver';
+import { ActivitiesResolver } from '../modules/activities/activities.resolver';
+import { LifecycleResolver } from '../modules/lifecycle/lifecycle.resolver';
+import { ScoringResolver } from '../modules/scoring/scoring.resolver';
+import { AccessResolver } from '../modules/access/access.resolver';
+
+// eslint-disable-next-line @typescript-eslint/ban-types
+const RESOLVERS: NonEmptyArray<Function> = [ContactsResolver, ActivitiesResolver, LifecycleResolver, ScoringResolver, AccessResolver];
+
+let cached: Promise<GraphQLSchema> | null = null;
+
+/** The schema (built once per process: type-graphql metadata is global). */
+export function buildAppSchema(): Promise<GraphQLSchema> {
+  cached ??= buildSchema({
+    resolvers: RESOLVERS,
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    validate: false,
+    emitSchemaFile: false,
+  });
+  return cached;
+}
+
+/** SDL as committed in schema/schema.graphql (sorted, so diffs are stable). */
+export async function schemaSdl(): Promise<string> {
+  return printSchema(lexicographicSortSchema(await buildAppSchema())) + '\n';
+}

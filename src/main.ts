@@ -1,0 +1,111 @@
+/** Wiring only: config -> db -> services -> server. `npm start` runs this file. */
+import 'reflect-metadata';
+import pino from 'pino';
+import { Config, ConfigError, loadConfig } from './config/config';
+import { createDataSource, openDatabase } from './db/data-source';
+import { buildAppSchema } from './graphql/schema';
+import { Services } from './graphql/context';
+import { startServer, RunningServer } from './server/server';
+import { AccessService } from './modules/access/access.service';
+import { ContactsService } from './modules/contacts/contacts.service';
+import { ActivitiesService } from './modules/activities/activities.service';
+import { ScoringService } from './modules/scoring/scoring.service';
+import { RescoreService } from './modules/scoring/rescore.service';
+import { LifecycleService } from './modules/lifecycle/lifecycle.service';
+import { MetricsService } from './modules/metrics/metrics.service';
+import { nullPublisher } from './modules/realtime/publisher';
+import { DataSource } from 'typeorm';
+
+/** A started service: what tests and the CLI entry hold on to. */
+export interface App {
+  config: Config;
+  ds: DataSource;
+  services: Services;
+  server: RunningServer;
+  url: string;
+  /** The ADMIN secret generated on the first start (null when keys already existed or ADMIN_API_KEY is set). */
+  generatedAdminSecret: string | null;
+  stop(): Promise<void>;
+}
+
+/** Starts everything for a config; `exposeSqlCount` is for tests. */
+export async function startApp(config: Config, opts: { exposeSqlCount?: boolean } = {}): Promise<App> {
+  const logger = pino({ level: config.logLevel, base: undefined });
+  const ds = await openDatabase(createDataSource(config.database, (message) => logger.warn({ message }, 'query failed')));
+  const publisher = nullPublisher;
+  const lifecycle = new LifecycleService(ds, publisher, config.limits.maxFirst);
+  const scoring = new ScoringService(ds, lifecycle);
+  const rescore = new RescoreService(ds);
+  scoring.setRescoreTrigger(rescore);
+  const services: Services = {
+    access: new AccessService(ds),
+    lifecycle,
+    scoring,
+    rescore,
+    contacts: new ContactsService(ds, scoring, lifecycle, publisher, config.limits.maxFirst),
+    activities: new ActivitiesService(ds, scoring, lifecycle, publisher, config.limits.maxFirst),
+    metrics: new MetricsService(ds),
+  };
+  await lifecycle.ensurePolicy();
+  const { generatedSecret } = await services.access.bootstrap(config.adminApiKey);
+  const sweep = setInterval(() => {
+    scoring.sweepExpired().catch((err) => logger.warn({ err }, 'expiry sweep failed'));
+  }, config.expirySweepMs);
+  sweep.unref();
+  const server = await startServer({
+    config,
+    schema: await buildAppSchema(),
+    services,
+    logger,
+    exposeSqlCount: opts.exposeSqlCount,
+    ready: async () => {
+      try {
+        await ds.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  });
+  return {
+    config,
+    ds,
+    services,
+    server,
+    url: `http://127.0.0.1:${server.port}/graphql`,
+    generatedAdminSecret: generatedSecret,
+    async stop() {
+      clearInterval(sweep);
+      await server.stop();
+      await ds.destroy();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await startApp(config);
+  if (app.generatedAdminSecret) {
+    console.log(`\nNo API key existed, so an ADMIN key was created. Its secret is shown this once:\n\n  ${app.generatedAdminSecret}\n\nUse it as: Authorization: Bearer ${app.generatedAdminSecret}\n`);
+  }
+  console.log(`lead-qualification engine listening on http://localhost:${app.server.port}/graphql (${config.database.kind})`);
+  const shutdown = (signal: string) => {
+    console.log(`${signal}: draining`);
+    app.stop().then(
+      () => process.exit(0),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err instanceof ConfigError ? `config error: ${err.message}` : err);
+    process.exit(1);
+  });
+}

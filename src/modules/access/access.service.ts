@@ -1,0 +1,127 @@
+/** API keys, partners and authentication. Keys are stored only as a SHA-256 hash. */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { DataSource, IsNull } from 'typeorm';
+import { ApiKey, Role } from './api-key.entity';
+import { Partner } from './partner.entity';
+import { Viewer } from './viewer';
+import { badInput, conflict, notFound } from '../../graphql/errors';
+import { isUniqueViolation } from '../../db/portable';
+
+/** Input of createApiKey. */
+export interface CreateApiKeyData {
+  name: string;
+  role: Role;
+  partnerId?: string | null;
+}
+
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** SHA-256 hex of a secret; secrets are 32 random bytes, so a plain hash is enough (no brute force). */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+function newSecret(): string {
+  return `lq_${randomBytes(32).toString('base64url')}`;
+}
+
+export class AccessService {
+  constructor(private readonly ds: DataSource) {}
+
+  /**
+   * Resolves a bearer secret to a Viewer, or null for unknown/revoked keys.
+   * `lastUsedAt` is written at most once a minute per key, so reads stay cheap.
+   */
+  async authenticate(secret: string): Promise<Viewer | null> {
+    const key = await this.ds.getRepository(ApiKey).findOne({ where: { secretHash: hashSecret(secret) } });
+    if (!key || key.revokedAt) return null;
+    const now = new Date();
+    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      await this.ds.getRepository(ApiKey).update({ id: key.id }, { lastUsedAt: now });
+    }
+    return { keyId: key.id, name: key.name, role: key.role, partnerId: key.partnerId };
+  }
+
+  /** True while the key exists and is not revoked (subscriptions re-check this). */
+  async isActive(keyId: string): Promise<boolean> {
+    return (await this.ds.getRepository(ApiKey).count({ where: { id: keyId, revokedAt: IsNull() } })) > 0;
+  }
+
+  /**
+   * The contract's bootstrap: ADMIN_API_KEY (when set) is a valid ADMIN key;
+   * with no key at all, the first start creates one and returns its secret to print once.
+   */
+  async bootstrap(adminApiKey: string | null): Promise<{ generatedSecret: string | null }> {
+    const repo = this.ds.getRepository(ApiKey);
+    if (adminApiKey) {
+      const hash = hashSecret(adminApiKey);
+      if (!(await repo.findOne({ where: { secretHash: hash } }))) {
+        try {
+          await repo.insert({ id: randomUUID(), name: 'env-admin', role: Role.ADMIN, partnerId: null, secretHash: hash, createdAt: new Date(), lastUsedAt: null, revokedAt: null });
+        } catch (err) {
+          if (!isUniqueViolation(err)) throw err; // another instance bootstrapped it at the same time
+        }
+      }
+      return { generatedSecret: null };
+    }
+    if ((await repo.count()) > 0) return { generatedSecret: null };
+    const secret = newSecret();
+    await repo.insert({ id: randomUUID(), name: 'bootstrap-admin', role: Role.ADMIN, partnerId: null, secretHash: hashSecret(secret), createdAt: new Date(), lastUsedAt: null, revokedAt: null });
+    return { generatedSecret: secret };
+  }
+
+  async createApiKey(data: CreateApiKeyData): Promise<{ apiKey: ApiKey; secret: string }> {
+    const name = data.name.trim();
+    if (!name) throw badInput('input.name', 'must not be empty');
+    if (name.length > 191) throw badInput('input.name', 'must be at most 191 characters');
+    const partnerId = data.partnerId ?? null;
+    if (data.role === Role.PARTNER && !partnerId) throw badInput('input.partnerId', 'is required for PARTNER keys');
+    if (data.role !== Role.PARTNER && partnerId) throw badInput('input.partnerId', 'is only allowed on PARTNER keys');
+    if (partnerId && !(await this.ds.getRepository(Partner).findOne({ where: { id: partnerId } }))) throw badInput('input.partnerId', `partner ${partnerId} does not exist`);
+    const secret = newSecret();
+    const apiKey: ApiKey = { id: randomUUID(), name, role: data.role, partnerId, secretHash: hashSecret(secret), createdAt: new Date(), lastUsedAt: null, revokedAt: null };
+    await this.ds.getRepository(ApiKey).insert(apiKey);
+    return { apiKey, secret };
+  }
+
+  async revokeApiKey(id: string): Promise<ApiKey> {
+    const repo = this.ds.getRepository(ApiKey);
+    const key = await repo.findOne({ where: { id } });
+    if (!key) throw notFound('API key', id);
+    if (!key.revokedAt) {
+      key.revokedAt = new Date();
+      await repo.update({ id }, { revokedAt: key.revokedAt });
+    }
+    return key;
+  }
+
+  listApiKeys(): Promise<ApiKey[]> {
+    return this.ds.getRepository(ApiKey).find({ order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  getApiKey(id: string): Promise<ApiKey | null> {
+    return this.ds.getRepository(ApiKey).findOne({ where: { id } });
+  }
+
+  async createPartner(rawName: string): Promise<Partner> {
+    const name = rawName.trim();
+    if (!name) throw badInput('name', 'must not be empty');
+    if (name.length > 191) throw badInput('name', 'must be at most 191 characters');
+    const partner: Partner = { id: randomUUID(), name, createdAt: new Date() };
+    try {
+      await this.ds.getRepository(Partner).insert(partner);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`A partner named "${name}" already exists`, { field: 'name' });
+      throw err;
+    }
+    return partner;
+  }
+
+  listPartners(): Promise<Partner[]> {
+    return this.ds.getRepository(Partner).find({ order: { name: 'ASC' } });
+  }
+
+  async partnerExists(id: string): Promise<boolean> {
+    return (await this.ds.getRepository(Partner).count({ where: { id } })) > 0;
+  }
+}

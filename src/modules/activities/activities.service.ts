@@ -1,0 +1,240 @@
+/**
+ * Ingestion: recordActivity / recordActivities. One transaction per batch:
+ * resolve (or create) and lock the contacts, drop idempotent repeats, score
+ * the new activities incrementally, write everything with multi-row
+ * statements, and publish the promotions only after commit.
+ */
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { Activity } from './activity.entity';
+import { ActivityData, MAX_BATCH, validateActivity } from './activity.validation';
+import { Contact } from '../contacts/contact.entity';
+import { normaliseEmail } from '../contacts/contact.validation';
+import { CONTACT_COLUMNS, contactRow, newContact } from '../contacts/contact.factory';
+import { StageTransition } from '../lifecycle/stage-transition.entity';
+import type { LifecycleService } from '../lifecycle/lifecycle.service';
+import type { ScoringService } from '../scoring/scoring.service';
+import type { PromotionPublisher } from '../realtime/publisher';
+import { Viewer, assertCan, partnerScope } from '../access/viewer';
+import { DomainError, badInput } from '../../graphql/errors';
+import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
+import { dbDate, isUniqueViolation, lockRows, transaction, violatedIndex } from '../../db/portable';
+import { SqlValue, insertRows } from '../../db/bulk';
+
+/** What recordActivities returns. */
+export interface RecordResult {
+  activities: Activity[];
+  transitions: StageTransition[];
+  duplicates: number;
+}
+
+/** Counters for observability (ingestion counts). */
+export interface IngestionStats {
+  recorded: number;
+  duplicates: number;
+  batches: number;
+}
+
+const ACTIVITY_COLUMNS = ['id', 'contact_id', 'type', 'occurred_at', 'properties', 'idempotency_key', 'points', 'created_at'];
+
+function activityRow(a: Activity): SqlValue[] {
+  return [a.id, a.contactId, a.type, dbDate(a.occurredAt), a.properties === null ? null : JSON.stringify(a.properties), a.idempotencyKey, a.points, dbDate(a.createdAt)];
+}
+
+interface Prepared {
+  input: ActivityData;
+  index: number;
+  occurredAt: Date;
+  email: string | null;
+}
+
+export class ActivitiesService {
+  readonly stats: IngestionStats = { recorded: 0, duplicates: 0, batches: 0 };
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly scoring: ScoringService,
+    private readonly lifecycle: LifecycleService,
+    private readonly publisher: PromotionPublisher,
+    private readonly maxFirst: number,
+  ) {}
+
+  /** recordActivity: one input, errors name `input.<field>`. */
+  async recordOne(viewer: Viewer, input: ActivityData): Promise<Activity> {
+    return (await this.record(viewer, [input], 'input')).activities[0];
+  }
+
+  /** recordActivities: 1..1000 inputs, all or nothing; errors name `inputs[i].<field>` and carry `index`. */
+  async record(viewer: Viewer, inputs: ActivityData[], single?: 'input'): Promise<RecordResult> {
+    assertCan(viewer, 'recordActivities');
+    if (inputs.length === 0 || inputs.length > MAX_BATCH) throw badInput('inputs', `must hold 1 to ${MAX_BATCH} activities, got ${inputs.length}`);
+    const now = new Date();
+    const prepared: Prepared[] = inputs.map((input, index) => {
+      const prefix = single ?? `inputs[${index}]`;
+      try {
+        const occurredAt = validateActivity(input, prefix, now);
+        const email = input.contactEmail ? normaliseEmail(input.contactEmail, `${prefix}.contactEmail`) : null;
+        return { input, index, occurredAt, email };
+      } catch (err) {
+        if (err instanceof DomainError && !single) Object.assign(err.extra, { index });
+        throw err;
+      }
+    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await transaction(this.ds, (em) => this.recordInTx(em, viewer, prepared, now, single));
+        this.stats.batches++;
+        this.stats.recorded += result.activities.length - result.duplicates;
+        this.stats.duplicates += result.duplicates;
+        this.publisher.publish(result.transitions);
+        return result;
+      } catch (err) {
+        // A concurrent request recorded the same idempotency key (or created the same prospect) first:
+        // the unique index stopped us; running again returns what it recorded.
+        if (attempt < 4 && isUniqueViolation(err) && /idempotency|email/.test(violatedIndex(err) ?? '')) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async recordInTx(em: EntityManager, viewer: Viewer, prepared: Prepared[], now: Date, single?: string): Promise<RecordResult> {
+    const keys = [...new Set(prepared.map((p) => p.input.idempotencyKey).filter((k): k is string => !!k))];
+    const existing = new Map<string, Activity>();
+    if (keys.length) {
+      for (const a of await em.getRepository(Activity).createQueryBuilder('a').where('a.idempotency_key IN (:...keys)', { keys }).getMany()) {
+        existing.set(a.idempotencyKey!, a);
+      }
+    }
+    const fresh = prepared.filter((p) => !p.input.idempotencyKey || !existing.has(p.input.idempotencyKey));
+    const contacts = await this.lockContacts(em, viewer, fresh, now, single);
+    const byId = new Map(contacts.map((c) => [c.id, c]));
+    const byEmail = new Map(contacts.map((c) => [c.email, c]));
+
+    const results: Activity[] = new Array(prepared.length);
+    const firstByKey = new Map<string, Activity>();
+    const added: Activity[] = [];
+    let duplicates = 0;
+    for (const p of prepared) {
+      const key = p.input.idempotencyKey || null;
+      const repeat = key ? existing.get(key) ?? firstByKey.get(key) : undefined;
+      if (repeat) {
+        results[p.index] = repeat;
+        duplicates++;
+        continue;
+      }
+      const contact = p.email ? byEmail.get(p.email)! : byId.get(p.input.contactId!)!;
+      const activity = Object.assign(new Activity(), {
+        id: randomUUID(),
+        contactId: contact.id,
+        type: p.input.type,
+        occurredAt: p.occurredAt,
+        properties: p.input.properties ?? null,
+        idempotencyKey: key,
+        points: 0,
+        createdAt: now,
+      });
+      if (key) firstByKey.set(key, activity);
+      results[p.index] = activity;
+      added.push(activity);
+    }
+
+    const byContact = new Map<string, Activity[]>();
+    for (const a of added) {
+      const list = byContact.get(a.contactId) ?? [];
+      list.push(a);
+      byContact.set(a.contactId, list);
+    }
+    // Stable sort keeps input order for equal times: a batch is scored in occurredAt order.
+    for (const list of byContact.values()) list.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+
+    const policy = await this.lifecycle.policy(em);
+    const touched = contacts.filter((c) => byContact.has(c.id));
+    const transitions = await this.scoring.scoreNewActivities(em, touched, byContact, policy, now);
+    await insertRows(em, 'activities', ACTIVITY_COLUMNS, added.map(activityRow));
+    return { activities: results, transitions, duplicates };
+  }
+
+  /**
+   * Locks (FOR UPDATE, in id order so concurrent batches cannot deadlock) every
+   * contact the batch names, creating PROSPECTs for unknown emails first with
+   * an insert that ignores a concurrent creation of the same email.
+   */
+  private async lockContacts(em: EntityManager, viewer: Viewer, prepared: Prepared[], now: Date, single?: string): Promise<Contact[]> {
+    const ids = [...new Set(prepared.filter((p) => !p.email).map((p) => p.input.contactId!))];
+    const emails = [...new Set(prepared.filter((p) => p.email).map((p) => p.email!))];
+    if (emails.length) {
+      const known = new Set(
+        (await em.query(`SELECT email FROM contacts WHERE email IN (${emails.map(() => '?').join(', ')})`, emails)).map((r: { email: string }) => r.email),
+      );
+      const missing = emails.filter((e) => !known.has(e));
+      if (missing.length) {
+        const rules = await this.scoring.activeRules(em);
+        const rows = missing.map((email) => {
+          const c = newContact({ email, partnerId: partnerScope(viewer) }, now);
+          c.fitScore = c.score = this.scoring.fitScore(c, rules);
+          return contactRow(c);
+        });
+        await insertRows(em, 'contacts', CONTACT_COLUMNS, rows, true);
+      }
+    }
+    const qb = em.getRepository(Contact).createQueryBuilder('c').where('1 = 0');
+    if (ids.length) qb.orWhere('c.id IN (:...ids)', { ids });
+    if (emails.length) qb.orWhere('c.email IN (:...emails)', { emails });
+    const contacts = ids.length || emails.length ? await lockRows(qb.orderBy('c.id')).getMany() : [];
+    const found = new Set(contacts.map((c) => c.id));
+    const missingIdx = prepared.find((p) => !p.email && !found.has(p.input.contactId!));
+    if (missingIdx) {
+      const prefix = single ?? `inputs[${missingIdx.index}]`;
+      throw new DomainError('NOT_FOUND', `${prefix}.contactId: contact ${missingIdx.input.contactId} not found`, {
+        field: `${prefix}.contactId`,
+        ...(single ? {} : { index: missingIdx.index }),
+      });
+    }
+    return contacts;
+  }
+
+  /** A contact's activities, newest first (the viewer's scope was checked when the contact was read). */
+  async listForContact(contactId: string, first: number, after: string | null | undefined, type: string | null | undefined): Promise<Page<Activity>> {
+    return (await this.listForContacts([contactId], first, after, type)).get(contactId)!;
+  }
+
+  /**
+   * Pages of activities for many contacts in two statements (rows with a
+   * per-contact ROW_NUMBER window, and grouped counts), whatever the number of contacts.
+   */
+  async listForContacts(contactIds: readonly string[], first: number, after: string | null | undefined, type: string | null | undefined): Promise<Map<string, Page<Activity>>> {
+    checkFirst(first, this.maxFirst);
+    const out = new Map<string, Page<Activity>>();
+    for (const id of contactIds) out.set(id, { nodes: [], cursors: [], hasNextPage: false, totalCount: 0 });
+    if (contactIds.length === 0) return out;
+    const inList = contactIds.map(() => '?').join(', ');
+    const typeClause = type ? ' AND type = ?' : '';
+    const typeParams = type ? [type] : [];
+    const counts: { contact_id: string; n: number | string }[] = await this.ds.query(
+      `SELECT contact_id, COUNT(*) AS n FROM activities WHERE contact_id IN (${inList})${typeClause} GROUP BY contact_id`,
+      [...contactIds, ...typeParams],
+    );
+    for (const r of counts) out.get(r.contact_id)!.totalCount = Number(r.n);
+    let afterClause = '';
+    const afterParams: SqlValue[] = [];
+    if (after) {
+      const [at, id] = decodeCursor(after, 2);
+      afterClause = ' AND (occurred_at < ? OR (occurred_at = ? AND id < ?))';
+      afterParams.push(dbDate(Number(at)), dbDate(Number(at)), String(id));
+    }
+    const ids: { id: string }[] = await this.ds.query(
+      `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY occurred_at DESC, id DESC) AS rn FROM activities WHERE contact_id IN (${inList})${typeClause}${afterClause}) ranked WHERE rn <= ?`,
+      [...contactIds, ...typeParams, ...afterParams, first + 1],
+    );
+    const rows = ids.length ? await this.ds.getRepository(Activity).createQueryBuilder('a').where('a.id IN (:...ids)', { ids: ids.map((r) => r.id) }).getMany() : [];
+    rows.sort((a, b) => b.occurredAt.getTime() - a.occurredAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    for (const a of rows) {
+      const page = out.get(a.contactId)!;
+      if (page.nodes.length < first) {
+        page.nodes.push(a);
+        page.cursors.push(encodeCursor([a.occurredAt.getTime(), a.id]));
+      } else page.hasNextPage = true;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,97 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Entity, PrimaryColumn, Column } from 'typeorm';
+import { DateColumn, JsonColumn } from '../../db/columns';
+import { JSONObjectScalar } from '../../graphql/scalars';
+import { LifecycleStage } from '../lifecycle/stage';
+
+/**
+ * A person marketing knows about. Scores are stored (kept current by
+ * ingestion, rescore and the expiry sweep) so lists can filter and sort on them.
+ */
+@ObjectType()
+@Entity('contacts')
+export class Contact {
+  @Field(() => ID)
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Field(() => String, { description: 'Unique, compared case-insensitively, stored lower-cased.' })
+  @Column({ type: 'varchar', length: 191 })
+  email: string;
+
+  @Field(() => String, { nullable: true })
+  @Column({ name: 'first_name', type: 'varchar', length: 191, nullable: true })
+  firstName: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ name: 'last_name', type: 'varchar', length: 191, nullable: true })
+  lastName: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'varchar', length: 191, nullable: true })
+  company: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ name: 'job_title', type: 'varchar', length: 191, nullable: true })
+  jobTitle: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'varchar', length: 191, nullable: true })
+  industry: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Number of employees.' })
+  @Column({ name: 'company_size', type: 'int', nullable: true })
+  companySize: number | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'varchar', length: 191, nullable: true })
+  country: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Acquisition source, e.g. webinar, organic, paid_search, partner.' })
+  @Column({ type: 'varchar', length: 191, nullable: true })
+  source: string | null;
+
+  @Field(() => String, { nullable: true, description: "The sales owner (free-form id from the caller's user directory)." })
+  @Column({ name: 'owner_id', type: 'varchar', length: 191, nullable: true })
+  ownerId: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The partner that referred the contact.' })
+  @Column({ name: 'partner_id', type: 'varchar', length: 36, nullable: true })
+  partnerId: string | null;
+
+  @Field(() => JSONObjectScalar, { nullable: true })
+  @JsonColumn('attributes')
+  attributes: Record<string, unknown> | null;
+
+  @Field(() => LifecycleStage)
+  @Column({ type: 'varchar', length: 16 })
+  stage: LifecycleStage;
+
+  @Field(() => Int, { description: 'fitScore + engagementScore, with expired points left out.' })
+  @Column({ type: 'int', default: 0 })
+  score: number;
+
+  @Field(() => Int)
+  @Column({ name: 'fit_score', type: 'int', default: 0 })
+  fitScore: number;
+
+  @Field(() => Int)
+  @Column({ name: 'engagement_score', type: 'int', default: 0 })
+  engagementScore: number;
+
+  /** When the contact last earned engagement points (recorded time): NURTURE contacts need new engagement to be re-promoted. */
+  @DateColumn('last_engaged_at', { nullable: true })
+  lastEngagedAt: Date | null;
+
+  @Field(() => Date)
+  @DateColumn('stage_changed_at')
+  stageChangedAt: Date;
+
+  @Field(() => Date)
+  @DateColumn('created_at')
+  createdAt: Date;
+
+  @Field(() => Date)
+  @DateColumn('updated_at')
+  updatedAt: Date;
+}

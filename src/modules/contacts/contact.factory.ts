@@ -1,0 +1,48 @@
+/** Builds new Contact rows the same way for createContact and for prospects created by ingestion. */
+import { randomUUID } from 'node:crypto';
+import { Contact } from './contact.entity';
+import { ContactData } from './contact.validation';
+import { LifecycleStage } from '../lifecycle/stage';
+import { SqlValue } from '../../db/bulk';
+import { dbDate } from '../../db/portable';
+
+/** A new PROSPECT with the given (already normalised) fields and zero scores. */
+export function newContact(data: ContactData & { email: string }, now: Date): Contact {
+  return Object.assign(new Contact(), {
+    id: randomUUID(),
+    firstName: null,
+    lastName: null,
+    company: null,
+    jobTitle: null,
+    industry: null,
+    companySize: null,
+    country: null,
+    source: null,
+    ownerId: null,
+    partnerId: null,
+    attributes: null,
+    ...data,
+    stage: LifecycleStage.PROSPECT,
+    score: 0,
+    fitScore: 0,
+    engagementScore: 0,
+    lastEngagedAt: null,
+    stageChangedAt: now,
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
+/** Column list and row values for raw multi-row inserts of contacts. */
+export const CONTACT_COLUMNS = [
+  'id', 'email', 'first_name', 'last_name', 'company', 'job_title', 'industry', 'company_size', 'country', 'source', 'owner_id', 'partner_id',
+  'attributes', 'stage', 'score', 'fit_score', 'engagement_score', 'last_engaged_at', 'stage_changed_at', 'created_at', 'updated_at',
+];
+
+export function contactRow(c: Contact): SqlValue[] {
+  return [
+    c.id, c.email, c.firstName, c.lastName, c.company, c.jobTitle, c.industry, c.companySize, c.country, c.source, c.ownerId, c.partnerId,
+    c.attributes === null ? null : JSON.stringify(c.attributes), c.stage, c.score, c.fitScore, c.engagementScore,
+    c.lastEngagedAt ? dbDate(c.lastEngagedAt) : null, dbDate(c.stageChangedAt), dbDate(c.createdAt), dbDate(c.updatedAt),
+  ];
+}

@@ -1,0 +1,79 @@
+/**
+ * Per-request DataLoaders for every relation a resolver walks from a contact,
+ * so a list of N contacts costs the same number of statements as one.
+ */
+import DataLoader from 'dataloader';
+import type { Viewer } from '../access/viewer';
+import { partnerScope } from '../access/viewer';
+import type { Services } from '../../graphql/context';
+import { Contact } from './contact.entity';
+import type { Activity } from '../activities/activity.entity';
+import type { StageTransition } from '../lifecycle/stage-transition.entity';
+import { Qualification } from '../lifecycle/qualification.entity';
+import type { Contribution } from '../scoring/scorer';
+import type { Policy } from '../lifecycle/lifecycle';
+import type { Page } from '../../graphql/pagination';
+
+export interface ContactLoaders {
+  contact: DataLoader<string, Contact | null>;
+  /** Key: JSON of [contactId, first, after, type]. */
+  activities: DataLoader<string, Page<Activity>>;
+  transitions: DataLoader<string, StageTransition[]>;
+  qualification: DataLoader<string, Qualification | null>;
+  temperaturePoints: DataLoader<string, number>;
+  breakdown: DataLoader<Contact, Contribution[], string>;
+  /** The policy, read at most once per request. */
+  policy: () => Promise<Policy>;
+}
+
+export function createContactLoaders(viewer: Viewer, services: Services): ContactLoaders {
+  const scope = partnerScope(viewer);
+  let policy: Promise<Policy> | null = null;
+  const getPolicy = () => (policy ??= services.lifecycle.policy());
+  return {
+    policy: getPolicy,
+    contact: new DataLoader(async (ids) => {
+      const rows = await services.contacts.byIds(ids);
+      const map = new Map(rows.filter((c) => scope === null || c.partnerId === scope).map((c) => [c.id, c]));
+      return ids.map((id) => map.get(id) ?? null);
+    }),
+    activities: new DataLoader(async (keys) => {
+      // Keys sharing (first, after, type) are fetched together: one pair of statements per distinct argument set.
+      const groups = new Map<string, string[]>();
+      const parsed = keys.map((k) => JSON.parse(k) as [string, number, string | null, string | null]);
+      for (const [id, first, after, type] of parsed) {
+        const g = JSON.stringify([first, after, type]);
+        groups.set(g, [...(groups.get(g) ?? []), id]);
+      }
+      const results = new Map<string, Page<Activity>>();
+      for (const [g, ids] of groups) {
+        const [first, after, type] = JSON.parse(g) as [number, string | null, string | null];
+        const pages = await services.activities.listForContacts(ids, first, after, type);
+        for (const [id, page] of pages) results.set(JSON.stringify([id, first, after, type]), page);
+      }
+      return keys.map((k) => results.get(k)!);
+    }),
+    transitions: new DataLoader(async (ids) => {
+      const rows = await services.lifecycle.transitionsOf(ids);
+      return ids.map((id) => rows.filter((t) => t.contactId === id));
+    }),
+    qualification: new DataLoader(async (ids) => {
+      const rows = await services.lifecycle.qualificationsOf(ids);
+      const latest = new Map<string, Qualification>();
+      for (const q of rows) latest.set(q.contactId, q);
+      return ids.map((id) => latest.get(id) ?? null);
+    }),
+    temperaturePoints: new DataLoader(async (ids) => {
+      const p = await getPolicy();
+      const points = await services.scoring.temperaturePoints(ids, p.temperatureWindowDays);
+      return ids.map((id) => points.get(id) ?? 0);
+    }),
+    breakdown: new DataLoader(
+      async (contacts) => {
+        const map = await services.scoring.breakdowns(contacts);
+        return contacts.map((c) => map.get(c.id) ?? []);
+      },
+      { cacheKeyFn: (c) => c.id },
+    ),
+  };
+}

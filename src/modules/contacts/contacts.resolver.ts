@@ -1,0 +1,83 @@
+/** Contact queries, mutations and the relations a contact page walks. Thin: args -> one service call. */
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Contact } from './contact.entity';
+import { ContactConnection, ContactFilter, ContactOrder, CreateContactInput, UpdateContactInput } from './contact.inputs';
+import { ActivityConnection } from '../activities/activity.inputs';
+import { ScoreContribution } from '../scoring/scoring.inputs';
+import { StageTransition } from '../lifecycle/stage-transition.entity';
+import { Qualification } from '../lifecycle/qualification.entity';
+import { Temperature } from '../lifecycle/stage';
+import { temperatureOf } from '../lifecycle/lifecycle';
+import { toConnection } from '../../graphql/connection';
+import type { Context } from '../../graphql/context';
+
+@Resolver(() => Contact)
+export class ContactsResolver {
+  @Query(() => Contact, { nullable: true })
+  contact(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    return ctx.services.contacts.get(ctx.viewer, id);
+  }
+
+  @Query(() => Contact, { nullable: true })
+  contactByEmail(@Arg('email', () => String) email: string, @Ctx() ctx: Context) {
+    return ctx.services.contacts.getByEmail(ctx.viewer, email);
+  }
+
+  @Query(() => ContactConnection)
+  async contacts(
+    @Ctx() ctx: Context,
+    @Arg('filter', () => ContactFilter, { nullable: true }) filter?: ContactFilter,
+    @Arg('orderBy', () => ContactOrder, { nullable: true }) orderBy?: ContactOrder,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return toConnection(await ctx.services.contacts.list(ctx.viewer, { filter, orderBy, first: first ?? 20, after }));
+  }
+
+  @Mutation(() => Contact)
+  createContact(@Arg('input', () => CreateContactInput) input: CreateContactInput, @Ctx() ctx: Context) {
+    return ctx.services.contacts.create(ctx.viewer, input);
+  }
+
+  @Mutation(() => Contact)
+  updateContact(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateContactInput) input: UpdateContactInput, @Ctx() ctx: Context) {
+    return ctx.services.contacts.update(ctx.viewer, id, input);
+  }
+
+  @Mutation(() => Boolean, { description: 'Erases the contact with its activities, transitions and qualification.' })
+  deleteContact(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    return ctx.services.contacts.delete(ctx.viewer, id);
+  }
+
+  @FieldResolver(() => ActivityConnection, { description: 'Newest first.' })
+  async activities(
+    @Root() contact: Contact,
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('type', () => String, { nullable: true }) type?: string,
+  ) {
+    return toConnection(await ctx.loaders.activities.load(JSON.stringify([contact.id, first ?? 20, after ?? null, type ?? null])));
+  }
+
+  @FieldResolver(() => [StageTransition], { description: 'Oldest first.' })
+  transitions(@Root() contact: Contact, @Ctx() ctx: Context) {
+    return ctx.loaders.transitions.load(contact.id);
+  }
+
+  @FieldResolver(() => Qualification, { nullable: true, description: 'The latest BANT qualification by sales, if any.' })
+  qualification(@Root() contact: Contact, @Ctx() ctx: Context) {
+    return ctx.loaders.qualification.load(contact.id);
+  }
+
+  @FieldResolver(() => Temperature)
+  async temperature(@Root() contact: Contact, @Ctx() ctx: Context) {
+    const [points, policy] = await Promise.all([ctx.loaders.temperaturePoints.load(contact.id), ctx.loaders.policy()]);
+    return temperatureOf(points, policy);
+  }
+
+  @FieldResolver(() => [ScoreContribution], { description: 'One row per rule that contributes points now; largest absolute contribution first.' })
+  scoreBreakdown(@Root() contact: Contact, @Ctx() ctx: Context) {
+    return ctx.loaders.breakdown.load(contact);
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * Stage changes: score promotions (called inside the scoring transaction),
+ * BANT qualification, manual transitions, the qualification policy and the
+ * stageTransitions list.
+ */
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { Contact } from '../contacts/contact.entity';
+import { StageTransition } from './stage-transition.entity';
+import { Qualification } from './qualification.entity';
+import { QualificationPolicy } from './qualification-policy.entity';
+import { LifecycleStage, TransitionTrigger } from './stage';
+import { Bant, DEFAULT_POLICY, Policy, mergePolicy, promotions, qualificationOutcome, validatePolicy } from './lifecycle';
+import { Viewer, assertCan, partnerScope } from '../access/viewer';
+import { badInput, notFound } from '../../graphql/errors';
+import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
+import { dbDate, insertIgnorePrefix, dialectOf, lockRows, transaction } from '../../db/portable';
+import type { PromotionPublisher } from '../realtime/publisher';
+
+/** Filter of the stageTransitions list. */
+export interface TransitionListFilter {
+  contactId?: string | null;
+  toStages?: LifecycleStage[] | null;
+  triggers?: TransitionTrigger[] | null;
+  occurredAfter?: Date | null;
+  occurredBefore?: Date | null;
+}
+
+const POLICY_ID = 1;
+
+function toPolicy(p: QualificationPolicy): Policy {
+  return {
+    leadThreshold: p.leadThreshold,
+    mqlThreshold: p.mqlThreshold,
+    sqlThreshold: p.sqlThreshold,
+    requiredBantCriteria: p.requiredBantCriteria,
+    hotThreshold: p.hotThreshold,
+    warmThreshold: p.warmThreshold,
+    temperatureWindowDays: p.temperatureWindowDays,
+  };
+}
+
+export class LifecycleService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly publisher: PromotionPublisher,
+    private readonly maxFirst: number,
+  ) {}
+
+  /** Creates the default policy row on a new store (idempotent, safe with several instances). */
+  async ensurePolicy(): Promise<void> {
+    const d = DEFAULT_POLICY;
+    await this.ds.query(
+      `${insertIgnorePrefix(dialectOf(this.ds))} qualification_policy (id, lead_threshold, mql_threshold, sql_threshold, required_bant_criteria, hot_threshold, warm_threshold, temperature_window_days, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [POLICY_ID, d.leadThreshold, d.mqlThreshold, d.sqlThreshold, d.requiredBantCriteria, d.hotThreshold, d.warmThreshold, d.temperatureWindowDays, dbDate(new Date())],
+    );
+  }
+
+  /** The policy row (entity, for the API). */
+  async policyEntity(em: EntityManager = this.ds.manager): Promise<QualificationPolicy> {
+    const row = await em.getRepository(QualificationPolicy).findOne({ where: { id: POLICY_ID } });
+    if (!row) throw new Error('qualification policy row missing: ensurePolicy() was not run');
+    return row;
+  }
+
+  /** The policy as the pure lifecycle functions take it. */
+  async policy(em: EntityManager = this.ds.manager): Promise<Policy> {
+    return toPolicy(await this.policyEntity(em));
+  }
+
+  /**
+   * Applies every promotion the contact's current scores earn (contract
+   * Lifecycle steps 1-3). Mutates `contact` (stage, stageChangedAt) and writes
+   * one transition per stage passed, dated `at` but never before the previous
+   * transition. `engagedNow` marks new engagement (NURTURE may be re-promoted).
+   */
+  async promote(
+    em: EntityManager,
+    contact: Contact,
+    opts: { at: Date; engagedNow: boolean; policy?: Policy; write?: boolean },
+    out: StageTransition[] = [],
+  ): Promise<StageTransition[]> {
+    const policy = opts.policy ?? (await this.policy(em));
+    const engagedSinceStageChange = opts.engagedNow || (contact.lastEngagedAt !== null && contact.lastEngagedAt.getTime() > contact.stageChangedAt.getTime());
+    const stages = promotions(
+      { stage: contact.stage, fitScore: contact.fitScore, engagementScore: contact.engagementScore, engagedSinceStageChange },
+      policy,
+    );
+    if (stages.length === 0) return out;
+    const at = new Date(Math.max(opts.at.getTime(), contact.stageChangedAt.getTime()));
+    const created: StageTransition[] = [];
+    for (const to of stages) {
+      created.push(this.newTransition(contact, to as LifecycleStage, TransitionTrigger.SCORE, at, null, null));
+      contact.stage = to as LifecycleStage;
+    }
+    contact.stageChangedAt = at;
+    if (opts.write !== false) await this.insertTransitions(em, created);
+    out.push(...created);
+    return out;
+  }
+
+  /** Builds (does not write) a transition from the contact's current stage. */
+  newTransition(contact: Contact, to: LifecycleStage, trigger: TransitionTrigger, at: Date, reason: string | null, actor: string | null): StageTransition {
+    return Object.assign(new StageTransition(), {
+      contactId: contact.id,
+      fromStage: contact.stage,
+      toStage: to,
+      trigger,
+      reason,
+      score: contact.score,
+      actor,
+      occurredAt: at,
+      partnerId: contact.partnerId,
+      ownerId: contact.ownerId,
+      createdAt: new Date(),
+    });
+  }
+
+  /** Inserts transitions one by one, in order, so their ids (the subscription cursor order) follow causality. */
+  async insertTransitions(em: EntityManager, transitions: StageTransition[]): Promise<void> {
+    for (const t of transitions) {
+      const result = await em.getRepository(StageTransition).insert(t);
+      t.id = String(result.identifiers[0].id);
+    }
+  }
+
+  /** BANT qualification of an MQL by sales: SQL with enough criteria, else NURTURE. */
+  async qualify(viewer: Viewer, id: string, bant: Bant & { notes?: string | null }): Promise<Contact> {
+    assertCan(viewer, 'qualify');
+    if (bant.notes != null && bant.notes.length > 10_000) throw badInput('input.notes', 'must be at most 10000 characters');
+    const { contact, transitions } = await transaction(this.ds, async (em) => {
+      const contact = await this.lockContact(em, viewer, id);
+      if (contact.stage !== LifecycleStage.MQL) throw badInput('id', `qualifyContact needs an MQL contact; this one is ${contact.stage}`, { stage: contact.stage });
+      const policy = await this.policy(em);
+      const now = new Date();
+      await em.getRepository(Qualification).insert({
+        id: randomUUID(),
+        contactId: contact.id,
+        budget: bant.budget,
+        authority: bant.authority,
+        need: bant.need,
+        timeline: bant.timeline,
+        notes: bant.notes ?? null,
+        qualifiedAt: now,
+        qualifiedBy: viewer.name,
+      });
+      const to = qualificationOutcome(bant, policy) as LifecycleStage;
+      const transitions = [this.newTransition(contact, to, TransitionTrigger.QUALIFICATION, now, null, viewer.name)];
+      await this.insertTransitions(em, transitions);
+      Object.assign(contact, { stage: to, stageChangedAt: now, updatedAt: now });
+      await this.saveStage(em, contact);
+      return { contact, transitions };
+    });
+    this.publisher.publish(transitions);
+    return contact;
+  }
+
+  /** Manual move to any other stage, with a reason; the actor is the key's name. */
+  async transition(viewer: Viewer, id: string, toStage: LifecycleStage, rawReason: string): Promise<Contact> {
+    assertCan(viewer, 'qualify');
+    const reason = rawReason.trim();
+    if (!reason) throw badInput('reason', 'must not be empty');
+    if (reason.length > 1000) throw badInput('reason', 'must be at most 1000 characters');
+    const { contact, transitions } = await transaction(this.ds, async (em) => {
+      const contact = await this.lockContact(em, viewer, id);
+      if (contact.stage === toStage) throw badInput('toStage', `the contact is already ${toStage}`);
+      const now = new Date();
+      const transitions = [this.newTransition(contact, toStage, TransitionTrigger.MANUAL, now, reason, viewer.name)];
+      await this.insertTransitions(em, transitions);
+      Object.assign(contact, { stage: toStage, stageChangedAt: now, updatedAt: now });
+      await this.saveStage(em, contact);
+      return { contact, transitions };
+    });
+    this.publisher.publish(transitions);
+    return contact;
+  }
+
+  /**
+   * Validates and stores a policy change, then re-evaluates every contact that
+   * could be promoted under it (promotions only), in the same transaction.
+   */
+  async updatePolicy(viewer: Viewer, patch: Partial<Policy>): Promise<QualificationPolicy> {
+    assertCan(viewer, 'manageScoring');
+    const { row, transitions } = await transaction(this.ds, async (em) => {
+      const current = await this.policyEntity(em);
+      const next = mergePolicy(toPolicy(current), patch);
+      const problem = validatePolicy(next);
+      if (problem) throw badInput(`input.${problem.field}`, problem.message);
+      const now = new Date();
+      Object.assign(current, next, { updatedAt: now });
+      await em.getRepository(QualificationPolicy).save(current);
+      const transitions = await this.reevaluateAll(em, next, now);
+      return { row: current, transitions };
+    });
+    this.publisher.publish(transitions);
+    return row;
+  }
+
+  /** Promotes every score-managed contact the policy now promotes; candidates are found in SQL by threshold. */
+  private async reevaluateAll(em: EntityManager, policy: Policy, at: Date): Promise<StageTransition[]> {
+    const minThreshold = Math.min(policy.leadThreshold, policy.mqlThreshold, policy.sqlThreshold ?? Number.MAX_SAFE_INTEGER);
+    const out: StageTransition[] = [];
+    const pageSize = 500;
+    let lastId = '';
+    for (;;) {
+      const batch = await lockRows(
+        em
+          .getRepository(Contact)
+          .createQueryBuilder('c')
+          .where('c.stage IN (:...stages)', { stages: [LifecycleStage.PROSPECT, LifecycleStage.LEAD, LifecycleStage.MQL, LifecycleStage.NURTURE] })
+          .andWhere('(c.score >= :min OR c.engagement_score >= :min)', { min: minThreshold })
+          .andWhere('c.id > :lastId', { lastId })
+          .orderBy('c.id', 'ASC')
+          .limit(pageSize),
+      ).getMany();
+      for (const contact of batch) {
+        const before = out.length;
+        await this.promote(em, contact, { at, engagedNow: false, policy }, out);
+        if (out.length > before) {
+          contact.updatedAt = at;
+          await this.saveStage(em, contact);
+        }
+      }
+      if (batch.length < pageSize) break;
+      lastId = batch[batch.length - 1].id;
+    }
+    return out;
+  }
+
+  /** Writes a contact's stage columns. */
+  async saveStage(em: EntityManager, contact: Contact): Promise<void> {
+    await em.getRepository(Contact).update({ id: contact.id }, { stage: contact.stage, stageChangedAt: contact.stageChangedAt, updatedAt: contact.updatedAt });
+  }
+
+  private async lockContact(em: EntityManager, viewer: Viewer, id: string): Promise<Contact> {
+    const contact = await lockRows(em.getRepository(Contact).createQueryBuilder('c').where('c.id = :id', { id })).getOne();
+    const scope = partnerScope(viewer);
+    if (!contact || (scope !== null && contact.partnerId !== scope)) throw notFound('Contact', id);
+    return contact;
+  }
+
+  /** Transitions of many contacts, oldest first, in one statement. */
+  transitionsOf(contactIds: readonly string[]): Promise<StageTransition[]> {
+    if (contactIds.length === 0) return Promise.resolve([]);
+    return this.ds.getRepository(StageTransition).find({ where: { contactId: In([...contactIds]) }, order: { id: 'ASC' } });
+  }
+
+  /** Qualifications of many contacts, oldest first, in one statement. */
+  qualificationsOf(contactIds: readonly string[]): Promise<Qualification[]> {
+    if (contactIds.length === 0) return Promise.resolve([]);
+    return this.ds.getRepository(Qualification).find({ where: { contactId: In([...contactIds]) }, order: { qualifiedAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** The stageTransitions list, oldest first, partner-scoped. */
+  async list(viewer: Viewer, filter: TransitionListFilter, first: number, after: string | null | undefined): Promise<Page<StageTransition>> {
+    checkFirst(first, this.maxFirst);
+    const qb = this.ds.getRepository(StageTransition).createQueryBuilder('t').where('1 = 1');
+    const scope = partnerScope(viewer);
+    if (scope !== null) qb.andWhere('t.contact_id IN (SELECT id FROM contacts WHERE partner_id = :scope)', { scope });
+    if (filter.contactId) qb.andWhere('t.contact_id = :contactId', { contactId: filter.contactId });
+    if (filter.toStages) {
+      if (filter.toStages.length === 0) qb.andWhere('1 = 0');
+      else qb.andWhere('t.to_stage IN (:...toStages)', { toStages: filter.toStages });
+    }
+    if (filter.triggers) {
+      if (filter.triggers.length === 0) qb.andWhere('1 = 0');
+      else qb.andWhere('t.trigger IN (:...triggers)', { triggers: filter.triggers });
+    }
+    if (filter.occurredAfter) qb.andWhere('t.occurred_at >= :oa', { oa: dbDate(filter.occurredAfter) });
+    if (filter.occurredBefore) qb.andWhere('t.occurred_at < :ob', { ob: dbDate(filter.occurredBefore) });
+    const totalCount = await qb.clone().getCount();
+    if (after) {
+      const [at, id] = decodeCursor(after, 2);
+      qb.andWhere('(t.occurred_at > :cat OR (t.occurred_at = :cat AND t.id > :cid))', { cat: dbDate(Number(at)), cid: Number(id) });
+    }
+    const rows = await qb.orderBy('t.occurred_at', 'ASC').addOrderBy('t.id', 'ASC').limit(first + 1).getMany();
+    const nodes = rows.slice(0, first);
+    return { nodes, cursors: nodes.map((t) => encodeCursor([t.occurredAt.getTime(), t.id])), hasNextPage: rows.length > first, totalCount };
+  }
+}

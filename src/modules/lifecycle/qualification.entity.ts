@@ -1,0 +1,42 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Entity, PrimaryColumn, Column } from 'typeorm';
+import { DateColumn } from '../../db/columns';
+
+/** A BANT qualification given by sales; the latest one is the contact's. */
+@ObjectType()
+@Entity('qualifications')
+export class Qualification {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ name: 'contact_id', type: 'varchar', length: 36 })
+  contactId: string;
+
+  @Field(() => Boolean)
+  @Column({ type: 'boolean' })
+  budget: boolean;
+
+  @Field(() => Boolean)
+  @Column({ type: 'boolean' })
+  authority: boolean;
+
+  @Field(() => Boolean)
+  @Column({ type: 'boolean' })
+  need: boolean;
+
+  @Field(() => Boolean)
+  @Column({ type: 'boolean' })
+  timeline: boolean;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  notes: string | null;
+
+  @Field(() => Date)
+  @DateColumn('qualified_at')
+  qualifiedAt: Date;
+
+  @Field(() => String, { nullable: true })
+  @Column({ name: 'qualified_by', type: 'varchar', length: 191, nullable: true })
+  qualifiedBy: string | null;
+}

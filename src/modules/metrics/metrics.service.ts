@@ -1,0 +1,6 @@
+/** Conversion metrics (funnel, stage-to-stage conversion, velocity). */
+import { DataSource } from 'typeorm';
+
+export class MetricsService {
+  constructor(private readonly ds: DataSource) {}
+}

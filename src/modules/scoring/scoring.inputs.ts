@@ -1,0 +1,92 @@
+/** GraphQL inputs and outputs of scoring rules. */
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { JSONScalar } from '../../graphql/scalars';
+import { ConditionOperator, ScoringRuleKind } from './scoring-rule.entity';
+import type { ConditionOperator as Op, RuleKind } from './scorer';
+
+@InputType()
+export class ConditionInput {
+  @Field(() => String)
+  field: string;
+
+  @Field(() => ConditionOperator)
+  operator: Op;
+
+  @Field(() => JSONScalar, { nullable: true })
+  value?: unknown;
+}
+
+@InputType()
+export class ScoringRuleInput {
+  @Field(() => String)
+  name: string;
+
+  @Field(() => ScoringRuleKind)
+  kind: RuleKind;
+
+  @Field(() => String, { nullable: true })
+  activityType?: string | null;
+
+  @Field(() => [ConditionInput], { nullable: true })
+  conditions?: ConditionInput[] | null;
+
+  @Field(() => Int)
+  points: number;
+
+  @Field(() => Int, { nullable: true })
+  maxApplications?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  capWindowDays?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  expiresAfterDays?: number | null;
+
+  @Field(() => Boolean, { nullable: true })
+  active?: boolean | null;
+}
+
+@InputType()
+export class ScoringRulePatch {
+  @Field(() => String, { nullable: true })
+  name?: string;
+
+  @Field(() => String, { nullable: true })
+  activityType?: string | null;
+
+  @Field(() => [ConditionInput], { nullable: true })
+  conditions?: ConditionInput[] | null;
+
+  @Field(() => Int, { nullable: true })
+  points?: number;
+
+  @Field(() => Int, { nullable: true })
+  maxApplications?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  capWindowDays?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  expiresAfterDays?: number | null;
+
+  @Field(() => Boolean, { nullable: true })
+  active?: boolean | null;
+}
+
+@ObjectType()
+export class ScoreContribution {
+  @Field(() => ID)
+  ruleId: string;
+
+  @Field(() => String)
+  ruleName: string;
+
+  @Field(() => ScoringRuleKind)
+  kind: RuleKind;
+
+  @Field(() => Int)
+  points: number;
+
+  @Field(() => Int, { description: 'How many activities (BEHAVIOR) or 1 (FIT) contribute.' })
+  applications: number;
+}

@@ -1,0 +1,184 @@
+/**
+ * One Node http server: Apollo Server on POST/GET /graphql, graphql-ws on the
+ * same path, /healthz and /readyz. Owns drain and shutdown.
+ */
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
+import { GraphQLSchema } from 'graphql';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import cors from 'cors';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config';
+import { Context, Services, createContext } from '../graphql/context';
+import { makeFormatError } from '../graphql/errors';
+import { requestStats } from '../db/sql-counter';
+import { bearerSecret, viewerFromHeader } from './auth';
+import type { Viewer } from '../modules/access/viewer';
+
+/** What the server needs from the outside. */
+export interface ServerDeps {
+  config: Config;
+  schema: GraphQLSchema;
+  services: Services;
+  logger: Logger;
+  /** True when the database answers (for /readyz). */
+  ready: () => Promise<boolean>;
+  /** Exposes the per-request SQL statement count as the `x-sql-statements` header (tests). */
+  exposeSqlCount?: boolean;
+}
+
+/** A running server. */
+export interface RunningServer {
+  httpServer: Server;
+  port: number;
+  /** Stops accepting, finishes in-flight requests, closes sockets with a close frame. */
+  stop(): Promise<void>;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new BodyTooLarge());
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** Starts the server on config.port (0 picks a free port). */
+export async function startServer(deps: ServerDeps): Promise<RunningServer> {
+  const { config, schema, services, logger } = deps;
+  const httpServer = createServer();
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsCleanup = useServer<{ authorization?: string }, { viewer?: Viewer }>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        const secret = bearerSecret(ctx.connectionParams?.authorization);
+        const viewer = secret ? await services.access.authenticate(secret) : null;
+        if (!viewer) {
+          ctx.extra.socket.close(4401, 'Unauthorized');
+          return false;
+        }
+        ctx.extra.viewer = viewer;
+        return true;
+      },
+      context: (ctx) => createContext(ctx.extra.viewer!, services),
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    csrfPrevention: true,
+    introspection: true,
+    includeStacktraceInErrorResponses: !config.production,
+    formatError: makeFormatError(config.production, (err) => logger.error({ err }, 'internal error')),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+      config.production ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+    ],
+  });
+  await apollo.start();
+
+  const corsMiddleware = cors({
+    origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+    credentials: false,
+    allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name'],
+    maxAge: 600,
+  });
+
+  async function handleGraphql(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const headers = new HeaderMap();
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    let body: unknown = undefined;
+    if (req.method === 'POST') {
+      let raw: string;
+      try {
+        raw = await readBody(req, config.limits.maxBodyBytes);
+      } catch (err) {
+        if (err instanceof BodyTooLarge) {
+          return sendJson(res, 413, { errors: [{ message: `Request body larger than ${config.limits.maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT', limit: config.limits.maxBodyBytes } }] });
+        }
+        throw err;
+      }
+      const type = headers.get('content-type') ?? '';
+      if (type.includes('application/json')) {
+        try {
+          body = raw === '' ? {} : JSON.parse(raw);
+        } catch {
+          return sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_USER_INPUT' } }] });
+        }
+      } else body = raw;
+    }
+    const stats = { sqlStatements: 0 };
+    await requestStats.run(stats, async () => {
+      const result = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: async () => createContext(await viewerFromHeader(services.access, req.headers.authorization), services),
+      });
+      for (const [k, v] of result.headers) res.setHeader(k, v);
+      if (deps.exposeSqlCount) res.setHeader('x-sql-statements', String(stats.sqlStatements));
+      res.statusCode = result.status ?? 200;
+      if (result.body.kind === 'complete') res.end(result.body.string);
+      else {
+        for await (const chunk of result.body.asyncIterator) res.write(chunk);
+        res.end();
+      }
+    });
+  }
+
+  httpServer.on('request', (req, res) => {
+    const requestId = (req.headers['x-request-id'] as string) || randomUUID();
+    res.setHeader('x-request-id', requestId);
+    corsMiddleware(req, res, async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      try {
+        if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+        if (url.pathname === '/readyz') {
+          const ok = await deps.ready();
+          return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'database unavailable' });
+        }
+        if (url.pathname === '/graphql') return await handleGraphql(req, res, url);
+        sendJson(res, 404, { error: 'not found' });
+      } catch (err) {
+        logger.error({ err, requestId }, 'request failed');
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        else res.end();
+      }
+    });
+  });
+
+  await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
+  const address = httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+
+  return {
+    httpServer,
+    port,
+    async stop() {
+      // Apollo's drain plugin stops accepting, waits for in-flight requests, then runs drainServer (sockets).
+      await apollo.stop();
+      for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    },
+  };
+}
