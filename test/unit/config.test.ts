@@ -1,0 +1,29 @@
+import { ConfigError, loadConfig } from '../../src/config/config';
+
+describe('loadConfig', () => {
+  it('defaults to SQLite on port 4000', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(4000);
+    expect(c.database).toEqual({ kind: 'sqlite', file: './data/leads.sqlite' });
+    expect(c.redisUrl).toBeNull();
+    expect(c.limits.maxFirst).toBe(500);
+  });
+
+  it('parses a MySQL URL', () => {
+    expect(loadConfig({ DATABASE_URL: 'mysql://u:p%40ss@db:3307/leads' }).database).toMatchObject({ kind: 'mysql', host: 'db', port: 3307, user: 'u', password: 'p@ss', database: 'leads' });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /PORT must be an integer/],
+    [{ PORT: '70000' }, /PORT must be between/],
+    [{ DATABASE_URL: 'postgres://x/y' }, /DATABASE_URL must start with sqlite: or mysql:\/\//],
+    [{ DATABASE_URL: 'mysql://root@localhost:3306' }, /must name a database/],
+    [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL must start with redis:\/\//],
+    [{ ADMIN_API_KEY: 'short' }, /ADMIN_API_KEY must be at least 16 characters/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ CORS_ORIGINS: 'app.example.com' }, /CORS_ORIGINS entries must be origins/],
+  ])('stops on %p with a line naming the variable', (env, message) => {
+    expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(ConfigError);
+    expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(message);
+  });
+});
