@@ -61,11 +61,12 @@ describe('role table', () => {
     MARKETING: ['readContacts', 'createContact', 'recordActivity', 'rules', 'policy', 'rescore'],
     SALES: ['readContacts', 'createContact', 'transition'],
     VIEWER: ['readContacts'],
+    PARTNER: ['readContacts', 'createContact'],
     ADMIN: Object.keys(ops),
   };
 
   it.each(Object.keys(allowed))('%s may do exactly its row of the table', async (role) => {
-    const key = role === 'ADMIN' ? ADMIN_KEY : await createKey(t, role);
+    const key = role === 'ADMIN' ? ADMIN_KEY : await createKey(t, role, role === 'PARTNER' ? (await createPartner(t)).id : undefined);
     for (const [name, op] of Object.entries(ops)) {
       const res = await t.gql(op.query, op.vars ? await op.vars() : {}, key);
       if (allowed[role].includes(name)) expect({ name, errors: res.errors }).toEqual({ name, errors: undefined });
