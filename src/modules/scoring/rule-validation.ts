@@ -2,7 +2,7 @@
  * Validation of scoring rules (pure): a rule naming an unknown field or giving
  * a value of the wrong shape is rejected before it is stored.
  */
-import type { ConditionOperator, RuleCondition, RuleKind } from './scorer';
+import type { ConditionOperator, Rule, RuleCondition, RuleKind } from './scorer';
 
 /** What is wrong and where (input path, e.g. `conditions[1].value`). */
 export interface RuleProblem {
@@ -10,17 +10,8 @@ export interface RuleProblem {
   message: string;
 }
 
-/** A rule as created or updated, before it is stored. */
-export interface RuleDraft {
-  name: string;
-  kind: RuleKind;
-  activityType: string | null;
-  conditions: RuleCondition[];
-  points: number;
-  maxApplications: number | null;
-  capWindowDays: number | null;
-  expiresAfterDays: number | null;
-}
+/** A rule as created or updated, before it is stored (no id yet). */
+export type RuleDraft = Omit<Rule, 'id'>;
 
 /** Contact fields FIT conditions may name (plus `attributes.<key>`). */
 export const FIT_FIELDS: readonly string[] = [

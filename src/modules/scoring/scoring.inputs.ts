@@ -16,22 +16,14 @@ export class ConditionInput {
   value?: unknown;
 }
 
-@InputType()
-export class ScoringRuleInput {
-  @Field(() => String)
-  name: string;
-
-  @Field(() => ScoringRuleKind)
-  kind: RuleKind;
-
+/** Fields a rule patch may change; all optional. Not referenced by a resolver, so not emitted on its own. */
+@InputType('ScoringRuleFieldsBase')
+class ScoringRuleFields {
   @Field(() => String, { nullable: true })
   activityType?: string | null;
 
   @Field(() => [ConditionInput], { nullable: true })
   conditions?: ConditionInput[] | null;
-
-  @Field(() => Int)
-  points: number;
 
   @Field(() => Int, { nullable: true })
   maxApplications?: number | null;
@@ -47,30 +39,24 @@ export class ScoringRuleInput {
 }
 
 @InputType()
-export class ScoringRulePatch {
+export class ScoringRuleInput extends ScoringRuleFields {
+  @Field(() => String)
+  name: string;
+
+  @Field(() => ScoringRuleKind)
+  kind: RuleKind;
+
+  @Field(() => Int)
+  points: number;
+}
+
+@InputType()
+export class ScoringRulePatch extends ScoringRuleFields {
   @Field(() => String, { nullable: true })
   name?: string;
 
-  @Field(() => String, { nullable: true })
-  activityType?: string | null;
-
-  @Field(() => [ConditionInput], { nullable: true })
-  conditions?: ConditionInput[] | null;
-
   @Field(() => Int, { nullable: true })
   points?: number;
-
-  @Field(() => Int, { nullable: true })
-  maxApplications?: number | null;
-
-  @Field(() => Int, { nullable: true })
-  capWindowDays?: number | null;
-
-  @Field(() => Int, { nullable: true })
-  expiresAfterDays?: number | null;
-
-  @Field(() => Boolean, { nullable: true })
-  active?: boolean | null;
 }
 
 @ObjectType()
