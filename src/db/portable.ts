@@ -174,3 +174,12 @@ export function valuesPlaceholders(rows: number, cols: number): string {
 
 /** Greatest parameter count per statement we send (SQLite's default limit is 32766, MySQL's 65535). */
 export const MAX_PARAMS = 30000;
+
+/** Names of the secondary indexes of the current database, sorted (schema checks and docs). */
+export async function indexNames(ds: DataSource): Promise<string[]> {
+  const rows: { name: string }[] =
+    dialectOf(ds) === 'mysql'
+      ? await ds.query("SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME <> 'PRIMARY'")
+      : await ds.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'");
+  return rows.map((r) => r.name).sort();
+}

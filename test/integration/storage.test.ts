@@ -1,0 +1,46 @@
+import { startTestApp, TestApp } from '../helpers/app';
+import { createContact } from '../helpers/factories';
+import { indexNames } from '../../src/db/portable';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.stop());
+
+it('creates the same named indexes on every store', async () => {
+  const names = await indexNames(t.app.ds);
+  expect(names).toEqual(expect.arrayContaining([
+    'ix_activities_contact_occurred',
+    'ix_contacts_score',
+    'ix_score_apps_expiry',
+    'ix_transitions_to_stage_occurred',
+    'uq_activities_idempotency_key',
+    'uq_api_keys_secret_hash',
+    'uq_contacts_email',
+    'uq_partners_name',
+  ]));
+  expect(names.every((n) => /^(ix|uq)_/.test(n))).toBe(true);
+});
+
+it('round-trips timestamps (UTC, milliseconds) and JSON documents unchanged', async () => {
+  const attributes = { plan: 'pro', seats: 12, tags: ['a', 'b'], nested: { ok: true, none: null }, text: 'żółw 🐢' };
+  const c = await createContact(t, { attributes });
+  const occurredAt = '2024-02-29T23:59:59.999Z';
+  await t.ok(`mutation($id: ID!, $at: DateTime!, $p: JSONObject) { recordActivity(input: { contactId: $id, type: "page_view", occurredAt: $at, properties: $p }) { id } }`, {
+    id: c.id,
+    at: occurredAt,
+    p: attributes,
+  });
+  const read = await t.ok(`query($id: ID!) { contact(id: $id) { attributes createdAt activities { edges { node { occurredAt properties } } } } }`, { id: c.id });
+  expect(read.contact.attributes).toEqual(attributes);
+  expect(read.contact.createdAt).toBe(c.createdAt);
+  expect(read.contact.activities.edges[0].node).toEqual({ occurredAt, properties: attributes });
+});
+
+it('applies migrations once: a second start on the same database changes nothing', async () => {
+  const before = await t.app.ds.query('SELECT COUNT(*) AS n FROM migrations');
+  await t.app.ds.runMigrations({ transaction: 'each' });
+  const after = await t.app.ds.query('SELECT COUNT(*) AS n FROM migrations');
+  expect(Number(after[0].n)).toBe(Number(before[0].n));
+});
