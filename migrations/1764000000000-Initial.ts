@@ -41,6 +41,7 @@ export class Initial1764000000000 implements MigrationInterface {
         c.int('fit_score', false, 0),
         c.int('engagement_score', false, 0),
         c.datetime('last_engaged_at', true),
+        c.datetime('last_transition_at', true),
         c.datetime('stage_changed_at'),
         c.datetime('created_at'),
         c.datetime('updated_at'),

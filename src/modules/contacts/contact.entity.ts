@@ -83,7 +83,11 @@ export class Contact {
   @DateColumn('last_engaged_at', { nullable: true })
   lastEngagedAt: Date | null;
 
-  @Field(() => Date)
+  /** When the latest transition happened (null before the first): SCORE transitions are never dated before it. */
+  @DateColumn('last_transition_at', { nullable: true })
+  lastTransitionAt: Date | null;
+
+  @Field(() => Date, { description: 'When the contact entered its current stage (its creation for a PROSPECT).' })
   @DateColumn('stage_changed_at')
   stageChangedAt: Date;
 

@@ -27,6 +27,7 @@ export function newContact(data: ContactData & { email: string }, now: Date): Co
     fitScore: 0,
     engagementScore: 0,
     lastEngagedAt: null,
+    lastTransitionAt: null,
     stageChangedAt: now,
     createdAt: now,
     updatedAt: now,
@@ -36,13 +37,13 @@ export function newContact(data: ContactData & { email: string }, now: Date): Co
 /** Column list and row values for raw multi-row inserts of contacts. */
 export const CONTACT_COLUMNS = [
   'id', 'email', 'first_name', 'last_name', 'company', 'job_title', 'industry', 'company_size', 'country', 'source', 'owner_id', 'partner_id',
-  'attributes', 'stage', 'score', 'fit_score', 'engagement_score', 'last_engaged_at', 'stage_changed_at', 'created_at', 'updated_at',
+  'attributes', 'stage', 'score', 'fit_score', 'engagement_score', 'last_engaged_at', 'last_transition_at', 'stage_changed_at', 'created_at', 'updated_at',
 ];
 
 export function contactRow(c: Contact): SqlValue[] {
   return [
     c.id, c.email, c.firstName, c.lastName, c.company, c.jobTitle, c.industry, c.companySize, c.country, c.source, c.ownerId, c.partnerId,
     c.attributes === null ? null : JSON.stringify(c.attributes), c.stage, c.score, c.fitScore, c.engagementScore,
-    c.lastEngagedAt ? dbDate(c.lastEngagedAt) : null, dbDate(c.stageChangedAt), dbDate(c.createdAt), dbDate(c.updatedAt),
+    c.lastEngagedAt ? dbDate(c.lastEngagedAt) : null, c.lastTransitionAt ? dbDate(c.lastTransitionAt) : null, dbDate(c.stageChangedAt), dbDate(c.createdAt), dbDate(c.updatedAt),
   ];
 }

@@ -87,13 +87,14 @@ export class LifecycleService {
       policy,
     );
     if (stages.length === 0) return out;
-    const at = new Date(Math.max(opts.at.getTime(), contact.stageChangedAt.getTime()));
+    const at = new Date(Math.max(opts.at.getTime(), contact.lastTransitionAt?.getTime() ?? -Infinity));
     const created: StageTransition[] = [];
     for (const to of stages) {
       created.push(this.newTransition(contact, to as LifecycleStage, TransitionTrigger.SCORE, at, null, null));
       contact.stage = to as LifecycleStage;
     }
     contact.stageChangedAt = at;
+    contact.lastTransitionAt = at;
     if (opts.write !== false) await this.insertTransitions(em, created);
     out.push(...created);
     return out;
@@ -147,7 +148,7 @@ export class LifecycleService {
       const to = qualificationOutcome(bant, policy) as LifecycleStage;
       const transitions = [this.newTransition(contact, to, TransitionTrigger.QUALIFICATION, now, null, viewer.name)];
       await this.insertTransitions(em, transitions);
-      Object.assign(contact, { stage: to, stageChangedAt: now, updatedAt: now });
+      Object.assign(contact, { stage: to, stageChangedAt: now, lastTransitionAt: now, updatedAt: now });
       await this.saveStage(em, contact);
       return { contact, transitions };
     });
@@ -167,7 +168,7 @@ export class LifecycleService {
       const now = new Date();
       const transitions = [this.newTransition(contact, toStage, TransitionTrigger.MANUAL, now, reason, viewer.name)];
       await this.insertTransitions(em, transitions);
-      Object.assign(contact, { stage: toStage, stageChangedAt: now, updatedAt: now });
+      Object.assign(contact, { stage: toStage, stageChangedAt: now, lastTransitionAt: now, updatedAt: now });
       await this.saveStage(em, contact);
       return { contact, transitions };
     });
@@ -229,7 +230,7 @@ export class LifecycleService {
 
   /** Writes a contact's stage columns. */
   async saveStage(em: EntityManager, contact: Contact): Promise<void> {
-    await em.getRepository(Contact).update({ id: contact.id }, { stage: contact.stage, stageChangedAt: contact.stageChangedAt, updatedAt: contact.updatedAt });
+    await em.getRepository(Contact).update({ id: contact.id }, { stage: contact.stage, stageChangedAt: contact.stageChangedAt, lastTransitionAt: contact.lastTransitionAt, updatedAt: contact.updatedAt });
   }
 
   private async lockContact(em: EntityManager, viewer: Viewer, id: string): Promise<Contact> {

@@ -68,7 +68,7 @@ export function toRule(r: ScoringRule): Rule {
 }
 
 const APP_COLUMNS = ['activity_id', 'rule_id', 'contact_id', 'points', 'occurred_at', 'expires_at', 'expired'];
-const CONTACT_SCORE_COLUMNS = ['score', 'fit_score', 'engagement_score', 'last_engaged_at', 'stage', 'stage_changed_at', 'updated_at'];
+const CONTACT_SCORE_COLUMNS = ['score', 'fit_score', 'engagement_score', 'last_engaged_at', 'last_transition_at', 'stage', 'stage_changed_at', 'updated_at'];
 
 function appRow(a: Application, contactId: string, now: number): SqlValue[] {
   return [a.activityId, a.ruleId, contactId, a.points, dbDate(a.occurredAt), a.expiresAt === null ? null : dbDate(a.expiresAt), isExpired(a, now) ? 1 : 0];
@@ -267,7 +267,7 @@ export class ScoringService {
       CONTACT_SCORE_COLUMNS,
       contacts.map((c) => ({
         id: c.id,
-        values: [c.score, c.fitScore, c.engagementScore, c.lastEngagedAt ? dbDate(c.lastEngagedAt) : null, c.stage, dbDate(c.stageChangedAt), dbDate(c.updatedAt)],
+        values: [c.score, c.fitScore, c.engagementScore, c.lastEngagedAt ? dbDate(c.lastEngagedAt) : null, c.lastTransitionAt ? dbDate(c.lastTransitionAt) : null, c.stage, dbDate(c.stageChangedAt), dbDate(c.updatedAt)],
       })),
     );
   }
