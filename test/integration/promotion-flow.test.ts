@@ -111,3 +111,12 @@ it('promotes on a policy change, dated at that moment, and sqlThreshold null cle
   const cleared = await t.ok(`mutation { updateQualificationPolicy(input: { sqlThreshold: null, mqlThreshold: 50 }) { sqlThreshold mqlThreshold leadThreshold } }`);
   expect(cleared.updateQualificationPolicy).toEqual({ sqlThreshold: null, mqlThreshold: 50, leadThreshold: 1 });
 });
+
+it('loses no points and promotes once when many requests score one contact at the same time', async () => {
+  const c = await createContact(t);
+  // 20 concurrent requests of one 5-point page view each: 100 engagement points, one LEAD and one MQL.
+  await Promise.all(Array.from({ length: 20 }, () => recordActivities(t, [{ contactId: c.id, type: 'page_view' }])));
+  const read = (await t.ok(CONTACT, { id: c.id })).contact;
+  expect(read).toMatchObject({ engagementScore: 100, score: 110, stage: 'MQL' });
+  expect(read.transitions.map((x: any) => x.toStage)).toEqual(['LEAD', 'MQL']);
+});
