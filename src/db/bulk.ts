@@ -3,7 +3,7 @@
  * `UPDATE ... SET col = CASE id WHEN ... END` for many rows at once.
  */
 import { EntityManager } from 'typeorm';
-import { MAX_PARAMS, insertIgnorePrefix, dialectOf, valuesPlaceholders } from './portable';
+import { MAX_PARAMS, insertIgnorePrefix, dialectOf, upsertSuffix, valuesPlaceholders } from './portable';
 
 /** A value as the drivers bind it. */
 export type SqlValue = string | number | null;
@@ -20,6 +20,20 @@ export async function insertRows(em: EntityManager, table: string, columns: stri
     statements++;
   }
   return statements;
+}
+
+/**
+ * Rewrites `updateColumns` of existing rows given in full (every NOT NULL
+ * column present) with one multi-row upsert per chunk: far cheaper than
+ * UPDATE ... CASE for hundreds of rows.
+ */
+export async function upsertRows(em: EntityManager, table: string, columns: string[], updateColumns: string[], rows: SqlValue[][]): Promise<void> {
+  const perChunk = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
+  const suffix = upsertSuffix(dialectOf(em), updateColumns);
+  for (let i = 0; i < rows.length; i += perChunk) {
+    const chunk = rows.slice(i, i + perChunk);
+    await em.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${valuesPlaceholders(chunk.length, columns.length)}${suffix}`, chunk.flat());
+  }
 }
 
 /**

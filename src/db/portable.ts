@@ -63,6 +63,18 @@ export function daysBetweenSql(dialect: Dialect, fromExpr: string, toExpr: strin
     : `(julianday(${toExpr}) - julianday(${fromExpr}))`;
 }
 
+/**
+ * SQL expression: whole milliseconds between two datetime expressions (null
+ * when either is null). Exact on both stores, so results computed from it
+ * match to the bit: MySQL counts microseconds; SQLite's julianday difference
+ * is off by well under a millisecond, which the rounding removes.
+ */
+export function millisBetweenSql(dialect: Dialect, fromExpr: string, toExpr: string): string {
+  return dialect === 'mysql'
+    ? `(TIMESTAMPDIFF(MICROSECOND, ${fromExpr}, ${toExpr}) DIV 1000)`
+    : `CAST(ROUND((julianday(${toExpr}) - julianday(${fromExpr})) * 86400000.0) AS INTEGER)`;
+}
+
 /** SQL expression: first day (YYYY-MM-DD) of the UTC ISO week (Monday) or month of a datetime expression. */
 export function periodStartSql(dialect: Dialect, expr: string, period: 'WEEK' | 'MONTH'): string {
   if (dialect === 'mysql') {
@@ -88,6 +100,13 @@ export function lockRows<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): Se
 /** Multi-row INSERT that ignores rows violating a unique index. */
 export function insertIgnorePrefix(dialect: Dialect): string {
   return dialect === 'mysql' ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
+}
+
+/** Suffix of a multi-row INSERT that overwrites `updateColumns` of rows whose primary key `id` exists. */
+export function upsertSuffix(dialect: Dialect, updateColumns: string[]): string {
+  return dialect === 'mysql'
+    ? ` ON DUPLICATE KEY UPDATE ${updateColumns.map((c) => `${c} = VALUES(${c})`).join(', ')}`
+    : ` ON CONFLICT(id) DO UPDATE SET ${updateColumns.map((c) => `${c} = excluded.${c}`).join(', ')}`;
 }
 
 /** True when a driver error is a unique-index violation. */

@@ -34,7 +34,8 @@ import type { Policy } from '../lifecycle/lifecycle';
 import { Viewer, assertCan } from '../access/viewer';
 import { badInput, notFound } from '../../graphql/errors';
 import { dbDate, lockRows, parseDbDate, transaction } from '../../db/portable';
-import { SqlValue, insertRows, updateRowsById } from '../../db/bulk';
+import { SqlValue, insertRows, updateRowsById, upsertRows } from '../../db/bulk';
+import { CONTACT_COLUMNS, contactRow } from '../contacts/contact.factory';
 
 /** Input of createScoringRule. */
 export type RuleInput = Omit<RuleDraft, 'activityType' | 'maxApplications' | 'capWindowDays' | 'expiresAfterDays'> & {
@@ -172,13 +173,16 @@ export class ScoringService {
     const capStates = await this.loadCapStates(em, contacts, activitiesByContact, rules);
     const appRows: SqlValue[][] = [];
     const transitions: StageTransition[] = [];
+    const changed: Contact[] = [];
     for (const contact of contacts) {
       const activities = activitiesByContact.get(contact.id) ?? [];
       if (activities.length === 0) continue;
+      const before = `${contact.score}|${contact.engagementScore}|${contact.stage}|${contact.lastEngagedAt?.getTime()}`;
       const capState = capStates.get(contact.id) ?? new Map();
       const facts = activities.map(activityFacts);
       if (facts.some((f) => needsFullRescore(f, rules, capState))) {
         await this.recomputeContactInTx(em, contact, activities, rules, policy, now, transitions);
+        changed.push(contact);
         continue;
       }
       for (let i = 0; i < activities.length; i++) {
@@ -193,10 +197,14 @@ export class ScoringService {
         contact.score = contact.fitScore + contact.engagementScore;
         await this.lifecycle.promote(em, contact, { at: activity.occurredAt, engagedNow: false, policy, write: false }, transitions);
       }
-      contact.updatedAt = now;
+      // Activities that earned nothing leave the contact row alone (no write, updatedAt kept).
+      if (`${contact.score}|${contact.engagementScore}|${contact.stage}|${contact.lastEngagedAt?.getTime()}` !== before) {
+        contact.updatedAt = now;
+        changed.push(contact);
+      }
     }
     await insertRows(em, 'score_applications', APP_COLUMNS, appRows);
-    await this.writeContactScores(em, contacts.filter((c) => activitiesByContact.has(c.id)));
+    await this.writeContactScores(em, changed);
     await this.lifecycle.insertTransitions(em, transitions);
     return transitions;
   }
@@ -259,17 +267,9 @@ export class ScoringService {
     await this.lifecycle.promote(em, contact, { at: added.length ? new Date(latestAdded) : now, engagedNow: false, policy, write: false }, transitions);
   }
 
-  /** Writes score and stage columns of many contacts in one statement per chunk. */
+  /** Writes score and stage columns of many (locked, fully loaded) contacts with one upsert per chunk. */
   async writeContactScores(em: EntityManager, contacts: Contact[]): Promise<void> {
-    await updateRowsById(
-      em,
-      'contacts',
-      CONTACT_SCORE_COLUMNS,
-      contacts.map((c) => ({
-        id: c.id,
-        values: [c.score, c.fitScore, c.engagementScore, c.lastEngagedAt ? dbDate(c.lastEngagedAt) : null, c.lastTransitionAt ? dbDate(c.lastTransitionAt) : null, c.stage, dbDate(c.stageChangedAt), dbDate(c.updatedAt)],
-      })),
-    );
+    if (contacts.length) await upsertRows(em, 'contacts', CONTACT_COLUMNS, CONTACT_SCORE_COLUMNS, contacts.map(contactRow));
   }
 
   /**
