@@ -35,7 +35,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
   const publisher = nullPublisher;
   const lifecycle = new LifecycleService(ds, publisher, config.limits.maxFirst);
   const scoring = new ScoringService(ds, lifecycle);
-  const rescore = new RescoreService(ds);
+  const rescore = new RescoreService(ds, scoring, lifecycle, publisher, { batchSize: config.rescoreBatchSize, pollMs: 1000, staleMs: 30_000 });
   scoring.setRescoreTrigger(rescore);
   const services: Services = {
     access: new AccessService(ds),
@@ -48,6 +48,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
   };
   await lifecycle.ensurePolicy();
   const { generatedSecret } = await services.access.bootstrap(config.adminApiKey);
+  rescore.start((err) => logger.error({ err }, 'rescore job failed'));
   const sweep = setInterval(() => {
     scoring.sweepExpired().catch((err) => logger.warn({ err }, 'expiry sweep failed'));
   }, config.expirySweepMs);
@@ -77,6 +78,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
     async stop() {
       clearInterval(sweep);
       await server.stop();
+      await rescore.stop();
       await ds.destroy();
     },
   };

@@ -20,6 +20,7 @@ import { DomainError, badInput } from '../../graphql/errors';
 import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { dbDate, isUniqueViolation, lockRows, transaction, violatedIndex } from '../../db/portable';
 import { SqlValue, insertRows } from '../../db/bulk';
+import { ACTIVITY_COLUMNS, activityRow } from './activity.rows';
 
 /** What recordActivities returns. */
 export interface RecordResult {
@@ -33,12 +34,6 @@ export interface IngestionStats {
   recorded: number;
   duplicates: number;
   batches: number;
-}
-
-const ACTIVITY_COLUMNS = ['id', 'contact_id', 'type', 'occurred_at', 'properties', 'idempotency_key', 'points', 'created_at'];
-
-function activityRow(a: Activity): SqlValue[] {
-  return [a.id, a.contactId, a.type, dbDate(a.occurredAt), a.properties === null ? null : JSON.stringify(a.properties), a.idempotencyKey, a.points, dbDate(a.createdAt)];
 }
 
 interface Prepared {

@@ -1,22 +1,184 @@
-/** Rescore jobs: recompute every contact from its stored activities and the active rules. */
+/**
+ * Rescore jobs: recompute every contact from its stored activities and the
+ * active rules, in keyset batches (memory stays flat), one job at a time
+ * across all instances. A job whose runner stops heartbeating (a dead process)
+ * is taken over and resumed from its last finished batch.
+ */
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { hostname } from 'node:os';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { JobState, RescoreJob } from './rescore-job.entity';
-import type { RescoreTrigger } from './scoring.service';
+import type { RescoreTrigger, ScoringService } from './scoring.service';
+import type { LifecycleService } from '../lifecycle/lifecycle.service';
+import type { PromotionPublisher } from '../realtime/publisher';
+import { Contact } from '../contacts/contact.entity';
+import { StageTransition } from '../lifecycle/stage-transition.entity';
+import { dbDate, lockRows, transaction } from '../../db/portable';
+
+/** Tuning of the job runner. */
+export interface RescoreOptions {
+  batchSize: number;
+  /** How often idle instances look for work. */
+  pollMs: number;
+  /** A RUNNING job without a heartbeat for this long is considered orphaned. */
+  staleMs: number;
+}
 
 export class RescoreService implements RescoreTrigger {
-  constructor(private readonly ds: DataSource) {}
+  private readonly runnerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopping = false;
+  private onError: (err: unknown) => void = () => undefined;
 
-  /** Queues a rescore unless one is already queued (a queued job will read the newest rules when it starts). */
+  constructor(
+    private readonly ds: DataSource,
+    private readonly scoring: ScoringService,
+    private readonly lifecycle: LifecycleService,
+    private readonly publisher: PromotionPublisher,
+    private readonly opts: RescoreOptions,
+  ) {}
+
+  /**
+   * Queues a rescore, reusing a job that is still QUEUED (it reads the newest
+   * rules when it starts). A change while a job runs queues a fresh run.
+   */
   async requestRescore(em: EntityManager = this.ds.manager): Promise<RescoreJob> {
     const queued = await em.getRepository(RescoreJob).findOne({ where: { state: JobState.QUEUED }, order: { startedAt: 'ASC' } });
     if (queued) return queued;
-    const job = Object.assign(new RescoreJob(), { id: randomUUID(), state: JobState.QUEUED, processed: 0, total: 0, lastContactId: null, runner: null, heartbeatAt: null, startedAt: new Date(), finishedAt: null, error: null });
+    const job = Object.assign(new RescoreJob(), {
+      id: randomUUID(),
+      state: JobState.QUEUED,
+      processed: 0,
+      total: await em.getRepository(Contact).count(),
+      lastContactId: null,
+      runner: null,
+      heartbeatAt: null,
+      startedAt: new Date(),
+      finishedAt: null,
+      error: null,
+    });
     await em.getRepository(RescoreJob).insert(job);
+    // The caller's transaction commits first; look for the job right after.
+    setTimeout(() => this.tick(), 20).unref();
     return job;
   }
 
   get(id: string): Promise<RescoreJob | null> {
     return this.ds.getRepository(RescoreJob).findOne({ where: { id } });
+  }
+
+  /** Starts polling for jobs (queued ones, or orphaned ones to resume). */
+  start(onError: (err: unknown) => void): void {
+    this.onError = onError;
+    this.stopping = false;
+    this.timer = setInterval(() => this.tick(), this.opts.pollMs);
+    this.timer.unref();
+    this.tick();
+  }
+
+  /** Stops after the batch in flight; an unfinished job stays RUNNING and is resumed by the next runner. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** Resolves when no job is queued or running (tests, seeding). */
+  async idle(timeoutMs = 60_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      const busy = await this.ds.getRepository(RescoreJob).count({ where: [{ state: JobState.QUEUED }, { state: JobState.RUNNING }] });
+      if (busy === 0 && !this.running) return;
+      this.tick();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error('rescore did not finish in time');
+  }
+
+  private tick(): void {
+    if (this.running || this.stopping) return;
+    this.running = this.claimAndRun()
+      .catch((err) => this.onError(err))
+      .finally(() => {
+        this.running = null;
+      });
+  }
+
+  private async claimAndRun(): Promise<void> {
+    for (;;) {
+      const job = await this.claim();
+      if (!job) return;
+      await this.run(job);
+      if (this.stopping) return;
+    }
+  }
+
+  /** Claims an orphaned RUNNING job, else the oldest QUEUED one, with conditional updates (safe across instances). */
+  private async claim(): Promise<RescoreJob | null> {
+    const repo = this.ds.getRepository(RescoreJob);
+    const now = new Date();
+    const running = await repo.findOne({ where: { state: JobState.RUNNING }, order: { startedAt: 'ASC' } });
+    if (running) {
+      const beat = running.heartbeatAt?.getTime() ?? 0;
+      if (running.runner === this.runnerId || now.getTime() - beat < this.opts.staleMs) return null;
+      const taken = await repo
+        .createQueryBuilder()
+        .update()
+        .set({ runner: this.runnerId, heartbeatAt: now })
+        .where('id = :id AND state = :state AND (heartbeat_at = :beat OR heartbeat_at IS NULL)', { id: running.id, state: JobState.RUNNING, beat: running.heartbeatAt ? dbDate(running.heartbeatAt) : null })
+        .execute();
+      return taken.affected === 1 ? { ...running, runner: this.runnerId, heartbeatAt: now } : null;
+    }
+    const queued = await repo.findOne({ where: { state: JobState.QUEUED, finishedAt: IsNull() }, order: { startedAt: 'ASC' } });
+    if (!queued) return null;
+    const total = await this.ds.getRepository(Contact).count();
+    const taken = await repo
+      .createQueryBuilder()
+      .update()
+      .set({ state: JobState.RUNNING, runner: this.runnerId, heartbeatAt: now, startedAt: now, total })
+      .where('id = :id AND state = :state', { id: queued.id, state: JobState.QUEUED })
+      .execute();
+    return taken.affected === 1 ? { ...queued, state: JobState.RUNNING, runner: this.runnerId, heartbeatAt: now, startedAt: now, total } : null;
+  }
+
+  /** Runs a claimed job batch by batch; each batch is one transaction that also records progress. */
+  private async run(job: RescoreJob): Promise<void> {
+    try {
+      for (;;) {
+        if (this.stopping) return;
+        const { done, transitions, owned } = await transaction(this.ds, (em) => this.runBatch(em, job));
+        this.publisher.publish(transitions);
+        if (!owned) return;
+        if (done) break;
+      }
+      await this.ds.getRepository(RescoreJob).update({ id: job.id, runner: this.runnerId }, { state: JobState.SUCCEEDED, finishedAt: new Date(), heartbeatAt: new Date() });
+    } catch (err) {
+      await this.ds
+        .getRepository(RescoreJob)
+        .update({ id: job.id, runner: this.runnerId }, { state: JobState.FAILED, finishedAt: new Date(), error: String((err as Error)?.message ?? err).slice(0, 1000) });
+      // Batches already committed are consistent per contact; the next rule change or rescoreContacts reruns the whole set.
+      throw err;
+    }
+  }
+
+  private async runBatch(em: EntityManager, job: RescoreJob): Promise<{ done: boolean; transitions: StageTransition[]; owned: boolean }> {
+    const jobs = em.getRepository(RescoreJob);
+    const current = await lockRows(jobs.createQueryBuilder('j').where('j.id = :id', { id: job.id })).getOne();
+    if (!current || current.runner !== this.runnerId || current.state !== JobState.RUNNING) return { done: true, transitions: [], owned: false };
+    const contacts = await lockRows(
+      em.getRepository(Contact).createQueryBuilder('c').where('c.id > :last', { last: current.lastContactId ?? '' }).orderBy('c.id', 'ASC').limit(this.opts.batchSize),
+    ).getMany();
+    if (contacts.length === 0) return { done: true, transitions: [], owned: true };
+    const now = new Date();
+    const [rules, policy] = await Promise.all([this.scoring.activeRules(em), this.lifecycle.policy(em)]);
+    const transitions: StageTransition[] = [];
+    await this.scoring.recomputeContacts(em, contacts, new Map(), rules, policy, now, () => now, transitions);
+    await this.scoring.writeContactScores(em, contacts);
+    await this.lifecycle.insertTransitions(em, transitions);
+    const processed = current.processed + contacts.length;
+    await jobs.update({ id: job.id }, { processed, total: Math.max(current.total, processed), lastContactId: contacts[contacts.length - 1].id, heartbeatAt: now });
+    return { done: contacts.length < this.opts.batchSize, transitions, owned: true };
   }
 }

@@ -5,7 +5,7 @@
  * The arithmetic itself lives in the pure scorer.
  */
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { ScoringRule } from './scoring-rule.entity';
 import { ScoreApplication } from './score-application.entity';
 import {
@@ -36,6 +36,7 @@ import { badInput, notFound } from '../../graphql/errors';
 import { dbDate, lockRows, parseDbDate, transaction } from '../../db/portable';
 import { SqlValue, insertRows, updateRowsById, upsertRows } from '../../db/bulk';
 import { CONTACT_COLUMNS, contactRow } from '../contacts/contact.factory';
+import { ACTIVITY_COLUMNS, activityRow } from '../activities/activity.rows';
 
 /** Input of createScoringRule. */
 export type RuleInput = Omit<RuleDraft, 'activityType' | 'maxApplications' | 'capWindowDays' | 'expiresAfterDays'> & {
@@ -168,12 +169,15 @@ export class ScoringService {
    * decisions triggers a full recompute of that one contact.
    */
   async scoreNewActivities(em: EntityManager, contacts: Contact[], activitiesByContact: Map<string, Activity[]>, policy: Policy, now: Date): Promise<StageTransition[]> {
-    const rules = (await this.activeRules(em)).filter((r) => r.kind === 'BEHAVIOR');
+    const allRules = await this.activeRules(em);
+    const rules = allRules.filter((r) => r.kind === 'BEHAVIOR');
     const nowMs = now.getTime();
     const capStates = await this.loadCapStates(em, contacts, activitiesByContact, rules);
     const appRows: SqlValue[][] = [];
     const transitions: StageTransition[] = [];
     const changed: Contact[] = [];
+    // Contacts whose backdated activities would change earlier cap decisions: recomputed in full.
+    const recompute: Contact[] = [];
     for (const contact of contacts) {
       const activities = activitiesByContact.get(contact.id) ?? [];
       if (activities.length === 0) continue;
@@ -181,8 +185,7 @@ export class ScoringService {
       const capState = capStates.get(contact.id) ?? new Map();
       const facts = activities.map(activityFacts);
       if (facts.some((f) => needsFullRescore(f, rules, capState))) {
-        await this.recomputeContactInTx(em, contact, activities, rules, policy, now, transitions);
-        changed.push(contact);
+        recompute.push(contact);
         continue;
       }
       for (let i = 0; i < activities.length; i++) {
@@ -204,7 +207,9 @@ export class ScoringService {
       }
     }
     await insertRows(em, 'score_applications', APP_COLUMNS, appRows);
-    await this.writeContactScores(em, changed);
+    const latest = (c: Contact) => new Date(Math.max(...activitiesByContact.get(c.id)!.map((a) => a.occurredAt.getTime())));
+    await this.recomputeContacts(em, recompute, activitiesByContact, allRules, policy, now, latest, transitions);
+    await this.writeContactScores(em, [...changed, ...recompute]);
     await this.lifecycle.insertTransitions(em, transitions);
     return transitions;
   }
@@ -242,29 +247,58 @@ export class ScoringService {
   }
 
   /**
-   * Recomputes one locked contact from all its stored activities plus
-   * `added` (not yet stored) against `rules`: replaces its applications,
-   * rewrites changed activity points, sets fit and engagement, and promotes.
+   * Recomputes locked contacts from all their stored activities plus `added`
+   * (new, not yet stored) against the active `rules`: fit score, applications
+   * (replaced), changed activity points, engagement, then promotions dated
+   * `at(contact)`. Used by ingestion for backdated activities and by rescore jobs.
+   * The caller writes the contacts (writeContactScores) and the transitions.
    */
-  async recomputeContactInTx(em: EntityManager, contact: Contact, added: Activity[], behaviorRules: Rule[], policy: Policy, now: Date, transitions: StageTransition[]): Promise<void> {
-    const stored: Activity[] = await em.getRepository(Activity).find({ where: { contactId: contact.id } });
-    const all = [...stored, ...added];
-    const apps = scoreAllActivities(all.map(activityFacts), behaviorRules);
+  async recomputeContacts(
+    em: EntityManager,
+    contacts: Contact[],
+    added: Map<string, Activity[]>,
+    rules: Rule[],
+    policy: Policy,
+    now: Date,
+    at: (contact: Contact) => Date,
+    transitions: StageTransition[],
+  ): Promise<void> {
+    if (contacts.length === 0) return;
+    const ids = contacts.map((c) => c.id);
+    const stored = await em.getRepository(Activity).find({ where: { contactId: In(ids) } });
+    const byContact = new Map<string, Activity[]>(ids.map((id) => [id, [...(added.get(id) ?? [])]]));
+    for (const a of stored) byContact.get(a.contactId)!.push(a);
+    const behavior = rules.filter((r) => r.kind === 'BEHAVIOR');
     const nowMs = now.getTime();
-    const pointsById = new Map<string, number>();
-    for (const a of apps) pointsById.set(a.activityId, (pointsById.get(a.activityId) ?? 0) + a.points);
-    const changed = stored.filter((a) => (pointsById.get(a.id) ?? 0) !== a.points);
-    await updateRowsById(em, 'activities', ['points'], changed.map((a) => ({ id: a.id, values: [pointsById.get(a.id) ?? 0] })));
-    for (const a of added) a.points = pointsById.get(a.id) ?? 0;
-    await em.query('DELETE FROM score_applications WHERE contact_id = ?', [contact.id]);
-    await insertRows(em, 'score_applications', APP_COLUMNS, apps.map((a) => appRow(a, contact.id, nowMs)));
-    contact.engagementScore = engagementScore(apps, nowMs);
-    contact.score = contact.fitScore + contact.engagementScore;
-    const engaged = all.filter((a) => (pointsById.get(a.id) ?? 0) > 0).map((a) => a.occurredAt.getTime());
-    contact.lastEngagedAt = engaged.length ? new Date(Math.max(...engaged)) : null;
-    contact.updatedAt = now;
-    const latestAdded = added.reduce((m, a) => Math.max(m, a.occurredAt.getTime()), 0);
-    await this.lifecycle.promote(em, contact, { at: added.length ? new Date(latestAdded) : now, engagedNow: false, policy, write: false }, transitions);
+    const appRows: SqlValue[][] = [];
+    const changedActivities: Activity[] = [];
+    const addedIds = new Set([...added.values()].flat().map((a) => a.id));
+    for (const contact of contacts) {
+      const all = byContact.get(contact.id)!;
+      const apps = scoreAllActivities(all.map(activityFacts), behavior);
+      const pointsById = new Map<string, number>();
+      for (const a of apps) {
+        pointsById.set(a.activityId, (pointsById.get(a.activityId) ?? 0) + a.points);
+        appRows.push(appRow(a, contact.id, nowMs));
+      }
+      let lastEngaged = -Infinity;
+      for (const a of all) {
+        const points = pointsById.get(a.id) ?? 0;
+        if (points > 0) lastEngaged = Math.max(lastEngaged, a.occurredAt.getTime());
+        if (points === a.points) continue;
+        a.points = points;
+        if (!addedIds.has(a.id)) changedActivities.push(a);
+      }
+      contact.fitScore = fitScore(contact, rules);
+      contact.engagementScore = engagementScore(apps, nowMs);
+      contact.score = contact.fitScore + contact.engagementScore;
+      contact.lastEngagedAt = Number.isFinite(lastEngaged) ? new Date(lastEngaged) : null;
+      contact.updatedAt = now;
+      await this.lifecycle.promote(em, contact, { at: at(contact), engagedNow: false, policy, write: false }, transitions);
+    }
+    await upsertRows(em, 'activities', ACTIVITY_COLUMNS, ['points'], changedActivities.map(activityRow));
+    await em.query(`DELETE FROM score_applications WHERE contact_id IN (${ids.map(() => '?').join(', ')})`, ids);
+    await insertRows(em, 'score_applications', APP_COLUMNS, appRows);
   }
 
   /** Writes score and stage columns of many (locked, fully loaded) contacts with one upsert per chunk. */
