@@ -65,7 +65,6 @@ export class Initial1764000000000 implements MigrationInterface {
       [
         { name: 'uq_activities_idempotency_key', columnNames: ['idempotency_key'], isUnique: true },
         { name: 'ix_activities_contact_occurred', columnNames: ['contact_id', 'occurred_at', 'id'] },
-        { name: 'ix_activities_contact_type', columnNames: ['contact_id', 'type', 'occurred_at'] },
       ],
     );
 
@@ -82,7 +81,6 @@ export class Initial1764000000000 implements MigrationInterface {
       ],
       [
         { name: 'ix_score_apps_contact_rule', columnNames: ['contact_id', 'rule_id', 'occurred_at'] },
-        { name: 'ix_score_apps_contact_occurred', columnNames: ['contact_id', 'occurred_at'] },
         { name: 'ix_score_apps_expiry', columnNames: ['expired', 'expires_at'] },
       ],
     );

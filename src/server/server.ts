@@ -67,6 +67,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const { config, schema, services, logger } = deps;
   const httpServer = createServer();
+  // Longer than load balancers' idle timeouts (often 60 s), so a pooled connection is never closed under a client's request.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const wsCleanup = useServer<{ authorization?: string }, { viewer?: Viewer }>(
     {

@@ -3,12 +3,8 @@
  * MariaDB/MySQL database created and dropped here when TEST_DB=mysql), the
  * real service on a free port, and a GraphQL client over real HTTP.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
-import { createConnection } from 'mysql2/promise';
+import { ScratchDatabase, createScratchDatabase } from '../../src/db/scratch-database';
 import { loadConfig } from '../../src/config/config';
 import { App, startApp } from '../../src/main';
 
@@ -16,29 +12,9 @@ export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const TEST_DB = process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
 const MYSQL_BASE = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 
-/** A database of its own: its URL and how to drop it. */
-export interface TestDatabase {
-  url: string;
-  drop(): Promise<void>;
-}
-
-export async function createTestDatabase(): Promise<TestDatabase> {
-  if (TEST_DB === 'mysql') {
-    const name = `lq_test_${randomBytes(5).toString('hex')}`;
-    const conn = await createConnection(MYSQL_BASE);
-    await conn.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    await conn.end();
-    return {
-      url: `${MYSQL_BASE}/${name}`,
-      async drop() {
-        const c = await createConnection(MYSQL_BASE);
-        await c.query(`DROP DATABASE IF EXISTS ${name}`);
-        await c.end();
-      },
-    };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'lq-test-'));
-  return { url: `sqlite:${join(dir, 'test.sqlite')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+/** A database of this test file's own. */
+export function createTestDatabase(): Promise<ScratchDatabase> {
+  return createScratchDatabase(TEST_DB, MYSQL_BASE, 'lq_test');
 }
 
 /** GraphQL response as tests see it. */
@@ -53,7 +29,7 @@ export interface GqlResult<T = any> {
 
 export interface TestApp {
   app: App;
-  db: TestDatabase;
+  db: ScratchDatabase;
   http: ReturnType<typeof request>;
   /** Runs a GraphQL operation with a key (ADMIN by default). */
   gql<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GqlResult<T>>;

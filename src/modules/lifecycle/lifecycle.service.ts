@@ -15,6 +15,7 @@ import { Viewer, assertCan, partnerScope } from '../access/viewer';
 import { badInput, notFound } from '../../graphql/errors';
 import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { dbDate, insertIgnorePrefix, dialectOf, lockRows, transaction } from '../../db/portable';
+import { SqlValue, insertRows } from '../../db/bulk';
 import type { PromotionPublisher } from '../realtime/publisher';
 
 /** Filter of the stageTransitions list. */
@@ -27,6 +28,12 @@ export interface TransitionListFilter {
 }
 
 const POLICY_ID = 1;
+
+const TRANSITION_COLUMNS = ['contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'occurred_at', 'partner_id', 'owner_id', 'created_at'];
+
+function transitionRow(t: StageTransition): SqlValue[] {
+  return [t.contactId, t.fromStage, t.toStage, t.trigger, t.reason, t.score, t.actor, dbDate(t.occurredAt), t.partnerId, t.ownerId, dbDate(t.createdAt)];
+}
 
 function toPolicy(p: QualificationPolicy): Policy {
   return {
@@ -117,12 +124,22 @@ export class LifecycleService {
     });
   }
 
-  /** Inserts transitions one by one, in order, so their ids (the subscription cursor order) follow causality. */
+  /**
+   * Inserts transitions with one multi-row statement, in order, and reads
+   * their ids back: the newest rows of these contacts are ours, because every
+   * writer of a contact's transitions holds that contact's row lock (ids, the
+   * subscription cursor order, follow causality).
+   */
   async insertTransitions(em: EntityManager, transitions: StageTransition[]): Promise<void> {
-    for (const t of transitions) {
-      const result = await em.getRepository(StageTransition).insert(t);
-      t.id = String(result.identifiers[0].id);
-    }
+    if (transitions.length === 0) return;
+    await insertRows(em, 'stage_transitions', TRANSITION_COLUMNS, transitions.map(transitionRow));
+    const contactIds = [...new Set(transitions.map((t) => t.contactId))];
+    const rows: { id: string | number; contact_id: string }[] = await em.query(
+      `SELECT id, contact_id FROM stage_transitions WHERE contact_id IN (${contactIds.map(() => '?').join(', ')}) ORDER BY id DESC LIMIT ${transitions.length}`,
+      contactIds,
+    );
+    const ids = rows.reverse().map((r) => String(r.id));
+    transitions.forEach((t, i) => (t.id = ids[i]));
   }
 
   /** BANT qualification of an MQL by sales: SQL with enough criteria, else NURTURE. */

@@ -35,7 +35,6 @@ import { Viewer, assertCan } from '../access/viewer';
 import { badInput, notFound } from '../../graphql/errors';
 import { dbDate, lockRows, parseDbDate, transaction } from '../../db/portable';
 import { SqlValue, insertRows, updateRowsById, upsertRows } from '../../db/bulk';
-import { CONTACT_COLUMNS, contactRow } from '../contacts/contact.factory';
 import { ACTIVITY_COLUMNS, activityRow } from '../activities/activity.rows';
 
 /** Input of createScoringRule. */
@@ -221,21 +220,23 @@ export class ScoringService {
     if (capped.length === 0 || contacts.length === 0) return states;
     let earliest = Number.MAX_SAFE_INTEGER;
     for (const list of byContact.values()) for (const a of list) earliest = Math.min(earliest, a.occurredAt.getTime());
-    const ruleClauses: string[] = [];
-    const params: SqlValue[] = contacts.map((c) => c.id);
-    for (const r of capped) {
-      if (r.capWindowDays !== null) {
-        ruleClauses.push('(rule_id = ? AND occurred_at > ?)');
-        params.push(r.id, dbDate(earliest - r.capWindowDays * DAY_MS));
-      } else {
-        ruleClauses.push('rule_id = ?');
-        params.push(r.id);
-      }
+    // Two index range scans on (contact_id, rule_id, occurred_at): rules capped for ever need all their
+    // counted applications, windowed ones only those that can still share a window with the new activities.
+    const inContacts = contacts.map(() => '?').join(', ');
+    const parts: string[] = [];
+    const params: SqlValue[] = [];
+    const forever = capped.filter((r) => r.capWindowDays === null);
+    const windowed = capped.filter((r) => r.capWindowDays !== null);
+    if (forever.length) {
+      parts.push(`SELECT contact_id, rule_id, occurred_at FROM score_applications WHERE contact_id IN (${inContacts}) AND rule_id IN (${forever.map(() => '?').join(', ')})`);
+      params.push(...contacts.map((c) => c.id), ...forever.map((r) => r.id));
     }
-    const rows: { contact_id: string; rule_id: string; occurred_at: unknown }[] = await em.query(
-      `SELECT contact_id, rule_id, occurred_at FROM score_applications WHERE contact_id IN (${contacts.map(() => '?').join(', ')}) AND (${ruleClauses.join(' OR ')}) ORDER BY occurred_at, activity_id`,
-      params,
-    );
+    if (windowed.length) {
+      const widest = Math.max(...windowed.map((r) => r.capWindowDays!));
+      parts.push(`SELECT contact_id, rule_id, occurred_at FROM score_applications WHERE contact_id IN (${inContacts}) AND rule_id IN (${windowed.map(() => '?').join(', ')}) AND occurred_at > ?`);
+      params.push(...contacts.map((c) => c.id), ...windowed.map((r) => r.id), dbDate(earliest - widest * DAY_MS));
+    }
+    const rows: { contact_id: string; rule_id: string; occurred_at: unknown }[] = await em.query(parts.join(' UNION ALL '), params);
     for (const row of rows) {
       let state = states.get(row.contact_id);
       if (!state) states.set(row.contact_id, (state = new Map()));
@@ -243,6 +244,7 @@ export class ScoringService {
       times.push(parseDbDate(row.occurred_at).getTime());
       state.set(row.rule_id, times);
     }
+    for (const state of states.values()) for (const times of state.values()) times.sort((a, b) => a - b);
     return states;
   }
 
@@ -303,7 +305,19 @@ export class ScoringService {
 
   /** Writes score and stage columns of many (locked, fully loaded) contacts with one upsert per chunk. */
   async writeContactScores(em: EntityManager, contacts: Contact[]): Promise<void> {
-    if (contacts.length) await upsertRows(em, 'contacts', CONTACT_COLUMNS, CONTACT_SCORE_COLUMNS, contacts.map(contactRow));
+    // Only the NOT NULL columns an insert needs plus those rewritten: less to send and parse.
+    if (contacts.length) {
+      await upsertRows(
+        em,
+        'contacts',
+        ['id', 'email', 'created_at', ...CONTACT_SCORE_COLUMNS],
+        CONTACT_SCORE_COLUMNS,
+        contacts.map((c) => [
+          c.id, c.email, dbDate(c.createdAt), c.score, c.fitScore, c.engagementScore, c.lastEngagedAt ? dbDate(c.lastEngagedAt) : null,
+          c.lastTransitionAt ? dbDate(c.lastTransitionAt) : null, c.stage, dbDate(c.stageChangedAt), dbDate(c.updatedAt),
+        ]),
+      );
+    }
   }
 
   /**

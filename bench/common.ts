@@ -1,0 +1,82 @@
+/**
+ * Shared benchmark plumbing: a fresh database per store, the real service on
+ * a free port (NODE_ENV=production, as deployed), a keep-alive GraphQL client,
+ * and memory sampling.
+ */
+import { createScratchDatabase, ScratchDatabase } from '../src/db/scratch-database';
+import { loadConfig } from '../src/config/config';
+import { App, startApp } from '../src/main';
+
+export const BENCH_KEY = 'bench-admin-key-0123456789abcdef';
+export type Store = 'sqlite' | 'mysql';
+
+/** Stores named on the command line (`sqlite`, `mysql`), both by default. */
+export function storesFromArgs(): Store[] {
+  const named = process.argv.slice(2).filter((a): a is Store => a === 'sqlite' || a === 'mysql');
+  return named.length ? named : ['sqlite', 'mysql'];
+}
+
+export interface BenchApp {
+  app: App;
+  db: ScratchDatabase;
+  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/** Starts the service on a new database of `store`. */
+export async function startBenchApp(store: Store, env: Record<string, string> = {}): Promise<BenchApp> {
+  process.env.NODE_ENV = 'production';
+  const db = await createScratchDatabase(store, process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306', 'lq_bench');
+  const app = await startApp(loadConfig({ DATABASE_URL: db.url, PORT: '0', ADMIN_API_KEY: BENCH_KEY, LOG_LEVEL: 'silent', NODE_ENV: 'production', ...env }));
+  return {
+    app,
+    db,
+    async gql(query, variables = {}) {
+      const res = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` }, body: JSON.stringify({ query, variables }) });
+      const body = (await res.json()) as { data: any; errors?: unknown[] };
+      if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 500));
+      return body.data;
+    },
+    async stop() {
+      await app.stop();
+      await db.drop();
+    },
+  };
+}
+
+/** Samples RSS and heap every `ms` until stopped; returns MiB figures. */
+export function sampleMemory(ms = 250) {
+  const samples: { rss: number; heap: number }[] = [];
+  const take = () => {
+    const m = process.memoryUsage();
+    samples.push({ rss: m.rss / 2 ** 20, heap: m.heapUsed / 2 ** 20 });
+  };
+  take();
+  const timer = setInterval(take, ms);
+  return {
+    stop() {
+      clearInterval(timer);
+      take();
+      const heaps = samples.map((s) => s.heap);
+      const rss = samples.map((s) => s.rss);
+      return { samples: samples.length, heapMin: Math.min(...heaps), heapMax: Math.max(...heaps), rssStart: rss[0], rssMax: Math.max(...rss), rssEnd: rss[rss.length - 1] };
+    },
+  };
+}
+
+/** Seconds since `start` (from performance.now()). */
+export function since(start: number): number {
+  return (performance.now() - start) / 1000;
+}
+
+/** Deterministic pseudo-random numbers (mulberry32) so runs compare. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
