@@ -5,7 +5,7 @@
  * The arithmetic itself lives in the pure scorer.
  */
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { ScoringRule } from './scoring-rule.entity';
 import { ScoreApplication } from './score-application.entity';
 import {
@@ -35,7 +35,6 @@ import { Viewer, assertCan } from '../access/viewer';
 import { badInput, notFound } from '../../graphql/errors';
 import { dbDate, lockRows, parseDbDate, transaction } from '../../db/portable';
 import { SqlValue, insertRows, updateRowsById, upsertRows } from '../../db/bulk';
-import { ACTIVITY_COLUMNS, activityRow } from '../activities/activity.rows';
 
 /** Input of createScoringRule. */
 export type RuleInput = Omit<RuleDraft, 'activityType' | 'maxApplications' | 'capWindowDays' | 'expiresAfterDays'> & {
@@ -267,7 +266,22 @@ export class ScoringService {
   ): Promise<void> {
     if (contacts.length === 0) return;
     const ids = contacts.map((c) => c.id);
-    const stored = await em.getRepository(Activity).find({ where: { contactId: In(ids) } });
+    // Raw rows, not entities: a rescore batch reads ~10k activities and hydration would dominate.
+    const raw: { id: string; contact_id: string; type: string; occurred_at: unknown; properties: unknown; points: number | string; created_at: unknown }[] = await em.query(
+      `SELECT id, contact_id, type, occurred_at, properties, points, created_at FROM activities WHERE contact_id IN (${ids.map(() => '?').join(', ')})`,
+      ids,
+    );
+    const stored = raw.map((r) =>
+      Object.assign(new Activity(), {
+        id: r.id,
+        contactId: r.contact_id,
+        type: r.type,
+        occurredAt: parseDbDate(r.occurred_at),
+        properties: typeof r.properties === 'string' ? JSON.parse(r.properties) : (r.properties ?? null),
+        points: Number(r.points),
+        createdAt: parseDbDate(r.created_at),
+      }),
+    );
     const byContact = new Map<string, Activity[]>(ids.map((id) => [id, [...(added.get(id) ?? [])]]));
     for (const a of stored) byContact.get(a.contactId)!.push(a);
     const behavior = rules.filter((r) => r.kind === 'BEHAVIOR');
@@ -298,7 +312,14 @@ export class ScoringService {
       contact.updatedAt = now;
       await this.lifecycle.promote(em, contact, { at: at(contact), engagedNow: false, policy, write: false }, transitions);
     }
-    await upsertRows(em, 'activities', ACTIVITY_COLUMNS, ['points'], changedActivities.map(activityRow));
+    // Only the NOT NULL columns an insert needs plus points: the properties documents stay where they are.
+    await upsertRows(
+      em,
+      'activities',
+      ['id', 'contact_id', 'type', 'occurred_at', 'created_at', 'points'],
+      ['points'],
+      changedActivities.map((a) => [a.id, a.contactId, a.type, dbDate(a.occurredAt), dbDate(a.createdAt), a.points]),
+    );
     await em.query(`DELETE FROM score_applications WHERE contact_id IN (${ids.map(() => '?').join(', ')})`, ids);
     await insertRows(em, 'score_applications', APP_COLUMNS, appRows);
   }
