@@ -13,7 +13,8 @@ import { ScoringService } from './modules/scoring/scoring.service';
 import { RescoreService } from './modules/scoring/rescore.service';
 import { LifecycleService } from './modules/lifecycle/lifecycle.service';
 import { MetricsService } from './modules/metrics/metrics.service';
-import { nullPublisher } from './modules/realtime/publisher';
+import { PromotionBus } from './modules/realtime/promotion-bus';
+import { RealtimeService } from './modules/realtime/realtime.service';
 import { DataSource } from 'typeorm';
 
 /** A started service: what tests and the CLI entry hold on to. */
@@ -32,7 +33,8 @@ export interface App {
 export async function startApp(config: Config, opts: { exposeSqlCount?: boolean } = {}): Promise<App> {
   const logger = pino({ level: config.logLevel, base: undefined });
   const ds = await openDatabase(createDataSource(config.database, (message) => logger.warn({ message }, 'query failed')));
-  const publisher = nullPublisher;
+  const publisher = new PromotionBus(config.redisUrl, (message, err) => logger.warn({ err }, message));
+  await publisher.start();
   const lifecycle = new LifecycleService(ds, publisher, config.limits.maxFirst);
   const scoring = new ScoringService(ds, lifecycle);
   const rescore = new RescoreService(ds, scoring, lifecycle, publisher, { batchSize: config.rescoreBatchSize, pollMs: 1000, staleMs: 30_000 });
@@ -45,6 +47,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
     contacts: new ContactsService(ds, scoring, lifecycle, publisher, config.limits.maxFirst),
     activities: new ActivitiesService(ds, scoring, lifecycle, publisher, config.limits.maxFirst),
     metrics: new MetricsService(ds),
+    realtime: new RealtimeService(ds, publisher, config.subscriptionQueueLimit),
   };
   await lifecycle.ensurePolicy();
   const { generatedSecret } = await services.access.bootstrap(config.adminApiKey);
@@ -79,6 +82,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
       clearInterval(sweep);
       await server.stop();
       await rescore.stop();
+      await publisher.stop();
       await ds.destroy();
     },
   };

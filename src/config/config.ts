@@ -26,6 +26,8 @@ export interface Config {
   rescoreBatchSize: number;
   /** Bounded per-connection queue of subscription events before the socket is closed. */
   subscriptionQueueLimit: number;
+  /** How often open WebSocket connections re-check that their API key is not revoked. */
+  keyRecheckMs: number;
   /** Query limits (abuse protection). */
   limits: { maxDepth: number; maxComplexity: number; maxFirst: number; maxBodyBytes: number; maxBatch: number };
 }
@@ -95,7 +97,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins,
     expirySweepMs: int(env, 'EXPIRY_SWEEP_MS', 15_000, 100, 60_000),
     rescoreBatchSize: int(env, 'RESCORE_BATCH_SIZE', 1000, 1, 100_000),
-    subscriptionQueueLimit: int(env, 'SUBSCRIPTION_QUEUE_LIMIT', 1000, 1, 1_000_000),
+    subscriptionQueueLimit: int(env, 'SUBSCRIPTION_QUEUE_LIMIT', 10_000, 1, 1_000_000),
+    keyRecheckMs: int(env, 'KEY_RECHECK_MS', 10_000, 50, 3_600_000),
     limits: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', 12, 1, 100),
       maxComplexity: int(env, 'MAX_QUERY_COMPLEXITY', 200_000, 1, 100_000_000),

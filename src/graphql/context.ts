@@ -7,6 +7,7 @@ import type { RescoreService } from '../modules/scoring/rescore.service';
 import type { LifecycleService } from '../modules/lifecycle/lifecycle.service';
 import type { AccessService } from '../modules/access/access.service';
 import type { MetricsService } from '../modules/metrics/metrics.service';
+import type { RealtimeService } from '../modules/realtime/realtime.service';
 import { ContactLoaders, createContactLoaders } from '../modules/contacts/contact.loaders';
 
 /** Every service, built once at start (src/main.ts). */
@@ -18,6 +19,7 @@ export interface Services {
   lifecycle: LifecycleService;
   access: AccessService;
   metrics: MetricsService;
+  realtime: RealtimeService;
 }
 
 export interface Context {

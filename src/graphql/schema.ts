@@ -2,15 +2,18 @@
 import 'reflect-metadata';
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema, NonEmptyArray } from 'type-graphql';
+import { createPubSub } from '@graphql-yoga/subscription';
 import { DateTimeScalar } from './scalars';
 import { ContactsResolver } from '../modules/contacts/contacts.resolver';
 import { ActivitiesResolver } from '../modules/activities/activities.resolver';
 import { LifecycleResolver } from '../modules/lifecycle/lifecycle.resolver';
 import { ScoringResolver } from '../modules/scoring/scoring.resolver';
 import { AccessResolver } from '../modules/access/access.resolver';
+import { RealtimeResolver } from '../modules/realtime/realtime.resolver';
+import { MetricsResolver } from '../modules/metrics/metrics.resolver';
 
 // eslint-disable-next-line @typescript-eslint/ban-types
-const RESOLVERS: NonEmptyArray<Function> = [ContactsResolver, ActivitiesResolver, LifecycleResolver, ScoringResolver, AccessResolver];
+const RESOLVERS: NonEmptyArray<Function> = [ContactsResolver, ActivitiesResolver, LifecycleResolver, ScoringResolver, AccessResolver, RealtimeResolver, MetricsResolver];
 
 let cached: Promise<GraphQLSchema> | null = null;
 
@@ -19,6 +22,8 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
     resolvers: RESOLVERS,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    // type-graphql insists on a PubSub when a schema has subscriptions; leadPromoted brings its own `subscribe` (PromotionBus), so this one stays idle.
+    pubSub: createPubSub(),
     validate: false,
     emitSchemaFile: false,
   });

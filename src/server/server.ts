@@ -82,6 +82,16 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
           return false;
         }
         ctx.extra.viewer = viewer;
+        // Revoked keys are dropped: the socket re-checks its key while open.
+        const socket = ctx.extra.socket;
+        const recheck = setInterval(() => {
+          services.access.isActive(viewer.keyId).then(
+            (active) => active || socket.close(4403, 'API key revoked'),
+            () => undefined,
+          );
+        }, config.keyRecheckMs);
+        recheck.unref();
+        socket.once('close', () => clearInterval(recheck));
         return true;
       },
       context: (ctx) => createContext(ctx.extra.viewer!, services),

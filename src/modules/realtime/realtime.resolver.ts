@@ -1,0 +1,45 @@
+/** Subscription.leadPromoted. */
+import { Arg, Ctx, Field, ID, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
+import { StageTransition } from '../lifecycle/stage-transition.entity';
+import { LifecycleStage, TransitionTrigger } from '../lifecycle/stage';
+import { createContactLoaders } from '../contacts/contact.loaders';
+import { promotionCursor } from './realtime.service';
+import type { WireTransition } from './promotion-bus';
+import type { Context } from '../../graphql/context';
+
+/** A promotion streamed to subscribers; pass its cursor back as `after` to resume. */
+@ObjectType({ description: 'A promotion streamed to subscribers; pass its cursor back as `after` to resume.' })
+export class PromotionEvent {
+  @Field(() => String)
+  cursor: string;
+
+  @Field(() => StageTransition)
+  transition: StageTransition;
+}
+
+@Resolver()
+export class RealtimeResolver {
+  @Subscription(() => PromotionEvent, {
+    description: 'Transitions into the given stages as they happen; with `after`, first replays those since that cursor.',
+    subscribe: ({ args, context }) => (context as Context).services.realtime.stream((context as Context).viewer, args as never),
+  })
+  leadPromoted(
+    @Root() t: WireTransition,
+    @Ctx() ctx: Context,
+    @Arg('stages', () => [LifecycleStage], { nullable: true, defaultValue: [LifecycleStage.MQL, LifecycleStage.SQL] }) _stages: LifecycleStage[],
+    @Arg('ownerId', () => String, { nullable: true }) _ownerId?: string,
+    @Arg('partnerId', () => ID, { nullable: true }) _partnerId?: string,
+    @Arg('after', () => String, { nullable: true }) _after?: string,
+  ): PromotionEvent {
+    // graphql-ws builds one context per subscription: fresh loaders per event, so contact data is never stale.
+    ctx.loaders = createContactLoaders(ctx.viewer, ctx.services);
+    const transition = Object.assign(new StageTransition(), {
+      ...t,
+      fromStage: t.fromStage as LifecycleStage | null,
+      toStage: t.toStage as LifecycleStage,
+      trigger: t.trigger as TransitionTrigger,
+      occurredAt: new Date(t.occurredAt),
+    });
+    return { cursor: promotionCursor(t.id), transition };
+  }
+}

@@ -1,0 +1,165 @@
+import { startTestApp, TestApp } from '../helpers/app';
+import { createKey, createPartner, createRule, uniqueEmail } from '../helpers/factories';
+import { collect, sleep, wsClient } from '../helpers/ws';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ KEY_RECHECK_MS: '100' });
+  await createRule(t, { name: 'view', kind: 'BEHAVIOR', activityType: 'page_view', points: 60 });
+  await t.app.services.rescore.idle();
+});
+afterAll(() => t.stop());
+
+const SUB = `subscription($stages: [LifecycleStage!], $after: String, $partnerId: ID) { leadPromoted(stages: $stages, after: $after, partnerId: $partnerId) {
+  cursor transition { id contactId fromStage toStage trigger occurredAt contact { email stage } } } }`;
+const BATCH = `mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { transitions { id toStage } } }`;
+
+/** Promotes `n` new contacts PROSPECT -> LEAD -> MQL (one MQL event each), in batches. */
+async function promote(n: number, batch = 250, extra: Record<string, unknown> = {}): Promise<string[]> {
+  const emails: string[] = [];
+  for (let i = 0; i < n; i += batch) {
+    const inputs = Array.from({ length: Math.min(batch, n - i) }, () => {
+      const email = uniqueEmail('sub');
+      emails.push(email);
+      return { contactEmail: email, type: 'page_view', ...extra };
+    });
+    await t.ok(BATCH, { inputs });
+  }
+  return emails;
+}
+
+it('delivers each of 1,000 promotions in bursts exactly once per subscription, in order, after commit', async () => {
+  const client = wsClient(t.app.url, (await createKey(t, 'VIEWER')));
+  const mql = collect(client, SUB);
+  const all = collect(client, SUB, { stages: ['LEAD', 'MQL'] });
+  await sleep(200);
+  const emails = await promote(1000);
+  const events = await mql.waitFor(1000);
+  await all.waitFor(2000);
+  await sleep(300);
+  expect(mql.events).toHaveLength(1000);
+  expect(all.events).toHaveLength(2000);
+  expect(mql.errors).toEqual([]);
+  const received = events.map((e) => e.leadPromoted.transition);
+  expect(new Set(received.map((x: any) => x.id)).size).toBe(1000);
+  expect(received.every((x: any) => x.toStage === 'MQL' && x.fromStage === 'LEAD' && x.trigger === 'SCORE' && x.contact.stage === 'MQL')).toBe(true);
+  expect(received.map((x: any) => x.contact.email).sort()).toEqual([...emails].sort());
+  const ids = received.map((x: any) => Number(x.id));
+  expect(ids).toEqual([...ids].sort((a, b) => a - b));
+  client.dispose();
+});
+
+it('sends nothing for a batch that rolls back', async () => {
+  const client = wsClient(t.app.url, (await createKey(t, 'VIEWER')));
+  const sub = collect(client, SUB, { stages: ['LEAD', 'MQL'] });
+  await sleep(200);
+  const res = await t.gql(BATCH, { inputs: [{ contactEmail: uniqueEmail('rb'), type: 'page_view' }, { contactEmail: uniqueEmail('rb'), type: 'Not Valid' }] });
+  expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+  const missing = await t.gql(BATCH, { inputs: [{ contactEmail: uniqueEmail('rb'), type: 'page_view' }, { contactId: 'missing', type: 'page_view' }] });
+  expect(missing.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  await promote(1);
+  await sub.waitFor(2);
+  await sleep(300);
+  expect(sub.events).toHaveLength(2);
+  client.dispose();
+});
+
+it('resumes after a dropped connection: every event once, in order, with promotions meanwhile', async () => {
+  const key = await createKey(t, 'SALES');
+  const first = wsClient(t.app.url, key);
+  const sub1 = collect(first, SUB);
+  await sleep(200);
+  await promote(30, 10);
+  await sub1.waitFor(30);
+  const cursor = sub1.events[9].leadPromoted.cursor;
+  const seenBefore = sub1.events.slice(0, 10).map((e) => e.leadPromoted.transition.id);
+  first.dispose();
+  await promote(20, 5);
+  const second = wsClient(t.app.url, key);
+  const sub2 = collect(second, SUB, { after: cursor });
+  const during = promote(25, 5);
+  await during;
+  const events = await sub2.waitFor(20 + 20 + 25);
+  await sleep(300);
+  expect(sub2.events).toHaveLength(65);
+  const ids = events.map((e) => Number(e.leadPromoted.transition.id));
+  expect(new Set(ids).size).toBe(65);
+  expect(ids).toEqual([...ids].sort((a, b) => a - b));
+  expect(ids.some((id) => seenBefore.includes(String(id)))).toBe(false);
+  second.dispose();
+});
+
+it('limits PARTNER subscribers to their partner and honours the partnerId filter', async () => {
+  const [p1, p2] = [await createPartner(t), await createPartner(t)];
+  const k1 = await createKey(t, 'PARTNER', p1.id);
+  const mine = collect(wsClient(t.app.url, k1), SUB);
+  const other = collect(wsClient(t.app.url, k1), SUB, { partnerId: p2.id });
+  const adminFiltered = collect(wsClient(t.app.url, (await createKey(t, 'VIEWER'))), SUB, { partnerId: p2.id });
+  await sleep(200);
+  const c1 = (await t.ok(`mutation($p: ID) { createContact(input: { email: "${uniqueEmail('p1')}", partnerId: $p }) { id } }`, { p: p1.id })).createContact;
+  const c2 = (await t.ok(`mutation($p: ID) { createContact(input: { email: "${uniqueEmail('p2')}", partnerId: $p }) { id } }`, { p: p2.id })).createContact;
+  await t.ok(BATCH, { inputs: [{ contactId: c2.id, type: 'page_view' }, { contactId: c1.id, type: 'page_view' }] });
+  await mine.waitFor(1);
+  await adminFiltered.waitFor(1);
+  await sleep(300);
+  expect(mine.events.map((e) => e.leadPromoted.transition.contactId)).toEqual([c1.id]);
+  expect(adminFiltered.events.map((e) => e.leadPromoted.transition.contactId)).toEqual([c2.id]);
+  expect(other.events).toEqual([]);
+});
+
+it('closes a connection without a valid key with 4401 and drops a revoked key', async () => {
+  let closed = 0;
+  const bad = collect(wsClient(t.app.url, 'lq_wrong', { onClose: (code) => (closed = code) }), SUB);
+  await sleep(300);
+  expect(closed).toBe(4401);
+  expect(bad.events).toEqual([]);
+
+  const secret = await createKey(t, 'VIEWER', undefined, 'to-revoke');
+  let revokedCode = 0;
+  collect(wsClient(t.app.url, secret, { onClose: (code) => (revokedCode = code) }), SUB);
+  await sleep(200);
+  const keys = await t.ok('{ apiKeys { id name } }');
+  await t.ok('mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: keys.apiKeys.find((k: any) => k.name === 'to-revoke').id });
+  await sleep(500);
+  expect(revokedCode).toBe(4403);
+});
+
+it('ends a subscriber that falls too far behind with its cursor, and it resumes from there without loss', async () => {
+  const small = await startTestApp({ SUBSCRIPTION_QUEUE_LIMIT: '5' });
+  try {
+    await createRule(small, { name: 'view', kind: 'BEHAVIOR', activityType: 'page_view', points: 60 });
+    await small.app.services.rescore.idle();
+    const key = await createKey(small, 'VIEWER');
+    const slow = collect(wsClient(small.app.url, key), SUB);
+    await sleep(200);
+    const inputs = Array.from({ length: 200 }, () => ({ contactEmail: uniqueEmail('slow'), type: 'page_view' }));
+    await small.ok(BATCH, { inputs });
+    for (let i = 0; i < 100 && slow.errors.length === 0; i++) await sleep(50);
+    const error = (slow.errors[0] as any[])[0];
+    expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'SUBSCRIPTION_QUEUE_OVERFLOW' });
+    const got = slow.events.map((e) => e.leadPromoted.transition.id);
+    const resumed = collect(wsClient(small.app.url, key), SUB, { after: error.extensions.cursor ?? null });
+    await resumed.waitFor(200 - got.length);
+    const all = [...got, ...resumed.events.map((e) => e.leadPromoted.transition.id)];
+    expect(new Set(all).size).toBe(200);
+  } finally {
+    await small.stop();
+  }
+});
+
+it('on shutdown finishes in-flight requests, then closes sockets with a close frame clients reconnect on', async () => {
+  const s = await startTestApp();
+  let code = 0;
+  collect(wsClient(s.app.url, await createKey(s, 'VIEWER'), { onClose: (c) => (code = c) }), SUB);
+  await sleep(200);
+  const inflight = s.gql(BATCH, { inputs: Array.from({ length: 300 }, () => ({ contactEmail: uniqueEmail('bye'), type: 'page_view' })) });
+  await sleep(5);
+  const stopping = s.app.stop();
+  const res = await inflight;
+  expect(res.status).toBe(200);
+  expect(res.data.recordActivities.transitions).toEqual([]);
+  await stopping;
+  for (let i = 0; i < 50 && code === 0; i++) await sleep(20);
+  expect(code).toBe(1001);
+  await s.db.drop();
+});
