@@ -16,6 +16,10 @@ import { MetricsService } from './modules/metrics/metrics.service';
 import { PromotionBus } from './modules/realtime/promotion-bus';
 import { RealtimeService } from './modules/realtime/realtime.service';
 import { DataSource } from 'typeorm';
+import Redis from 'ioredis';
+import { Metrics } from './server/observability';
+import { RateLimiter } from './server/rate-limit';
+import { JobState, RescoreJob } from './modules/scoring/rescore-job.entity';
 
 /** A started service: what tests and the CLI entry hold on to. */
 export interface App {
@@ -56,8 +60,24 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
     scoring.sweepExpired().catch((err) => logger.warn({ err }, 'expiry sweep failed'));
   }, config.expirySweepMs);
   sweep.unref();
+  const rateStore = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
+  rateStore?.on('error', (err) => logger.warn({ err }, 'rate limit store error'));
   const server = await startServer({
     config,
+    metrics: new Metrics(),
+    rateLimiter: new RateLimiter(config.rateLimits, rateStore, (message, err) => logger.warn({ err }, message)),
+    gauges: async () => {
+      const job = await ds.getRepository(RescoreJob).findOne({ where: { state: JobState.RUNNING } });
+      const s = services.activities.stats;
+      return [
+        { name: 'lq_active_subscriptions', help: 'leadPromoted subscriptions open on this instance', value: services.realtime.activeSubscriptions },
+        { name: 'lq_activities_recorded', help: 'Activities recorded by this instance since start', value: s.recorded },
+        { name: 'lq_activities_duplicates', help: 'Repeated idempotency keys seen by this instance since start', value: s.duplicates },
+        { name: 'lq_ingest_batches', help: 'recordActivity(ies) calls committed by this instance since start', value: s.batches },
+        { name: 'lq_rescore_processed', help: 'Contacts done by the running rescore job (0 when none)', value: job?.processed ?? 0 },
+        { name: 'lq_rescore_total', help: 'Contacts the running rescore job covers (0 when none)', value: job?.total ?? 0 },
+      ];
+    },
     schema: await buildAppSchema(),
     services,
     logger,
@@ -83,6 +103,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
       await server.stop();
       await rescore.stop();
       await publisher.stop();
+      rateStore?.disconnect();
       await ds.destroy();
     },
   };

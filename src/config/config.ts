@@ -11,6 +11,12 @@ export type DatabaseConfig =
   | { kind: 'sqlite'; file: string }
   | { kind: 'mysql'; url: string; host: string; port: number; user: string; password: string; database: string };
 
+/** A token bucket: sustained requests per second and burst size. */
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
+
 /** Typed, validated service configuration. */
 export interface Config {
   port: number;
@@ -28,6 +34,8 @@ export interface Config {
   subscriptionQueueLimit: number;
   /** How often open WebSocket connections re-check that their API key is not revoked. */
   keyRecheckMs: number;
+  /** Token bucket per API key, by role (RATE_LIMIT_<ROLE>=<perSecond>:<burst>). */
+  rateLimits: Record<string, RateLimit>;
   /** Query limits (abuse protection). */
   limits: { maxDepth: number; maxComplexity: number; maxFirst: number; maxBodyBytes: number; maxBatch: number };
 }
@@ -75,6 +83,30 @@ export function parseDatabaseUrl(raw: string): DatabaseConfig {
   throw new ConfigError(`DATABASE_URL must start with sqlite: or mysql://, got "${raw}"`);
 }
 
+const DEFAULT_RATE_LIMITS: Record<string, RateLimit> = {
+  ADMIN: { perSecond: 100, burst: 200 },
+  MARKETING: { perSecond: 100, burst: 200 },
+  SALES: { perSecond: 50, burst: 100 },
+  PARTNER: { perSecond: 10, burst: 30 },
+  VIEWER: { perSecond: 50, burst: 100 },
+};
+
+function rateLimits(env: NodeJS.ProcessEnv): Record<string, RateLimit> {
+  const out: Record<string, RateLimit> = {};
+  for (const [role, dflt] of Object.entries(DEFAULT_RATE_LIMITS)) {
+    const name = `RATE_LIMIT_${role}`;
+    const raw = env[name]?.trim();
+    if (!raw) {
+      out[role] = dflt;
+      continue;
+    }
+    const m = /^(\d+(?:\.\d+)?):(\d+)$/.exec(raw);
+    if (!m || Number(m[1]) <= 0 || Number(m[2]) < 1) throw new ConfigError(`${name} must be <perSecond>:<burst>, e.g. 10:30, got "${raw}"`);
+    out[role] = { perSecond: Number(m[1]), burst: Number(m[2]) };
+  }
+  return out;
+}
+
 /** Reads and validates the configuration from an environment (process.env by default). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
@@ -99,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rescoreBatchSize: int(env, 'RESCORE_BATCH_SIZE', 1000, 1, 100_000),
     subscriptionQueueLimit: int(env, 'SUBSCRIPTION_QUEUE_LIMIT', 10_000, 1, 1_000_000),
     keyRecheckMs: int(env, 'KEY_RECHECK_MS', 10_000, 50, 3_600_000),
+    rateLimits: rateLimits(env),
     limits: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', 12, 1, 100),
       maxComplexity: int(env, 'MAX_QUERY_COMPLEXITY', 200_000, 1, 100_000_000),

@@ -26,9 +26,11 @@ export interface Context {
   viewer: Viewer;
   services: Services;
   loaders: ContactLoaders;
+  /** Correlates log lines of one HTTP request (x-request-id). */
+  requestId?: string;
 }
 
 /** Builds a context; called per HTTP request and, for subscriptions, per event. */
-export function createContext(viewer: Viewer, services: Services): Context {
-  return { viewer, services, loaders: createContactLoaders(viewer, services) };
+export function createContext(viewer: Viewer, services: Services, requestId?: string): Context {
+  return { viewer, services, loaders: createContactLoaders(viewer, services), requestId };
 }

@@ -7,7 +7,7 @@ import { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 
 /** The contract's error codes. */
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED' | 'INTERNAL_SERVER_ERROR' | 'SERVICE_UNAVAILABLE';
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED' | 'INTERNAL_SERVER_ERROR';
 
 /** An error a client can act on; `field` names the offending input (e.g. `inputs[3].type`). */
 export class DomainError extends Error {
@@ -28,7 +28,8 @@ export const forbidden = (message = 'Your API key role may not do this') => new 
 export const unauthenticated = (message = 'A valid API key is required: Authorization: Bearer <secret>') => new DomainError('UNAUTHENTICATED', message);
 export const conflict = (message: string, extra: Record<string, unknown> = {}) => new DomainError('CONFLICT', message, extra);
 
-const GRAPHQL_VALIDATION_CODES = new Set(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
+const GRAPHQL_VALIDATION_CODES = new Set(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
+const CLIENT_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED']);
 
 /**
  * Builds Apollo's formatError. Apollo's own parse/validation errors become
@@ -43,10 +44,12 @@ export function makeFormatError(production: boolean, onInternal: (err: unknown) 
       return { ...base, message: original.message, extensions: { code: original.code, ...original.extra } };
     }
     const code = formatted.extensions?.code as string | undefined;
-    if (code && GRAPHQL_VALIDATION_CODES.has(code)) {
-      return { ...base, extensions: { code: 'BAD_USER_INPUT', ...(code !== 'BAD_USER_INPUT' ? { reason: code } : {}) } };
+    if (code && CLIENT_CODES.has(code)) {
+      // Our own GraphQLErrors (auth, limits, rate limits): keep their details, never transport internals.
+      const { stacktrace: _s, http: _h, ...extensions } = formatted.extensions ?? {};
+      return { ...base, extensions };
     }
-    if (code === 'UNAUTHENTICATED' || code === 'FORBIDDEN' || code === 'RATE_LIMITED') return { ...base, extensions: { code } };
+    if (code && GRAPHQL_VALIDATION_CODES.has(code)) return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code } };
     onInternal(original);
     return {
       message: production ? 'Internal server error' : formatted.message,

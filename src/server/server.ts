@@ -18,6 +18,9 @@ import { Context, Services, createContext } from '../graphql/context';
 import { makeFormatError } from '../graphql/errors';
 import { requestStats } from '../db/sql-counter';
 import { bearerSecret, viewerFromHeader } from './auth';
+import { queryLimitsPlugin } from './limits';
+import { Metrics, observabilityPlugin } from './observability';
+import type { RateLimiter } from './rate-limit';
 import type { Viewer } from '../modules/access/viewer';
 
 /** What the server needs from the outside. */
@@ -28,6 +31,10 @@ export interface ServerDeps {
   logger: Logger;
   /** True when the database answers (for /readyz). */
   ready: () => Promise<boolean>;
+  metrics: Metrics;
+  rateLimiter: RateLimiter;
+  /** Prometheus gauges read at scrape time. */
+  gauges: () => Promise<{ name: string; help: string; value: number; labels?: Record<string, string> }[]>;
   /** Exposes the per-request SQL statement count as the `x-sql-statements` header (tests). */
   exposeSqlCount?: boolean;
 }
@@ -49,8 +56,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > limit) {
+        // Answer 413 now and discard the rest; the connection is closed after the response.
         reject(new BodyTooLarge());
-        req.destroy();
+        chunks.length = 0;
+        req.removeAllListeners('data');
+        req.resume();
       } else chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
@@ -107,6 +117,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     formatError: makeFormatError(config.production, (err) => logger.error({ err }, 'internal error')),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      queryLimitsPlugin(schema, config.limits),
+      observabilityPlugin(logger, deps.metrics),
       { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
       // Sandbox for developers; nothing in production, where browsers only call the API.
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
@@ -121,7 +133,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     maxAge: 600,
   });
 
-  async function handleGraphql(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async function handleGraphql(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
     let body: unknown = undefined;
@@ -131,7 +143,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         raw = await readBody(req, config.limits.maxBodyBytes);
       } catch (err) {
         if (err instanceof BodyTooLarge) {
-          return sendJson(res, 413, { errors: [{ message: `Request body larger than ${config.limits.maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT', limit: config.limits.maxBodyBytes } }] });
+          return sendJson(res, 413, { errors: [{ message: `Request body larger than ${config.limits.maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT', limit: config.limits.maxBodyBytes } }] }, { connection: 'close' });
         }
         throw err;
       }
@@ -148,7 +160,11 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     await requestStats.run(stats, async () => {
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: async () => createContext(await viewerFromHeader(services.access, req.headers.authorization), services),
+        context: async () => {
+          const viewer = await viewerFromHeader(services.access, req.headers.authorization);
+          await deps.rateLimiter.take(viewer);
+          return createContext(viewer, services, requestId);
+        },
       });
       for (const [k, v] of result.headers) res.setHeader(k, v);
       if (deps.exposeSqlCount) res.setHeader('x-sql-statements', String(stats.sqlStatements));
@@ -172,7 +188,11 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
           const ok = await deps.ready();
           return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'database unavailable' });
         }
-        if (url.pathname === '/graphql') return await handleGraphql(req, res, url);
+        if (url.pathname === '/graphql') return await handleGraphql(req, res, url, requestId);
+        if (url.pathname === '/metrics') {
+          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+          return res.end(deps.metrics.render(await deps.gauges()));
+        }
         sendJson(res, 404, { error: 'not found' });
       } catch (err) {
         logger.error({ err, requestId }, 'request failed');
