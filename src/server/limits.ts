@@ -1,5 +1,6 @@
 /**
- * Query limits: depth and complexity (cost per field, list fields multiplied
+ * Operation checks over HTTP: subscriptions belong on the WebSocket, and
+ * query limits: depth and complexity (cost per field, list fields multiplied
  * by their `first`). Checked once the operation is resolved, before anything
  * executes; a violation is BAD_USER_INPUT naming the limit.
  */
@@ -48,7 +49,10 @@ export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits): A
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, request, operationName }) {
+        async didResolveOperation({ document, request, operationName, operation }) {
+          if (operation.operation === 'subscription') {
+            throw new GraphQLError('Subscriptions run over WebSocket (graphql-ws) on this same path, not over HTTP', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+          }
           const fragments: Record<string, FragmentDefinitionNode> = {};
           for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
           for (const def of document.definitions) {
@@ -59,11 +63,11 @@ export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits): A
           let complexity: number;
           try {
             complexity = getComplexity({
-            schema,
-            query: document,
-            operationName: operationName ?? undefined,
-            variables: request.variables ?? {},
-            estimators: [listEstimator as never, simpleEstimator({ defaultComplexity: 1 })],
+              schema,
+              query: document,
+              operationName: operationName ?? undefined,
+              variables: request.variables ?? {},
+              estimators: [listEstimator as never, simpleEstimator({ defaultComplexity: 1 })],
             });
           } catch {
             // Variables that do not coerce: execution reports them as BAD_USER_INPUT before running anything.
