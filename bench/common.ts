@@ -80,3 +80,17 @@ export function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Runs a benchmark's main for every store named on the command line and exits with its outcome. */
+export function runBench(title: string, runStore: (store: Store) => Promise<void>): void {
+  (async () => {
+    console.log(title);
+    for (const store of storesFromArgs()) await runStore(store);
+  })().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

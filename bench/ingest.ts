@@ -7,7 +7,7 @@
  *   npm run bench:ingest [-- sqlite|mysql]
  */
 import { randomUUID } from 'node:crypto';
-import { BenchApp, Store, rng, since, startBenchApp, storesFromArgs } from './common';
+import { BenchApp, Store, rng, runBench, since, startBenchApp } from './common';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
 import { insertRows } from '../src/db/bulk';
 import { dbDate } from '../src/db/portable';
@@ -96,15 +96,4 @@ async function runStore(store: Store): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  console.log(`bench/ingest: ${ACTIVITIES} activities, ${CONTACTS} contacts, batches of ${BATCH}, sequential requests over HTTP (NODE_ENV=production)`);
-  for (const store of storesFromArgs()) await runStore(store);
-}
-
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(`bench/ingest: ${ACTIVITIES} activities, ${CONTACTS} contacts, batches of ${BATCH}, sequential requests over HTTP (NODE_ENV=production)`, runStore);

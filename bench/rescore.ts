@@ -8,7 +8,7 @@
  *   npm run bench:rescore [-- sqlite|mysql]      CONTACTS=100000 PER_CONTACT=10
  */
 import { randomUUID } from 'node:crypto';
-import { BenchApp, Store, rng, sampleMemory, since, startBenchApp, storesFromArgs } from './common';
+import { BenchApp, Store, rng, runBench, sampleMemory, since, startBenchApp } from './common';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
 import { insertRows } from '../src/db/bulk';
 import { dbDate } from '../src/db/portable';
@@ -98,15 +98,4 @@ async function runStore(store: Store): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  console.log(`bench/rescore: ${CONTACTS} contacts x ${PER_CONTACT} activities (NODE_ENV=production)`);
-  for (const store of storesFromArgs()) await runStore(store);
-}
-
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(`bench/rescore: ${CONTACTS} contacts x ${PER_CONTACT} activities (NODE_ENV=production)`, runStore);
