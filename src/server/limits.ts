@@ -50,7 +50,7 @@ export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits): A
     async requestDidStart() {
       return {
         async didResolveOperation({ document, request, operationName, operation }) {
-          if (operation.operation === 'subscription') {
+          if (operation?.operation === 'subscription') {
             throw new GraphQLError('Subscriptions run over WebSocket (graphql-ws) on this same path, not over HTTP', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
           }
           const fragments: Record<string, FragmentDefinitionNode> = {};
