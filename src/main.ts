@@ -14,6 +14,7 @@ import { RescoreService } from './modules/scoring/rescore.service';
 import { LifecycleService } from './modules/lifecycle/lifecycle.service';
 import { MetricsService } from './modules/metrics/metrics.service';
 import { PromotionBus } from './modules/realtime/promotion-bus';
+import { PromotionLog } from './modules/realtime/promotion-log';
 import { RealtimeService } from './modules/realtime/realtime.service';
 import { DataSource } from 'typeorm';
 import Redis from 'ioredis';
@@ -37,7 +38,9 @@ export interface App {
 export async function startApp(config: Config, opts: { exposeSqlCount?: boolean } = {}): Promise<App> {
   const logger = pino({ level: config.logLevel, base: undefined });
   const ds = await openDatabase(createDataSource(config.database, (message) => logger.warn({ message }, 'query failed')));
-  const publisher = new PromotionBus(config.redisUrl, (message, err) => logger.warn({ err }, message));
+  const promotionLog = new PromotionLog(ds);
+  // Poll and gap wait bound how late an event can be when Redis loses it.
+  const publisher = new PromotionBus(promotionLog, { redisUrl: config.redisUrl, pollMs: 1000, gapMs: 200, orphanMs: config.promotionOrphanMs }, (message, err) => logger.warn({ err }, message));
   await publisher.start();
   const lifecycle = new LifecycleService(ds, publisher, config.limits.maxFirst);
   const scoring = new ScoringService(ds, lifecycle);
@@ -51,7 +54,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
     contacts: new ContactsService(ds, scoring, lifecycle, publisher, config.limits.maxFirst),
     activities: new ActivitiesService(ds, scoring, lifecycle, publisher, config.limits.maxFirst),
     metrics: new MetricsService(ds),
-    realtime: new RealtimeService(ds, publisher, config.subscriptionQueueLimit),
+    realtime: new RealtimeService(promotionLog, publisher, config.subscriptionQueueLimit),
   };
   await lifecycle.ensurePolicy();
   const { generatedSecret } = await services.access.bootstrap(config.adminApiKey);

@@ -32,6 +32,8 @@ export interface Config {
   rescoreBatchSize: number;
   /** Bounded per-connection queue of subscription events before the socket is closed. */
   subscriptionQueueLimit: number;
+  /** How long committed transitions may stay unstamped before any instance treats them as orphans (their instance died after commit). */
+  promotionOrphanMs: number;
   /** How often open WebSocket connections re-check that their API key is not revoked. */
   keyRecheckMs: number;
   /** Token bucket per API key, by role (RATE_LIMIT_<ROLE>=<perSecond>:<burst>). */
@@ -130,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     expirySweepMs: int(env, 'EXPIRY_SWEEP_MS', 15_000, 100, 60_000),
     rescoreBatchSize: int(env, 'RESCORE_BATCH_SIZE', 1000, 1, 100_000),
     subscriptionQueueLimit: int(env, 'SUBSCRIPTION_QUEUE_LIMIT', 10_000, 1, 1_000_000),
+    promotionOrphanMs: int(env, 'PROMOTION_ORPHAN_MS', 30_000, 100, 3_600_000),
     keyRecheckMs: int(env, 'KEY_RECHECK_MS', 10_000, 50, 3_600_000),
     rateLimits: rateLimits(env),
     limits: {

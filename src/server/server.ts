@@ -8,8 +8,8 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLSchema } from 'graphql';
-import { WebSocketServer } from 'ws';
+import { GraphQLError, GraphQLSchema } from 'graphql';
+import { WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import cors from 'cors';
 import type { Logger } from 'pino';
@@ -22,6 +22,8 @@ import { queryLimitsPlugin } from './limits';
 import { Metrics, observabilityPlugin } from './observability';
 import type { RateLimiter } from './rate-limit';
 import type { Viewer } from '../modules/access/viewer';
+import { sharedSubscribe } from '../modules/realtime/shared-execution';
+import { SubscriptionOverflow } from '../modules/realtime/realtime.service';
 
 /** What the server needs from the outside. */
 export interface ServerDeps {
@@ -81,9 +83,23 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   httpServer.keepAliveTimeout = 65_000;
   httpServer.headersTimeout = 66_000;
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const formatWsError = makeFormatError(config.production, (err) => logger.error({ err }, 'internal error in a subscription'));
+  const formatErrors = (errors: readonly GraphQLError[]) => errors.map((e) => formatWsError(e.toJSON(), e));
+  // Revoked keys are dropped: one timer re-checks each distinct key of the open sockets (not one query per socket).
+  const socketsByKey = new Map<string, Set<WebSocket>>();
+  const keyRecheck = setInterval(() => {
+    for (const [keyId, sockets] of socketsByKey) {
+      services.access.isActive(keyId).then(
+        (active) => active || [...sockets].forEach((socket) => socket.close(4403, 'API key revoked')),
+        (err) => logger.warn({ err }, 'key re-check failed'),
+      );
+    }
+  }, config.keyRecheckMs);
+  keyRecheck.unref();
   const wsCleanup = useServer<{ authorization?: string }, { viewer?: Viewer }>(
     {
       schema,
+      subscribe: sharedSubscribe(),
       onConnect: async (ctx) => {
         const secret = bearerSecret(ctx.connectionParams?.authorization);
         const viewer = secret ? await services.access.authenticate(secret) : null;
@@ -92,19 +108,25 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
           return false;
         }
         ctx.extra.viewer = viewer;
-        // Revoked keys are dropped: the socket re-checks its key while open.
         const socket = ctx.extra.socket;
-        const recheck = setInterval(() => {
-          services.access.isActive(viewer.keyId).then(
-            (active) => active || socket.close(4403, 'API key revoked'),
-            () => undefined,
-          );
-        }, config.keyRecheckMs);
-        recheck.unref();
-        socket.once('close', () => clearInterval(recheck));
+        let sockets = socketsByKey.get(viewer.keyId);
+        if (!sockets) socketsByKey.set(viewer.keyId, (sockets = new Set()));
+        sockets.add(socket);
+        socket.once('close', () => {
+          sockets.delete(socket);
+          if (sockets.size === 0 && socketsByKey.get(viewer.keyId) === sockets) socketsByKey.delete(viewer.keyId);
+        });
         return true;
       },
       context: (ctx) => createContext(ctx.extra.viewer!, services),
+      // Same error shapes as over HTTP: extensions.code, no internals in production.
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatErrors(result.errors) } : undefined),
+      onError: (ctx, _id, _payload, errors) => {
+        const overflow = errors.map((e) => e.originalError).find((e) => e instanceof SubscriptionOverflow);
+        // A consumer too slow for its bounded queue: close the connection (its socket buffers are full too); it resumes by cursor.
+        if (overflow) ctx.extra.socket.close(4429, `Too slow; resume with after=${overflow.cursor}`.slice(0, 123));
+        return formatErrors(errors);
+      },
     },
     wsServer,
   );
@@ -212,6 +234,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     async stop() {
       // Apollo's drain plugin stops accepting, waits for in-flight requests, then runs drainServer (sockets).
       await apollo.stop();
+      clearInterval(keyRecheck);
       for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },

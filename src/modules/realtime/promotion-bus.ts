@@ -1,123 +1,180 @@
 /**
- * Carries committed transitions to every instance's subscribers: through
- * Redis pub/sub when REDIS_URL is set (each instance, the publisher included,
- * receives from the channel), in memory otherwise. When the Redis link drops
- * and comes back, listeners get a `resync` so they replay what they missed
- * from the store (the transition table is the durable log).
+ * Carries committed transitions to this instance's subscriptions as epochs,
+ * contiguous and in commit order.
+ *
+ * After commit a service calls `publish`; the bus stamps the transitions
+ * with the next epoch (PromotionLog) and sends the epoch through Redis
+ * pub/sub when REDIS_URL is set (every instance, this one included, receives
+ * it from the channel), in memory otherwise. Listeners only ever see epoch
+ * n+1 after epoch n: an epoch that arrives early waits, and a missing one is
+ * read from the store after `gapMs`. A poll of the store's head every
+ * `pollMs` catches up what a Redis outage (or a lost message) hid, so
+ * subscribers are never silently deaf.
  */
 import { EventEmitter } from 'node:events';
 import Redis from 'ioredis';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
 import type { PromotionPublisher } from './publisher';
+import { Epoch, PromotionLog } from './promotion-log';
 
-/** A transition as it travels between instances. */
-export interface WireTransition {
-  id: string;
-  contactId: string;
-  fromStage: string | null;
-  toStage: string;
-  trigger: string;
-  reason: string | null;
-  score: number;
-  actor: string | null;
-  occurredAt: string;
-  partnerId: string | null;
-  ownerId: string | null;
+/** Receives every non-empty epoch, in order. */
+export type EpochListener = (epoch: Epoch) => void;
+
+/** Timings of the bus. */
+export interface BusOptions {
+  redisUrl: string | null;
+  /** How often the store's head is checked for epochs the channel did not bring, and orphans are swept. */
+  pollMs: number;
+  /** How long an epoch may be missing while a later one is here before it is read from the store. */
+  gapMs: number;
+  /** Rows unstamped for this long belong to an instance that died after commit; any instance stamps them. */
+  orphanMs: number;
 }
 
-/** What a subscription listens to. */
-export interface BusListener {
-  onTransitions(batch: WireTransition[]): void;
-  /** Events may have been lost (Redis outage): replay from the store. */
-  onResync(): void;
-}
-
-const CHANNEL = 'lq:transitions';
-
-export function toWire(t: StageTransition): WireTransition {
-  return {
-    id: String(t.id),
-    contactId: t.contactId,
-    fromStage: t.fromStage,
-    toStage: t.toStage,
-    trigger: t.trigger,
-    reason: t.reason,
-    score: t.score,
-    actor: t.actor,
-    occurredAt: t.occurredAt.toISOString(),
-    partnerId: t.partnerId,
-    ownerId: t.ownerId,
-  };
-}
+const CHANNEL = 'lq:promotions';
+/** Epochs read from the store per catch-up query. */
+const CATCH_UP_EPOCHS = 50;
 
 export class PromotionBus implements PromotionPublisher {
   private readonly emitter = new EventEmitter();
   private pub: Redis | null = null;
   private sub: Redis | null = null;
-  private linkLost = false;
+  private pending: string[] = [];
+  private stamping = false;
+  private nextSeq = 1;
+  private readonly early = new Map<number, Epoch>();
+  private catchingUp: Promise<void> | null = null;
+  private gapTimer: NodeJS.Timeout | null = null;
+  private poll: NodeJS.Timeout | null = null;
+  private stopped = false;
 
   constructor(
-    private readonly redisUrl: string | null,
-    private readonly log: (message: string, err?: unknown) => void,
+    private readonly log: PromotionLog,
+    private readonly options: BusOptions,
+    private readonly warn: (message: string, err?: unknown) => void,
   ) {
     this.emitter.setMaxListeners(0);
   }
 
-  /** Connects to Redis (when configured) and subscribes to the channel. */
+  /** Reads the head (live epochs start after it), connects to Redis when configured, starts the poll. */
   async start(): Promise<void> {
-    if (!this.redisUrl) return;
-    const options = { maxRetriesPerRequest: 2, enableOfflineQueue: false, retryStrategy: (n: number) => Math.min(n * 200, 2000) };
-    this.pub = new Redis(this.redisUrl, options);
-    this.sub = new Redis(this.redisUrl, { ...options, enableOfflineQueue: true });
-    for (const conn of [this.pub, this.sub]) conn.on('error', (err) => this.log('redis error', err));
-    this.sub.on('message', (_channel: string, message: string) => this.deliver(JSON.parse(message) as WireTransition[]));
-    this.sub.on('close', () => {
-      this.linkLost = true;
-    });
-    this.sub.on('ready', () => {
-      if (!this.linkLost) return;
-      this.linkLost = false;
-      this.log('redis link back: subscribers replay from the store');
-      this.emitter.emit('resync');
-    });
-    await this.sub.subscribe(CHANNEL);
+    this.nextSeq = (await this.log.head()) + 1;
+    if (this.options.redisUrl) {
+      const options = { maxRetriesPerRequest: 2, retryStrategy: (n: number) => Math.min(n * 200, 2000) };
+      this.pub = new Redis(this.options.redisUrl, { ...options, enableOfflineQueue: false });
+      this.sub = new Redis(this.options.redisUrl, options);
+      for (const conn of [this.pub, this.sub]) conn.on('error', (err) => this.warn('redis error', err));
+      this.sub.on('message', (_channel: string, message: string) => this.receive(JSON.parse(message) as Epoch));
+      // Messages published while the link was down are gone: read them from the store.
+      this.sub.on('ready', () => this.catchUp());
+      await this.sub.subscribe(CHANNEL);
+    }
+    this.poll = setInterval(() => {
+      this.catchUp();
+      this.sweepOrphans();
+    }, this.options.pollMs);
+    this.poll.unref();
   }
 
-  /** Called after commit. With Redis down, local subscribers still get the events; remote ones resync later. */
+  /** Called after commit: stamps the transitions with the next epoch and sends it (asynchronously). */
   publish(transitions: StageTransition[]): void {
-    if (transitions.length === 0) return;
-    const wire = transitions.map(toWire);
-    if (!this.pub) return this.deliver(wire);
-    this.pub.publish(CHANNEL, JSON.stringify(wire)).catch((err) => {
-      this.log('redis publish failed; delivering locally', err);
-      this.deliver(wire);
-      this.linkLost = true;
-    });
+    if (transitions.length === 0 || this.stopped) return;
+    for (const t of transitions) this.pending.push(String(t.id));
+    void this.stampPending();
   }
 
-  /** Adds a listener; returns how to remove it. */
-  listen(listener: BusListener): () => void {
-    const onBatch = (batch: WireTransition[]) => listener.onTransitions(batch);
-    const onResync = () => listener.onResync();
-    this.emitter.on('batch', onBatch);
-    this.emitter.on('resync', onResync);
-    return () => {
-      this.emitter.off('batch', onBatch);
-      this.emitter.off('resync', onResync);
-    };
+  /** Adds a listener for epochs after the ones already delivered; returns how to remove it. */
+  listen(listener: EpochListener): () => void {
+    this.emitter.on('epoch', listener);
+    return () => this.emitter.off('epoch', listener);
   }
 
-  /** Number of live listeners (active subscriptions on this instance). */
+  /** Number of live listeners (open subscriptions on this instance). */
   get listeners(): number {
-    return this.emitter.listenerCount('batch');
+    return this.emitter.listenerCount('epoch');
   }
 
+  /** Stops the poll, waits for stamps in progress, disconnects from Redis. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.poll) clearInterval(this.poll);
+    if (this.gapTimer) clearTimeout(this.gapTimer);
+    while (this.stamping || this.catchingUp) await new Promise((r) => setTimeout(r, 5));
     this.emitter.removeAllListeners();
     await Promise.all([this.pub, this.sub].map((c) => c?.quit().catch(() => c.disconnect())));
   }
 
-  private deliver(batch: WireTransition[]): void {
-    this.emitter.emit('batch', batch);
+  /** One stamping loop per instance, so this instance's epochs are sent in number order. */
+  private async stampPending(): Promise<void> {
+    if (this.stamping) return;
+    this.stamping = true;
+    try {
+      while (this.pending.length > 0) {
+        const ids = this.pending.splice(0);
+        try {
+          const epoch = await this.log.stamp(ids);
+          if (epoch) this.send(epoch);
+        } catch (err) {
+          // The rows stay unstamped; the orphan sweep stamps and sends them after orphanMs.
+          this.warn('stamping committed transitions failed', err);
+        }
+      }
+    } finally {
+      this.stamping = false;
+    }
+  }
+
+  private send(epoch: Epoch): void {
+    if (!this.pub) return this.receive(epoch);
+    this.pub.publish(CHANNEL, JSON.stringify(epoch)).catch((err) => {
+      // Local subscribers get it now; other instances read it from the store on their next poll.
+      this.warn('redis publish failed; delivering locally', err);
+      this.receive(epoch);
+    });
+  }
+
+  private receive(epoch: Epoch): void {
+    if (epoch.seq < this.nextSeq || this.stopped) return;
+    this.early.set(epoch.seq, epoch);
+    for (let next = this.early.get(this.nextSeq); next; next = this.early.get(this.nextSeq)) {
+      this.early.delete(this.nextSeq);
+      this.nextSeq++;
+      if (next.transitions.length > 0) this.emitter.emit('epoch', next);
+    }
+    if (this.early.size > 0 && !this.gapTimer) {
+      // Another instance's later epoch overtook an earlier one on the channel; give the earlier one a moment.
+      this.gapTimer = setTimeout(() => {
+        this.gapTimer = null;
+        if (this.early.size > 0) this.catchUp();
+      }, this.options.gapMs);
+      this.gapTimer.unref();
+    }
+  }
+
+  /** Reads every committed epoch not delivered yet from the store (one catch-up at a time). */
+  private catchUp(): void {
+    if (this.catchingUp || this.stopped) return;
+    this.catchingUp = (async () => {
+      const head = await this.log.head();
+      while (this.nextSeq <= head && !this.stopped) {
+        const to = Math.min(head, this.nextSeq + CATCH_UP_EPOCHS - 1);
+        for (const epoch of await this.log.epochs(this.nextSeq, to)) this.receive(epoch);
+      }
+    })()
+      .catch((err) => this.warn('catching up from the store failed; retrying on the next poll', err))
+      .finally(() => (this.catchingUp = null));
+  }
+
+  private sweepOrphans(): void {
+    if (this.stamping || this.stopped) return;
+    const before = new Date(Date.now() - this.options.orphanMs);
+    this.log
+      .hasOrphans(before)
+      .then(async (found) => {
+        if (!found) return;
+        const epoch = await this.log.stamp(null, before);
+        if (epoch) this.send(epoch);
+      })
+      .catch((err) => this.warn('orphan sweep failed', err));
   }
 }

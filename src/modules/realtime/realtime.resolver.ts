@@ -1,10 +1,9 @@
 /** Subscription.leadPromoted. */
-import { Arg, Ctx, Field, ID, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Field, ID, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { LifecycleStage, TransitionTrigger } from '../lifecycle/stage';
-import { createContactLoaders } from '../contacts/contact.loaders';
 import { promotionCursor } from './realtime.service';
-import type { WireTransition } from './promotion-bus';
+import type { WireTransition } from './promotion-log';
 import type { Context } from '../../graphql/context';
 
 /** A promotion streamed to subscribers; pass its cursor back as `after` to resume. */
@@ -25,21 +24,20 @@ export class RealtimeResolver {
   })
   leadPromoted(
     @Root() t: WireTransition,
-    @Ctx() ctx: Context,
     @Arg('stages', () => [LifecycleStage], { nullable: true, defaultValue: [LifecycleStage.MQL, LifecycleStage.SQL] }) _stages: LifecycleStage[],
     @Arg('ownerId', () => String, { nullable: true }) _ownerId?: string,
     @Arg('partnerId', () => ID, { nullable: true }) _partnerId?: string,
     @Arg('after', () => String, { nullable: true }) _after?: string,
   ): PromotionEvent {
-    // graphql-ws builds one context per subscription: fresh loaders per event, so contact data is never stale.
-    ctx.loaders = createContactLoaders(ctx.viewer, ctx.services);
+    // Contact data comes from loaders of a context built for this event (see shared-execution.ts), so it is never stale.
+    const { seq: _seq, ...fields } = t;
     const transition = Object.assign(new StageTransition(), {
-      ...t,
+      ...fields,
       fromStage: t.fromStage as LifecycleStage | null,
       toStage: t.toStage as LifecycleStage,
       trigger: t.trigger as TransitionTrigger,
       occurredAt: new Date(t.occurredAt),
     });
-    return { cursor: promotionCursor(t.id), transition };
+    return { cursor: promotionCursor(t), transition };
   }
 }

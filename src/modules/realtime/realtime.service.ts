@@ -1,16 +1,16 @@
 /**
- * leadPromoted streams: replay from the transition table (the durable log)
- * after a cursor, then live events from the bus, with no gap (the listener is
- * attached before the replay reads) and no repeat (ids already delivered are
- * skipped). A subscriber that falls more than `queueLimit` events behind is
- * ended with an error carrying its last cursor, so it can resume.
+ * leadPromoted streams. A subscription listens to the bus before it replays
+ * from the store, holds live epochs while the replay runs, then continues
+ * with the held epochs after the replay's head: no gap (every epoch after
+ * the head reaches the listener) and no repeat (delivery is in strictly
+ * increasing (seq, id) order). A subscription whose undelivered events exceed
+ * `queueLimit` ends with SubscriptionOverflow, which carries its resume cursor.
  */
-import { DataSource } from 'typeorm';
-import { GraphQLError } from 'graphql';
-import { BusListener, PromotionBus, WireTransition } from './promotion-bus';
+import { PromotionBus } from './promotion-bus';
+import { LogPosition, PromotionLog, ReplayFilter, WireTransition } from './promotion-log';
 import { Viewer, assertCan, partnerScope } from '../access/viewer';
 import { decodeCursor, encodeCursor } from '../../graphql/pagination';
-import { parseDbDate, transaction } from '../../db/portable';
+import { DomainError, badInput } from '../../graphql/errors';
 
 /** Arguments of leadPromoted. */
 export interface PromotionFilter {
@@ -21,51 +21,40 @@ export interface PromotionFilter {
 }
 
 const REPLAY_PAGE = 500;
-const SEEN_LIMIT = 20_000;
 
-/** Cursor of a transition: opaque, orders events. */
-export function promotionCursor(id: string): string {
-  return encodeCursor([Number(id)]);
+/** Cursor of a transition: opaque, orders events (epoch, then id). */
+export function promotionCursor(t: Pick<WireTransition, 'seq' | 'id'>): string {
+  return encodeCursor([t.seq, Number(t.id)]);
 }
 
-interface Row {
-  id: string | number;
-  contact_id: string;
-  from_stage: string | null;
-  to_stage: string;
-  trigger: string;
-  reason: string | null;
-  score: number | string;
-  actor: string | null;
-  occurred_at: unknown;
-  partner_id: string | null;
-  owner_id: string | null;
+function decodePosition(cursor: string): LogPosition {
+  const [seq, id] = decodeCursor(cursor, 2, 'after');
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(id)) throw badInput('after', 'is not a cursor leadPromoted returned');
+  return [seq as number, id as number];
 }
 
-function fromRow(r: Row): WireTransition {
-  return {
-    id: String(r.id),
-    contactId: r.contact_id,
-    fromStage: r.from_stage,
-    toStage: r.to_stage,
-    trigger: r.trigger,
-    reason: r.reason,
-    score: Number(r.score),
-    actor: r.actor,
-    occurredAt: parseDbDate(r.occurred_at).toISOString(),
-    partnerId: r.partner_id,
-    ownerId: r.owner_id,
-  };
+function isAfter(t: WireTransition, pos: LogPosition | null): boolean {
+  return pos === null || t.seq > pos[0] || (t.seq === pos[0] && Number(t.id) > pos[1]);
+}
+
+/** A subscriber fell more than the queue limit behind; the connection is closed and it resumes with `cursor`. */
+export class SubscriptionOverflow extends DomainError {
+  constructor(
+    limit: number,
+    readonly cursor: string,
+  ) {
+    super('RATE_LIMITED', `This subscriber fell more than ${limit} events behind: subscribe again with after to resume`, { reason: 'SUBSCRIPTION_QUEUE_OVERFLOW', cursor });
+  }
 }
 
 export class RealtimeService {
   constructor(
-    private readonly ds: DataSource,
+    private readonly log: PromotionLog,
     private readonly bus: PromotionBus,
     private readonly queueLimit: number,
   ) {}
 
-  /** Active subscriptions on this instance. */
+  /** Open subscriptions on this instance. */
   get activeSubscriptions(): number {
     return this.bus.listeners;
   }
@@ -73,65 +62,35 @@ export class RealtimeService {
   /** The event stream of one subscription. */
   stream(viewer: Viewer, filter: PromotionFilter): AsyncIterableIterator<WireTransition> {
     assertCan(viewer, 'read');
-    const scope = partnerScope(viewer);
-    const queueLimit = this.queueLimit;
+    const replayFilter: ReplayFilter = { stages: filter.stages, ownerId: filter.ownerId, partnerId: filter.partnerId, scope: partnerScope(viewer) };
     const stages = new Set(filter.stages);
     const matches = (t: WireTransition) =>
       stages.has(t.toStage) &&
       (filter.ownerId == null || t.ownerId === filter.ownerId) &&
       (filter.partnerId == null || t.partnerId === filter.partnerId) &&
-      (scope === null || t.partnerId === scope);
+      (replayFilter.scope === null || t.partnerId === replayFilter.scope);
+    const { log, queueLimit } = this;
 
-    let lastId = filter.after ? Number(decodeCursor(filter.after, 1, 'after')[0]) : null;
-    let needReplay = lastId !== null;
+    let position: LogPosition | null = filter.after ? decodePosition(filter.after) : null;
+    let replaying = position !== null;
     let overflow = false;
     let done = false;
-    const live: WireTransition[] = [];
-    const ready: WireTransition[] = [];
-    const seen = new Set<string>();
+    // Matching live events not delivered yet; while replaying, they wait here until the replay's head is known.
+    let live: WireTransition[] = [];
+    let replayed: WireTransition[] = [];
     let wake: (() => void) | null = null;
-    const signal = () => {
+
+    const unlisten = this.bus.listen((epoch) => {
+      for (const t of epoch.transitions) if (matches(t)) live.push(t);
+      if (live.length > queueLimit) overflow = true;
       wake?.();
       wake = null;
-    };
-
-    const listener: BusListener = {
-      onTransitions: (batch) => {
-        for (const t of batch) if (matches(t)) live.push(t);
-        if (live.length > queueLimit) overflow = true;
-        signal();
-      },
-      onResync: () => {
-        if (lastId === null) lastId = 0;
-        needReplay = true;
-        signal();
-      },
-    };
-    const unlisten = this.bus.listen(listener);
-
-    const replayPage = async (): Promise<WireTransition[]> => {
-      const where = ['id > ?', `to_stage IN (${[...stages].map(() => '?').join(', ') || 'NULL'})`];
-      const params: unknown[] = [lastId ?? 0, ...stages];
-      if (filter.ownerId != null) (where.push('owner_id = ?'), params.push(filter.ownerId));
-      if (filter.partnerId != null) (where.push('partner_id = ?'), params.push(filter.partnerId));
-      if (scope !== null) (where.push('partner_id = ?'), params.push(scope));
-      // Inside transaction(): on SQLite that waits for open writers, so only committed rows are read.
-      const rows: Row[] = await transaction(this.ds, (em) =>
-        em.query(`SELECT id, contact_id, from_stage, to_stage, \`trigger\`, reason, score, actor, occurred_at, partner_id, owner_id FROM stage_transitions WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${REPLAY_PAGE}`, params),
-      );
-      if (rows.length < REPLAY_PAGE) needReplay = false;
-      return rows.map(fromRow);
-    };
-
-    const remember = (t: WireTransition) => {
-      seen.add(t.id);
-      if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value as string);
-      if (lastId === null || Number(t.id) > lastId) lastId = Number(t.id);
-    };
-
+    });
     const finish = () => {
       done = true;
       unlisten();
+      live = [];
+      replayed = [];
     };
 
     const iterator: AsyncIterableIterator<WireTransition> = {
@@ -142,26 +101,33 @@ export class RealtimeService {
         for (;;) {
           if (done) return { done: true, value: undefined };
           if (overflow) {
-            finish();
             // Resume point: the last event delivered, or just before the first one queued.
-            const resumeAt = lastId ?? Math.min(...live.map((t) => Number(t.id))) - 1;
-            throw new GraphQLError(`This subscriber fell more than ${queueLimit} events behind: subscribe again with after to resume`, {
-              extensions: { code: 'RATE_LIMITED', reason: 'SUBSCRIPTION_QUEUE_OVERFLOW', cursor: promotionCursor(String(resumeAt)) },
-            });
+            const resumeAt: LogPosition = position ?? [live[0].seq, Number(live[0].id) - 1];
+            finish();
+            throw new SubscriptionOverflow(queueLimit, encodeCursor(resumeAt));
           }
-          if (ready.length === 0 && needReplay) ready.push(...(await replayPage()));
-          const next = ready.shift() ?? live.shift();
+          if (replaying && replayed.length === 0) {
+            const page = await log.replay(replayFilter, position!, REPLAY_PAGE);
+            if (done) continue;
+            replayed = page.rows;
+            if (page.complete) {
+              replaying = false;
+              live = live.filter((t) => t.seq > page.head);
+            }
+          }
+          const next = replayed.shift() ?? (replaying ? undefined : live.shift());
           if (next) {
-            if (seen.has(next.id)) continue;
-            remember(next);
+            if (!isAfter(next, position)) continue;
+            position = [next.seq, Number(next.id)];
             return { done: false, value: next };
           }
+          if (replaying) continue;
           await new Promise<void>((resolve) => (wake = resolve));
         }
       },
       async return(): Promise<IteratorResult<WireTransition>> {
         finish();
-        signal();
+        wake?.();
         return { done: true, value: undefined };
       },
     };

@@ -1,0 +1,204 @@
+/**
+ * The SQL behind conversionMetrics, for both stores side by side. Everything
+ * is set-based and only aggregates leave the database:
+ *
+ * - `stageStatement(q, stage)`, one per funnel stage: the contacts that
+ *   entered the stage inside [from, to) (per group key and in total), how
+ *   many of them reached the next funnel stage afterwards, and the medians of
+ *   days in the stage and days to convert. Splitting by stage lets MySQL
+ *   work on one request with several connections (the statements are
+ *   CPU-bound); SQLite's one connection takes them in turn.
+ * - `currentStatement(q)`: contacts in each funnel stage now.
+ *
+ * How an entry is measured (docs/metrics.md has a worked example): a
+ * contact's transitions happen in id order and their times never go back
+ * (the lifecycle never dates a transition before the previous one). So a
+ * contact's first entry into a stage inside the window is its lowest id
+ * there, and it left the stage (or reached the next one) at the earliest time
+ * among its later transitions (into the next stage). Those later transitions
+ * are found with one index lookup per entry (contact_id).
+ *
+ * The stores differ in how a median is picked, not in what is computed: both
+ * aggregate a group's samples into an ordered list inside the database
+ * (MySQL `GROUP_CONCAT(x ORDER BY x)`, SQLite `json_group_array(x ORDER BY x)`)
+ * and take the mean of the middle one or two. That is one sort per group
+ * and no per-row window machinery, which costs MariaDB microseconds a row.
+ * The overall medians of a grouped query come from MySQL's WITH ROLLUP and
+ * from a second aggregation of the materialised samples on SQLite.
+ */
+import { Dialect, idGroupKeySql, millisBetweenSql, periodStartSql, tableScanSql } from '../../db/portable';
+import type { Stage } from '../lifecycle/lifecycle';
+import { CONVERSIONS, FUNNEL_STAGES, GroupBy } from './metrics.definitions';
+
+/** A statement and its positional parameters. */
+export interface Statement {
+  sql: string;
+  params: string[];
+}
+
+/** What shapes the statements. */
+export interface MetricsQuery {
+  dialect: Dialect;
+  groupBy: GroupBy;
+  /** Window bounds, formatted with dbDate. */
+  from: string;
+  to: string;
+  /** The partner a PARTNER key is confined to; null sees every contact. */
+  partnerId: string | null;
+}
+
+/** A row of a stage statement: one per group key (is_total 0) and one for all contacts counted (is_total 1). */
+export interface RawStageRow {
+  grp: string | null;
+  is_total: number | string;
+  entered: number | string;
+  converted: number | string;
+  stay_median_ms: number | string | null;
+  convert_median_ms: number | string | null;
+}
+
+/** A row of the current statement. */
+export interface RawCurrentRow {
+  stage: string;
+  grp: string | null;
+  is_total: number | string;
+  current: number | string;
+}
+
+/** The contact column a non-period grouping reads: the contact's current value (contract). */
+const CONTACT_KEY: Partial<Record<GroupBy, string>> = { SOURCE: 'c.source', OWNER: 'c.owner_id', PARTNER: 'c.partner_id' };
+
+/** Group key of a counted contact: a contact column, or the UTC week/month of `dateExpr`, or NULL without grouping. */
+function groupKeySql(q: MetricsQuery, dateExpr: string): string {
+  if (q.groupBy === 'WEEK' || q.groupBy === 'MONTH') return periodStartSql(q.dialect, dateExpr, q.groupBy);
+  return CONTACT_KEY[q.groupBy] ?? 'NULL';
+}
+
+/** Milliseconds from `fromExpr` to `toExpr`, never negative: a contact created after its backdated first transition spent 0 in PROSPECT. */
+function elapsedSql(dialect: Dialect, fromExpr: string, toExpr: string): string {
+  const ms = millisBetweenSql(dialect, fromExpr, toExpr);
+  return `CASE WHEN ${ms} < 0 THEN 0 ELSE ${ms} END`;
+}
+
+/**
+ * One row per contact counted for `stage`: group key, milliseconds in the
+ * stage (null while still in it) and to the next funnel stage (null until
+ * reached). The derived table `e` is an aggregate, so each store computes it
+ * once however often the outer query names its columns.
+ */
+function samplesSql(q: MetricsQuery, stage: Stage, params: string[]): string {
+  const scoped = q.partnerId !== null;
+  // Transitions of a deleted contact are deleted with it, so contacts are read only for their columns.
+  const contactKey = CONTACT_KEY[q.groupBy];
+  let entries: string;
+  if (stage === 'PROSPECT') {
+    // PROSPECT is entered by being created and left by the contact's first transition.
+    entries = `
+      SELECT ${contactKey ? `MIN(${contactKey})` : groupKeySql(q, 'MIN(c.created_at)')} AS grp, MIN(c.created_at) AS entered_at,
+        (SELECT MIN(n.occurred_at) FROM stage_transitions n WHERE n.contact_id = c.id) AS left_at, NULL AS converted_at
+      FROM contacts c
+      WHERE c.created_at >= ? AND c.created_at < ?${scoped ? ' AND c.partner_id = ?' : ''}
+      GROUP BY c.id`;
+  } else {
+    const next = CONVERSIONS.find((c) => c.fromStage === stage)?.toStage;
+    // A partner's contacts are picked before their later transitions are looked up.
+    entries = `
+      SELECT ${contactKey ? 'MIN(f.contact_id)' : groupKeySql(q, 'MIN(f.entered_at)')} AS grp, MIN(f.entered_at) AS entered_at,
+        MIN(CASE WHEN n.id > f.entry_id THEN n.occurred_at END) AS left_at,
+        ${next ? `MIN(CASE WHEN n.id > f.entry_id AND n.to_stage = '${next}' THEN n.occurred_at END)` : 'NULL'} AS converted_at
+      FROM (
+        SELECT MIN(t.contact_id) AS contact_id, MIN(t.id) AS entry_id, MIN(t.occurred_at) AS entered_at
+        FROM stage_transitions t
+        WHERE t.to_stage = '${stage}' AND t.occurred_at >= ? AND t.occurred_at < ?${scoped ? '\n          AND t.contact_id IN (SELECT p.id FROM contacts p WHERE p.partner_id = ?)' : ''}
+        GROUP BY ${idGroupKeySql(q.dialect, 't.contact_id')}
+      ) f
+      LEFT JOIN stage_transitions n ON n.contact_id = f.contact_id AND n.occurred_at >= f.entered_at
+      GROUP BY f.entry_id`;
+  }
+  params.push(q.from, q.to, ...(scoped ? [q.partnerId!] : []));
+  // Entries into a transition stage carry their contact's id as grp until the contact's column replaces it.
+  const joinContact = contactKey !== undefined && stage !== 'PROSPECT';
+  return `
+    SELECT ${joinContact ? contactKey : 'e.grp'} AS grp,
+      ${elapsedSql(q.dialect, 'e.entered_at', 'e.left_at')} AS stay_ms,
+      ${elapsedSql(q.dialect, 'e.entered_at', 'e.converted_at')} AS convert_ms
+    FROM (${entries}
+    ) e${joinContact ? '\n    JOIN contacts c ON c.id = e.grp' : ''}`;
+}
+
+/**
+ * MySQL/MariaDB: SUBSTRING_INDEX cuts the ((n + 1) DIV 2)-th and
+ * (n DIV 2 + 1)-th samples out of the ordered list. Groups are keyed '-' (no
+ * value) or '+value' so that the ROLLUP row, keyed NULL, is the total.
+ */
+function mysqlAggregate(q: MetricsQuery, samples: string): string {
+  const grouped = q.groupBy !== 'NONE';
+  const nth = (list: string, n: string) => `CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(${list}, ',', ${n}), ',', -1) AS SIGNED)`;
+  const median = (list: string, n: string) => `CASE WHEN ${n} = 0 THEN NULL ELSE (${nth(list, `(${n} + 1) DIV 2`)} + ${nth(list, `${n} DIV 2 + 1`)}) / 2 END`;
+  return `
+SELECT ${grouped ? 'CASE WHEN gkey IS NULL THEN NULL ELSE grp END' : 'NULL'} AS grp, ${grouped ? 'CASE WHEN gkey IS NULL THEN 1 ELSE 0 END' : '1'} AS is_total,
+  entered, converted, ${median('stays', 'stay_n')} AS stay_median_ms, ${median('converts', 'convert_n')} AS convert_median_ms
+FROM (
+  SELECT ${grouped ? "CASE WHEN grp IS NULL THEN '-' ELSE CONCAT('+', grp) END" : "''"} AS gkey, MIN(grp) AS grp,
+    COUNT(*) AS entered, COUNT(convert_ms) AS converted,
+    COUNT(stay_ms) AS stay_n, GROUP_CONCAT(stay_ms ORDER BY stay_ms) AS stays,
+    COUNT(convert_ms) AS convert_n, GROUP_CONCAT(convert_ms ORDER BY convert_ms) AS converts
+  FROM (${samples}
+  ) samples
+  GROUP BY gkey${grouped ? ' WITH ROLLUP' : ''}
+) g`;
+}
+
+/** SQLite: json_extract takes the samples at 0-based positions (n - 1) / 2 and n / 2 of the ordered array (json_group_array with ORDER BY needs SQLite 3.44, bundled with better-sqlite3). */
+function sqliteAggregate(q: MetricsQuery, samples: string): string {
+  const median = (list: string, n: string) =>
+    `CASE WHEN ${n} = 0 THEN NULL ELSE (json_extract(${list}, '$[' || ((${n} - 1) / 2) || ']') + json_extract(${list}, '$[' || (${n} / 2) || ']')) / 2.0 END`;
+  const aggregate = (grp: string, isTotal: number, groupBy: string) => `
+SELECT grp, is_total, entered, converted, ${median('stays', 'stay_n')} AS stay_median_ms, ${median('converts', 'convert_n')} AS convert_median_ms
+FROM (
+  SELECT ${grp} AS grp, ${isTotal} AS is_total, COUNT(*) AS entered, COUNT(convert_ms) AS converted,
+    COUNT(stay_ms) AS stay_n, json_group_array(stay_ms ORDER BY stay_ms) FILTER (WHERE stay_ms IS NOT NULL) AS stays,
+    COUNT(convert_ms) AS convert_n, json_group_array(convert_ms ORDER BY convert_ms) FILTER (WHERE convert_ms IS NOT NULL) AS converts
+  FROM samples${groupBy ? ` GROUP BY ${groupBy}` : ''}
+)`;
+  const grouped = q.groupBy !== 'NONE';
+  // A grouped query reads the samples twice (per group, then all): MATERIALIZED computes them once.
+  return `
+WITH samples AS ${grouped ? 'MATERIALIZED ' : ''}(${samples}
+)${grouped ? `${aggregate('grp', 0, 'grp')}\nUNION ALL` : ''}${aggregate('NULL', 1, '')}`;
+}
+
+/** The statement for one funnel stage: rows of RawStageRow (a total row even when nobody entered). */
+export function stageStatement(q: MetricsQuery, stage: Stage): Statement {
+  const params: string[] = [];
+  const samples = samplesSql(q, stage, params);
+  return { sql: q.dialect === 'mysql' ? mysqlAggregate(q, samples) : sqliteAggregate(q, samples), params };
+}
+
+const FUNNEL_LIST = FUNNEL_STAGES.map((s) => `'${s}'`).join(', ');
+
+/**
+ * Contacts in each funnel stage now: one total per stage and, with a
+ * grouping, one row per (stage, group). A period group holds the contacts
+ * whose current stay began in that week/month inside the window.
+ */
+export function currentStatement(q: MetricsQuery): Statement {
+  const params: string[] = [];
+  const scope = () => {
+    if (q.partnerId === null) return '';
+    params.push(q.partnerId);
+    return ' AND c.partner_id = ?';
+  };
+  const totals = `SELECT c.stage AS stage, NULL AS grp, 1 AS is_total, COUNT(*) AS current FROM contacts c WHERE c.stage IN (${FUNNEL_LIST})${scope()} GROUP BY c.stage`;
+  if (q.groupBy === 'NONE') return { sql: totals, params };
+  let window = '';
+  if (q.groupBy === 'WEEK' || q.groupBy === 'MONTH') {
+    window = ' AND c.stage_changed_at >= ? AND c.stage_changed_at < ?';
+    params.push(q.from, q.to);
+  }
+  const key = groupKeySql(q, 'c.stage_changed_at');
+  // A source/owner/partner grouping reads every contact: one pass over the table. A period reads the window's stays only.
+  const from = q.groupBy in CONTACT_KEY && q.partnerId === null ? tableScanSql(q.dialect, 'contacts', 'c') : 'contacts c';
+  const groups = `SELECT c.stage, ${key}, 0, COUNT(*) FROM ${from} WHERE c.stage IN (${FUNNEL_LIST})${window}${scope()} GROUP BY c.stage, ${key}`;
+  return { sql: `${totals}\nUNION ALL\n${groups}`, params };
+}
