@@ -59,7 +59,18 @@ export function sampleMemory(ms = 250) {
       take();
       const heaps = samples.map((s) => s.heap);
       const rss = samples.map((s) => s.rss);
-      return { samples: samples.length, heapMin: Math.min(...heaps), heapMax: Math.max(...heaps), rssStart: rss[0], rssMax: Math.max(...rss), rssEnd: rss[rss.length - 1] };
+      // Flat means the second half of the run peaks no higher than the first: nothing grows with the contacts done.
+      const half = Math.ceil(samples.length / 2);
+      return {
+        samples: samples.length,
+        heapMin: Math.min(...heaps),
+        heapMax: Math.max(...heaps),
+        heapMaxFirstHalf: Math.max(...heaps.slice(0, half)),
+        heapMaxSecondHalf: Math.max(...heaps.slice(half)),
+        rssStart: rss[0],
+        rssMax: Math.max(...rss),
+        rssEnd: rss[rss.length - 1],
+      };
     },
   };
 }

@@ -4,17 +4,19 @@
  * active rules (caps, windows, expiry, conditions), beside a raw multi-row
  * INSERT of the same rows through the same driver in the same run.
  *
- *   npm run bench:ingest [-- sqlite|mysql]
+ *   npm run bench:ingest [-- sqlite|mysql]      N=100000 CONCURRENCY=1
  */
-import { randomUUID } from 'node:crypto';
 import { BenchApp, Store, rng, runBench, since, startBenchApp } from './common';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
 import { insertRows } from '../src/db/bulk';
 import { dbDate } from '../src/db/portable';
+import { newActivityId } from '../src/modules/activities/activity-id';
 
 const CONTACTS = 10_000;
 const ACTIVITIES = Number(process.env.N ?? 100_000);
 const BATCH = 500;
+/** Batches in flight at once, for the API and the raw baseline alike (1: sequential requests). */
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 1);
 const TYPES = ['page_view', 'email_open', 'email_click', 'content_download', 'webinar_attended', 'form_submit', 'demo_request'];
 const URLS = ['/pricing', '/docs/start', '/blog/scoring', '/careers', '/product', '/pricing/enterprise'];
 
@@ -38,7 +40,15 @@ interface Planned {
   properties: Record<string, unknown>;
 }
 
-function plan(contactIds: string[], seed: number): Planned[][] {
+const DAY = 86_400_000;
+
+/**
+ * The batches of one phase: activities spread over the 60 days that end
+ * `endDaysAgo` days ago, in time order as live tracking sends them, 5 %
+ * arriving up to 5 days late. The run without rules covers the 60 days
+ * before the run with rules, so the latter continues the history it scores.
+ */
+function plan(contactIds: string[], seed: number, endDaysAgo: number): Planned[][] {
   const rand = rng(seed);
   const now = Date.now();
   const batches: Planned[][] = [];
@@ -47,8 +57,7 @@ function plan(contactIds: string[], seed: number): Planned[][] {
       Array.from({ length: BATCH }, () => ({
         contactId: contactIds[Math.floor(rand() * contactIds.length)],
         type: TYPES[Math.floor(rand() * TYPES.length)],
-        // Mostly in time order, as live tracking sends them; some late arrivals.
-        occurredAt: new Date(now - 60 * 86_400_000 + (b / (ACTIVITIES / BATCH)) * 60 * 86_400_000 - (rand() < 0.05 ? rand() * 5 * 86_400_000 : 0)).toISOString(),
+        occurredAt: new Date(now - (endDaysAgo + 60) * DAY + (b / (ACTIVITIES / BATCH)) * 60 * DAY - (rand() < 0.05 ? rand() * 5 * DAY : 0)).toISOString(),
         properties: { url: URLS[Math.floor(rand() * URLS.length)], form: rand() < 0.5 ? 'trial' : 'newsletter' },
       })),
     );
@@ -58,20 +67,26 @@ function plan(contactIds: string[], seed: number): Planned[][] {
 
 const RECORD = `mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { duplicates } }`;
 
-async function throughApi(b: BenchApp, batches: Planned[][]): Promise<number> {
+/** Sends the batches with CONCURRENCY of them in flight (in order within each lane); returns activities/s. */
+async function timed(batches: Planned[][], send: (batch: Planned[]) => Promise<unknown>): Promise<number> {
   const start = performance.now();
-  for (const batch of batches) await b.gql(RECORD, { inputs: batch });
+  let next = 0;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < batches.length) await send(batches[next++]);
+  }));
   return ACTIVITIES / since(start);
 }
 
-async function rawInsert(b: BenchApp, batches: Planned[][]): Promise<number> {
+function throughApi(b: BenchApp, batches: Planned[][]): Promise<number> {
+  return timed(batches, (batch) => b.gql(RECORD, { inputs: batch }));
+}
+
+function rawInsert(b: BenchApp, batches: Planned[][]): Promise<number> {
   const createdAt = dbDate(new Date());
-  const start = performance.now();
-  for (const batch of batches) {
-    const rows = batch.map((a) => [randomUUID(), a.contactId, a.type, dbDate(new Date(a.occurredAt)), JSON.stringify(a.properties), null, 0, createdAt]);
-    await b.app.ds.query(`INSERT INTO activities (id, contact_id, type, occurred_at, properties, idempotency_key, points, created_at) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, rows.flat());
-  }
-  return ACTIVITIES / since(start);
+  return timed(batches, (batch) => {
+    const rows = batch.map((a) => [newActivityId(), a.contactId, a.type, dbDate(new Date(a.occurredAt)), JSON.stringify(a.properties), null, 0, createdAt]);
+    return b.app.ds.query(`INSERT INTO activities (id, contact_id, type, occurred_at, properties, idempotency_key, points, created_at) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, rows.flat());
+  });
 }
 
 async function runStore(store: Store): Promise<void> {
@@ -82,18 +97,18 @@ async function runStore(store: Store): Promise<void> {
     await insertRows(b.app.ds.manager, 'contacts', CONTACT_COLUMNS, contacts.map(contactRow));
     const ids = contacts.map((c) => c.id);
 
-    const plainApi = await throughApi(b, plan(ids, 1));
-    const plainRaw = await rawInsert(b, plan(ids, 1));
+    const plainApi = await throughApi(b, plan(ids, 1, 60));
+    const plainRaw = await rawInsert(b, plan(ids, 1, 60));
     console.log(`${store}  no rules   api ${plainApi.toFixed(0)} act/s   raw ${plainRaw.toFixed(0)} act/s   ratio ${(plainApi / plainRaw).toFixed(2)}`);
 
     for (const input of RULES) await b.gql(`mutation($input: ScoringRuleInput!) { createScoringRule(input: $input) { id } }`, { input });
     await b.app.services.rescore.idle(600_000);
-    const scoredApi = await throughApi(b, plan(ids, 2));
-    const scoredRaw = await rawInsert(b, plan(ids, 2));
+    const scoredApi = await throughApi(b, plan(ids, 2, 0));
+    const scoredRaw = await rawInsert(b, plan(ids, 2, 0));
     console.log(`${store}  10 rules   api ${scoredApi.toFixed(0)} act/s   raw ${scoredRaw.toFixed(0)} act/s   ratio ${(scoredApi / scoredRaw).toFixed(2)}`);
   } finally {
     await b.stop();
   }
 }
 
-runBench(`bench/ingest: ${ACTIVITIES} activities, ${CONTACTS} contacts, batches of ${BATCH}, sequential requests over HTTP (NODE_ENV=production)`, runStore);
+runBench(`bench/ingest: ${ACTIVITIES} activities, ${CONTACTS} contacts, batches of ${BATCH}, ${CONCURRENCY} in flight over HTTP (NODE_ENV=production)`, runStore);

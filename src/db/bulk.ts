@@ -58,3 +58,39 @@ export async function updateRowsById(em: EntityManager, table: string, columns: 
     await em.query(`UPDATE ${table} SET ${sets.join(', ')} WHERE id IN (${chunk.map(() => '?').join(', ')})`, params);
   }
 }
+
+/**
+ * Sets the same `values` on every row whose `keyColumn` is one of `keys`
+ * (and, with `where`, whose columns equal those values too): one statement
+ * per chunk of keys. Rewriting many rows to a few distinct values (points
+ * after a rule change) this way costs one index range per key, no CASE and
+ * no failed insert.
+ */
+export async function updateWhereIn(
+  em: EntityManager,
+  table: string,
+  values: Record<string, SqlValue>,
+  keyColumn: string,
+  keys: SqlValue[],
+  where: Record<string, SqlValue> = {},
+): Promise<void> {
+  const sets = Object.keys(values);
+  const fixed = Object.keys(where);
+  const params = [...sets.map((c) => values[c]), ...fixed.map((c) => where[c])];
+  const perChunk = MAX_PARAMS - params.length;
+  const clause = fixed.map((c) => `${c} = ? AND `).join('');
+  for (let i = 0; i < keys.length; i += perChunk) {
+    const chunk = keys.slice(i, i + perChunk);
+    await em.query(`UPDATE ${table} SET ${sets.map((c) => `${c} = ?`).join(', ')} WHERE ${clause}${keyColumn} IN (${chunk.map(() => '?').join(', ')})`, [...params, ...chunk]);
+  }
+}
+
+/** Deletes every row whose `keyColumn` is one of `keys` (and whose columns equal `where`), one statement per chunk of keys. */
+export async function deleteWhereIn(em: EntityManager, table: string, keyColumn: string, keys: SqlValue[], where: Record<string, SqlValue> = {}): Promise<void> {
+  const fixed = Object.keys(where);
+  const perChunk = MAX_PARAMS - fixed.length;
+  for (let i = 0; i < keys.length; i += perChunk) {
+    const chunk = keys.slice(i, i + perChunk);
+    await em.query(`DELETE FROM ${table} WHERE ${fixed.map((c) => `${c} = ? AND `).join('')}${keyColumn} IN (${chunk.map(() => '?').join(', ')})`, [...fixed.map((c) => where[c]), ...chunk]);
+  }
+}

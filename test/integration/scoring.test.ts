@@ -111,6 +111,45 @@ describe('engagement rules', () => {
   });
 });
 
+describe('time order', () => {
+  it('breaks ties in occurredAt by arrival: the first recorded takes a cap slot, and a rescore agrees', async () => {
+    await createRule(t, { name: 'trial once', kind: 'BEHAVIOR', activityType: 'trial_tie', points: 10, maxApplications: 1 });
+    await t.app.services.rescore.idle();
+    const c = await createContact(t);
+    const when = '2026-04-01T12:00:00.000Z';
+    const res = await recordActivities(t, ['tie-first', 'tie-second', 'tie-third'].map((k) => ({ contactId: c.id, type: 'trial_tie', occurredAt: when, idempotencyKey: `${c.id}-${k}` })));
+    expect(res.activities.map((a: any) => a.points)).toEqual([10, 0, 0]);
+    await t.ok(`mutation { rescoreContacts { id } }`);
+    await t.app.services.rescore.idle();
+    const read = await t.ok(`query($id: ID!) { contact(id: $id) { score activities { edges { node { idempotencyKey points } } } } }`, { id: c.id });
+    const points = Object.fromEntries(read.contact.activities.edges.map((e: any) => [e.node.idempotencyKey.slice(c.id.length + 1), e.node.points]));
+    expect(points).toEqual({ 'tie-first': 10, 'tie-second': 0, 'tie-third': 0 });
+    expect(read.contact.score).toBe(10);
+  });
+
+  it('dates a promotion by the crossing activity when a backdated activity forces a full recompute', async () => {
+    await createRule(t, { name: 'guide once', kind: 'BEHAVIOR', activityType: 'guide_download', points: 7, maxApplications: 1 });
+    await createRule(t, { name: 'pricing call', kind: 'BEHAVIOR', activityType: 'pricing_call', points: 60 });
+    await t.app.services.rescore.idle();
+    const c = await createContact(t);
+    const day = (d: number) => new Date(Date.UTC(2026, 2, d)).toISOString();
+    await recordActivities(t, [{ contactId: c.id, type: 'guide_download', occurredAt: day(10) }]);
+    const res = await recordActivities(t, [
+      { contactId: c.id, type: 'pricing_call', occurredAt: day(20) },
+      { contactId: c.id, type: 'guide_download', occurredAt: day(1) },
+    ]);
+    expect(res.activities.map((a: any) => a.points)).toEqual([60, 7]);
+    expect(res.transitions.map((x: any) => [x.fromStage, x.toStage, x.occurredAt, x.score])).toEqual([['LEAD', 'MQL', day(20), 67]]);
+    const r = await t.ok(`query($id: ID!) { contact(id: $id) { score stage activities { edges { node { occurredAt points } } } transitions { toStage occurredAt } } }`, { id: c.id });
+    expect(r.contact).toEqual({
+      score: 67,
+      stage: 'MQL',
+      activities: { edges: [{ node: { occurredAt: day(20), points: 60 } }, { node: { occurredAt: day(10), points: 0 } }, { node: { occurredAt: day(1), points: 7 } }] },
+      transitions: [{ toStage: 'LEAD', occurredAt: day(10) }, { toStage: 'MQL', occurredAt: day(20) }],
+    });
+  });
+});
+
 describe('fit rules', () => {
   it('scores who the contact is: emailDomain, freeEmail, numbers, attributes; recomputed on update', async () => {
     await createRule(t, { name: 'free mail', kind: 'FIT', points: -15, conditions: [{ field: 'freeEmail', operator: 'EQ', value: true }] });

@@ -2,7 +2,6 @@ import {
   ActivityFacts, CapState, ContactFacts, DAY_MS, Rule, conditionHolds, contactField, engagementScore, fitScore, isExpired, isFreeEmailDomain,
   needsFullRescore, scoreActivity, scoreAllActivities, scoreBreakdown, temperaturePoints,
 } from '../../src/modules/scoring/scorer';
-import { validateRule } from '../../src/modules/scoring/rule-validation';
 
 const rule = (over: Partial<Rule>): Rule => ({
   id: over.id ?? 'r1', name: over.name ?? 'rule', kind: 'BEHAVIOR', activityType: 'page_view', conditions: [], points: 10,
@@ -131,15 +130,136 @@ describe('breakdown', () => {
   });
 });
 
-describe('rule validation', () => {
-  const ok = { name: 'r', kind: 'BEHAVIOR' as const, activityType: 'page_view', conditions: [], points: 5, maxApplications: null, capWindowDays: null, expiresAfterDays: null };
-  it('accepts valid rules and names the first problem of invalid ones', () => {
-    expect(validateRule(ok)).toBeNull();
-    expect(validateRule({ ...ok, kind: 'FIT', activityType: null, conditions: [{ field: 'attributes.plan', operator: 'EXISTS' }] })).toBeNull();
-    expect(validateRule({ ...ok, conditions: [{ field: 'properties.url', operator: 'IN', value: [] }] })?.field).toBe('conditions[0].value');
-    expect(validateRule({ ...ok, conditions: [{ field: 'url', operator: 'EQ', value: 'x' }] })?.field).toBe('conditions[0].field');
-    expect(validateRule({ ...ok, kind: 'FIT', activityType: null, conditions: [{ field: 'freeEmail', operator: 'CONTAINS', value: 'x' }] })?.field).toBe('conditions[0].value');
-    expect(validateRule({ ...ok, maxApplications: 0 })?.field).toBe('maxApplications');
-    expect(validateRule({ ...ok, points: 1.5 })?.field).toBe('points');
+describe('conditions, every operator on a missing field', () => {
+  it.each([
+    ['EQ', 'x', false], ['NEQ', 'x', true], ['IN', ['x'], false], ['NOT_IN', ['x'], true], ['CONTAINS', 'x', false], ['NOT_CONTAINS', 'x', true],
+    ['STARTS_WITH', 'x', false], ['ENDS_WITH', 'x', false], ['GT', 1, false], ['GTE', 1, false], ['LT', 1, false], ['LTE', 1, false],
+    ['EXISTS', undefined, false], ['NOT_EXISTS', undefined, true],
+  ])('%s on an absent property is %p', (operator, value, expected) => {
+    const r = rule({ conditions: [{ field: 'properties.url', operator: operator as never, value }] });
+    expect(scoreAllActivities([act('1', 0, { other: 'x' })], [r]).length === 1).toBe(expected);
+    expect(scoreAllActivities([act('1', 0, null)], [r]).length === 1).toBe(expected);
+  });
+
+  it('compares ISO dates in time order and numbers given as text', () => {
+    expect(conditionHolds({ field: 'f', operator: 'GTE', value: '2024-05-01' }, '2024-05-01T00:00:00Z')).toBe(true);
+    expect(conditionHolds({ field: 'f', operator: 'LT', value: '2024-05-01T12:00:00Z' }, '2024-05-01')).toBe(true);
+    expect(conditionHolds({ field: 'f', operator: 'GT', value: '2024-05-01' }, 'not a date')).toBe(false);
+    expect(conditionHolds({ field: 'f', operator: 'LTE', value: 10 }, ' 10 ')).toBe(true);
+    expect(conditionHolds({ field: 'f', operator: 'GT', value: 10 }, '')).toBe(false);
+  });
+
+  it('matches booleans against their text forms, ignoring case', () => {
+    expect(conditionHolds({ field: 'f', operator: 'EQ', value: true }, 'TRUE')).toBe(true);
+    expect(conditionHolds({ field: 'f', operator: 'NEQ', value: false }, false)).toBe(false);
+    expect(conditionHolds({ field: 'f', operator: 'IN', value: [1, 2] }, '2')).toBe(true);
+  });
+});
+
+describe('contact fields', () => {
+  it('reads every FIT field, emailDomain lower-cased and attributes.<key> of any type', () => {
+    const c = contact({ email: 'Ada@Acme.COM', lastName: 'Lovelace', industry: 'Software', ownerId: 'o1', partnerId: 'p1', attributes: { seats: 12, beta: true } });
+    expect(['email', 'firstName', 'lastName', 'company', 'jobTitle', 'industry', 'companySize', 'country', 'source', 'ownerId', 'partnerId'].map((f) => contactField(c, f))).toEqual([
+      'Ada@Acme.COM', 'Ada', 'Lovelace', 'Acme', 'CTO', 'Software', 250, 'DE', 'webinar', 'o1', 'p1',
+    ]);
+    expect(contactField(c, 'emailDomain')).toBe('acme.com');
+    expect(contactField(c, 'attributes.seats')).toBe(12);
+    expect(contactField(c, 'attributes.beta')).toBe(true);
+    expect(contactField(c, 'attributes.none')).toBeUndefined();
+  });
+
+  it('knows consumer mail domains from the data list, in any case', () => {
+    for (const d of ['gmail.com', 'YAHOO.com', 'hotmail.com', 'outlook.com', 'icloud.com']) expect(isFreeEmailDomain(d)).toBe(true);
+    for (const d of ['acme.com', 'gmail.co.evil', 'mail.acme.com']) expect(isFreeEmailDomain(d)).toBe(false);
+  });
+
+  it('scores a FIT rule on freeEmail and an attribute, and ignores BEHAVIOR rules and rules of other kinds of fields', () => {
+    const rules = [
+      rule({ id: 'f1', kind: 'FIT', activityType: null, points: -10, conditions: [{ field: 'freeEmail', operator: 'EQ', value: true }] }),
+      rule({ id: 'f2', kind: 'FIT', activityType: null, points: 4, conditions: [{ field: 'attributes.seats', operator: 'GTE', value: 10 }] }),
+      rule({ id: 'f3', kind: 'FIT', activityType: null, points: 9, conditions: [] }),
+    ];
+    expect(fitScore(contact({ email: 'a@gmail.com', attributes: { seats: 10 } }), rules)).toBe(3);
+    expect(fitScore(contact({ attributes: null }), rules)).toBe(9);
+  });
+});
+
+describe('caps', () => {
+  const day = (d: number, h = 0) => d * DAY_MS + h * 3_600_000;
+
+  it('counts at most maxApplications inside any window of capWindowDays, in occurredAt order whatever the input order', () => {
+    const r = rule({ maxApplications: 2, capWindowDays: 7 });
+    const acts = [act('f', day(8, 2)), act('a', day(0)), act('c', day(2)), act('b', day(1)), act('d', day(7)), act('e', day(8, 1))];
+    // 0 and 1 count; 2 is the third inside (−5, 2]; at 7 day 0 has left the window; at 8h1 day 1 has left; 8h2: 7 and 8h1 bind.
+    expect(scoreAllActivities(acts, [r]).map((a) => a.activityId)).toEqual(['a', 'b', 'd', 'e']);
+  });
+
+  it('does not count capped activities: they take no slot', () => {
+    // 0, 1 count; 2 and 3 are capped; at 7 + 1 ms only day 1 is inside: counts.
+    const r = rule({ maxApplications: 2, capWindowDays: 7 });
+    expect(scoreAllActivities([act('a', day(0)), act('b', day(1)), act('c', day(2)), act('d', day(3)), act('e', day(7) + 1)], [r]).map((a) => a.activityId)).toEqual(['a', 'b', 'e']);
+  });
+
+  it('caps per rule: an activity past one rule cap still earns from the others', () => {
+    const rules = [rule({ id: 'capped', points: 10, maxApplications: 1 }), rule({ id: 'free', points: 1 })];
+    const apps = scoreAllActivities([act('1', 0), act('2', 1)], rules);
+    expect(apps.map((a) => `${a.activityId}:${a.ruleId}`)).toEqual(['1:capped', '1:free', '2:free']);
+    expect(engagementScore(apps, 2)).toBe(12);
+  });
+
+  it('keeps only the binding application times in the cap state', () => {
+    const r = rule({ maxApplications: 2, capWindowDays: 1 });
+    const cap: CapState = new Map();
+    for (let i = 0; i < 10; i++) scoreActivity(act(String(i), i * DAY_MS), [r], cap);
+    expect(cap.get('r1')).toEqual([8 * DAY_MS, 9 * DAY_MS]);
+  });
+
+  it('lets expired points keep their slot (the activity was counted)', () => {
+    const r = rule({ maxApplications: 1, expiresAfterDays: 1 });
+    const apps = scoreAllActivities([act('1', 0), act('2', 5 * DAY_MS)], [r]);
+    expect(apps.map((a) => a.activityId)).toEqual(['1']);
+    expect(engagementScore(apps, 5 * DAY_MS)).toBe(0);
+  });
+
+  it('needs a full rescore only when the backdated activity matches a capped rule that counted something later', () => {
+    const capped = rule({ id: 'c', maxApplications: 2, conditions: [{ field: 'properties.url', operator: 'EQ', value: '/pricing' }] });
+    const cap: CapState = new Map();
+    scoreActivity(act('1', 100, { url: '/pricing' }), [capped], cap);
+    expect(needsFullRescore(act('2', 50, { url: '/pricing' }), [capped], cap)).toBe(true);
+    expect(needsFullRescore(act('2', 50, { url: '/blog' }), [capped], cap)).toBe(false);
+    expect(needsFullRescore(act('2', 100, { url: '/pricing' }), [capped], cap)).toBe(false);
+    expect(needsFullRescore(act('2', 50, { url: '/pricing' }, 'email_open'), [capped], cap)).toBe(false);
+  });
+});
+
+describe('expiry', () => {
+  it('stamps expiresAt per rule, keeps rules without expiry forever', () => {
+    const apps = scoreAllActivities([act('1', 1000)], [rule({ id: 'e', expiresAfterDays: 3 }), rule({ id: 'k' })]);
+    expect(apps.map((a) => [a.ruleId, a.expiresAt])).toEqual([['e', 1000 + 3 * DAY_MS], ['k', null]]);
+    expect(engagementScore(apps, 10_000 * DAY_MS)).toBe(10);
+  });
+
+  it('leaves expired points out of temperature, the window boundary excluded', () => {
+    const apps = scoreAllActivities([act('1', 0), act('2', 10 * DAY_MS)], [rule({ expiresAfterDays: 2 })]);
+    expect(temperaturePoints(apps, 11 * DAY_MS, 14)).toBe(10);
+    expect(temperaturePoints(apps, 10 * DAY_MS + 14 * DAY_MS, 14)).toBe(0);
+  });
+});
+
+describe('breakdown order and totals', () => {
+  it('breaks ties in points by rule name, leaves out rules whose points cancel or expired, and counts applications', () => {
+    const rules = [
+      rule({ id: 'b', name: 'beta', points: 5 }),
+      rule({ id: 'a', name: 'alpha', points: -5, activityType: 'unsubscribe' }),
+      rule({ id: 'x', name: 'expiring', points: 50, activityType: 'email_open', expiresAfterDays: 1 }),
+      rule({ id: 'z', name: 'zero', points: 0, activityType: 'email_open' }),
+    ];
+    const apps = scoreAllActivities([act('1', 0), act('2', 0, null, 'unsubscribe'), act('3', 0, null, 'email_open')], rules);
+    const rows = scoreBreakdown([], apps, rules, 2 * DAY_MS);
+    expect(rows).toEqual([
+      { ruleId: 'a', ruleName: 'alpha', kind: 'BEHAVIOR', points: -5, applications: 1 },
+      { ruleId: 'b', ruleName: 'beta', kind: 'BEHAVIOR', points: 5, applications: 1 },
+    ]);
+    expect(rows.reduce((s, r) => s + r.points, 0)).toBe(engagementScore(apps, 2 * DAY_MS));
   });
 });

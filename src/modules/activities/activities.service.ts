@@ -4,7 +4,6 @@
  * the new activities incrementally, write everything with multi-row
  * statements, and publish the promotions only after commit.
  */
-import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Activity } from './activity.entity';
 import { ActivityData, MAX_BATCH, validateActivity } from './activity.validation';
@@ -21,6 +20,7 @@ import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagi
 import { dbDate, isUniqueViolation, lockRows, transaction, violatedIndex } from '../../db/portable';
 import { SqlValue, insertRows } from '../../db/bulk';
 import { ACTIVITY_COLUMNS, activityRow } from './activity.rows';
+import { newActivityId } from './activity-id';
 
 /** What recordActivities returns. */
 export interface RecordResult {
@@ -119,7 +119,7 @@ export class ActivitiesService {
       }
       const contact = p.email ? byEmail.get(p.email)! : byId.get(p.input.contactId!)!;
       const activity = Object.assign(new Activity(), {
-        id: randomUUID(),
+        id: newActivityId(),
         contactId: contact.id,
         type: p.input.type,
         occurredAt: p.occurredAt,

@@ -77,9 +77,11 @@ export class LifecycleService {
 
   /**
    * Applies every promotion the contact's current scores earn (contract
-   * Lifecycle steps 1-3). Mutates `contact` (stage, stageChangedAt) and writes
+   * Lifecycle steps 1-3). Mutates `contact` (stage, stageChangedAt) and builds
    * one transition per stage passed, dated `at` but never before the previous
-   * transition. `engagedNow` marks new engagement (NURTURE may be re-promoted).
+   * transition. Unless `write` is false (the caller writes contacts and
+   * transitions in bulk), it also inserts the transitions and stores the
+   * contact's stage columns. `engagedNow` marks new engagement (NURTURE may be re-promoted).
    */
   async promote(
     em: EntityManager,
@@ -102,7 +104,11 @@ export class LifecycleService {
     }
     contact.stageChangedAt = at;
     contact.lastTransitionAt = at;
-    if (opts.write !== false) await this.insertTransitions(em, created);
+    if (opts.write !== false) {
+      await this.insertTransitions(em, created);
+      contact.updatedAt = new Date(Math.max(contact.updatedAt.getTime(), Date.now()));
+      await this.saveStage(em, contact);
+    }
     out.push(...created);
     return out;
   }
@@ -231,14 +237,7 @@ export class LifecycleService {
           .orderBy('c.id', 'ASC')
           .limit(pageSize),
       ).getMany();
-      for (const contact of batch) {
-        const before = out.length;
-        await this.promote(em, contact, { at, engagedNow: false, policy }, out);
-        if (out.length > before) {
-          contact.updatedAt = at;
-          await this.saveStage(em, contact);
-        }
-      }
+      for (const contact of batch) await this.promote(em, contact, { at, engagedNow: false, policy }, out);
       if (batch.length < pageSize) break;
       lastId = batch[batch.length - 1].id;
     }

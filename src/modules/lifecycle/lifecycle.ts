@@ -62,7 +62,7 @@ export function mergePolicy(current: Policy, patch: Partial<Policy>): Policy {
 
 /**
  * Stages a contact passes now, in order; each is its own transition.
- * 1. PROSPECT -> LEAD when engagement >= leadThreshold (never on fit alone).
+ * 1. PROSPECT -> LEAD when engagement >= leadThreshold and > 0 (never on fit alone).
  * 2. LEAD (or NURTURE with engagement since it entered NURTURE) -> MQL when score >= mqlThreshold.
  * 3. With sqlThreshold: LEAD, MQL (or such a NURTURE) -> SQL when score >= sqlThreshold,
  *    passing MQL first when the contact is not MQL yet.
@@ -76,7 +76,8 @@ export function promotions(
   const out: Stage[] = [];
   let stage = input.stage;
   if (stage === 'PROSPECT') {
-    if (input.engagementScore < policy.leadThreshold) return out;
+    // Interest shown: positive engagement, even when leadThreshold is 0 (fit alone never moves a PROSPECT).
+    if (input.engagementScore < policy.leadThreshold || input.engagementScore <= 0) return out;
     out.push('LEAD');
     stage = 'LEAD';
   }

@@ -43,8 +43,13 @@ export class RescoreService implements RescoreTrigger {
    * Queues a rescore, reusing a job that is still QUEUED (it reads the newest
    * rules when it starts). A change while a job runs queues a fresh run.
    */
-  async requestRescore(em: EntityManager = this.ds.manager): Promise<RescoreJob> {
-    const queued = await em.getRepository(RescoreJob).findOne({ where: { state: JobState.QUEUED }, order: { startedAt: 'ASC' } });
+  async requestRescore(em?: EntityManager): Promise<RescoreJob> {
+    if (!em) return transaction(this.ds, (tx) => this.requestRescore(tx));
+    // Locking the QUEUED range (a gap lock when empty, on MySQL) makes two racing requests queue one job:
+    // the second waits, or deadlocks and is retried by transaction(), and then finds the first one's job.
+    const queued = await lockRows(
+      em.getRepository(RescoreJob).createQueryBuilder('j').where('j.state = :state', { state: JobState.QUEUED }).orderBy('j.startedAt', 'ASC'),
+    ).getOne();
     if (queued) return queued;
     const job = Object.assign(new RescoreJob(), {
       id: randomUUID(),
@@ -122,7 +127,8 @@ export class RescoreService implements RescoreTrigger {
     const running = await repo.findOne({ where: { state: JobState.RUNNING }, order: { startedAt: 'ASC' } });
     if (running) {
       const beat = running.heartbeatAt?.getTime() ?? 0;
-      if (running.runner === this.runnerId || now.getTime() - beat < this.opts.staleMs) return null;
+      // A job of this runner found here was left by its own stop() (claim runs only while no job of ours runs): resume it now.
+      if (running.runner !== this.runnerId && now.getTime() - beat < this.opts.staleMs) return null;
       const taken = await repo
         .createQueryBuilder()
         .update()
@@ -152,8 +158,17 @@ export class RescoreService implements RescoreTrigger {
         this.publisher.publish(transitions);
         if (!owned) return;
         if (done) break;
+        // SQLite calls are synchronous: without a turn of the event loop here, back-to-back batches would starve HTTP requests and timers.
+        await new Promise((resolve) => setImmediate(resolve));
       }
-      await this.ds.getRepository(RescoreJob).update({ id: job.id, runner: this.runnerId }, { state: JobState.SUCCEEDED, finishedAt: new Date(), heartbeatAt: new Date() });
+      // Contacts deleted or created while it ran move the count: done means processed = total.
+      await this.ds
+        .getRepository(RescoreJob)
+        .createQueryBuilder()
+        .update()
+        .set({ state: JobState.SUCCEEDED, finishedAt: new Date(), heartbeatAt: new Date(), total: () => 'processed' })
+        .where('id = :id AND runner = :runner', { id: job.id, runner: this.runnerId })
+        .execute();
     } catch (err) {
       await this.ds
         .getRepository(RescoreJob)
@@ -174,8 +189,8 @@ export class RescoreService implements RescoreTrigger {
     const now = new Date();
     const [rules, policy] = await Promise.all([this.scoring.activeRules(em), this.lifecycle.policy(em)]);
     const transitions: StageTransition[] = [];
-    await this.scoring.recomputeContacts(em, contacts, new Map(), rules, policy, now, () => now, transitions);
-    await this.scoring.writeContactScores(em, contacts);
+    const changed = await this.scoring.recomputeContacts(em, contacts, new Map(), rules, policy, now, transitions);
+    await this.scoring.writeContactScores(em, changed);
     await this.lifecycle.insertTransitions(em, transitions);
     const processed = current.processed + contacts.length;
     await jobs.update({ id: job.id }, { processed, total: Math.max(current.total, processed), lastContactId: contacts[contacts.length - 1].id, heartbeatAt: now });

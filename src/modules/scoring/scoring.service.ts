@@ -21,6 +21,7 @@ import {
   fitScore,
   isExpired,
   needsFullRescore,
+  ruleMatchesActivity,
   scoreActivity,
   scoreAllActivities,
   scoreBreakdown,
@@ -33,8 +34,8 @@ import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { Policy } from '../lifecycle/lifecycle';
 import { Viewer, assertCan } from '../access/viewer';
 import { badInput, notFound } from '../../graphql/errors';
-import { dbDate, lockRows, parseDbDate, transaction } from '../../db/portable';
-import { SqlValue, insertRows, updateRowsById, upsertRows } from '../../db/bulk';
+import { MAX_PARAMS, dbDate, lockRows, parseDbDate, transaction } from '../../db/portable';
+import { SqlValue, deleteWhereIn, insertRows, updateRowsById, updateWhereIn, upsertRows } from '../../db/bulk';
 
 /** Input of createScoringRule. */
 export type RuleInput = Omit<RuleDraft, 'activityType' | 'maxApplications' | 'capWindowDays' | 'expiresAfterDays'> & {
@@ -69,6 +70,30 @@ export function toRule(r: ScoringRule): Rule {
 
 const APP_COLUMNS = ['activity_id', 'rule_id', 'contact_id', 'points', 'occurred_at', 'expires_at', 'expired'];
 const CONTACT_SCORE_COLUMNS = ['score', 'fit_score', 'engagement_score', 'last_engaged_at', 'last_transition_at', 'stage', 'stage_changed_at', 'updated_at'];
+
+/** A score_applications row as a recompute compares it. */
+interface StoredApplication {
+  activity_id: string;
+  rule_id: string;
+  points: number | string;
+  expires_at: unknown;
+  expired: number | string | boolean;
+}
+
+/** Runs `select` + ` WHERE contact_id IN (...)` in chunks the drivers' parameter limits allow. */
+async function selectByContacts<T>(em: EntityManager, select: string, contactIds: string[]): Promise<T[]> {
+  let out: T[] = [];
+  for (let i = 0; i < contactIds.length; i += MAX_PARAMS) {
+    const chunk = contactIds.slice(i, i + MAX_PARAMS);
+    out = out.concat(await em.query(`${select} WHERE contact_id IN (${chunk.map(() => '?').join(', ')})`, chunk));
+  }
+  return out;
+}
+
+/** The stored columns scoring changes, as one comparable value (a contact is written only when it differs). */
+function scoreState(c: Contact): string {
+  return `${c.score}|${c.fitScore}|${c.engagementScore}|${c.stage}|${c.lastEngagedAt?.getTime()}`;
+}
 
 function appRow(a: Application, contactId: string, now: number): SqlValue[] {
   return [a.activityId, a.ruleId, contactId, a.points, dbDate(a.occurredAt), a.expiresAt === null ? null : dbDate(a.expiresAt), isExpired(a, now) ? 1 : 0];
@@ -163,14 +188,15 @@ export class ScoringService {
    * locked contacts inside the caller's transaction: sets each activity's
    * points, stores the applications, updates the contacts' scores and stages,
    * and returns the transitions (inserted, in order). Only the cap state of
-   * capped rules is read; a backdated activity that would change earlier cap
-   * decisions triggers a full recompute of that one contact.
+   * the capped rules the new activities match is read; a backdated activity
+   * that would change earlier cap decisions triggers a full recompute of that
+   * one contact.
    */
   async scoreNewActivities(em: EntityManager, contacts: Contact[], activitiesByContact: Map<string, Activity[]>, policy: Policy, now: Date): Promise<StageTransition[]> {
     const allRules = await this.activeRules(em);
     const rules = allRules.filter((r) => r.kind === 'BEHAVIOR');
     const nowMs = now.getTime();
-    const capStates = await this.loadCapStates(em, contacts, activitiesByContact, rules);
+    const capStates = await this.loadCapStates(em, activitiesByContact, rules);
     const appRows: SqlValue[][] = [];
     const transitions: StageTransition[] = [];
     const changed: Contact[] = [];
@@ -179,7 +205,7 @@ export class ScoringService {
     for (const contact of contacts) {
       const activities = activitiesByContact.get(contact.id) ?? [];
       if (activities.length === 0) continue;
-      const before = `${contact.score}|${contact.engagementScore}|${contact.stage}|${contact.lastEngagedAt?.getTime()}`;
+      const before = scoreState(contact);
       const capState = capStates.get(contact.id) ?? new Map();
       const facts = activities.map(activityFacts);
       if (facts.some((f) => needsFullRescore(f, rules, capState))) {
@@ -187,55 +213,75 @@ export class ScoringService {
         continue;
       }
       for (let i = 0; i < activities.length; i++) {
-        const activity = activities[i];
         const apps = scoreActivity(facts[i], rules, capState);
-        activity.points = apps.reduce((s, a) => s + a.points, 0);
-        for (const a of apps) {
-          appRows.push(appRow(a, contact.id, nowMs));
-          if (!isExpired(a, nowMs)) contact.engagementScore += a.points;
-        }
-        if (activity.points > 0 && (!contact.lastEngagedAt || contact.lastEngagedAt < activity.occurredAt)) contact.lastEngagedAt = activity.occurredAt;
-        contact.score = contact.fitScore + contact.engagementScore;
-        await this.lifecycle.promote(em, contact, { at: activity.occurredAt, engagedNow: false, policy, write: false }, transitions);
+        for (const a of apps) appRows.push(appRow(a, contact.id, nowMs));
+        await this.applyNewActivity(em, contact, activities[i], apps, nowMs, policy, transitions);
       }
       // Activities that earned nothing leave the contact row alone (no write, updatedAt kept).
-      if (`${contact.score}|${contact.engagementScore}|${contact.stage}|${contact.lastEngagedAt?.getTime()}` !== before) {
+      if (scoreState(contact) !== before) {
         contact.updatedAt = now;
         changed.push(contact);
       }
     }
     await insertRows(em, 'score_applications', APP_COLUMNS, appRows);
-    const latest = (c: Contact) => new Date(Math.max(...activitiesByContact.get(c.id)!.map((a) => a.occurredAt.getTime())));
-    await this.recomputeContacts(em, recompute, activitiesByContact, allRules, policy, now, latest, transitions);
-    await this.writeContactScores(em, [...changed, ...recompute]);
+    const recomputed = await this.recomputeContacts(em, recompute, activitiesByContact, allRules, policy, now, transitions);
+    await this.writeContactScores(em, [...changed, ...recomputed]);
     await this.lifecycle.insertTransitions(em, transitions);
     return transitions;
   }
 
-  /** Cap state (counted application times per capped rule) of each contact, in one query. */
-  private async loadCapStates(em: EntityManager, contacts: Contact[], byContact: Map<string, Activity[]>, rules: Rule[]): Promise<Map<string, CapState>> {
+  /**
+   * Adds one new activity's applications to the contact's scores (expired
+   * points left out) and runs the lifecycle dated by that activity, as the
+   * contract scores a batch: one activity at a time, in occurredAt order.
+   */
+  private async applyNewActivity(em: EntityManager, contact: Contact, activity: Activity, apps: Application[], nowMs: number, policy: Policy, transitions: StageTransition[]): Promise<void> {
+    activity.points = apps.reduce((s, a) => s + a.points, 0);
+    contact.engagementScore += engagementScore(apps, nowMs);
+    contact.score = contact.fitScore + contact.engagementScore;
+    if (activity.points > 0 && (!contact.lastEngagedAt || contact.lastEngagedAt < activity.occurredAt)) contact.lastEngagedAt = activity.occurredAt;
+    await this.lifecycle.promote(em, contact, { at: activity.occurredAt, engagedNow: false, policy, write: false }, transitions);
+  }
+
+  /**
+   * Cap state (counted application times) of the capped rules each contact's
+   * new activities match, in one statement: one index range on (contact_id,
+   * rule_id, occurred_at) per such pair, windowed rules only back to where a
+   * window can still reach the earliest new activity.
+   */
+  private async loadCapStates(em: EntityManager, byContact: Map<string, Activity[]>, rules: Rule[]): Promise<Map<string, CapState>> {
     const states = new Map<string, CapState>();
-    const capped = rules.filter((r) => r.maxApplications !== null);
-    if (capped.length === 0 || contacts.length === 0) return states;
-    let earliest = Number.MAX_SAFE_INTEGER;
-    for (const list of byContact.values()) for (const a of list) earliest = Math.min(earliest, a.occurredAt.getTime());
-    // Two index range scans on (contact_id, rule_id, occurred_at): rules capped for ever need all their
-    // counted applications, windowed ones only those that can still share a window with the new activities.
-    const inContacts = contacts.map(() => '?').join(', ');
-    const parts: string[] = [];
-    const params: SqlValue[] = [];
-    const forever = capped.filter((r) => r.capWindowDays === null);
-    const windowed = capped.filter((r) => r.capWindowDays !== null);
-    if (forever.length) {
-      parts.push(`SELECT contact_id, rule_id, occurred_at FROM score_applications WHERE contact_id IN (${inContacts}) AND rule_id IN (${forever.map(() => '?').join(', ')})`);
-      params.push(...contacts.map((c) => c.id), ...forever.map((r) => r.id));
+    const parts: { sql: string; params: SqlValue[] }[] = [];
+    for (const rule of rules) {
+      if (rule.maxApplications === null) continue;
+      const contactIds: string[] = [];
+      let earliest = Number.MAX_SAFE_INTEGER;
+      for (const [contactId, list] of byContact) {
+        const matching = list.filter((a) => ruleMatchesActivity(rule, activityFacts(a)));
+        if (matching.length === 0) continue;
+        contactIds.push(contactId);
+        earliest = Math.min(earliest, ...matching.map((a) => a.occurredAt.getTime()));
+      }
+      if (contactIds.length === 0) continue;
+      const inContacts = `contact_id IN (${contactIds.map(() => '?').join(', ')})`;
+      const select = `SELECT contact_id, rule_id, occurred_at FROM score_applications WHERE rule_id = ? AND ${inContacts}`;
+      parts.push(
+        rule.capWindowDays === null
+          ? { sql: select, params: [rule.id, ...contactIds] }
+          : { sql: `${select} AND occurred_at > ?`, params: [rule.id, ...contactIds, dbDate(earliest - rule.capWindowDays * DAY_MS)] },
+      );
     }
-    if (windowed.length) {
-      const widest = Math.max(...windowed.map((r) => r.capWindowDays!));
-      parts.push(`SELECT contact_id, rule_id, occurred_at FROM score_applications WHERE contact_id IN (${inContacts}) AND rule_id IN (${windowed.map(() => '?').join(', ')}) AND occurred_at > ?`);
-      params.push(...contacts.map((c) => c.id), ...windowed.map((r) => r.id), dbDate(earliest - widest * DAY_MS));
+    // One statement, unless the parameters outgrow the drivers' limit.
+    const rows: { contact_id: string; rule_id: string; occurred_at: unknown }[] = [];
+    for (let i = 0; i < parts.length; ) {
+      const group = [parts[i++]];
+      let size = group[0].params.length;
+      while (i < parts.length && size + parts[i].params.length <= MAX_PARAMS) {
+        size += parts[i].params.length;
+        group.push(parts[i++]);
+      }
+      for (const row of await em.query(group.map((p) => p.sql).join(' UNION ALL '), group.flatMap((p) => p.params))) rows.push(row);
     }
-    const rows: { contact_id: string; rule_id: string; occurred_at: unknown }[] = await em.query(parts.join(' UNION ALL '), params);
     for (const row of rows) {
       let state = states.get(row.contact_id);
       if (!state) states.set(row.contact_id, (state = new Map()));
@@ -249,10 +295,15 @@ export class ScoringService {
 
   /**
    * Recomputes locked contacts from all their stored activities plus `added`
-   * (new, not yet stored) against the active `rules`: fit score, applications
-   * (replaced), changed activity points, engagement, then promotions dated
-   * `at(contact)`. Used by ingestion for backdated activities and by rescore jobs.
-   * The caller writes the contacts (writeContactScores) and the transitions.
+   * (new, not yet stored; the caller inserts them with the points set here)
+   * against the active `rules`: fit score, applications, activity points,
+   * engagement, then promotions. Contacts with added activities are promoted
+   * after each of them in occurredAt order, dated by it (as in incremental
+   * scoring); the others once, dated `now` (a rescore happens at that
+   * moment). Only what changed is written: applications and activity points
+   * are diffed against the stored ones. Returns the contacts whose score or
+   * stage columns changed; the caller writes them (writeContactScores) and
+   * the transitions.
    */
   async recomputeContacts(
     em: EntityManager,
@@ -261,67 +312,107 @@ export class ScoringService {
     rules: Rule[],
     policy: Policy,
     now: Date,
-    at: (contact: Contact) => Date,
     transitions: StageTransition[],
-  ): Promise<void> {
-    if (contacts.length === 0) return;
+  ): Promise<Contact[]> {
+    if (contacts.length === 0) return [];
     const ids = contacts.map((c) => c.id);
     // Raw rows, not entities: a rescore batch reads ~10k activities and hydration would dominate.
-    const raw: { id: string; contact_id: string; type: string; occurred_at: unknown; properties: unknown; points: number | string; created_at: unknown }[] = await em.query(
-      `SELECT id, contact_id, type, occurred_at, properties, points, created_at FROM activities WHERE contact_id IN (${ids.map(() => '?').join(', ')})`,
+    const raw = await selectByContacts<{ id: string; contact_id: string; type: string; occurred_at: unknown; properties: unknown; points: number | string }>(
+      em,
+      'SELECT id, contact_id, type, occurred_at, properties, points FROM activities',
       ids,
     );
-    const stored = raw.map((r) =>
-      Object.assign(new Activity(), {
-        id: r.id,
-        contactId: r.contact_id,
-        type: r.type,
-        occurredAt: parseDbDate(r.occurred_at),
-        properties: typeof r.properties === 'string' ? JSON.parse(r.properties) : (r.properties ?? null),
-        points: Number(r.points),
-        createdAt: parseDbDate(r.created_at),
-      }),
-    );
-    const byContact = new Map<string, Activity[]>(ids.map((id) => [id, [...(added.get(id) ?? [])]]));
-    for (const a of stored) byContact.get(a.contactId)!.push(a);
+    const storedApps = await selectByContacts<StoredApplication>(em, 'SELECT activity_id, rule_id, points, expires_at, expired FROM score_applications', ids);
+    const byContact = new Map<string, { facts: ActivityFacts; points: number }[]>(ids.map((id) => [id, []]));
+    for (const r of raw) {
+      const properties = typeof r.properties === 'string' ? JSON.parse(r.properties) : ((r.properties as Record<string, unknown>) ?? null);
+      byContact.get(r.contact_id)!.push({ facts: { id: r.id, type: r.type, occurredAt: parseDbDate(r.occurred_at).getTime(), properties }, points: Number(r.points) });
+    }
     const behavior = rules.filter((r) => r.kind === 'BEHAVIOR');
     const nowMs = now.getTime();
-    const appRows: SqlValue[][] = [];
-    const changedActivities: Activity[] = [];
-    const addedIds = new Set([...added.values()].flat().map((a) => a.id));
+    const newApps: { app: Application; contactId: string }[] = [];
+    // Activity ids by their new points, for one UPDATE per distinct value.
+    const repointed = new Map<number, string[]>();
+    const changed: Contact[] = [];
     for (const contact of contacts) {
-      const all = byContact.get(contact.id)!;
-      const apps = scoreAllActivities(all.map(activityFacts), behavior);
-      const pointsById = new Map<string, number>();
+      const before = scoreState(contact);
+      const fresh = added.get(contact.id) ?? [];
+      const all = [...byContact.get(contact.id)!.map((s) => s.facts), ...fresh.map(activityFacts)];
+      const apps = scoreAllActivities(all, behavior);
+      const appsByActivity = new Map<string, Application[]>();
       for (const a of apps) {
-        pointsById.set(a.activityId, (pointsById.get(a.activityId) ?? 0) + a.points);
-        appRows.push(appRow(a, contact.id, nowMs));
+        newApps.push({ app: a, contactId: contact.id });
+        const list = appsByActivity.get(a.activityId);
+        if (list) list.push(a);
+        else appsByActivity.set(a.activityId, [a]);
       }
+      const pointsOf = (id: string) => (appsByActivity.get(id) ?? []).reduce((s, a) => s + a.points, 0);
+      for (const s of byContact.get(contact.id)!) {
+        const points = pointsOf(s.facts.id);
+        if (points === s.points) continue;
+        const list = repointed.get(points);
+        if (list) list.push(s.facts.id);
+        else repointed.set(points, [s.facts.id]);
+      }
+      // Everything but the added activities is the baseline; each added one then comes in, in occurredAt order.
+      const freshIds = new Set(fresh.map((a) => a.id));
+      const baseline = apps.filter((a) => !freshIds.has(a.activityId));
       let lastEngaged = -Infinity;
-      for (const a of all) {
-        const points = pointsById.get(a.id) ?? 0;
-        if (points > 0) lastEngaged = Math.max(lastEngaged, a.occurredAt.getTime());
-        if (points === a.points) continue;
-        a.points = points;
-        if (!addedIds.has(a.id)) changedActivities.push(a);
-      }
+      for (const s of byContact.get(contact.id)!) if (pointsOf(s.facts.id) > 0) lastEngaged = Math.max(lastEngaged, s.facts.occurredAt);
       contact.fitScore = fitScore(contact, rules);
-      contact.engagementScore = engagementScore(apps, nowMs);
+      contact.engagementScore = engagementScore(baseline, nowMs);
       contact.score = contact.fitScore + contact.engagementScore;
       contact.lastEngagedAt = Number.isFinite(lastEngaged) ? new Date(lastEngaged) : null;
-      contact.updatedAt = now;
-      await this.lifecycle.promote(em, contact, { at: at(contact), engagedNow: false, policy, write: false }, transitions);
+      if (fresh.length === 0) {
+        await this.lifecycle.promote(em, contact, { at: now, engagedNow: false, policy, write: false }, transitions);
+      } else {
+        for (const activity of fresh) await this.applyNewActivity(em, contact, activity, appsByActivity.get(activity.id) ?? [], nowMs, policy, transitions);
+      }
+      if (scoreState(contact) !== before) {
+        contact.updatedAt = now;
+        changed.push(contact);
+      }
     }
-    // Only the NOT NULL columns an insert needs plus points: the properties documents stay where they are.
-    await upsertRows(
-      em,
-      'activities',
-      ['id', 'contact_id', 'type', 'occurred_at', 'created_at', 'points'],
-      ['points'],
-      changedActivities.map((a) => [a.id, a.contactId, a.type, dbDate(a.occurredAt), dbDate(a.createdAt), a.points]),
-    );
-    await em.query(`DELETE FROM score_applications WHERE contact_id IN (${ids.map(() => '?').join(', ')})`, ids);
-    await insertRows(em, 'score_applications', APP_COLUMNS, appRows);
+    for (const [points, activityIds] of repointed) await updateWhereIn(em, 'activities', { points }, 'id', activityIds);
+    await this.writeApplicationDiff(em, storedApps, newApps, nowMs);
+    return changed;
+  }
+
+  /**
+   * Brings the stored applications of recomputed contacts to `next`: inserts
+   * new ones, deletes gone ones, and rewrites changed points or expiry flags
+   * with one UPDATE per (rule, points, expired); rows whose expiry time moved
+   * are replaced. After a rule change only that rule's rows are touched.
+   */
+  private async writeApplicationDiff(
+    em: EntityManager,
+    stored: StoredApplication[],
+    next: { app: Application; contactId: string }[],
+    nowMs: number,
+  ): Promise<void> {
+    const old = new Map(stored.map((r) => [`${r.activity_id}|${r.rule_id}`, r]));
+    const inserts: SqlValue[][] = [];
+    const deletes = new Map<string, string[]>();
+    const updates = new Map<string, { ruleId: string; points: number; expired: number; activityIds: string[] }>();
+    const group = <T>(map: Map<string, T>, key: string, make: () => T) => map.get(key) ?? (map.set(key, make()), map.get(key)!);
+    for (const { app, contactId } of next) {
+      const key = `${app.activityId}|${app.ruleId}`;
+      const prev = old.get(key);
+      old.delete(key);
+      const expired = isExpired(app, nowMs) ? 1 : 0;
+      const prevExpires = prev?.expires_at === null || prev?.expires_at === undefined ? null : parseDbDate(prev.expires_at).getTime();
+      if (prev && prevExpires === app.expiresAt) {
+        if (Number(prev.points) === app.points && Number(prev.expired) === expired) continue;
+        group(updates, `${app.ruleId}|${app.points}|${expired}`, () => ({ ruleId: app.ruleId, points: app.points, expired, activityIds: [] })).activityIds.push(app.activityId);
+        continue;
+      }
+      if (prev) group(deletes, app.ruleId, () => []).push(app.activityId);
+      inserts.push(appRow(app, contactId, nowMs));
+    }
+    for (const r of old.values()) group(deletes, r.rule_id, () => []).push(r.activity_id);
+    for (const [ruleId, activityIds] of deletes) await deleteWhereIn(em, 'score_applications', 'activity_id', activityIds, { rule_id: ruleId });
+    for (const u of updates.values()) await updateWhereIn(em, 'score_applications', { points: u.points, expired: u.expired }, 'activity_id', u.activityIds, { rule_id: u.ruleId });
+    await insertRows(em, 'score_applications', APP_COLUMNS, inserts);
   }
 
   /** Writes score and stage columns of many (locked, fully loaded) contacts with one upsert per chunk. */
@@ -342,18 +433,31 @@ export class ScoringService {
   }
 
   /**
-   * Takes expired points off engagement scores. Safe with several instances:
-   * contacts are locked first and only rows still unexpired under that lock are
-   * flipped, so no point is subtracted twice. Returns how many applications expired.
+   * Takes expired points off engagement scores, `limit` contacts per
+   * transaction until none is due (a backlog never waits for the next tick).
+   * Safe with several instances: contacts are locked first and only rows
+   * still unexpired under that lock are flipped, so no point is subtracted
+   * twice. Returns how many applications expired.
    */
   async sweepExpired(now: Date = new Date(), limit = 2000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { due, expired } = await this.sweepBatch(now, limit);
+      total += expired;
+      if (due < limit) return total;
+      // Let requests in between transactions (SQLite calls are synchronous).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private async sweepBatch(now: Date, limit: number): Promise<{ due: number; expired: number }> {
     const due: { contact_id: string }[] = await this.ds.query(
       `SELECT DISTINCT contact_id FROM score_applications WHERE expired = 0 AND expires_at < ? LIMIT ${Math.floor(limit)}`,
       [dbDate(now)],
     );
-    if (due.length === 0) return 0;
+    if (due.length === 0) return { due: 0, expired: 0 };
     const ids = due.map((r) => r.contact_id).sort();
-    return transaction(this.ds, async (em) => {
+    const expired = await transaction(this.ds, async (em) => {
       const contacts = await lockRows(em.getRepository(Contact).createQueryBuilder('c').where('c.id IN (:...ids)', { ids }).orderBy('c.id')).getMany();
       const rows: { contact_id: string; activity_id: string; rule_id: string; points: number }[] = await em.query(
         `SELECT contact_id, activity_id, rule_id, points FROM score_applications WHERE contact_id IN (${ids.map(() => '?').join(', ')}) AND expired = 0 AND expires_at < ?`,
@@ -374,6 +478,7 @@ export class ScoringService {
       await updateRowsById(em, 'contacts', ['engagement_score', 'score'], changed.map((c) => ({ id: c.id, values: [c.engagementScore, c.score] })));
       return rows.length;
     });
+    return { due: due.length, expired };
   }
 
   /**

@@ -1,0 +1,63 @@
+import { FIT_FIELDS, RuleDraft, validateRule } from '../../src/modules/scoring/rule-validation';
+
+const behavior: RuleDraft = { name: 'Pricing view', kind: 'BEHAVIOR', activityType: 'page_view', conditions: [], points: 5, maxApplications: null, capWindowDays: null, expiresAfterDays: null };
+const fit: RuleDraft = { ...behavior, name: 'Big company', kind: 'FIT', activityType: null };
+const cond = (field: string, operator: string, value?: unknown) => ({ field, operator: operator as never, ...(value === undefined ? {} : { value }) });
+
+describe('accepts', () => {
+  it.each([
+    ['a plain BEHAVIOR rule', behavior],
+    ['negative points', { ...behavior, points: -30 }],
+    ['a cap without window', { ...behavior, maxApplications: 3 }],
+    ['a cap with a window and expiry', { ...behavior, maxApplications: 3, capWindowDays: 7, expiresAfterDays: 30 }],
+    ['every FIT field', { ...fit, conditions: FIT_FIELDS.filter((f) => f !== 'freeEmail').map((f) => cond(f, 'EXISTS')) }],
+    ['freeEmail EQ/NEQ a boolean', { ...fit, conditions: [cond('freeEmail', 'EQ', false), cond('freeEmail', 'NEQ', true)] }],
+    ['attributes.<key>', { ...fit, conditions: [cond('attributes.plan', 'IN', ['pro', 'enterprise']), cond('attributes.seats', 'GT', 10)] }],
+    ['ordered operators on numbers and ISO dates', { ...fit, conditions: [cond('companySize', 'GTE', 200), cond('attributes.since', 'LT', '2025-01-01')] }],
+    ['text operators on properties', { ...behavior, conditions: [cond('properties.url', 'CONTAINS', 'pricing'), cond('properties.url', 'STARTS_WITH', '/'), cond('properties.url', 'NOT_CONTAINS', 'careers'), cond('properties.ref', 'ENDS_WITH', '.io')] }],
+    ['EXISTS / NOT_EXISTS without a value', { ...behavior, conditions: [cond('properties.utm', 'EXISTS'), cond('properties.gclid', 'NOT_EXISTS', null)] }],
+    ['NOT_IN with mixed scalars', { ...behavior, conditions: [cond('properties.plan', 'NOT_IN', ['free', 0, false])] }],
+  ])('%s', (_label, rule) => {
+    expect(validateRule(rule as RuleDraft)).toBeNull();
+  });
+});
+
+describe('rejects, naming the input field', () => {
+  it.each([
+    ['an empty name', { ...behavior, name: '  ' }, 'name'],
+    ['a name over 191 characters', { ...behavior, name: 'x'.repeat(192) }, 'name'],
+    ['fractional points', { ...behavior, points: 1.5 }, 'points'],
+    ['points out of range', { ...behavior, points: 100_001 }, 'points'],
+    ['a BEHAVIOR rule without activityType', { ...behavior, activityType: null }, 'activityType'],
+    ['a malformed activityType', { ...behavior, activityType: 'Page View' }, 'activityType'],
+    ['activityType on a FIT rule', { ...fit, activityType: 'page_view' }, 'activityType'],
+    ['maxApplications on a FIT rule', { ...fit, maxApplications: 2 }, 'maxApplications'],
+    ['capWindowDays on a FIT rule', { ...fit, capWindowDays: 2 }, 'capWindowDays'],
+    ['expiresAfterDays on a FIT rule', { ...fit, expiresAfterDays: 2 }, 'expiresAfterDays'],
+    ['maxApplications 0', { ...behavior, maxApplications: 0 }, 'maxApplications'],
+    ['capWindowDays without maxApplications', { ...behavior, capWindowDays: 7 }, 'capWindowDays'],
+    ['capWindowDays 0', { ...behavior, maxApplications: 1, capWindowDays: 0 }, 'capWindowDays'],
+    ['expiresAfterDays 0', { ...behavior, expiresAfterDays: 0 }, 'expiresAfterDays'],
+    ['more than 20 conditions', { ...behavior, conditions: Array.from({ length: 21 }, () => cond('properties.a', 'EXISTS')) }, 'conditions'],
+    ['an unknown FIT field', { ...fit, conditions: [cond('shoeSize', 'EQ', 42)] }, 'conditions[0].field'],
+    ['a properties field on a FIT rule', { ...fit, conditions: [cond('properties.url', 'EQ', 'x')] }, 'conditions[0].field'],
+    ['a contact field on a BEHAVIOR rule', { ...behavior, conditions: [cond('company', 'EQ', 'x')] }, 'conditions[0].field'],
+    ['a bad attributes key', { ...fit, conditions: [cond('attributes.', 'EXISTS')] }, 'conditions[0].field'],
+    ['IN with a scalar', { ...fit, conditions: [cond('country', 'IN', 'DE')] }, 'conditions[0].value'],
+    ['IN with an empty array', { ...behavior, conditions: [cond('properties.url', 'IN', [])] }, 'conditions[0].value'],
+    ['NOT_IN with an object inside', { ...behavior, conditions: [cond('properties.url', 'NOT_IN', [{ a: 1 }])] }, 'conditions[0].value'],
+    ['GT with text', { ...fit, conditions: [cond('companySize', 'GT', 'big')] }, 'conditions[0].value'],
+    ['companySize against a date', { ...fit, conditions: [cond('companySize', 'LTE', '2024-01-01')] }, 'conditions[0].value'],
+    ['CONTAINS with a number', { ...behavior, conditions: [cond('properties.url', 'CONTAINS', 5)] }, 'conditions[0].value'],
+    ['STARTS_WITH with an empty string', { ...behavior, conditions: [cond('properties.url', 'STARTS_WITH', '')] }, 'conditions[0].value'],
+    ['EQ with an array', { ...behavior, conditions: [cond('properties.url', 'EQ', ['a'])] }, 'conditions[0].value'],
+    ['EQ without a value', { ...behavior, conditions: [cond('properties.url', 'EQ')] }, 'conditions[0].value'],
+    ['EXISTS with a value', { ...fit, conditions: [cond('country', 'EXISTS', 'DE')] }, 'conditions[0].value'],
+    ['NOT_EXISTS with a value', { ...fit, conditions: [cond('country', 'NOT_EXISTS', false)] }, 'conditions[0].value'],
+    ['freeEmail with a string', { ...fit, conditions: [cond('freeEmail', 'EQ', 'yes')] }, 'conditions[0].value'],
+    ['freeEmail with CONTAINS', { ...fit, conditions: [cond('freeEmail', 'CONTAINS', 'x')] }, 'conditions[0].value'],
+    ['the second of two conditions', { ...fit, conditions: [cond('country', 'EQ', 'DE'), cond('country', 'GT', {})] }, 'conditions[1].value'],
+  ])('%s', (_label, rule, field) => {
+    expect(validateRule(rule as RuleDraft)?.field).toBe(field);
+  });
+});
