@@ -80,17 +80,8 @@ export function since(start: number): number {
   return (performance.now() - start) / 1000;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32) so runs compare. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers (the demo generator's mulberry32) so runs compare. */
+export { prng as rng } from '../src/modules/metrics/demo-generator';
 
 /** Runs a benchmark's main for every store named on the command line and exits with its outcome. */
 export function runBench(title: string, runStore: (store: Store) => Promise<void>): void {

@@ -4,22 +4,13 @@
  */
 import { startTestApp, TestApp, ADMIN_KEY } from '../helpers/app';
 import { createContact } from '../helpers/factories';
+import { prng as rng } from '../../src/modules/metrics/demo-generator';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp();
 });
 afterAll(() => t.stop());
-
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), a | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NASTY: unknown[] = [
   null, '', ' ', 'x'.repeat(70_000), '💥🐢\u0000\u202e', -1, 0, 2 ** 53, -(2 ** 31) - 1, 1.5, Number.MAX_VALUE, true, [], [null], {}, { a: { b: { c: [1, 2, 3] } } },

@@ -177,8 +177,8 @@ const REASONS = {
   spam: 'Not a real prospect',
 };
 
-/** mulberry32: a small, fast, seedable PRNG (the demo must be the same on every run). */
-function prng(seed: number): () => number {
+/** mulberry32: a small, fast, seedable PRNG (the demo, benchmarks and fuzz tests must be the same on every run). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
