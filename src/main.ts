@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import pino from 'pino';
 import { Config, ConfigError, loadConfig } from './config/config';
-import { createDataSource, openDatabase } from './db/data-source';
+import { createDataSource, openDatabase, pingDatabase } from './db/data-source';
 import { buildAppSchema } from './graphql/schema';
 import { Services } from './graphql/context';
 import { startServer, RunningServer } from './server/server';
@@ -37,7 +37,7 @@ export interface App {
 /** Starts everything for a config; `exposeSqlCount` is for tests. */
 export async function startApp(config: Config, opts: { exposeSqlCount?: boolean } = {}): Promise<App> {
   const logger = pino({ level: config.logLevel, base: undefined });
-  const ds = await openDatabase(createDataSource(config.database, (message) => logger.warn({ message }, 'query failed')));
+  const ds = await openDatabase(createDataSource(config.database, (message) => logger.warn({ message }, 'query failed'), config.databasePool));
   const promotionLog = new PromotionLog(ds);
   // Poll and gap wait bound how late an event can be when Redis loses it.
   const publisher = new PromotionBus(promotionLog, { redisUrl: config.redisUrl, pollMs: 1000, gapMs: 200, orphanMs: config.promotionOrphanMs }, (message, err) => logger.warn({ err }, message));
@@ -63,7 +63,8 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
     scoring.sweepExpired().catch((err) => logger.warn({ err }, 'expiry sweep failed'));
   }, config.expirySweepMs);
   sweep.unref();
-  const rateStore = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
+  // A frozen Redis must not hold requests either: a command without an answer fails and the limiter counts in memory.
+  const rateStore = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 500 }) : null;
   rateStore?.on('error', (err) => logger.warn({ err }, 'rate limit store error'));
   const server = await startServer({
     config,
@@ -85,14 +86,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
     services,
     logger,
     exposeSqlCount: opts.exposeSqlCount,
-    ready: async () => {
-      try {
-        await ds.query('SELECT 1');
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    ready: () => pingDatabase(ds, config.readyTimeoutMs),
   });
   return {
     config,

@@ -11,6 +11,25 @@ export type DatabaseConfig =
   | { kind: 'sqlite'; file: string }
   | { kind: 'mysql'; url: string; host: string; port: number; user: string; password: string; database: string };
 
+/**
+ * Connection pool and timeouts of the MySQL/MariaDB store, so a database that
+ * is gone or frozen makes requests fail within bounded time instead of hanging.
+ * SQLite runs in-process and uses none of them.
+ */
+export interface DatabasePool {
+  /** Connections per instance. */
+  size: number;
+  /** Requests that may wait for a free connection before new ones are refused at once. */
+  queueLimit: number;
+  /** Longest wait for a connection: a new one's handshake or a free one from the pool. */
+  connectTimeoutMs: number;
+  /** Longest wait for one statement's result; the connection is dropped after it (migrations run without it). */
+  queryTimeoutMs: number;
+}
+
+/** Pool defaults, also used by the CLI and tools that build a DataSource without a full Config. */
+export const DEFAULT_DATABASE_POOL: DatabasePool = { size: 20, queueLimit: 1000, connectTimeoutMs: 5000, queryTimeoutMs: 30_000 };
+
 /** A token bucket: sustained requests per second and burst size. */
 export interface RateLimit {
   perSecond: number;
@@ -21,6 +40,9 @@ export interface RateLimit {
 export interface Config {
   port: number;
   database: DatabaseConfig;
+  databasePool: DatabasePool;
+  /** How long /readyz waits for the database before answering 503. */
+  readyTimeoutMs: number;
   redisUrl: string | null;
   adminApiKey: string | null;
   logLevel: LogLevel;
@@ -124,6 +146,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: int(env, 'PORT', 4000, 0, 65535),
     database: parseDatabaseUrl(env.DATABASE_URL?.trim() || 'sqlite:./data/leads.sqlite'),
+    databasePool: {
+      size: int(env, 'DB_POOL_SIZE', DEFAULT_DATABASE_POOL.size, 1, 1000),
+      queueLimit: int(env, 'DB_POOL_QUEUE_LIMIT', DEFAULT_DATABASE_POOL.queueLimit, 1, 1_000_000),
+      connectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', DEFAULT_DATABASE_POOL.connectTimeoutMs, 100, 600_000),
+      queryTimeoutMs: int(env, 'DB_QUERY_TIMEOUT_MS', DEFAULT_DATABASE_POOL.queryTimeoutMs, 100, 3_600_000),
+    },
+    readyTimeoutMs: int(env, 'READY_TIMEOUT_MS', 2000, 50, 60_000),
     redisUrl,
     adminApiKey,
     logLevel,

@@ -2,13 +2,16 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DataSource, DataSourceOptions } from 'typeorm';
-import type { DatabaseConfig } from '../config/config';
+import { DataSource, DataSourceOptions, QueryFailedError, QueryRunner, ReplicationMode } from 'typeorm';
+import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver';
+import { DEFAULT_DATABASE_POOL, DatabaseConfig, DatabasePool } from '../config/config';
+import { DatabaseUnavailableError } from '../graphql/errors';
 import { CountingLogger } from './sql-counter';
+import { isConnectionError } from './portable';
 import { ENTITIES } from './entities';
 
-/** Creates (not initialises) the DataSource the app, the CLI and the tests share. */
-export function createDataSource(db: DatabaseConfig, onQueryError?: (message: string) => void): DataSource {
+/** Creates (not initialises) the DataSource the app, the CLI and the tests share; `pool` applies to MySQL/MariaDB. */
+export function createDataSource(db: DatabaseConfig, onQueryError?: (message: string) => void, pool: DatabasePool = DEFAULT_DATABASE_POOL): DataSource {
   const common = {
     entities: ENTITIES,
     migrations: [join(__dirname, '..', '..', 'migrations', '*.{ts,js}')],
@@ -19,7 +22,7 @@ export function createDataSource(db: DatabaseConfig, onQueryError?: (message: st
   } satisfies Partial<DataSourceOptions>;
   if (db.kind === 'sqlite') {
     if (db.file !== ':memory:') mkdirSync(dirname(db.file), { recursive: true });
-    return new DataSource({
+    const ds = new DataSource({
       ...common,
       type: 'better-sqlite3',
       database: db.file,
@@ -34,8 +37,16 @@ export function createDataSource(db: DatabaseConfig, onQueryError?: (message: st
         conn.pragma('temp_store = MEMORY');
       },
     } as DataSourceOptions);
+    // better-sqlite3 runs a statement synchronously and TypeORM chains statements with resolved promises, so requests in
+    // flight could keep the event loop from ever polling sockets: new connections waited seconds (bench/load). Each
+    // statement first gives the loop a turn.
+    wrapQueries(ds, (query) => async (...args) => {
+      await new Promise(setImmediate);
+      return query(...args);
+    });
+    return ds;
   }
-  return new DataSource({
+  const ds = new DataSource({
     ...common,
     type: 'mysql',
     host: db.host,
@@ -48,14 +59,109 @@ export function createDataSource(db: DatabaseConfig, onQueryError?: (message: st
     supportBigNumbers: true,
     bigNumberStrings: true,
     dateStrings: false,
-    connectTimeout: 5000,
-    extra: { connectionLimit: 20, enableKeepAlive: true, maxIdle: 20 },
+    connectTimeout: pool.connectTimeoutMs,
+    // mysql2 fails a statement with no answer after this long (a frozen server); guardMysql then drops its connection.
+    enableQueryTimeout: true,
+    maxQueryExecutionTime: pool.queryTimeoutMs,
+    extra: { connectionLimit: pool.size, queueLimit: pool.queueLimit, enableKeepAlive: true, maxIdle: pool.size },
   } as DataSourceOptions);
+  guardMysql(ds, pool);
+  return ds;
+}
+
+/** Errors of a server shutting down under a running statement (isConnectionError covers the lost links). */
+const SHUTDOWN_CODES = new Set(['ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED']);
+
+type PoolConnection = { release(): void; destroy(): void };
+
+/**
+ * Makes a lost, frozen or overloaded MySQL/MariaDB fail requests fast with
+ * DatabaseUnavailableError instead of hanging or leaking driver errors:
+ * waiting for a connection is bounded by the connect timeout, and a
+ * statement that failed because of its connection is rethrown as that error.
+ * The connection of a timed-out statement is dropped: its answer may still
+ * come and would otherwise be read as the next statement's. mysql2 drops
+ * broken connections from the pool by itself, so the pool refills once the
+ * server is back: recovery needs no restart.
+ */
+function guardMysql(ds: DataSource, pool: DatabasePool): void {
+  const driver = ds.driver as MysqlDriver;
+  const obtain = driver.obtainMasterConnection.bind(driver);
+  driver.obtainMasterConnection = () =>
+    new Promise((resolve, reject) => {
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        reject(new DatabaseUnavailableError(new Error(`no database connection within ${pool.connectTimeoutMs} ms`)));
+      }, pool.connectTimeoutMs);
+      obtain().then(
+        (conn: PoolConnection) => {
+          clearTimeout(timer);
+          if (timedOut) conn.release();
+          else resolve(conn);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(new DatabaseUnavailableError(err));
+        },
+      );
+    });
+  wrapQueries(ds, (query, runner) => async (...args) => {
+    try {
+      return await query(...args);
+    } catch (err) {
+      if (!(err instanceof QueryFailedError)) throw err;
+      const code = (err.driverError as { code?: string }).code ?? '';
+      if (code === 'PROTOCOL_SEQUENCE_TIMEOUT') (runner as unknown as { databaseConnection?: PoolConnection }).databaseConnection?.destroy();
+      else if (!isConnectionError(err.driverError) && !SHUTDOWN_CODES.has(code)) throw err;
+      throw new DatabaseUnavailableError(err);
+    }
+  });
+}
+
+type Query = (...args: Parameters<QueryRunner['query']>) => Promise<unknown>;
+
+/**
+ * Replaces `query` of every query runner the DataSource creates (every
+ * statement, in or out of a transaction, goes through one). The SQLite driver
+ * hands out one runner again and again: each is wrapped once.
+ */
+function wrapQueries(ds: DataSource, wrap: (query: Query, runner: QueryRunner) => Query): void {
+  const driver = ds.driver;
+  const createQueryRunner = driver.createQueryRunner.bind(driver);
+  const wrapped = new WeakSet<QueryRunner>();
+  driver.createQueryRunner = (mode: ReplicationMode) => {
+    const runner = createQueryRunner(mode);
+    if (!wrapped.has(runner)) {
+      wrapped.add(runner);
+      runner.query = wrap(runner.query.bind(runner), runner) as QueryRunner['query'];
+    }
+    return runner;
+  };
 }
 
 /** Initialises the DataSource and applies pending migrations (one transaction each). */
 export async function openDatabase(ds: DataSource): Promise<DataSource> {
   if (!ds.isInitialized) await ds.initialize();
-  await ds.runMigrations({ transaction: 'each' });
+  // A migration may rebuild a big table: the statement timeout is meant for requests, not for it.
+  const options = ds.driver.options as { enableQueryTimeout?: boolean };
+  const timeout = options.enableQueryTimeout;
+  options.enableQueryTimeout = false;
+  try {
+    await ds.runMigrations({ transaction: 'each' });
+  } finally {
+    options.enableQueryTimeout = timeout;
+  }
   return ds;
+}
+
+/** True when the database answers within `timeoutMs` (readiness: a frozen database must not hang the probe). */
+export async function pingDatabase(ds: DataSource, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    return await Promise.race([ds.query('SELECT 1').then(() => true, () => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

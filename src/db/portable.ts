@@ -97,6 +97,16 @@ export function lockRows<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): Se
   return dialectOf(qb.connection) === 'mysql' ? qb.setLock('pessimistic_write') : qb;
 }
 
+/**
+ * Row locks taken through the primary key in key order (the builder selects by
+ * `id IN (...)`, ordered by id): every transaction locking this way queues for
+ * shared rows in one global order, so they cannot deadlock on one another.
+ * SQLite transactions are serialised instead.
+ */
+export function lockRowsByKey<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): SelectQueryBuilder<T> {
+  return dialectOf(qb.connection) === 'mysql' ? qb.useIndex('PRIMARY').setLock('pessimistic_write') : qb;
+}
+
 /** Multi-row INSERT that ignores rows violating a unique index. */
 export function insertIgnorePrefix(dialect: Dialect): string {
   return dialect === 'mysql' ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
@@ -167,9 +177,13 @@ const sqliteLocks = new WeakMap<DataSource, Mutex>();
 
 /**
  * Runs `fn` in one transaction, retrying on deadlocks (MySQL) a few times.
- * On SQLite transactions are serialised per DataSource.
+ * On SQLite transactions are serialised per DataSource. `readCommitted`
+ * (MySQL) suits transactions that lock the rows they write before reading
+ * anything else about them: each plain read then sees what the previous lock
+ * holders committed (a REPEATABLE READ snapshot taken before a lock wait
+ * would not), and index scans take no gap locks that inserts could deadlock on.
  */
-export async function transaction<T>(ds: DataSource, fn: (em: EntityManager) => Promise<T>): Promise<T> {
+export async function transaction<T>(ds: DataSource, fn: (em: EntityManager) => Promise<T>, opts: { readCommitted?: boolean } = {}): Promise<T> {
   if (dialectOf(ds) === 'sqlite') {
     let lock = sqliteLocks.get(ds);
     if (!lock) sqliteLocks.set(ds, (lock = new Mutex()));
@@ -177,7 +191,7 @@ export async function transaction<T>(ds: DataSource, fn: (em: EntityManager) => 
   }
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ds.transaction(fn);
+      return await (opts.readCommitted ? ds.transaction('READ COMMITTED', fn) : ds.transaction(fn));
     } catch (err) {
       if (attempt >= 5 || !isRetryable(err)) throw err;
       await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
@@ -203,17 +217,24 @@ export async function indexNames(ds: DataSource): Promise<string[]> {
   return rows.map((r) => r.name).sort();
 }
 
+/** In-memory limit of an analytic statement's temporary tables (MySQL). */
+const ANALYTIC_TMP_TABLE_BYTES = 64 * 2 ** 20;
+
 /**
  * Runs a read-only analytic statement. On MySQL it gets a pooled connection
  * of its own whose GROUP_CONCAT may build a whole group's list (the default
  * cuts it at 1 KiB on MySQL 8 and 1 MiB on MariaDB, silently), so several
- * such statements also run in parallel. SQLite needs nothing.
+ * such statements also run in parallel. Its implicit temporary tables (one
+ * row per counted entry, some 100 bytes each) may grow to 64 MiB in memory
+ * before the server moves them to an on-disk table in its tmpdir: the
+ * default 16 MiB sends a few hundred thousand rows to disk. SQLite needs
+ * nothing.
  */
 export async function analyticQuery<T>(ds: DataSource, sql: string, params: unknown[]): Promise<T[]> {
   if (dialectOf(ds) !== 'mysql') return ds.query(sql, params);
   const runner = ds.createQueryRunner();
   try {
-    await runner.query('SET SESSION group_concat_max_len = 4294967295');
+    await runner.query(`SET SESSION group_concat_max_len = 4294967295, tmp_table_size = ${ANALYTIC_TMP_TABLE_BYTES}, max_heap_table_size = ${ANALYTIC_TMP_TABLE_BYTES}`);
     return await runner.query(sql, params);
   } finally {
     await runner.release();
@@ -238,6 +259,16 @@ export function idGroupKeySql(dialect: Dialect, expr: string): string {
 /** Index hint after a table name (SELECT/UPDATE) that keeps MySQL on the primary key, so an `id IN (...)` update locks only those rows; SQLite needs none. */
 export function usePrimaryKey(dialect: Dialect): string {
   return dialect === 'mysql' ? ' FORCE INDEX (PRIMARY)' : '';
+}
+
+/**
+ * A table reference pinned to one index. Without statistics SQLite may pick
+ * an index that matches a low-selectivity equality (e.g. `expired = 0`) over
+ * one that matches the correlated contact id, and then walks most of the
+ * table for every outer row; MySQL gets the same hint so both plan alike.
+ */
+export function forceIndex(dialect: Dialect, table: string, alias: string, index: string): string {
+  return dialect === 'sqlite' ? `${table} ${alias} INDEXED BY ${index}` : `${table} ${alias} FORCE INDEX (${index})`;
 }
 
 /**

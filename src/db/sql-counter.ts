@@ -2,6 +2,9 @@
  * Counts SQL statements per request through the TypeORM logger, using
  * AsyncLocalStorage so concurrent requests and background timers do not mix.
  * Tests read the count to prove statements stay constant with page size.
+ * Requests run in `requestStats` only when the count is exposed (tests):
+ * once an AsyncLocalStorage is entered, every promise in the process pays
+ * for async_hooks. Nothing else (logs, /metrics) reads it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { AbstractLogger, LogLevel, LogMessage, QueryRunner } from 'typeorm';

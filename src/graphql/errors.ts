@@ -3,7 +3,8 @@
  * `extensions.code`. Services throw DomainError; nothing else reaches clients
  * in production except as INTERNAL_SERVER_ERROR without details.
  */
-import { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 
 /** The contract's error codes. */
@@ -17,6 +18,25 @@ export class DomainError extends Error {
     readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
+  }
+}
+
+/** Seconds a client is told to wait before retrying when the database is unavailable. */
+const DATABASE_RETRY_AFTER_S = 5;
+
+/**
+ * The database is gone, frozen or out of connections. Clients see
+ * INTERNAL_SERVER_ERROR (the contract's code for failures that are not theirs)
+ * with `reason: DATABASE_UNAVAILABLE` and `retryAfter` seconds, sent with HTTP
+ * 503 and Retry-After. The cause stays in the server's logs.
+ */
+export class DatabaseUnavailableError extends DomainError {
+  /** graphql-js copies these onto the GraphQLError; Apollo turns `http` into the response status and headers. */
+  readonly extensions = { http: { status: 503, headers: new HeaderMap([['retry-after', String(DATABASE_RETRY_AFTER_S)]]) } };
+
+  constructor(cause: unknown) {
+    super('INTERNAL_SERVER_ERROR', `The database is unavailable; retry in ${DATABASE_RETRY_AFTER_S} s`, { reason: 'DATABASE_UNAVAILABLE', retryAfter: DATABASE_RETRY_AFTER_S });
+    this.cause = cause;
   }
 }
 
@@ -38,7 +58,9 @@ const CLIENT_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 
  */
 export function makeFormatError(production: boolean, onInternal: (err: unknown) => void) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    const unwrapped = unwrapResolverError(error);
+    // Errors thrown while building the context (e.g. the database is down during auth) arrive wrapped, without a path.
+    const original = unwrapped instanceof GraphQLError && unwrapped.originalError instanceof DomainError ? unwrapped.originalError : unwrapped;
     const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
     if (original instanceof DomainError) {
       return { ...base, message: original.message, extensions: { code: original.code, ...original.extra } };

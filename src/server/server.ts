@@ -3,12 +3,12 @@
  * same path, /healthz and /readyz. Owns drain and shutdown.
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, GraphQLSchema } from 'graphql';
+import { ExecutionResult, FormattedExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import { WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import cors from 'cors';
@@ -22,7 +22,7 @@ import { queryLimitsPlugin } from './limits';
 import { Metrics, observabilityPlugin } from './observability';
 import type { RateLimiter } from './rate-limit';
 import type { Viewer } from '../modules/access/viewer';
-import { sharedSubscribe } from '../modules/realtime/shared-execution';
+import { SerialisedResults, sharedDocuments, sharedSubscribe } from '../modules/realtime/shared-execution';
 import { SubscriptionOverflow } from '../modules/realtime/realtime.service';
 
 /** What the server needs from the outside. */
@@ -45,9 +45,18 @@ export interface ServerDeps {
 export interface RunningServer {
   httpServer: Server;
   port: number;
-  /** Stops accepting, finishes in-flight requests, closes sockets with a close frame. */
+  /** Stops accepting, finishes in-flight requests, then closes WebSockets with a close frame (1001). */
   stop(): Promise<void>;
 }
+
+/** How long shutdown waits for in-flight requests, then for WebSocket close handshakes, before cutting connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Estimated bytes of one subscription event on the wire. The live broadcast bounds a subscriber by its socket's
+ * unsent bytes rather than a queue of events: subscriptionQueueLimit events of this size.
+ */
+const EVENT_BYTES_ESTIMATE = 1024;
 
 class BodyTooLarge extends Error {}
 
@@ -96,10 +105,46 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     }
   }, config.keyRecheckMs);
   keyRecheck.unref();
+  const serialised = new SerialisedResults();
+  // Same error shapes as over HTTP: extensions.code, no internals in production.
+  const formatResult = (result: ExecutionResult): FormattedExecutionResult => ({ ...result, errors: result.errors && formatErrors(result.errors) });
+  // A consumer too slow for its bound: close the connection (its socket buffers are full too); it resumes by cursor.
+  const closeTooSlow = (socket: WebSocket, cursor: string) => socket.close(4429, `Too slow; resume with after=${cursor}`.slice(0, 123));
+  // Which socket and graphql-ws subscription id a subscription's context belongs to, for the live broadcast.
+  const targets = new WeakMap<object, { socket: WebSocket; id: string }>();
+  // Frames written while an event fans out leave together, once the fan-out is done (next check phase), the way a
+  // broadcast loop writes them; this cut the CPU per delivery by about 40 % (bench/subscriptions, docs/benchmarks.md).
+  const corked = new Set<Socket>();
+  const uncorkAll = () => {
+    const sockets = [...corked];
+    corked.clear();
+    for (const raw of sockets) raw.uncork();
+  };
+  // Every message leaves through here, so a shared result's JSON, made once per event, goes into each subscriber's frame.
+  wsServer.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    const raw = request.socket;
+    const send = socket.send.bind(socket) as (data: unknown, ...rest: unknown[]) => void;
+    socket.send = ((data: unknown, ...rest: unknown[]) => {
+      if (!corked.has(raw)) {
+        if (corked.size === 0) setImmediate(uncorkAll);
+        raw.cork();
+        corked.add(raw);
+      }
+      send(typeof data === 'string' ? serialised.expand(data) : data, ...rest);
+    }) as WebSocket['send'];
+  });
   const wsCleanup = useServer<{ authorization?: string }, { viewer?: Viewer }>(
     {
       schema,
-      subscribe: sharedSubscribe(),
+      ...sharedDocuments(),
+      subscribe: sharedSubscribe(serialised, {
+        target: (context) => targets.get(context),
+        format: formatResult,
+        maxBufferedBytes: config.subscriptionQueueLimit * EVENT_BYTES_ESTIMATE,
+        tooSlow: closeTooSlow,
+        failed: (err) => logger.error({ err }, 'subscription broadcast failed'),
+      }),
+      jsonMessageReplacer: serialised.replacer,
       onConnect: async (ctx) => {
         const secret = bearerSecret(ctx.connectionParams?.authorization);
         const viewer = secret ? await services.access.authenticate(secret) : null;
@@ -118,13 +163,15 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         });
         return true;
       },
-      context: (ctx) => createContext(ctx.extra.viewer!, services),
-      // Same error shapes as over HTTP: extensions.code, no internals in production.
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatErrors(result.errors) } : undefined),
+      context: (ctx, id) => {
+        const context = createContext(ctx.extra.viewer!, services);
+        targets.set(context, { socket: ctx.extra.socket, id });
+        return context;
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? formatResult(result) : undefined),
       onError: (ctx, _id, _payload, errors) => {
         const overflow = errors.map((e) => e.originalError).find((e) => e instanceof SubscriptionOverflow);
-        // A consumer too slow for its bounded queue: close the connection (its socket buffers are full too); it resumes by cursor.
-        if (overflow) ctx.extra.socket.close(4429, `Too slow; resume with after=${overflow.cursor}`.slice(0, 123));
+        if (overflow) closeTooSlow(ctx.extra.socket, overflow.cursor);
         return formatErrors(errors);
       },
     },
@@ -137,11 +184,11 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     introspection: true,
     includeStacktraceInErrorResponses: !config.production,
     formatError: makeFormatError(config.production, (err) => logger.error({ err }, 'internal error')),
+    // main.ts owns SIGTERM/SIGINT: Apollo's own handler would re-raise the signal and cut the shutdown short.
+    stopOnTerminationSignals: false,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
       queryLimitsPlugin(schema, config.limits),
       observabilityPlugin(logger, deps.metrics),
-      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
       // Sandbox for developers; nothing in production, where browsers only call the API.
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
     ],
@@ -178,8 +225,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         }
       } else body = raw;
     }
-    const stats = { sqlStatements: 0 };
-    await requestStats.run(stats, async () => {
+    // Once an AsyncLocalStorage is entered, every promise in the process runs async_hooks: only when the count is wanted.
+    const stats = deps.exposeSqlCount ? { sqlStatements: 0 } : null;
+    const respond = async () => {
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
         context: async () => {
@@ -189,15 +237,51 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         },
       });
       for (const [k, v] of result.headers) res.setHeader(k, v);
-      if (deps.exposeSqlCount) res.setHeader('x-sql-statements', String(stats.sqlStatements));
+      if (stats) res.setHeader('x-sql-statements', String(stats.sqlStatements));
       res.statusCode = result.status ?? 200;
       if (result.body.kind === 'complete') res.end(result.body.string);
       else {
         for await (const chunk of result.body.asyncIterator) res.write(chunk);
         res.end();
       }
-    });
+    };
+    await (stats ? requestStats.run(stats, respond) : respond());
   }
+
+  // Every open connection (cut when shutdown overruns its grace), and the requests in flight per HTTP connection,
+  // so shutdown ends each keep-alive connection after its last response. Upgraded connections leave the map:
+  // they are WebSockets, closed with a close frame once HTTP has drained.
+  const connections = new Set<Socket>();
+  const requestsPerSocket = new Map<Socket, number>();
+  let draining = false;
+  let inFlight = 0;
+  let drained: (() => void) | null = null;
+  httpServer.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    requestsPerSocket.set(socket, 0);
+    socket.once('close', () => {
+      connections.delete(socket);
+      requestsPerSocket.delete(socket);
+    });
+  });
+  httpServer.on('upgrade', (req: IncomingMessage) => {
+    requestsPerSocket.delete(req.socket);
+    // A keep-alive connection may still ask for an upgrade while HTTP drains: no new WebSockets then.
+    if (draining) req.socket.destroy();
+  });
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    requestsPerSocket.set(socket, (requestsPerSocket.get(socket) ?? 0) + 1);
+    inFlight++;
+    if (draining) res.setHeader('connection', 'close');
+    // 'close' also fires when the client goes away mid-response, so an aborted request never holds shutdown.
+    res.once('close', () => {
+      const left = (requestsPerSocket.get(socket) ?? 1) - 1;
+      requestsPerSocket.set(socket, left);
+      if (draining && left === 0) socket.end();
+      if (--inFlight === 0) drained?.();
+    });
+  });
 
   httpServer.on('request', (req, res) => {
     const requestId = (req.headers['x-request-id'] as string) || randomUUID();
@@ -232,11 +316,18 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     httpServer,
     port,
     async stop() {
-      // Apollo's drain plugin stops accepting, waits for in-flight requests, then runs drainServer (sockets).
-      await apollo.stop();
+      draining = true;
       clearInterval(keyRecheck);
-      for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
-      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      // Refuse new connections at once; the callback runs when every connection, WebSockets included, has closed.
+      const allClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      const deadline = setTimeout(() => connections.forEach((socket) => socket.destroy()), SHUTDOWN_GRACE_MS);
+      for (const [socket, requests] of requestsPerSocket) if (requests === 0) socket.end();
+      if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
+      // Only now the close frames: 1001 (going away), which graphql-ws clients retry, reaching another instance.
+      await wsCleanup.dispose();
+      await allClosed;
+      clearTimeout(deadline);
+      await apollo.stop();
     },
   };
 }

@@ -1,9 +1,11 @@
 import { startTestApp, TestApp } from '../helpers/app';
-import { createContact, recordActivities, uniqueEmail } from '../helpers/factories';
+import { createContact, createRule, recordActivities, uniqueEmail } from '../helpers/factories';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp();
+  // The concurrent-batches test queues ~90 transactions for the pool's connections: longer than the default
+  // wait, after which a request would be refused as DATABASE_UNAVAILABLE (tested in the fault tests).
+  t = await startTestApp({ DB_CONNECT_TIMEOUT_MS: '120000' });
 });
 afterAll(() => t.stop());
 
@@ -138,6 +140,39 @@ describe('recordActivities', () => {
     const large = await run(400);
     expect(small).toBeGreaterThan(0);
     expect(large).toBe(small);
+  });
+
+  it('records ~90 concurrent batches over shared contacts exactly once each, with exact scores and one promotion per stage', async () => {
+    // A type of its own keeps these rules from scoring the other tests' activities; the cap never binds but
+    // makes backdated activities recompute their contact, the path that rewrites stored rows.
+    await createRule(t, { name: 'Race signup', kind: 'BEHAVIOR', activityType: 'race_signup', points: 3 });
+    await createRule(t, { name: 'Race signup (capped)', kind: 'BEHAVIOR', activityType: 'race_signup', points: 1, maxApplications: 1000 });
+    await t.app.services.rescore.idle();
+    const contacts = await Promise.all(Array.from({ length: 40 }, () => createContact(t)));
+    const newEmails = Array.from({ length: 8 }, () => uniqueEmail('race'));
+    const start = Date.now() - 3 * 86_400_000;
+    let n = 0;
+    const batches = Array.from({ length: 90 }, (_, b) => [
+      ...Array.from({ length: 24 }, (_, i) => ({ contactId: contacts[(b * 7 + i * 13) % contacts.length].id })),
+      { contactEmail: newEmails[b % newEmails.length] },
+      { contactEmail: contacts[b % contacts.length].email.toUpperCase() },
+    ].map((who) => ({ ...who, type: 'race_signup', occurredAt: new Date(start + ((n++ * 7919) % 200_000) * 1000).toISOString() })));
+    const results = await Promise.all(batches.map((inputs) => t.gql(BATCH, { inputs })));
+    expect(results.filter((r) => r.errors)).toEqual([]);
+
+    const expected = new Map<string, number>();
+    for (const inputs of batches) {
+      for (const a of inputs as { contactId?: string; contactEmail?: string }[]) {
+        const who = a.contactId ?? a.contactEmail!.toLowerCase();
+        expected.set(who, (expected.get(who) ?? 0) + 1);
+      }
+    }
+    const q = `query($e: String!) { contactByEmail(email: $e) { id score engagementScore stage activities(first: 1) { totalCount } transitions { toStage } } }`;
+    for (const email of [...contacts.map((c) => c.email), ...newEmails]) {
+      const c = (await t.ok(q, { e: email })).contactByEmail;
+      const count = (expected.get(email) ?? 0) + (expected.get(c.id) ?? 0);
+      expect({ email, count: c.activities.totalCount, score: c.engagementScore, stages: c.transitions.map((tr: any) => tr.toStage) }).toEqual({ email, count, score: 4 * count, stages: 4 * count >= 50 ? ['LEAD', 'MQL'] : ['LEAD'] });
+    }
   });
 });
 

@@ -9,6 +9,14 @@ describe('loadConfig', () => {
     expect(c.limits.maxFirst).toBe(500);
   });
 
+  it('bounds database waits by default and reads the pool settings', () => {
+    expect(loadConfig({}).databasePool).toEqual({ size: 20, queueLimit: 1000, connectTimeoutMs: 5000, queryTimeoutMs: 30_000 });
+    expect(loadConfig({}).readyTimeoutMs).toBe(2000);
+    const c = loadConfig({ DB_POOL_SIZE: '5', DB_POOL_QUEUE_LIMIT: '50', DB_CONNECT_TIMEOUT_MS: '1500', DB_QUERY_TIMEOUT_MS: '60000', READY_TIMEOUT_MS: '750' });
+    expect(c.databasePool).toEqual({ size: 5, queueLimit: 50, connectTimeoutMs: 1500, queryTimeoutMs: 60_000 });
+    expect(c.readyTimeoutMs).toBe(750);
+  });
+
   it('parses a MySQL URL', () => {
     expect(loadConfig({ DATABASE_URL: 'mysql://u:p%40ss@db:3307/leads' }).database).toMatchObject({ kind: 'mysql', host: 'db', port: 3307, user: 'u', password: 'p@ss', database: 'leads' });
   });
@@ -22,6 +30,11 @@ describe('loadConfig', () => {
     [{ ADMIN_API_KEY: 'short' }, /ADMIN_API_KEY must be at least 16 characters/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ CORS_ORIGINS: 'app.example.com' }, /CORS_ORIGINS entries must be origins/],
+    [{ DB_POOL_SIZE: '0' }, /DB_POOL_SIZE must be between/],
+    [{ DB_POOL_QUEUE_LIMIT: 'many' }, /DB_POOL_QUEUE_LIMIT must be an integer/],
+    [{ DB_CONNECT_TIMEOUT_MS: '5s' }, /DB_CONNECT_TIMEOUT_MS must be an integer/],
+    [{ DB_QUERY_TIMEOUT_MS: '10' }, /DB_QUERY_TIMEOUT_MS must be between/],
+    [{ READY_TIMEOUT_MS: '-1' }, /READY_TIMEOUT_MS must be an integer/],
   ])('stops on %p with a line naming the variable', (env, message) => {
     expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(ConfigError);
     expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(message);

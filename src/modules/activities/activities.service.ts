@@ -17,7 +17,7 @@ import type { PromotionPublisher } from '../realtime/publisher';
 import { Viewer, assertCan, partnerScope } from '../access/viewer';
 import { DomainError, badInput } from '../../graphql/errors';
 import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
-import { dbDate, isUniqueViolation, lockRows, transaction, violatedIndex } from '../../db/portable';
+import { dbDate, isUniqueViolation, lockRows, lockRowsByKey, transaction, violatedIndex } from '../../db/portable';
 import { SqlValue, insertRows } from '../../db/bulk';
 import { ACTIVITY_COLUMNS, activityRow } from './activity.rows';
 import { newActivityId } from './activity-id';
@@ -77,7 +77,7 @@ export class ActivitiesService {
     });
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await transaction(this.ds, (em) => this.recordInTx(em, viewer, prepared, now, single));
+        const result = await transaction(this.ds, (em) => this.recordInTx(em, viewer, prepared, now, single), { readCommitted: true });
         this.stats.batches++;
         this.stats.recorded += result.activities.length - result.duplicates;
         this.stats.duplicates += result.duplicates;
@@ -150,32 +150,21 @@ export class ActivitiesService {
   }
 
   /**
-   * Locks (FOR UPDATE, in id order so concurrent batches cannot deadlock) every
-   * contact the batch names, creating PROSPECTs for unknown emails first with
-   * an insert that ignores a concurrent creation of the same email.
+   * Locks every contact the batch names, creating PROSPECTs for unknown
+   * emails. Known contacts are locked first, through the primary key in id
+   * order; unknown emails are then inserted in email order (a concurrent
+   * creation of the same email waits for the first and yields to it) and
+   * their rows locked. Every batch takes its locks in these same ordered
+   * phases, so concurrent batches over shared contacts queue, not deadlock.
    */
   private async lockContacts(em: EntityManager, viewer: Viewer, prepared: Prepared[], now: Date, single?: string): Promise<Contact[]> {
-    const ids = [...new Set(prepared.filter((p) => !p.email).map((p) => p.input.contactId!))];
+    const ids = new Set(prepared.filter((p) => !p.email).map((p) => p.input.contactId!));
     const emails = [...new Set(prepared.filter((p) => p.email).map((p) => p.email!))];
     if (emails.length) {
-      const known = new Set(
-        (await em.query(`SELECT email FROM contacts WHERE email IN (${emails.map(() => '?').join(', ')})`, emails)).map((r: { email: string }) => r.email),
-      );
-      const missing = emails.filter((e) => !known.has(e));
-      if (missing.length) {
-        const rules = await this.scoring.activeRules(em);
-        const rows = missing.map((email) => {
-          const c = newContact({ email, partnerId: partnerScope(viewer) }, now);
-          c.fitScore = c.score = this.scoring.fitScore(c, rules);
-          return contactRow(c);
-        });
-        await insertRows(em, 'contacts', CONTACT_COLUMNS, rows, true);
-      }
+      const known: { id: string }[] = await em.query(`SELECT id FROM contacts WHERE email IN (${emails.map(() => '?').join(', ')})`, emails);
+      for (const r of known) ids.add(r.id);
     }
-    const qb = em.getRepository(Contact).createQueryBuilder('c').where('1 = 0');
-    if (ids.length) qb.orWhere('c.id IN (:...ids)', { ids });
-    if (emails.length) qb.orWhere('c.email IN (:...emails)', { emails });
-    const contacts = ids.length || emails.length ? await lockRows(qb.orderBy('c.id')).getMany() : [];
+    const contacts = ids.size ? await lockRowsByKey(em.getRepository(Contact).createQueryBuilder('c').where('c.id IN (:...ids)', { ids: [...ids] }).orderBy('c.id')).getMany() : [];
     const found = new Set(contacts.map((c) => c.id));
     const missingIdx = prepared.find((p) => !p.email && !found.has(p.input.contactId!));
     if (missingIdx) {
@@ -184,6 +173,19 @@ export class ActivitiesService {
         field: `${prefix}.contactId`,
         ...(single ? {} : { index: missingIdx.index }),
       });
+    }
+    // Emails absent from the locked rows: unknown when read, or (rarely) moved to another contact since.
+    const lockedEmails = new Set(contacts.map((c) => c.email));
+    const missing = emails.filter((e) => !lockedEmails.has(e)).sort();
+    if (missing.length) {
+      const rules = await this.scoring.activeRules(em);
+      const rows = missing.map((email) => {
+        const c = newContact({ email, partnerId: partnerScope(viewer) }, now);
+        c.fitScore = c.score = this.scoring.fitScore(c, rules);
+        return contactRow(c);
+      });
+      await insertRows(em, 'contacts', CONTACT_COLUMNS, rows, true);
+      contacts.push(...(await lockRows(em.getRepository(Contact).createQueryBuilder('c').where('c.email IN (:...missing)', { missing }).orderBy('c.email')).getMany()));
     }
     return contacts;
   }

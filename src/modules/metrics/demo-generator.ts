@@ -386,8 +386,14 @@ function qualifies(bant: Bant, policy: Policy): boolean {
   return [bant.budget, bant.authority, bant.need, bant.timeline].filter(Boolean).length >= policy.requiredBantCriteria;
 }
 
-/** Column order of `journeyRows().transitions`, as in the stage_transitions table (id is generated; `trigger` is a reserved word in MySQL, and both stores accept backticks). */
-export const TRANSITION_COLUMNS = ['contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'occurred_at', 'partner_id', 'owner_id', 'created_at'];
+/**
+ * Column order of `journeyRows().transitions`, as in the stage_transitions
+ * table (id is generated; `trigger` is a reserved word in MySQL, and both
+ * stores accept backticks). Rows written this way are history, not events to
+ * stream: `seq` 0, as the migration that added it stamped older rows, so the
+ * promotion bus neither sweeps nor sends them.
+ */
+export const TRANSITION_COLUMNS = ['contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'occurred_at', 'partner_id', 'owner_id', 'created_at', 'seq'];
 
 /**
  * A planned contact as rows of `contacts` and `stage_transitions`, dated as
@@ -413,7 +419,7 @@ export function journeyRows(c: PlannedContact, partnerIds: string[]): { id: stri
     contact: contactRow(contact),
     transitions: c.transitions.map((t) => ({
       at: t.at,
-      row: [contact.id, t.from, t.to, t.trigger, t.reason, t.score, t.actor, dbDate(t.at), contact.partnerId, contact.ownerId, dbDate(t.at)],
+      row: [contact.id, t.from, t.to, t.trigger, t.reason, t.score, t.actor, dbDate(t.at), contact.partnerId, contact.ownerId, dbDate(t.at), 0],
     })),
   };
 }

@@ -127,22 +127,29 @@ function samplesSql(q: MetricsQuery, stage: Stage, params: string[]): string {
 }
 
 /**
- * MySQL/MariaDB: SUBSTRING_INDEX cuts the ((n + 1) DIV 2)-th and
- * (n DIV 2 + 1)-th samples out of the ordered list. Groups are keyed '-' (no
- * value) or '+value' so that the ROLLUP row, keyed NULL, is the total.
+ * MySQL/MariaDB: the aggregate keeps, of each ordered list, only its middle:
+ * the (n DIV 2)-th and (n DIV 2 + 1)-th samples (just the latter when n is
+ * 1), as a short VARCHAR. The median is the latter for an odd n and the mean
+ * of both for an even one. Returning the whole list from the derived table
+ * would give it a BLOB column, which MariaDB can only keep in an on-disk Aria
+ * temporary table (in tmpdir); a short string keeps it in memory. Groups are
+ * keyed '-' (no value) or '+value' so that the ROLLUP row, keyed NULL, is the
+ * total.
  */
 function mysqlAggregate(q: MetricsQuery, samples: string): string {
   const grouped = q.groupBy !== 'NONE';
-  const nth = (list: string, n: string) => `CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(${list}, ',', ${n}), ',', -1) AS SIGNED)`;
-  const median = (list: string, n: string) => `CASE WHEN ${n} = 0 THEN NULL ELSE (${nth(list, `(${n} + 1) DIV 2`)} + ${nth(list, `${n} DIV 2 + 1`)}) / 2 END`;
+  const middle = (x: string) => `CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(GROUP_CONCAT(${x} ORDER BY ${x}), ',', COUNT(${x}) DIV 2 + 1), ',', -2) AS CHAR(64))`;
+  const median = (mid: string, n: string) =>
+    `CASE WHEN ${n} = 0 THEN NULL WHEN ${n} % 2 = 1 THEN CAST(SUBSTRING_INDEX(${mid}, ',', -1) AS SIGNED) ` +
+    `ELSE (CAST(SUBSTRING_INDEX(${mid}, ',', 1) AS SIGNED) + CAST(SUBSTRING_INDEX(${mid}, ',', -1) AS SIGNED)) / 2 END`;
   return `
 SELECT ${grouped ? 'CASE WHEN gkey IS NULL THEN NULL ELSE grp END' : 'NULL'} AS grp, ${grouped ? 'CASE WHEN gkey IS NULL THEN 1 ELSE 0 END' : '1'} AS is_total,
-  entered, converted, ${median('stays', 'stay_n')} AS stay_median_ms, ${median('converts', 'convert_n')} AS convert_median_ms
+  entered, converted, ${median('stay_mid', 'stay_n')} AS stay_median_ms, ${median('convert_mid', 'convert_n')} AS convert_median_ms
 FROM (
   SELECT ${grouped ? "CASE WHEN grp IS NULL THEN '-' ELSE CONCAT('+', grp) END" : "''"} AS gkey, MIN(grp) AS grp,
     COUNT(*) AS entered, COUNT(convert_ms) AS converted,
-    COUNT(stay_ms) AS stay_n, GROUP_CONCAT(stay_ms ORDER BY stay_ms) AS stays,
-    COUNT(convert_ms) AS convert_n, GROUP_CONCAT(convert_ms ORDER BY convert_ms) AS converts
+    COUNT(stay_ms) AS stay_n, ${middle('stay_ms')} AS stay_mid,
+    COUNT(convert_ms) AS convert_n, ${middle('convert_ms')} AS convert_mid
   FROM (${samples}
   ) samples
   GROUP BY gkey${grouped ? ' WITH ROLLUP' : ''}

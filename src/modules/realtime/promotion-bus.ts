@@ -44,6 +44,8 @@ export class PromotionBus implements PromotionPublisher {
   private nextSeq = 1;
   private readonly early = new Map<number, Epoch>();
   private catchingUp: Promise<void> | null = null;
+  /** A slow store can make one sweep outlast pollMs: the next poll then skips it rather than stack another query. */
+  private sweeping = false;
   private gapTimer: NodeJS.Timeout | null = null;
   private poll: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -62,12 +64,15 @@ export class PromotionBus implements PromotionPublisher {
     if (this.options.redisUrl) {
       const options = { maxRetriesPerRequest: 2, retryStrategy: (n: number) => Math.min(n * 200, 2000) };
       this.pub = new Redis(this.options.redisUrl, { ...options, enableOfflineQueue: false });
-      this.sub = new Redis(this.options.redisUrl, options);
-      for (const conn of [this.pub, this.sub]) conn.on('error', (err) => this.warn('redis error', err));
-      this.sub.on('message', (_channel: string, message: string) => this.receive(JSON.parse(message) as Epoch));
-      // Messages published while the link was down are gone: read them from the store.
-      this.sub.on('ready', () => this.catchUp());
-      await this.sub.subscribe(CHANNEL);
+      // Subscribed on every (re)connect rather than awaited here: Redis being down must not stop the service starting.
+      const sub = (this.sub = new Redis(this.options.redisUrl, { ...options, autoResubscribe: false }));
+      for (const conn of [this.pub, sub]) conn.on('error', (err) => this.warn('redis error', err));
+      sub.on('message', (_channel: string, message: string) => this.receive(JSON.parse(message) as Epoch));
+      sub.on('ready', () => {
+        sub.subscribe(CHANNEL).catch((err) => this.warn('redis subscribe failed; the poll delivers meanwhile', err));
+        // Messages published while the link was down are gone: read them from the store.
+        this.catchUp();
+      });
     }
     this.poll = setInterval(() => {
       this.catchUp();
@@ -99,7 +104,7 @@ export class PromotionBus implements PromotionPublisher {
     this.stopped = true;
     if (this.poll) clearInterval(this.poll);
     if (this.gapTimer) clearTimeout(this.gapTimer);
-    while (this.stamping || this.catchingUp) await new Promise((r) => setTimeout(r, 5));
+    while (this.stamping || this.sweeping || this.catchingUp) await new Promise((r) => setTimeout(r, 5));
     this.emitter.removeAllListeners();
     await Promise.all([this.pub, this.sub].map((c) => c?.quit().catch(() => c.disconnect())));
   }
@@ -166,7 +171,8 @@ export class PromotionBus implements PromotionPublisher {
   }
 
   private sweepOrphans(): void {
-    if (this.stamping || this.stopped) return;
+    if (this.stamping || this.sweeping || this.stopped) return;
+    this.sweeping = true;
     const before = new Date(Date.now() - this.options.orphanMs);
     this.log
       .hasOrphans(before)
@@ -175,6 +181,7 @@ export class PromotionBus implements PromotionPublisher {
         const epoch = await this.log.stamp(null, before);
         if (epoch) this.send(epoch);
       })
-      .catch((err) => this.warn('orphan sweep failed', err));
+      .catch((err) => this.warn('orphan sweep failed', err))
+      .finally(() => (this.sweeping = false));
   }
 }

@@ -5,9 +5,12 @@
  * the head reaches the listener) and no repeat (delivery is in strictly
  * increasing (seq, id) order). A subscription whose undelivered events exceed
  * `queueLimit` ends with SubscriptionOverflow, which carries its resume cursor.
+ * Once caught up, a stream can hand its live epochs to a broadcaster
+ * (`handOver`, see shared-execution.ts) instead of passing each event through
+ * its iterator.
  */
 import { PromotionBus } from './promotion-bus';
-import { LogPosition, PromotionLog, ReplayFilter, WireTransition } from './promotion-log';
+import { Epoch, LogPosition, PromotionLog, ReplayFilter, WireTransition } from './promotion-log';
 import { Viewer, assertCan, partnerScope } from '../access/viewer';
 import { decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { DomainError, badInput } from '../../graphql/errors';
@@ -47,6 +50,22 @@ export class SubscriptionOverflow extends DomainError {
   }
 }
 
+/** The event stream of one subscription, which can hand live delivery over to a broadcaster once caught up. */
+export interface PromotionStream extends AsyncIterableIterator<WireTransition> {
+  /**
+   * When every event so far has been returned by `next` (the replay is done and no live event is held), calls
+   * `sink` synchronously with every later epoch holding an event this subscription takes (see `takes`), and
+   * returns true; `next` is not called after that. Returns false otherwise: call `next` and try again later.
+   */
+  handOver(sink: (epoch: Epoch) => void): boolean;
+  /** Whether a live event handed over goes to this subscriber (its filter, and after its position at hand-over). */
+  takes(t: WireTransition): boolean;
+  /** Records that `t` was written to the subscriber (its resume position). */
+  sent(t: WireTransition): void;
+  /** The cursor to resume from when `unsent` (and what follows) could not be written. */
+  resumeCursor(unsent: WireTransition): string;
+}
+
 export class RealtimeService {
   constructor(
     private readonly log: PromotionLog,
@@ -60,7 +79,7 @@ export class RealtimeService {
   }
 
   /** The event stream of one subscription. */
-  stream(viewer: Viewer, filter: PromotionFilter): AsyncIterableIterator<WireTransition> {
+  stream(viewer: Viewer, filter: PromotionFilter): PromotionStream {
     assertCan(viewer, 'read');
     const replayFilter: ReplayFilter = { stages: filter.stages, ownerId: filter.ownerId, partnerId: filter.partnerId, scope: partnerScope(viewer) };
     const stages = new Set(filter.stages);
@@ -79,8 +98,16 @@ export class RealtimeService {
     let live: WireTransition[] = [];
     let replayed: WireTransition[] = [];
     let wake: (() => void) | null = null;
+    // Set by handOver: live epochs go there, and `last` is the last event written to the subscriber since.
+    let sink: ((epoch: Epoch) => void) | null = null;
+    let last: WireTransition | null = null;
+    const takes = (t: WireTransition) => matches(t) && isAfter(t, position);
 
     const unlisten = this.bus.listen((epoch) => {
+      if (sink) {
+        if (epoch.transitions.some(takes)) sink(epoch);
+        return;
+      }
       for (const t of epoch.transitions) if (matches(t)) live.push(t);
       if (live.length > queueLimit) overflow = true;
       wake?.();
@@ -93,7 +120,7 @@ export class RealtimeService {
       replayed = [];
     };
 
-    const iterator: AsyncIterableIterator<WireTransition> = {
+    const iterator: PromotionStream = {
       [Symbol.asyncIterator]() {
         return iterator;
       },
@@ -125,7 +152,22 @@ export class RealtimeService {
           await new Promise<void>((resolve) => (wake = resolve));
         }
       },
+      handOver(to) {
+        if (done || overflow || replaying || replayed.length > 0 || live.length > 0) return false;
+        sink = to;
+        return true;
+      },
+      takes,
+      sent(t) {
+        last = t;
+      },
+      resumeCursor(unsent) {
+        // The last event written, else the position at hand-over, else just before the first one not written.
+        const at: LogPosition = last ? [last.seq, Number(last.id)] : (position ?? [unsent.seq, Number(unsent.id) - 1]);
+        return encodeCursor(at);
+      },
       async return(): Promise<IteratorResult<WireTransition>> {
+        sink = null;
         finish();
         wake?.();
         return { done: true, value: undefined };

@@ -14,6 +14,7 @@ import type { PromotionPublisher } from '../realtime/publisher';
 import { Contact } from '../contacts/contact.entity';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { dbDate, lockRows, transaction } from '../../db/portable';
+import { DatabaseUnavailableError } from '../../graphql/errors';
 
 /** Tuning of the job runner. */
 export interface RescoreOptions {
@@ -170,6 +171,8 @@ export class RescoreService implements RescoreTrigger {
         .where('id = :id AND runner = :runner', { id: job.id, runner: this.runnerId })
         .execute();
     } catch (err) {
+      // Without the database the job cannot be marked anyway: it stays RUNNING and resumes from its last batch once the database is back.
+      if (err instanceof DatabaseUnavailableError) throw err;
       await this.ds
         .getRepository(RescoreJob)
         .update({ id: job.id, runner: this.runnerId }, { state: JobState.FAILED, finishedAt: new Date(), error: String((err as Error)?.message ?? err).slice(0, 1000) });

@@ -34,7 +34,7 @@ import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { Policy } from '../lifecycle/lifecycle';
 import { Viewer, assertCan } from '../access/viewer';
 import { badInput, notFound } from '../../graphql/errors';
-import { MAX_PARAMS, dbDate, lockRows, parseDbDate, transaction } from '../../db/portable';
+import { MAX_PARAMS, dbDate, dialectOf, forceIndex, lockRows, parseDbDate, transaction } from '../../db/portable';
 import { SqlValue, deleteWhereIn, insertRows, updateRowsById, updateWhereIn, upsertRows } from '../../db/bulk';
 
 /** Input of createScoringRule. */
@@ -69,7 +69,37 @@ export function toRule(r: ScoringRule): Rule {
 }
 
 const APP_COLUMNS = ['activity_id', 'rule_id', 'contact_id', 'points', 'occurred_at', 'expires_at', 'expired'];
-const CONTACT_SCORE_COLUMNS = ['score', 'fit_score', 'engagement_score', 'last_engaged_at', 'last_transition_at', 'stage', 'stage_changed_at', 'updated_at'];
+const CONTACT_SCORE_COLUMNS = ['score', 'fit_score', 'engagement_score', 'last_engaged_at'];
+const CONTACT_STAGE_COLUMNS = ['last_transition_at', 'stage', 'stage_changed_at', 'updated_at'];
+
+/**
+ * Contacts a scoring pass changed: `rescored` in their score columns only,
+ * `moved` in their stage too. Only a stage move sets `updatedAt` (as a field
+ * edit does): score-only changes, like expiry, leave it and its index alone.
+ */
+export interface ScoreChanges {
+  rescored: Contact[];
+  moved: Contact[];
+}
+
+/** The stored columns of a contact scoring may change, taken before scoring so `fileChange` can tell what changed. */
+interface ScoredState {
+  score: string;
+  stage: string;
+}
+
+function scoredState(c: Contact): ScoredState {
+  return { score: `${c.score}|${c.fitScore}|${c.engagementScore}|${c.lastEngagedAt?.getTime()}`, stage: `${c.stage}|${c.stageChangedAt.getTime()}|${c.lastTransitionAt?.getTime()}` };
+}
+
+/** Files a scored contact under what changed since `before`; a contact with no change is left out (not written). */
+function fileChange(changes: ScoreChanges, c: Contact, before: ScoredState, now: Date): void {
+  const after = scoredState(c);
+  if (after.stage !== before.stage) {
+    c.updatedAt = now;
+    changes.moved.push(c);
+  } else if (after.score !== before.score) changes.rescored.push(c);
+}
 
 /** A score_applications row as a recompute compares it. */
 interface StoredApplication {
@@ -88,11 +118,6 @@ async function selectByContacts<T>(em: EntityManager, select: string, contactIds
     out = out.concat(await em.query(`${select} WHERE contact_id IN (${chunk.map(() => '?').join(', ')})`, chunk));
   }
   return out;
-}
-
-/** The stored columns scoring changes, as one comparable value (a contact is written only when it differs). */
-function scoreState(c: Contact): string {
-  return `${c.score}|${c.fitScore}|${c.engagementScore}|${c.stage}|${c.lastEngagedAt?.getTime()}`;
 }
 
 function appRow(a: Application, contactId: string, now: number): SqlValue[] {
@@ -199,13 +224,13 @@ export class ScoringService {
     const capStates = await this.loadCapStates(em, activitiesByContact, rules);
     const appRows: SqlValue[][] = [];
     const transitions: StageTransition[] = [];
-    const changed: Contact[] = [];
+    const changes: ScoreChanges = { rescored: [], moved: [] };
     // Contacts whose backdated activities would change earlier cap decisions: recomputed in full.
     const recompute: Contact[] = [];
     for (const contact of contacts) {
       const activities = activitiesByContact.get(contact.id) ?? [];
       if (activities.length === 0) continue;
-      const before = scoreState(contact);
+      const before = scoredState(contact);
       const capState = capStates.get(contact.id) ?? new Map();
       const facts = activities.map(activityFacts);
       if (facts.some((f) => needsFullRescore(f, rules, capState))) {
@@ -217,15 +242,12 @@ export class ScoringService {
         for (const a of apps) appRows.push(appRow(a, contact.id, nowMs));
         await this.applyNewActivity(em, contact, activities[i], apps, nowMs, policy, transitions);
       }
-      // Activities that earned nothing leave the contact row alone (no write, updatedAt kept).
-      if (scoreState(contact) !== before) {
-        contact.updatedAt = now;
-        changed.push(contact);
-      }
+      // Activities that earned nothing leave the contact row alone.
+      fileChange(changes, contact, before, now);
     }
     await insertRows(em, 'score_applications', APP_COLUMNS, appRows);
     const recomputed = await this.recomputeContacts(em, recompute, activitiesByContact, allRules, policy, now, transitions);
-    await this.writeContactScores(em, [...changed, ...recomputed]);
+    await this.writeContactScores(em, { rescored: [...changes.rescored, ...recomputed.rescored], moved: [...changes.moved, ...recomputed.moved] });
     await this.lifecycle.insertTransitions(em, transitions);
     return transitions;
   }
@@ -302,8 +324,8 @@ export class ScoringService {
    * scoring); the others once, dated `now` (a rescore happens at that
    * moment). Only what changed is written: applications and activity points
    * are diffed against the stored ones. Returns the contacts whose score or
-   * stage columns changed; the caller writes them (writeContactScores) and
-   * the transitions.
+   * stage columns changed, by kind; the caller writes them
+   * (writeContactScores) and the transitions.
    */
   async recomputeContacts(
     em: EntityManager,
@@ -313,8 +335,9 @@ export class ScoringService {
     policy: Policy,
     now: Date,
     transitions: StageTransition[],
-  ): Promise<Contact[]> {
-    if (contacts.length === 0) return [];
+  ): Promise<ScoreChanges> {
+    const changes: ScoreChanges = { rescored: [], moved: [] };
+    if (contacts.length === 0) return changes;
     const ids = contacts.map((c) => c.id);
     // Raw rows, not entities: a rescore batch reads ~10k activities and hydration would dominate.
     const raw = await selectByContacts<{ id: string; contact_id: string; type: string; occurred_at: unknown; properties: unknown; points: number | string }>(
@@ -333,9 +356,8 @@ export class ScoringService {
     const newApps: { app: Application; contactId: string }[] = [];
     // Activity ids by their new points, for one UPDATE per distinct value.
     const repointed = new Map<number, string[]>();
-    const changed: Contact[] = [];
     for (const contact of contacts) {
-      const before = scoreState(contact);
+      const before = scoredState(contact);
       const fresh = added.get(contact.id) ?? [];
       const all = [...byContact.get(contact.id)!.map((s) => s.facts), ...fresh.map(activityFacts)];
       const apps = scoreAllActivities(all, behavior);
@@ -368,14 +390,11 @@ export class ScoringService {
       } else {
         for (const activity of fresh) await this.applyNewActivity(em, contact, activity, appsByActivity.get(activity.id) ?? [], nowMs, policy, transitions);
       }
-      if (scoreState(contact) !== before) {
-        contact.updatedAt = now;
-        changed.push(contact);
-      }
+      fileChange(changes, contact, before, now);
     }
     for (const [points, activityIds] of repointed) await updateWhereIn(em, 'activities', { points }, 'id', activityIds);
     await this.writeApplicationDiff(em, storedApps, newApps, nowMs);
-    return changed;
+    return changes;
   }
 
   /**
@@ -415,21 +434,20 @@ export class ScoringService {
     await insertRows(em, 'score_applications', APP_COLUMNS, inserts);
   }
 
-  /** Writes score and stage columns of many (locked, fully loaded) contacts with one upsert per chunk. */
-  async writeContactScores(em: EntityManager, contacts: Contact[]): Promise<void> {
-    // Only the NOT NULL columns an insert needs plus those rewritten: less to send and parse.
-    if (contacts.length) {
-      await upsertRows(
-        em,
-        'contacts',
-        ['id', 'email', 'created_at', ...CONTACT_SCORE_COLUMNS],
-        CONTACT_SCORE_COLUMNS,
-        contacts.map((c) => [
-          c.id, c.email, dbDate(c.createdAt), c.score, c.fitScore, c.engagementScore, c.lastEngagedAt ? dbDate(c.lastEngagedAt) : null,
-          c.lastTransitionAt ? dbDate(c.lastTransitionAt) : null, c.stage, dbDate(c.stageChangedAt), dbDate(c.updatedAt),
-        ]),
-      );
-    }
+  /**
+   * Writes the changed columns of many (locked, fully loaded) contacts: one
+   * multi-row upsert per chunk for the rescored ones, one for the moved ones.
+   */
+  async writeContactScores(em: EntityManager, changes: ScoreChanges): Promise<void> {
+    // The insert half of the upsert never runs (the rows exist) but must name every NOT NULL column;
+    // only the columns after them are rewritten, so only their indexes change.
+    const columns = ['id', 'email', 'created_at', 'stage', 'stage_changed_at', 'updated_at', ...CONTACT_SCORE_COLUMNS, 'last_transition_at'];
+    const row = (c: Contact): SqlValue[] => [
+      c.id, c.email, dbDate(c.createdAt), c.stage, dbDate(c.stageChangedAt), dbDate(c.updatedAt),
+      c.score, c.fitScore, c.engagementScore, c.lastEngagedAt ? dbDate(c.lastEngagedAt) : null, c.lastTransitionAt ? dbDate(c.lastTransitionAt) : null,
+    ];
+    if (changes.rescored.length) await upsertRows(em, 'contacts', columns, CONTACT_SCORE_COLUMNS, changes.rescored.map(row));
+    if (changes.moved.length) await upsertRows(em, 'contacts', columns, [...CONTACT_SCORE_COLUMNS, ...CONTACT_STAGE_COLUMNS], changes.moved.map(row));
   }
 
   /**
@@ -489,7 +507,7 @@ export class ScoringService {
     const policy = await this.lifecycle.policy();
     const since = dbDate(Date.now() - policy.temperatureWindowDays * DAY_MS);
     return {
-      sql: `(SELECT COALESCE(SUM(sa.points), 0) FROM score_applications sa WHERE sa.contact_id = ${contactIdExpr} AND sa.expired = 0 AND sa.occurred_at > :tempSince)`,
+      sql: `(SELECT COALESCE(SUM(sa.points), 0) FROM ${forceIndex(dialectOf(this.ds), 'score_applications', 'sa', 'ix_score_apps_contact_rule')} WHERE sa.contact_id = ${contactIdExpr} AND sa.expired = 0 AND sa.occurred_at > :tempSince)`,
       params: { tempSince: since },
       policy,
     };
@@ -516,8 +534,9 @@ export class ScoringService {
     if (contacts.length === 0) return out;
     const allRules = (await this.ds.getRepository(ScoringRule).find()).map(toRule);
     const active = (await this.activeRules()).filter((r) => r.kind === 'FIT');
+    // Without statistics SQLite would walk the expiry index (expired = 0 matches most rows) instead of the contact's entries.
     const rows: { contact_id: string; activity_id: string; rule_id: string; points: number; occurred_at: unknown }[] = await this.ds.query(
-      `SELECT contact_id, activity_id, rule_id, points, occurred_at FROM score_applications WHERE contact_id IN (${contacts.map(() => '?').join(', ')}) AND expired = 0`,
+      `SELECT contact_id, activity_id, rule_id, points, occurred_at FROM ${forceIndex(dialectOf(this.ds), 'score_applications', 'score_applications', 'ix_score_apps_contact_rule')} WHERE contact_id IN (${contacts.map(() => '?').join(', ')}) AND expired = 0`,
       contacts.map((c) => c.id),
     );
     const apps = new Map<string, Application[]>();
