@@ -6,45 +6,15 @@
  * and the client's URL (a load balancer's job) points to it once the first
  * one drains.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { ADMIN_KEY, createTestDatabase } from '../helpers/app';
 import { uniqueEmail } from '../helpers/factories';
+import { Service, startService } from '../helpers/service-process';
 import { collect, sleep } from '../helpers/ws';
 import type { ScratchDatabase } from '../../src/db/scratch-database';
-
-interface Service {
-  child: ChildProcess;
-  port: number;
-  /** Everything the process printed so far. */
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Starts `node src/main.ts` as deployed (NODE_ENV=production) and waits for its "listening" line. */
-function startService(databaseUrl: string): Promise<Service> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-    cwd: join(__dirname, '../..'),
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', ADMIN_API_KEY: ADMIN_KEY, NODE_ENV: 'production', LOG_LEVEL: 'warn', REDIS_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /listening on http:\/\/localhost:(\d+)\/graphql/.exec(output);
-      if (m) resolve({ child, port: Number(m[1]), output: () => output, exited });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    exited.then((code) => reject(new Error(`service exited with ${code} before listening:\n${output}`)));
-  });
-}
 
 async function gql(port: number, query: string, variables: Record<string, unknown> = {}): Promise<any> {
   const res = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ query, variables }) });

@@ -1,8 +1,7 @@
 import Redis from 'ioredis';
-import { loadConfig } from '../../src/config/config';
-import { App, startApp } from '../../src/main';
 import { ADMIN_KEY, startTestApp, TestApp, TEST_DB } from '../helpers/app';
 import { createKey, createRule, uniqueEmail } from '../helpers/factories';
+import { Service, startService } from '../helpers/service-process';
 import { collect, sleep, wsClient } from '../helpers/ws';
 
 const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -54,17 +53,18 @@ describe('one instance with Redis', () => {
 });
 
 // Two instances need a database both can open at once: MariaDB/MySQL (SQLite here is one file per process, one writer).
-(TEST_DB === 'mysql' ? describe : describe.skip)('two instances sharing MariaDB and Redis', () => {
+// Instance B is a process of its own (src/main.ts as deployed): nothing but MariaDB and Redis connects it to A.
+(TEST_DB === 'mysql' ? describe : describe.skip)('two service processes sharing MariaDB and Redis', () => {
   let a: TestApp;
-  let b: App;
+  let b: Service;
   beforeAll(async () => {
     a = await startTestApp({ REDIS_URL: url });
-    b = await startApp(loadConfig({ DATABASE_URL: a.db.url, PORT: '0', ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', REDIS_URL: url, RATE_LIMIT_ADMIN: '1000:5000' }));
+    b = await startService(a.db.url, { REDIS_URL: url, RATE_LIMIT_ADMIN: '1000:5000' });
     await createRule(a, { name: 'view', kind: 'BEHAVIOR', activityType: 'page_view', points: 60 });
     await a.app.services.rescore.idle();
   });
   afterAll(async () => {
-    await b.stop();
+    expect(await b.stop()).toBe(0);
     await a.stop();
   });
 
