@@ -178,3 +178,21 @@ it('closes a connection that falls too far behind with 4429 and its cursor, and 
   await sleep(300);
   expect(events.map((e) => e.leadPromoted.transition.id)).toEqual([String(lateId)]);
 });
+
+it('counts open subscriptions in /metrics while they are live, and stops counting them once they end', async () => {
+  const active = async () => Number(/^lq_active_subscriptions (\d+)$/m.exec((await t.http.get('/metrics')).text)?.[1]);
+  const until = async (n: number) => {
+    for (let i = 0; i < 250 && (await active()) !== n; i++) await sleep(20);
+    return active();
+  };
+  const before = await active();
+  const client = wsClient(t.app.url, await createKey(t, 'VIEWER'));
+  const subs = [collect(client, SUB), collect(client, SUB, { stages: ['SQL'] })];
+  expect(await until(before + 2)).toBe(before + 2);
+  // A live subscription (broadcast path) still counts and still receives.
+  await promote(1);
+  await subs[0].waitFor(1);
+  subs.forEach((s) => s.dispose());
+  expect(await until(before)).toBe(before);
+  client.dispose();
+});
