@@ -507,7 +507,7 @@ export class ScoringService {
     const policy = await this.lifecycle.policy();
     const since = dbDate(Date.now() - policy.temperatureWindowDays * DAY_MS);
     return {
-      sql: `(SELECT COALESCE(SUM(sa.points), 0) FROM ${forceIndex(dialectOf(this.ds), 'score_applications', 'sa', 'ix_score_apps_contact_rule')} WHERE sa.contact_id = ${contactIdExpr} AND sa.expired = 0 AND sa.occurred_at > :tempSince)`,
+      sql: `(SELECT COALESCE(SUM(sa.points), 0) FROM ${this.applicationsByContact('sa')} WHERE sa.contact_id = ${contactIdExpr} AND sa.expired = 0 AND sa.occurred_at > :tempSince)`,
       params: { tempSince: since },
       policy,
     };
@@ -526,6 +526,14 @@ export class ScoringService {
   }
 
   /**
+   * score_applications read by contact: without statistics SQLite would walk
+   * the expiry index (`expired = 0` matches most rows) instead of the contact's entries.
+   */
+  private applicationsByContact(alias: string): string {
+    return forceIndex(dialectOf(this.ds), 'score_applications', alias, 'ix_score_apps_contact_rule');
+  }
+
+  /**
    * Score breakdowns of many contacts: stored (unexpired) applications grouped
    * per rule plus the FIT rules that hold, so each sums to the stored score.
    */
@@ -534,9 +542,8 @@ export class ScoringService {
     if (contacts.length === 0) return out;
     const allRules = (await this.ds.getRepository(ScoringRule).find()).map(toRule);
     const active = (await this.activeRules()).filter((r) => r.kind === 'FIT');
-    // Without statistics SQLite would walk the expiry index (expired = 0 matches most rows) instead of the contact's entries.
     const rows: { contact_id: string; activity_id: string; rule_id: string; points: number; occurred_at: unknown }[] = await this.ds.query(
-      `SELECT contact_id, activity_id, rule_id, points, occurred_at FROM ${forceIndex(dialectOf(this.ds), 'score_applications', 'score_applications', 'ix_score_apps_contact_rule')} WHERE contact_id IN (${contacts.map(() => '?').join(', ')}) AND expired = 0`,
+      `SELECT contact_id, activity_id, rule_id, points, occurred_at FROM ${this.applicationsByContact('score_applications')} WHERE contact_id IN (${contacts.map(() => '?').join(', ')}) AND expired = 0`,
       contacts.map((c) => c.id),
     );
     const apps = new Map<string, Application[]>();
