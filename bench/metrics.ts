@@ -17,8 +17,7 @@
  */
 import { DataSource } from 'typeorm';
 import { BenchApp, Store, runBench, startBenchApp } from './common';
-import { DemoPlan, PlannedContact, TRANSITION_COLUMNS, journeyRows } from '../src/modules/metrics/demo-generator';
-import { CONTACT_COLUMNS } from '../src/modules/contacts/contact.factory';
+import { DemoPlan, JOURNEY_CONTACT_COLUMNS, PlannedContact, TRANSITION_COLUMNS, journeyRows } from '../src/modules/metrics/demo-generator';
 import { SqlValue, insertRows } from '../src/db/bulk';
 import { Dialect, analyticQuery, dbDate, dialectOf, millisBetweenSql, periodStartSql } from '../src/db/portable';
 import { CONVERSIONS, CurrentRow, FUNNEL_STAGES, GroupBy, StageRow, assembleMetrics } from '../src/modules/metrics/metrics.definitions';
@@ -83,7 +82,7 @@ async function load(b: BenchApp, plan: DemoPlan): Promise<void> {
       contacts.push(rows.contact);
       transitions.push(...rows.transitions);
       if (contacts.length === 5000 || i === CONTACTS - 1) {
-        await insertRows(em, 'contacts', CONTACT_COLUMNS, contacts);
+        await insertRows(em, 'contacts', JOURNEY_CONTACT_COLUMNS, contacts);
         contacts = [];
       }
     }

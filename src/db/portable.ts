@@ -246,16 +246,6 @@ export function forUpdateSkipLocked(dialect: Dialect): string {
   return dialect === 'mysql' ? ' FOR UPDATE SKIP LOCKED' : '';
 }
 
-/**
- * SQL expression to GROUP BY an id column (an ASCII UUID). MySQL compares
- * utf8mb4_unicode_ci strings character by character through collation
- * weights, which makes grouping a few hundred thousand ids several times
- * slower than grouping their ASCII bytes; SQLite compares bytes anyway.
- */
-export function idGroupKeySql(dialect: Dialect, expr: string): string {
-  return dialect === 'mysql' ? `CONVERT(${expr} USING ascii) COLLATE ascii_bin` : expr;
-}
-
 /** Index hint after a table name (SELECT/UPDATE) that keeps MySQL on the primary key, so an `id IN (...)` update locks only those rows; SQLite needs none. */
 export function usePrimaryKey(dialect: Dialect): string {
   return dialect === 'mysql' ? ' FORCE INDEX (PRIMARY)' : '';

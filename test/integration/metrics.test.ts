@@ -7,6 +7,7 @@
  */
 import { startTestApp, TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner, createRule, recordActivities } from '../helpers/factories';
+import { TransitionStays1767000000000 } from '../../migrations/1767000000000-TransitionStays';
 
 const DAY = 86_400_000;
 let t: TestApp;
@@ -244,5 +245,28 @@ describe('conversionMetrics', () => {
     expect(m.stages.every((s: any) => s.medianDaysInStage === null)).toBe(true);
     expect(m.conversions.every((x: any) => x.rate === 0 && x.medianDaysToConvert === null)).toBe(true);
     expect(m.groups).toEqual([]);
+  });
+});
+
+describe('stay columns', () => {
+  const STAYS = 'SELECT id, previous_entry_at, left_at, converted_at FROM stage_transitions ORDER BY id';
+  const FIRSTS = 'SELECT id, first_transition_at FROM contacts ORDER BY id';
+
+  it('the migration that adds them backfills stored transitions exactly as the lifecycle writes them', async () => {
+    const written = { stays: await t.app.ds.query(STAYS), firsts: await t.app.ds.query(FIRSTS) };
+    // B's second MQL entry points at its first; A's stays are closed and converted.
+    expect(written.stays.filter((r: any) => r.previous_entry_at !== null)).toHaveLength(1);
+    expect(written.stays.filter((r: any) => r.left_at !== null && r.converted_at !== null).length).toBeGreaterThan(3);
+    const before = await metrics({ ...WINDOW, groupBy: 'SOURCE' });
+    const q = t.app.ds.createQueryRunner();
+    try {
+      const migration = new TransitionStays1767000000000();
+      await migration.down(q);
+      await migration.up(q);
+    } finally {
+      await q.release();
+    }
+    expect({ stays: await t.app.ds.query(STAYS), firsts: await t.app.ds.query(FIRSTS) }).toEqual(written);
+    expect(await metrics({ ...WINDOW, groupBy: 'SOURCE' })).toEqual(before);
   });
 });

@@ -14,7 +14,7 @@ it('creates the same named indexes on every store', async () => {
     'ix_activities_contact_occurred',
     'ix_contacts_score',
     'ix_score_apps_expiry',
-    'ix_transitions_to_stage_occurred',
+    'ix_transitions_stays',
     'uq_activities_idempotency_key',
     'uq_api_keys_secret_hash',
     'uq_contacts_email',

@@ -14,8 +14,10 @@ import { Bant, DEFAULT_POLICY, Policy, mergePolicy, promotions, qualificationOut
 import { Viewer, assertCan, partnerScope } from '../access/viewer';
 import { badInput, notFound } from '../../graphql/errors';
 import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
-import { dbDate, insertIgnorePrefix, dialectOf, lockRows, transaction } from '../../db/portable';
-import { SqlValue, insertRows } from '../../db/bulk';
+import { dbDate, insertIgnorePrefix, dialectOf, lockRows, parseDbDate, transaction } from '../../db/portable';
+import { SqlValue, insertRows, updateRowsById } from '../../db/bulk';
+import { StayColumns, stayMarks } from './stays';
+import { STAY_COLUMNS, firstTransitionValue, stayValues } from './stay.rows';
 import type { PromotionPublisher } from '../realtime/publisher';
 
 /** Filter of the stageTransitions list. */
@@ -29,10 +31,14 @@ export interface TransitionListFilter {
 
 const POLICY_ID = 1;
 
-const TRANSITION_COLUMNS = ['contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'occurred_at', 'partner_id', 'owner_id', 'created_at'];
+const TRANSITION_COLUMNS = [
+  'contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'occurred_at', 'partner_id', 'owner_id', 'created_at', ...STAY_COLUMNS,
+];
 
-function transitionRow(t: StageTransition): SqlValue[] {
-  return [t.contactId, t.fromStage, t.toStage, t.trigger, t.reason, t.score, t.actor, dbDate(t.occurredAt), t.partnerId, t.ownerId, dbDate(t.createdAt)];
+function transitionRow(t: StageTransition, stay: StayColumns): SqlValue[] {
+  return [
+    t.contactId, t.fromStage, t.toStage, t.trigger, t.reason, t.score, t.actor, dbDate(t.occurredAt), t.partnerId, t.ownerId, dbDate(t.createdAt), ...stayValues(stay),
+  ];
 }
 
 function toPolicy(p: QualificationPolicy): Policy {
@@ -134,14 +140,46 @@ export class LifecycleService {
    * Inserts transitions with one multi-row statement, in order, and reads
    * their ids back: the newest rows of these contacts are ours, because every
    * writer of a contact's transitions holds that contact's row lock (ids, the
-   * subscription cursor order, follow causality).
+   * subscription cursor order, follow causality). Before that it keeps the
+   * stay bookkeeping of stays.ts: reads each contact's latest entry per
+   * stage, closes the stays and conversions the new transitions end on the
+   * stored rows, and stamps a contact's first transition on the contact.
    */
   async insertTransitions(em: EntityManager, transitions: StageTransition[]): Promise<void> {
     if (transitions.length === 0) return;
-    await insertRows(em, 'stage_transitions', TRANSITION_COLUMNS, transitions.map(transitionRow));
-    const contactIds = [...new Set(transitions.map((t) => t.contactId))];
+    const byContact = new Map<string, StageTransition[]>();
+    for (const t of transitions) byContact.set(t.contactId, [...(byContact.get(t.contactId) ?? []), t]);
+    const contactIds = [...byContact.keys()];
+    const inContacts = `contact_id IN (${contactIds.map(() => '?').join(', ')})`;
+    const latest: { contact_id: string; to_stage: string; at: unknown }[] = await em.query(
+      `SELECT contact_id, to_stage, MAX(occurred_at) AS at FROM stage_transitions WHERE ${inContacts} GROUP BY contact_id, to_stage`,
+      contactIds,
+    );
+    const histories = new Map(contactIds.map((id) => [id, new Map<string, number>()]));
+    for (const r of latest) histories.get(r.contact_id)!.set(r.to_stage, parseDbDate(r.at).getTime());
+    const columns = new Map<StageTransition, StayColumns>();
+    const leftWhens: SqlValue[] = [];
+    const convertedWhens: SqlValue[] = [];
+    const firsts: { id: string; values: SqlValue[] }[] = [];
+    for (const [contactId, added] of byContact) {
+      const marks = stayMarks({ latestEntry: histories.get(contactId)! }, added.map((t) => ({ toStage: t.toStage, occurredAt: t.occurredAt.getTime() })));
+      added.forEach((t, i) => columns.set(t, marks.added[i]));
+      if (marks.storedLeftAt !== null) leftWhens.push(contactId, dbDate(marks.storedLeftAt));
+      for (const [stage, at] of marks.storedConvertedAt) convertedWhens.push(contactId, stage, dbDate(at));
+      if (marks.firstTransitionAt !== null) firsts.push({ id: contactId, values: [firstTransitionValue(marks.firstTransitionAt)] });
+    }
+    if (leftWhens.length > 0) {
+      const left = `CASE contact_id ${'WHEN ? THEN ? '.repeat(leftWhens.length / 2)}END`;
+      const converted = convertedWhens.length ? `CASE ${'WHEN contact_id = ? AND to_stage = ? THEN ? '.repeat(convertedWhens.length / 3)}END` : 'NULL';
+      await em.query(
+        `UPDATE stage_transitions SET left_at = COALESCE(left_at, ${left}), converted_at = COALESCE(converted_at, ${converted}) WHERE ${inContacts} AND (left_at IS NULL OR converted_at IS NULL)`,
+        [...leftWhens, ...convertedWhens, ...contactIds],
+      );
+    }
+    await updateRowsById(em, 'contacts', ['first_transition_at'], firsts);
+    await insertRows(em, 'stage_transitions', TRANSITION_COLUMNS, transitions.map((t) => transitionRow(t, columns.get(t)!)));
     const rows: { id: string | number; contact_id: string }[] = await em.query(
-      `SELECT id, contact_id FROM stage_transitions WHERE contact_id IN (${contactIds.map(() => '?').join(', ')}) ORDER BY id DESC LIMIT ${transitions.length}`,
+      `SELECT id, contact_id FROM stage_transitions WHERE ${inContacts} ORDER BY id DESC LIMIT ${transitions.length}`,
       contactIds,
     );
     const ids = rows.reverse().map((r) => String(r.id));

@@ -16,7 +16,9 @@ import { ActivityFacts, CapState, Rule, fitScore, isExpired, scoreActivity } fro
 import { Bant, DEFAULT_POLICY, Policy, Stage, promotions } from '../lifecycle/lifecycle';
 import { ContactData } from '../contacts/contact.validation';
 import { ActivityData, MAX_BATCH } from '../activities/activity.validation';
-import { contactRow, newContact } from '../contacts/contact.factory';
+import { CONTACT_COLUMNS, contactRow, newContact } from '../contacts/contact.factory';
+import { stayMarks } from '../lifecycle/stays';
+import { STAY_COLUMNS, firstTransitionValue, stayValues } from '../lifecycle/stay.rows';
 import { LifecycleStage } from '../lifecycle/stage';
 import { Role } from '../access/api-key.entity';
 import type { Viewer } from '../access/viewer';
@@ -389,16 +391,23 @@ function qualifies(bant: Bant, policy: Policy): boolean {
 /**
  * Column order of `journeyRows().transitions`, as in the stage_transitions
  * table (id is generated; `trigger` is a reserved word in MySQL, and both
- * stores accept backticks). Rows written this way are history, not events to
- * stream: `seq` 0, as the migration that added it stamped older rows, so the
- * promotion bus neither sweeps nor sends them.
+ * stores accept backticks), stay columns (stays.ts) included. Rows written
+ * this way are history, not events to stream: `seq` 0, as the migration that
+ * added it stamped older rows, so the promotion bus neither sweeps nor sends
+ * them.
  */
-export const TRANSITION_COLUMNS = ['contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'occurred_at', 'partner_id', 'owner_id', 'created_at', 'seq'];
+export const TRANSITION_COLUMNS = [
+  'contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'occurred_at', 'partner_id', 'owner_id', 'created_at', 'seq', ...STAY_COLUMNS,
+];
+
+/** Column order of `journeyRows().contact`: a contact row and when it left PROSPECT (stays.ts). */
+export const JOURNEY_CONTACT_COLUMNS = [...CONTACT_COLUMNS, 'first_transition_at'];
 
 /**
  * A planned contact as rows of `contacts` and `stage_transitions`, dated as
  * planned (sales steps included, which the API would date when they are
- * made). `partnerIds` maps the plan's partner indexes to stored ids.
+ * made), with the stay columns the lifecycle would have stored.
+ * `partnerIds` maps the plan's partner indexes to stored ids.
  */
 export function journeyRows(c: PlannedContact, partnerIds: string[]): { id: string; contact: SqlValue[]; transitions: { at: number; row: SqlValue[] }[] } {
   const createdAt = new Date(c.createdAt);
@@ -414,12 +423,13 @@ export function journeyRows(c: PlannedContact, partnerIds: string[]): { id: stri
     lastTransitionAt: last ? new Date(last.at) : null,
     updatedAt: new Date(Math.max(c.createdAt, last?.at ?? 0, c.lastEngagedAt ?? 0)),
   });
+  const stays = stayMarks({ latestEntry: new Map() }, c.transitions.map((t) => ({ toStage: t.to, occurredAt: t.at })));
   return {
     id: contact.id,
-    contact: contactRow(contact),
-    transitions: c.transitions.map((t) => ({
+    contact: [...contactRow(contact), firstTransitionValue(stays.firstTransitionAt)],
+    transitions: c.transitions.map((t, i) => ({
       at: t.at,
-      row: [contact.id, t.from, t.to, t.trigger, t.reason, t.score, t.actor, dbDate(t.at), contact.partnerId, contact.ownerId, dbDate(t.at), 0],
+      row: [contact.id, t.from, t.to, t.trigger, t.reason, t.score, t.actor, dbDate(t.at), contact.partnerId, contact.ownerId, dbDate(t.at), 0, ...stayValues(stays.added[i])],
     })),
   };
 }

@@ -5,6 +5,7 @@
  * it is unit-tested without a database.
  */
 import { FUNNEL, Stage } from '../lifecycle/lifecycle';
+import { convertsTo } from '../lifecycle/stays';
 
 /** How conversionMetrics groups its answer. */
 export type GroupBy = 'NONE' | 'SOURCE' | 'OWNER' | 'PARTNER' | 'WEEK' | 'MONTH';
@@ -12,13 +13,11 @@ export type GroupBy = 'NONE' | 'SOURCE' | 'OWNER' | 'PARTNER' | 'WEEK' | 'MONTH'
 /** The funnel stages reported, in funnel order (NURTURE and DISQUALIFIED sit outside it). */
 export const FUNNEL_STAGES: readonly Stage[] = FUNNEL;
 
-/** The adjacent conversions reported, in funnel order. */
-export const CONVERSIONS: readonly { fromStage: Stage; toStage: Stage }[] = [
-  { fromStage: 'LEAD', toStage: 'MQL' },
-  { fromStage: 'MQL', toStage: 'SQL' },
-  { fromStage: 'SQL', toStage: 'OPPORTUNITY' },
-  { fromStage: 'OPPORTUNITY', toStage: 'CUSTOMER' },
-];
+/** The adjacent conversions reported, in funnel order: each funnel stage that converts (stays.ts) to the next. */
+export const CONVERSIONS: readonly { fromStage: Stage; toStage: Stage }[] = FUNNEL.flatMap((fromStage) => {
+  const toStage = convertsTo(fromStage);
+  return toStage === null ? [] : [{ fromStage, toStage }];
+});
 
 /** The longest window a query may span. */
 export const MAX_RANGE_YEARS = 3;

@@ -10,13 +10,15 @@
  *   CPU-bound); SQLite's one connection takes them in turn.
  * - `currentStatement(q)`: contacts in each funnel stage now.
  *
- * How an entry is measured (docs/metrics.md has a worked example): a
- * contact's transitions happen in id order and their times never go back
- * (the lifecycle never dates a transition before the previous one). So a
- * contact's first entry into a stage inside the window is its lowest id
- * there, and it left the stage (or reached the next one) at the earliest time
- * among its later transitions (into the next stage). Those later transitions
- * are found with one index lookup per entry (contact_id).
+ * How an entry is measured (docs/metrics.md has a worked example): the
+ * lifecycle stores, with each transition, the contact's previous entry into
+ * the same stage, when the stay ended (its next transition) and when it
+ * converted (its first later transition into the next funnel stage); and
+ * with each contact, its first transition (lifecycle/stays.ts). A contact's
+ * first entry into a stage inside the window is then the one entry there
+ * whose previous entry is none or before the window: a condition on the row,
+ * so a stage's samples are one index range with no grouping by contact and
+ * no lookup of later transitions.
  *
  * The stores differ in how a median is picked, not in what is computed: both
  * aggregate a group's samples into an ordered list inside the database
@@ -26,7 +28,7 @@
  * The overall medians of a grouped query come from MySQL's WITH ROLLUP and
  * from a second aggregation of the materialised samples on SQLite.
  */
-import { Dialect, idGroupKeySql, millisBetweenSql, periodStartSql, tableScanSql } from '../../db/portable';
+import { Dialect, millisBetweenSql, periodStartSql, tableScanSql } from '../../db/portable';
 import type { Stage } from '../lifecycle/lifecycle';
 import { CONVERSIONS, FUNNEL_STAGES, GroupBy } from './metrics.definitions';
 
@@ -83,47 +85,34 @@ function elapsedSql(dialect: Dialect, fromExpr: string, toExpr: string): string 
 /**
  * One row per contact counted for `stage`: group key, milliseconds in the
  * stage (null while still in it) and to the next funnel stage (null until
- * reached). The derived table `e` is an aggregate, so each store computes it
- * once however often the outer query names its columns.
+ * reached). Both come from the stay columns stored with each transition
+ * (lifecycle/stays.ts), so a stage is one range of `ix_transitions_stays`
+ * (covering) and PROSPECT one range of `ix_contacts_created_at`; only a
+ * source/owner/partner grouping reads the counted contacts' rows.
  */
 function samplesSql(q: MetricsQuery, stage: Stage, params: string[]): string {
   const scoped = q.partnerId !== null;
-  // Transitions of a deleted contact are deleted with it, so contacts are read only for their columns.
   const contactKey = CONTACT_KEY[q.groupBy];
-  let entries: string;
   if (stage === 'PROSPECT') {
     // PROSPECT is entered by being created and left by the contact's first transition.
-    entries = `
-      SELECT ${contactKey ? `MIN(${contactKey})` : groupKeySql(q, 'MIN(c.created_at)')} AS grp, MIN(c.created_at) AS entered_at,
-        (SELECT MIN(n.occurred_at) FROM stage_transitions n WHERE n.contact_id = c.id) AS left_at, NULL AS converted_at
-      FROM contacts c
-      WHERE c.created_at >= ? AND c.created_at < ?${scoped ? ' AND c.partner_id = ?' : ''}
-      GROUP BY c.id`;
-  } else {
-    const next = CONVERSIONS.find((c) => c.fromStage === stage)?.toStage;
-    // A partner's contacts are picked before their later transitions are looked up.
-    entries = `
-      SELECT ${contactKey ? 'MIN(f.contact_id)' : groupKeySql(q, 'MIN(f.entered_at)')} AS grp, MIN(f.entered_at) AS entered_at,
-        MIN(CASE WHEN n.id > f.entry_id THEN n.occurred_at END) AS left_at,
-        ${next ? `MIN(CASE WHEN n.id > f.entry_id AND n.to_stage = '${next}' THEN n.occurred_at END)` : 'NULL'} AS converted_at
-      FROM (
-        SELECT MIN(t.contact_id) AS contact_id, MIN(t.id) AS entry_id, MIN(t.occurred_at) AS entered_at
-        FROM stage_transitions t
-        WHERE t.to_stage = '${stage}' AND t.occurred_at >= ? AND t.occurred_at < ?${scoped ? '\n          AND t.contact_id IN (SELECT p.id FROM contacts p WHERE p.partner_id = ?)' : ''}
-        GROUP BY ${idGroupKeySql(q.dialect, 't.contact_id')}
-      ) f
-      LEFT JOIN stage_transitions n ON n.contact_id = f.contact_id AND n.occurred_at >= f.entered_at
-      GROUP BY f.entry_id`;
+    params.push(q.from, q.to, ...(scoped ? [q.partnerId!] : []));
+    return `
+    SELECT ${groupKeySql(q, 'c.created_at')} AS grp,
+      ${elapsedSql(q.dialect, 'c.created_at', 'c.first_transition_at')} AS stay_ms, NULL AS convert_ms
+    FROM contacts c
+    WHERE c.created_at >= ? AND c.created_at < ?${scoped ? ' AND c.partner_id = ?' : ''}`;
   }
-  params.push(q.from, q.to, ...(scoped ? [q.partnerId!] : []));
-  // Entries into a transition stage carry their contact's id as grp until the contact's column replaces it.
-  const joinContact = contactKey !== undefined && stage !== 'PROSPECT';
+  // A contact's first entry into the stage inside the window is its entry there whose previous entry is none or before the window.
+  params.push(q.from, q.to, q.from, ...(scoped ? [q.partnerId!] : []));
+  // Transitions of a deleted contact are deleted with it, so contacts are read only for their columns or a partner's scope.
+  const joinContact = contactKey !== undefined || scoped;
   return `
-    SELECT ${joinContact ? contactKey : 'e.grp'} AS grp,
-      ${elapsedSql(q.dialect, 'e.entered_at', 'e.left_at')} AS stay_ms,
-      ${elapsedSql(q.dialect, 'e.entered_at', 'e.converted_at')} AS convert_ms
-    FROM (${entries}
-    ) e${joinContact ? '\n    JOIN contacts c ON c.id = e.grp' : ''}`;
+    SELECT ${groupKeySql(q, 't.occurred_at')} AS grp,
+      ${elapsedSql(q.dialect, 't.occurred_at', 't.left_at')} AS stay_ms,
+      ${elapsedSql(q.dialect, 't.occurred_at', 't.converted_at')} AS convert_ms
+    FROM stage_transitions t${joinContact ? '\n    JOIN contacts c ON c.id = t.contact_id' : ''}
+    WHERE t.to_stage = '${stage}' AND t.occurred_at >= ? AND t.occurred_at < ?
+      AND (t.previous_entry_at IS NULL OR t.previous_entry_at < ?)${scoped ? ' AND c.partner_id = ?' : ''}`;
 }
 
 /**
