@@ -39,7 +39,9 @@ export async function startBenchApp(store: Store, env: Record<string, string> = 
     },
     async stop() {
       await app.stop();
-      await db.drop();
+      // BENCH_KEEP_DB=1 leaves the data in place for EXPLAIN and experiments (drop it by hand).
+      if (process.env.BENCH_KEEP_DB === '1') console.log(`  kept database ${db.url}`);
+      else await db.drop();
     },
   };
 }

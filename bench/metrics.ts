@@ -6,7 +6,8 @@
  * the same numbers).
  *
  *   npm run bench:metrics [-- sqlite|mysql]
- *   env: CONTACTS, TRANSITIONS, HISTORY_DAYS (365), RUNS (5), REFERENCE_RUNS (RUNS)
+ *   env: CONTACTS, TRANSITIONS, HISTORY_DAYS (365), RUNS (5), REFERENCE_RUNS (RUNS;
+ *   0 skips the reference), BENCH_KEEP_DB=1 (keep the data for EXPLAIN)
  *
  * The data is the demo generator's (src/modules/metrics/demo-generator.ts) at
  * a large size, written with multi-row INSERTs (the API would take hours to
@@ -202,6 +203,10 @@ async function runStore(store: Store): Promise<void> {
     console.log(`  window: last ${WINDOW_DAYS} days, ${n} transitions in it`);
     for (const groupBy of GROUPINGS) {
       const api = await time(RUNS, () => b.gql(METRICS, { from: from.toISOString(), to: to.toISOString(), groupBy }));
+      if (REFERENCE_RUNS === 0) {
+        console.log(`  groupBy ${groupBy.padEnd(6)} api ${api.ms.toFixed(0).padStart(5)} ms   (reference skipped)`);
+        continue;
+      }
       const ref = await time(REFERENCE_RUNS, () => reference(b.app.ds, groupBy, from, to));
       const same = JSON.stringify(comparable(api.answer.conversionMetrics)) === JSON.stringify(comparable(ref.answer));
       if (!same) {
