@@ -270,3 +270,19 @@ export function forceIndex(dialect: Dialect, table: string, alias: string, index
 export function tableScanSql(dialect: Dialect, table: string, alias: string): string {
   return dialect === 'sqlite' ? `${table} ${alias} NOT INDEXED` : `${table} ${alias}`;
 }
+
+/**
+ * SQL expression grouping strings exactly: 'Web' and 'web' apart. SQLite
+ * compares text with BINARY unless told otherwise; MySQL compares under the
+ * column's collation (utf8mb4_unicode_ci: 'Web' = 'web'). Group by this and
+ * select the value itself with MIN(): within an exact group every value is
+ * the same. On MySQL, rows sorted for the grouping (`sorted`: WITH ROLLUP)
+ * take the bytes, and rows grouped in a temporary table a binary no-pad
+ * collation: each was the faster of the two in its place on MariaDB 10.11
+ * (the bytes of a 191-character column exceed the 512 bytes an in-memory
+ * temporary table keys; a collation's sort key is its padded weight string).
+ */
+export function exactKeySql(dialect: Dialect, expr: string, sorted = false): string {
+  if (dialect !== 'mysql') return expr;
+  return sorted ? `CAST(${expr} AS BINARY)` : `CONVERT(${expr} USING utf8mb4) COLLATE utf8mb4_nopad_bin`;
+}

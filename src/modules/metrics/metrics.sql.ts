@@ -28,7 +28,7 @@
  * The overall medians of a grouped query come from MySQL's WITH ROLLUP and
  * from a second aggregation of the materialised samples on SQLite.
  */
-import { Dialect, millisBetweenSql, periodStartSql, tableScanSql } from '../../db/portable';
+import { Dialect, exactKeySql, millisBetweenSql, periodStartSql, tableScanSql } from '../../db/portable';
 import type { Stage } from '../lifecycle/lifecycle';
 import { CONVERSIONS, FUNNEL_STAGES, GroupBy } from './metrics.definitions';
 
@@ -127,6 +127,10 @@ function samplesSql(q: MetricsQuery, stage: Stage, params: string[]): string {
  */
 function mysqlAggregate(q: MetricsQuery, samples: string): string {
   const grouped = q.groupBy !== 'NONE';
+  const tagged = "CASE WHEN grp IS NULL THEN '-' ELSE CONCAT('+', grp) END";
+  // A contact column groups by its exact bytes, as on SQLite ('Web' and 'web' apart); it is also the cheaper sort for
+  // ROLLUP: under the utf8mb4 collation, sorting a SOURCE statement's rows cost more than the rest of it (docs/metrics.md).
+  const gkey = !grouped ? "''" : q.groupBy in CONTACT_KEY ? exactKeySql(q.dialect, tagged, true) : tagged;
   const middle = (x: string) => `CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(GROUP_CONCAT(${x} ORDER BY ${x}), ',', COUNT(${x}) DIV 2 + 1), ',', -2) AS CHAR(64))`;
   const median = (mid: string, n: string) =>
     `CASE WHEN ${n} = 0 THEN NULL WHEN ${n} % 2 = 1 THEN CAST(SUBSTRING_INDEX(${mid}, ',', -1) AS SIGNED) ` +
@@ -135,7 +139,7 @@ function mysqlAggregate(q: MetricsQuery, samples: string): string {
 SELECT ${grouped ? 'CASE WHEN gkey IS NULL THEN NULL ELSE grp END' : 'NULL'} AS grp, ${grouped ? 'CASE WHEN gkey IS NULL THEN 1 ELSE 0 END' : '1'} AS is_total,
   entered, converted, ${median('stay_mid', 'stay_n')} AS stay_median_ms, ${median('convert_mid', 'convert_n')} AS convert_median_ms
 FROM (
-  SELECT ${grouped ? "CASE WHEN grp IS NULL THEN '-' ELSE CONCAT('+', grp) END" : "''"} AS gkey, MIN(grp) AS grp,
+  SELECT ${gkey} AS gkey, MIN(grp) AS grp,
     COUNT(*) AS entered, COUNT(convert_ms) AS converted,
     COUNT(stay_ms) AS stay_n, ${middle('stay_ms')} AS stay_mid,
     COUNT(convert_ms) AS convert_n, ${middle('convert_ms')} AS convert_mid
@@ -193,8 +197,11 @@ export function currentStatement(q: MetricsQuery): Statement {
     params.push(q.from, q.to);
   }
   const key = groupKeySql(q, 'c.stage_changed_at');
+  const byContact = q.groupBy in CONTACT_KEY;
   // A source/owner/partner grouping reads every contact: one pass over the table. A period reads the window's stays only.
-  const from = q.groupBy in CONTACT_KEY && q.partnerId === null ? tableScanSql(q.dialect, 'contacts', 'c') : 'contacts c';
-  const groups = `SELECT c.stage, ${key}, 0, COUNT(*) FROM ${from} WHERE c.stage IN (${FUNNEL_LIST})${window}${scope()} GROUP BY c.stage, ${key}`;
+  const from = byContact && q.partnerId === null ? tableScanSql(q.dialect, 'contacts', 'c') : 'contacts c';
+  // Contact columns group exactly, as the stage statements do (mysqlAggregate).
+  const [selected, grouping] = byContact ? [`MIN(${key})`, exactKeySql(q.dialect, key)] : [key, key];
+  const groups = `SELECT c.stage, ${selected}, 0, COUNT(*) FROM ${from} WHERE c.stage IN (${FUNNEL_LIST})${window}${scope()} GROUP BY c.stage, ${grouping}`;
   return { sql: `${totals}\nUNION ALL\n${groups}`, params };
 }

@@ -1,0 +1,50 @@
+/**
+ * conversionMetrics group keys are exact strings on both stores: sources that
+ * differ only in letter case are separate groups, in entries and in current
+ * counts alike (MySQL compares such strings under a case-insensitive
+ * collation elsewhere), and the overall funnel is still every contact's.
+ */
+import { startTestApp, TestApp } from '../helpers/app';
+import { createContact, createRule, recordActivities } from '../helpers/factories';
+
+const DAY = 86_400_000;
+let t: TestApp;
+
+const METRICS = `query($from: DateTime!, $to: DateTime!) {
+  conversionMetrics(from: $from, to: $to, groupBy: SOURCE) {
+    stages { stage entered }
+    groups { key stages { stage entered current medianDaysInStage } }
+  } }`;
+
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.stop());
+
+it('keeps sources that differ in letter case apart', async () => {
+  await createRule(t, { name: 'Page view', kind: 'BEHAVIOR', activityType: 'page_view', points: 10 });
+  const sources = ['Web', 'web', 'WEB', 'web', null];
+  const contacts = [];
+  for (const source of sources) contacts.push(await createContact(t, { source }));
+  // Each becomes a LEAD (10 points) one day after the previous one, then an MQL 4 days later.
+  const start = Date.now() - 20 * DAY;
+  await recordActivities(
+    t,
+    contacts.flatMap((c, i) => [
+      { contactId: c.id, type: 'page_view', occurredAt: new Date(start + i * DAY).toISOString() },
+      ...Array.from({ length: 5 }, () => ({ contactId: c.id, type: 'page_view', occurredAt: new Date(start + (i + 4) * DAY).toISOString() })),
+    ]),
+  );
+
+  const m = (await t.ok(METRICS, { from: new Date(start - DAY).toISOString(), to: new Date(Date.now() + 60_000).toISOString() })).conversionMetrics;
+  const lead = (g: any) => g.stages.find((s: any) => s.stage === 'LEAD');
+  const mql = (g: any) => g.stages.find((s: any) => s.stage === 'MQL');
+  expect(m.groups.map((g: any) => [g.key, lead(g).entered, mql(g).current])).toEqual([
+    ['WEB', 1, 1],
+    ['Web', 1, 1],
+    ['web', 2, 2],
+    [null, 1, 1],
+  ]);
+  expect(m.groups.every((g: any) => lead(g).medianDaysInStage === 4)).toBe(true);
+  expect(m.stages.find((s: any) => s.stage === 'LEAD').entered).toBe(5);
+});
