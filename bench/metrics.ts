@@ -18,7 +18,8 @@
  */
 import { DataSource } from 'typeorm';
 import { BenchApp, Store, runBench, startBenchApp } from './common';
-import { DemoPlan, JOURNEY_CONTACT_COLUMNS, PlannedContact, TRANSITION_COLUMNS, journeyRows } from '../src/modules/metrics/demo-generator';
+import { DEMO_GROUP_VALUES, DemoPlan, JOURNEY_CONTACT_COLUMNS, PlannedContact, TRANSITION_COLUMNS, journeyRows } from '../src/modules/metrics/demo-generator';
+import { groupValueIds } from '../src/modules/metrics/group-keys';
 import { SqlValue, insertRows } from '../src/db/bulk';
 import { Dialect, analyticQuery, dbDate, dialectOf, millisBetweenSql, periodStartSql } from '../src/db/portable';
 import { CONVERSIONS, CurrentRow, FUNNEL_STAGES, GroupBy, StageRow, assembleMetrics } from '../src/modules/metrics/metrics.definitions';
@@ -75,11 +76,12 @@ async function load(b: BenchApp, plan: DemoPlan): Promise<void> {
   for (const name of plan.partners) partnerIds.push((await b.app.services.access.createPartner(name)).id);
   const transitions: { at: number; row: SqlValue[] }[] = [];
   await b.app.ds.transaction(async (em) => {
+    const groupIds = await groupValueIds(em, [...DEMO_GROUP_VALUES, ...partnerIds]);
     let contacts: SqlValue[][] = [];
     for (let i = 0; i < CONTACTS; i++) {
       const c = plan.contact(i);
       trim(c, counts[i]);
-      const rows = journeyRows(c, partnerIds);
+      const rows = journeyRows(c, partnerIds, groupIds);
       contacts.push(rows.contact);
       transitions.push(...rows.transitions);
       if (contacts.length === 5000 || i === CONTACTS - 1) {

@@ -28,6 +28,18 @@ export function columns(dialect: Dialect) {
     ref: (name: string, nullable = false): TableColumnOptions => ({ name, type: 'varchar', length: '36', isNullable: nullable }),
     /** Indexable string: at most 191 characters so utf8mb4 indexes fit. */
     str: (name: string, length = 191, nullable = true): TableColumnOptions => ({ name, type: 'varchar', length: String(length), isNullable: nullable }),
+    /**
+     * Indexable string compared exactly: 'Web' and 'web' differ (SQLite's
+     * default BINARY; on MySQL utf8mb4_bin, which both MySQL 8 and MariaDB
+     * have; it ignores trailing spaces, which trimmed input never has).
+     */
+    exactStr: (name: string, length = 191, nullable = false): TableColumnOptions => ({
+      name,
+      type: 'varchar',
+      length: String(length),
+      isNullable: nullable,
+      ...(mysql ? { charset: 'utf8mb4', collation: 'utf8mb4_bin' } : {}),
+    }),
     text: (name: string, nullable = true): TableColumnOptions => ({ name, type: 'text', isNullable: nullable }),
     int: (name: string, nullable = false, dflt?: number): TableColumnOptions => ({
       name,
@@ -90,6 +102,20 @@ export function periodStartSql(dialect: Dialect, expr: string, period: 'WEEK' | 
 /** `FOR UPDATE` row lock suffix; SQLite serialises writers instead (see `transaction`). */
 export function forUpdate(dialect: Dialect): string {
   return dialect === 'mysql' ? ' FOR UPDATE' : '';
+}
+
+/** Shared-lock suffix: on MySQL a locking read sees the latest committed rows (a plain read sees its snapshot); SQLite has one writer. */
+export function forShare(dialect: Dialect): string {
+  return dialect === 'mysql' ? ' LOCK IN SHARE MODE' : '';
+}
+
+/**
+ * SQL expression: a string column compared as `exactStr` columns compare
+ * (MySQL would otherwise refuse to compare utf8mb4_bin with the column's
+ * own collation, or compare it case-insensitively).
+ */
+export function exactSql(dialect: Dialect, expr: string): string {
+  return dialect === 'mysql' ? `CONVERT(${expr} USING utf8mb4) COLLATE utf8mb4_bin` : expr;
 }
 
 /** Adds a row lock (`SELECT ... FOR UPDATE`) on MySQL; SQLite transactions are already serialised. */
@@ -269,20 +295,4 @@ export function forceIndex(dialect: Dialect, table: string, alias: string, index
  */
 export function tableScanSql(dialect: Dialect, table: string, alias: string): string {
   return dialect === 'sqlite' ? `${table} ${alias} NOT INDEXED` : `${table} ${alias}`;
-}
-
-/**
- * SQL expression grouping strings exactly: 'Web' and 'web' apart. SQLite
- * compares text with BINARY unless told otherwise; MySQL compares under the
- * column's collation (utf8mb4_unicode_ci: 'Web' = 'web'). Group by this and
- * select the value itself with MIN(): within an exact group every value is
- * the same. On MySQL, rows sorted for the grouping (`sorted`: WITH ROLLUP)
- * take the bytes, and rows grouped in a temporary table a binary no-pad
- * collation: each was the faster of the two in its place on MariaDB 10.11
- * (the bytes of a 191-character column exceed the 512 bytes an in-memory
- * temporary table keys; a collation's sort key is its padded weight string).
- */
-export function exactKeySql(dialect: Dialect, expr: string, sorted = false): string {
-  if (dialect !== 'mysql') return expr;
-  return sorted ? `CAST(${expr} AS BINARY)` : `CONVERT(${expr} USING utf8mb4) COLLATE utf8mb4_nopad_bin`;
 }

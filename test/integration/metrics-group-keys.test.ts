@@ -5,24 +5,24 @@
  * collation elsewhere), and the overall funnel is still every contact's.
  */
 import { startTestApp, TestApp } from '../helpers/app';
-import { createContact, createRule, recordActivities } from '../helpers/factories';
+import { createContact, createKey, createPartner, createRule, recordActivities } from '../helpers/factories';
 
 const DAY = 86_400_000;
 let t: TestApp;
 
-const METRICS = `query($from: DateTime!, $to: DateTime!) {
-  conversionMetrics(from: $from, to: $to, groupBy: SOURCE) {
+const METRICS = `query($from: DateTime!, $to: DateTime!, $groupBy: MetricsGroupBy = SOURCE) {
+  conversionMetrics(from: $from, to: $to, groupBy: $groupBy) {
     stages { stage entered }
     groups { key stages { stage entered current medianDaysInStage } }
   } }`;
 
 beforeAll(async () => {
   t = await startTestApp();
+  await createRule(t, { name: 'Page view', kind: 'BEHAVIOR', activityType: 'page_view', points: 10 });
 });
 afterAll(() => t.stop());
 
 it('keeps sources that differ in letter case apart', async () => {
-  await createRule(t, { name: 'Page view', kind: 'BEHAVIOR', activityType: 'page_view', points: 10 });
   const sources = ['Web', 'web', 'WEB', 'web', null];
   const contacts = [];
   for (const source of sources) contacts.push(await createContact(t, { source }));
@@ -47,4 +47,27 @@ it('keeps sources that differ in letter case apart', async () => {
   ]);
   expect(m.groups.every((g: any) => lead(g).medianDaysInStage === 4)).toBe(true);
   expect(m.stages.find((s: any) => s.stage === 'LEAD').entered).toBe(5);
+});
+
+it('moves a contact\'s past entries to its new source, owner and partner when they change', async () => {
+  const [p1, p2] = [await createPartner(t), await createPartner(t)];
+  const c = await createContact(t, { source: 'fair', ownerId: 'olga', partnerId: p1.id });
+  const at = new Date(Date.now() - 2 * DAY).toISOString();
+  await recordActivities(t, [{ contactId: c.id, type: 'page_view', occurredAt: at }]); // LEAD two days ago
+  const window = { from: new Date(Date.now() - 3 * DAY).toISOString(), to: new Date(Date.now() + 60_000).toISOString() };
+  const leads = async (groupBy: string, key?: string) => {
+    const m = (await t.ok(METRICS, { ...window, groupBy }, key)).conversionMetrics;
+    return Object.fromEntries(m.groups.map((g: any) => [g.key, g.stages.find((s: any) => s.stage === 'LEAD').entered]));
+  };
+  expect(await leads('SOURCE')).toMatchObject({ fair: 1 });
+  expect(await leads('OWNER')).toMatchObject({ olga: 1 });
+  expect(await leads('PARTNER', await createKey(t, 'PARTNER', p1.id))).toEqual({ [p1.id]: 1 });
+
+  await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { source: "expo", ownerId: "omar", partnerId: "${p2.id}" }) { id } }`, { id: c.id });
+  const bySource = await leads('SOURCE');
+  expect(bySource).toMatchObject({ expo: 1 });
+  expect(bySource).not.toHaveProperty('fair');
+  expect(await leads('OWNER')).toMatchObject({ omar: 1 });
+  expect(await leads('PARTNER', await createKey(t, 'PARTNER', p1.id))).toEqual({});
+  expect(await leads('PARTNER', await createKey(t, 'PARTNER', p2.id))).toEqual({ [p2.id]: 1 });
 });

@@ -8,6 +8,7 @@
 import { startTestApp, TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner, createRule, recordActivities } from '../helpers/factories';
 import { TransitionStays1767000000000 } from '../../migrations/1767000000000-TransitionStays';
+import { GroupKeys1768000000000 } from '../../migrations/1768000000000-GroupKeys';
 
 const DAY = 86_400_000;
 let t: TestApp;
@@ -260,9 +261,12 @@ describe('stay columns', () => {
     const before = await metrics({ ...WINDOW, groupBy: 'SOURCE' });
     const q = t.app.ds.createQueryRunner();
     try {
-      const migration = new TransitionStays1767000000000();
-      await migration.down(q);
-      await migration.up(q);
+      // 1768 extends the indexes 1767 builds: step back over both, then forward.
+      const [stays, groupKeys] = [new TransitionStays1767000000000(), new GroupKeys1768000000000()];
+      await groupKeys.down(q);
+      await stays.down(q);
+      await stays.up(q);
+      await groupKeys.up(q);
     } finally {
       await q.release();
     }

@@ -10,6 +10,7 @@ import { ActivityData, MAX_BATCH, validateActivity } from './activity.validation
 import { Contact } from '../contacts/contact.entity';
 import { normaliseEmail } from '../contacts/contact.validation';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../contacts/contact.factory';
+import { assignGroupKeys } from '../metrics/group-keys';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { ScoringService } from '../scoring/scoring.service';
@@ -179,12 +180,13 @@ export class ActivitiesService {
     const missing = emails.filter((e) => !lockedEmails.has(e)).sort();
     if (missing.length) {
       const rules = await this.scoring.activeRules(em);
-      const rows = missing.map((email) => {
+      const created = missing.map((email) => {
         const c = newContact({ email, partnerId: partnerScope(viewer) }, now);
         c.fitScore = c.score = this.scoring.fitScore(c, rules);
-        return contactRow(c);
+        return c;
       });
-      await insertRows(em, 'contacts', CONTACT_COLUMNS, rows, true);
+      await assignGroupKeys(em, created);
+      await insertRows(em, 'contacts', CONTACT_COLUMNS, created.map(contactRow), true);
       contacts.push(...(await lockRows(em.getRepository(Contact).createQueryBuilder('c').where('c.email IN (:...missing)', { missing }).orderBy('c.email')).getMany()));
     }
     return contacts;

@@ -59,6 +59,16 @@ export class Contact {
   @Column({ name: 'partner_id', type: 'varchar', length: 36, nullable: true })
   partnerId: string | null;
 
+  /** Ids of source, ownerId and partnerId in group_values (metrics/group-keys.ts); null where the value is. */
+  @Column({ name: 'source_key', type: 'int', nullable: true })
+  sourceKey: number | null;
+
+  @Column({ name: 'owner_key', type: 'int', nullable: true })
+  ownerKey: number | null;
+
+  @Column({ name: 'partner_key', type: 'int', nullable: true })
+  partnerKey: number | null;
+
   @Field(() => JSONObjectScalar, { nullable: true })
   @JsonColumn('attributes')
   attributes: Record<string, unknown> | null;

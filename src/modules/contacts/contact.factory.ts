@@ -5,8 +5,9 @@ import { ContactData } from './contact.validation';
 import { LifecycleStage } from '../lifecycle/stage';
 import { SqlValue } from '../../db/bulk';
 import { dbDate } from '../../db/portable';
+import { GROUP_KEY_COLUMNS, groupKeyValues } from '../metrics/group-keys';
 
-/** A new PROSPECT with the given (already normalised) fields and zero scores. */
+/** A new PROSPECT with the given (already normalised) fields and zero scores; its group keys are set by assignGroupKeys. */
 export function newContact(data: ContactData & { email: string }, now: Date): Contact {
   return Object.assign(new Contact(), {
     id: randomUUID(),
@@ -22,6 +23,9 @@ export function newContact(data: ContactData & { email: string }, now: Date): Co
     partnerId: null,
     attributes: null,
     ...data,
+    sourceKey: null,
+    ownerKey: null,
+    partnerKey: null,
     stage: LifecycleStage.PROSPECT,
     score: 0,
     fitScore: 0,
@@ -38,6 +42,7 @@ export function newContact(data: ContactData & { email: string }, now: Date): Co
 export const CONTACT_COLUMNS = [
   'id', 'email', 'first_name', 'last_name', 'company', 'job_title', 'industry', 'company_size', 'country', 'source', 'owner_id', 'partner_id',
   'attributes', 'stage', 'score', 'fit_score', 'engagement_score', 'last_engaged_at', 'last_transition_at', 'stage_changed_at', 'created_at', 'updated_at',
+  ...GROUP_KEY_COLUMNS,
 ];
 
 export function contactRow(c: Contact): SqlValue[] {
@@ -45,5 +50,6 @@ export function contactRow(c: Contact): SqlValue[] {
     c.id, c.email, c.firstName, c.lastName, c.company, c.jobTitle, c.industry, c.companySize, c.country, c.source, c.ownerId, c.partnerId,
     c.attributes === null ? null : JSON.stringify(c.attributes), c.stage, c.score, c.fitScore, c.engagementScore,
     c.lastEngagedAt ? dbDate(c.lastEngagedAt) : null, c.lastTransitionAt ? dbDate(c.lastTransitionAt) : null, dbDate(c.stageChangedAt), dbDate(c.createdAt), dbDate(c.updatedAt),
+    ...groupKeyValues(c),
   ];
 }

@@ -3,6 +3,7 @@ import { DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
 import { Contact } from './contact.entity';
 import { ContactData, normaliseContact } from './contact.validation';
 import { CONTACT_COLUMNS, contactRow, newContact } from './contact.factory';
+import { GROUP_KEYS, assignGroupKeys } from '../metrics/group-keys';
 import { insertRows } from '../../db/bulk';
 import { Activity } from '../activities/activity.entity';
 import { ScoreApplication } from '../scoring/score-application.entity';
@@ -50,6 +51,11 @@ const SORT_COLUMNS: Record<ContactSortField, { column: string; isDate: boolean }
 };
 
 /** Escapes LIKE wildcards with '!' (a backslash escape would mean different things to MySQL and SQLite). */
+/** A contact's source, owner and partner as one comparable value: a change means new group keys (metrics/group-keys.ts). */
+function groupValues(c: Contact): string {
+  return JSON.stringify(GROUP_KEYS.map((k) => c[k.field]));
+}
+
 function escapeLike(s: string): string {
   return s.replace(/[!%_]/g, (m) => `!${m}`);
 }
@@ -105,6 +111,7 @@ export class ContactsService {
       const rules = await this.scoring.activeRules(em);
       contact.fitScore = this.scoring.fitScore(contact, rules);
       contact.score = contact.fitScore;
+      await assignGroupKeys(em, [contact]);
       try {
         await insertRows(em, 'contacts', CONTACT_COLUMNS, [contactRow(contact)]);
       } catch (err) {
@@ -124,7 +131,10 @@ export class ContactsService {
     if (data.partnerId !== undefined) await this.checkPartner(data.partnerId);
     const { contact, transitions } = await transaction(this.ds, async (em) => {
       const contact = await this.require(viewer, id, em, true);
+      const grouped = groupValues(contact);
       Object.assign(contact, data, { updatedAt: new Date() });
+      const regrouped = groupValues(contact) !== grouped;
+      if (regrouped) await assignGroupKeys(em, [contact]);
       const rules = await this.scoring.activeRules(em);
       contact.fitScore = this.scoring.fitScore(contact, rules);
       contact.score = contact.fitScore + contact.engagementScore;
@@ -134,6 +144,7 @@ export class ContactsService {
         if (isUniqueViolation(err)) throw conflict(`A contact with email ${contact.email} already exists`, { field: 'input.email' });
         throw err;
       }
+      if (regrouped) await this.lifecycle.syncGroupKeys(em, contact);
       const transitions = await this.lifecycle.promote(em, contact, { at: contact.updatedAt, engagedNow: false });
       return { contact, transitions };
     });

@@ -18,6 +18,7 @@ import { dbDate, insertIgnorePrefix, dialectOf, lockRows, parseDbDate, transacti
 import { SqlValue, insertRows, updateRowsById } from '../../db/bulk';
 import { StayColumns, stayMarks } from './stays';
 import { STAY_COLUMNS, firstTransitionValue, stayValues } from './stay.rows';
+import { GROUP_KEY_COLUMNS, groupKeyValues } from '../metrics/group-keys';
 import type { PromotionPublisher } from '../realtime/publisher';
 
 /** Filter of the stageTransitions list. */
@@ -32,12 +33,12 @@ export interface TransitionListFilter {
 const POLICY_ID = 1;
 
 const TRANSITION_COLUMNS = [
-  'contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'occurred_at', 'partner_id', 'owner_id', 'created_at', ...STAY_COLUMNS,
+  'contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'occurred_at', 'partner_id', 'owner_id', 'created_at', ...STAY_COLUMNS, ...GROUP_KEY_COLUMNS,
 ];
 
 function transitionRow(t: StageTransition, stay: StayColumns): SqlValue[] {
   return [
-    t.contactId, t.fromStage, t.toStage, t.trigger, t.reason, t.score, t.actor, dbDate(t.occurredAt), t.partnerId, t.ownerId, dbDate(t.createdAt), ...stayValues(stay),
+    t.contactId, t.fromStage, t.toStage, t.trigger, t.reason, t.score, t.actor, dbDate(t.occurredAt), t.partnerId, t.ownerId, dbDate(t.createdAt), ...stayValues(stay), ...groupKeyValues(t),
   ];
 }
 
@@ -132,6 +133,9 @@ export class LifecycleService {
       occurredAt: at,
       partnerId: contact.partnerId,
       ownerId: contact.ownerId,
+      sourceKey: contact.sourceKey,
+      ownerKey: contact.ownerKey,
+      partnerKey: contact.partnerKey,
       createdAt: new Date(),
     });
   }
@@ -283,6 +287,18 @@ export class LifecycleService {
   }
 
   /** Writes a contact's stage columns. */
+  /**
+   * Copies the contact's group keys onto its stored transitions after a
+   * change of its source, owner or partner (the caller holds the contact's
+   * row lock), so metric breakdowns follow the contact's current values.
+   */
+  async syncGroupKeys(em: EntityManager, contact: Contact): Promise<void> {
+    await em.query(`UPDATE stage_transitions SET ${GROUP_KEY_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE contact_id = ?`, [
+      ...groupKeyValues(contact),
+      contact.id,
+    ]);
+  }
+
   async saveStage(em: EntityManager, contact: Contact): Promise<void> {
     await em.getRepository(Contact).update({ id: contact.id }, { stage: contact.stage, stageChangedAt: contact.stageChangedAt, lastTransitionAt: contact.lastTransitionAt, updatedAt: contact.updatedAt });
   }

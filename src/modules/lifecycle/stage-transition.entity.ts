@@ -53,6 +53,16 @@ export class StageTransition {
   @Column({ name: 'owner_id', type: 'varchar', length: 191, nullable: true })
   ownerId: string | null;
 
+  /** The contact's current group keys (metrics/group-keys.ts), kept in step by LifecycleService.syncGroupKeys. */
+  @Column({ name: 'source_key', type: 'int', nullable: true })
+  sourceKey: number | null;
+
+  @Column({ name: 'owner_key', type: 'int', nullable: true })
+  ownerKey: number | null;
+
+  @Column({ name: 'partner_key', type: 'int', nullable: true })
+  partnerKey: number | null;
+
   @DateColumn('created_at')
   createdAt: Date;
 }

@@ -19,6 +19,7 @@ import { ActivityData, MAX_BATCH } from '../activities/activity.validation';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../contacts/contact.factory';
 import { stayMarks } from '../lifecycle/stays';
 import { STAY_COLUMNS, firstTransitionValue, stayValues } from '../lifecycle/stay.rows';
+import { GROUP_KEY_COLUMNS, groupKeyValues, setGroupKeys } from './group-keys';
 import { LifecycleStage } from '../lifecycle/stage';
 import { Role } from '../access/api-key.entity';
 import type { Viewer } from '../access/viewer';
@@ -163,6 +164,8 @@ const DEFAULT_ODDS: SalesOdds = {
 const PARTNER_NAMES = ['Northwind Consulting', 'Globex Resellers', 'Initech Partners', 'Umbrella Digital', 'Stark Integrations', 'Wayne Advisory'];
 const OWNERS = ['ana.silva', 'ben.okafor', 'chen.wei', 'dora.nagy', 'eli.cohen'];
 const SOURCES: [string | null, number][] = [['organic', 25], ['paid_search', 20], ['webinar', 15], ['partner', 15], ['referral', 10], ['event', 10], [null, 5]];
+/** Every source and owner a plan gives its contacts (their partners are the plan's `partners`). */
+export const DEMO_GROUP_VALUES: readonly string[] = [...SOURCES.map(([s]) => s).filter((s): s is string => s !== null), ...OWNERS];
 const FIRST = ['ada', 'alan', 'grace', 'linus', 'margaret', 'ken', 'barbara', 'dennis', 'frances', 'edsger', 'radia', 'tim', 'hedy', 'john', 'katherine', 'donald'];
 const LAST = ['lovelace', 'turing', 'hopper', 'torvalds', 'hamilton', 'thompson', 'liskov', 'ritchie', 'allen', 'dijkstra', 'perlman', 'berners', 'lamarr', 'backus', 'johnson', 'knuth'];
 const COMPANIES = ['Acme', 'Contoso', 'Fabrikam', 'Tailspin', 'Wingtip', 'Litware', 'Proseware', 'Adatum', 'Lucerne', 'Margie', 'Fourth Coffee', 'Alpine Ski'];
@@ -397,7 +400,7 @@ function qualifies(bant: Bant, policy: Policy): boolean {
  * them.
  */
 export const TRANSITION_COLUMNS = [
-  'contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'occurred_at', 'partner_id', 'owner_id', 'created_at', 'seq', ...STAY_COLUMNS,
+  'contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'occurred_at', 'partner_id', 'owner_id', 'created_at', 'seq', ...STAY_COLUMNS, ...GROUP_KEY_COLUMNS,
 ];
 
 /** Column order of `journeyRows().contact`: a contact row and when it left PROSPECT (stays.ts). */
@@ -406,10 +409,15 @@ export const JOURNEY_CONTACT_COLUMNS = [...CONTACT_COLUMNS, 'first_transition_at
 /**
  * A planned contact as rows of `contacts` and `stage_transitions`, dated as
  * planned (sales steps included, which the API would date when they are
- * made), with the stay columns the lifecycle would have stored.
- * `partnerIds` maps the plan's partner indexes to stored ids.
+ * made), with the stay columns and group keys the services would have
+ * stored. `partnerIds` maps the plan's partner indexes to stored ids;
+ * `groupIds` holds the group_values ids of DEMO_GROUP_VALUES and the partners.
  */
-export function journeyRows(c: PlannedContact, partnerIds: string[]): { id: string; contact: SqlValue[]; transitions: { at: number; row: SqlValue[] }[] } {
+export function journeyRows(
+  c: PlannedContact,
+  partnerIds: string[],
+  groupIds: ReadonlyMap<string, number>,
+): { id: string; contact: SqlValue[]; transitions: { at: number; row: SqlValue[] }[] } {
   const createdAt = new Date(c.createdAt);
   const contact = newContact({ ...c.data, partnerId: c.partner === null ? null : partnerIds[c.partner] }, createdAt);
   const last = c.transitions[c.transitions.length - 1];
@@ -423,13 +431,14 @@ export function journeyRows(c: PlannedContact, partnerIds: string[]): { id: stri
     lastTransitionAt: last ? new Date(last.at) : null,
     updatedAt: new Date(Math.max(c.createdAt, last?.at ?? 0, c.lastEngagedAt ?? 0)),
   });
+  setGroupKeys(contact, groupIds);
   const stays = stayMarks({ latestEntry: new Map() }, c.transitions.map((t) => ({ toStage: t.to, occurredAt: t.at })));
   return {
     id: contact.id,
     contact: [...contactRow(contact), firstTransitionValue(stays.firstTransitionAt)],
     transitions: c.transitions.map((t, i) => ({
       at: t.at,
-      row: [contact.id, t.from, t.to, t.trigger, t.reason, t.score, t.actor, dbDate(t.at), contact.partnerId, contact.ownerId, dbDate(t.at), 0, ...stayValues(stays.added[i])],
+      row: [contact.id, t.from, t.to, t.trigger, t.reason, t.score, t.actor, dbDate(t.at), contact.partnerId, contact.ownerId, dbDate(t.at), 0, ...stayValues(stays.added[i]), ...groupKeyValues(contact)],
     })),
   };
 }

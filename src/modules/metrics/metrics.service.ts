@@ -9,7 +9,7 @@ import { badInput } from '../../graphql/errors';
 import { analyticQuery, dbDate, dialectOf } from '../../db/portable';
 import type { Stage } from '../lifecycle/lifecycle';
 import { ConversionMetricsValue, CurrentRow, FUNNEL_STAGES, GroupBy, StageRow, assembleMetrics, rangeProblem } from './metrics.definitions';
-import { MetricsQuery, RawCurrentRow, RawStageRow, currentStatement, stageStatement } from './metrics.sql';
+import { MetricsQuery, RawCurrentRow, RawStageRow, currentStatement, groupOf, stageStatement } from './metrics.sql';
 
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
 
@@ -61,7 +61,7 @@ export class MetricsService {
     ]);
     const stageRows: StageRow[] = stageRaw.flatMap((rows, i) =>
       rows.map((r) => ({
-        key: r.grp,
+        key: groupOf(q, r),
         isTotal: Number(r.is_total) === 1,
         stage: FUNNEL_STAGES[i],
         entered: Number(r.entered),
@@ -70,7 +70,7 @@ export class MetricsService {
         convertMedianMs: num(r.convert_median_ms),
       })),
     );
-    const currentRows: CurrentRow[] = currentRaw.map((r) => ({ key: r.grp, isTotal: Number(r.is_total) === 1, stage: r.stage as Stage, current: Number(r.current) }));
+    const currentRows: CurrentRow[] = currentRaw.map((r) => ({ key: groupOf(q, r), isTotal: Number(r.is_total) === 1, stage: r.stage as Stage, current: Number(r.current) }));
     return assembleMetrics(from, to, groupBy, stageRows, currentRows);
   }
 }

@@ -28,7 +28,7 @@
  * The overall medians of a grouped query come from MySQL's WITH ROLLUP and
  * from a second aggregation of the materialised samples on SQLite.
  */
-import { Dialect, exactKeySql, millisBetweenSql, periodStartSql, tableScanSql } from '../../db/portable';
+import { Dialect, millisBetweenSql, periodStartSql, tableScanSql } from '../../db/portable';
 import type { Stage } from '../lifecycle/lifecycle';
 import { CONVERSIONS, FUNNEL_STAGES, GroupBy } from './metrics.definitions';
 
@@ -51,7 +51,10 @@ export interface MetricsQuery {
 
 /** A row of a stage statement: one per group key (is_total 0) and one for all contacts counted (is_total 1). */
 export interface RawStageRow {
-  grp: string | null;
+  /** The group: a group key (a number) for source/owner/partner, a period start, or null (no grouping, or the total). */
+  grp: string | number | null;
+  /** For source/owner/partner: the group key's value (group_values), null for contacts without one. */
+  label?: string | null;
   is_total: number | string;
   entered: number | string;
   converted: number | string;
@@ -62,18 +65,48 @@ export interface RawStageRow {
 /** A row of the current statement. */
 export interface RawCurrentRow {
   stage: string;
-  grp: string | null;
+  grp: string | number | null;
+  label?: string | null;
   is_total: number | string;
   current: number | string;
 }
 
-/** The contact column a non-period grouping reads: the contact's current value (contract). */
-const CONTACT_KEY: Partial<Record<GroupBy, string>> = { SOURCE: 'c.source', OWNER: 'c.owner_id', PARTNER: 'c.partner_id' };
+/**
+ * The key column a source/owner/partner grouping reads (group-keys.ts): the
+ * contact's current value (contract), as an id of group_values, on
+ * `contacts` and on each of the contact's transitions.
+ */
+const CONTACT_KEY: Partial<Record<GroupBy, string>> = { SOURCE: 'source_key', OWNER: 'owner_key', PARTNER: 'partner_key' };
 
-/** Group key of a counted contact: a contact column, or the UTC week/month of `dateExpr`, or NULL without grouping. */
-function groupKeySql(q: MetricsQuery, dateExpr: string): string {
+/** Whether a grouping is by a contact's source, owner or partner: its rows carry group keys, labelled at the end. */
+export function groupsByContactKey(groupBy: GroupBy): boolean {
+  return CONTACT_KEY[groupBy] !== undefined;
+}
+
+/** Group key of a counted contact: a key column of `alias` (c or t), or the UTC week/month of `dateExpr`, or NULL without grouping. */
+function groupKeySql(q: MetricsQuery, alias: string, dateExpr: string): string {
   if (q.groupBy === 'WEEK' || q.groupBy === 'MONTH') return periodStartSql(q.dialect, dateExpr, q.groupBy);
-  return CONTACT_KEY[q.groupBy] ?? 'NULL';
+  const column = CONTACT_KEY[q.groupBy];
+  return column ? `${alias}.${column}` : 'NULL';
+}
+
+/** The group a statement row belongs to, as the API names it: the value of a source/owner/partner, a period start, or null. */
+export function groupOf(q: MetricsQuery, row: { grp: string | number | null; label?: string | null }): string | null {
+  if (groupsByContactKey(q.groupBy)) return row.label ?? null;
+  return row.grp === null ? null : String(row.grp);
+}
+
+/** A PARTNER key's scope on `alias` (c or t) through its partner's group key, which the metric indexes cover. */
+function scopeSql(q: MetricsQuery, alias: string, params: string[]): string {
+  if (q.partnerId === null) return '';
+  params.push(q.partnerId);
+  return ` AND ${alias}.partner_key = (SELECT v.id FROM group_values v WHERE v.value = ?)`;
+}
+
+/** Adds `label`, the value of a source/owner/partner group key, to a statement's rows; other statements are left as they are. */
+function labelled(q: MetricsQuery, sql: string): string {
+  if (!groupsByContactKey(q.groupBy)) return sql;
+  return `SELECT s.*, v.value AS label FROM (${sql}\n) s LEFT JOIN group_values v ON v.id = s.grp`;
 }
 
 /** Milliseconds from `fromExpr` to `toExpr`, never negative: a contact created after its backdated first transition spent 0 in PROSPECT. */
@@ -86,33 +119,30 @@ function elapsedSql(dialect: Dialect, fromExpr: string, toExpr: string): string 
  * One row per contact counted for `stage`: group key, milliseconds in the
  * stage (null while still in it) and to the next funnel stage (null until
  * reached). Both come from the stay columns stored with each transition
- * (lifecycle/stays.ts), so a stage is one range of `ix_transitions_stays`
- * (covering) and PROSPECT one range of `ix_contacts_created_at`; only a
- * source/owner/partner grouping reads the counted contacts' rows.
+ * (lifecycle/stays.ts), and the group keys from the transition's copy of its
+ * contact's, so a stage is one range of `ix_transitions_stays` and PROSPECT
+ * one range of `ix_contacts_created_at`, both covering: no statement reads a
+ * table row. (Transitions of a deleted contact are deleted with it.)
  */
 function samplesSql(q: MetricsQuery, stage: Stage, params: string[]): string {
-  const scoped = q.partnerId !== null;
-  const contactKey = CONTACT_KEY[q.groupBy];
   if (stage === 'PROSPECT') {
     // PROSPECT is entered by being created and left by the contact's first transition.
-    params.push(q.from, q.to, ...(scoped ? [q.partnerId!] : []));
+    params.push(q.from, q.to);
     return `
-    SELECT ${groupKeySql(q, 'c.created_at')} AS grp,
+    SELECT ${groupKeySql(q, 'c', 'c.created_at')} AS grp,
       ${elapsedSql(q.dialect, 'c.created_at', 'c.first_transition_at')} AS stay_ms, NULL AS convert_ms
     FROM contacts c
-    WHERE c.created_at >= ? AND c.created_at < ?${scoped ? ' AND c.partner_id = ?' : ''}`;
+    WHERE c.created_at >= ? AND c.created_at < ?${scopeSql(q, 'c', params)}`;
   }
   // A contact's first entry into the stage inside the window is its entry there whose previous entry is none or before the window.
-  params.push(q.from, q.to, q.from, ...(scoped ? [q.partnerId!] : []));
-  // Transitions of a deleted contact are deleted with it, so contacts are read only for their columns or a partner's scope.
-  const joinContact = contactKey !== undefined || scoped;
+  params.push(q.from, q.to, q.from);
   return `
-    SELECT ${groupKeySql(q, 't.occurred_at')} AS grp,
+    SELECT ${groupKeySql(q, 't', 't.occurred_at')} AS grp,
       ${elapsedSql(q.dialect, 't.occurred_at', 't.left_at')} AS stay_ms,
       ${elapsedSql(q.dialect, 't.occurred_at', 't.converted_at')} AS convert_ms
-    FROM stage_transitions t${joinContact ? '\n    JOIN contacts c ON c.id = t.contact_id' : ''}
+    FROM stage_transitions t
     WHERE t.to_stage = '${stage}' AND t.occurred_at >= ? AND t.occurred_at < ?
-      AND (t.previous_entry_at IS NULL OR t.previous_entry_at < ?)${scoped ? ' AND c.partner_id = ?' : ''}`;
+      AND (t.previous_entry_at IS NULL OR t.previous_entry_at < ?)${scopeSql(q, 't', params)}`;
 }
 
 /**
@@ -121,16 +151,13 @@ function samplesSql(q: MetricsQuery, stage: Stage, params: string[]): string {
  * 1), as a short VARCHAR. The median is the latter for an odd n and the mean
  * of both for an even one. Returning the whole list from the derived table
  * would give it a BLOB column, which MariaDB can only keep in an on-disk Aria
- * temporary table (in tmpdir); a short string keeps it in memory. Groups are
- * keyed '-' (no value) or '+value' so that the ROLLUP row, keyed NULL, is the
- * total.
+ * temporary table (in tmpdir); a short string keeps it in memory. A group
+ * key of none is keyed 0 (group_values ids start at 1), so that the ROLLUP
+ * row, keyed NULL, is the total; a period is never null.
  */
 function mysqlAggregate(q: MetricsQuery, samples: string): string {
   const grouped = q.groupBy !== 'NONE';
-  const tagged = "CASE WHEN grp IS NULL THEN '-' ELSE CONCAT('+', grp) END";
-  // A contact column groups by its exact bytes, as on SQLite ('Web' and 'web' apart); it is also the cheaper sort for
-  // ROLLUP: under the utf8mb4 collation, sorting a SOURCE statement's rows cost more than the rest of it (docs/metrics.md).
-  const gkey = !grouped ? "''" : q.groupBy in CONTACT_KEY ? exactKeySql(q.dialect, tagged, true) : tagged;
+  const gkey = !grouped ? "''" : groupsByContactKey(q.groupBy) ? 'COALESCE(grp, 0)' : 'grp';
   const middle = (x: string) => `CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(GROUP_CONCAT(${x} ORDER BY ${x}), ',', COUNT(${x}) DIV 2 + 1), ',', -2) AS CHAR(64))`;
   const median = (mid: string, n: string) =>
     `CASE WHEN ${n} = 0 THEN NULL WHEN ${n} % 2 = 1 THEN CAST(SUBSTRING_INDEX(${mid}, ',', -1) AS SIGNED) ` +
@@ -172,7 +199,7 @@ WITH samples AS ${grouped ? 'MATERIALIZED ' : ''}(${samples}
 export function stageStatement(q: MetricsQuery, stage: Stage): Statement {
   const params: string[] = [];
   const samples = samplesSql(q, stage, params);
-  return { sql: q.dialect === 'mysql' ? mysqlAggregate(q, samples) : sqliteAggregate(q, samples), params };
+  return { sql: labelled(q, q.dialect === 'mysql' ? mysqlAggregate(q, samples) : sqliteAggregate(q, samples)), params };
 }
 
 const FUNNEL_LIST = FUNNEL_STAGES.map((s) => `'${s}'`).join(', ');
@@ -196,12 +223,9 @@ export function currentStatement(q: MetricsQuery): Statement {
     window = ' AND c.stage_changed_at >= ? AND c.stage_changed_at < ?';
     params.push(q.from, q.to);
   }
-  const key = groupKeySql(q, 'c.stage_changed_at');
-  const byContact = q.groupBy in CONTACT_KEY;
+  const key = groupKeySql(q, 'c', 'c.stage_changed_at');
   // A source/owner/partner grouping reads every contact: one pass over the table. A period reads the window's stays only.
-  const from = byContact && q.partnerId === null ? tableScanSql(q.dialect, 'contacts', 'c') : 'contacts c';
-  // Contact columns group exactly, as the stage statements do (mysqlAggregate).
-  const [selected, grouping] = byContact ? [`MIN(${key})`, exactKeySql(q.dialect, key)] : [key, key];
-  const groups = `SELECT c.stage, ${selected}, 0, COUNT(*) FROM ${from} WHERE c.stage IN (${FUNNEL_LIST})${window}${scope()} GROUP BY c.stage, ${grouping}`;
-  return { sql: `${totals}\nUNION ALL\n${groups}`, params };
+  const from = groupsByContactKey(q.groupBy) && q.partnerId === null ? tableScanSql(q.dialect, 'contacts', 'c') : 'contacts c';
+  const groups = `SELECT c.stage, ${key}, 0, COUNT(*) FROM ${from} WHERE c.stage IN (${FUNNEL_LIST})${window}${scope()} GROUP BY c.stage, ${key}`;
+  return { sql: labelled(q, `${totals}\nUNION ALL\n${groups}`), params };
 }

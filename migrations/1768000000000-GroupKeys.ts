@@ -1,0 +1,56 @@
+import { MigrationInterface, QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
+import { columns, dialectOf, exactSql, insertIgnorePrefix } from '../src/db/portable';
+import { GROUP_KEYS, GROUP_KEY_COLUMNS } from '../src/modules/metrics/group-keys';
+
+/** The metric indexes as migration 1767 left them; this one appends the group keys. */
+const STAYS_INDEX = ['to_stage', 'occurred_at', 'previous_entry_at', 'left_at', 'converted_at', 'contact_id'];
+const CREATED_INDEX = ['created_at', 'id', 'first_transition_at'];
+
+/**
+ * Group keys (src/modules/metrics/group-keys.ts): `group_values` holds each
+ * exact source, owner and partner value once; contacts and their transitions
+ * hold the values' ids, and the two metric ranges (`ix_transitions_stays`,
+ * `ix_contacts_created_at`) cover them, so a SOURCE/OWNER/PARTNER breakdown
+ * reads no table row. Stored contacts and transitions are backfilled.
+ */
+export class GroupKeys1768000000000 implements MigrationInterface {
+  name = 'GroupKeys1768000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    const dialect = dialectOf(q);
+    const c = columns(dialect);
+    await q.createTable(
+      new Table({
+        name: 'group_values',
+        columns: [c.serial(), c.exactStr('value')],
+        indices: [{ name: 'uq_group_values_value', columnNames: ['value'], isUnique: true }],
+      }),
+    );
+    for (const table of ['contacts', 'stage_transitions']) {
+      await q.addColumns(table, GROUP_KEY_COLUMNS.map((name) => new TableColumn(c.int(name, true))));
+    }
+    const values = GROUP_KEYS.map((k) => `SELECT ${k.valueColumn} FROM contacts WHERE ${k.valueColumn} IS NOT NULL`).join(' UNION ALL ');
+    await q.query(`${insertIgnorePrefix(dialect)} group_values (value) ${values}`);
+    const keyOf = (k: (typeof GROUP_KEYS)[number]) =>
+      `${k.keyColumn} = (SELECT v.id FROM group_values v WHERE v.value = ${exactSql(dialect, `contacts.${k.valueColumn}`)})`;
+    await q.query(`UPDATE contacts SET ${GROUP_KEYS.map(keyOf).join(', ')}`);
+    const copy = (column: string) => `${column} = (SELECT c.${column} FROM contacts c WHERE c.id = stage_transitions.contact_id)`;
+    await q.query(`UPDATE stage_transitions SET ${GROUP_KEY_COLUMNS.map(copy).join(', ')}`);
+    await replaceIndex(q, 'stage_transitions', 'ix_transitions_stays', [...STAYS_INDEX, ...GROUP_KEY_COLUMNS]);
+    await replaceIndex(q, 'contacts', 'ix_contacts_created_at', [...CREATED_INDEX, ...GROUP_KEY_COLUMNS]);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await replaceIndex(q, 'contacts', 'ix_contacts_created_at', CREATED_INDEX);
+    await replaceIndex(q, 'stage_transitions', 'ix_transitions_stays', STAYS_INDEX);
+    for (const table of ['contacts', 'stage_transitions']) {
+      for (const name of GROUP_KEY_COLUMNS) await q.dropColumn(table, name);
+    }
+    await q.dropTable('group_values');
+  }
+}
+
+async function replaceIndex(q: QueryRunner, table: string, name: string, columnNames: string[]): Promise<void> {
+  await q.dropIndex(table, name);
+  await q.createIndex(table, new TableIndex({ name, columnNames }));
+}

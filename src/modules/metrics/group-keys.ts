@@ -1,0 +1,84 @@
+/**
+ * Group keys: the contact columns conversion metrics break down by (source,
+ * owner, partner) as small integers, ids of their exact string values in
+ * `group_values`. Contacts hold their keys and each transition a copy of its
+ * contact's (kept in step by LifecycleService.syncGroupKeys), so a grouped
+ * stage statement reads one covering index range and sorts integers instead
+ * of looking up every counted contact and sorting its strings (on MariaDB
+ * that halved a SOURCE breakdown; docs/metrics.md).
+ *
+ * A value's id never changes once stored, and values are never deleted: a
+ * value no contact uses any more costs one row.
+ */
+import { EntityManager } from 'typeorm';
+import { dialectOf, forShare, insertIgnorePrefix, valuesPlaceholders } from '../../db/portable';
+
+/** The contact fields with a group key (field and contacts column), and the key's field and column. */
+export const GROUP_KEYS = [
+  { field: 'source', valueColumn: 'source', keyField: 'sourceKey', keyColumn: 'source_key' },
+  { field: 'ownerId', valueColumn: 'owner_id', keyField: 'ownerKey', keyColumn: 'owner_key' },
+  { field: 'partnerId', valueColumn: 'partner_id', keyField: 'partnerKey', keyColumn: 'partner_key' },
+] as const;
+
+/** The key columns, in GROUP_KEYS order, as contacts and stage_transitions hold them. */
+export const GROUP_KEY_COLUMNS = GROUP_KEYS.map((k) => k.keyColumn);
+
+/** What carries group keys: a contact, or a transition (a copy of its contact's). */
+export interface GroupKeyed {
+  sourceKey: number | null;
+  ownerKey: number | null;
+  partnerKey: number | null;
+}
+
+/** What a contact carries: its grouped values and their keys. */
+export interface Grouped extends GroupKeyed {
+  source: string | null;
+  ownerId: string | null;
+  partnerId: string | null;
+}
+
+/** Group keys as row values, in GROUP_KEY_COLUMNS order. */
+export function groupKeyValues(c: GroupKeyed): (number | null)[] {
+  return GROUP_KEYS.map((k) => c[k.keyField]);
+}
+
+/**
+ * The group_values ids of `values`, storing values seen for the first time.
+ * Runs inside the caller's transaction: a concurrent first store of the same
+ * value waits on the unique index and is then read with a locking read,
+ * which sees it committed.
+ */
+export async function groupValueIds(em: EntityManager, values: Iterable<string>): Promise<Map<string, number>> {
+  const wanted = [...new Set(values)];
+  const ids = new Map<string, number>();
+  if (wanted.length === 0) return ids;
+  const dialect = dialectOf(em);
+  const read = async (some: string[]) => {
+    const rows: { id: number | string; value: string }[] = await em.query(
+      `SELECT id, value FROM group_values WHERE value IN (${some.map(() => '?').join(', ')})${forShare(dialect)}`,
+      some,
+    );
+    for (const r of rows) ids.set(r.value, Number(r.id));
+  };
+  await read(wanted);
+  const missing = wanted.filter((v) => !ids.has(v));
+  if (missing.length > 0) {
+    await em.query(`${insertIgnorePrefix(dialect)} group_values (value) VALUES ${valuesPlaceholders(missing.length, 1)}`, missing);
+    await read(missing);
+  }
+  return ids;
+}
+
+/** Sets a contact's group keys from its values and their ids (as groupValueIds returns them). */
+export function setGroupKeys(c: Grouped, ids: ReadonlyMap<string, number>): void {
+  for (const k of GROUP_KEYS) {
+    const value = c[k.field];
+    c[k.keyField] = value === null ? null : ids.get(value)!;
+  }
+}
+
+/** Sets the group keys of `contacts` from their values, storing values seen for the first time. */
+export async function assignGroupKeys(em: EntityManager, contacts: Grouped[]): Promise<void> {
+  const ids = await groupValueIds(em, contacts.flatMap((c) => GROUP_KEYS.map((k) => c[k.field])).filter((v): v is string => v !== null));
+  for (const c of contacts) setGroupKeys(c, ids);
+}
