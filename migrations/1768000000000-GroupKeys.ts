@@ -2,16 +2,24 @@ import { MigrationInterface, QueryRunner, Table, TableColumn, TableIndex } from 
 import { columns, dialectOf, exactSql, insertIgnorePrefix } from '../src/db/portable';
 import { GROUP_KEYS, GROUP_KEY_COLUMNS } from '../src/modules/metrics/group-keys';
 
-/** The metric indexes as migration 1767 left them; this one appends the group keys. */
-const STAYS_INDEX = ['to_stage', 'occurred_at', 'previous_entry_at', 'left_at', 'converted_at', 'contact_id'];
-const CREATED_INDEX = ['created_at', 'id', 'first_transition_at'];
+/** Indexes as earlier migrations left them, and what this one makes of them: each grows by columns the metrics read. */
+const INDEXES = [
+  { table: 'stage_transitions', name: 'ix_transitions_stays', before: ['to_stage', 'occurred_at', 'previous_entry_at', 'left_at', 'converted_at', 'contact_id'], added: GROUP_KEY_COLUMNS },
+  { table: 'contacts', name: 'ix_contacts_created_at', before: ['created_at', 'id', 'first_transition_at'], added: GROUP_KEY_COLUMNS },
+  { table: 'contacts', name: 'ix_contacts_stage', before: ['stage'], added: GROUP_KEY_COLUMNS },
+  { table: 'contacts', name: 'ix_contacts_stage_changed_at', before: ['stage_changed_at', 'id'], added: ['stage'] },
+];
 
 /**
  * Group keys (src/modules/metrics/group-keys.ts): `group_values` holds each
  * exact source, owner and partner value once; contacts and their transitions
- * hold the values' ids, and the two metric ranges (`ix_transitions_stays`,
- * `ix_contacts_created_at`) cover them, so a SOURCE/OWNER/PARTNER breakdown
- * reads no table row. Stored contacts and transitions are backfilled.
+ * hold the values' ids. The indexes conversion metrics read cover what they
+ * group and count by (`ix_transitions_stays` and `ix_contacts_created_at`
+ * the keys, `ix_contacts_stage` the keys for current counts,
+ * `ix_contacts_stage_changed_at` the stage for current counts per period),
+ * so no metrics statement reads a table row. The keys only change with a
+ * contact's source, owner or partner, so score writes leave these entries
+ * alone. Stored contacts and transitions are backfilled.
  */
 export class GroupKeys1768000000000 implements MigrationInterface {
   name = 'GroupKeys1768000000000';
@@ -36,13 +44,11 @@ export class GroupKeys1768000000000 implements MigrationInterface {
     await q.query(`UPDATE contacts SET ${GROUP_KEYS.map(keyOf).join(', ')}`);
     const copy = (column: string) => `${column} = (SELECT c.${column} FROM contacts c WHERE c.id = stage_transitions.contact_id)`;
     await q.query(`UPDATE stage_transitions SET ${GROUP_KEY_COLUMNS.map(copy).join(', ')}`);
-    await replaceIndex(q, 'stage_transitions', 'ix_transitions_stays', [...STAYS_INDEX, ...GROUP_KEY_COLUMNS]);
-    await replaceIndex(q, 'contacts', 'ix_contacts_created_at', [...CREATED_INDEX, ...GROUP_KEY_COLUMNS]);
+    for (const ix of INDEXES) await replaceIndex(q, ix.table, ix.name, [...ix.before, ...ix.added]);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await replaceIndex(q, 'contacts', 'ix_contacts_created_at', CREATED_INDEX);
-    await replaceIndex(q, 'stage_transitions', 'ix_transitions_stays', STAYS_INDEX);
+    for (const ix of INDEXES) await replaceIndex(q, ix.table, ix.name, ix.before);
     for (const table of ['contacts', 'stage_transitions']) {
       for (const name of GROUP_KEY_COLUMNS) await q.dropColumn(table, name);
     }

@@ -286,13 +286,3 @@ export function usePrimaryKey(dialect: Dialect): string {
 export function forceIndex(dialect: Dialect, table: string, alias: string, index: string): string {
   return dialect === 'sqlite' ? `${table} ${alias} INDEXED BY ${index}` : `${table} ${alias} FORCE INDEX (${index})`;
 }
-
-/**
- * A table reference that a statement reading most of the table's rows should
- * scan. SQLite, without statistics, prefers walking an index that matches the
- * WHERE or GROUP BY and fetching every row through it, several times slower
- * than one pass over the table; MySQL's optimizer picks the scan on its own.
- */
-export function tableScanSql(dialect: Dialect, table: string, alias: string): string {
-  return dialect === 'sqlite' ? `${table} ${alias} NOT INDEXED` : `${table} ${alias}`;
-}

@@ -28,7 +28,7 @@
  * The overall medians of a grouped query come from MySQL's WITH ROLLUP and
  * from a second aggregation of the materialised samples on SQLite.
  */
-import { Dialect, millisBetweenSql, periodStartSql, tableScanSql } from '../../db/portable';
+import { Dialect, forceIndex, millisBetweenSql, periodStartSql } from '../../db/portable';
 import type { Stage } from '../lifecycle/lifecycle';
 import { CONVERSIONS, FUNNEL_STAGES, GroupBy } from './metrics.definitions';
 
@@ -211,12 +211,7 @@ const FUNNEL_LIST = FUNNEL_STAGES.map((s) => `'${s}'`).join(', ');
  */
 export function currentStatement(q: MetricsQuery): Statement {
   const params: string[] = [];
-  const scope = () => {
-    if (q.partnerId === null) return '';
-    params.push(q.partnerId);
-    return ' AND c.partner_id = ?';
-  };
-  const totals = `SELECT c.stage AS stage, NULL AS grp, 1 AS is_total, COUNT(*) AS current FROM contacts c WHERE c.stage IN (${FUNNEL_LIST})${scope()} GROUP BY c.stage`;
+  const totals = `SELECT c.stage AS stage, NULL AS grp, 1 AS is_total, COUNT(*) AS current FROM contacts c WHERE c.stage IN (${FUNNEL_LIST})${scopeSql(q, 'c', params)} GROUP BY c.stage`;
   if (q.groupBy === 'NONE') return { sql: totals, params };
   let window = '';
   if (q.groupBy === 'WEEK' || q.groupBy === 'MONTH') {
@@ -224,8 +219,9 @@ export function currentStatement(q: MetricsQuery): Statement {
     params.push(q.from, q.to);
   }
   const key = groupKeySql(q, 'c', 'c.stage_changed_at');
-  // A source/owner/partner grouping reads every contact: one pass over the table. A period reads the window's stays only.
-  const from = groupsByContactKey(q.groupBy) && q.partnerId === null ? tableScanSql(q.dialect, 'contacts', 'c') : 'contacts c';
-  const groups = `SELECT c.stage, ${key}, 0, COUNT(*) FROM ${from} WHERE c.stage IN (${FUNNEL_LIST})${window}${scope()} GROUP BY c.stage, ${key}`;
+  // ix_contacts_stage covers the group keys; a period reads the window's range of ix_contacts_stage_changed_at, which
+  // covers the stage (pinned: SQLite, without statistics, would take the stage equality and read every row).
+  const from = window ? forceIndex(q.dialect, 'contacts', 'c', 'ix_contacts_stage_changed_at') : 'contacts c';
+  const groups = `SELECT c.stage, ${key}, 0, COUNT(*) FROM ${from} WHERE c.stage IN (${FUNNEL_LIST})${window}${scopeSql(q, 'c', params)} GROUP BY c.stage, ${key}`;
   return { sql: labelled(q, `${totals}\nUNION ALL\n${groups}`), params };
 }
