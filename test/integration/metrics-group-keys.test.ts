@@ -71,3 +71,17 @@ it('moves a contact\'s past entries to its new source, owner and partner when th
   expect(await leads('PARTNER', await createKey(t, 'PARTNER', p1.id))).toEqual({});
   expect(await leads('PARTNER', await createKey(t, 'PARTNER', p2.id))).toEqual({ [p2.id]: 1 });
 });
+
+it('stores each new value once when many writers bring it at the same time', async () => {
+  const values = ['alpha-fair', 'beta-expo', 'gamma-web'];
+  // Twelve concurrent creations, each with a source and an owner new to the store, in varying order.
+  const created = await Promise.all(
+    Array.from({ length: 12 }, (_, i) => createContact(t, { source: values[i % 3], ownerId: values[(i + 1) % 3] })),
+  );
+  expect(created).toHaveLength(12);
+  const rows = await t.app.ds.query(`SELECT value FROM group_values WHERE value IN (?, ?, ?)`, values);
+  expect(rows.map((r: any) => r.value).sort()).toEqual(values);
+  const m = (await t.ok(METRICS, { from: new Date(Date.now() - DAY).toISOString(), to: new Date(Date.now() + 60_000).toISOString() })).conversionMetrics;
+  const prospects = Object.fromEntries(m.groups.map((g: any) => [g.key, g.stages.find((s: any) => s.stage === 'PROSPECT').entered]));
+  expect(prospects).toMatchObject({ 'alpha-fair': 4, 'beta-expo': 4, 'gamma-web': 4 });
+});

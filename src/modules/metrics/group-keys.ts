@@ -44,27 +44,30 @@ export function groupKeyValues(c: GroupKeyed): (number | null)[] {
 
 /**
  * The group_values ids of `values`, storing values seen for the first time.
- * Runs inside the caller's transaction: a concurrent first store of the same
- * value waits on the unique index and is then read with a locking read,
- * which sees it committed.
+ * Runs inside the caller's transaction. Known values come from a plain read;
+ * missing ones are inserted in sorted order (concurrent writers of the same
+ * new values queue on the unique index instead of deadlocking; a duplicate
+ * is ignored) and read back with a locking read, which sees a concurrent
+ * writer's value once it is committed. The first read takes no locks, so no
+ * gap lock of it stands in another writer's way.
  */
 export async function groupValueIds(em: EntityManager, values: Iterable<string>): Promise<Map<string, number>> {
   const wanted = [...new Set(values)];
   const ids = new Map<string, number>();
   if (wanted.length === 0) return ids;
   const dialect = dialectOf(em);
-  const read = async (some: string[]) => {
+  const read = async (some: string[], locking: boolean) => {
     const rows: { id: number | string; value: string }[] = await em.query(
-      `SELECT id, value FROM group_values WHERE value IN (${some.map(() => '?').join(', ')})${forShare(dialect)}`,
+      `SELECT id, value FROM group_values WHERE value IN (${some.map(() => '?').join(', ')})${locking ? forShare(dialect) : ''}`,
       some,
     );
     for (const r of rows) ids.set(r.value, Number(r.id));
   };
-  await read(wanted);
-  const missing = wanted.filter((v) => !ids.has(v));
+  await read(wanted, false);
+  const missing = wanted.filter((v) => !ids.has(v)).sort();
   if (missing.length > 0) {
     await em.query(`${insertIgnorePrefix(dialect)} group_values (value) VALUES ${valuesPlaceholders(missing.length, 1)}`, missing);
-    await read(missing);
+    await read(missing, true);
   }
   return ids;
 }
