@@ -50,12 +50,12 @@ const SORT_COLUMNS: Record<ContactSortField, { column: string; isDate: boolean }
   STAGE_CHANGED_AT: { column: 'c.stage_changed_at', isDate: true },
 };
 
-/** Escapes LIKE wildcards with '!' (a backslash escape would mean different things to MySQL and SQLite). */
 /** A contact's source, owner and partner as one comparable value: a change means new group keys (metrics/group-keys.ts). */
 function groupValues(c: Contact): string {
   return JSON.stringify(GROUP_KEYS.map((k) => c[k.field]));
 }
 
+/** Escapes LIKE wildcards with '!' (a backslash escape would mean different things to MySQL and SQLite). */
 function escapeLike(s: string): string {
   return s.replace(/[!%_]/g, (m) => `!${m}`);
 }

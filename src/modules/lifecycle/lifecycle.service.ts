@@ -286,7 +286,6 @@ export class LifecycleService {
     return out;
   }
 
-  /** Writes a contact's stage columns. */
   /**
    * Copies the contact's group keys onto its stored transitions after a
    * change of its source, owner or partner (the caller holds the contact's
@@ -299,6 +298,7 @@ export class LifecycleService {
     ]);
   }
 
+  /** Writes a contact's stage columns. */
   async saveStage(em: EntityManager, contact: Contact): Promise<void> {
     await em.getRepository(Contact).update({ id: contact.id }, { stage: contact.stage, stageChangedAt: contact.stageChangedAt, lastTransitionAt: contact.lastTransitionAt, updatedAt: contact.updatedAt });
   }

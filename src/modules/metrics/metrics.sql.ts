@@ -18,7 +18,9 @@
  * first entry into a stage inside the window is then the one entry there
  * whose previous entry is none or before the window: a condition on the row,
  * so a stage's samples are one index range with no grouping by contact and
- * no lookup of later transitions.
+ * no lookup of later transitions. A source/owner/partner breakdown groups by
+ * the integer group keys each transition copies from its contact
+ * (group-keys.ts) and names the groups after aggregating.
  *
  * The stores differ in how a median is picked, not in what is computed: both
  * aggregate a group's samples into an ordered list inside the database
