@@ -3,6 +3,7 @@ import { Entity, PrimaryColumn, Column } from 'typeorm';
 import { DateColumn, JsonColumn } from '../../db/columns';
 import { JSONObjectScalar } from '../../graphql/scalars';
 import { LifecycleStage } from '../lifecycle/stage';
+import { GroupKeys } from '../metrics/group-keys';
 
 /**
  * A person marketing knows about. Scores are stored (kept current by
@@ -59,15 +60,9 @@ export class Contact {
   @Column({ name: 'partner_id', type: 'varchar', length: 36, nullable: true })
   partnerId: string | null;
 
-  /** Ids of source, ownerId and partnerId in group_values (metrics/group-keys.ts); null where the value is. */
-  @Column({ name: 'source_key', type: 'int', nullable: true })
-  sourceKey: number | null;
-
-  @Column({ name: 'owner_key', type: 'int', nullable: true })
-  ownerKey: number | null;
-
-  @Column({ name: 'partner_key', type: 'int', nullable: true })
-  partnerKey: number | null;
+  /** Ids of source, ownerId and partnerId in group_values (metrics/group-keys.ts). */
+  @Column(() => GroupKeys, { prefix: false })
+  keys: GroupKeys;
 
   @Field(() => JSONObjectScalar, { nullable: true })
   @JsonColumn('attributes')

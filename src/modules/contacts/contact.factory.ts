@@ -5,7 +5,7 @@ import { ContactData } from './contact.validation';
 import { LifecycleStage } from '../lifecycle/stage';
 import { SqlValue } from '../../db/bulk';
 import { dbDate } from '../../db/portable';
-import { GROUP_KEY_COLUMNS, groupKeyValues } from '../metrics/group-keys';
+import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../metrics/group-keys';
 
 /** A new PROSPECT with the given (already normalised) fields and zero scores; its group keys are set by assignGroupKeys. */
 export function newContact(data: ContactData & { email: string }, now: Date): Contact {
@@ -23,9 +23,7 @@ export function newContact(data: ContactData & { email: string }, now: Date): Co
     partnerId: null,
     attributes: null,
     ...data,
-    sourceKey: null,
-    ownerKey: null,
-    partnerKey: null,
+    keys: new GroupKeys(),
     stage: LifecycleStage.PROSPECT,
     score: 0,
     fitScore: 0,
@@ -50,6 +48,6 @@ export function contactRow(c: Contact): SqlValue[] {
     c.id, c.email, c.firstName, c.lastName, c.company, c.jobTitle, c.industry, c.companySize, c.country, c.source, c.ownerId, c.partnerId,
     c.attributes === null ? null : JSON.stringify(c.attributes), c.stage, c.score, c.fitScore, c.engagementScore,
     c.lastEngagedAt ? dbDate(c.lastEngagedAt) : null, c.lastTransitionAt ? dbDate(c.lastTransitionAt) : null, dbDate(c.stageChangedAt), dbDate(c.createdAt), dbDate(c.updatedAt),
-    ...groupKeyValues(c),
+    ...groupKeyValues(c.keys),
   ];
 }

@@ -18,7 +18,7 @@ import { dbDate, insertIgnorePrefix, dialectOf, lockRows, parseDbDate, transacti
 import { SqlValue, insertRows, updateRowsById } from '../../db/bulk';
 import { StayColumns, stayMarks } from './stays';
 import { STAY_COLUMNS, firstTransitionValue, stayValues } from './stay.rows';
-import { GROUP_KEY_COLUMNS, groupKeyValues } from '../metrics/group-keys';
+import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../metrics/group-keys';
 import type { PromotionPublisher } from '../realtime/publisher';
 
 /** Filter of the stageTransitions list. */
@@ -38,7 +38,7 @@ const TRANSITION_COLUMNS = [
 
 function transitionRow(t: StageTransition, stay: StayColumns): SqlValue[] {
   return [
-    t.contactId, t.fromStage, t.toStage, t.trigger, t.reason, t.score, t.actor, dbDate(t.occurredAt), t.partnerId, t.ownerId, dbDate(t.createdAt), ...stayValues(stay), ...groupKeyValues(t),
+    t.contactId, t.fromStage, t.toStage, t.trigger, t.reason, t.score, t.actor, dbDate(t.occurredAt), t.partnerId, t.ownerId, dbDate(t.createdAt), ...stayValues(stay), ...groupKeyValues(t.keys),
   ];
 }
 
@@ -133,9 +133,7 @@ export class LifecycleService {
       occurredAt: at,
       partnerId: contact.partnerId,
       ownerId: contact.ownerId,
-      sourceKey: contact.sourceKey,
-      ownerKey: contact.ownerKey,
-      partnerKey: contact.partnerKey,
+      keys: Object.assign(new GroupKeys(), contact.keys),
       createdAt: new Date(),
     });
   }
@@ -293,7 +291,7 @@ export class LifecycleService {
    */
   async syncGroupKeys(em: EntityManager, contact: Contact): Promise<void> {
     await em.query(`UPDATE stage_transitions SET ${GROUP_KEY_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE contact_id = ?`, [
-      ...groupKeyValues(contact),
+      ...groupKeyValues(contact.keys),
       contact.id,
     ]);
   }

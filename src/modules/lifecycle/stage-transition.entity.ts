@@ -2,6 +2,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Entity, PrimaryColumn, Column } from 'typeorm';
 import { DateColumn } from '../../db/columns';
 import { LifecycleStage, TransitionTrigger } from './stage';
+import { GroupKeys } from '../metrics/group-keys';
 
 /** Bigint ids come back as numbers (SQLite) or strings (MySQL); the API always sees strings. */
 const idToString = { to: (v: unknown) => v, from: (v: unknown) => (v === null || v === undefined ? v : String(v)) };
@@ -54,14 +55,8 @@ export class StageTransition {
   ownerId: string | null;
 
   /** The contact's current group keys (metrics/group-keys.ts), kept in step by LifecycleService.syncGroupKeys. */
-  @Column({ name: 'source_key', type: 'int', nullable: true })
-  sourceKey: number | null;
-
-  @Column({ name: 'owner_key', type: 'int', nullable: true })
-  ownerKey: number | null;
-
-  @Column({ name: 'partner_key', type: 'int', nullable: true })
-  partnerKey: number | null;
+  @Column(() => GroupKeys, { prefix: false })
+  keys: GroupKeys;
 
   @DateColumn('created_at')
   createdAt: Date;

@@ -438,7 +438,7 @@ export function journeyRows(
     contact: [...contactRow(contact), firstTransitionValue(stays.firstTransitionAt)],
     transitions: c.transitions.map((t, i) => ({
       at: t.at,
-      row: [contact.id, t.from, t.to, t.trigger, t.reason, t.score, t.actor, dbDate(t.at), contact.partnerId, contact.ownerId, dbDate(t.at), 0, ...stayValues(stays.added[i]), ...groupKeyValues(contact)],
+      row: [contact.id, t.from, t.to, t.trigger, t.reason, t.score, t.actor, dbDate(t.at), contact.partnerId, contact.ownerId, dbDate(t.at), 0, ...stayValues(stays.added[i]), ...groupKeyValues(contact.keys)],
     })),
   };
 }

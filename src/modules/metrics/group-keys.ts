@@ -10,7 +10,7 @@
  * A value's id never changes once stored, and values are never deleted: a
  * value no contact uses any more costs one row.
  */
-import { EntityManager } from 'typeorm';
+import { Column, EntityManager } from 'typeorm';
 import { dialectOf, forShare, insertIgnorePrefix, valuesPlaceholders } from '../../db/portable';
 
 /** The contact fields with a group key (field and contacts column), and the key's field and column. */
@@ -23,23 +23,32 @@ export const GROUP_KEYS = [
 /** The key columns, in GROUP_KEYS order, as contacts and stage_transitions hold them. */
 export const GROUP_KEY_COLUMNS = GROUP_KEYS.map((k) => k.keyColumn);
 
-/** What carries group keys: a contact, or a transition (a copy of its contact's). */
-export interface GroupKeyed {
-  sourceKey: number | null;
-  ownerKey: number | null;
-  partnerKey: number | null;
+/**
+ * The three keys, embedded (unprefixed) in Contact and in StageTransition,
+ * which holds a copy of its contact's. Null where the value is.
+ */
+export class GroupKeys {
+  @Column({ name: 'source_key', type: 'int', nullable: true })
+  sourceKey: number | null = null;
+
+  @Column({ name: 'owner_key', type: 'int', nullable: true })
+  ownerKey: number | null = null;
+
+  @Column({ name: 'partner_key', type: 'int', nullable: true })
+  partnerKey: number | null = null;
 }
 
 /** What a contact carries: its grouped values and their keys. */
-export interface Grouped extends GroupKeyed {
+export interface Grouped {
   source: string | null;
   ownerId: string | null;
   partnerId: string | null;
+  keys: GroupKeys;
 }
 
 /** Group keys as row values, in GROUP_KEY_COLUMNS order. */
-export function groupKeyValues(c: GroupKeyed): (number | null)[] {
-  return GROUP_KEYS.map((k) => c[k.keyField]);
+export function groupKeyValues(keys: GroupKeys): (number | null)[] {
+  return GROUP_KEYS.map((k) => keys[k.keyField]);
 }
 
 /**
@@ -76,7 +85,7 @@ export async function groupValueIds(em: EntityManager, values: Iterable<string>)
 export function setGroupKeys(c: Grouped, ids: ReadonlyMap<string, number>): void {
   for (const k of GROUP_KEYS) {
     const value = c[k.field];
-    c[k.keyField] = value === null ? null : ids.get(value)!;
+    c.keys[k.keyField] = value === null ? null : ids.get(value)!;
   }
 }
 
