@@ -65,14 +65,43 @@ export function createDataSource(db: DatabaseConfig, onQueryError?: (message: st
     maxQueryExecutionTime: pool.queryTimeoutMs,
     extra: { connectionLimit: pool.size, queueLimit: pool.queueLimit, enableKeepAlive: true, maxIdle: pool.size },
   } as DataSourceOptions);
+  readCommittedSessions(ds);
   guardMysql(ds, pool);
   return ds;
 }
 
+type PoolConnection = { release(): void; destroy(): void; query(sql: string, callback: (err: unknown) => void): void };
+
+/**
+ * Every MySQL session runs READ COMMITTED, set once when its connection is
+ * first handed out (a SET per transaction would cost a round trip on each
+ * ingestion batch). Transactions here lock the rows they write before
+ * reading anything else about them, so each plain read sees what the
+ * previous lock holders committed (a REPEATABLE READ snapshot taken before a
+ * lock wait would not), and index scans take no gap locks that concurrent
+ * inserts could deadlock on.
+ */
+function readCommittedSessions(ds: DataSource): void {
+  const driver = ds.driver as MysqlDriver;
+  const obtain = driver.obtainMasterConnection.bind(driver);
+  const ready = new WeakSet<PoolConnection>();
+  driver.obtainMasterConnection = async () => {
+    const conn: PoolConnection = await obtain();
+    if (!ready.has(conn)) {
+      try {
+        await new Promise<void>((resolve, reject) => conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (err) => (err ? reject(err) : resolve())));
+      } catch (err) {
+        conn.release();
+        throw err;
+      }
+      ready.add(conn);
+    }
+    return conn;
+  };
+}
+
 /** Errors of a server shutting down under a running statement (isConnectionError covers the lost links). */
 const SHUTDOWN_CODES = new Set(['ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED']);
-
-type PoolConnection = { release(): void; destroy(): void };
 
 /**
  * Makes a lost, frozen or overloaded MySQL/MariaDB fail requests fast with

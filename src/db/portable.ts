@@ -58,7 +58,9 @@ export function columns(dialect: Dialect) {
 
 /** Formats a date the way both stores compare it as text/datetime: `YYYY-MM-DD HH:MM:SS.mmm` (UTC). */
 export function dbDate(d: Date | number): string {
-  return new Date(d).toISOString().replace('T', ' ').replace('Z', '');
+  // Sliced rather than replaced: every ingested activity formats several dates.
+  const iso = (typeof d === 'number' ? new Date(d) : d).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
 }
 
 /** Parses a datetime as returned by a raw query (string on SQLite, Date or string on MySQL). */
@@ -104,6 +106,21 @@ export function forUpdate(dialect: Dialect): string {
   return dialect === 'mysql' ? ' FOR UPDATE' : '';
 }
 
+/**
+ * Adds one to `column` of the row `id` of `table` and returns the new value,
+ * in one statement that also holds the row's write lock until commit. MySQL
+ * has no UPDATE ... RETURNING: `LAST_INSERT_ID(expr)` hands the value back in
+ * the statement's OK packet instead.
+ */
+export async function incrementCounter(em: EntityManager, table: string, column: string, id: number): Promise<number> {
+  if (dialectOf(em) === 'mysql') {
+    const result: { insertId: number | string } = await em.query(`UPDATE ${table} SET ${column} = LAST_INSERT_ID(${column} + 1) WHERE id = ?`, [id]);
+    return Number(result.insertId);
+  }
+  const rows: Record<string, number>[] = await em.query(`UPDATE ${table} SET ${column} = ${column} + 1 WHERE id = ? RETURNING ${column}`, [id]);
+  return Number(rows[0][column]);
+}
+
 /** Shared-lock suffix: on MySQL a locking read sees the latest committed rows (a plain read sees its snapshot); SQLite has one writer. */
 export function forShare(dialect: Dialect): string {
   return dialect === 'mysql' ? ' LOCK IN SHARE MODE' : '';
@@ -121,16 +138,6 @@ export function exactSql(dialect: Dialect, expr: string): string {
 /** Adds a row lock (`SELECT ... FOR UPDATE`) on MySQL; SQLite transactions are already serialised. */
 export function lockRows<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): SelectQueryBuilder<T> {
   return dialectOf(qb.connection) === 'mysql' ? qb.setLock('pessimistic_write') : qb;
-}
-
-/**
- * Row locks taken through the primary key in key order (the builder selects by
- * `id IN (...)`, ordered by id): every transaction locking this way queues for
- * shared rows in one global order, so they cannot deadlock on one another.
- * SQLite transactions are serialised instead.
- */
-export function lockRowsByKey<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>): SelectQueryBuilder<T> {
-  return dialectOf(qb.connection) === 'mysql' ? qb.useIndex('PRIMARY').setLock('pessimistic_write') : qb;
 }
 
 /** Multi-row INSERT that ignores rows violating a unique index. */
@@ -203,13 +210,10 @@ const sqliteLocks = new WeakMap<DataSource, Mutex>();
 
 /**
  * Runs `fn` in one transaction, retrying on deadlocks (MySQL) a few times.
- * On SQLite transactions are serialised per DataSource. `readCommitted`
- * (MySQL) suits transactions that lock the rows they write before reading
- * anything else about them: each plain read then sees what the previous lock
- * holders committed (a REPEATABLE READ snapshot taken before a lock wait
- * would not), and index scans take no gap locks that inserts could deadlock on.
+ * On SQLite transactions are serialised per DataSource. MySQL sessions run
+ * READ COMMITTED (data-source.ts sets it once per connection).
  */
-export async function transaction<T>(ds: DataSource, fn: (em: EntityManager) => Promise<T>, opts: { readCommitted?: boolean } = {}): Promise<T> {
+export async function transaction<T>(ds: DataSource, fn: (em: EntityManager) => Promise<T>): Promise<T> {
   if (dialectOf(ds) === 'sqlite') {
     let lock = sqliteLocks.get(ds);
     if (!lock) sqliteLocks.set(ds, (lock = new Mutex()));
@@ -217,7 +221,7 @@ export async function transaction<T>(ds: DataSource, fn: (em: EntityManager) => 
   }
   for (let attempt = 1; ; attempt++) {
     try {
-      return await (opts.readCommitted ? ds.transaction('READ COMMITTED', fn) : ds.transaction(fn));
+      return await ds.transaction(fn);
     } catch (err) {
       if (attempt >= 5 || !isRetryable(err)) throw err;
       await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));

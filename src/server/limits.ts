@@ -44,6 +44,16 @@ function listEstimator({ args, field, childComplexity }: { args: Record<string, 
   return Math.max(1, first) * Math.max(1, childComplexity) + 1;
 }
 
+/**
+ * The variables as the estimators need them: cost depends on `first` (an
+ * Int) only, so every list variable is passed empty. getComplexity coerces
+ * the variables again before execution does, and a batch of 1,000 activity
+ * inputs would otherwise be coerced twice.
+ */
+function withoutLists(variables: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, Array.isArray(value) ? [] : value]));
+}
+
 /** Apollo plugin enforcing the limits. */
 export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits): ApolloServerPlugin {
   return {
@@ -66,7 +76,7 @@ export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits): A
               schema,
               query: document,
               operationName: operationName ?? undefined,
-              variables: request.variables ?? {},
+              variables: withoutLists(request.variables ?? {}),
               estimators: [listEstimator as never, simpleEstimator({ defaultComplexity: 1 })],
             });
           } catch {

@@ -6,6 +6,7 @@ import { Partner } from './partner.entity';
 import { Viewer } from './viewer';
 import { badInput, conflict, notFound } from '../../graphql/errors';
 import { isUniqueViolation } from '../../db/portable';
+import { selectEntities } from '../../db/hydrate';
 
 /** Input of createApiKey. */
 export interface CreateApiKeyData {
@@ -33,7 +34,7 @@ export class AccessService {
    * `lastUsedAt` is written at most once a minute per key, so reads stay cheap.
    */
   async authenticate(secret: string): Promise<Viewer | null> {
-    const key = await this.ds.getRepository(ApiKey).findOne({ where: { secretHash: hashSecret(secret) } });
+    const [key] = await selectEntities(this.ds.manager, ApiKey, 'SELECT * FROM api_keys WHERE secret_hash = ?', [hashSecret(secret)]);
     if (!key || key.revokedAt) return null;
     const now = new Date();
     if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {

@@ -18,7 +18,8 @@ import type { PromotionPublisher } from '../realtime/publisher';
 import { Viewer, assertCan, partnerScope } from '../access/viewer';
 import { DomainError, badInput } from '../../graphql/errors';
 import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
-import { dbDate, isUniqueViolation, lockRows, lockRowsByKey, transaction, violatedIndex } from '../../db/portable';
+import { dbDate, dialectOf, forUpdate, isUniqueViolation, transaction, usePrimaryKey, valuesPlaceholders, violatedIndex } from '../../db/portable';
+import { selectEntities } from '../../db/hydrate';
 import { SqlValue, insertRows } from '../../db/bulk';
 import { ACTIVITY_COLUMNS, activityRow } from './activity.rows';
 import { newActivityId } from './activity-id';
@@ -78,7 +79,7 @@ export class ActivitiesService {
     });
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await transaction(this.ds, (em) => this.recordInTx(em, viewer, prepared, now, single), { readCommitted: true });
+        const result = await transaction(this.ds, (em) => this.recordInTx(em, viewer, prepared, now, single));
         this.stats.batches++;
         this.stats.recorded += result.activities.length - result.duplicates;
         this.stats.duplicates += result.duplicates;
@@ -147,6 +148,7 @@ export class ActivitiesService {
     const touched = contacts.filter((c) => byContact.has(c.id));
     const transitions = await this.scoring.scoreNewActivities(em, touched, byContact, policy, now);
     await insertRows(em, 'activities', ACTIVITY_COLUMNS, added.map(activityRow));
+    await this.lifecycle.insertTransitions(em, transitions);
     return { activities: results, transitions, duplicates };
   }
 
@@ -165,7 +167,11 @@ export class ActivitiesService {
       const known: { id: string }[] = await em.query(`SELECT id FROM contacts WHERE email IN (${emails.map(() => '?').join(', ')})`, emails);
       for (const r of known) ids.add(r.id);
     }
-    const contacts = ids.size ? await lockRowsByKey(em.getRepository(Contact).createQueryBuilder('c').where('c.id IN (:...ids)', { ids: [...ids] }).orderBy('c.id')).getMany() : [];
+    const dialect = dialectOf(em);
+    // Through the primary key in key order: transactions locking this way queue for shared rows in one global order.
+    const contacts = ids.size
+      ? await selectEntities(em, Contact, `SELECT * FROM contacts${usePrimaryKey(dialect)} WHERE id IN ${valuesPlaceholders(1, ids.size)} ORDER BY id${forUpdate(dialect)}`, [...ids])
+      : [];
     const found = new Set(contacts.map((c) => c.id));
     const missingIdx = prepared.find((p) => !p.email && !found.has(p.input.contactId!));
     if (missingIdx) {
@@ -187,7 +193,7 @@ export class ActivitiesService {
       });
       await assignGroupKeys(em, created);
       await insertRows(em, 'contacts', CONTACT_COLUMNS, created.map(contactRow), true);
-      contacts.push(...(await lockRows(em.getRepository(Contact).createQueryBuilder('c').where('c.email IN (:...missing)', { missing }).orderBy('c.email')).getMany()));
+      contacts.push(...(await selectEntities(em, Contact, `SELECT * FROM contacts WHERE email IN ${valuesPlaceholders(1, missing.length)} ORDER BY email${forUpdate(dialect)}`, missing)));
     }
     return contacts;
   }

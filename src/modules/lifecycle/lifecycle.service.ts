@@ -14,12 +14,14 @@ import { Bant, DEFAULT_POLICY, Policy, mergePolicy, promotions, qualificationOut
 import { Viewer, assertCan, partnerScope } from '../access/viewer';
 import { badInput, notFound } from '../../graphql/errors';
 import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
-import { dbDate, insertIgnorePrefix, dialectOf, lockRows, parseDbDate, transaction } from '../../db/portable';
+import { dbDate, insertIgnorePrefix, dialectOf, lockRows, parseDbDate, transaction, valuesPlaceholders } from '../../db/portable';
 import { SqlValue, insertRows, updateRowsById } from '../../db/bulk';
+import { selectEntities } from '../../db/hydrate';
 import { StayColumns, stayMarks } from './stays';
 import { STAY_COLUMNS, firstTransitionValue, stayValues } from './stay.rows';
 import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../metrics/group-keys';
 import type { PromotionPublisher } from '../realtime/publisher';
+import { nextEpoch } from '../realtime/promotion-log';
 
 /** Filter of the stageTransitions list. */
 export interface TransitionListFilter {
@@ -32,13 +34,16 @@ export interface TransitionListFilter {
 
 const POLICY_ID = 1;
 
+/** Contacts per statement of insertTransitions: their stay updates bind up to ~10 values each. */
+const CONTACTS_PER_STATEMENT = 1000;
+
 const TRANSITION_COLUMNS = [
-  'contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'occurred_at', 'partner_id', 'owner_id', 'created_at', ...STAY_COLUMNS, ...GROUP_KEY_COLUMNS,
+  'seq', 'contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'occurred_at', 'partner_id', 'owner_id', 'created_at', ...STAY_COLUMNS, ...GROUP_KEY_COLUMNS,
 ];
 
 function transitionRow(t: StageTransition, stay: StayColumns): SqlValue[] {
   return [
-    t.contactId, t.fromStage, t.toStage, t.trigger, t.reason, t.score, t.actor, dbDate(t.occurredAt), t.partnerId, t.ownerId, dbDate(t.createdAt), ...stayValues(stay), ...groupKeyValues(t.keys),
+    t.seq, t.contactId, t.fromStage, t.toStage, t.trigger, t.reason, t.score, t.actor, dbDate(t.occurredAt), t.partnerId, t.ownerId, dbDate(t.createdAt), ...stayValues(stay), ...groupKeyValues(t.keys),
   ];
 }
 
@@ -72,7 +77,7 @@ export class LifecycleService {
 
   /** The policy row (entity, for the API). */
   async policyEntity(em: EntityManager = this.ds.manager): Promise<QualificationPolicy> {
-    const row = await em.getRepository(QualificationPolicy).findOne({ where: { id: POLICY_ID } });
+    const [row] = await selectEntities(em, QualificationPolicy, 'SELECT * FROM qualification_policy WHERE id = ?', [POLICY_ID]);
     if (!row) throw new Error('qualification policy row missing: ensurePolicy() was not run');
     return row;
   }
@@ -139,33 +144,68 @@ export class LifecycleService {
   }
 
   /**
-   * Inserts transitions with one multi-row statement, in order, and reads
-   * their ids back: the newest rows of these contacts are ours, because every
+   * Inserts transitions with multi-row statements, in order, and reads their
+   * ids back: the newest rows of these contacts are ours, because every
    * writer of a contact's transitions holds that contact's row lock (ids, the
    * subscription cursor order, follow causality). Before that it keeps the
    * stay bookkeeping of stays.ts: reads each contact's latest entry per
    * stage, closes the stays and conversions the new transitions end on the
    * stored rows, and stamps a contact's first transition on the contact.
+   * The rows are written last, with the transaction's epoch (nextEpoch), so
+   * callers call this once per transaction, as its last write but for rows
+   * they already hold (the contacts' stage columns, a job's progress).
    */
   async insertTransitions(em: EntityManager, transitions: StageTransition[]): Promise<void> {
     if (transitions.length === 0) return;
     const byContact = new Map<string, StageTransition[]>();
-    for (const t of transitions) byContact.set(t.contactId, [...(byContact.get(t.contactId) ?? []), t]);
+    for (const t of transitions) {
+      const list = byContact.get(t.contactId);
+      if (list) list.push(t);
+      else byContact.set(t.contactId, [t]);
+    }
+    // Statements keyed by contact take a bounded IN list (a policy change may promote every contact at once).
     const contactIds = [...byContact.keys()];
-    const inContacts = `contact_id IN (${contactIds.map(() => '?').join(', ')})`;
+    const chunks: { contactIds: string[]; transitions: StageTransition[] }[] = [];
+    for (let i = 0; i < contactIds.length; i += CONTACTS_PER_STATEMENT) {
+      const ids = contactIds.slice(i, i + CONTACTS_PER_STATEMENT);
+      const mine = new Set(ids);
+      chunks.push({ contactIds: ids, transitions: transitions.filter((t) => mine.has(t.contactId)) });
+    }
+    const stays = new Map<StageTransition, StayColumns>();
+    for (const chunk of chunks) await this.closeStays(em, chunk.contactIds, byContact, stays);
+    const seq = await nextEpoch(em);
+    for (const chunk of chunks) {
+      for (const t of chunk.transitions) t.seq = seq;
+      await insertRows(em, 'stage_transitions', TRANSITION_COLUMNS, chunk.transitions.map((t) => transitionRow(t, stays.get(t)!)));
+      const rows: { id: string | number }[] = await em.query(
+        `SELECT id FROM stage_transitions WHERE contact_id IN ${valuesPlaceholders(1, chunk.contactIds.length)} ORDER BY id DESC LIMIT ${chunk.transitions.length}`,
+        chunk.contactIds,
+      );
+      const ids = rows.reverse().map((r) => String(r.id));
+      chunk.transitions.forEach((t, i) => (t.id = ids[i]));
+    }
+  }
+
+  /**
+   * The stay bookkeeping of insertTransitions for some contacts: sets the
+   * stay columns of their new transitions in `stays` and closes what those
+   * end on the stored rows.
+   */
+  private async closeStays(em: EntityManager, contactIds: string[], byContact: Map<string, StageTransition[]>, stays: Map<StageTransition, StayColumns>): Promise<void> {
+    const inContacts = `contact_id IN ${valuesPlaceholders(1, contactIds.length)}`;
     const latest: { contact_id: string; to_stage: string; at: unknown }[] = await em.query(
       `SELECT contact_id, to_stage, MAX(occurred_at) AS at FROM stage_transitions WHERE ${inContacts} GROUP BY contact_id, to_stage`,
       contactIds,
     );
     const histories = new Map(contactIds.map((id) => [id, new Map<string, number>()]));
     for (const r of latest) histories.get(r.contact_id)!.set(r.to_stage, parseDbDate(r.at).getTime());
-    const columns = new Map<StageTransition, StayColumns>();
     const leftWhens: SqlValue[] = [];
     const convertedWhens: SqlValue[] = [];
     const firsts: { id: string; values: SqlValue[] }[] = [];
-    for (const [contactId, added] of byContact) {
+    for (const contactId of contactIds) {
+      const added = byContact.get(contactId)!;
       const marks = stayMarks({ latestEntry: histories.get(contactId)! }, added.map((t) => ({ toStage: t.toStage, occurredAt: t.occurredAt.getTime() })));
-      added.forEach((t, i) => columns.set(t, marks.added[i]));
+      added.forEach((t, i) => stays.set(t, marks.added[i]));
       if (marks.storedLeftAt !== null) leftWhens.push(contactId, dbDate(marks.storedLeftAt));
       for (const [stage, at] of marks.storedConvertedAt) convertedWhens.push(contactId, stage, dbDate(at));
       if (marks.firstTransitionAt !== null) firsts.push({ id: contactId, values: [firstTransitionValue(marks.firstTransitionAt)] });
@@ -179,13 +219,6 @@ export class LifecycleService {
       );
     }
     await updateRowsById(em, 'contacts', ['first_transition_at'], firsts);
-    await insertRows(em, 'stage_transitions', TRANSITION_COLUMNS, transitions.map((t) => transitionRow(t, columns.get(t)!)));
-    const rows: { id: string | number; contact_id: string }[] = await em.query(
-      `SELECT id, contact_id FROM stage_transitions WHERE ${inContacts} ORDER BY id DESC LIMIT ${transitions.length}`,
-      contactIds,
-    );
-    const ids = rows.reverse().map((r) => String(r.id));
-    transitions.forEach((t, i) => (t.id = ids[i]));
   }
 
   /** BANT qualification of an MQL by sales: SQL with enough criteria, else NURTURE. */
@@ -277,10 +310,18 @@ export class LifecycleService {
           .orderBy('c.id', 'ASC')
           .limit(pageSize),
       ).getMany();
-      for (const contact of batch) await this.promote(em, contact, { at, engagedNow: false, policy }, out);
+      for (const contact of batch) {
+        const promoted = out.length;
+        await this.promote(em, contact, { at, engagedNow: false, policy, write: false }, out);
+        if (out.length === promoted) continue;
+        contact.updatedAt = new Date(Math.max(contact.updatedAt.getTime(), Date.now()));
+        await this.saveStage(em, contact);
+      }
       if (batch.length < pageSize) break;
       lastId = batch[batch.length - 1].id;
     }
+    // Once, after every contact lock: the epoch's lock is the transaction's last.
+    await this.insertTransitions(em, out);
     return out;
   }
 

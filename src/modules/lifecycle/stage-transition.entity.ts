@@ -60,4 +60,8 @@ export class StageTransition {
 
   @DateColumn('created_at')
   createdAt: Date;
+
+  /** Epoch of the transaction that wrote it (realtime/promotion-log.ts): the first half of a subscription cursor. */
+  @Column({ type: 'bigint', nullable: true, transformer: { to: (v: unknown) => v, from: (v: unknown) => (v === null || v === undefined ? null : Number(v)) } })
+  seq: number | null;
 }

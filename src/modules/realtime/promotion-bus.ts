@@ -2,8 +2,9 @@
  * Carries committed transitions to this instance's subscriptions as epochs,
  * contiguous and in commit order.
  *
- * After commit a service calls `publish`; the bus stamps the transitions
- * with the next epoch (PromotionLog) and sends the epoch through Redis
+ * After commit a service calls `publish` with the transitions its
+ * transaction wrote, stamped with the transaction's epoch (PromotionLog);
+ * the bus sends the epoch through Redis
  * pub/sub when REDIS_URL is set (every instance, this one included, receives
  * it from the channel), in memory otherwise. Listeners only ever see epoch
  * n+1 after epoch n: an epoch that arrives early waits, and a missing one is
@@ -15,7 +16,7 @@ import { EventEmitter } from 'node:events';
 import Redis from 'ioredis';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
 import type { PromotionPublisher } from './publisher';
-import { Epoch, PromotionLog } from './promotion-log';
+import { Epoch, PromotionLog, WireTransition, wireTransition } from './promotion-log';
 
 /** Receives every non-empty epoch, in order. */
 export type EpochListener = (epoch: Epoch) => void;
@@ -27,7 +28,7 @@ export interface BusOptions {
   pollMs: number;
   /** How long an epoch may be missing while a later one is here before it is read from the store. */
   gapMs: number;
-  /** Rows unstamped for this long belong to an instance that died after commit; any instance stamps them. */
+  /** Rows written with no epoch (imports, earlier versions) are stamped once they are this old. */
   orphanMs: number;
 }
 
@@ -39,8 +40,6 @@ export class PromotionBus implements PromotionPublisher {
   private readonly emitter = new EventEmitter();
   private pub: Redis | null = null;
   private sub: Redis | null = null;
-  private pending: string[] = [];
-  private stamping = false;
   private nextSeq = 1;
   private readonly early = new Map<number, Epoch>();
   private catchingUp: Promise<void> | null = null;
@@ -81,11 +80,16 @@ export class PromotionBus implements PromotionPublisher {
     this.poll.unref();
   }
 
-  /** Called after commit: stamps the transitions with the next epoch and sends it (asynchronously). */
+  /** Called after commit with the transaction's transitions: sends their epoch (asynchronously). */
   publish(transitions: StageTransition[]): void {
     if (transitions.length === 0 || this.stopped) return;
-    for (const t of transitions) this.pending.push(String(t.id));
-    void this.stampPending();
+    const epochs = new Map<number, WireTransition[]>();
+    for (const t of [...transitions].sort((a, b) => Number(a.id) - Number(b.id))) {
+      const list = epochs.get(t.seq!);
+      if (list) list.push(wireTransition(t));
+      else epochs.set(t.seq!, [wireTransition(t)]);
+    }
+    for (const [seq, list] of [...epochs].sort((a, b) => a[0] - b[0])) this.send({ seq, transitions: list });
   }
 
   /** Adds a listener for epochs after the ones already delivered; returns how to remove it. */
@@ -99,34 +103,14 @@ export class PromotionBus implements PromotionPublisher {
     return this.emitter.listenerCount('epoch');
   }
 
-  /** Stops the poll, waits for stamps in progress, disconnects from Redis. */
+  /** Stops the poll, waits for a sweep or catch-up in progress, disconnects from Redis. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.poll) clearInterval(this.poll);
     if (this.gapTimer) clearTimeout(this.gapTimer);
-    while (this.stamping || this.sweeping || this.catchingUp) await new Promise((r) => setTimeout(r, 5));
+    while (this.sweeping || this.catchingUp) await new Promise((r) => setTimeout(r, 5));
     this.emitter.removeAllListeners();
     await Promise.all([this.pub, this.sub].map((c) => c?.quit().catch(() => c.disconnect())));
-  }
-
-  /** One stamping loop per instance, so this instance's epochs are sent in number order. */
-  private async stampPending(): Promise<void> {
-    if (this.stamping) return;
-    this.stamping = true;
-    try {
-      while (this.pending.length > 0) {
-        const ids = this.pending.splice(0);
-        try {
-          const epoch = await this.log.stamp(ids);
-          if (epoch) this.send(epoch);
-        } catch (err) {
-          // The rows stay unstamped; the orphan sweep stamps and sends them after orphanMs.
-          this.warn('stamping committed transitions failed', err);
-        }
-      }
-    } finally {
-      this.stamping = false;
-    }
   }
 
   private send(epoch: Epoch): void {
@@ -171,14 +155,14 @@ export class PromotionBus implements PromotionPublisher {
   }
 
   private sweepOrphans(): void {
-    if (this.stamping || this.sweeping || this.stopped) return;
+    if (this.sweeping || this.stopped) return;
     this.sweeping = true;
     const before = new Date(Date.now() - this.options.orphanMs);
     this.log
       .hasOrphans(before)
       .then(async (found) => {
         if (!found) return;
-        const epoch = await this.log.stamp(null, before);
+        const epoch = await this.log.stampOrphans(before);
         if (epoch) this.send(epoch);
       })
       .catch((err) => this.warn('orphan sweep failed', err))

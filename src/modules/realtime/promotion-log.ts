@@ -2,14 +2,16 @@
  * The transition table read and stamped as an event log in commit order.
  *
  * Autoincrement ids of concurrent MySQL transactions can commit out of id
- * order, so the log is ordered by `seq` instead: after a transaction commits,
- * its instance stamps the transitions with the next epoch number while
- * holding the `promotion_sequence` row lock. Stamping transactions are
- * serialised, so whoever sees epoch n committed also sees every epoch below
- * it, and a cursor `(seq, id)` resumes with no gap.
+ * order, so the log is ordered by `seq` instead: a transaction that writes
+ * transitions takes the next epoch number as its last step (`nextEpoch`
+ * increments `promotion_sequence`, whose row lock it then holds until
+ * commit) and writes its rows with it. Epochs therefore commit in number
+ * order, whoever sees epoch n committed also sees every epoch below it, and
+ * a cursor `(seq, id)` resumes with no gap.
  */
-import { DataSource } from 'typeorm';
-import { dialectOf, forUpdate, forUpdateSkipLocked, parseDbDate, transaction, dbDate, usePrimaryKey } from '../../db/portable';
+import { DataSource, EntityManager } from 'typeorm';
+import type { StageTransition } from '../lifecycle/stage-transition.entity';
+import { dialectOf, forUpdateSkipLocked, incrementCounter, parseDbDate, transaction, dbDate, usePrimaryKey } from '../../db/portable';
 
 /** A transition as it travels between instances and to subscribers. */
 export interface WireTransition {
@@ -28,7 +30,7 @@ export interface WireTransition {
   ownerId: string | null;
 }
 
-/** The transitions of one stamping transaction, in id order. */
+/** The transitions of one epoch (one writing transaction), in id order. */
 export interface Epoch {
   seq: number;
   transitions: WireTransition[];
@@ -47,8 +49,6 @@ export interface ReplayFilter {
 }
 
 const COLUMNS = 'seq, id, contact_id, from_stage, to_stage, `trigger`, reason, score, actor, occurred_at, partner_id, owner_id';
-/** Largest IN list per stamping statement (well under every driver's parameter limit). */
-const STAMP_CHUNK = 5000;
 /** Orphans stamped per sweep transaction. */
 const SWEEP_LIMIT = 1000;
 
@@ -84,6 +84,34 @@ function fromRow(r: Row): WireTransition {
   };
 }
 
+/**
+ * The epoch of the caller's transaction: the next number, whose
+ * `promotion_sequence` row lock the transaction holds until it commits.
+ * Take it last (after every other lock), so that concurrent writers queue
+ * only for their commits, never in a cycle.
+ */
+export function nextEpoch(em: EntityManager): Promise<number> {
+  return incrementCounter(em, 'promotion_sequence', 'last_seq', 1);
+}
+
+/** A committed transition (its epoch set by insertTransitions) as it travels to subscribers. */
+export function wireTransition(t: StageTransition): WireTransition {
+  return {
+    seq: t.seq!,
+    id: String(t.id),
+    contactId: t.contactId,
+    fromStage: t.fromStage,
+    toStage: t.toStage,
+    trigger: t.trigger,
+    reason: t.reason,
+    score: t.score,
+    actor: t.actor,
+    occurredAt: t.occurredAt.toISOString(),
+    partnerId: t.partnerId,
+    ownerId: t.ownerId,
+  };
+}
+
 /** Stamps, reads and replays the transition log. Every read runs in `transaction()`: on SQLite that keeps other requests' uncommitted rows out of sight. */
 export class PromotionLog {
   constructor(private readonly ds: DataSource) {}
@@ -94,47 +122,23 @@ export class PromotionLog {
   }
 
   /**
-   * Stamps committed transitions (`ids`), or orphans (`ids` null: rows their
-   * instance never stamped, e.g. it died right after commit, older than
-   * `orphanBefore`), with the next epoch. Returns the epoch, or null when
-   * every row was already stamped (the epoch number is then not used).
+   * Stamps orphans, rows written with no epoch (by an import or an earlier
+   * version of the service) older than `orphanBefore`, with the next epoch.
+   * Returns the epoch, or null when there were none.
    */
-  async stamp(ids: string[] | null, orphanBefore = new Date()): Promise<Epoch | null> {
+  async stampOrphans(orphanBefore: Date): Promise<Epoch | null> {
     const dialect = dialectOf(this.ds);
     return transaction(this.ds, async (em) => {
-      // The lock that orders epochs: held until commit, so epochs commit in number order.
-      const seq = Number((await em.query(`SELECT last_seq FROM promotion_sequence WHERE id = 1${forUpdate(dialect)}`))[0].last_seq) + 1;
-      let targets = ids;
-      if (targets !== null && targets.length > 0) {
-        // A contact's earlier transition, committed on another instance that has not stamped it yet, joins this
-        // epoch so the contact's events stay in causal order. A plain read: rows of open transactions stay unseen.
-        // The contacts' transitions are read once and compared here: linear in their number, not quadratic.
-        const rows: { id: string | number; contact_id: string; seq: unknown }[] = await em.query(
-          `SELECT id, contact_id, seq FROM stage_transitions WHERE contact_id IN (SELECT contact_id FROM stage_transitions WHERE id IN (${targets.map(() => '?').join(', ')}))`,
-          targets,
-        );
-        const mine = new Set(targets);
-        const lastMine = new Map<string, number>();
-        for (const r of rows) if (mine.has(String(r.id))) lastMine.set(r.contact_id, Math.max(lastMine.get(r.contact_id) ?? 0, Number(r.id)));
-        const earlier = rows.filter((r) => r.seq === null && Number(r.id) < (lastMine.get(r.contact_id) ?? 0)).map((r) => String(r.id));
-        targets = [...new Set([...earlier, ...targets])];
-      }
-      if (targets === null) {
-        // SKIP LOCKED: rows of a transaction still open are not orphans, and waiting on them would stall every stamp.
-        const rows: { id: string | number }[] = await em.query(
-          `SELECT id FROM stage_transitions WHERE seq IS NULL AND created_at < ? ORDER BY id LIMIT ${SWEEP_LIMIT}${forUpdateSkipLocked(dialect)}`,
-          [dbDate(orphanBefore)],
-        );
-        targets = rows.map((r) => String(r.id));
-      }
-      for (let i = 0; i < targets.length; i += STAMP_CHUNK) {
-        const chunk = targets.slice(i, i + STAMP_CHUNK);
-        // On the primary key: through the seq index it would also lock (and wait on) unstamped rows of transactions still open.
-        await em.query(`UPDATE stage_transitions${usePrimaryKey(dialect)} SET seq = ? WHERE seq IS NULL AND id IN (${chunk.map(() => '?').join(', ')})`, [seq, ...chunk]);
-      }
-      const stamped: Row[] = targets.length ? await em.query(`SELECT ${COLUMNS} FROM stage_transitions WHERE seq = ? ORDER BY id`, [seq]) : [];
-      if (stamped.length === 0) return null;
-      await em.query('UPDATE promotion_sequence SET last_seq = ? WHERE id = 1', [seq]);
+      // SKIP LOCKED: rows of a transaction still open are not orphans, and waiting on them would stall the sweep.
+      const rows: { id: string | number }[] = await em.query(
+        `SELECT id FROM stage_transitions WHERE seq IS NULL AND created_at < ? ORDER BY id LIMIT ${SWEEP_LIMIT}${forUpdateSkipLocked(dialect)}`,
+        [dbDate(orphanBefore)],
+      );
+      if (rows.length === 0) return null;
+      const seq = await nextEpoch(em);
+      // On the primary key: through the seq index it would also lock (and wait on) unstamped rows of transactions still open.
+      await em.query(`UPDATE stage_transitions${usePrimaryKey(dialect)} SET seq = ? WHERE id IN (${rows.map(() => '?').join(', ')})`, [seq, ...rows.map((r) => r.id)]);
+      const stamped: Row[] = await em.query(`SELECT ${COLUMNS} FROM stage_transitions WHERE seq = ? ORDER BY id`, [seq]);
       return { seq, transitions: stamped.map(fromRow) };
     });
   }

@@ -35,6 +35,7 @@ import type { Policy } from '../lifecycle/lifecycle';
 import { Viewer, assertCan } from '../access/viewer';
 import { badInput, notFound } from '../../graphql/errors';
 import { MAX_PARAMS, dbDate, dialectOf, forceIndex, lockRows, parseDbDate, transaction } from '../../db/portable';
+import { selectEntities } from '../../db/hydrate';
 import { SqlValue, deleteWhereIn, insertRows, updateRowsById, updateWhereIn, upsertRows } from '../../db/bulk';
 
 /** Input of createScoringRule. */
@@ -139,7 +140,7 @@ export class ScoringService {
 
   /** Active rules, in a stable order. */
   async activeRules(em: EntityManager = this.ds.manager): Promise<Rule[]> {
-    const rows = await em.getRepository(ScoringRule).find({ where: { active: true }, order: { createdAt: 'ASC', id: 'ASC' } });
+    const rows = await selectEntities(em, ScoringRule, 'SELECT * FROM scoring_rules WHERE active = 1 ORDER BY created_at, id');
     return rows.map(toRule);
   }
 
@@ -212,7 +213,8 @@ export class ScoringService {
    * Scores new activities (already sorted per contact by occurredAt, id) for
    * locked contacts inside the caller's transaction: sets each activity's
    * points, stores the applications, updates the contacts' scores and stages,
-   * and returns the transitions (inserted, in order). Only the cap state of
+   * and returns the transitions in order, for the caller to insert
+   * (insertTransitions) as its transaction's last write. Only the cap state of
    * the capped rules the new activities match is read; a backdated activity
    * that would change earlier cap decisions triggers a full recompute of that
    * one contact.
@@ -248,7 +250,6 @@ export class ScoringService {
     await insertRows(em, 'score_applications', APP_COLUMNS, appRows);
     const recomputed = await this.recomputeContacts(em, recompute, activitiesByContact, allRules, policy, now, transitions);
     await this.writeContactScores(em, { rescored: [...changes.rescored, ...recomputed.rescored], moved: [...changes.moved, ...recomputed.moved] });
-    await this.lifecycle.insertTransitions(em, transitions);
     return transitions;
   }
 
