@@ -9,6 +9,7 @@ import { DatabaseUnavailableError } from '../graphql/errors';
 import { CountingLogger } from './sql-counter';
 import { isConnectionError } from './portable';
 import { ENTITIES } from './entities';
+import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer, startCheckpointer } from './sqlite-checkpointer';
 
 /** Creates (not initialises) the DataSource the app, the CLI and the tests share; `pool` applies to MySQL/MariaDB. */
 export function createDataSource(db: DatabaseConfig, onQueryError?: (message: string) => void, pool: DatabasePool = DEFAULT_DATABASE_POOL): DataSource {
@@ -31,9 +32,10 @@ export function createDataSource(db: DatabaseConfig, onQueryError?: (message: st
         conn.pragma('journal_mode = WAL');
         conn.pragma('synchronous = NORMAL');
         conn.pragma('busy_timeout = 5000');
-        // A bigger page cache and fewer, larger checkpoints: ingestion touches many index pages per batch.
+        // A bigger page cache: ingestion touches many index pages per batch.
         conn.pragma('cache_size = -131072');
-        conn.pragma('wal_autocheckpoint = 20000');
+        // Checkpoints run on their own thread (sqlite-checkpointer.ts); this is the backstop.
+        conn.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
         conn.pragma('temp_store = MEMORY');
       },
     } as DataSourceOptions);
@@ -44,6 +46,7 @@ export function createDataSource(db: DatabaseConfig, onQueryError?: (message: st
       await new Promise(setImmediate);
       return query(...args);
     });
+    if (db.file !== ':memory:') checkpointInBackground(ds, db.file, onQueryError);
     return ds;
   }
   const ds = new DataSource({
@@ -146,6 +149,23 @@ function guardMysql(ds: DataSource, pool: DatabasePool): void {
       throw new DatabaseUnavailableError(err);
     }
   });
+}
+
+/** Runs a checkpoint worker (sqlite-checkpointer.ts) from the DataSource's initialisation to its destruction. */
+function checkpointInBackground(ds: DataSource, file: string, onError: (message: string) => void = () => undefined): void {
+  let checkpointer: Checkpointer | null = null;
+  const initialize = ds.initialize.bind(ds);
+  const destroy = ds.destroy.bind(ds);
+  ds.initialize = async () => {
+    await initialize();
+    checkpointer = startCheckpointer(file, onError);
+    return ds;
+  };
+  ds.destroy = async () => {
+    await checkpointer?.stop();
+    checkpointer = null;
+    await destroy();
+  };
 }
 
 type Query = (...args: Parameters<QueryRunner['query']>) => Promise<unknown>;

@@ -14,6 +14,7 @@ import { assignGroupKeys } from '../metrics/group-keys';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { ScoringService } from '../scoring/scoring.service';
+import type { Rule } from '../scoring/scorer';
 import type { PromotionPublisher } from '../realtime/publisher';
 import { Viewer, assertCan, partnerScope } from '../access/viewer';
 import { DomainError, badInput } from '../../graphql/errors';
@@ -103,7 +104,10 @@ export class ActivitiesService {
       }
     }
     const fresh = prepared.filter((p) => !p.input.idempotencyKey || !existing.has(p.input.idempotencyKey));
-    const contacts = await this.lockContacts(em, viewer, fresh, now, single);
+    const rules = await this.scoring.activeRules(em);
+    // Without behaviour rules no activity earns points, so no score or stage can move: the contacts are only locked.
+    const scored = rules.some((r) => r.kind === 'BEHAVIOR');
+    const contacts = await this.lockContacts(em, viewer, fresh, now, rules, scored, single);
     const byId = new Map(contacts.map((c) => [c.id, c]));
     const byEmail = new Map(contacts.map((c) => [c.email, c]));
 
@@ -144,9 +148,11 @@ export class ActivitiesService {
     // Stable sort keeps input order for equal times: a batch is scored in occurredAt order.
     for (const list of byContact.values()) list.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
 
-    const policy = await this.lifecycle.policy(em);
-    const touched = contacts.filter((c) => byContact.has(c.id));
-    const transitions = await this.scoring.scoreNewActivities(em, touched, byContact, policy, now);
+    let transitions: StageTransition[] = [];
+    if (scored) {
+      const touched = contacts.filter((c) => byContact.has(c.id));
+      transitions = await this.scoring.scoreNewActivities(em, touched, byContact, rules, await this.lifecycle.policy(em), now);
+    }
     await insertRows(em, 'activities', ACTIVITY_COLUMNS, added.map(activityRow));
     await this.lifecycle.insertTransitions(em, transitions);
     return { activities: results, transitions, duplicates };
@@ -159,8 +165,10 @@ export class ActivitiesService {
    * creation of the same email waits for the first and yields to it) and
    * their rows locked. Every batch takes its locks in these same ordered
    * phases, so concurrent batches over shared contacts queue, not deadlock.
+   * Unless `loaded`, only the contacts' id and email are read.
    */
-  private async lockContacts(em: EntityManager, viewer: Viewer, prepared: Prepared[], now: Date, single?: string): Promise<Contact[]> {
+  private async lockContacts(em: EntityManager, viewer: Viewer, prepared: Prepared[], now: Date, rules: Rule[], loaded: boolean, single?: string): Promise<Contact[]> {
+    const columns = loaded ? '*' : 'id, email';
     const ids = new Set(prepared.filter((p) => !p.email).map((p) => p.input.contactId!));
     const emails = [...new Set(prepared.filter((p) => p.email).map((p) => p.email!))];
     if (emails.length) {
@@ -170,7 +178,7 @@ export class ActivitiesService {
     const dialect = dialectOf(em);
     // Through the primary key in key order: transactions locking this way queue for shared rows in one global order.
     const contacts = ids.size
-      ? await selectEntities(em, Contact, `SELECT * FROM contacts${usePrimaryKey(dialect)} WHERE id IN ${valuesPlaceholders(1, ids.size)} ORDER BY id${forUpdate(dialect)}`, [...ids])
+      ? await selectEntities(em, Contact, `SELECT ${columns} FROM contacts${usePrimaryKey(dialect)} WHERE id IN ${valuesPlaceholders(1, ids.size)} ORDER BY id${forUpdate(dialect)}`, [...ids])
       : [];
     const found = new Set(contacts.map((c) => c.id));
     const missingIdx = prepared.find((p) => !p.email && !found.has(p.input.contactId!));
@@ -185,7 +193,6 @@ export class ActivitiesService {
     const lockedEmails = new Set(contacts.map((c) => c.email));
     const missing = emails.filter((e) => !lockedEmails.has(e)).sort();
     if (missing.length) {
-      const rules = await this.scoring.activeRules(em);
       const created = missing.map((email) => {
         const c = newContact({ email, partnerId: partnerScope(viewer) }, now);
         c.fitScore = c.score = this.scoring.fitScore(c, rules);
@@ -193,7 +200,7 @@ export class ActivitiesService {
       });
       await assignGroupKeys(em, created);
       await insertRows(em, 'contacts', CONTACT_COLUMNS, created.map(contactRow), true);
-      contacts.push(...(await selectEntities(em, Contact, `SELECT * FROM contacts WHERE email IN ${valuesPlaceholders(1, missing.length)} ORDER BY email${forUpdate(dialect)}`, missing)));
+      contacts.push(...(await selectEntities(em, Contact, `SELECT ${columns} FROM contacts WHERE email IN ${valuesPlaceholders(1, missing.length)} ORDER BY email${forUpdate(dialect)}`, missing)));
     }
     return contacts;
   }

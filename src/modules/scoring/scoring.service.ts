@@ -214,13 +214,12 @@ export class ScoringService {
    * locked contacts inside the caller's transaction: sets each activity's
    * points, stores the applications, updates the contacts' scores and stages,
    * and returns the transitions in order, for the caller to insert
-   * (insertTransitions) as its transaction's last write. Only the cap state of
-   * the capped rules the new activities match is read; a backdated activity
-   * that would change earlier cap decisions triggers a full recompute of that
-   * one contact.
+   * (insertTransitions) as its transaction's last write. `allRules` are the
+   * active rules. Only the cap state of the capped rules the new activities
+   * match is read; a backdated activity that would change earlier cap
+   * decisions triggers a full recompute of that one contact.
    */
-  async scoreNewActivities(em: EntityManager, contacts: Contact[], activitiesByContact: Map<string, Activity[]>, policy: Policy, now: Date): Promise<StageTransition[]> {
-    const allRules = await this.activeRules(em);
+  async scoreNewActivities(em: EntityManager, contacts: Contact[], activitiesByContact: Map<string, Activity[]>, allRules: Rule[], policy: Policy, now: Date): Promise<StageTransition[]> {
     const rules = allRules.filter((r) => r.kind === 'BEHAVIOR');
     const nowMs = now.getTime();
     const capStates = await this.loadCapStates(em, activitiesByContact, rules);
