@@ -1,5 +1,7 @@
-import { startTestApp, TestApp } from '../helpers/app';
-import { createContact } from '../helpers/factories';
+import { statSync } from 'node:fs';
+import { startTestApp, TestApp, TEST_DB } from '../helpers/app';
+import { createContact, recordActivities, uniqueEmail } from '../helpers/factories';
+import { sleep } from '../helpers/ws';
 import { indexNames } from '../../src/db/portable';
 
 let t: TestApp;
@@ -43,4 +45,13 @@ it('applies migrations once: a second start on the same database changes nothing
   await t.app.ds.runMigrations({ transaction: 'each' });
   const after = await t.app.ds.query('SELECT COUNT(*) AS n FROM migrations');
   expect(Number(after[0].n)).toBe(Number(before[0].n));
+});
+
+(TEST_DB === 'sqlite' ? it : it.skip)('copies committed writes from the WAL into the database file in the background (SQLite)', async () => {
+  const file = t.db.url.slice('sqlite:'.length);
+  const before = statSync(file).size;
+  // ~1 MiB of pages: far below the main connection's own checkpoint threshold, so only the worker copies them back.
+  await recordActivities(t, Array.from({ length: 1000 }, (_, i) => ({ contactEmail: uniqueEmail('wal'), type: 'page_view', properties: { url: `/docs/${i}` } })));
+  for (let waited = 0; statSync(file).size === before && waited < 5000; waited += 50) await sleep(50);
+  expect(statSync(file).size).toBeGreaterThan(before);
 });

@@ -88,7 +88,7 @@ describe('one instance with Redis', () => {
     await ingest(b.url, 10);
     await sub1.waitFor(10);
     first.dispose();
-    // Instance A stamps these after its response; the resumed subscription must get them whether it replays them or sees them live.
+    // Committed before A answers; the resumed subscription must get them whether it replays them or sees them live.
     await ingest(a.app.url, 10);
     const sub2 = collect(wsClient(b.url, key), SUB, { after: sub1.events[9].leadPromoted.cursor });
     await ingest(b.url, 10);
@@ -98,5 +98,27 @@ describe('one instance with Redis', () => {
     expect(ids).toHaveLength(20);
     expect(new Set(ids).size).toBe(20);
     expect(Math.min(...ids)).toBeGreaterThan(Number(sub1.events[9].leadPromoted.transition.id));
+  });
+
+  it("delivers each contact's promotions in the order they happened when both instances score it at once", async () => {
+    // An open (1 point) promotes to LEAD, a page view (60) to MQL: whichever commits first, LEAD must come out first.
+    await createRule(a, { name: 'open', kind: 'BEHAVIOR', activityType: 'email_open', points: 1 });
+    await a.app.services.rescore.idle();
+    const staged = `subscription { leadPromoted(stages: [LEAD, MQL]) { cursor transition { toStage contact { email } } } }`;
+    const sub = collect(wsClient(a.app.url, await createKey(a, 'VIEWER')), staged);
+    await sleep(200);
+    const emails = Array.from({ length: 40 }, () => uniqueEmail('causal'));
+    const record = async (httpUrl: string, email: string, type: string) => {
+      const res = await fetch(httpUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ query: BATCH, variables: { i: [{ contactEmail: email, type }] } }) });
+      return ((await res.json()) as { errors?: unknown }).errors ?? null;
+    };
+    const errors = await Promise.all(emails.flatMap((email) => [record(a.app.url, email, 'email_open'), record(b.url, email, 'page_view')]));
+    expect(errors.filter(Boolean)).toEqual([]);
+    await sub.waitFor(80);
+    await sleep(300);
+    expect(sub.events).toHaveLength(80);
+    for (const email of emails) {
+      expect(sub.events.filter((e) => e.leadPromoted.transition.contact.email === email).map((e) => e.leadPromoted.transition.toStage)).toEqual(['LEAD', 'MQL']);
+    }
   });
 });

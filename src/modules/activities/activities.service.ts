@@ -165,12 +165,14 @@ export class ActivitiesService {
    * creation of the same email waits for the first and yields to it) and
    * their rows locked. Every batch takes its locks in these same ordered
    * phases, so concurrent batches over shared contacts queue, not deadlock.
-   * Unless `loaded`, only the contacts' id and email are read.
+   * Unless `loaded`, only the contacts' ids (and emails, when the batch
+   * names contacts by email) are read: on SQLite an id alone is read from
+   * the primary key index, without visiting the row.
    */
   private async lockContacts(em: EntityManager, viewer: Viewer, prepared: Prepared[], now: Date, rules: Rule[], loaded: boolean, single?: string): Promise<Contact[]> {
-    const columns = loaded ? '*' : 'id, email';
     const ids = new Set(prepared.filter((p) => !p.email).map((p) => p.input.contactId!));
     const emails = [...new Set(prepared.filter((p) => p.email).map((p) => p.email!))];
+    const columns = loaded ? '*' : emails.length ? 'id, email' : 'id';
     if (emails.length) {
       const known: { id: string }[] = await em.query(`SELECT id FROM contacts WHERE email IN (${emails.map(() => '?').join(', ')})`, emails);
       for (const r of known) ids.add(r.id);
