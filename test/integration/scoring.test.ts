@@ -111,6 +111,25 @@ describe('engagement rules', () => {
   });
 });
 
+describe('the first behaviour rule', () => {
+  let fresh: TestApp;
+  beforeAll(async () => {
+    fresh = await startTestApp();
+  });
+  afterAll(() => fresh.stop());
+
+  it('scores the batch right after it, though the batch before had no rule to score with', async () => {
+    const c = await createContact(fresh);
+    await recordActivities(fresh, [{ contactId: c.id, type: 'demo_request' }]);
+    await createRule(fresh, { name: 'demo', kind: 'BEHAVIOR', activityType: 'demo_request', points: 40 });
+    await fresh.app.services.rescore.idle();
+    await recordActivities(fresh, [{ contactId: c.id, type: 'demo_request' }]);
+    const r = (await fresh.ok(READ, { id: c.id })).contact;
+    expect(r.activities.edges.map((e: any) => e.node.points)).toEqual([40, 40]);
+    expect([r.engagementScore, r.score, r.stage]).toEqual([80, 80, 'MQL']);
+  });
+});
+
 describe('time order', () => {
   it('breaks ties in occurredAt by arrival: the first recorded takes a cap slot, and a rescore agrees', async () => {
     await createRule(t, { name: 'trial once', kind: 'BEHAVIOR', activityType: 'trial_tie', points: 10, maxApplications: 1 });

@@ -48,6 +48,13 @@ interface Prepared {
 
 export class ActivitiesService {
   readonly stats: IngestionStats = { recorded: 0, duplicates: 0, batches: 0 };
+  /**
+   * Whether the last batch found a behaviour rule: the next one locks its
+   * contacts with (or without) their full rows on that guess. The rules
+   * themselves are read after the lock, as a rescore of a new rule would
+   * otherwise slip in between; a wrong guess costs one more read.
+   */
+  private scoredLastTime = true;
 
   constructor(
     private readonly ds: DataSource,
@@ -104,10 +111,16 @@ export class ActivitiesService {
       }
     }
     const fresh = prepared.filter((p) => !p.input.idempotencyKey || !existing.has(p.input.idempotencyKey));
-    const rules = await this.scoring.activeRules(em);
+    const loaded = this.scoredLastTime;
+    const locked = await this.lockContacts(em, viewer, fresh, now, loaded, single);
+    const rules = locked.rules;
+    let contacts = locked.contacts;
     // Without behaviour rules no activity earns points, so no score or stage can move: the contacts are only locked.
     const scored = rules.some((r) => r.kind === 'BEHAVIOR');
-    const contacts = await this.lockContacts(em, viewer, fresh, now, rules, scored, single);
+    this.scoredLastTime = scored;
+    if (scored && !loaded && contacts.length) {
+      contacts = await selectEntities(em, Contact, `SELECT * FROM contacts WHERE id IN ${valuesPlaceholders(1, contacts.length)}`, contacts.map((c) => c.id));
+    }
     const byId = new Map(contacts.map((c) => [c.id, c]));
     const byEmail = new Map(contacts.map((c) => [c.email, c]));
 
@@ -167,9 +180,10 @@ export class ActivitiesService {
    * phases, so concurrent batches over shared contacts queue, not deadlock.
    * Unless `loaded`, only the contacts' ids (and emails, when the batch
    * names contacts by email) are read: on SQLite an id alone is read from
-   * the primary key index, without visiting the row.
+   * the primary key index, without visiting the row. The active rules are
+   * read once the known contacts are locked (new prospects need their fit).
    */
-  private async lockContacts(em: EntityManager, viewer: Viewer, prepared: Prepared[], now: Date, rules: Rule[], loaded: boolean, single?: string): Promise<Contact[]> {
+  private async lockContacts(em: EntityManager, viewer: Viewer, prepared: Prepared[], now: Date, loaded: boolean, single?: string): Promise<{ contacts: Contact[]; rules: Rule[] }> {
     const ids = new Set(prepared.filter((p) => !p.email).map((p) => p.input.contactId!));
     const emails = [...new Set(prepared.filter((p) => p.email).map((p) => p.email!))];
     const columns = loaded ? '*' : emails.length ? 'id, email' : 'id';
@@ -191,6 +205,7 @@ export class ActivitiesService {
         ...(single ? {} : { index: missingIdx.index }),
       });
     }
+    const rules = await this.scoring.activeRules(em);
     // Emails absent from the locked rows: unknown when read, or (rarely) moved to another contact since.
     const lockedEmails = new Set(contacts.map((c) => c.email));
     const missing = emails.filter((e) => !lockedEmails.has(e)).sort();
@@ -204,7 +219,7 @@ export class ActivitiesService {
       await insertRows(em, 'contacts', CONTACT_COLUMNS, created.map(contactRow), true);
       contacts.push(...(await selectEntities(em, Contact, `SELECT ${columns} FROM contacts WHERE email IN ${valuesPlaceholders(1, missing.length)} ORDER BY email${forUpdate(dialect)}`, missing)));
     }
-    return contacts;
+    return { contacts, rules };
   }
 
   /** A contact's activities, newest first (the viewer's scope was checked when the contact was read). */
