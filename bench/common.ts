@@ -3,6 +3,7 @@
  * a free port (NODE_ENV=production, as deployed), a keep-alive GraphQL client,
  * and memory sampling.
  */
+import './production';
 import { createScratchDatabase, ScratchDatabase } from '../src/db/scratch-database';
 import { loadConfig } from '../src/config/config';
 import { App, startApp } from '../src/main';
@@ -25,7 +26,6 @@ export interface BenchApp {
 
 /** Starts the service on a new database of `store`. */
 export async function startBenchApp(store: Store, env: Record<string, string> = {}): Promise<BenchApp> {
-  process.env.NODE_ENV = 'production';
   const db = await createScratchDatabase(store, process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306', 'lq_bench');
   const app = await startApp(loadConfig({ DATABASE_URL: db.url, PORT: '0', ADMIN_API_KEY: BENCH_KEY, LOG_LEVEL: 'silent', NODE_ENV: 'production', ...env }));
   return {

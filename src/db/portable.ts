@@ -58,10 +58,22 @@ export function columns(dialect: Dialect) {
 
 /** Formats a date the way both stores compare it as text/datetime: `YYYY-MM-DD HH:MM:SS.mmm` (UTC). */
 export function dbDate(d: Date | number): string {
-  // Sliced rather than replaced: every ingested activity formats several dates.
-  const iso = (typeof d === 'number' ? new Date(d) : d).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+  const ms = typeof d === 'number' ? d : d.getTime();
+  // Ingestion formats two dates per activity: the day part is taken from
+  // toISOString once per day met, the time of day is computed (many times faster).
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== lastDay.day) {
+    lastDay.day = day;
+    lastDay.text = new Date(day * DAY_MS).toISOString().slice(0, 10);
+  }
+  const t = ms - day * DAY_MS;
+  const milli = t % 1000;
+  const secs = (t - milli) / 1000;
+  return `${lastDay.text} ${TWO_DIGITS[Math.floor(secs / 3600)]}:${TWO_DIGITS[Math.floor(secs / 60) % 60]}:${TWO_DIGITS[secs % 60]}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}`;
 }
+const DAY_MS = 86_400_000;
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const lastDay = { day: NaN, text: '' };
 
 /** Parses a datetime as returned by a raw query (string on SQLite, Date or string on MySQL). */
 export function parseDbDate(v: unknown): Date {

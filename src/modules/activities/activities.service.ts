@@ -25,6 +25,18 @@ import { SqlValue, insertRows } from '../../db/bulk';
 import { ACTIVITY_COLUMNS, activityRow } from './activity.rows';
 import { newActivityId } from './activity-id';
 
+/** A batch's new activities per contact, each list in occurredAt order (stable: input order breaks ties), as they are scored. */
+function inScoringOrder(added: Activity[]): Map<string, Activity[]> {
+  const byContact = new Map<string, Activity[]>();
+  for (const a of added) {
+    const list = byContact.get(a.contactId);
+    if (list) list.push(a);
+    else byContact.set(a.contactId, [a]);
+  }
+  for (const list of byContact.values()) list.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+  return byContact;
+}
+
 /** What recordActivities returns. */
 export interface RecordResult {
   activities: Activity[];
@@ -43,6 +55,7 @@ interface Prepared {
   input: ActivityData;
   index: number;
   occurredAt: Date;
+  propertiesJson: string | null;
   email: string | null;
 }
 
@@ -77,9 +90,9 @@ export class ActivitiesService {
     const prepared: Prepared[] = inputs.map((input, index) => {
       const prefix = single ?? `inputs[${index}]`;
       try {
-        const occurredAt = validateActivity(input, prefix, now);
+        const { occurredAt, propertiesJson } = validateActivity(input, prefix, now);
         const email = input.contactEmail ? normaliseEmail(input.contactEmail, `${prefix}.contactEmail`) : null;
-        return { input, index, occurredAt, email };
+        return { input, index, occurredAt, propertiesJson, email };
       } catch (err) {
         if (err instanceof DomainError && !single) Object.assign(err.extra, { index });
         throw err;
@@ -127,6 +140,7 @@ export class ActivitiesService {
     const results: Activity[] = new Array(prepared.length);
     const firstByKey = new Map<string, Activity>();
     const added: Activity[] = [];
+    const addedJson: (string | null)[] = [];
     let duplicates = 0;
     for (const p of prepared) {
       const key = p.input.idempotencyKey || null;
@@ -150,23 +164,16 @@ export class ActivitiesService {
       if (key) firstByKey.set(key, activity);
       results[p.index] = activity;
       added.push(activity);
+      addedJson.push(p.propertiesJson);
     }
-
-    const byContact = new Map<string, Activity[]>();
-    for (const a of added) {
-      const list = byContact.get(a.contactId) ?? [];
-      list.push(a);
-      byContact.set(a.contactId, list);
-    }
-    // Stable sort keeps input order for equal times: a batch is scored in occurredAt order.
-    for (const list of byContact.values()) list.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
 
     let transitions: StageTransition[] = [];
     if (scored) {
+      const byContact = inScoringOrder(added);
       const touched = contacts.filter((c) => byContact.has(c.id));
       transitions = await this.scoring.scoreNewActivities(em, touched, byContact, rules, await this.lifecycle.policy(em), now);
     }
-    await insertRows(em, 'activities', ACTIVITY_COLUMNS, added.map(activityRow));
+    await insertRows(em, 'activities', ACTIVITY_COLUMNS, added.map((a, i) => activityRow(a, addedJson[i])));
     await this.lifecycle.insertTransitions(em, transitions);
     return { activities: results, transitions, duplicates };
   }
