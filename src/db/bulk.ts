@@ -3,23 +3,42 @@
  * `UPDATE ... SET col = CASE id WHEN ... END` for many rows at once.
  */
 import { EntityManager } from 'typeorm';
-import { MAX_PARAMS, insertIgnorePrefix, dialectOf, upsertSuffix, valuesPlaceholders } from './portable';
+import { MAX_PARAMS, bindParams, insertIgnorePrefix, dialectOf, upsertSuffix, valuesPlaceholders } from './portable';
 
 /** A value as the drivers bind it. */
 export type SqlValue = string | number | null;
 
 /** Inserts rows in as few statements as the parameter limit allows; returns the number of statements. */
 export async function insertRows(em: EntityManager, table: string, columns: string[], rows: SqlValue[][], ignoreDuplicates = false): Promise<number> {
-  if (rows.length === 0) return 0;
+  return prepareInsert(em, table, columns, rows, ignoreDuplicates).run();
+}
+
+/** Statements built ahead of running them (see prepareInsert). */
+export interface PreparedInsert {
+  /** Sends the statements in order; returns their number. */
+  run(): Promise<number>;
+}
+
+/**
+ * Builds insertRows' statements with their parameters already bound
+ * (bindParams), to run later on the same manager: a caller waiting on one
+ * statement can build the next meanwhile.
+ */
+export function prepareInsert(em: EntityManager, table: string, columns: string[], rows: SqlValue[][], ignoreDuplicates = false): PreparedInsert {
+  const dialect = dialectOf(em);
   const perChunk = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
-  const verb = ignoreDuplicates ? insertIgnorePrefix(dialectOf(em)) : 'INSERT INTO';
-  let statements = 0;
+  const verb = ignoreDuplicates ? insertIgnorePrefix(dialect) : 'INSERT INTO';
+  const statements: { sql: string; params: SqlValue[] }[] = [];
   for (let i = 0; i < rows.length; i += perChunk) {
     const chunk = rows.slice(i, i + perChunk);
-    await em.query(`${verb} ${table} (${columns.join(', ')}) VALUES ${valuesPlaceholders(chunk.length, columns.length)}`, chunk.flat());
-    statements++;
+    statements.push(bindParams(dialect, `${verb} ${table} (${columns.join(', ')}) VALUES ${valuesPlaceholders(chunk.length, columns.length)}`, chunk.flat()));
   }
-  return statements;
+  return {
+    async run() {
+      for (const s of statements) await em.query(s.sql, s.params);
+      return statements.length;
+    },
+  };
 }
 
 /**

@@ -7,7 +7,7 @@ import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver';
 import { DEFAULT_DATABASE_POOL, DatabaseConfig, DatabasePool } from '../config/config';
 import { DatabaseUnavailableError } from '../graphql/errors';
 import { CountingLogger } from './sql-counter';
-import { isConnectionError } from './portable';
+import { isConnectionError, mysqlQueryFormat } from './portable';
 import { ENTITIES } from './entities';
 import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer, startCheckpointer } from './sqlite-checkpointer';
 
@@ -66,7 +66,7 @@ export function createDataSource(db: DatabaseConfig, onQueryError?: (message: st
     // mysql2 fails a statement with no answer after this long (a frozen server); guardMysql then drops its connection.
     enableQueryTimeout: true,
     maxQueryExecutionTime: pool.queryTimeoutMs,
-    extra: { connectionLimit: pool.size, queueLimit: pool.queueLimit, enableKeepAlive: true, maxIdle: pool.size },
+    extra: { connectionLimit: pool.size, queueLimit: pool.queueLimit, enableKeepAlive: true, maxIdle: pool.size, queryFormat: mysqlQueryFormat },
   } as DataSourceOptions);
   readCommittedSessions(ds);
   guardMysql(ds, pool);

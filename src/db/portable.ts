@@ -4,6 +4,7 @@
  * locking and error mapping.
  */
 import { DataSource, EntityManager, ObjectLiteral, QueryRunner, SelectQueryBuilder, TableColumnOptions } from 'typeorm';
+import { format as formatMysql } from 'mysql2';
 
 /** The two store families the service runs on. */
 export type Dialect = 'sqlite' | 'mysql';
@@ -243,6 +244,26 @@ export async function transaction<T>(ds: DataSource, fn: (em: EntityManager) => 
       await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
     }
   }
+}
+
+/**
+ * A statement with its parameters bound in advance: on MySQL written into
+ * the text with the driver's own escaping (the work mysql2 would otherwise
+ * do when the statement is sent, so it can be done while waiting on an
+ * earlier one); SQLite binds natively, so the parameters stay apart.
+ */
+export function bindParams(dialect: Dialect, sql: string, params: (string | number | null)[]): { sql: string; params: (string | number | null)[] } {
+  return dialect === 'mysql' ? { sql: formatMysql(sql, params), params: [] } : { sql, params };
+}
+
+/**
+ * mysql2's `queryFormat`: formats as the driver does, except that a
+ * statement given no parameters is sent as it is. The driver would scan it
+ * for placeholders all the same: 0.2 ms for an activity batch's insert that
+ * bindParams has already bound.
+ */
+export function mysqlQueryFormat(this: { config: { stringifyObjects?: boolean } }, sql: string, values: Parameters<typeof formatMysql>[1], timezone?: string): string {
+  return values == null || (Array.isArray(values) && values.length === 0) ? sql : formatMysql(sql, values, this.config.stringifyObjects, timezone);
 }
 
 /** Builds `(?, ?, ?), (?, ?, ?)` placeholders for a multi-row insert. */

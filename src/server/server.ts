@@ -205,6 +205,13 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   async function handleGraphql(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    // Once an AsyncLocalStorage is entered, every promise in the process runs async_hooks: only when the count is wanted.
+    const stats = deps.exposeSqlCount ? { sqlStatements: 0 } : null;
+    // The key is looked up as soon as the headers are in, while the body streams in and is parsed (a batch of
+    // activities is tens of KiB); its answer is awaited only by the context, so a bad body still gets its 400/413.
+    const authenticate = () => viewerFromHeader(services.access, req.headers.authorization);
+    const viewer = stats ? requestStats.run(stats, authenticate) : authenticate();
+    viewer.catch(() => undefined);
     let body: unknown = undefined;
     if (req.method === 'POST') {
       let raw: string;
@@ -225,15 +232,13 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         }
       } else body = raw;
     }
-    // Once an AsyncLocalStorage is entered, every promise in the process runs async_hooks: only when the count is wanted.
-    const stats = deps.exposeSqlCount ? { sqlStatements: 0 } : null;
     const respond = async () => {
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
         context: async () => {
-          const viewer = await viewerFromHeader(services.access, req.headers.authorization);
-          await deps.rateLimiter.take(viewer);
-          return createContext(viewer, services, requestId);
+          const v = await viewer;
+          await deps.rateLimiter.take(v);
+          return createContext(v, services, requestId);
         },
       });
       for (const [k, v] of result.headers) res.setHeader(k, v);

@@ -123,6 +123,32 @@ describe('recordActivities', () => {
     expect((await t.ok('query($e: String!) { contactByEmail(email: $e) { id } }', { e: newEmail })).contactByEmail).toBeNull();
   });
 
+  it('records batches naming contacts by id only (rows built while the lock is on its way): order, keys, exact properties, all or nothing', async () => {
+    const [a, b] = [await createContact(t), await createContact(t)];
+    // A first batch without behaviour rules: the next ones take the path that builds their rows early.
+    await recordActivities(t, [{ contactId: a.id, type: 'page_view' }]);
+    const key = `ids-${Date.now()}`;
+    // Quotes, backslashes, question marks and non-ASCII survive the statement bound ahead of sending.
+    const properties = { url: "/pricing?plan=pro&x=?", note: "it's a \\ back\\slash; -- not a comment", name: 'Zoë 漢字 🚀', n: 1.5 };
+    const res = await recordActivities(t, [
+      { contactId: a.id, type: 'page_view', idempotencyKey: key, properties },
+      { contactId: b.id, type: 'email_open' },
+      { contactId: a.id, type: 'email_click', idempotencyKey: key },
+      { contactId: b.id, type: 'form_submit', occurredAt: '2026-02-03T04:05:06.007Z' },
+    ]);
+    expect(res.duplicates).toBe(1);
+    expect(res.activities.map((x: any) => [x.contactId, x.type])).toEqual([[a.id, 'page_view'], [b.id, 'email_open'], [a.id, 'page_view'], [b.id, 'form_submit']]);
+    expect(res.activities[2].id).toBe(res.activities[0].id);
+    expect(res.activities[3].occurredAt).toBe('2026-02-03T04:05:06.007Z');
+    const stored = await t.ok(`query($id: ID!) { contact(id: $id) { activities(first: 5) { edges { node { id type properties idempotencyKey } } } } }`, { id: a.id });
+    expect(stored.contact.activities.edges.find((e: any) => e.node.id === res.activities[0].id).node).toMatchObject({ type: 'page_view', properties, idempotencyKey: key });
+
+    const before = await activityCount();
+    const missing = await t.gql(BATCH, { inputs: [{ contactId: a.id, type: 'page_view' }, { contactId: '00000000-0000-0000-0000-000000000000', type: 'page_view' }, { contactId: b.id, type: 'page_view' }] });
+    expect(missing.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'inputs[1].contactId', index: 1 });
+    expect(await activityCount()).toBe(before);
+  });
+
   it('takes 1..1000 inputs', async () => {
     const empty = await t.gql(BATCH, { inputs: [] });
     expect(empty.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'inputs' });

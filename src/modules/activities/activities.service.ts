@@ -21,7 +21,7 @@ import { DomainError, badInput } from '../../graphql/errors';
 import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { dbDate, dialectOf, forUpdate, isUniqueViolation, transaction, usePrimaryKey, valuesPlaceholders, violatedIndex } from '../../db/portable';
 import { selectEntities } from '../../db/hydrate';
-import { SqlValue, insertRows } from '../../db/bulk';
+import { PreparedInsert, SqlValue, insertRows, prepareInsert } from '../../db/bulk';
 import { ACTIVITY_COLUMNS, activityRow } from './activity.rows';
 import { newActivityId } from './activity-id';
 
@@ -35,6 +35,48 @@ function inScoringOrder(added: Activity[]): Map<string, Activity[]> {
   }
   for (const list of byContact.values()) list.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
   return byContact;
+}
+
+/** A batch's activities as recorded: the new ones (with their properties' JSON) and every input's result. */
+interface BuiltActivities {
+  /** Per input, in input order: the new activity, or the one its idempotency key recorded first. */
+  results: Activity[];
+  added: Activity[];
+  addedJson: (string | null)[];
+  duplicates: number;
+}
+
+/** Makes the batch's new activities, each for the contact `contactOf` names; idempotent repeats return the first. */
+function buildActivities(prepared: Prepared[], existing: Map<string, Activity>, contactOf: (p: Prepared) => string, now: Date): BuiltActivities {
+  const results: Activity[] = new Array(prepared.length);
+  const firstByKey = new Map<string, Activity>();
+  const added: Activity[] = [];
+  const addedJson: (string | null)[] = [];
+  let duplicates = 0;
+  for (const p of prepared) {
+    const key = p.input.idempotencyKey || null;
+    const repeat = key ? existing.get(key) ?? firstByKey.get(key) : undefined;
+    if (repeat) {
+      results[p.index] = repeat;
+      duplicates++;
+      continue;
+    }
+    const activity = Object.assign(new Activity(), {
+      id: newActivityId(),
+      contactId: contactOf(p),
+      type: p.input.type,
+      occurredAt: p.occurredAt,
+      properties: p.input.properties ?? null,
+      idempotencyKey: key,
+      points: 0,
+      createdAt: now,
+    });
+    if (key) firstByKey.set(key, activity);
+    results[p.index] = activity;
+    added.push(activity);
+    addedJson.push(p.propertiesJson);
+  }
+  return { results, added, addedJson, duplicates };
 }
 
 /** What recordActivities returns. */
@@ -125,57 +167,47 @@ export class ActivitiesService {
     }
     const fresh = prepared.filter((p) => !p.input.idempotencyKey || !existing.has(p.input.idempotencyKey));
     const loaded = this.scoredLastTime;
-    const locked = await this.lockContacts(em, viewer, fresh, now, loaded, single);
-    const rules = locked.rules;
-    let contacts = locked.contacts;
+    const locking = this.lockContacts(em, viewer, fresh, now, loaded, single);
+    // A batch that names its contacts by id, on a guess that nothing scores it, has its rows (and on MySQL the
+    // bound text of its insert) built while the lock is on its way: the store's work and ours overlap.
+    let early: { built: BuiltActivities; insert: PreparedInsert } | null = null;
+    if (!loaded && prepared.every((p) => !p.email)) {
+      locking.catch(() => undefined); // awaited below; a NOT_FOUND must not count as unhandled meanwhile
+      await new Promise(setImmediate); // lets the lock statement reach the store first
+      const built = buildActivities(prepared, existing, (p) => p.input.contactId!, now);
+      early = { built, insert: this.insertActivities(em, built) };
+    }
+    const { rules, contacts: lockedContacts } = await locking;
+    let contacts = lockedContacts;
     // Without behaviour rules no activity earns points, so no score or stage can move: the contacts are only locked.
     const scored = rules.some((r) => r.kind === 'BEHAVIOR');
     this.scoredLastTime = scored;
     if (scored && !loaded && contacts.length) {
       contacts = await selectEntities(em, Contact, `SELECT * FROM contacts WHERE id IN ${valuesPlaceholders(1, contacts.length)}`, contacts.map((c) => c.id));
     }
-    const byId = new Map(contacts.map((c) => [c.id, c]));
-    const byEmail = new Map(contacts.map((c) => [c.email, c]));
-
-    const results: Activity[] = new Array(prepared.length);
-    const firstByKey = new Map<string, Activity>();
-    const added: Activity[] = [];
-    const addedJson: (string | null)[] = [];
-    let duplicates = 0;
-    for (const p of prepared) {
-      const key = p.input.idempotencyKey || null;
-      const repeat = key ? existing.get(key) ?? firstByKey.get(key) : undefined;
-      if (repeat) {
-        results[p.index] = repeat;
-        duplicates++;
-        continue;
-      }
-      const contact = p.email ? byEmail.get(p.email)! : byId.get(p.input.contactId!)!;
-      const activity = Object.assign(new Activity(), {
-        id: newActivityId(),
-        contactId: contact.id,
-        type: p.input.type,
-        occurredAt: p.occurredAt,
-        properties: p.input.properties ?? null,
-        idempotencyKey: key,
-        points: 0,
-        createdAt: now,
-      });
-      if (key) firstByKey.set(key, activity);
-      results[p.index] = activity;
-      added.push(activity);
-      addedJson.push(p.propertiesJson);
-    }
-
     let transitions: StageTransition[] = [];
-    if (scored) {
-      const byContact = inScoringOrder(added);
-      const touched = contacts.filter((c) => byContact.has(c.id));
-      transitions = await this.scoring.scoreNewActivities(em, touched, byContact, rules, await this.lifecycle.policy(em), now);
+    let built: BuiltActivities;
+    let insert: PreparedInsert;
+    if (early && !scored) ({ built, insert } = early);
+    else {
+      const byId = new Map(contacts.map((c) => [c.id, c.id]));
+      const byEmail = new Map(contacts.map((c) => [c.email, c.id]));
+      built = buildActivities(prepared, existing, (p) => (p.email ? byEmail.get(p.email)! : byId.get(p.input.contactId!)!), now);
+      if (scored) {
+        const byContact = inScoringOrder(built.added);
+        const touched = contacts.filter((c) => byContact.has(c.id));
+        transitions = await this.scoring.scoreNewActivities(em, touched, byContact, rules, await this.lifecycle.policy(em), now);
+      }
+      insert = this.insertActivities(em, built);
     }
-    await insertRows(em, 'activities', ACTIVITY_COLUMNS, added.map((a, i) => activityRow(a, addedJson[i])));
+    await insert.run();
     await this.lifecycle.insertTransitions(em, transitions);
-    return { activities: results, transitions, duplicates };
+    return { activities: built.results, transitions, duplicates: built.duplicates };
+  }
+
+  /** The insert of a batch's new activities, their points as scored. */
+  private insertActivities(em: EntityManager, built: BuiltActivities): PreparedInsert {
+    return prepareInsert(em, 'activities', ACTIVITY_COLUMNS, built.added.map((a, i) => activityRow(a, built.addedJson[i])));
   }
 
   /**
