@@ -116,7 +116,10 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     console.log(`${signal}: draining`);
     app.stop().then(
-      () => process.exit(0),
+      () => {
+        console.log(`${signal}: stopped`);
+        process.exit(0);
+      },
       (err) => {
         console.error(err);
         process.exit(1);

@@ -53,6 +53,9 @@ export function startCheckpointer(file: string, onError: (message: string) => vo
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     async stop() {
+      // Referenced again while it winds down: with nothing else left (the end of a shutdown), an unreferenced
+      // worker would let the process exit mid-stop, before the main connection is closed.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },

@@ -122,6 +122,8 @@ it('on SIGTERM finishes the request in flight, then closes sockets with 1001 tha
   expect(json.data.recordActivities.transitions.filter((t: { toStage: string }) => t.toStage === 'MQL')).toHaveLength(200);
 
   expect(await first.exited).toBe(0);
+  // Exited because the shutdown finished (every connection and worker closed), not because it ran out of work mid-way.
+  expect(first.output()).toContain('SIGTERM: stopped');
   expect(order.slice(0, 2)).toEqual(['http 200', 'socket closed 1001']);
 
   // The client retries on 1001: it reconnects to the instance still up and resubscribes.
