@@ -87,6 +87,11 @@ export { prng as rng } from '../src/modules/metrics/demo-generator';
 
 /** Runs a benchmark's main for every store named on the command line and exits with its outcome. */
 export function runBench(title: string, runStore: (store: Store) => Promise<void>): void {
+  // Node exits 0 when nothing is left to wait for, even mid-await: a benchmark cut short that way must not pass as run.
+  process.once('beforeExit', () => {
+    console.error('bench: the process ran out of work before the benchmark finished (an await nothing could resolve)');
+    process.exit(1);
+  });
   (async () => {
     console.log(title);
     for (const store of storesFromArgs()) await runStore(store);
