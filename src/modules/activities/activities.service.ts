@@ -190,9 +190,9 @@ export class ActivitiesService {
     let insert: PreparedInsert;
     if (early && !scored) ({ built, insert } = early);
     else {
-      const byId = new Map(contacts.map((c) => [c.id, c.id]));
+      // An id-named contact was found by its exact id (or the lock threw NOT_FOUND): only emails need mapping.
       const byEmail = new Map(contacts.map((c) => [c.email, c.id]));
-      built = buildActivities(prepared, existing, (p) => (p.email ? byEmail.get(p.email)! : byId.get(p.input.contactId!)!), now);
+      built = buildActivities(prepared, existing, (p) => (p.email ? byEmail.get(p.email)! : p.input.contactId!), now);
       if (scored) {
         const byContact = inScoringOrder(built.added);
         const touched = contacts.filter((c) => byContact.has(c.id));
