@@ -169,12 +169,22 @@ export function upsertSuffix(dialect: Dialect, updateColumns: string[]): string 
     : ` ON CONFLICT(id) DO UPDATE SET ${updateColumns.map((c) => `${c} = excluded.${c}`).join(', ')}`;
 }
 
+/** The driver's code and errno of an error, whether TypeORM wrapped it or not. */
+function driverCode(err: unknown): { code?: string; errno?: number } {
+  const e = err as { code?: string; errno?: number; driverError?: { code?: string; errno?: number } };
+  return { code: e?.driverError?.code ?? e?.code, errno: e?.driverError?.errno ?? e?.errno };
+}
+
 /** True when a driver error is a unique-index violation. */
 export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; errno?: number; driverError?: { code?: string; errno?: number } };
-  const code = e?.driverError?.code ?? e?.code;
-  const errno = e?.driverError?.errno ?? e?.errno;
+  const { code, errno } = driverCode(err);
   return code === 'ER_DUP_ENTRY' || errno === 1062 || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** True when a row names a parent that does not exist (a foreign key refused it). */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const { code, errno } = driverCode(err);
+  return code === 'ER_NO_REFERENCED_ROW_2' || errno === 1452 || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }
 
 /** The unique index a violation names, when the driver says (MySQL: `for key 'uq_x'`; SQLite: `table.column`). */
@@ -186,9 +196,7 @@ export function violatedIndex(err: unknown): string | null {
 
 /** True for errors a transaction should simply be retried on (deadlock, lock wait timeout, SQLite busy). */
 export function isRetryable(err: unknown): boolean {
-  const e = err as { code?: string; errno?: number; driverError?: { code?: string; errno?: number } };
-  const code = e?.driverError?.code ?? e?.code;
-  const errno = e?.driverError?.errno ?? e?.errno;
+  const { code, errno } = driverCode(err);
   return code === 'ER_LOCK_DEADLOCK' || errno === 1213 || code === 'ER_LOCK_WAIT_TIMEOUT' || errno === 1205 || code === 'SQLITE_BUSY';
 }
 

@@ -123,7 +123,7 @@ describe('recordActivities', () => {
     expect((await t.ok('query($e: String!) { contactByEmail(email: $e) { id } }', { e: newEmail })).contactByEmail).toBeNull();
   });
 
-  it('records batches naming contacts by id only (rows built while the lock is on its way): order, keys, exact properties, all or nothing', async () => {
+  it('records batches naming contacts by id only (rows built while the rules are on their way, contacts checked by the foreign key): order, keys, exact properties, all or nothing', async () => {
     const [a, b] = [await createContact(t), await createContact(t)];
     // A first batch without behaviour rules: the next ones take the path that builds their rows early.
     await recordActivities(t, [{ contactId: a.id, type: 'page_view' }]);

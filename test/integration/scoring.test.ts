@@ -1,4 +1,6 @@
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, TestApp, TEST_DB } from '../helpers/app';
+import { sleep } from '../helpers/ws';
+import { dbDate } from '../../src/db/portable';
 import { createContact, createRule, recordActivities, uniqueEmail } from '../helpers/factories';
 
 let t: TestApp;
@@ -127,6 +129,35 @@ describe('the first behaviour rule', () => {
     const r = (await fresh.ok(READ, { id: c.id })).contact;
     expect(r.activities.edges.map((e: any) => e.node.points)).toEqual([40, 40]);
     expect([r.engagementScore, r.score, r.stage]).toEqual([80, 80, 'MQL']);
+  });
+
+  // SQLite runs one transaction at a time, so no rule change can be in flight there.
+  (TEST_DB === 'mysql' ? it : it.skip)('holds a batch that arrives while a rule change is in flight, then scores it with the new rule', async () => {
+    const c = await createContact(fresh);
+    await recordActivities(fresh, [{ contactId: c.id, type: 'email_click' }]);
+    // A rule change as every one starts (the rule set's version bumped, its write lock held), not yet committed.
+    const change = fresh.app.ds.createQueryRunner();
+    await change.startTransaction();
+    try {
+      await change.query('UPDATE scoring_rule_set SET version = version + 1 WHERE id = 1');
+      const at = dbDate(Date.now());
+      await change.query(
+        `INSERT INTO scoring_rules (id, name, kind, activity_type, conditions, points, max_applications, cap_window_days, expires_after_days, active, created_at, updated_at) VALUES (?, 'click', 'BEHAVIOR', 'email_click', '[]', 7, NULL, NULL, NULL, 1, ?, ?)`,
+        ['00000000-0000-4000-8000-00000000c11c', at, at],
+      );
+      let done = false;
+      const batch = recordActivities(fresh, [{ contactId: c.id, type: 'email_click' }]).finally(() => (done = true));
+      await sleep(500);
+      expect(done).toBe(false);
+      await change.commitTransaction();
+      await batch;
+    } finally {
+      if (change.isTransactionActive) await change.rollbackTransaction();
+      await change.release();
+    }
+    const r = (await fresh.ok(READ, { id: c.id })).contact;
+    expect(r.activities.edges.map((e: any) => e.node.points)).toEqual([7, 0]);
+    expect(r.engagementScore).toBe(7);
   });
 });
 

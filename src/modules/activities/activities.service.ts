@@ -1,8 +1,11 @@
 /**
  * Ingestion: recordActivity / recordActivities. One transaction per batch:
- * resolve (or create) and lock the contacts, drop idempotent repeats, score
- * the new activities incrementally, write everything with multi-row
- * statements, and publish the promotions only after commit.
+ * drop idempotent repeats, read the rules (holding off rule changes until
+ * commit), resolve (or create) and lock the contacts, score the new
+ * activities incrementally, write everything with multi-row statements, and
+ * publish the promotions only after commit. A batch that names its contacts
+ * by id and that no rule scores reads no contact: the activities' foreign
+ * key checks that they exist.
  */
 import { DataSource, EntityManager } from 'typeorm';
 import { Activity } from './activity.entity';
@@ -19,7 +22,7 @@ import type { PromotionPublisher } from '../realtime/publisher';
 import { Viewer, assertCan, partnerScope } from '../access/viewer';
 import { DomainError, badInput } from '../../graphql/errors';
 import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
-import { dbDate, dialectOf, forUpdate, isUniqueViolation, transaction, usePrimaryKey, valuesPlaceholders, violatedIndex } from '../../db/portable';
+import { dbDate, dialectOf, forUpdate, isForeignKeyViolation, isUniqueViolation, transaction, usePrimaryKey, valuesPlaceholders, violatedIndex } from '../../db/portable';
 import { selectEntities } from '../../db/hydrate';
 import { PreparedInsert, SqlValue, insertRows, prepareInsert } from '../../db/bulk';
 import { ACTIVITY_COLUMNS, activityRow } from './activity.rows';
@@ -79,6 +82,17 @@ function buildActivities(prepared: Prepared[], existing: Map<string, Activity>, 
   return { results, added, addedJson, duplicates };
 }
 
+/** Throws NOT_FOUND for the first of the id-named `inputs` whose contact is not in `found`. */
+function throwIfMissing(inputs: Prepared[], found: Set<string>, single?: string): void {
+  const missing = inputs.find((p) => !found.has(p.input.contactId!));
+  if (!missing) return;
+  const prefix = single ?? `inputs[${missing.index}]`;
+  throw new DomainError('NOT_FOUND', `${prefix}.contactId: contact ${missing.input.contactId} not found`, {
+    field: `${prefix}.contactId`,
+    ...(single ? {} : { index: missing.index }),
+  });
+}
+
 /** What recordActivities returns. */
 export interface RecordResult {
   activities: Activity[];
@@ -104,10 +118,9 @@ interface Prepared {
 export class ActivitiesService {
   readonly stats: IngestionStats = { recorded: 0, duplicates: 0, batches: 0 };
   /**
-   * Whether the last batch found a behaviour rule: the next one locks its
-   * contacts with (or without) their full rows on that guess. The rules
-   * themselves are read after the lock, as a rescore of a new rule would
-   * otherwise slip in between; a wrong guess costs one more read.
+   * Whether the last batch found a behaviour rule: if not, the next one binds
+   * its insert before its rules arrive, on the guess that its points are all
+   * 0 again. A wrong guess costs the binding, done again after scoring.
    */
   private scoredLastTime = true;
 
@@ -165,64 +178,80 @@ export class ActivitiesService {
         existing.set(a.idempotencyKey!, a);
       }
     }
-    const fresh = prepared.filter((p) => !p.input.idempotencyKey || !existing.has(p.input.idempotencyKey));
-    const loaded = this.scoredLastTime;
-    const locking = this.lockContacts(em, viewer, fresh, now, loaded, single);
-    // A batch that names its contacts by id, on a guess that nothing scores it, has its rows (and on MySQL the
-    // bound text of its insert) built while the lock is on its way: the store's work and ours overlap.
-    let early: { built: BuiltActivities; insert: PreparedInsert } | null = null;
-    if (!loaded && prepared.every((p) => !p.email)) {
-      locking.catch(() => undefined); // awaited below; a NOT_FOUND must not count as unhandled meanwhile
-      await new Promise(setImmediate); // lets the lock statement reach the store first
+    // The first locking statement: the rules then hold until commit (see ScoringService.rulesForIngest).
+    const reading = this.scoring.rulesForIngest(em);
+    // A batch that names its contacts by id has its activities (and, when the last batch found nothing to score
+    // them with, the bound text of its insert) built while the rules are on their way: the store's work and ours overlap.
+    let early: { built: BuiltActivities; insert: PreparedInsert | null } | null = null;
+    if (prepared.every((p) => !p.email)) {
+      reading.catch(() => undefined); // awaited below; a failure must not count as unhandled meanwhile
+      await new Promise(setImmediate); // lets the statement reach the store first
       const built = buildActivities(prepared, existing, (p) => p.input.contactId!, now);
-      early = { built, insert: this.insertActivities(em, built) };
+      early = { built, insert: this.scoredLastTime ? null : this.insertActivities(em, built) };
     }
-    const { rules, contacts: lockedContacts } = await locking;
-    let contacts = lockedContacts;
-    // Without behaviour rules no activity earns points, so no score or stage can move: the contacts are only locked.
+    const rules = await reading;
+    // Without behaviour rules no activity earns points, so no score or stage can move.
     const scored = rules.some((r) => r.kind === 'BEHAVIOR');
     this.scoredLastTime = scored;
-    if (scored && !loaded && contacts.length) {
-      contacts = await selectEntities(em, Contact, `SELECT * FROM contacts WHERE id IN ${valuesPlaceholders(1, contacts.length)}`, contacts.map((c) => c.id));
+    const fresh = prepared.filter((p) => !p.input.idempotencyKey || !existing.has(p.input.idempotencyKey));
+    if (early && !scored) {
+      // No contact is read: the activities' foreign key confirms that each one exists.
+      await this.insertNaming(em, fresh, early.insert ?? this.insertActivities(em, early.built), single);
+      return { activities: early.built.results, transitions: [], duplicates: early.built.duplicates };
     }
+    const contacts = await this.lockContacts(em, viewer, fresh, now, scored, rules, single);
+    // An id-named contact was found by its exact id (or the lock threw NOT_FOUND): only emails need mapping.
+    const byEmail = new Map(contacts.map((c) => [c.email, c.id]));
+    const built = early?.built ?? buildActivities(prepared, existing, (p) => (p.email ? byEmail.get(p.email)! : p.input.contactId!), now);
     let transitions: StageTransition[] = [];
-    let built: BuiltActivities;
-    let insert: PreparedInsert;
-    if (early && !scored) ({ built, insert } = early);
-    else {
-      // An id-named contact was found by its exact id (or the lock threw NOT_FOUND): only emails need mapping.
-      const byEmail = new Map(contacts.map((c) => [c.email, c.id]));
-      built = buildActivities(prepared, existing, (p) => (p.email ? byEmail.get(p.email)! : p.input.contactId!), now);
-      if (scored) {
-        const byContact = inScoringOrder(built.added);
-        const touched = contacts.filter((c) => byContact.has(c.id));
-        transitions = await this.scoring.scoreNewActivities(em, touched, byContact, rules, await this.lifecycle.policy(em), now);
-      }
-      insert = this.insertActivities(em, built);
+    if (scored) {
+      const byContact = inScoringOrder(built.added);
+      const touched = contacts.filter((c) => byContact.has(c.id));
+      transitions = await this.scoring.scoreNewActivities(em, touched, byContact, rules, await this.lifecycle.policy(em), now);
     }
-    await insert.run();
+    await this.insertActivities(em, built).run();
     await this.lifecycle.insertTransitions(em, transitions);
     return { activities: built.results, transitions, duplicates: built.duplicates };
   }
 
-  /** The insert of a batch's new activities, their points as scored. */
+  /**
+   * The insert of a batch's new activities, their points as scored. Rows go
+   * in contact order: the foreign key check share-locks each contact as its
+   * row is written, so batches and contact lockers queue in one order.
+   */
   private insertActivities(em: EntityManager, built: BuiltActivities): PreparedInsert {
-    return prepareInsert(em, 'activities', ACTIVITY_COLUMNS, built.added.map((a, i) => activityRow(a, built.addedJson[i])));
+    const order = built.added.map((_, i) => i).sort((i, j) => (built.added[i].contactId < built.added[j].contactId ? -1 : built.added[i].contactId > built.added[j].contactId ? 1 : i - j));
+    return prepareInsert(em, 'activities', ACTIVITY_COLUMNS, order.map((i) => activityRow(built.added[i], built.addedJson[i])));
+  }
+
+  /**
+   * Runs the insert of a batch whose contacts were not read: when the foreign
+   * key finds one missing, the first of the `fresh` inputs naming it fails.
+   */
+  private async insertNaming(em: EntityManager, fresh: Prepared[], insert: PreparedInsert, single?: string): Promise<void> {
+    try {
+      await insert.run();
+    } catch (err) {
+      if (!isForeignKeyViolation(err)) throw err;
+      const ids = [...new Set(fresh.map((p) => p.input.contactId!))];
+      const found: { id: string }[] = await em.query(`SELECT id FROM contacts WHERE id IN ${valuesPlaceholders(1, ids.length)}`, ids);
+      throwIfMissing(fresh, new Set(found.map((r) => r.id)), single);
+      throw err;
+    }
   }
 
   /**
    * Locks every contact the batch names, creating PROSPECTs for unknown
-   * emails. Known contacts are locked first, through the primary key in id
-   * order; unknown emails are then inserted in email order (a concurrent
-   * creation of the same email waits for the first and yields to it) and
-   * their rows locked. Every batch takes its locks in these same ordered
-   * phases, so concurrent batches over shared contacts queue, not deadlock.
-   * Unless `loaded`, only the contacts' ids (and emails, when the batch
-   * names contacts by email) are read: on SQLite an id alone is read from
-   * the primary key index, without visiting the row. The active rules are
-   * read once the known contacts are locked (new prospects need their fit).
+   * emails (with their fit under `rules`). Known contacts are locked first,
+   * through the primary key in id order; unknown emails are then inserted in
+   * email order (a concurrent creation of the same email waits for the first
+   * and yields to it) and their rows locked. Every batch takes its locks in
+   * these same ordered phases, so concurrent batches over shared contacts
+   * queue, not deadlock. Unless `loaded`, only the contacts' ids (and emails,
+   * when the batch names contacts by email) are read: on SQLite an id alone
+   * is read from the primary key index, without visiting the row.
    */
-  private async lockContacts(em: EntityManager, viewer: Viewer, prepared: Prepared[], now: Date, loaded: boolean, single?: string): Promise<{ contacts: Contact[]; rules: Rule[] }> {
+  private async lockContacts(em: EntityManager, viewer: Viewer, prepared: Prepared[], now: Date, loaded: boolean, rules: Rule[], single?: string): Promise<Contact[]> {
     const ids = new Set(prepared.filter((p) => !p.email).map((p) => p.input.contactId!));
     const emails = [...new Set(prepared.filter((p) => p.email).map((p) => p.email!))];
     const columns = loaded ? '*' : emails.length ? 'id, email' : 'id';
@@ -235,16 +264,7 @@ export class ActivitiesService {
     const contacts = ids.size
       ? await selectEntities(em, Contact, `SELECT ${columns} FROM contacts${usePrimaryKey(dialect)} WHERE id IN ${valuesPlaceholders(1, ids.size)} ORDER BY id${forUpdate(dialect)}`, [...ids])
       : [];
-    const found = new Set(contacts.map((c) => c.id));
-    const missingIdx = prepared.find((p) => !p.email && !found.has(p.input.contactId!));
-    if (missingIdx) {
-      const prefix = single ?? `inputs[${missingIdx.index}]`;
-      throw new DomainError('NOT_FOUND', `${prefix}.contactId: contact ${missingIdx.input.contactId} not found`, {
-        field: `${prefix}.contactId`,
-        ...(single ? {} : { index: missingIdx.index }),
-      });
-    }
-    const rules = await this.scoring.activeRules(em);
+    throwIfMissing(prepared.filter((p) => !p.email), new Set(contacts.map((c) => c.id)), single);
     // Emails absent from the locked rows: unknown when read, or (rarely) moved to another contact since.
     const lockedEmails = new Set(contacts.map((c) => c.email));
     const missing = emails.filter((e) => !lockedEmails.has(e)).sort();
@@ -258,7 +278,7 @@ export class ActivitiesService {
       await insertRows(em, 'contacts', CONTACT_COLUMNS, created.map(contactRow), true);
       contacts.push(...(await selectEntities(em, Contact, `SELECT ${columns} FROM contacts WHERE email IN ${valuesPlaceholders(1, missing.length)} ORDER BY email${forUpdate(dialect)}`, missing)));
     }
-    return { contacts, rules };
+    return contacts;
   }
 
   /** A contact's activities, newest first (the viewer's scope was checked when the contact was read). */

@@ -34,7 +34,7 @@ import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { Policy } from '../lifecycle/lifecycle';
 import { Viewer, assertCan } from '../access/viewer';
 import { badInput, notFound } from '../../graphql/errors';
-import { MAX_PARAMS, dbDate, dialectOf, forceIndex, lockRows, parseDbDate, transaction } from '../../db/portable';
+import { MAX_PARAMS, dbDate, dialectOf, forShare, forceIndex, incrementCounter, lockRows, parseDbDate, transaction } from '../../db/portable';
 import { selectEntities } from '../../db/hydrate';
 import { SqlValue, deleteWhereIn, insertRows, updateRowsById, updateWhereIn, upsertRows } from '../../db/bulk';
 
@@ -127,6 +127,8 @@ function appRow(a: Application, contactId: string, now: number): SqlValue[] {
 
 export class ScoringService {
   private rescore: RescoreTrigger | null = null;
+  /** The active rules ingestion last read, and the rule set's version they are of. */
+  private ingestRules: { version: number; rules: Rule[] } | null = null;
 
   constructor(
     private readonly ds: DataSource,
@@ -144,6 +146,29 @@ export class ScoringService {
     return rows.map(toRule);
   }
 
+  /**
+   * The active rules for an ingestion transaction. The rule set's version is
+   * read under a shared lock held until the caller commits, and every rule
+   * change bumps it first, under the row's write lock (`ruleSetChanging`):
+   * no rule change commits while the batch is recorded, so these rules hold
+   * for the whole batch, and the rescore a later change starts sees it. The
+   * rules themselves are read again only when the version moved.
+   */
+  async rulesForIngest(em: EntityManager): Promise<Rule[]> {
+    const [row]: { version: number | string }[] = await em.query(`SELECT version FROM scoring_rule_set WHERE id = 1${forShare(dialectOf(em))}`);
+    const version = Number(row.version);
+    const held = this.ingestRules;
+    if (held?.version === version) return held.rules;
+    const rules = await this.activeRules(em);
+    this.ingestRules = { version, rules };
+    return rules;
+  }
+
+  /** First statement of every rule change: bumps the rule set's version and holds its write lock until commit (see rulesForIngest). */
+  private async ruleSetChanging(em: EntityManager): Promise<void> {
+    await incrementCounter(em, 'scoring_rule_set', 'version', 1);
+  }
+
   fitScore(contact: Contact, rules: Rule[]): number {
     return fitScore(contact, rules);
   }
@@ -158,6 +183,7 @@ export class ScoringService {
     const now = new Date();
     const rule = Object.assign(new ScoringRule(), { id: randomUUID(), ...draft, name: draft.name.trim(), active: input.active ?? true, createdAt: now, updatedAt: now });
     return transaction(this.ds, async (em) => {
+      await this.ruleSetChanging(em);
       await em.getRepository(ScoringRule).save(rule);
       if (rule.active) await this.rescore?.requestRescore(em);
       return rule;
@@ -167,6 +193,7 @@ export class ScoringService {
   async updateRule(viewer: Viewer, id: string, patch: RulePatch): Promise<ScoringRule> {
     assertCan(viewer, 'manageScoring');
     return transaction(this.ds, async (em) => {
+      await this.ruleSetChanging(em);
       const rule = await lockRows(em.getRepository(ScoringRule).createQueryBuilder('r').where('r.id = :id', { id })).getOne();
       if (!rule) throw notFound('Scoring rule', id);
       const merged: RuleInput = { ...rule, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
@@ -183,6 +210,7 @@ export class ScoringService {
   async deleteRule(viewer: Viewer, id: string): Promise<boolean> {
     assertCan(viewer, 'manageScoring');
     return transaction(this.ds, async (em) => {
+      await this.ruleSetChanging(em);
       const rule = await em.getRepository(ScoringRule).findOne({ where: { id } });
       if (!rule) throw notFound('Scoring rule', id);
       if (rule.active) {
