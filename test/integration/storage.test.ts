@@ -2,7 +2,8 @@ import { statSync } from 'node:fs';
 import { startTestApp, TestApp, TEST_DB } from '../helpers/app';
 import { createContact, recordActivities, uniqueEmail } from '../helpers/factories';
 import { sleep } from '../helpers/ws';
-import { indexNames } from '../../src/db/portable';
+import { dbDate, indexNames } from '../../src/db/portable';
+import { RuleSetVersion1769000000000 } from '../../migrations/1769000000000-RuleSetVersion';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -54,4 +55,39 @@ it('applies migrations once: a second start on the same database changes nothing
   await recordActivities(t, Array.from({ length: 1000 }, (_, i) => ({ contactEmail: uniqueEmail('wal'), type: 'page_view', properties: { url: `/docs/${i}` } })));
   for (let waited = 0; statSync(file).size === before && waited < 5000; waited += 50) await sleep(50);
   expect(statSync(file).size).toBeGreaterThan(before);
+});
+
+it('ties every activity to a stored contact: the migration that adds the key drops strays, then the store refuses new ones', async () => {
+  const c = await createContact(t);
+  await recordActivities(t, [{ contactId: c.id, type: 'page_view' }]);
+  const migration = new RuleSetVersion1769000000000();
+  const q = t.app.ds.createQueryRunner();
+  try {
+    // As the migration runner does (SQLite rebuilds a table to change it).
+    await q.beforeMigration();
+    await migration.down(q);
+    // A stray an earlier version could leave: its contact deleted under it.
+    await q.query(`INSERT INTO activities (id, contact_id, type, occurred_at, properties, idempotency_key, points, created_at) VALUES (?, ?, 'page_view', ?, NULL, NULL, 0, ?)`, [
+      '00000000-0000-7000-8000-00000000a0a0',
+      '00000000-0000-4000-8000-00000000dead',
+      dbDate(Date.now()),
+      dbDate(Date.now()),
+    ]);
+    await migration.up(q);
+    await q.afterMigration();
+  } finally {
+    await q.release();
+  }
+  const strays = await t.app.ds.query(`SELECT id FROM activities WHERE contact_id = '00000000-0000-4000-8000-00000000dead'`);
+  expect(strays).toEqual([]);
+  const kept = await t.ok(`query($id: ID!) { contact(id: $id) { activities { totalCount } } }`, { id: c.id });
+  expect(kept.contact.activities.totalCount).toBe(1);
+  await expect(
+    t.app.ds.query(`INSERT INTO activities (id, contact_id, type, occurred_at, properties, idempotency_key, points, created_at) VALUES (?, ?, 'page_view', ?, NULL, NULL, 0, ?)`, [
+      '00000000-0000-7000-8000-00000000a0a1',
+      '00000000-0000-4000-8000-00000000dead',
+      dbDate(Date.now()),
+      dbDate(Date.now()),
+    ]),
+  ).rejects.toThrow(/foreign key/i);
 });
