@@ -7,6 +7,8 @@ import './production';
 import { createScratchDatabase, ScratchDatabase } from '../src/db/scratch-database';
 import { loadConfig } from '../src/config/config';
 import { App, startApp } from '../src/main';
+import { ACTIVITY_COLUMNS } from '../src/modules/activities/activity.rows';
+import { valuesPlaceholders } from '../src/db/portable';
 
 export const BENCH_KEY = 'bench-admin-key-0123456789abcdef';
 export type Store = 'sqlite' | 'mysql';
@@ -75,6 +77,14 @@ export function sampleMemory(ms = 250) {
       };
     },
   };
+}
+
+/**
+ * The baselines' raw multi-row insert of `rows` activities, with the columns
+ * ingestion writes (parameters: activityRow's values, row after row).
+ */
+export function rawActivityInsert(rows: number): string {
+  return `INSERT INTO activities (${ACTIVITY_COLUMNS.join(', ')}) VALUES ${valuesPlaceholders(rows, ACTIVITY_COLUMNS.length)}`;
 }
 
 /** Seconds since `start` (from performance.now()). */

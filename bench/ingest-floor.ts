@@ -9,7 +9,8 @@
  * - `raw insert, no FK`: the same with foreign key checks off: what the
  *   foreign key costs the baseline.
  * - `scores`: one transaction inserting the activities and rewriting the
- *   score columns of their ~490 contacts with the upsert ingestion uses.
+ *   score columns of their ~490 contacts with the upsert ingestion uses
+ *   (ScoringService.writeContactScores).
  * - `scores + applications`: the same plus one score_applications row per
  *   activity (the current model's floor with rules).
  * - `narrow scores`: the activities, their applications inside their own
@@ -21,12 +22,11 @@
  *   npm run bench:ingest-floor [-- sqlite|mysql]      N=100000 ROUNDS=4
  */
 import { randomUUID } from 'node:crypto';
-import { EntityManager } from 'typeorm';
-import { BenchApp, Store, rng, runBench, since, startBenchApp } from './common';
+import { BenchApp, Store, rawActivityInsert, rng, runBench, since, startBenchApp } from './common';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
 import { Contact } from '../src/modules/contacts/contact.entity';
 import { SqlValue, insertRows, upsertRows } from '../src/db/bulk';
-import { dbDate, transaction, valuesPlaceholders } from '../src/db/portable';
+import { dbDate, transaction } from '../src/db/portable';
 import { newActivityId } from '../src/modules/activities/activity-id';
 
 const CONTACTS = 10_000;
@@ -35,10 +35,7 @@ const ACTIVITIES = Number(process.env.N ?? 100_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 4);
 const DAY = 86_400_000;
 
-const INSERT = `INSERT INTO activities (id, contact_id, type, occurred_at, properties, idempotency_key, points, created_at) VALUES ${valuesPlaceholders(BATCH, 8)}`;
-const SCORE_COLUMNS = ['score', 'fit_score', 'engagement_score', 'last_engaged_at'];
-/** The upsert's insert half must name every NOT NULL column (as ScoringService.writeContactScores does). */
-const UPSERT_COLUMNS = ['id', 'email', 'created_at', 'stage', 'stage_changed_at', 'updated_at', ...SCORE_COLUMNS, 'last_transition_at'];
+const INSERT = rawActivityInsert(BATCH);
 const APP_COLUMNS = ['activity_id', 'rule_id', 'contact_id', 'points', 'occurred_at', 'expires_at', 'expired'];
 const NARROW_COLUMNS = ['id', 'score', 'engagement', 'last_engaged_at'];
 
@@ -49,16 +46,14 @@ function activityRows(batch: Batch, points: number, properties: string, createdA
   return batch.map((a) => [newActivityId(), a.contact.id, 'page_view', a.occurredAt, properties, null, points, createdAt]);
 }
 
-/** The batch's distinct contacts in id order, each scored one more point. */
-function scoredContacts(batch: Batch): Contact[] {
+/** The batch's distinct contacts in id order, each scored one more point (engaged at `at`). */
+function scoredContacts(batch: Batch, at: Date): Contact[] {
   const contacts = [...new Map(batch.map((a) => [a.contact.id, a.contact])).values()].sort((x, y) => (x.id < y.id ? -1 : 1));
-  for (const c of contacts) c.score = c.engagementScore = c.score + 1;
+  for (const c of contacts) {
+    c.score = c.engagementScore = c.score + 1;
+    c.lastEngagedAt = at;
+  }
   return contacts;
-}
-
-async function upsertScores(em: EntityManager, contacts: Contact[], at: string): Promise<void> {
-  const row = (c: Contact): SqlValue[] => [c.id, c.email, dbDate(c.createdAt), c.stage, dbDate(c.stageChangedAt), dbDate(c.updatedAt), c.score, c.fitScore, c.engagementScore, at, null];
-  await upsertRows(em, 'contacts', UPSERT_COLUMNS, SCORE_COLUMNS, contacts.map(row));
 }
 
 /** A scratch table for the narrow model, one row per contact. */
@@ -72,6 +67,8 @@ async function createNarrowScores(b: BenchApp, store: Store, contacts: Contact[]
 async function runStore(store: Store): Promise<void> {
   const b = await startBenchApp(store);
   const ds = b.app.ds;
+  // The contacts' score columns are written by the service's own upsert, as ingestion writes them.
+  const scoring = b.app.services.scoring;
   // MySQL: a connection of its own with foreign key checks off for its session. SQLite has one connection,
   // so its pragma is switched off around each batch instead (a no-op cost next to a 500-row insert).
   const noFk = ds.createQueryRunner();
@@ -99,17 +96,17 @@ async function runStore(store: Store): Promise<void> {
       ['raw insert, no FK', (batch) => insertWithoutFk(activityRows(batch, 0, plain, createdAt).flat())],
       ['scores', (batch) => transaction(ds, async (em) => {
         await em.query(INSERT, activityRows(batch, 1, plain, createdAt).flat());
-        await upsertScores(em, scoredContacts(batch), createdAt);
+        await scoring.writeContactScores(em, { rescored: scoredContacts(batch, now), moved: [] });
       })],
       ['scores + applications', (batch) => transaction(ds, async (em) => {
         const rows = activityRows(batch, 1, plain, createdAt);
         await em.query(INSERT, rows.flat());
-        await upsertScores(em, scoredContacts(batch), createdAt);
+        await scoring.writeContactScores(em, { rescored: scoredContacts(batch, now), moved: [] });
         await insertRows(em, 'score_applications', APP_COLUMNS, rows.map((r, i) => [r[0], ruleIds[i % ruleIds.length], r[1], 1, r[3], null, 0]));
       })],
       ['narrow scores', (batch) => transaction(ds, async (em) => {
         await em.query(INSERT, activityRows(batch, 1, `{"url":"/pricing","applications":[["${ruleIds[0]}",1,null]]}`, createdAt).flat());
-        await upsertRows(em, 'bench_scores', NARROW_COLUMNS, NARROW_COLUMNS.slice(1), scoredContacts(batch).map((c) => [c.id, c.score, c.engagementScore, createdAt]));
+        await upsertRows(em, 'bench_scores', NARROW_COLUMNS, NARROW_COLUMNS.slice(1), scoredContacts(batch, now).map((c) => [c.id, c.score, c.engagementScore, createdAt]));
       })],
     ];
     const perRound = Math.ceil(ACTIVITIES / BATCH / ROUNDS);

@@ -18,11 +18,11 @@
  */
 import { fork, ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { BENCH_KEY, BenchApp, Store, rng, runBench, since, startBenchApp } from './common';
+import { BENCH_KEY, BenchApp, Store, rawActivityInsert, rng, runBench, since, startBenchApp } from './common';
 import type { IngestClientMessage, IngestClientReport } from './ingest-client';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
 import { insertRows } from '../src/db/bulk';
-import { dbDate, valuesPlaceholders } from '../src/db/portable';
+import { dbDate } from '../src/db/portable';
 import { newActivityId } from '../src/modules/activities/activity-id';
 
 const CONTACTS = 10_000;
@@ -127,7 +127,7 @@ function startSender(b: BenchApp): Sender {
  */
 async function phase(b: BenchApp, batches: Planned[][]): Promise<{ api: number; raw: number }> {
   const createdAt = dbDate(new Date());
-  const insert = `INSERT INTO activities (id, contact_id, type, occurred_at, properties, idempotency_key, points, created_at) VALUES ${valuesPlaceholders(BATCH, 8)}`;
+  const insert = rawActivityInsert(BATCH);
   const sender = startSender(b);
   try {
     sender.load(batches);
