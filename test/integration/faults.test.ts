@@ -6,7 +6,7 @@
  * TEST_DB store.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -72,6 +72,14 @@ function run(cmd: string, args: string[], log: string): Promise<void> {
   });
 }
 
+/** True once every thread of `pid` is in the stopped state (Linux /proc; field 3 of each task's stat). */
+function allThreadsStopped(pid: number): boolean {
+  return readdirSync(`/proc/${pid}/task`).every((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] === 'T';
+  });
+}
+
 /** A server process of this file's own, on its own port, that tests stop, kill, freeze and start again. */
 class OwnServer {
   private proc: ChildProcess | null = null;
@@ -92,12 +100,14 @@ class OwnServer {
     await until(`${this.cmd} answering (log: ${this.dir}/server.log)`, this.answers, 30_000);
   }
 
-  /** Sends a signal; for terminating ones waits until the process is gone. */
+  /** Sends a signal; for SIGSTOP waits until every thread is stopped, for terminating ones until the process is gone. */
   async signal(sig: NodeJS.Signals): Promise<void> {
     const proc = this.proc;
     if (!proc) return;
     if (sig === 'SIGSTOP' || sig === 'SIGCONT') {
       proc.kill(sig);
+      // A stop reaches a multi-threaded server's threads one by one: a request sent at once could still be answered.
+      if (sig === 'SIGSTOP') await until(`${this.cmd} stopped`, async () => allThreadsStopped(proc.pid!), 5_000);
       return;
     }
     const gone = new Promise((resolve) => proc.once('exit', resolve));
