@@ -21,6 +21,7 @@ import Redis from 'ioredis';
 import { Metrics } from './server/observability';
 import { RateLimiter } from './server/rate-limit';
 import { JobState, RescoreJob } from './modules/scoring/rescore-job.entity';
+import { readDeploymentId, redisNamespace } from './db/deployment';
 
 /** A started service: what tests and the CLI entry hold on to. */
 export interface App {
@@ -39,8 +40,14 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
   const logger = pino({ level: config.logLevel, base: undefined });
   const ds = await openDatabase(createDataSource(config.database, (message) => logger.warn({ message }, 'query failed'), config.databasePool));
   const promotionLog = new PromotionLog(ds);
+  const deployment = await readDeploymentId(ds);
+  const namespace = redisNamespace(config.guards.redisPrefix, deployment);
   // Poll and gap wait bound how late an event can be when Redis loses it.
-  const publisher = new PromotionBus(promotionLog, { redisUrl: config.redisUrl, pollMs: 1000, gapMs: 200, orphanMs: config.promotionOrphanMs }, (message, err) => logger.warn({ err }, message));
+  const publisher = new PromotionBus(
+    promotionLog,
+    { redisUrl: config.redisUrl, pollMs: 1000, gapMs: 200, orphanMs: config.promotionOrphanMs, namespace, deployment },
+    (message, err) => logger.warn({ err }, message),
+  );
   await publisher.start();
   const lifecycle = new LifecycleService(ds, publisher, config.limits.maxFirst);
   const scoring = new ScoringService(ds, lifecycle);
@@ -69,7 +76,11 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
   const server = await startServer({
     config,
     metrics: new Metrics(),
-    rateLimiter: new RateLimiter(config.rateLimits, rateStore, (message, err) => logger.warn({ err }, message)),
+    rateLimiter: new RateLimiter(config.rateLimits, rateStore, {
+      keyPrefix: namespace,
+      budgets: config.guards.costBudgets,
+      log: (message, err) => logger.warn({ err }, message),
+    }),
     gauges: async () => {
       const job = await ds.getRepository(RescoreJob).findOne({ where: { state: JobState.RUNNING } });
       const s = services.activities.stats;

@@ -51,3 +51,35 @@ export function collect(client: Client, query: string, variables: Record<string,
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The outcome of one query or mutation over a socket: its data, or the errors graphql-ws delivered. */
+export interface WsOutcome {
+  data?: any;
+  errors?: { message: string; extensions?: { code?: string; [k: string]: unknown } }[];
+}
+
+/** Runs a query or mutation over graphql-ws and waits for its result or error. */
+export function wsRun(client: Client, query: string, variables: Record<string, unknown> = {}, ms = 30_000): Promise<WsOutcome> {
+  return new Promise((resolve, reject) => {
+    const out: WsOutcome = {};
+    const timer = setTimeout(() => reject(new Error(`no answer over the socket within ${ms} ms`)), ms);
+    client.subscribe(
+      { query, variables },
+      {
+        next: (v) => {
+          out.data = v.data;
+          if (v.errors) out.errors = v.errors as WsOutcome['errors'];
+        },
+        error: (e) => {
+          clearTimeout(timer);
+          if (Array.isArray(e)) resolve({ errors: e });
+          else reject(e);
+        },
+        complete: () => {
+          clearTimeout(timer);
+          resolve(out);
+        },
+      },
+    );
+  });
+}

@@ -173,7 +173,7 @@ export class ContactsService {
     await this.applyFilter(viewer, qb, args.filter ?? {});
     const totalCount = await qb.clone().getCount();
     if (args.after) {
-      const [v, id] = decodeCursor(args.after, 2);
+      const [v, id] = decodeCursor(args.after, [order.field === 'SCORE' ? 'int' : 'time', 'key']);
       const value = sort.isDate ? dbDate(Number(v)) : Number(v);
       const cmp = order.direction === 'ASC' ? '>' : '<';
       qb.andWhere(`(${sort.column} ${cmp} :cv OR (${sort.column} = :cv AND c.id ${cmp} :cid))`, { cv: value, cid: id });
@@ -195,7 +195,7 @@ export class ContactsService {
     if (scope !== null) qb.andWhere('c.partner_id = :scope', { scope });
     if (f.stages) {
       if (f.stages.length === 0) qb.andWhere('1 = 0');
-      else qb.andWhere('c.stage IN (:...stages)', { stages: f.stages });
+      else qb.andWhere('c.stage IN (:...stages)', { stages: [...new Set(f.stages)] });
     }
     if (f.minScore != null) qb.andWhere('c.score >= :minScore', { minScore: f.minScore });
     if (f.maxScore != null) qb.andWhere('c.score <= :maxScore', { maxScore: f.maxScore });
@@ -213,10 +213,12 @@ export class ContactsService {
       );
     }
     if (f.temperatures) {
-      if (f.temperatures.length === 0) qb.andWhere('1 = 0');
-      else if (f.temperatures.length < 3) {
+      // A set: [HOT, HOT, HOT] is HOT, not all three temperatures.
+      const temperatures = [...new Set(f.temperatures)];
+      if (temperatures.length === 0) qb.andWhere('1 = 0');
+      else if (temperatures.length < 3) {
         const { sql, params, policy } = await this.scoring.temperaturePointsSql('c.id');
-        const parts = f.temperatures.map((t) =>
+        const parts = temperatures.map((t) =>
           t === Temperature.HOT
             ? `${sql} >= ${policy.hotThreshold}`
             : t === Temperature.WARM

@@ -31,7 +31,7 @@ export function promotionCursor(t: Pick<WireTransition, 'seq' | 'id'>): string {
 }
 
 function decodePosition(cursor: string): LogPosition {
-  const [seq, id] = decodeCursor(cursor, 2, 'after');
+  const [seq, id] = decodeCursor(cursor, ['int', 'int'], 'after');
   if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(id)) throw badInput('after', 'is not a cursor leadPromoted returned');
   return [seq as number, id as number];
 }

@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { createSourceEventStream, DocumentNode, execute, ExecutionArgs, ExecutionResult, FormattedExecutionResult, GraphQLError, GraphQLSchema, parse, print, Source, validate } from 'graphql';
+import { createSourceEventStream, DocumentNode, execute, ExecutionArgs, ExecutionResult, FormattedExecutionResult, print } from 'graphql';
 import { Context, createContext } from '../../graphql/context';
 import { partnerScope } from '../access/viewer';
 import type { PromotionStream } from './realtime.service';
@@ -30,40 +30,6 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
 
 function isPromotionStream(v: AsyncIterator<unknown>): v is PromotionStream & AsyncIterator<unknown> {
   return typeof (v as Partial<PromotionStream>).handOver === 'function';
-}
-
-/** Distinct query texts whose parsed document is kept; a client sending ever-new texts only evicts older ones. */
-const DOCUMENTS_KEPT = 256;
-
-/**
- * `parse` and `validate` options of graphql-ws's useServer that parse and
- * validate each query text once: 5,000 dashboards sending the same
- * subscription share one document (a few KiB of AST each otherwise) and one
- * validation. Documents are never mutated by execution, so sharing is safe.
- * One pair per useServer, i.e. per schema.
- */
-export function sharedDocuments(): { parse: typeof parse; validate: typeof validate } {
-  const documents = new Map<string, DocumentNode>();
-  const validated = new WeakMap<DocumentNode, ReadonlyArray<GraphQLError>>();
-  return {
-    parse: (source: string | Source, options?: Parameters<typeof parse>[1]) => {
-      if (typeof source !== 'string' || options) return parse(source, options);
-      let document = documents.get(source);
-      if (!document) {
-        document = parse(source);
-        if (documents.size >= DOCUMENTS_KEPT) documents.delete(documents.keys().next().value!);
-        documents.set(source, document);
-      }
-      return document;
-    },
-    validate: (schema: GraphQLSchema, document: DocumentNode, ...rest: unknown[]) => {
-      // Custom rules or options make it another validation: not cached.
-      if (rest.some((r) => r !== undefined)) return validate(schema, document, ...(rest as []));
-      let errors = validated.get(document);
-      if (!errors) validated.set(document, (errors = validate(schema, document)));
-      return errors;
-    },
-  };
 }
 
 /**
