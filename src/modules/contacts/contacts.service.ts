@@ -60,6 +60,16 @@ function escapeLike(s: string): string {
   return s.replace(/[!%_]/g, (m) => `!${m}`);
 }
 
+/**
+ * The email is registered already. Create and update say the same, whoever
+ * asks: a PARTNER key learns that the address exists (partner programs say
+ * "already registered") and nothing else: not the contact's id, partner,
+ * names, stage or owner (docs/api.md, "What a partner may learn").
+ */
+function emailTaken(email: string) {
+  return conflict(`A contact with email ${email} is already registered`, { field: 'input.email', reason: 'EMAIL_TAKEN' });
+}
+
 export class ContactsService {
   constructor(
     private readonly ds: DataSource,
@@ -80,9 +90,9 @@ export class ContactsService {
     return ids.length ? this.ds.getRepository(Contact).find({ where: { id: In([...ids]) } }) : Promise.resolve([]);
   }
 
-  /** Reads a contact by email (any case) the viewer may see, or null. */
+  /** Reads a contact by email (any case, accents significant: normaliseEmail) the viewer may see, or null. */
   async getByEmail(viewer: Viewer, email: string): Promise<Contact | null> {
-    const contact = await this.ds.getRepository(Contact).findOne({ where: { email: email.trim().toLowerCase() } });
+    const contact = await this.ds.getRepository(Contact).findOne({ where: { email: email.normalize('NFC').trim().toLowerCase() } });
     return contact && this.visible(viewer, contact) ? contact : null;
   }
 
@@ -115,7 +125,7 @@ export class ContactsService {
       try {
         await insertRows(em, 'contacts', CONTACT_COLUMNS, [contactRow(contact)]);
       } catch (err) {
-        if (isUniqueViolation(err)) throw conflict(`A contact with email ${contact.email} already exists`, { field: 'input.email' });
+        if (isUniqueViolation(err)) throw emailTaken(contact.email);
         throw err;
       }
       return contact;
@@ -141,7 +151,7 @@ export class ContactsService {
       try {
         await em.getRepository(Contact).save(contact);
       } catch (err) {
-        if (isUniqueViolation(err)) throw conflict(`A contact with email ${contact.email} already exists`, { field: 'input.email' });
+        if (isUniqueViolation(err)) throw emailTaken(contact.email);
         throw err;
       }
       if (regrouped) await this.lifecycle.syncGroupKeys(em, contact);
