@@ -39,6 +39,12 @@ export interface App {
 export async function startApp(config: Config, opts: { exposeSqlCount?: boolean } = {}): Promise<App> {
   const logger = pino({ level: config.logLevel, base: undefined });
   const ds = await openDatabase(createDataSource(config.database, (message) => logger.warn({ message }, 'query failed'), config.databasePool));
+  const access = new AccessService(ds);
+  // First, so a refused ADMIN_API_KEY stops the start before anything else holds resources.
+  const { generatedSecret } = await access.bootstrap(config.adminApiKey).catch(async (err) => {
+    await ds.destroy();
+    throw err;
+  });
   const promotionLog = new PromotionLog(ds);
   const deployment = await readDeploymentId(ds);
   const namespace = redisNamespace(config.guards.redisPrefix, deployment);
@@ -54,7 +60,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
   const rescore = new RescoreService(ds, scoring, lifecycle, publisher, { batchSize: config.rescoreBatchSize, pollMs: 1000, staleMs: 30_000 });
   scoring.setRescoreTrigger(rescore);
   const services: Services = {
-    access: new AccessService(ds),
+    access,
     lifecycle,
     scoring,
     rescore,
@@ -64,7 +70,6 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
     realtime: new RealtimeService(promotionLog, publisher, config.subscriptionQueueLimit),
   };
   await lifecycle.ensurePolicy();
-  const { generatedSecret } = await services.access.bootstrap(config.adminApiKey);
   rescore.start((err) => logger.error({ err }, 'rescore job failed'));
   const sweep = setInterval(() => {
     scoring.sweepExpired().catch((err) => logger.warn({ err }, 'expiry sweep failed'));
