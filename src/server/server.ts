@@ -62,6 +62,9 @@ const SHUTDOWN_GRACE_MS = 10_000;
  */
 const EVENT_BYTES_ESTIMATE = 1024;
 
+/** How long a subscriber over its bound is given to drain (a burst is written before any socket sends) before 4429. */
+const SUBSCRIBER_DRAIN_WAIT_MS = 2000;
+
 /** Starts the server on config.port (0 picks a free port). */
 export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const { config, schema, services, logger } = deps;
@@ -108,6 +111,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   // Frames written while an event fans out leave together, once the fan-out is done (next check phase), the way a
   // broadcast loop writes them; this cut the CPU per delivery by about 40 % (bench/subscriptions, docs/benchmarks.md).
   const corked = new Set<Socket>();
+  const rawSockets = new WeakMap<WebSocket, Socket>();
   const uncorkAll = () => {
     const sockets = [...corked];
     corked.clear();
@@ -116,6 +120,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   // Every message leaves through here, so a shared result's JSON, made once per event, goes into each subscriber's frame.
   wsServer.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     const raw = request.socket;
+    rawSockets.set(socket, raw);
     const send = socket.send.bind(socket) as (data: unknown, ...rest: unknown[]) => void;
     socket.send = ((data: unknown, ...rest: unknown[]) => {
       if (!corked.has(raw)) {
@@ -133,6 +138,11 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         target: (context) => targets.get(context),
         format: formatResult,
         maxBufferedBytes: config.subscriptionQueueLimit * EVENT_BYTES_ESTIMATE,
+        drainWaitMs: SUBSCRIBER_DRAIN_WAIT_MS,
+        flush: (socket) => {
+          const raw = rawSockets.get(socket);
+          if (raw && corked.delete(raw)) raw.uncork();
+        },
         tooSlow: closeTooSlow,
         failed: (err) => logger.error({ err }, 'subscription broadcast failed'),
       }),

@@ -83,3 +83,29 @@ export function wsRun(client: Client, query: string, variables: Record<string, u
     );
   });
 }
+
+/** A graphql-ws subscriber on a bare socket whose reading can be paused, as a consumer that stops reading would. */
+export interface PausableSubscriber {
+  events: any[];
+  closed: Promise<{ code: number; reason: string }>;
+  pause(): void;
+  resume(): void;
+}
+
+/** Connects, subscribes to `query` and collects its `next` payloads. */
+export function pausableSubscriber(httpUrl: string, key: string, query: string): Promise<PausableSubscriber> {
+  const socket = new WebSocket(httpUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  const events: any[] = [];
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  return new Promise((resolve, reject) => {
+    socket.on('error', reject);
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } })));
+    socket.on('message', (raw) => {
+      const message = JSON.parse(raw.toString());
+      if (message.type === 'connection_ack') {
+        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
+        resolve({ events, closed, pause: () => socket.pause(), resume: () => socket.resume() });
+      } else if (message.type === 'next') events.push(message.payload.data);
+    });
+  });
+}

@@ -5,6 +5,7 @@
  */
 import { ADMIN_KEY, startTestApp, TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner, uniqueEmail } from '../helpers/factories';
+import { collect, sleep, wsClient } from '../helpers/ws';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -129,4 +130,32 @@ it('5: a partner referring an email known under another partner learns that it e
     for (const secret of [theirs.id, p1.id, p1.name, 'Secret', 'owner-7', theirs.stage]) expect(told).not.toContain(secret);
   }
   expect(created.errors?.[0].message).toBe(updated.errors?.[0].message);
+});
+
+it('5: after a contact moves from partner P1 to P2, P1 neither replays nor receives its transitions; P2 replays them', async () => {
+  const p1 = await createPartner(t);
+  const p2 = await createPartner(t);
+  const contact = await createContact(t, { partnerId: p1.id });
+  await t.ok('mutation($id: ID!) { transitionContact(id: $id, toStage: MQL, reason: "r") { id } }', { id: contact.id });
+  await t.ok('mutation($id: ID!, $p: ID!) { updateContact(id: $id, input: { partnerId: $p }) { id } }', { id: contact.id, p: p2.id });
+  const start = Buffer.from('[0,0]').toString('base64url');
+  const SUB = 'subscription($after: String) { leadPromoted(after: $after, stages: [MQL, SQL]) { transition { contactId toStage contact { id } } } }';
+  const k1 = await createKey(t, 'PARTNER', p1.id);
+  const k2 = await createKey(t, 'PARTNER', p2.id);
+  const c1 = wsClient(t.app.url, k1);
+  const c2 = wsClient(t.app.url, k2);
+  const first = collect(c1, SUB, { after: start });
+  const second = collect(c2, SUB, { after: start });
+  await second.waitFor(1);
+  await t.ok('mutation($id: ID!) { transitionContact(id: $id, toStage: SQL, reason: "r") { id } }', { id: contact.id });
+  await second.waitFor(2);
+  await sleep(500);
+  expect(second.events.map((e) => [e.leadPromoted.transition.toStage, e.leadPromoted.transition.contact.id])).toEqual([
+    ['MQL', contact.id],
+    ['SQL', contact.id],
+  ]);
+  expect(first.events).toEqual([]);
+  expect(first.errors).toEqual([]);
+  await c1.dispose();
+  await c2.dispose();
 });
