@@ -60,7 +60,9 @@ export function textNesting(text: string): number {
       while (i < text.length && text[i] !== '\n') i++;
     } else if (ch === '"') {
       const block = text.startsWith('"""', i);
-      const end = block ? text.indexOf('"""', i + 3) : -1;
+      let end = block ? text.indexOf('"""', i + 3) : -1;
+      // \""" inside a block string is an escaped quote, not its end.
+      while (end > 0 && text[end - 1] === '\\') end = text.indexOf('"""', end + 3);
       if (block) i = end < 0 ? text.length : end + 2;
       else for (i++; i < text.length && text[i] !== '"' && text[i] !== '\n'; i++) if (text[i] === '\\') i++;
     } else if (ch === '{' || ch === '[' || ch === '(') max = Math.max(max, ++depth);
