@@ -71,6 +71,11 @@ export function makeFormatError(production: boolean, onInternal: (err: unknown) 
       const { stacktrace: _s, http: _h, ...extensions } = formatted.extensions ?? {};
       return { ...base, extensions };
     }
+    // graphql-js request errors (variables that do not coerce, "Too many errors processing variables") carry no
+    // code, no path and no cause: they are about the request, never a fault of the server.
+    if (!code && unwrapped instanceof GraphQLError && !unwrapped.path && !unwrapped.originalError) {
+      return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' } };
+    }
     if (code && GRAPHQL_VALIDATION_CODES.has(code)) {
       const field = formatted.extensions?.field;
       return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code, ...(typeof field === 'string' ? { field } : {}) } };

@@ -105,7 +105,10 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   // Same error shapes as over HTTP: extensions.code, no internals in production.
   const formatResult = gate.formatResult;
   // A consumer too slow for its bound: close the connection (its socket buffers are full too); it resumes by cursor.
-  const closeTooSlow = (socket: WebSocket, cursor: string) => socket.close(4429, `Too slow; resume with after=${cursor}`.slice(0, 123));
+  const closeTooSlow = (socket: WebSocket, cursor: string) => {
+    deps.metrics.inc('lq_subscribers_too_slow_total', 'Subscriber connections closed with 4429 (still over their bound after a drain attempt)');
+    socket.close(4429, `Too slow; resume with after=${cursor}`.slice(0, 123));
+  };
   // Which socket and graphql-ws subscription id a subscription's context belongs to, for the live broadcast.
   const targets = new WeakMap<object, { socket: WebSocket; id: string }>();
   // Frames written while an event fans out leave together, once the fan-out is done (next check phase), the way a

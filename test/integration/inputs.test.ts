@@ -159,3 +159,9 @@ it('5: after a contact moves from partner P1 to P2, P1 neither replays nor recei
   await c1.dispose();
   await c2.dispose();
 });
+
+it('4: many bad values in one variable (graphql-js stops at 50) are BAD_USER_INPUT, never INTERNAL_SERVER_ERROR', async () => {
+  const res = await t.gql('query($s: [LifecycleStage!]) { contacts(filter: { stages: $s }) { totalCount } }', { s: Array.from({ length: 100 }, () => 'NOT_A_STAGE') });
+  expect(res.status).toBe(400);
+  expect(new Set(res.errors?.map((e) => e.extensions?.code))).toEqual(new Set(['BAD_USER_INPUT']));
+});

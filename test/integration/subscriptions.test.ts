@@ -139,8 +139,12 @@ it('closes a connection that stops reading with 4429 and its cursor, and it resu
     // 400 events of 25 KB in one batch: 10 MB, more than the kernel's socket buffers take while the reader is paused.
     const n = 400;
     await small.ok(BATCH, { inputs: Array.from({ length: n }, () => ({ contactEmail: uniqueEmail('slow'), type: 'page_view' })) });
-    // The close frame waits behind the unread data: reading again brings the events written before it, then the close.
-    await sleep(3000);
+    // The close frame waits behind the unread data: once the server has given up on the reader (its counter),
+    // reading again brings the events written before the close, then the close.
+    for (let i = 0; i < 600; i++) {
+      if (/lq_subscribers_too_slow_total 1/.test((await small.http.get('/metrics')).text)) break;
+      await sleep(100);
+    }
     slow.resume();
     const closed = await slow.closed;
     expect(closed.code).toBe(4429);
@@ -157,7 +161,7 @@ it('closes a connection that stops reading with 4429 and its cursor, and it resu
   } finally {
     await small.stop();
   }
-});
+}, 120_000);
 
 it('5: keeps a reader that keeps up through a burst larger than its bound: the bound is measured after a drain attempt', async () => {
   const small = await startTestApp({ SUBSCRIPTION_QUEUE_LIMIT: '5' });
