@@ -73,7 +73,8 @@ export function makeFormatError(production: boolean, onInternal: (err: unknown) 
     }
     // graphql-js request errors (variables that do not coerce, "Too many errors processing variables") carry no
     // code, no path and no cause: they are about the request, never a fault of the server.
-    if (!code && unwrapped instanceof GraphQLError && !unwrapped.path && !unwrapped.originalError) {
+    // (Apollo fills in INTERNAL_SERVER_ERROR on the formatted copy, so the error itself is what tells.)
+    if (unwrapped instanceof GraphQLError && !unwrapped.extensions?.code && !unwrapped.path && !unwrapped.originalError) {
       return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' } };
     }
     if (code && GRAPHQL_VALIDATION_CODES.has(code)) {
