@@ -41,8 +41,8 @@ function conditionProblem(kind: RuleKind, c: RuleCondition, at: string): RulePro
   if (op === 'EXISTS' || op === 'NOT_EXISTS') {
     return v === null || v === undefined ? null : { field: `${at}.value`, message: `${op} takes no value` };
   }
-  if (field === 'freeEmail' && !((op === 'EQ' || op === 'NEQ') && typeof v === 'boolean')) {
-    return { field: `${at}.value`, message: 'freeEmail is compared with EQ or NEQ to true or false' };
+  if (field === 'freeEmail') {
+    return (op === 'EQ' || op === 'NEQ') && typeof v === 'boolean' ? null : { field: `${at}.value`, message: 'freeEmail is compared with EQ or NEQ to true or false' };
   }
   if (op === 'IN' || op === 'NOT_IN') {
     if (!Array.isArray(v) || v.length === 0 || !v.every(isScalar)) return { field: `${at}.value`, message: `${op} takes a non-empty array of strings, numbers or booleans` };
