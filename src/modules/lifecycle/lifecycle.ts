@@ -83,8 +83,8 @@ export function promotions(
   }
   if (stage === 'NURTURE' && !input.engagedSinceStageChange) return out;
   if (stage === 'LEAD' || stage === 'NURTURE') {
-    const reachesSql = policy.sqlThreshold !== null && score >= policy.sqlThreshold;
-    if (score < policy.mqlThreshold && !reachesSql) return out;
+    // A valid policy's sqlThreshold is above mqlThreshold: a score short of MQL is short of SQL too.
+    if (score < policy.mqlThreshold) return out;
     out.push('MQL');
     stage = 'MQL';
   }
@@ -112,9 +112,4 @@ export interface Bant {
 export function qualificationOutcome(bant: Bant, policy: Policy): 'SQL' | 'NURTURE' {
   const met = [bant.budget, bant.authority, bant.need, bant.timeline].filter(Boolean).length;
   return met >= policy.requiredBantCriteria ? 'SQL' : 'NURTURE';
-}
-
-/** True for stages score may still promote (PROSPECT, LEAD, MQL, NURTURE). */
-export function isScoreManaged(stage: Stage): boolean {
-  return stage === 'PROSPECT' || stage === 'LEAD' || stage === 'MQL' || stage === 'NURTURE';
 }

@@ -24,6 +24,7 @@ const ORDERED: ConditionOperator[] = ['GT', 'GTE', 'LT', 'LTE'];
 const TEXT: ConditionOperator[] = ['CONTAINS', 'NOT_CONTAINS', 'STARTS_WITH', 'ENDS_WITH'];
 const MAX_POINTS = 100_000;
 
+/** A JSON number too large for a double (1e400) parses as Infinity, and would be stored as null. */
 function isScalar(v: unknown): boolean {
   return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 }
