@@ -40,7 +40,6 @@ export interface PolicyProblem {
 export function validatePolicy(p: Policy): PolicyProblem | null {
   const nonNegative: (keyof Policy)[] = ['leadThreshold', 'mqlThreshold', 'hotThreshold', 'warmThreshold', 'temperatureWindowDays'];
   for (const f of nonNegative) if ((p[f] as number) < 0) return { field: f, message: 'must not be negative' };
-  if (p.sqlThreshold !== null && p.sqlThreshold < 0) return { field: 'sqlThreshold', message: 'must not be negative' };
   if (p.temperatureWindowDays < 1) return { field: 'temperatureWindowDays', message: 'must be at least 1' };
   if (p.warmThreshold > p.hotThreshold) return { field: 'warmThreshold', message: `must be <= hotThreshold (${p.hotThreshold})` };
   if (p.sqlThreshold !== null && p.sqlThreshold <= p.mqlThreshold) return { field: 'sqlThreshold', message: `must be greater than mqlThreshold (${p.mqlThreshold})` };
