@@ -1,20 +1,15 @@
 // Mutation testing of the pure cores: `npm run test:mutation` (docs/testing.md).
-// A pure core moved, renamed or added: edit `mutate` only.
+// Which files: tsconfig.stryker.json, the one list to edit when a pure core moves or is added.
+import { readFileSync } from 'node:fs';
+
+const TSCONFIG = 'tsconfig.stryker.json';
+const { include, exclude } = JSON.parse(readFileSync(new URL(TSCONFIG, import.meta.url), 'utf8'));
+const inSrc = (patterns) => patterns.filter((p) => p.startsWith('src/'));
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
-  mutate: [
-    'src/**/scorer.ts',
-    'src/**/rule-validation.ts',
-    'src/**/lifecycle.ts',
-    'src/**/stays.ts',
-    'src/config/config.ts',
-    // Pure definitions by name, in any module (metrics.definitions.ts, and any later <noun>.definitions.ts).
-    'src/**/*.definitions.ts',
-    // Insights: every file of the module without a role suffix (.service, .resolver, .entity, .inputs, .types)
-    // is a pure core by the project's naming; index.ts only re-exports.
-    'src/modules/insights/!(*.*|index).ts',
-  ],
+  // The type checker must have each mutated file in its project, hence one list for both.
+  mutate: [...inSrc(include), ...inSrc(exclude).map((p) => `!${p}`)],
   testRunner: 'jest',
   jest: {
     projectType: 'custom',
@@ -23,7 +18,7 @@ export default {
     config: { roots: ['<rootDir>/test/unit'], testPathIgnorePatterns: ['/node_modules/', '/schema-drift\\.test\\.ts$'] },
   },
   checkers: ['typescript'],
-  tsconfigFile: 'tsconfig.json',
+  tsconfigFile: TSCONFIG,
   coverageAnalysis: 'perTest',
   // Message text is not behaviour: a changed error message is not a bug the tests must catch.
   mutator: { excludedMutations: ['StringLiteral'] },
