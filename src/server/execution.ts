@@ -31,16 +31,21 @@
  * ```ts
  * createHandler({
  *   schema,
- *   authenticate: (req) => ...viewer's token...,
  *   onSubscribe: async (req, params) => {
- *     const viewer = ...; await gate.admit(viewer);        // RATE_LIMITED: return { errors: gate.formatErrors([err]) }
+ *     const viewer = await viewerFromHeader(services.access, req.headers.get('authorization'));
+ *     try { await gate.admit(viewer); } catch (err) { return { errors: gate.formatErrors([err as GraphQLError]) }; }
  *     const prepared = await gate.prepare(params, viewer, 'sse');
  *     if ('errors' in prepared) return { errors: gate.formatErrors(prepared.errors) };
- *     return { ...prepared.args, contextValue: createContext(viewer, services) };
+ *     const { operation, cost, ...args } = prepared.args;
+ *     return { ...args, contextValue: createContext(viewer, services) };
  *   },
- *   onNext: (_req, _args, result) => gate.formatResult(result),
+ *   onOperation: (_ctx, req, args, result) => gate.record({ transport: 'sse', type: ..., ms: ..., codes: [] }),
+ *   onNext: (_ctx, _req, result) => gate.formatResult(result),
  * });
  * ```
+ *
+ * Per-connection caps (like WS_MAX_OPERATIONS) belong to the door, which
+ * knows its connections; the gate holds everything per operation.
  *
  * graphql-ws uses the same pair in its `onSubscribe` (server.ts).
  */

@@ -5,14 +5,18 @@
  * Variables are screened by walking them without recursion (a value nested
  * 5,000 levels deep must not overflow the stack while it is being measured);
  * literals in the query text by a validation rule. Errors are BAD_USER_INPUT
- * naming the offending `field` (`variables.input.attributes.a.b`).
+ * naming the offending `field` as the variables spell it (`input.attributes.a.b`).
  */
 import { ASTNode, ASTVisitor, GraphQLError, ValidationContext, ValidationRule } from 'graphql';
 
 /** Deepest nesting of lists and objects in one input value (JSON attributes, properties, filters). */
 export const MAX_INPUT_DEPTH = 32;
-/** Longest list in an input: a batch of activities (MAX_BATCH) or a filter's values. */
-export const MAX_LIST_ITEMS = 1000;
+/**
+ * Longest list in an input. Above the longest list an operation takes (a
+ * batch of 1,000 activities, which recordActivities checks itself and names
+ * `inputs`), below what a store could not bind (SQLite: 32,766 variables).
+ */
+export const MAX_LIST_ITEMS = 5000;
 /** Deepest nesting of brackets in a query text: selection depth (MAX_QUERY_DEPTH) plus argument nesting. */
 export const MAX_TEXT_NESTING = 64;
 
@@ -25,7 +29,7 @@ const inputError = (field: string, message: string, extra: Record<string, unknow
  * than MAX_INPUT_DEPTH are refused.
  */
 export function screenVariables(variables: unknown): GraphQLError | null {
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value: variables, path: 'variables', depth: 0 }];
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: variables, path: '', depth: 0 }];
   while (stack.length > 0) {
     const { value, path, depth } = stack.pop()!;
     if (typeof value === 'string') {
@@ -39,8 +43,8 @@ export function screenVariables(variables: unknown): GraphQLError | null {
       for (let i = 0; i < value.length; i++) stack.push({ value: value[i], path: `${path}[${i}]`, depth: depth + 1 });
     } else {
       for (const [key, v] of Object.entries(value)) {
-        if (key.includes('\u0000')) return inputError(path, 'must not contain NUL bytes (\\u0000) in keys');
-        stack.push({ value: v, path: `${path}.${key}`, depth: depth + 1 });
+        if (key.includes('\u0000')) return inputError(path || 'variables', 'must not contain NUL bytes (\\u0000) in keys');
+        stack.push({ value: v, path: path ? `${path}.${key}` : key, depth: depth + 1 });
       }
     }
   }

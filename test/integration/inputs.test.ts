@@ -46,7 +46,7 @@ it('4: JSON nested 5,000 levels in attributes or properties is BAD_USER_INPUT, a
   const deep = nestedJson(5000);
   const created = await postRaw(`{"query":"mutation($input: CreateContactInput!) { createContact(input: $input) { id } }","variables":{"input":{"email":"${uniqueEmail()}","attributes":${deep}}}}`);
   expect(created.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'inputDepth' });
-  expect(String(created.errors?.[0].extensions?.field)).toMatch(/^variables\.input\.attributes/);
+  expect(String(created.errors?.[0].extensions?.field)).toMatch(/^input\.attributes(\.a)+$/);
   const recorded = await postRaw(`{"query":"mutation($p: JSONObject) { recordActivity(input: { contactEmail: \\"deep@acme-corp.com\\", type: \\"page_view\\", properties: $p }) { id } }","variables":{"p":${deep}}}`);
   expect(recorded.status).toBeLessThan(500);
   expect(recorded.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'inputDepth' });
@@ -95,12 +95,12 @@ it('4: emails compare case-insensitively but accent-sensitively on both stores: 
 it('4: a filter list of 40,000 values is BAD_USER_INPUT naming it, not "too many SQL variables"', async () => {
   const res = await t.gql('query($s: [LifecycleStage!]) { contacts(filter: { stages: $s }) { totalCount } }', { s: Array.from({ length: 40_000 }, () => 'MQL') });
   expect(res.status).toBeLessThan(500);
-  expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'listLength', max: 1000, field: 'variables.s' });
+  expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'listLength', max: 5000, field: 's' });
 });
 
 it('5: a NUL byte is refused in an email and in any string, as a variable or a literal', async () => {
   const variable = await t.gql('mutation($e: String!) { createContact(input: { email: $e }) { id } }', { e: 'nul\u0000byte@acme-corp.com' });
-  expect(variable.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'variables.e' });
+  expect(variable.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'e' });
   const literal = await t.gql('mutation { createContact(input: { email: "nul\\u0000byte@acme-corp.com" }) { id } }');
   expect(literal.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
   expect(literal.errors?.[0].message).toMatch(/NUL/);
