@@ -4,7 +4,7 @@
  */
 import { startTestApp, TestApp, ADMIN_KEY } from '../helpers/app';
 import { createContact } from '../helpers/factories';
-import { prng as rng } from '../../src/modules/metrics/demo-generator';
+import { prng as rng } from '../../scripts/demo/random';
 
 let t: TestApp;
 beforeAll(async () => {
