@@ -21,6 +21,7 @@ import Redis from 'ioredis';
 import { Metrics } from './server/observability';
 import { RateLimiter } from './server/rate-limit';
 import { JobState, RescoreJob } from './modules/scoring/rescore-job.entity';
+import { createInsights } from './modules/insights';
 
 /** A started service: what tests and the CLI entry hold on to. */
 export interface App {
@@ -55,6 +56,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
     activities: new ActivitiesService(ds, scoring, lifecycle, publisher, config.limits.maxFirst),
     metrics: new MetricsService(ds),
     realtime: new RealtimeService(promotionLog, publisher, config.subscriptionQueueLimit),
+    insights: createInsights(ds, { scoring, lifecycle, publisher }, { batchSize: config.rescoreBatchSize, maxFirst: config.limits.maxFirst }),
   };
   await lifecycle.ensurePolicy();
   const { generatedSecret } = await services.access.bootstrap(config.adminApiKey);
@@ -99,6 +101,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
       clearInterval(sweep);
       await server.stop();
       await rescore.stop();
+      await services.insights.simulation.stop();
       await publisher.stop();
       rateStore?.disconnect();
       await ds.destroy();

@@ -282,19 +282,26 @@ export class LifecycleService {
    */
   async updatePolicy(viewer: Viewer, patch: Partial<Policy>): Promise<QualificationPolicy> {
     assertCan(viewer, 'manageScoring');
-    const { row, transitions } = await transaction(this.ds, async (em) => {
-      const current = await this.policyEntity(em);
-      const next = mergePolicy(toPolicy(current), patch);
-      const problem = validatePolicy(next);
-      if (problem) throw badInput(`input.${problem.field}`, problem.message);
-      const now = new Date();
-      Object.assign(current, next, { updatedAt: now });
-      await em.getRepository(QualificationPolicy).save(current);
-      const transitions = await this.reevaluateAll(em, next, now);
-      return { row: current, transitions };
-    });
+    const { row, transitions } = await transaction(this.ds, (em) => this.changePolicy(em, patch));
     this.publisher.publish(transitions);
     return row;
+  }
+
+  /**
+   * updatePolicy inside the caller's transaction (applySimulation changes
+   * rules and policy in one); the caller publishes the transitions after
+   * it commits.
+   */
+  async changePolicy(em: EntityManager, patch: Partial<Policy>): Promise<{ row: QualificationPolicy; transitions: StageTransition[] }> {
+    const current = await this.policyEntity(em);
+    const next = mergePolicy(toPolicy(current), patch);
+    const problem = validatePolicy(next);
+    if (problem) throw badInput(`input.${problem.field}`, problem.message);
+    const now = new Date();
+    Object.assign(current, next, { updatedAt: now });
+    await em.getRepository(QualificationPolicy).save(current);
+    const transitions = await this.reevaluateAll(em, next, now);
+    return { row: current, transitions };
   }
 
   /** Promotes every score-managed contact the policy now promotes; candidates are found in SQL by threshold. */
