@@ -1,12 +1,15 @@
 /** GraphQL inputs of the insights: a proposed rule set and policy for simulateScoring. */
 import { Field, ID, InputType, Int } from 'type-graphql';
-import { ConditionInput } from '../scoring/scoring.inputs';
+import { ScoringRuleFields } from '../scoring/scoring.inputs';
 import { ScoringRuleKind } from '../scoring/scoring-rule.entity';
 import { QualificationPolicyInput } from '../lifecycle/lifecycle.inputs';
 import type { RuleKind } from '../scoring/scorer';
 
-@InputType({ description: 'One rule of a proposed rule set: an existing rule by id (fields given here change it), or a new rule (no id; name, kind and points required).' })
-export class ProposedRuleInput {
+@InputType({
+  description:
+    'One rule of a proposed rule set: an existing rule by id (fields given here change it; active: false leaves it out), or a new rule (no id; name, kind and points required).',
+})
+export class ProposedRuleInput extends ScoringRuleFields {
   @Field(() => ID, { nullable: true, description: 'An existing rule (active or not); omitted fields keep its values.' })
   id?: string | null;
 
@@ -16,23 +19,8 @@ export class ProposedRuleInput {
   @Field(() => ScoringRuleKind, { nullable: true })
   kind?: RuleKind | null;
 
-  @Field(() => String, { nullable: true })
-  activityType?: string | null;
-
-  @Field(() => [ConditionInput], { nullable: true })
-  conditions?: ConditionInput[] | null;
-
   @Field(() => Int, { nullable: true })
   points?: number | null;
-
-  @Field(() => Int, { nullable: true })
-  maxApplications?: number | null;
-
-  @Field(() => Int, { nullable: true })
-  capWindowDays?: number | null;
-
-  @Field(() => Int, { nullable: true })
-  expiresAfterDays?: number | null;
 }
 
 @InputType()

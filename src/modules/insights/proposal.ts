@@ -18,6 +18,8 @@ export interface ProposedRule {
   maxApplications?: number | null;
   capWindowDays?: number | null;
   expiresAfterDays?: number | null;
+  /** false leaves the rule out of the set (as if not listed). */
+  active?: boolean | null;
 }
 
 /** A rule of the resolved set; `existing` when it changes a stored rule (its id), else new (a provisional id). */
@@ -55,7 +57,7 @@ export function resolveProposal(proposed: ProposedRule[], stored: Rule[]): { rul
     for (const f of NULLABLE) if (p[f] !== undefined) (draft as Record<string, unknown>)[f] = p[f];
     const problem = validateRule(draft);
     if (problem) return { problem: { field: `${at}.${problem.field}`, message: problem.message } };
-    rules.push({ ...draft, id: base?.id ?? `new-${i}`, existing: !!base });
+    if (p.active !== false) rules.push({ ...draft, id: base?.id ?? `new-${i}`, existing: !!base });
   }
   return { rules };
 }

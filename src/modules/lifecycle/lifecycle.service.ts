@@ -221,11 +221,7 @@ export class LifecycleService {
     await updateRowsById(em, 'contacts', ['first_transition_at'], firsts);
   }
 
-  /**
-   * BANT qualification of an MQL by sales: SQL with enough criteria, else
-   * NURTURE. `at` dates it (now for the API; a backfill such as the demo
-   * passes when it happened), never before the contact's last transition.
-   */
+  /** BANT qualification of an MQL by sales: SQL with enough criteria, else NURTURE. `at`: see backfillDate. */
   async qualify(viewer: Viewer, id: string, bant: Bant & { notes?: string | null }, at?: Date): Promise<Contact> {
     assertCan(viewer, 'qualify');
     if (bant.notes != null && bant.notes.length > 10_000) throw badInput('input.notes', 'must be at most 10000 characters');
@@ -256,7 +252,7 @@ export class LifecycleService {
     return contact;
   }
 
-  /** Manual move to any other stage, with a reason; the actor is the key's name. `at` as in qualify. */
+  /** Manual move to any other stage, with a reason; the actor is the key's name. `at`: see backfillDate. */
   async transition(viewer: Viewer, id: string, toStage: LifecycleStage, rawReason: string, at?: Date): Promise<Contact> {
     assertCan(viewer, 'qualify');
     const reason = rawReason.trim();
@@ -276,10 +272,7 @@ export class LifecycleService {
     return contact;
   }
 
-  /**
-   * Validates and stores a policy change, then re-evaluates every contact that
-   * could be promoted under it (promotions only), in the same transaction.
-   */
+  /** Validates and stores a policy change, then re-evaluates every contact that could be promoted under it, in one transaction. */
   async updatePolicy(viewer: Viewer, patch: Partial<Policy>): Promise<QualificationPolicy> {
     assertCan(viewer, 'manageScoring');
     const { row, transitions } = await transaction(this.ds, (em) => this.changePolicy(em, patch));
@@ -287,11 +280,7 @@ export class LifecycleService {
     return row;
   }
 
-  /**
-   * updatePolicy inside the caller's transaction (applySimulation changes
-   * rules and policy in one); the caller publishes the transitions after
-   * it commits.
-   */
+  /** updatePolicy inside the caller's transaction (applySimulation's); the caller publishes the transitions after it commits. */
   async changePolicy(em: EntityManager, patch: Partial<Policy>): Promise<{ row: QualificationPolicy; transitions: StageTransition[] }> {
     const current = await this.policyEntity(em);
     const next = mergePolicy(toPolicy(current), patch);
@@ -400,7 +389,7 @@ export class LifecycleService {
   }
 }
 
-/** When a sales step happens: now, or the backfill's `at`, never before the contact's last transition (transitions stay in order). */
+/** When a sales step happens: now for the API, or the `at` of a backfill (the demo), never before the contact's last transition. */
 function backfillDate(contact: Contact, at: Date | undefined): Date {
   if (!at) return new Date();
   return new Date(Math.max(at.getTime(), contact.lastTransitionAt?.getTime() ?? -Infinity));
