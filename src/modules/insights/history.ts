@@ -5,9 +5,8 @@
  * holds. Memory stays that of one batch, whatever the window.
  */
 import { DataSource } from 'typeorm';
-import { Contact } from '../contacts/contact.entity';
+import type { ContactFacts } from '../scoring/scorer';
 import type { Stage } from '../lifecycle/lifecycle';
-import { selectEntities } from '../../db/hydrate';
 import { MAX_PARAMS, dbDate, parseDbDate } from '../../db/portable';
 import type { ContactHistory, HistoryTransition } from './replay';
 
@@ -22,13 +21,42 @@ async function byContacts<T>(ds: DataSource, select: string, tail: string, ids: 
   return out;
 }
 
+/** The contact columns a history needs, as stored. */
+interface ContactRow {
+  id: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  company: string | null;
+  job_title: string | null;
+  industry: string | null;
+  company_size: number | string | null;
+  country: string | null;
+  source: string | null;
+  owner_id: string | null;
+  partner_id: string | null;
+  attributes: unknown;
+  created_at: unknown;
+}
+
+const CONTACT_FACTS = 'id, email, first_name, last_name, company, job_title, industry, company_size, country, source, owner_id, partner_id, attributes, created_at';
+
+function contactFacts(c: ContactRow): ContactFacts {
+  return {
+    email: c.email, firstName: c.first_name, lastName: c.last_name, company: c.company, jobTitle: c.job_title, industry: c.industry,
+    companySize: c.company_size === null ? null : Number(c.company_size), country: c.country, source: c.source, ownerId: c.owner_id, partnerId: c.partner_id,
+    attributes: json(c.attributes),
+  };
+}
+
 function json(v: unknown): Record<string, unknown> | null {
   return typeof v === 'string' ? JSON.parse(v) : ((v as Record<string, unknown>) ?? null);
 }
 
 /** One batch of histories after contact id `after` (ordered by id); empty when done. Activities and transitions up to `until`. */
 export async function historyBatch(ds: DataSource, after: string, size: number, until: number): Promise<ContactHistory[]> {
-  const contacts = await selectEntities(ds.manager, Contact, 'SELECT * FROM contacts WHERE id > ? ORDER BY id LIMIT ?', [after, size]);
+  // Raw rows of the columns FIT rules read: entity hydration of every column cost more than the statement.
+  const contacts: ContactRow[] = await ds.query(`SELECT ${CONTACT_FACTS} FROM contacts WHERE id > ? ORDER BY id LIMIT ?`, [after, size]);
   if (contacts.length === 0) return [];
   const ids = contacts.map((c) => c.id);
   const end = dbDate(until);
@@ -41,7 +69,7 @@ export async function historyBatch(ds: DataSource, after: string, size: number, 
     ),
   ]);
   const byId = new Map<string, ContactHistory>(
-    contacts.map((c) => [c.id, { id: c.id, facts: c, createdAt: c.createdAt.getTime(), activities: [], transitions: [] }]),
+    contacts.map((c) => [c.id, { id: c.id, facts: contactFacts(c), createdAt: parseDbDate(c.created_at).getTime(), activities: [], transitions: [] }]),
   );
   for (const a of activities) {
     byId.get(a.contact_id)!.activities.push({
