@@ -22,7 +22,7 @@ afterAll(() => t.stop());
 
 const JOB = `query($id: ID!) { simulationJob(id: $id) { id state processed total error appliedAt result {
   stages { stage simulated actual } weeklyMqls { weekStart simulated actual } changedContactCount
-  simulated { mqls reachedSql reachedCustomer precision recall } current { mqls reachedSql reachedCustomer precision recall }
+  simulated { mqls reachedSql reachedCustomer precision recall unjudged judgedPrecision } current { mqls reachedSql reachedCustomer precision recall unjudged judgedPrecision }
   changedContacts(first: 5) { totalCount pageInfo { hasNextPage endCursor } edges { node { simulatedMql actualMql contact { email } rules { ruleId ruleName currentPoints simulatedPoints } } } } } } }`;
 const SIMULATE = `mutation($input: SimulateScoringInput!) { simulateScoring(input: $input) { id state total } }`;
 const RULES = `{ scoringRules { id name points } }`;
@@ -64,6 +64,8 @@ it('catches a reasonable-looking change that lowers MQL precision, names the rul
   const r = job.result;
   expect(r.simulated.mqls).toBeGreaterThan(r.current.mqls);
   expect(r.simulated.precision).toBeLessThan(r.current.precision - 0.05);
+  expect(r.simulated.unjudged).toBeGreaterThan(0);
+  expect(r.current.unjudged).toBe(0);
   expect(r.changedContactCount).toBeGreaterThan(5);
   const first = r.changedContacts.edges[0].node;
   expect(first.simulatedMql).not.toBe(first.actualMql);

@@ -148,8 +148,8 @@ describe('observations, insights and the suggestion on a planted signal', () => 
     const s = tally.summary();
     expect(s.stages.find((x) => x.stage === 'MQL')).toEqual({ stage: 'MQL', simulated: 2, actual: 1 });
     expect(s.weeks[1]).toMatchObject({ simulated: 2, actual: 1 });
-    expect(s.simulated).toMatchObject({ mqls: 2, reachedSql: 1, precision: 0.5, recall: 1 });
-    expect(s.current).toMatchObject({ mqls: 1, reachedSql: 1, precision: 1, recall: 1 });
+    expect(s.simulated).toMatchObject({ mqls: 2, reachedSql: 1, precision: 0.5, recall: 1, unjudged: 1, judgedPrecision: 1 });
+    expect(s.current).toMatchObject({ mqls: 1, reachedSql: 1, precision: 1, recall: 1, unjudged: 0, judgedPrecision: 1 });
     expect(s.changedContacts).toBe(1);
   });
 });

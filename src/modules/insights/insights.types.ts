@@ -59,6 +59,14 @@ export class OutcomeQuality {
 
   @Field(() => Float, { nullable: true, description: 'reachedSql / contacts that really reached SQL between `from` and `to` + horizonDays.' })
   recall: number | null;
+
+  @Field(() => Int, {
+    description: 'MQLs of the set that never really became MQL (up to `to` + horizonDays): sales never saw them, so their outcome is unknown and counts as not reaching SQL. 0 for the real set.',
+  })
+  unjudged: number;
+
+  @Field(() => Float, { nullable: true, description: 'reachedSql / (mqls - unjudged): precision on the MQLs sales did see.' })
+  judgedPrecision: number | null;
 }
 
 @ObjectType({ description: "A rule's points for one contact under the current and the simulated rules." })

@@ -26,6 +26,14 @@ export interface Quality {
   precision: number | null;
   /** reachedSql / contacts that really reached SQL in [from, to + horizon] (null without any). */
   recall: number | null;
+  /**
+   * MQLs of the set that never really became MQL in [from, to + horizon]:
+   * sales never had them to qualify, so their outcome is unknown (they count
+   * as not reaching SQL unless they did otherwise). 0 for the real MQL set.
+   */
+  unjudged: number;
+  /** reachedSql / (mqls - unjudged): precision on the MQLs sales did see (null without any). */
+  judgedPrecision: number | null;
 }
 
 /** The summary a finished simulation stores. */
@@ -53,13 +61,14 @@ interface QualityCounts {
   mqls: number;
   reachedSql: number;
   reachedCustomer: number;
+  unjudged: number;
 }
 
 /** Accumulates contacts into a SimulationSummary. */
 export class SimulationTally {
   private readonly stages = new Map<Stage, { simulated: number; actual: number }>(STAGES.map((s) => [s, { simulated: 0, actual: 0 }]));
   private readonly weeks: { simulated: number; actual: number }[];
-  private readonly counts = { simulated: { mqls: 0, reachedSql: 0, reachedCustomer: 0 }, current: { mqls: 0, reachedSql: 0, reachedCustomer: 0 } };
+  private readonly counts = { simulated: { mqls: 0, reachedSql: 0, reachedCustomer: 0, unjudged: 0 }, current: { mqls: 0, reachedSql: 0, reachedCustomer: 0, unjudged: 0 } };
   private sqlContacts = 0;
   private changed = 0;
 
@@ -83,12 +92,14 @@ export class SimulationTally {
     this.countWeeks(actual, 'actual');
     const realSql = firstEntry(actual, 'SQL', from, to + horizon);
     const realCustomer = firstEntry(actual, 'CUSTOMER', from, to + horizon);
+    const seenBySales = firstEntry(actual, 'MQL', from, to + horizon) !== null;
     if (realSql !== null) this.sqlContacts++;
     const simMql = firstEntry(simulated, 'MQL', from, to);
     const actMql = firstEntry(actual, 'MQL', from, to);
     const score = (counts: QualityCounts, mqlAt: number | null) => {
       if (mqlAt === null) return;
       counts.mqls++;
+      if (!seenBySales) counts.unjudged++;
       if (realSql !== null && realSql <= mqlAt + horizon) counts.reachedSql++;
       if (realCustomer !== null && realCustomer <= mqlAt + horizon) counts.reachedCustomer++;
     };
@@ -111,6 +122,7 @@ export class SimulationTally {
       ...c,
       precision: c.mqls ? c.reachedSql / c.mqls : null,
       recall: this.sqlContacts ? c.reachedSql / this.sqlContacts : null,
+      judgedPrecision: c.mqls > c.unjudged ? c.reachedSql / (c.mqls - c.unjudged) : null,
     });
     return {
       stages: STAGES.map((stage) => ({ stage, ...this.stages.get(stage)! })),
