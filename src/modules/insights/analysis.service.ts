@@ -13,7 +13,7 @@ import { RuleInsightTally } from './rule-insights';
 import { SuggestionTally, holdoutOf, suggest } from './suggestion';
 import { forEachHistoryBatch } from './history';
 import { checkWindow } from './window';
-import { DAY_MS, Rule } from '../scoring/scorer';
+import type { Rule } from '../scoring/scorer';
 import type { RuleInsights, ScoringSuggestion } from './insights.types';
 import type { Window } from './simulation';
 import type { Observation } from './observation';
@@ -26,9 +26,9 @@ export class AnalysisService {
     private readonly batchSize: number,
   ) {}
 
-  /** Observes every contact of the window under the active rules (histories read up to the horizon's end). */
+  /** Observes every contact of the window under the active rules (activities up to `to`: features never read later ones; transitions all). */
   private async observeAll(rules: Rule[], window: Window, each: (o: Observation) => void): Promise<void> {
-    await forEachHistoryBatch(this.ds, this.batchSize, window.to + window.horizonDays * DAY_MS, (batch) => {
+    await forEachHistoryBatch(this.ds, this.batchSize, window.to, (batch) => {
       for (const h of batch) {
         const o = observe(h, rules, window);
         if (o) each(o);

@@ -53,7 +53,7 @@ function json(v: unknown): Record<string, unknown> | null {
   return typeof v === 'string' ? JSON.parse(v) : ((v as Record<string, unknown>) ?? null);
 }
 
-/** One batch of histories after contact id `after` (ordered by id); empty when done. Activities and transitions up to `until`. */
+/** One batch of histories after contact id `after` (ordered by id); empty when done. Activities up to `until`, every transition. */
 export async function historyBatch(ds: DataSource, after: string, size: number, until: number): Promise<ContactHistory[]> {
   // Raw rows of the columns FIT rules read: entity hydration of every column cost more than the statement.
   const contacts: ContactRow[] = await ds.query(`SELECT ${CONTACT_FACTS} FROM contacts WHERE id > ? ORDER BY id LIMIT ?`, [after, size]);
