@@ -112,18 +112,20 @@ describe('observations, insights and the suggestion on a planted signal', () => 
   });
 
   it('finds the planted behaviour, gives a behaviour independent of the outcome a lift near 1, and never trains on what the test part knows', () => {
-    const insights = new RuleInsightTally(rules, window.horizonDays);
+    const fit: Rule = { ...rule('fit', '', 3), kind: 'FIT', activityType: null, conditions: [{ field: 'freeEmail', operator: 'EQ', value: false }, { field: 'email', operator: 'ENDS_WITH', value: '.org' }] };
+    const insights = new RuleInsightTally([...rules, fit], window.horizonDays);
     const holdout = holdoutOf(window)!;
     const suggestion = new SuggestionTally(holdout);
     for (const h of histories) {
       const o = observe(h, rules, window);
       if (!o) continue;
-      insights.add(o);
+      insights.add(observe(h, [...rules, fit], window)!, h.facts);
       suggestion.add(o);
       const part = suggestion.partOf(o.anchor);
       if (part === 'train') expect(o.anchor + window.horizonDays * DAY).toBeLessThanOrEqual(holdout.testFrom);
     }
-    const byId = Object.fromEntries(insights.insights().map((r) => [r.ruleId, r]));
+    const rows = insights.insights();
+    const byId = Object.fromEntries(rows.filter((r) => r.condition === null).map((r) => [r.ruleId, r]));
     expect(byId.demo.lift.low!).toBeGreaterThan(3);
     expect(byId.demo.signal).toBe('PREDICTIVE');
     expect(byId.open.lift.low!).toBeLessThan(1);
@@ -132,6 +134,9 @@ describe('observations, insights and the suggestion on a planted signal', () => 
     expect(byId.open.lift.estimate!).toBeLessThan(1.25);
     expect(byId.open.signal).toBe('NOISE');
     expect(byId.demo.medianDaysToSql).toBeCloseTo(5, 0);
+    const conditions = rows.filter((r) => r.condition !== null).map((r) => [r.condition, r.appliedContacts]);
+    expect(conditions).toEqual(expect.arrayContaining([['freeEmail EQ false', insights.counts.contacts], ['email ENDS_WITH ".org"', 0]]));
+    expect(byId.fit.appliedContacts).toBe(0);
     const s = suggest(suggestion, rules, 50)!;
     expect(s.points[0]).toBe(Math.max(...s.points));
     expect(Math.abs(s.points[1])).toBeLessThan(s.points[0] / 4);

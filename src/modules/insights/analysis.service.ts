@@ -13,7 +13,7 @@ import { RuleInsightTally } from './rule-insights';
 import { SuggestionTally, holdoutOf, suggest } from './suggestion';
 import { forEachHistoryBatch } from './history';
 import { checkWindow } from './window';
-import type { Rule } from '../scoring/scorer';
+import type { ContactFacts, Rule } from '../scoring/scorer';
 import type { RuleInsights, ScoringSuggestion } from './insights.types';
 import type { Window } from './simulation';
 import type { Observation } from './observation';
@@ -27,11 +27,11 @@ export class AnalysisService {
   ) {}
 
   /** Observes every contact of the window under the active rules (activities up to `to`: features never read later ones; transitions all). */
-  private async observeAll(rules: Rule[], window: Window, each: (o: Observation) => void): Promise<void> {
+  private async observeAll(rules: Rule[], window: Window, each: (o: Observation, facts: ContactFacts) => void): Promise<void> {
     await forEachHistoryBatch(this.ds, this.batchSize, window.to, (batch) => {
       for (const h of batch) {
         const o = observe(h, rules, window);
-        if (o) each(o);
+        if (o) each(o, h.facts);
       }
     });
   }
@@ -42,7 +42,7 @@ export class AnalysisService {
     const window = checkWindow(from, to, horizonDays);
     const rules = await this.scoring.activeRules();
     const tally = new RuleInsightTally(rules, horizonDays);
-    await this.observeAll(rules, window, (o) => tally.add(o));
+    await this.observeAll(rules, window, (o, facts) => tally.add(o, facts));
     return { ...tally.counts, rules: tally.insights() };
   }
 

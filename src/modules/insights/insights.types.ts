@@ -152,6 +152,9 @@ export class RuleInsight {
   @Field(() => String)
   ruleName: string;
 
+  @Field(() => String, { nullable: true, description: 'For a FIT rule of several conditions, a row per condition: this one alone (`field OPERATOR value`); null on the row of the whole rule.' })
+  condition: string | null;
+
   @Field(() => ScoringRuleKind)
   kind: RuleKind;
 
@@ -194,7 +197,7 @@ export class RuleInsights {
   @Field(() => Int)
   reachedSql: number;
 
-  @Field(() => [RuleInsight], { description: 'Every active rule, the most predictive (lift lower bound) first.' })
+  @Field(() => [RuleInsight], { description: 'Every active rule, and every condition of a FIT rule of several, the most predictive (lift lower bound) first.' })
   rules: RuleInsight[];
 }
 

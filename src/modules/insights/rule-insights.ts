@@ -6,7 +6,7 @@
  * points it earned. A rule that applies to many contacts and whose interval
  * holds 1 is flagged NOISE: it fires a lot and predicts nothing.
  */
-import type { Rule } from '../scoring/scorer';
+import { ContactFacts, Rule, RuleCondition, conditionHolds, contactField } from '../scoring/scorer';
 import { RatioInterval, liftInterval, wilson } from './stats';
 import type { Observation } from './observation';
 import { DAY_MS } from '../scoring/scorer';
@@ -18,6 +18,8 @@ export type RuleSignal = 'PREDICTIVE' | 'COUNTER_PREDICTIVE' | 'NOISE' | 'NO_EVI
 export interface RuleInsight {
   ruleId: string;
   ruleName: string;
+  /** For one condition of a FIT rule of several: that condition alone (`field OPERATOR value`); null for the whole rule. */
+  condition: string | null;
   kind: Rule['kind'];
   appliedContacts: number;
   appliedReachedSql: number;
@@ -37,30 +39,45 @@ export const NOISE_SHARE = 0.1;
 /** Resolution of the days-to-SQL histogram (days): medians are exact to this. */
 const BIN_DAYS = 1 / 24;
 
+/** What a row of the report is about: a rule, or one condition of a FIT rule of several. */
+interface Item {
+  rule: Rule;
+  condition: RuleCondition | null;
+}
+
+function describe(c: RuleCondition): string {
+  return c.value === undefined ? `${c.field} ${c.operator}` : `${c.field} ${c.operator} ${JSON.stringify(c.value)}`;
+}
+
 /** Accumulates observations; memory is per rule, not per contact (days to SQL go into a histogram). */
 export class RuleInsightTally {
+  private readonly items: Item[];
   private readonly applied: { n: number; k: number; points: number; days: number[] }[];
   private population = 0;
   private positives = 0;
 
   constructor(
     private readonly rules: Rule[],
-    private readonly horizonDays: number,
+    horizonDays: number,
   ) {
-    this.applied = rules.map(() => ({ n: 0, k: 0, points: 0, days: new Array<number>(Math.ceil(horizonDays / BIN_DAYS) + 1).fill(0) }));
+    const conditions = rules.flatMap((rule) => (rule.kind === 'FIT' && rule.conditions.length > 1 ? rule.conditions.map((condition) => ({ rule, condition })) : []));
+    this.items = [...rules.map((rule) => ({ rule, condition: null })), ...conditions];
+    this.applied = this.items.map(() => ({ n: 0, k: 0, points: 0, days: new Array<number>(Math.ceil(horizonDays / BIN_DAYS) + 1).fill(0) }));
   }
 
-  add(o: Observation): void {
+  /** Adds a contact: its observation and its attributes (for the conditions of FIT rules). */
+  add(o: Observation, facts: ContactFacts): void {
     this.population++;
     if (o.sqlAt !== null) this.positives++;
-    o.x.forEach((x, i) => {
+    this.items.forEach((item, i) => {
       const row = this.applied[i];
-      row.points += o.points[i];
-      if (x <= 0) return;
+      if (i < this.rules.length) row.points += o.points[i];
+      const applied = item.condition ? conditionHolds(item.condition, contactField(facts, item.condition.field)) : o.x[i] > 0;
+      if (!applied) return;
       row.n++;
       if (o.sqlAt === null) return;
       row.k++;
-      const days = (o.sqlAt - (o.firstApplied[i] ?? o.anchor)) / DAY_MS;
+      const days = (o.sqlAt - (item.condition ? o.anchor : (o.firstApplied[i] ?? o.anchor))) / DAY_MS;
       row.days[Math.min(row.days.length - 1, Math.max(0, Math.round(days / BIN_DAYS)))]++;
     });
   }
@@ -70,10 +87,10 @@ export class RuleInsightTally {
     return { contacts: this.population, reachedSql: this.positives };
   }
 
-  /** One insight per rule, the most predictive (lift's lower bound) first. */
+  /** One insight per rule (and per condition of a FIT rule of several), the most predictive (lift's lower bound) first. */
   insights(): RuleInsight[] {
-    return this.rules
-      .map((rule, i) => {
+    return this.items
+      .map(({ rule, condition }, i) => {
         const a = this.applied[i];
         const otherN = this.population - a.n;
         const otherK = this.positives - a.k;
@@ -81,6 +98,7 @@ export class RuleInsightTally {
         return {
           ruleId: rule.id,
           ruleName: rule.name,
+          condition: condition ? describe(condition) : null,
           kind: rule.kind,
           appliedContacts: a.n,
           appliedReachedSql: a.k,
@@ -94,7 +112,7 @@ export class RuleInsightTally {
           signal: signalOf(lift, a.n / Math.max(1, this.population)),
         };
       })
-      .sort((x, y) => (y.lift.low ?? 0) - (x.lift.low ?? 0) || x.ruleName.localeCompare(y.ruleName));
+      .sort((x, y) => (y.lift.low ?? 0) - (x.lift.low ?? 0) || x.ruleName.localeCompare(y.ruleName) || (x.condition ?? '').localeCompare(y.condition ?? ''));
   }
 }
 
