@@ -24,6 +24,7 @@ import type { RateLimiter } from './rate-limit';
 import type { Viewer } from '../modules/access/viewer';
 import { SerialisedResults, sharedDocuments, sharedSubscribe } from '../modules/realtime/shared-execution';
 import { SubscriptionOverflow } from '../modules/realtime/realtime.service';
+import { consoleHandler } from './console';
 
 /** What the server needs from the outside. */
 export interface ServerDeps {
@@ -288,6 +289,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     });
   });
 
+  const serveConsole = consoleHandler();
   httpServer.on('request', (req, res) => {
     const requestId = (req.headers['x-request-id'] as string) || randomUUID();
     res.setHeader('x-request-id', requestId);
@@ -304,6 +306,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
           res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
           return res.end(deps.metrics.render(await deps.gauges()));
         }
+        if (serveConsole(req, res, url.pathname)) return;
         sendJson(res, 404, { error: 'not found' });
       } catch (err) {
         logger.error({ err, requestId }, 'request failed');
