@@ -19,6 +19,13 @@ const sentence = (s: string) => {
   return /[.!?]$/.test(t) ? t : `${t}.`;
 };
 
+/** `input.activityType` -> `Activity type`, `inputs[3].type` -> `Type`. */
+export function fieldLabel(path: string): string {
+  const last = path.split('.').pop()!.replace(/\[\d+\]$/, '');
+  const words = last.replace(/([A-Z])/g, ' $1').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 /** One API error as a sentence a person can act on. */
 export function describeApiError(e: ApiError): Problem {
   const x = e.extensions ?? {};
@@ -30,9 +37,11 @@ export function describeApiError(e: ApiError): Problem {
     case 'RATE_LIMITED':
       return { code: x.code, message: `Too many requests from this key; try again in ${x.retryAfter ?? 1} s.` };
     case 'BAD_USER_INPUT': {
-      // The service writes "<field>: <what is wrong>"; the field is shown by the control itself.
-      const text = x.field && e.message.startsWith(`${x.field}: `) ? e.message.slice(x.field.length + 2) : e.message;
-      return { code: x.code, field: x.field, message: sentence(text.charAt(0).toUpperCase() + text.slice(1)) };
+      // The service writes "<field>: <what is wrong>"; the sentence names the field as the form labels it.
+      if (!x.field || !e.message.startsWith(`${x.field}: `)) return { code: x.code, field: x.field, message: sentence(e.message) };
+      const text = e.message.slice(x.field.length + 2);
+      const label = fieldLabel(x.field);
+      return { code: x.code, field: x.field, message: sentence(/^[a-z]/.test(text) ? `${label} ${text}` : `${label}: ${text}`) };
     }
     case 'INTERNAL_SERVER_ERROR':
       return { code: x.code, message: x.reason === 'DATABASE_UNAVAILABLE' ? sentence(e.message) : 'The service failed on this request; try again, and tell its operators if it keeps failing.' };

@@ -17,9 +17,9 @@ export type ScreenId = 'funnel' | 'live' | 'contacts' | 'rules' | 'partner' | 'k
 /** Navigation entries, in order, with the roles that see them. */
 export const SCREENS: readonly { id: ScreenId; label: string; roles: readonly Role[] }[] = [
   { id: 'funnel', label: 'Funnel', roles: ['ADMIN', 'MARKETING', 'SALES', 'VIEWER'] },
+  { id: 'partner', label: 'Referrals', roles: ['PARTNER'] },
   { id: 'live', label: 'Live', roles: ['ADMIN', 'MARKETING', 'SALES', 'PARTNER', 'VIEWER'] },
   { id: 'contacts', label: 'Contacts', roles: ['ADMIN', 'MARKETING', 'SALES', 'VIEWER'] },
-  { id: 'partner', label: 'Referrals', roles: ['PARTNER'] },
   { id: 'rules', label: 'Rules', roles: ['ADMIN', 'MARKETING'] },
   { id: 'keys', label: 'Keys', roles: ['ADMIN'] },
 ];

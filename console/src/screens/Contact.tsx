@@ -33,11 +33,16 @@ interface ContactDetail {
 
 export function ContactScreen({ id, role }: { id: string; role: Role }) {
   const [{ data, error, fetching }, refetch] = useQuery<{ contact: ContactDetail | null }>({ query: QUERY, variables: { id } });
+  // Kept here: the form that caused it goes away when the contact leaves MQL.
+  const [notice, setNotice] = useState<string | null>(null);
   const problem = describeError(error);
   const c = data?.contact;
   if (problem) return <ErrorText problem={problem} />;
   if (!c) return <p aria-busy={fetching}>{fetching ? 'Loading…' : 'No contact has this id, or your key may not see it.'}</p>;
-  const reload = () => refetch({ requestPolicy: 'network-only' });
+  const done = (message: string) => {
+    setNotice(message);
+    refetch({ requestPolicy: 'network-only' });
+  };
   return (
     <section aria-labelledby="contact-title">
       <h1 id="contact-title">{contactName(c)}</h1>
@@ -50,10 +55,15 @@ export function ContactScreen({ id, role }: { id: string; role: Role }) {
         <Breakdown c={c} />
         <PointsChart activities={c.activities.edges.map((e) => e.node)} />
       </div>
+      {notice && (
+        <p role="status" className="notice">
+          {notice}
+        </p>
+      )}
       {can(role, 'qualify') && (
         <div className="grid2">
-          {c.stage === 'MQL' ? <QualifyForm id={c.id} onDone={reload} /> : <p className="card muted">Qualification (BANT) applies to MQLs; this contact is {c.stage}.</p>}
-          <MoveForm id={c.id} stage={c.stage} onDone={reload} />
+          {c.stage === 'MQL' ? <QualifyForm id={c.id} onDone={done} /> : <p className="card muted">Qualification (BANT) applies to MQLs; this contact is {c.stage}.</p>}
+          <MoveForm id={c.id} stage={c.stage} onDone={done} />
         </div>
       )}
       <div className="grid2">
@@ -125,21 +135,17 @@ const BANT = [
   ['timeline', 'Timeline'],
 ] as const;
 
-function QualifyForm({ id, onDone }: { id: string; onDone: () => void }) {
+function QualifyForm({ id, onDone }: { id: string; onDone: (message: string) => void }) {
   const [{ data: policy }] = useQuery<{ qualificationPolicy: { requiredBantCriteria: number } }>({ query: POLICY });
   const [bant, setBant] = useState({ budget: false, authority: false, need: false, timeline: false });
   const [notes, setNotes] = useState('');
   const [{ fetching }, qualify] = useMutation(QUALIFY);
   const [problem, setProblem] = useState<Problem | null>(null);
-  const [result, setResult] = useState<string | null>(null);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const r = await qualify({ id, input: { ...bant, notes: notes.trim() || null } });
     setProblem(describeError(r.error));
-    if (r.data) {
-      setResult(`Qualified: the contact is now ${r.data.qualifyContact.stage}.`);
-      onDone();
-    }
+    if (r.data) onDone(`Qualified: the contact is now ${r.data.qualifyContact.stage}.`);
   };
   return (
     <form className="card" onSubmit={submit} aria-labelledby="bant-title">
@@ -157,7 +163,6 @@ function QualifyForm({ id, onDone }: { id: string; onDone: () => void }) {
       <label htmlFor="bant-notes">Notes</label>
       <textarea id="bant-notes" value={notes} onChange={(e) => setNotes(e.target.value)} rows={2} />
       <ErrorText problem={problem} />
-      {result && <p role="status">{result}</p>}
       <button type="submit" disabled={fetching}>
         Qualify
       </button>
@@ -165,7 +170,7 @@ function QualifyForm({ id, onDone }: { id: string; onDone: () => void }) {
   );
 }
 
-function MoveForm({ id, stage, onDone }: { id: string; stage: string; onDone: () => void }) {
+function MoveForm({ id, stage, onDone }: { id: string; stage: string; onDone: (message: string) => void }) {
   const [toStage, setToStage] = useState('');
   const [reason, setReason] = useState('');
   const [{ fetching }, move] = useMutation(MOVE);
@@ -176,7 +181,7 @@ function MoveForm({ id, stage, onDone }: { id: string; stage: string; onDone: ()
     setProblem(describeError(r.error));
     if (r.data) {
       setReason('');
-      onDone();
+      onDone(`Moved: the contact is now ${r.data.transitionContact.stage}.`);
     }
   };
   const reasonProblem = problem?.field === 'reason' ? problem : null;
@@ -236,7 +241,7 @@ function Transitions({ list }: { list: Transition[] }) {
 
 function Activities({ list, total }: { list: Activity[]; total: number }) {
   return (
-    <div className="card scroll-y">
+    <div className="card scroll-y" role="region" aria-label="Activities, scrollable" tabIndex={0}>
       <table aria-label="Activities">
         <caption>
           Activities (newest first{total > list.length ? `, ${list.length} of ${total}` : ''})
