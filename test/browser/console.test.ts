@@ -63,7 +63,7 @@ test('sign in: a wrong key gets a sentence beside the field; a right one opens t
   const other = await browser.page();
   await other.goto(base);
   await other.getByLabel('API key').waitFor();
-  expect(await other.evaluate(() => sessionStorage.length)).toBe(0);
+  expect(await other.evaluate(() => (globalThis as unknown as { sessionStorage: { length: number } }).sessionStorage.length)).toBe(0);
   await Promise.all([page.close(), other.close()]);
 });
 
@@ -82,20 +82,18 @@ test("funnel: every number in the tables equals conversionMetrics for the same p
     { from, to },
   );
   expect(m.stages.some((s: { entered: number }) => s.entered > 0)).toBe(true);
-  const shown = await page.evaluate(() => {
-    const cells = (sel: string) => [...document.querySelectorAll<HTMLElement>(sel)].map((e) => e.textContent);
-    return {
-      stages: [...document.querySelectorAll('table[aria-label="Stages"] tbody tr')].map((r) => [r.getAttribute('data-stage'), r.querySelector('[data-field=entered]')!.textContent, r.querySelector('[data-field=current]')!.textContent]),
-      conversions: [...document.querySelectorAll('table[aria-label="Conversions"] tbody tr')].map((r) => [
-        r.getAttribute('data-conversion'),
-        r.querySelector('[data-field=entered]')!.textContent,
-        r.querySelector('[data-field=converted]')!.textContent,
-        r.querySelector('[data-field=rate]')!.textContent,
-      ]),
-      groups: [...document.querySelectorAll('table[aria-label="By source"] tbody tr')].map((r) => [r.getAttribute('data-group'), ...cells(`tr[data-group="${r.getAttribute('data-group')}"] td`)]),
-    };
-  });
-  const pct = (rate: number) => `${(rate * 100).toFixed(1)} %`;
+  const rows = (table: string, cells: string[]) =>
+    page.locator(`table[aria-label="${table}"] tbody tr`).evaluateAll(
+      (trs, sel) => trs.map((tr) => [tr.getAttribute(sel.key), ...sel.cells.map((c) => tr.querySelector(c)?.textContent ?? null)]),
+      { key: cells[0], cells: cells.slice(1) },
+    );
+  const groups = await page.locator('table[aria-label="By source"] tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-group'), ...Array.from(tr.querySelectorAll('td'), (td) => (td as { textContent: string | null }).textContent)]));
+  const shown = {
+    stages: await rows('Stages', ['data-stage', '[data-field=entered]', '[data-field=current]']),
+    conversions: await rows('Conversions', ['data-conversion', '[data-field=entered]', '[data-field=converted]', '[data-field=rate]']),
+    groups,
+  };
+  const pct = (rate: number) => `${(rate * 100).toFixed(1)}\u00a0%`;
   expect(shown.stages).toEqual(m.stages.map((s: any) => [s.stage, String(s.entered), String(s.current)]));
   expect(shown.conversions).toEqual(m.conversions.map((c: any) => [`${c.fromStage}-${c.toStage}`, String(c.entered), String(c.converted), pct(c.rate)]));
   expect(shown.groups).toEqual(m.groups.map((g: any) => [g.key ?? '', ...g.stages.map((s: any) => String(s.entered)), ...g.conversions.map((c: any) => pct(c.rate))]));

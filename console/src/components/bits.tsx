@@ -37,7 +37,11 @@ export function ChartView(props: ComponentProps<typeof LazyChart>) {
   );
 }
 
-export const pct = (rate: number) => `${(rate * 100).toFixed(1)} %`;
+/** A rate as a percentage; the no-break space keeps number and sign on one line. */
+export const pct = (rate: number) => `${(rate * 100).toFixed(1)}\u00a0%`;
+
+/** What caused a transition, in words. */
+export const TRIGGER_TEXT: Record<string, string> = { SCORE: 'score crossed a threshold', MANUAL: 'moved by hand', QUALIFICATION: 'qualified by sales' };
 export const days = (d: number | null | undefined) => (d === null || d === undefined ? '–' : d.toFixed(1));
 export const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 

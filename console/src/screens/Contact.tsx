@@ -3,7 +3,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { describeError, type Problem } from '../api/errors';
 import { can, type Role } from '../api/roles';
-import { ALL_STAGES, ChartView, ErrorText, StageChip, TempChip, contactName, when } from '../components/bits';
+import { ALL_STAGES, ChartView, ErrorText, StageChip, TRIGGER_TEXT, TempChip, contactName, when } from '../components/bits';
 
 const QUERY = `query Contact($id: ID!) {
   contact(id: $id) {
@@ -228,7 +228,7 @@ function Transitions({ list }: { list: Transition[] }) {
             </td>
             <td className="num">{t.score}</td>
             <td>
-              {t.trigger.toLowerCase()}
+              {TRIGGER_TEXT[t.trigger] ?? t.trigger}
               {t.actor ? ` by ${t.actor}` : ''}
               {t.reason ? `: ${t.reason}` : ''}
             </td>

@@ -83,7 +83,7 @@ function FunnelBody({ m, groupBy }: { m: Metrics; groupBy: string }) {
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
       grid: { left: 50, right: 16, top: 36, bottom: 30 },
-      xAxis: { type: 'category', data: m.stages.map((s) => s.stage) },
+      xAxis: { type: 'category', data: m.stages.map((s) => s.stage), axisLabel: { interval: 0, fontSize: 11 } },
       yAxis: { type: 'value' },
       series: [
         { name: 'Entered in period', type: 'bar', data: m.stages.map((s) => s.entered) },
@@ -102,7 +102,7 @@ function FunnelBody({ m, groupBy }: { m: Metrics; groupBy: string }) {
       tooltip: { trigger: 'axis', valueFormatter: (v: number) => `${v} %` },
       legend: { top: 0, type: 'scroll' },
       grid: { left: 50, right: 16, top: 36, bottom: 30 },
-      xAxis: { type: 'category', data: labels },
+      xAxis: { type: 'category', data: labels, axisLabel: { interval: 0, fontSize: 10 } },
       yAxis: { type: 'value', axisLabel: { formatter: '{value} %' } },
       series,
     };

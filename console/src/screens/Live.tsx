@@ -2,7 +2,7 @@
 import { useCallback, useState } from 'react';
 import { useLiveStream, type Promotion, type StreamStatus } from '../api/live';
 import { href } from '../router';
-import { StageChip, contactName, when } from '../components/bits';
+import { StageChip, TRIGGER_TEXT, contactName, when } from '../components/bits';
 
 const STAGES = ['LEAD', 'MQL', 'SQL', 'OPPORTUNITY', 'CUSTOMER', 'NURTURE', 'DISQUALIFIED'];
 const KEEP = 200;
@@ -65,7 +65,7 @@ export function Live({ secret }: { secret: string }) {
               </span>
               <span>score {p.score}</span>
               <span className="muted">
-                {p.trigger.toLowerCase()}
+                {TRIGGER_TEXT[p.trigger] ?? p.trigger}
                 {p.actor ? ` by ${p.actor}` : ''}
               </span>
               <span className="muted">owner {p.contact.ownerId ?? '–'}</span>
