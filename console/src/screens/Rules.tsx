@@ -73,7 +73,7 @@ export function Rules() {
               <td>{describeRule(r)}</td>
               <td className="num">{r.points}</td>
               <td>{r.active ? 'active' : 'inactive'}</td>
-              <td className="actions">
+              <td className="row-actions">
                 <button type="button" onClick={() => setEditing(r)} aria-label={`Edit ${r.name}`}>
                   Edit
                 </button>
