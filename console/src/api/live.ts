@@ -48,7 +48,15 @@ export function useLiveStream(secret: string, stages: string[], ownerId: string,
     let attempts = 0;
     let retry: ReturnType<typeof setTimeout> | undefined;
     let unsubscribe = () => {};
-    const since = new Date().toISOString();
+    // The service's clock (its Date header, whole seconds), not the browser's, which may be off.
+    let since = new Date().toISOString();
+    fetch('/healthz', { method: 'HEAD', cache: 'no-store' }).then(
+      (r) => {
+        const date = Date.parse(r.headers.get('date') ?? '');
+        if (!Number.isNaN(date)) since = new Date(date).toISOString();
+      },
+      () => undefined,
+    );
     const seen = new Set<string>();
     const deliver = (p: Promotion) => {
       if (seen.has(p.id)) return;
