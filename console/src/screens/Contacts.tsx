@@ -13,13 +13,14 @@ import { href } from '../router';
 
 const PAGE = 100;
 const ROW_HEIGHT = 44;
-const QUERY = `query Contacts($first: Int!, $after: String, $filter: ContactFilter, $orderBy: ContactOrder, $count: Boolean!) {
+const QUERY = `query Contacts($first: Int!, $after: String, $filter: ContactFilter, $orderBy: ContactOrder) {
   contacts(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
-    totalCount @include(if: $count)
     pageInfo { hasNextPage endCursor }
     edges { node { id email firstName lastName company ownerId source stage temperature score } }
   }
 }`;
+// The total is asked for apart, after the first rows: counting scans every match, and rows should not wait for it.
+const COUNT = 'query ContactCount($filter: ContactFilter) { contacts(first: 0, filter: $filter) { totalCount } }';
 
 export interface ContactRow {
   id: string;
@@ -44,11 +45,16 @@ function useDebounced<T>(value: T, ms: number): T {
   return v;
 }
 
-/** Pages through `contacts` for one filter and order; `more()` fetches the next page once. */
+/**
+ * Pages through `contacts` for one filter and order; `more()` fetches the next page once. The total is
+ * counted after the first page, except for a search: a prefix search cannot use an index, so counting
+ * its matches in a large store takes seconds, and the list says "100+" instead.
+ */
 export function useContactPages(filter: Record<string, unknown>, orderBy: { field: string; direction: string }) {
   const client = useClient();
   const [rows, setRows] = useState<ContactRow[]>([]);
   const [total, setTotal] = useState<number | null>(null);
+  const [hasNext, setHasNext] = useState(true);
   const [problem, setProblem] = useState<Problem | null>(null);
   const state = useRef({ cursor: null as string | null, hasNext: true, loading: false, generation: 0 });
   const key = JSON.stringify([filter, orderBy]);
@@ -59,7 +65,7 @@ export function useContactPages(filter: Record<string, unknown>, orderBy: { fiel
     s.loading = true;
     const generation = s.generation;
     const first = s.cursor === null;
-    const r = await client.query(QUERY, { first: PAGE, after: s.cursor, filter, orderBy, count: first }).toPromise();
+    const r = await client.query(QUERY, { first: PAGE, after: s.cursor, filter, orderBy }).toPromise();
     if (generation !== state.current.generation) return;
     s.loading = false;
     const p = describeError(r.error);
@@ -68,8 +74,12 @@ export function useContactPages(filter: Record<string, unknown>, orderBy: { fiel
     const page = r.data.contacts;
     s.cursor = page.pageInfo.endCursor;
     s.hasNext = page.pageInfo.hasNextPage;
-    if (first) setTotal(page.totalCount);
+    setHasNext(s.hasNext);
     setRows((cur) => (first ? [] : cur).concat(page.edges.map((e: { node: ContactRow }) => e.node)));
+    if (first && !filter.search) {
+      const c = await client.query(COUNT, { filter }).toPromise();
+      if (generation === state.current.generation && c.data) setTotal(c.data.contacts.totalCount);
+    }
     // `key` captures filter and orderBy.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, key]);
@@ -78,10 +88,17 @@ export function useContactPages(filter: Record<string, unknown>, orderBy: { fiel
     state.current = { cursor: null, hasNext: true, loading: false, generation: state.current.generation + 1 };
     setRows([]);
     setTotal(null);
+    setHasNext(true);
     void more();
   }, [more]);
 
-  return { rows, total, problem, more, hasNext: () => state.current.hasNext };
+  return { rows, total, hasNext, problem, more, canLoadMore: () => state.current.hasNext };
+}
+
+/** "1,234 contacts", or for a search "37 contacts match" / "100+ contacts match" (see useContactPages). */
+export function countText(p: { rows: unknown[]; total: number | null; hasNext: boolean }, noun: string, search?: string): string {
+  if (search) return p.hasNext && p.rows.length === 0 ? 'Searching…' : `${p.rows.length.toLocaleString('en')}${p.hasNext ? '+' : ''} ${noun} match “${search}”`;
+  return p.total === null ? 'Counting…' : `${p.total.toLocaleString('en')} ${noun}`;
 }
 
 export function Contacts() {
@@ -103,7 +120,7 @@ export function Contacts() {
     ...(debounced.minScore !== '' && !minScoreProblem && { minScore: Number(debounced.minScore) }),
   };
   const [field, direction] = sort.split(':');
-  const { rows, total, problem, more, hasNext } = useContactPages(filter, { field, direction });
+  const pages = useContactPages(filter, { field, direction });
 
   return (
     <section aria-labelledby="contacts-title" className="contacts">
@@ -140,11 +157,11 @@ export function Contacts() {
         </label>
       </form>
       <ErrorText problem={minScoreProblem} id="min-score-error" />
-      <ErrorText problem={problem} />
+      <ErrorText problem={pages.problem} />
       <p className="muted" aria-live="polite" data-testid="contact-count">
-        {total === null ? 'Loading…' : `${total.toLocaleString('en')} contacts`}
+        {countText(pages, 'contacts', filter.search)}
       </p>
-      <ContactList rows={rows} total={total ?? rows.length} more={more} hasNext={hasNext} />
+      <ContactList rows={pages.rows} total={pages.total ?? pages.rows.length} more={pages.more} hasNext={pages.canLoadMore} />
     </section>
   );
 }
