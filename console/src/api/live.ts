@@ -6,7 +6,7 @@
  * (occurredAfter the moment the stream started) and merged by transition id.
  */
 import { useEffect, useRef, useState } from 'react';
-import { useClient } from 'urql';
+import { useClient, type Client } from 'urql';
 import { createStreamClient } from './client';
 
 export interface Promotion {
@@ -25,6 +25,24 @@ const SUBSCRIPTION = `subscription Live($stages: [LifecycleStage!], $ownerId: St
   leadPromoted(stages: $stages, ownerId: $ownerId, after: $after) { cursor transition { ${FIELDS} } }
 }`;
 const GAP_QUERY = `query LiveGap($filter: StageTransitionFilter) { stageTransitions(filter: $filter, first: 500) { edges { node { ${FIELDS} } } } }`;
+
+/** The service's clock (its Date header, whole seconds), not the browser's, which may be off; null if unknown. */
+async function serviceNow(): Promise<string | null> {
+  try {
+    const r = await fetch('/healthz', { method: 'HEAD', cache: 'no-store' });
+    const date = Date.parse(r.headers.get('date') ?? '');
+    return Number.isNaN(date) ? null : new Date(date).toISOString();
+  } catch {
+    return null;
+  }
+}
+
+/** The promotions into `stages` since `since`, for `ownerId` when set (stageTransitions has no owner filter). */
+async function readGap(client: Client, stages: string[], ownerId: string, since: string): Promise<Promotion[]> {
+  const r = await client.query(GAP_QUERY, { filter: { toStages: stages, occurredAfter: since } }).toPromise();
+  const nodes: Promotion[] = (r.data?.stageTransitions.edges ?? []).map((e: { node: Promotion }) => e.node);
+  return nodes.filter((p) => !ownerId || p.contact.ownerId === ownerId);
+}
 
 export type StreamStatus = 'connecting' | 'live' | 'reconnecting' | 'failed';
 
@@ -48,25 +66,15 @@ export function useLiveStream(secret: string, stages: string[], ownerId: string,
     let attempts = 0;
     let retry: ReturnType<typeof setTimeout> | undefined;
     let unsubscribe = () => {};
-    // The service's clock (its Date header, whole seconds), not the browser's, which may be off.
     let since = new Date().toISOString();
-    fetch('/healthz', { method: 'HEAD', cache: 'no-store' }).then(
-      (r) => {
-        const date = Date.parse(r.headers.get('date') ?? '');
-        if (!Number.isNaN(date)) since = new Date(date).toISOString();
-      },
-      () => undefined,
-    );
+    void serviceNow().then((now) => (since = now ?? since));
     const seen = new Set<string>();
     const deliver = (p: Promotion) => {
       if (seen.has(p.id)) return;
       seen.add(p.id);
       emit.current(p);
     };
-    const fillGap = async () => {
-      const r = await client.query(GAP_QUERY, { filter: { toStages: stages, occurredAfter: since } }).toPromise();
-      for (const e of r.data?.stageTransitions.edges ?? []) if (!ownerId || e.node.contact.ownerId === ownerId) deliver(e.node);
-    };
+    const fillGap = async () => (await readGap(client, stages, ownerId, since)).forEach(deliver);
     const ws = createStreamClient(secret, {
       connected: () => {
         if (stopped) return;

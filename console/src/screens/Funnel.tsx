@@ -121,55 +121,67 @@ function FunnelBody({ m, groupBy }: { m: Metrics; groupBy: string }) {
         </figure>
       </div>
       <div className="grid2">
-        <table className="card" aria-label="Stages">
-          <caption>Stages</caption>
-          <thead>
-            <tr>
-              <th scope="col">Stage</th>
-              <th scope="col">Entered</th>
-              <th scope="col">Now</th>
-              <th scope="col">Median days in stage</th>
-            </tr>
-          </thead>
-          <tbody>
-            {m.stages.map((s) => (
-              <tr key={s.stage} data-stage={s.stage}>
-                <th scope="row">{s.stage}</th>
-                <td data-field="entered">{s.entered}</td>
-                <td data-field="current">{s.current}</td>
-                <td>{days(s.medianDaysInStage)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <table className="card" aria-label="Conversions">
-          <caption>Conversions</caption>
-          <thead>
-            <tr>
-              <th scope="col">From → to</th>
-              <th scope="col">Entered</th>
-              <th scope="col">Converted</th>
-              <th scope="col">Rate</th>
-              <th scope="col">Median days</th>
-            </tr>
-          </thead>
-          <tbody>
-            {m.conversions.map((c) => (
-              <tr key={c.fromStage} data-conversion={`${c.fromStage}-${c.toStage}`}>
-                <th scope="row">
-                  {c.fromStage} → {c.toStage}
-                </th>
-                <td data-field="entered">{c.entered}</td>
-                <td data-field="converted">{c.converted}</td>
-                <td data-field="rate">{pct(c.rate)}</td>
-                <td>{days(c.medianDaysToConvert)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <StagesTable stages={m.stages} />
+        <ConversionsTable conversions={m.conversions} />
       </div>
       {m.groups.length > 0 && <GroupTable m={m} groupBy={groupBy} />}
     </>
+  );
+}
+
+function StagesTable({ stages }: { stages: StageMetric[] }) {
+  return (
+    <table className="card" aria-label="Stages">
+      <caption>Stages</caption>
+      <thead>
+        <tr>
+          <th scope="col">Stage</th>
+          <th scope="col">Entered</th>
+          <th scope="col">Now</th>
+          <th scope="col">Median days in stage</th>
+        </tr>
+      </thead>
+      <tbody>
+        {stages.map((s) => (
+          <tr key={s.stage} data-stage={s.stage}>
+            <th scope="row">{s.stage}</th>
+            <td data-field="entered">{s.entered}</td>
+            <td data-field="current">{s.current}</td>
+            <td>{days(s.medianDaysInStage)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function ConversionsTable({ conversions }: { conversions: Conversion[] }) {
+  return (
+    <table className="card" aria-label="Conversions">
+      <caption>Conversions</caption>
+      <thead>
+        <tr>
+          <th scope="col">From → to</th>
+          <th scope="col">Entered</th>
+          <th scope="col">Converted</th>
+          <th scope="col">Rate</th>
+          <th scope="col">Median days</th>
+        </tr>
+      </thead>
+      <tbody>
+        {conversions.map((c) => (
+          <tr key={c.fromStage} data-conversion={`${c.fromStage}-${c.toStage}`}>
+            <th scope="row">
+              {c.fromStage} → {c.toStage}
+            </th>
+            <td data-field="entered">{c.entered}</td>
+            <td data-field="converted">{c.converted}</td>
+            <td data-field="rate">{pct(c.rate)}</td>
+            <td>{days(c.medianDaysToConvert)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 

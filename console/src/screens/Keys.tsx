@@ -79,56 +79,65 @@ export function Keys() {
         </button>
       </form>
       <ErrorText problem={problem} id="key-error" />
-      {created && (
-        <div className="card secret" role="status">
-          <p>
-            Secret of “{created.name}”, shown this once (only its hash is stored). Copy it now:
-          </p>
-          <label htmlFor="new-secret">Secret</label>
-          <input id="new-secret" readOnly value={created.secret} onFocus={(e) => e.target.select()} />
-          <button type="button" className="secondary" onClick={() => setCreated(null)}>
-            I have copied it
-          </button>
-        </div>
-      )}
-      <table className="card" aria-label="API keys">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Role</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
-            <th scope="col">State</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data?.apiKeys.map((k) => (
-            <tr key={k.id} data-key={k.name}>
-              <th scope="row">{k.name}</th>
-              <td>
-                {k.role}
-                {k.partnerId ? ` (${partnerName.get(k.partnerId) ?? k.partnerId})` : ''}
-              </td>
-              <td>{when(k.createdAt)}</td>
-              <td>{k.lastUsedAt ? when(k.lastUsedAt) : 'never'}</td>
-              <td>{k.revokedAt ? `revoked ${when(k.revokedAt)}` : 'active'}</td>
-              <td>
-                {!k.revokedAt && (
-                  <button type="button" onClick={() => doRevoke(k)} aria-label={`Revoke ${k.name}`}>
-                    Revoke
-                  </button>
-                )}
-                {revokeProblem?.id === k.id && (
-                  <span role="alert" className="error">
-                    {revokeProblem.message}
-                  </span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {created && <ShownOnce created={created} onDone={() => setCreated(null)} />}
+      <KeyTable keys={data?.apiKeys ?? []} partnerName={partnerName} onRevoke={doRevoke} problem={revokeProblem} />
     </section>
+  );
+}
+
+function KeyTable({ keys, partnerName, onRevoke, problem }: { keys: Key[]; partnerName: Map<string, string>; onRevoke: (k: Key) => void; problem: { id: string; message: string } | null }) {
+  return (
+    <table className="card" aria-label="API keys">
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">Role</th>
+          <th scope="col">Created</th>
+          <th scope="col">Last used</th>
+          <th scope="col">State</th>
+          <th scope="col">Actions</th>
+        </tr>
+      </thead>
+      <tbody>
+        {keys.map((k) => (
+          <tr key={k.id} data-key={k.name}>
+            <th scope="row">{k.name}</th>
+            <td>
+              {k.role}
+              {k.partnerId ? ` (${partnerName.get(k.partnerId) ?? k.partnerId})` : ''}
+            </td>
+            <td>{when(k.createdAt)}</td>
+            <td>{k.lastUsedAt ? when(k.lastUsedAt) : 'never'}</td>
+            <td>{k.revokedAt ? `revoked ${when(k.revokedAt)}` : 'active'}</td>
+            <td>
+              {!k.revokedAt && (
+                <button type="button" onClick={() => onRevoke(k)} aria-label={`Revoke ${k.name}`}>
+                  Revoke
+                </button>
+              )}
+              {problem?.id === k.id && (
+                <span role="alert" className="error">
+                  {problem.message}
+                </span>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** A new key's secret, shown this once. */
+function ShownOnce({ created, onDone }: { created: { name: string; secret: string }; onDone: () => void }) {
+  return (
+    <div className="card secret" role="status">
+      <p>Secret of “{created.name}”, shown this once (only its hash is stored). Copy it now:</p>
+      <label htmlFor="new-secret">Secret</label>
+      <input id="new-secret" readOnly value={created.secret} onFocus={(e) => e.target.select()} />
+      <button type="button" className="secondary" onClick={onDone}>
+        I have copied it
+      </button>
+    </div>
   );
 }

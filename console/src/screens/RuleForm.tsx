@@ -37,7 +37,7 @@ export function RuleForm({ rule, onDone, onCancel }: { rule: Rule | null; onDone
   const [maxApplications, setMax] = useState(rule?.maxApplications?.toString() ?? '');
   const [capWindowDays, setCap] = useState(rule?.capWindowDays?.toString() ?? '');
   const [expiresAfterDays, setExpires] = useState(rule?.expiresAfterDays?.toString() ?? '');
-  const [conditions, setConditions] = useState(rule?.conditions.map((c) => ({ ...c, text: showValue(c.value) })) ?? []);
+  const [conditions, setConditions] = useState<EditedCondition[]>(rule?.conditions.map((c) => ({ ...c, text: showValue(c.value) })) ?? []);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [{ fetching: creating }, create] = useMutation(CREATE);
   const [{ fetching: updating }, update] = useMutation(UPDATE);
@@ -90,36 +90,7 @@ export function RuleForm({ rule, onDone, onCancel }: { rule: Rule | null; onDone
         {kind === 'BEHAVIOR' && field('rule-cap', 'Per window (days)', capWindowDays, setCap, 'input.capWindowDays', { inputMode: 'numeric' })}
         {kind === 'BEHAVIOR' && field('rule-expires', 'Points expire after (days)', expiresAfterDays, setExpires, 'input.expiresAfterDays', { inputMode: 'numeric' })}
       </div>
-      <fieldset>
-        <legend>Conditions (all must hold)</legend>
-        {conditions.map((c, i) => (
-          <div className="condition" key={i}>
-            <label>
-              Field
-              <input value={c.field} onChange={(e) => setConditions(conditions.map((x, j) => (j === i ? { ...x, field: e.target.value } : x)))} placeholder={kind === 'FIT' ? 'e.g. jobTitle' : 'e.g. properties.url'} />
-            </label>
-            <label>
-              Operator
-              <select value={c.operator} onChange={(e) => setConditions(conditions.map((x, j) => (j === i ? { ...x, operator: e.target.value } : x)))}>
-                {OPERATORS.map((o) => (
-                  <option key={o}>{o}</option>
-                ))}
-              </select>
-            </label>
-            <label>
-              Value
-              <input value={c.text} onChange={(e) => setConditions(conditions.map((x, j) => (j === i ? { ...x, text: e.target.value } : x)))} placeholder='text, 42, true or ["a","b"]' />
-            </label>
-            <button type="button" onClick={() => setConditions(conditions.filter((_, j) => j !== i))} aria-label={`Remove condition ${i + 1}`}>
-              Remove
-            </button>
-          </div>
-        ))}
-        <button type="button" onClick={() => setConditions([...conditions, { field: '', operator: 'EQ', text: '' }])}>
-          Add condition
-        </button>
-        <ErrorText problem={conditionProblem} />
-      </fieldset>
+      <ConditionsEditor kind={kind} conditions={conditions} onChange={setConditions} problem={conditionProblem} />
       <ErrorText problem={otherProblem} />
       <div className="actions">
         <button type="submit" disabled={creating || updating}>
@@ -130,5 +101,43 @@ export function RuleForm({ rule, onDone, onCancel }: { rule: Rule | null; onDone
         </button>
       </div>
     </form>
+  );
+}
+
+/** A condition as edited: its value as typed (parsed on save). */
+type EditedCondition = Condition & { text: string };
+
+function ConditionsEditor({ kind, conditions, onChange, problem }: { kind: string; conditions: EditedCondition[]; onChange: (c: EditedCondition[]) => void; problem: Problem | null }) {
+  return (
+    <fieldset>
+      <legend>Conditions (all must hold)</legend>
+      {conditions.map((c, i) => (
+        <div className="condition" key={i}>
+          <label>
+            Field
+            <input value={c.field} onChange={(e) => onChange(conditions.map((x, j) => (j === i ? { ...x, field: e.target.value } : x)))} placeholder={kind === 'FIT' ? 'e.g. jobTitle' : 'e.g. properties.url'} />
+          </label>
+          <label>
+            Operator
+            <select value={c.operator} onChange={(e) => onChange(conditions.map((x, j) => (j === i ? { ...x, operator: e.target.value } : x)))}>
+              {OPERATORS.map((o) => (
+                <option key={o}>{o}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Value
+            <input value={c.text} onChange={(e) => onChange(conditions.map((x, j) => (j === i ? { ...x, text: e.target.value } : x)))} placeholder='text, 42, true or ["a","b"]' />
+          </label>
+          <button type="button" onClick={() => onChange(conditions.filter((_, j) => j !== i))} aria-label={`Remove condition ${i + 1}`}>
+            Remove
+          </button>
+        </div>
+      ))}
+      <button type="button" onClick={() => onChange([...conditions, { field: '', operator: 'EQ', text: '' }])}>
+        Add condition
+      </button>
+      <ErrorText problem={problem} />
+    </fieldset>
   );
 }

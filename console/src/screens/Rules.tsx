@@ -7,7 +7,7 @@ import { RuleForm, type Rule } from './RuleForm';
 import { PolicyForm } from './PolicyForm';
 import { RescorePanel } from './RescorePanel';
 
-export const RULE_FIELDS = 'id name kind activityType points active maxApplications capWindowDays expiresAfterDays conditions { field operator value }';
+const RULE_FIELDS = 'id name kind activityType points active maxApplications capWindowDays expiresAfterDays conditions { field operator value }';
 const RULES = `query Rules { scoringRules(includeInactive: true) { ${RULE_FIELDS} } }`;
 const DEACTIVATE = 'mutation Deactivate($id: ID!) { deleteScoringRule(id: $id) }';
 const ACTIVATE = 'mutation Activate($id: ID!) { updateScoringRule(id: $id, input: { active: true }) { id active } }';
