@@ -1,6 +1,8 @@
 /** Small shared pieces: stage and temperature chips, error sentences, lazy chart, number formats. */
 import { lazy, Suspense, type ComponentProps } from 'react';
-import type { Problem } from '../api/errors';
+import { useState } from 'react';
+import type { OperationResult } from 'urql';
+import { describeError, type Problem } from '../api/errors';
 
 export const FUNNEL_STAGES = ['PROSPECT', 'LEAD', 'MQL', 'SQL', 'OPPORTUNITY', 'CUSTOMER'] as const;
 export const ALL_STAGES = [...FUNNEL_STAGES, 'NURTURE', 'DISQUALIFIED'] as const;
@@ -49,4 +51,41 @@ export const when = (iso: string) => new Date(iso).toLocaleString(undefined, { d
 export function contactName(c: { email: string; firstName?: string | null; lastName?: string | null }): string {
   const name = [c.firstName, c.lastName].filter(Boolean).join(' ');
   return name || c.email;
+}
+
+/** A table's header row of column names. */
+export function HeadRow({ cols }: { cols: readonly string[] }) {
+  return (
+    <thead>
+      <tr>
+        {cols.map((c) => (
+          <th scope="col" key={c}>
+            {c}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
+/** An action on one row of a table (revoke, deactivate): its error is shown on that row, then the table reloads. */
+export function useRowAction<T extends { id: string }>(action: (row: T) => Promise<OperationResult | null>, reload: () => void) {
+  const [problem, setProblem] = useState<{ id: string; message: string } | null>(null);
+  const run = async (row: T) => {
+    const r = await action(row);
+    if (!r) return;
+    const p = describeError(r.error);
+    setProblem(p ? { id: row.id, message: p.message } : null);
+    reload();
+  };
+  return { run, problem };
+}
+
+/** The row action's error, on its row. */
+export function RowProblem({ id, problem }: { id: string; problem: { id: string; message: string } | null }) {
+  return problem?.id === id ? (
+    <span role="alert" className="error">
+      {problem.message}
+    </span>
+  ) : null;
 }

@@ -3,7 +3,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { describeError, type Problem } from '../api/errors';
 import { can, type Role } from '../api/roles';
-import { ALL_STAGES, ChartView, ErrorText, StageChip, TRIGGER_TEXT, TempChip, contactName, when } from '../components/bits';
+import { ALL_STAGES, ChartView, ErrorText, StageChip, TRIGGER_TEXT, TempChip, contactName, when, HeadRow } from '../components/bits';
 
 const QUERY = `query Contact($id: ID!) {
   contact(id: $id) {
@@ -80,14 +80,7 @@ function Breakdown({ c }: { c: ContactDetail }) {
       <caption>
         Score {c.score} = fit {c.fitScore} + engagement {c.engagementScore}
       </caption>
-      <thead>
-        <tr>
-          <th scope="col">Rule</th>
-          <th scope="col">Kind</th>
-          <th scope="col">Times</th>
-          <th scope="col">Points</th>
-        </tr>
-      </thead>
+      <HeadRow cols={['Rule', 'Kind', 'Times', 'Points']} />
       <tbody>
         {c.scoreBreakdown.length === 0 && (
           <tr>
@@ -211,14 +204,7 @@ function Transitions({ list }: { list: Transition[] }) {
   return (
     <table className="card" aria-label="Transitions">
       <caption>Transitions (oldest first)</caption>
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Move</th>
-          <th scope="col">Score</th>
-          <th scope="col">Why</th>
-        </tr>
-      </thead>
+      <HeadRow cols={['When', 'Move', 'Score', 'Why']} />
       <tbody>
         {list.map((t) => (
           <tr key={t.id}>
@@ -246,13 +232,7 @@ function Activities({ list, total }: { list: Activity[]; total: number }) {
         <caption>
           Activities (newest first{total > list.length ? `, ${list.length} of ${total}` : ''})
         </caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Type</th>
-            <th scope="col">Points</th>
-          </tr>
-        </thead>
+        <HeadRow cols={['When', 'Type', 'Points']} />
         <tbody>
           {list.map((a) => (
             <tr key={a.id}>

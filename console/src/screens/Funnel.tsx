@@ -2,7 +2,7 @@
 import { useMemo, useState } from 'react';
 import { useQuery } from 'urql';
 import { describeError } from '../api/errors';
-import { ChartView, ErrorText, days, pct } from '../components/bits';
+import { ChartView, ErrorText, days, pct, HeadRow } from '../components/bits';
 
 const QUERY = `query Funnel($from: DateTime!, $to: DateTime!, $groupBy: MetricsGroupBy) {
   conversionMetrics(from: $from, to: $to, groupBy: $groupBy) {
@@ -133,14 +133,7 @@ function StagesTable({ stages }: { stages: StageMetric[] }) {
   return (
     <table className="card" aria-label="Stages">
       <caption>Stages</caption>
-      <thead>
-        <tr>
-          <th scope="col">Stage</th>
-          <th scope="col">Entered</th>
-          <th scope="col">Now</th>
-          <th scope="col">Median days in stage</th>
-        </tr>
-      </thead>
+      <HeadRow cols={['Stage', 'Entered', 'Now', 'Median days in stage']} />
       <tbody>
         {stages.map((s) => (
           <tr key={s.stage} data-stage={s.stage}>
@@ -159,15 +152,7 @@ function ConversionsTable({ conversions }: { conversions: Conversion[] }) {
   return (
     <table className="card" aria-label="Conversions">
       <caption>Conversions</caption>
-      <thead>
-        <tr>
-          <th scope="col">From → to</th>
-          <th scope="col">Entered</th>
-          <th scope="col">Converted</th>
-          <th scope="col">Rate</th>
-          <th scope="col">Median days</th>
-        </tr>
-      </thead>
+      <HeadRow cols={['From → to', 'Entered', 'Converted', 'Rate', 'Median days']} />
       <tbody>
         {conversions.map((c) => (
           <tr key={c.fromStage} data-conversion={`${c.fromStage}-${c.toStage}`}>

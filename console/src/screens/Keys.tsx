@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { describeError, type Problem } from '../api/errors';
 import type { Role } from '../api/roles';
-import { ErrorText, when } from '../components/bits';
+import { ErrorText, HeadRow, RowProblem, useRowAction, when } from '../components/bits';
 
 const KEYS = 'query Keys { apiKeys { id name role partnerId createdAt lastUsedAt revokedAt } partners { id name } }';
 const CREATE = 'mutation CreateKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id name role } } }';
@@ -19,7 +19,6 @@ export function Keys() {
   const [partnerId, setPartnerId] = useState('');
   const [created, setCreated] = useState<{ name: string; secret: string } | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
-  const [revokeProblem, setRevokeProblem] = useState<{ id: string; message: string } | null>(null);
   const [{ fetching }, create] = useMutation(CREATE);
   const [, revoke] = useMutation(REVOKE);
   const reload = () => refetch({ requestPolicy: 'network-only' });
@@ -36,13 +35,7 @@ export function Keys() {
       reload();
     }
   };
-  const doRevoke = async (k: Key) => {
-    if (!window.confirm(`Revoke “${k.name}”? Clients using it stop working at once.`)) return;
-    const r = await revoke({ id: k.id });
-    const p = describeError(r.error);
-    setRevokeProblem(p ? { id: k.id, message: p.message } : null);
-    reload();
-  };
+  const revokeKey = useRowAction<Key>(async (k) => (window.confirm(`Revoke “${k.name}”? Clients using it stop working at once.`) ? revoke({ id: k.id }) : null), reload);
 
   return (
     <section aria-labelledby="keys-title">
@@ -80,7 +73,7 @@ export function Keys() {
       </form>
       <ErrorText problem={problem} id="key-error" />
       {created && <ShownOnce created={created} onDone={() => setCreated(null)} />}
-      <KeyTable keys={data?.apiKeys ?? []} partnerName={partnerName} onRevoke={doRevoke} problem={revokeProblem} />
+      <KeyTable keys={data?.apiKeys ?? []} partnerName={partnerName} onRevoke={revokeKey.run} problem={revokeKey.problem} />
     </section>
   );
 }
@@ -88,16 +81,7 @@ export function Keys() {
 function KeyTable({ keys, partnerName, onRevoke, problem }: { keys: Key[]; partnerName: Map<string, string>; onRevoke: (k: Key) => void; problem: { id: string; message: string } | null }) {
   return (
     <table className="card" aria-label="API keys">
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Role</th>
-          <th scope="col">Created</th>
-          <th scope="col">Last used</th>
-          <th scope="col">State</th>
-          <th scope="col">Actions</th>
-        </tr>
-      </thead>
+      <HeadRow cols={['Name', 'Role', 'Created', 'Last used', 'State', 'Actions']} />
       <tbody>
         {keys.map((k) => (
           <tr key={k.id} data-key={k.name}>
@@ -115,11 +99,7 @@ function KeyTable({ keys, partnerName, onRevoke, problem }: { keys: Key[]; partn
                   Revoke
                 </button>
               )}
-              {problem?.id === k.id && (
-                <span role="alert" className="error">
-                  {problem.message}
-                </span>
-              )}
+              <RowProblem id={k.id} problem={problem} />
             </td>
           </tr>
         ))}

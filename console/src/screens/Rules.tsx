@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { describeError } from '../api/errors';
-import { ErrorText } from '../components/bits';
+import { ErrorText, HeadRow, RowProblem, useRowAction } from '../components/bits';
 import { RuleForm, type Rule } from './RuleForm';
 import { PolicyForm } from './PolicyForm';
 import { RescorePanel } from './RescorePanel';
@@ -27,14 +27,8 @@ export function Rules() {
   const [editing, setEditing] = useState<Rule | 'new' | null>(null);
   const [, deactivate] = useMutation(DEACTIVATE);
   const [, activate] = useMutation(ACTIVATE);
-  const [rowProblem, setRowProblem] = useState<{ id: string; message: string } | null>(null);
   const reload = () => refetch({ requestPolicy: 'network-only' });
-  const toggle = async (r: Rule) => {
-    const res = r.active ? await deactivate({ id: r.id }) : await activate({ id: r.id });
-    const p = describeError(res.error);
-    setRowProblem(p ? { id: r.id, message: p.message } : null);
-    reload();
-  };
+  const toggle = useRowAction<Rule>((r) => (r.active ? deactivate({ id: r.id }) : activate({ id: r.id })), reload);
 
   return (
     <section aria-labelledby="rules-title">
@@ -57,15 +51,7 @@ export function Rules() {
         />
       )}
       <table className="card" aria-label="Scoring rules">
-        <thead>
-          <tr>
-            <th scope="col">Rule</th>
-            <th scope="col">Scores</th>
-            <th scope="col">Points</th>
-            <th scope="col">State</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
+        <HeadRow cols={['Rule', 'Scores', 'Points', 'State', 'Actions']} />
         <tbody>
           {data?.scoringRules.map((r) => (
             <tr key={r.id} className={r.active ? undefined : 'inactive'} data-rule={r.name}>
@@ -77,14 +63,10 @@ export function Rules() {
                 <button type="button" onClick={() => setEditing(r)} aria-label={`Edit ${r.name}`}>
                   Edit
                 </button>
-                <button type="button" onClick={() => toggle(r)} aria-label={`${r.active ? 'Deactivate' : 'Activate'} ${r.name}`}>
+                <button type="button" onClick={() => toggle.run(r)} aria-label={`${r.active ? 'Deactivate' : 'Activate'} ${r.name}`}>
                   {r.active ? 'Deactivate' : 'Activate'}
                 </button>
-                {rowProblem?.id === r.id && (
-                  <span role="alert" className="error">
-                    {rowProblem.message}
-                  </span>
-                )}
+                <RowProblem id={r.id} problem={toggle.problem} />
               </td>
             </tr>
           ))}
