@@ -109,7 +109,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
       <p className="role-summary">{ROLE_SUMMARY[viewer.role]}</p>
       {!allowed && first && <p role="alert" className="error">Your key's role ({viewer.role}) cannot open “{first}”; showing {screens[0].label} instead.</p>}
       <main>
-        {current === 'funnel' && <Funnel />}
+        {current === 'funnel' && <Funnel role={viewer.role} />}
         {current === 'live' && <Live secret={session.secret} />}
         {current === 'contacts' && <Contacts />}
         {current === 'contact' && <ContactScreen id={id!} role={viewer.role} />}

@@ -135,6 +135,13 @@ test("funnel: every number in the tables equals conversionMetrics for the same p
   await expectAccessible(page);
   await screenshot(page, 'funnel');
   await page.close();
+  // Grouped by partner, an ADMIN key sees the partners' names.
+  const admin = await browser.page();
+  await signIn(admin, base, ADMIN_KEY);
+  await admin.getByLabel('Group by').selectOption('PARTNER');
+  const { partners } = await t.ok('{ partners { name } }');
+  await admin.locator('table[aria-label="By partner"] th[scope=row]', { hasText: partners[0].name }).waitFor();
+  await admin.close();
 });
 
 /** A LEAD of the demo; a demo request (40 points) promotes it to MQL. */

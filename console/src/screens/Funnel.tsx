@@ -2,6 +2,7 @@
 import { useMemo, useState } from 'react';
 import { useQuery } from 'urql';
 import { describeError } from '../api/errors';
+import { can, type Role } from '../api/roles';
 import { ChartView, ErrorText, days, pct, HeadRow } from '../components/bits';
 
 const QUERY = `query Funnel($from: DateTime!, $to: DateTime!, $groupBy: MetricsGroupBy) {
@@ -30,10 +31,15 @@ const GROUPS = [
   ['WEEK', 'Week'],
 ] as const;
 
+/** The metrics with partner ids shown as names where known. */
+function withNames(m: Metrics, names: Map<string, string>): Metrics {
+  return names.size === 0 ? m : { ...m, groups: m.groups.map((g) => ({ ...g, key: g.key === null ? null : (names.get(g.key) ?? g.key) })) };
+}
+
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 const DAY = 86_400_000;
 
-export function Funnel() {
+export function Funnel({ role }: { role: Role }) {
   const [from, setFrom] = useState(() => isoDay(new Date(Date.now() - 90 * DAY)));
   const [to, setTo] = useState(() => isoDay(new Date()));
   const [groupBy, setGroupBy] = useState<string>('SOURCE');
@@ -44,7 +50,10 @@ export function Funnel() {
   );
   const periodProblem = from && to && from > to ? { message: 'The period must start on or before its last day.' } : null;
   const [{ data, error, fetching }] = useQuery<{ conversionMetrics: Metrics }>({ query: QUERY, variables, pause: !from || !to || !!periodProblem });
-  const m = data?.conversionMetrics;
+  // Partner groups are keyed by id; an ADMIN key may read the partners' names (other roles see the ids).
+  const [{ data: partners }] = useQuery<{ partners: { id: string; name: string }[] }>({ query: 'query Partners { partners { id name } }', pause: groupBy !== 'PARTNER' || !can(role, 'admin') });
+  const names = useMemo(() => new Map(partners?.partners.map((p) => [p.id, p.name])), [partners]);
+  const m = useMemo(() => data && withNames(data.conversionMetrics, names), [data, names]);
   const problem = periodProblem ?? describeError(error);
 
   return (
