@@ -8,6 +8,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useClient, type Client } from 'urql';
 import { createStreamClient } from './client';
+import { describeApiError } from './errors';
 
 export interface Promotion {
   id: string;
@@ -72,6 +73,8 @@ export function useLiveStream(secret: string, stages: string[], ownerId: string,
     const deliver = (p: Promotion) => {
       if (seen.has(p.id)) return;
       seen.add(p.id);
+      // Repeats can only come from the gap read, which looks back seconds: the newest ids are enough.
+      if (seen.size > 2000) seen.delete(seen.values().next().value!);
       emit.current(p);
     };
     const fillGap = async () => (await readGap(client, stages, ownerId, since)).forEach(deliver);
@@ -102,6 +105,12 @@ export function useLiveStream(secret: string, stages: string[], ownerId: string,
     };
     const again = (err: unknown) => {
       if (stopped) return;
+      // GraphQL errors (a bad argument, a role that may not subscribe) come back the same on every try.
+      if (Array.isArray(err)) {
+        setStatus('failed');
+        setDetail(describeApiError(err[0]).message);
+        return;
+      }
       const code = (err as { code?: number } | null)?.code;
       if (code !== undefined && FINAL_CLOSE_CODES.has(code)) {
         setStatus('failed');
