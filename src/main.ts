@@ -132,6 +132,7 @@ async function main(): Promise<void> {
     console.log(`\nNo API key existed, so an ADMIN key was created. Its secret is shown this once:\n\n  ${app.generatedAdminSecret}\n\nUse it as: Authorization: Bearer ${app.generatedAdminSecret}\n`);
   }
   console.log(`lead-qualification engine listening on http://localhost:${app.server.port}/graphql (${config.database.kind})`);
+  console.log(`web console at http://localhost:${app.server.port}/`);
   const shutdown = (signal: string) => {
     console.log(`${signal}: draining`);
     app.stop().then(
