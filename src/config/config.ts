@@ -108,11 +108,12 @@ export function parseDatabaseUrl(raw: string): DatabaseConfig {
   if (raw.startsWith('mysql://') || raw.startsWith('mariadb://')) {
     let url: URL;
     try {
-      url = new URL(raw.replace(/^mariadb:/, 'mysql:'));
+      // Both schemes parse alike (neither is special to the URL parser).
+      url = new URL(raw);
     } catch {
       throw new ConfigError(`DATABASE_URL is not a valid URL: "${raw}"`);
     }
-    const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    const database = decodeURIComponent(url.pathname.slice(1));
     if (!database) throw new ConfigError('DATABASE_URL must name a database, e.g. mysql://root@127.0.0.1:3306/leads');
     return {
       kind: 'mysql',

@@ -24,6 +24,7 @@ const ORDERED: ConditionOperator[] = ['GT', 'GTE', 'LT', 'LTE'];
 const TEXT: ConditionOperator[] = ['CONTAINS', 'NOT_CONTAINS', 'STARTS_WITH', 'ENDS_WITH'];
 const MAX_POINTS = 100_000;
 
+/** A JSON number too large for a double (1e400) parses as Infinity, and would be stored as null. */
 function isScalar(v: unknown): boolean {
   return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 }
@@ -41,8 +42,8 @@ function conditionProblem(kind: RuleKind, c: RuleCondition, at: string): RulePro
   if (op === 'EXISTS' || op === 'NOT_EXISTS') {
     return v === null || v === undefined ? null : { field: `${at}.value`, message: `${op} takes no value` };
   }
-  if (field === 'freeEmail' && !((op === 'EQ' || op === 'NEQ') && typeof v === 'boolean')) {
-    return { field: `${at}.value`, message: 'freeEmail is compared with EQ or NEQ to true or false' };
+  if (field === 'freeEmail') {
+    return (op === 'EQ' || op === 'NEQ') && typeof v === 'boolean' ? null : { field: `${at}.value`, message: 'freeEmail is compared with EQ or NEQ to true or false' };
   }
   if (op === 'IN' || op === 'NOT_IN') {
     if (!Array.isArray(v) || v.length === 0 || !v.every(isScalar)) return { field: `${at}.value`, message: `${op} takes a non-empty array of strings, numbers or booleans` };
