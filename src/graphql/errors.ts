@@ -71,12 +71,6 @@ export function makeFormatError(production: boolean, onInternal: (err: unknown) 
       const { stacktrace: _s, http: _h, ...extensions } = formatted.extensions ?? {};
       return { ...base, extensions };
     }
-    // graphql-js request errors (variables that do not coerce, "Too many errors processing variables") carry no
-    // code, no path and no cause: they are about the request, never a fault of the server.
-    // (Apollo fills in INTERNAL_SERVER_ERROR on the formatted copy, so the error itself is what tells.)
-    if (unwrapped instanceof GraphQLError && !unwrapped.extensions?.code && !unwrapped.path && !unwrapped.originalError) {
-      return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' } };
-    }
     if (code && GRAPHQL_VALIDATION_CODES.has(code)) {
       const field = formatted.extensions?.field;
       return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code, ...(typeof field === 'string' ? { field } : {}) } };
