@@ -63,7 +63,7 @@ export class SimulationResultResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ) {
     const size = checkFirst(first, ctx.services.insights.maxFirst);
-    const start = after ? String(decodeCursor(after, 1)[0]) : null;
+    const start = after ? String(decodeCursor(after, ['key'])[0]) : null;
     const page = await ctx.services.insights.simulation.differences(result.jobId, size, start);
     const contacts = await Promise.all(page.rows.map((r) => ctx.loaders.contact.load(r.contactId)));
     return {
