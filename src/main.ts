@@ -21,8 +21,8 @@ import Redis from 'ioredis';
 import { Metrics } from './server/observability';
 import { RateLimiter } from './server/rate-limit';
 import { JobState, RescoreJob } from './modules/scoring/rescore-job.entity';
-import { createInsights } from './modules/insights';
 import { readDeploymentId, redisNamespace } from './db/deployment';
+import { createInsights } from './modules/insights';
 
 /** A started service: what tests and the CLI entry hold on to. */
 export interface App {
@@ -132,6 +132,7 @@ async function main(): Promise<void> {
     console.log(`\nNo API key existed, so an ADMIN key was created. Its secret is shown this once:\n\n  ${app.generatedAdminSecret}\n\nUse it as: Authorization: Bearer ${app.generatedAdminSecret}\n`);
   }
   console.log(`lead-qualification engine listening on http://localhost:${app.server.port}/graphql (${config.database.kind})`);
+  console.log(`web console at http://localhost:${app.server.port}/`);
   const shutdown = (signal: string) => {
     console.log(`${signal}: draining`);
     app.stop().then(

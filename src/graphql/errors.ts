@@ -50,8 +50,6 @@ export const conflict = (message: string, extra: Record<string, unknown> = {}) =
 
 const GRAPHQL_VALIDATION_CODES = new Set(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
 const CLIENT_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED']);
-/** graphql-js ends variable coercion with this error, without a code, when a request's variables hold too many bad values (a client error). */
-const TOO_MANY_VARIABLE_ERRORS = 'Too many errors processing variables, error limit reached. Execution aborted.';
 
 /**
  * Builds Apollo's formatError. Apollo's own parse/validation errors become
@@ -73,12 +71,13 @@ export function makeFormatError(production: boolean, onInternal: (err: unknown) 
       const { stacktrace: _s, http: _h, ...extensions } = formatted.extensions ?? {};
       return { ...base, extensions };
     }
-    if (formatted.message === TOO_MANY_VARIABLE_ERRORS && !formatted.path) {
-      return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: 'BAD_VARIABLES' } };
-    }
     if (code && GRAPHQL_VALIDATION_CODES.has(code)) {
       const field = formatted.extensions?.field;
       return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code, ...(typeof field === 'string' ? { field } : {}) } };
+    }
+    // graphql-js's own request errors (e.g. "Too many errors processing variables") carry no code, path or cause: the request was bad.
+    if ((!code || code === 'INTERNAL_SERVER_ERROR') && original instanceof GraphQLError && !original.originalError && !formatted.path) {
+      return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' } };
     }
     onInternal(original);
     return {

@@ -41,6 +41,8 @@ export interface ContactListArgs {
   orderBy?: { field: ContactSortField; direction: 'ASC' | 'DESC' } | null;
   first: number;
   after?: string | null;
+  /** False skips counting the matches (totalCount is then 0): the caller did not ask for it. */
+  count?: boolean;
 }
 
 const SORT_COLUMNS: Record<ContactSortField, { column: string; isDate: boolean }> = {
@@ -182,7 +184,7 @@ export class ContactsService {
     const sort = SORT_COLUMNS[order.field];
     const qb = this.ds.getRepository(Contact).createQueryBuilder('c');
     await this.applyFilter(viewer, qb, args.filter ?? {});
-    const totalCount = await qb.clone().getCount();
+    const totalCount = args.count === false ? 0 : await qb.clone().getCount();
     if (args.after) {
       const [v, id] = decodeCursor(args.after, [order.field === 'SCORE' ? 'int' : 'time', 'key']);
       const value = sort.isDate ? dbDate(Number(v)) : Number(v);
