@@ -24,6 +24,11 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   'Query.scoringRules': 10,
   'Query.apiKeys': 10,
   'Query.partners': 10,
+  // Insights read every contact's history (bench/insight: as long as a raw read of all of it); one per request.
+  'Query.ruleInsights': 150_000,
+  'Query.suggestScoring': 150_000,
+  'Mutation.simulateScoring': 150_000,
+  'Mutation.applySimulation': 1000,
 };
 
 /** Depth of a selection set, following fragments (cycles are rejected by validation before this runs). */
