@@ -17,6 +17,14 @@ describe('loadConfig', () => {
     expect(c.readyTimeoutMs).toBe(750);
   });
 
+  it('closes the doors in production unless told otherwise (issue 16)', () => {
+    expect(loadConfig({}).guards).toMatchObject({ introspection: true, suggestions: true, metricsToken: null, metricsPort: null, wsMaxOperations: 100, redisPrefix: null });
+    expect(loadConfig({ NODE_ENV: 'production' }).guards).toMatchObject({ introspection: false, suggestions: false });
+    const open = loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true', GRAPHQL_SUGGESTIONS: '1', METRICS_PORT: '9464', REDIS_PREFIX: 'blue', COST_BUDGET_VIEWER: '10:100' });
+    expect(open.guards).toMatchObject({ introspection: true, suggestions: true, metricsPort: 9464, redisPrefix: 'blue' });
+    expect(open.guards.costBudgets.VIEWER).toEqual({ perSecond: 10, burst: 100 });
+  });
+
   it('parses a MySQL URL', () => {
     expect(loadConfig({ DATABASE_URL: 'mysql://u:p%40ss@db:3307/leads' }).database).toMatchObject({ kind: 'mysql', host: 'db', port: 3307, user: 'u', password: 'p@ss', database: 'leads' });
   });
@@ -35,6 +43,11 @@ describe('loadConfig', () => {
     [{ DB_CONNECT_TIMEOUT_MS: '5s' }, /DB_CONNECT_TIMEOUT_MS must be an integer/],
     [{ DB_QUERY_TIMEOUT_MS: '10' }, /DB_QUERY_TIMEOUT_MS must be between/],
     [{ READY_TIMEOUT_MS: '-1' }, /READY_TIMEOUT_MS must be an integer/],
+    [{ GRAPHQL_INTROSPECTION: 'yes' }, /GRAPHQL_INTROSPECTION must be true or false/],
+    [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters/],
+    [{ REDIS_PREFIX: 'a b' }, /REDIS_PREFIX must be 1-64/],
+    [{ COST_BUDGET_VIEWER: '10' }, /COST_BUDGET_VIEWER must be <perSecond>:<burst>/],
+    [{ WS_MAX_OPERATIONS: '0' }, /WS_MAX_OPERATIONS must be between/],
   ])('stops on %p with a line naming the variable', (env, message) => {
     expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(ConfigError);
     expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(message);
