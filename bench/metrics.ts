@@ -166,7 +166,6 @@ async function reference(ds: DataSource, groupBy: GroupBy, from: Date, to: Date)
   return assembleMetrics(
     from,
     to,
-    groupBy,
     stages.map((r): StageRow => ({ key: r.grp, isTotal: Number(r.is_total) === 1, stage: r.stage as Stage, entered: Number(r.entered), converted: Number(r.converted), stayMedianMs: r.stay_median_ms === null ? null : Number(r.stay_median_ms), convertMedianMs: r.convert_median_ms === null ? null : Number(r.convert_median_ms) })),
     current.filter((r) => funnel.has(r.stage)).map((r): CurrentRow => ({ key: r.grp, isTotal: Number(r.is_total) === 1, stage: r.stage as Stage, current: Number(r.current) })),
   );

@@ -139,3 +139,42 @@ describe('loadConfig: values a deployment sets', () => {
     expect(fails({ RATE_LIMIT_ADMIN: raw })).toThrow(new RegExp(`RATE_LIMIT_ADMIN must be <perSecond>:<burst>`));
   });
 });
+
+describe('loadConfig: the guards a deployment sets (issue 16)', () => {
+  const fails = (env: Record<string, string>) => () => loadConfig(env);
+
+  it('reads GRAPHQL_INTROSPECTION and GRAPHQL_SUGGESTIONS as true/false/1/0 in any case, blank as the default', () => {
+    expect(loadConfig({ GRAPHQL_INTROSPECTION: 'false', GRAPHQL_SUGGESTIONS: '0' }).guards).toMatchObject({ introspection: false, suggestions: false });
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: ' TRUE ', GRAPHQL_SUGGESTIONS: '' }).guards).toMatchObject({ introspection: true, suggestions: false });
+    expect(fails({ GRAPHQL_SUGGESTIONS: 'on' })).toThrow(/GRAPHQL_SUGGESTIONS must be true or false/);
+  });
+
+  it('takes a METRICS_TOKEN of 16 characters, trimmed, and a METRICS_PORT from 0', () => {
+    expect(loadConfig({ METRICS_TOKEN: ' 0123456789abcdef ' }).guards.metricsToken).toBe('0123456789abcdef');
+    expect(fails({ METRICS_TOKEN: ' 0123456789abcde ' })).toThrow(/METRICS_TOKEN must be at least 16 characters/);
+    expect(loadConfig({ METRICS_PORT: '0' }).guards.metricsPort).toBe(0);
+    expect(fails({ METRICS_PORT: '65536' })).toThrow(/METRICS_PORT must be between 0 and 65535/);
+  });
+
+  it('takes a REDIS_PREFIX of 1 to 64 letters, digits and _ . : -, trimmed', () => {
+    const p64 = 'p'.repeat(64);
+    for (const ok of ['blue', 'leads:prod-2.a_b', p64]) expect(loadConfig({ REDIS_PREFIX: ` ${ok} ` }).guards.redisPrefix).toBe(ok);
+    for (const bad of [`${p64}p`, 'blue/green', 'blue!', '{blue}']) expect(fails({ REDIS_PREFIX: bad })).toThrow(/REDIS_PREFIX must be 1-64/);
+    expect(loadConfig({ REDIS_PREFIX: '  ' }).guards.redisPrefix).toBeNull();
+  });
+
+  it('takes WS_MAX_OPERATIONS from 1 to 100,000', () => {
+    expect(loadConfig({ WS_MAX_OPERATIONS: '1' }).guards.wsMaxOperations).toBe(1);
+    expect(loadConfig({ WS_MAX_OPERATIONS: '100000' }).guards.wsMaxOperations).toBe(100_000);
+    expect(fails({ WS_MAX_OPERATIONS: '0' })).toThrow(/WS_MAX_OPERATIONS must be between 1 and 100000/);
+  });
+
+  it('gives each role its default cost budget and reads COST_BUDGET_<ROLE>', () => {
+    expect(loadConfig({}).guards.costBudgets).toEqual({
+      ADMIN: { perSecond: 2_000_000, burst: 4_000_000 }, MARKETING: { perSecond: 2_000_000, burst: 4_000_000 }, SALES: { perSecond: 200_000, burst: 1_000_000 },
+      PARTNER: { perSecond: 50_000, burst: 400_000 }, VIEWER: { perSecond: 50_000, burst: 400_000 },
+    });
+    expect(loadConfig({ COST_BUDGET_SALES: '1000.5:5000' }).guards.costBudgets.SALES).toEqual({ perSecond: 1000.5, burst: 5000 });
+    expect(fails({ COST_BUDGET_ADMIN: '0:10' })).toThrow(/COST_BUDGET_ADMIN must be <perSecond>:<burst>/);
+  });
+});

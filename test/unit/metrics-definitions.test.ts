@@ -53,7 +53,7 @@ describe('assembleMetrics', () => {
   const current = (key: string | null, isTotal: boolean, stage: CurrentRow['stage'], n: number): CurrentRow => ({ key, isTotal, stage, current: n });
 
   it('fills every funnel stage and conversion, zeros and nulls included', () => {
-    const m = assembleMetrics(from, to, 'NONE', [row(null, true, 'LEAD', 4, 3, 86_400_000, 43_200_000)], [current(null, true, 'MQL', 2)]);
+    const m = assembleMetrics(from, to, [row(null, true, 'LEAD', 4, 3, 86_400_000, 43_200_000)], [current(null, true, 'MQL', 2)]);
     expect(m.from).toBe(from);
     expect(m.groups).toEqual([]);
     expect(m.stages).toEqual([
@@ -72,7 +72,6 @@ describe('assembleMetrics', () => {
     const m = assembleMetrics(
       from,
       to,
-      'SOURCE',
       [row('webinar', false, 'LEAD', 2, 1, 0), row(null, false, 'LEAD', 1), row('ads', false, 'LEAD', 1, 1, 86_400_000), row(null, true, 'LEAD', 4, 2, 3_600_000)],
       [current(null, true, 'PROSPECT', 5), current('organic', false, 'PROSPECT', 5)],
     );
@@ -87,14 +86,14 @@ describe('assembleMetrics', () => {
   });
 
   it('orders period keys chronologically', () => {
-    const m = assembleMetrics(from, to, 'MONTH', [row('2026-03-01', false, 'MQL', 1), row('2026-01-01', false, 'MQL', 1), row('2026-02-01', false, 'PROSPECT', 3)], []);
+    const m = assembleMetrics(from, to, [row('2026-03-01', false, 'MQL', 1), row('2026-01-01', false, 'MQL', 1), row('2026-02-01', false, 'PROSPECT', 3)], []);
     expect(m.groups.map((g) => g.key)).toEqual(['2026-01-01', '2026-02-01', '2026-03-01']);
   });
+
   it('keeps a stage row and a current-count row of the same group and stage together', () => {
     const m = assembleMetrics(
       from,
       to,
-      'OWNER',
       [row('o1', false, 'MQL', 6, 3, 172_800_000, 86_400_000), row(null, true, 'MQL', 6, 3, 172_800_000, 86_400_000)],
       [current('o1', false, 'MQL', 2), current(null, true, 'MQL', 2)],
     );

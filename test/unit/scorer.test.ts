@@ -360,3 +360,30 @@ describe('breakdown of a rule no longer listed', () => {
     expect(scoreBreakdown([], apps, [], 1)).toEqual([{ ruleId: 'gone', ruleName: 'gone', kind: 'BEHAVIOR', points: 3, applications: 1 }]);
   });
 });
+
+describe('equality across types', () => {
+  const holds = (operator: string, value: unknown, actual: unknown) => conditionHolds({ field: 'f', operator: operator as never, value }, actual);
+
+  it('compares as numbers whichever side is the number', () => {
+    expect(holds('EQ', '25.0', 25)).toBe(true);
+    expect(holds('NEQ', '25.0', 25)).toBe(false);
+    expect(holds('IN', ['010'], 10)).toBe(true);
+  });
+
+  it('equals nothing with a number too large for JSON (1e400 parses as Infinity)', () => {
+    const huge = JSON.parse('1e400');
+    expect(holds('EQ', 'abc', huge)).toBe(false);
+    expect(holds('NEQ', 'abc', huge)).toBe(true);
+  });
+
+  it('does not take a blank value for the empty text of an IN list', () => {
+    expect(holds('IN', ['', 'de'], '')).toBe(false);
+    expect(holds('NOT_IN', ['', 'de'], '')).toBe(true);
+  });
+
+  it('ignores case and nothing more: ß is not ss', () => {
+    expect(holds('EQ', 'straße', 'STRASSE')).toBe(false);
+    expect(holds('EQ', 'straße', 'STRAßE')).toBe(true);
+    expect(holds('CONTAINS', 'SS', 'straße')).toBe(false);
+  });
+});

@@ -142,8 +142,9 @@ function orderedKeys(keys: Iterable<string | null>): (string | null)[] {
  * Builds the answer from the database's rows: the overall funnel from the
  * total rows, one group per key found in the group rows (entries or current
  * contacts), each with every funnel stage and conversion, zeros included.
+ * Without a grouping the database returns total rows only, hence no groups.
  */
-export function assembleMetrics(from: Date, to: Date, groupBy: GroupBy, stageRows: StageRow[], currentRows: CurrentRow[]): ConversionMetricsValue {
+export function assembleMetrics(from: Date, to: Date, stageRows: StageRow[], currentRows: CurrentRow[]): ConversionMetricsValue {
   const total = new Map<Stage, Acc>();
   const groups = new Map<string | null, Map<Stage, Acc>>();
   const accOf = (isTotal: boolean, key: string | null, stage: Stage): Acc => {
@@ -164,6 +165,6 @@ export function assembleMetrics(from: Date, to: Date, groupBy: GroupBy, stageRow
     from,
     to,
     ...funnel(total),
-    groups: groupBy === 'NONE' ? [] : orderedKeys(groups.keys()).map((key) => ({ key, ...funnel(groups.get(key)!) })),
+    groups: orderedKeys(groups.keys()).map((key) => ({ key, ...funnel(groups.get(key)!) })),
   };
 }

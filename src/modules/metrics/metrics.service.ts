@@ -71,6 +71,6 @@ export class MetricsService {
       })),
     );
     const currentRows: CurrentRow[] = currentRaw.map((r) => ({ key: groupOf(q, r), isTotal: Number(r.is_total) === 1, stage: r.stage as Stage, current: Number(r.current) }));
-    return assembleMetrics(from, to, groupBy, stageRows, currentRows);
+    return assembleMetrics(from, to, stageRows, currentRows);
   }
 }

@@ -26,7 +26,7 @@ const MAX_POINTS = 100_000;
 
 /** A JSON number too large for a double (1e400) parses as Infinity, and would be stored as null. */
 function isScalar(v: unknown): boolean {
-  return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+  return typeof v === 'string' || typeof v === 'boolean' || Number.isFinite(v);
 }
 
 function conditionProblem(kind: RuleKind, c: RuleCondition, at: string): RuleProblem | null {
@@ -50,7 +50,7 @@ function conditionProblem(kind: RuleKind, c: RuleCondition, at: string): RulePro
     return null;
   }
   if (ORDERED.includes(op)) {
-    const ok = (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v)));
+    const ok = Number.isFinite(v) || (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v)));
     if (!ok) return { field: `${at}.value`, message: `${op} takes a number or an ISO date` };
     if (field === 'companySize' && typeof v !== 'number') return { field: `${at}.value`, message: 'companySize is compared with numbers' };
     return null;

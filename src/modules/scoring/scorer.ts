@@ -107,11 +107,6 @@ function comparable(v: unknown, asDate: boolean): number | null {
   return null;
 }
 
-/** An unparseable date-shaped value compares as nothing either way, so the shape decides. */
-function isDateString(v: unknown): boolean {
-  return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v);
-}
-
 /**
  * Equality ignoring case for strings; booleans and numbers also match their
  * string forms (a boolean against a number is never equal: not comparable).
@@ -119,8 +114,7 @@ function isDateString(v: unknown): boolean {
 function same(actual: unknown, expected: unknown): boolean {
   if (typeof actual === 'number' || typeof expected === 'number') {
     const a = comparable(actual, false);
-    const e = comparable(expected, false);
-    return a !== null && e !== null && a === e;
+    return a !== null && a === comparable(expected, false);
   }
   return lower(actual) === lower(expected);
 }
@@ -153,7 +147,8 @@ export function conditionHolds(cond: RuleCondition, actual: unknown): boolean {
     case 'GTE':
     case 'LT':
     case 'LTE': {
-      const asDate = isDateString(v);
+      // An ordered condition's value is a number or an ISO date (validateRule): text means a date.
+      const asDate = typeof v === 'string';
       const a = comparable(actual, asDate);
       const e = comparable(v, asDate);
       if (a === null || e === null) return false;
@@ -174,9 +169,9 @@ export function fitScore(contact: ContactFacts, rules: Rule[]): number {
   return fitContributions(contact, rules).reduce((s, c) => s + c.points, 0);
 }
 
-/** BEHAVIOR rule of the activity's type whose conditions all hold on `properties.<key>`. */
+/** BEHAVIOR rule of the activity's type whose conditions all hold on `properties.<key>` (FIT rules have no activityType). */
 export function ruleMatchesActivity(rule: Rule, activity: ActivityFacts): boolean {
-  if (rule.kind !== 'BEHAVIOR' || rule.activityType !== activity.type) return false;
+  if (rule.activityType !== activity.type) return false;
   return rule.conditions.every((c) => conditionHolds(c, c.field.startsWith('properties.') ? activity.properties?.[c.field.slice('properties.'.length)] : undefined));
 }
 
@@ -184,10 +179,8 @@ export function ruleMatchesActivity(rule: Rule, activity: ActivityFacts): boolea
 function countedAt(rule: Rule, times: number[], t: number): number {
   if (rule.capWindowDays === null) return times.length;
   const since = t - rule.capWindowDays * DAY_MS;
-  // Times come in order, none later than t (a backdated activity triggers a full recompute instead).
-  let n = 0;
-  for (let i = times.length - 1; i >= 0 && times[i] > since; i--) n++;
-  return n;
+  // None is later than t: a backdated activity triggers a full recompute instead.
+  return times.filter((x) => x > since).length;
 }
 
 /**
@@ -232,9 +225,9 @@ export function needsFullRescore(activity: ActivityFacts, rules: Rule[], capStat
   });
 }
 
-/** Orders activities by occurredAt, ties by id. */
+/** Orders activities by occurredAt, ties by id (ids are unique). */
 export function byOccurrence(a: ActivityFacts, b: ActivityFacts): number {
-  return a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1);
 }
 
 /** Full recompute of a contact's applications from all its activities. */
