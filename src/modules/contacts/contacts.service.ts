@@ -62,6 +62,16 @@ function escapeLike(s: string): string {
   return s.replace(/[!%_]/g, (m) => `!${m}`);
 }
 
+/**
+ * The email is registered already. Create and update say the same, whoever
+ * asks: a PARTNER key learns that the address exists (partner programs say
+ * "already registered") and nothing else: not the contact's id, partner,
+ * names, stage or owner (docs/api.md, "What a partner may learn").
+ */
+function emailTaken(email: string) {
+  return conflict(`A contact with email ${email} is already registered`, { field: 'input.email', reason: 'EMAIL_TAKEN' });
+}
+
 export class ContactsService {
   constructor(
     private readonly ds: DataSource,
@@ -82,9 +92,9 @@ export class ContactsService {
     return ids.length ? this.ds.getRepository(Contact).find({ where: { id: In([...ids]) } }) : Promise.resolve([]);
   }
 
-  /** Reads a contact by email (any case) the viewer may see, or null. */
+  /** Reads a contact by email (any case, accents significant: normaliseEmail) the viewer may see, or null. */
   async getByEmail(viewer: Viewer, email: string): Promise<Contact | null> {
-    const contact = await this.ds.getRepository(Contact).findOne({ where: { email: email.trim().toLowerCase() } });
+    const contact = await this.ds.getRepository(Contact).findOne({ where: { email: email.normalize('NFC').trim().toLowerCase() } });
     return contact && this.visible(viewer, contact) ? contact : null;
   }
 
@@ -117,7 +127,7 @@ export class ContactsService {
       try {
         await insertRows(em, 'contacts', CONTACT_COLUMNS, [contactRow(contact)]);
       } catch (err) {
-        if (isUniqueViolation(err)) throw conflict(`A contact with email ${contact.email} already exists`, { field: 'input.email' });
+        if (isUniqueViolation(err)) throw emailTaken(contact.email);
         throw err;
       }
       return contact;
@@ -143,7 +153,7 @@ export class ContactsService {
       try {
         await em.getRepository(Contact).save(contact);
       } catch (err) {
-        if (isUniqueViolation(err)) throw conflict(`A contact with email ${contact.email} already exists`, { field: 'input.email' });
+        if (isUniqueViolation(err)) throw emailTaken(contact.email);
         throw err;
       }
       if (regrouped) await this.lifecycle.syncGroupKeys(em, contact);
@@ -175,7 +185,7 @@ export class ContactsService {
     await this.applyFilter(viewer, qb, args.filter ?? {});
     const totalCount = args.count === false ? 0 : await qb.clone().getCount();
     if (args.after) {
-      const [v, id] = decodeCursor(args.after, 2);
+      const [v, id] = decodeCursor(args.after, [order.field === 'SCORE' ? 'int' : 'time', 'key']);
       const value = sort.isDate ? dbDate(Number(v)) : Number(v);
       const cmp = order.direction === 'ASC' ? '>' : '<';
       qb.andWhere(`(${sort.column} ${cmp} :cv OR (${sort.column} = :cv AND c.id ${cmp} :cid))`, { cv: value, cid: id });
@@ -197,7 +207,7 @@ export class ContactsService {
     if (scope !== null) qb.andWhere('c.partner_id = :scope', { scope });
     if (f.stages) {
       if (f.stages.length === 0) qb.andWhere('1 = 0');
-      else qb.andWhere('c.stage IN (:...stages)', { stages: f.stages });
+      else qb.andWhere('c.stage IN (:...stages)', { stages: [...new Set(f.stages)] });
     }
     if (f.minScore != null) qb.andWhere('c.score >= :minScore', { minScore: f.minScore });
     if (f.maxScore != null) qb.andWhere('c.score <= :maxScore', { maxScore: f.maxScore });
@@ -215,10 +225,12 @@ export class ContactsService {
       );
     }
     if (f.temperatures) {
-      if (f.temperatures.length === 0) qb.andWhere('1 = 0');
-      else if (f.temperatures.length < 3) {
+      // A set: [HOT, HOT, HOT] is HOT, not all three temperatures.
+      const temperatures = [...new Set(f.temperatures)];
+      if (temperatures.length === 0) qb.andWhere('1 = 0');
+      else if (temperatures.length < 3) {
         const { sql, params, policy } = await this.scoring.temperaturePointsSql('c.id');
-        const parts = f.temperatures.map((t) =>
+        const parts = temperatures.map((t) =>
           t === Temperature.HOT
             ? `${sql} >= ${policy.hotThreshold}`
             : t === Temperature.WARM
