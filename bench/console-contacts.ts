@@ -14,7 +14,9 @@
  * ones; rows in the DOM; search as you type until the list shows the result.
  */
 import { BENCH_KEY, BenchApp, Store, startBenchApp, storesFromArgs } from './common';
-import { DEMO_GROUP_VALUES, DemoPlan, JOURNEY_CONTACT_COLUMNS, journeyRows } from '../src/modules/metrics/demo-generator';
+import { DEMO_GROUP_VALUES } from '../scripts/demo/catalog';
+import { DemoPlan } from '../scripts/demo/plan';
+import { JOURNEY_CONTACT_COLUMNS, journeyRows } from '../scripts/demo/rows';
 import { groupValueIds } from '../src/modules/metrics/group-keys';
 import { SqlValue, insertRows } from '../src/db/bulk';
 import { transaction } from '../src/db/portable';

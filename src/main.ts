@@ -22,6 +22,7 @@ import { Metrics } from './server/observability';
 import { RateLimiter } from './server/rate-limit';
 import { JobState, RescoreJob } from './modules/scoring/rescore-job.entity';
 import { readDeploymentId, redisNamespace } from './db/deployment';
+import { createInsights } from './modules/insights';
 
 /** A started service: what tests and the CLI entry hold on to. */
 export interface App {
@@ -68,6 +69,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
     activities: new ActivitiesService(ds, scoring, lifecycle, publisher, config.limits.maxFirst),
     metrics: new MetricsService(ds),
     realtime: new RealtimeService(promotionLog, publisher, config.subscriptionQueueLimit),
+    insights: createInsights(ds, { scoring, lifecycle, publisher }, { batchSize: config.rescoreBatchSize, maxFirst: config.limits.maxFirst }),
   };
   await lifecycle.ensurePolicy();
   rescore.start((err) => logger.error({ err }, 'rescore job failed'));
@@ -115,6 +117,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
       clearInterval(sweep);
       await server.stop();
       await rescore.stop();
+      await services.insights.simulation.stop();
       await publisher.stop();
       rateStore?.disconnect();
       await ds.destroy();

@@ -6,7 +6,8 @@
  */
 import type { Page, WebSocketRoute } from 'playwright-core';
 import { ADMIN_KEY, TestApp, startTestApp } from '../helpers/app';
-import { DemoPlan, seedThroughServices } from '../../src/modules/metrics/demo-generator';
+import { DemoPlan } from '../../scripts/demo/plan';
+import { seedThroughServices } from '../../scripts/demo/seed';
 import { Browser, accessibilityProblems, launch, navLabels, screenshot, signIn, waitText } from './harness';
 
 const DAY = 86_400_000;
