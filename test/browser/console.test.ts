@@ -312,6 +312,22 @@ test('rules: create, see an input error beside its field, deactivate, rescore wi
   await expectAccessible(page);
   await screenshot(page, 'rules');
 
+  // Preview a change with simulateScoring before saving: demo requests worth 5 instead of 40 make fewer MQLs.
+  await page.getByRole('button', { name: 'Edit Demo request' }).click();
+  await page.getByLabel('Points (may be negative)').fill('5');
+  await page.getByRole('button', { name: /Preview this change/ }).click();
+  const preview = page.getByRole('table', { name: 'Preview of the change' });
+  await preview.waitFor({ timeout: 60_000 });
+  const [reached, wouldReach] = (await preview.locator('tr[data-stage=MQL] td').allInnerTexts()).map(Number);
+  expect(wouldReach).toBeLessThan(reached);
+  await page.getByText('Simulated: nothing was changed.').waitFor();
+  const demo = (await t.ok('{ scoringRules { name points } }')).scoringRules.find((r: { name: string }) => r.name === 'Demo request');
+  expect(demo.points).toBe(40);
+  await expectAccessible(page);
+  await preview.scrollIntoViewIfNeeded();
+  await screenshot(page, 'rule-preview');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+
   await page.getByRole('link', { name: 'Keys' }).click();
   await page.getByRole('table', { name: 'API keys' }).waitFor();
   await page.getByLabel('Name').fill('crm-sync');

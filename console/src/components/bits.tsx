@@ -3,6 +3,7 @@ import { lazy, Suspense, type ComponentProps } from 'react';
 import { useState } from 'react';
 import type { OperationResult } from 'urql';
 import { describeError, type Problem } from '../api/errors';
+import type { JobState } from '../api/jobs';
 
 export const FUNNEL_STAGES = ['PROSPECT', 'LEAD', 'MQL', 'SQL', 'OPPORTUNITY', 'CUSTOMER'] as const;
 export const ALL_STAGES = [...FUNNEL_STAGES, 'NURTURE', 'DISQUALIFIED'] as const;
@@ -88,4 +89,17 @@ export function RowProblem({ id, problem }: { id: string; problem: { id: string;
       {problem.message}
     </span>
   ) : null;
+}
+
+/** A job's progress bar and state in words. */
+export function JobProgress({ id, job, done }: { id: string; job: JobState; done: string }) {
+  return (
+    <>
+      <label htmlFor={id}>Progress</label>
+      <progress id={id} max={Math.max(job.total, 1)} value={job.state === 'SUCCEEDED' ? Math.max(job.total, 1) : job.processed} />
+      <p role="status" data-state={job.state}>
+        {job.state === 'SUCCEEDED' ? done : job.state === 'FAILED' ? `Failed: ${job.error ?? 'unknown error'}.` : `${job.processed.toLocaleString('en')} of ${job.total.toLocaleString('en')} (${job.state.toLowerCase()}).`}
+      </p>
+    </>
+  );
 }

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { describeError, type Problem } from '../api/errors';
 import { ErrorText } from '../components/bits';
+import { Preview } from './Preview';
 
 export interface Condition { field: string; operator: string; value?: unknown }
 export interface Rule {
@@ -29,7 +30,7 @@ const optionalInt = (text: string) => (text.trim() === '' ? null : Number(text))
 /** The problem that belongs to `field` (e.g. `input.points`), if any. */
 const at = (p: Problem | null, field: string) => (p?.field && (p.field === field || p.field.startsWith(`${field}.`) || p.field.startsWith(`${field}[`)) ? p : null);
 
-export function RuleForm({ rule, onDone, onCancel }: { rule: Rule | null; onDone: () => void; onCancel: () => void }) {
+export function RuleForm({ rule, rules, onDone, onCancel }: { rule: Rule | null; rules: Rule[]; onDone: () => void; onCancel: () => void }) {
   const [name, setName] = useState(rule?.name ?? '');
   const [kind, setKind] = useState<'FIT' | 'BEHAVIOR'>(rule?.kind ?? 'BEHAVIOR');
   const [activityType, setActivityType] = useState(rule?.activityType ?? '');
@@ -42,8 +43,8 @@ export function RuleForm({ rule, onDone, onCancel }: { rule: Rule | null; onDone
   const [{ fetching: creating }, create] = useMutation(CREATE);
   const [{ fetching: updating }, update] = useMutation(UPDATE);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  /** The rule's fields as the form holds them; null (with the problem shown) when points is not a number. */
+  const fields = () => {
     const input = {
       name,
       points: Number(points),
@@ -53,11 +54,25 @@ export function RuleForm({ rule, onDone, onCancel }: { rule: Rule | null; onDone
       expiresAfterDays: optionalInt(expiresAfterDays),
       conditions: conditions.map(({ field, operator, text }) => ({ field, operator, value: parseValue(text) })),
     };
-    if (!Number.isInteger(input.points)) return setProblem({ field: 'input.points', message: 'Points must be a whole number.' });
+    if (Number.isInteger(input.points)) return input;
+    setProblem({ field: 'input.points', message: 'Points must be a whole number.' });
+    return null;
+  };
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const input = fields();
+    if (!input) return;
     const r = rule ? await update({ id: rule.id, input }) : await create({ input: { ...input, kind } });
     const p = describeError(r.error);
     setProblem(p);
     if (!p) onDone();
+  };
+  // The whole rule set as it would be: the active rules as they are, this one as edited.
+  const proposal = () => {
+    const input = fields();
+    if (!input) return null;
+    const others = rules.filter((r) => r.active && r.id !== rule?.id).map((r) => ({ id: r.id }));
+    return [...others, rule ? { id: rule.id, ...input } : { kind, ...input }];
   };
   const field = (id: string, label: string, value: string, set: (v: string) => void, path: string, extra: Record<string, unknown> = {}) => {
     const p = at(problem, path);
@@ -100,6 +115,7 @@ export function RuleForm({ rule, onDone, onCancel }: { rule: Rule | null; onDone
           Cancel
         </button>
       </div>
+      <Preview rules={proposal} />
     </form>
   );
 }

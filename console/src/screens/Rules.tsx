@@ -43,6 +43,7 @@ export function Rules() {
         <RuleForm
           key={editing === 'new' ? 'new' : editing.id}
           rule={editing === 'new' ? null : editing}
+          rules={data?.scoringRules ?? []}
           onDone={() => {
             setEditing(null);
             reload();
