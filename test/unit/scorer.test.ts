@@ -387,3 +387,12 @@ describe('equality across types', () => {
     expect(holds('CONTAINS', 'SS', 'straße')).toBe(false);
   });
 });
+
+describe('caps when a replay scores out of order', () => {
+  it('does not let an application later than the activity bind it', () => {
+    const r = rule({ maxApplications: 1, capWindowDays: 7 });
+    const cap: CapState = new Map();
+    expect(scoreActivity(act('late', 5 * DAY_MS), [r], cap)).toHaveLength(1);
+    expect(scoreActivity(act('early', 3 * DAY_MS), [r], cap)).toHaveLength(1);
+  });
+});

@@ -179,8 +179,10 @@ export function ruleMatchesActivity(rule: Rule, activity: ActivityFacts): boolea
 function countedAt(rule: Rule, times: number[], t: number): number {
   if (rule.capWindowDays === null) return times.length;
   const since = t - rule.capWindowDays * DAY_MS;
-  // None is later than t: a backdated activity triggers a full recompute instead.
-  return times.filter((x) => x > since).length;
+  // Replays (the demo, insights) may score an activity earlier than times already counted: those do not bind it.
+  let n = 0;
+  for (let i = times.length - 1; i >= 0 && times[i] > since; i--) if (times[i] <= t) n++;
+  return n;
 }
 
 /**
