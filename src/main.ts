@@ -16,6 +16,7 @@ import { MetricsService } from './modules/metrics/metrics.service';
 import { PromotionBus } from './modules/realtime/promotion-bus';
 import { PromotionLog } from './modules/realtime/promotion-log';
 import { RealtimeService } from './modules/realtime/realtime.service';
+import { OwnersService } from './modules/owners';
 import { DataSource } from 'typeorm';
 import Redis from 'ioredis';
 import { Metrics } from './server/observability';
@@ -43,6 +44,8 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
   const publisher = new PromotionBus(promotionLog, { redisUrl: config.redisUrl, pollMs: 1000, gapMs: 200, orphanMs: config.promotionOrphanMs }, (message, err) => logger.warn({ err }, message));
   await publisher.start();
   const lifecycle = new LifecycleService(ds, publisher, config.limits.maxFirst);
+  const owners = new OwnersService(ds);
+  lifecycle.setRouter(owners);
   const scoring = new ScoringService(ds, lifecycle);
   const rescore = new RescoreService(ds, scoring, lifecycle, publisher, { batchSize: config.rescoreBatchSize, pollMs: 1000, staleMs: 30_000 });
   scoring.setRescoreTrigger(rescore);
@@ -51,12 +54,14 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
     lifecycle,
     scoring,
     rescore,
-    contacts: new ContactsService(ds, scoring, lifecycle, publisher, config.limits.maxFirst),
+    contacts: new ContactsService(ds, scoring, lifecycle, publisher, config.limits.maxFirst, owners),
     activities: new ActivitiesService(ds, scoring, lifecycle, publisher, config.limits.maxFirst),
     metrics: new MetricsService(ds),
     realtime: new RealtimeService(promotionLog, publisher, config.subscriptionQueueLimit),
+    owners,
   };
   await lifecycle.ensurePolicy();
+  await owners.ensureRouting();
   const { generatedSecret } = await services.access.bootstrap(config.adminApiKey);
   rescore.start((err) => logger.error({ err }, 'rescore job failed'));
   const sweep = setInterval(() => {

@@ -9,5 +9,6 @@ import { Qualification } from '../modules/lifecycle/qualification.entity';
 import { QualificationPolicy } from '../modules/lifecycle/qualification-policy.entity';
 import { ApiKey } from '../modules/access/api-key.entity';
 import { Partner } from '../modules/access/partner.entity';
+import { Owner, OwnerAssignment, RoutingPolicy } from '../modules/owners';
 
-export const ENTITIES = [Contact, Activity, ScoringRule, ScoreApplication, RescoreJob, StageTransition, Qualification, QualificationPolicy, ApiKey, Partner];
+export const ENTITIES = [Contact, Activity, ScoringRule, ScoreApplication, RescoreJob, StageTransition, Qualification, QualificationPolicy, ApiKey, Partner, Owner, OwnerAssignment, RoutingPolicy];

@@ -13,6 +13,16 @@ import { Qualification } from '../lifecycle/qualification.entity';
 import type { Contribution } from '../scoring/scorer';
 import type { Policy } from '../lifecycle/lifecycle';
 import type { Page } from '../../graphql/pagination';
+import type { Owner, OwnerAssignment } from '../owners';
+import type { Partner } from '../access/partner.entity';
+
+/** A loader of rows by id: one statement per batch, null for ids not found. */
+function byId<T extends { id: string }>(fetch: (ids: readonly string[]) => Promise<T[]>): DataLoader<string, T | null> {
+  return new DataLoader(async (ids) => {
+    const map = new Map((await fetch(ids)).map((r) => [r.id, r]));
+    return ids.map((id) => map.get(id) ?? null);
+  });
+}
 
 export interface ContactLoaders {
   contact: DataLoader<string, Contact | null>;
@@ -22,6 +32,9 @@ export interface ContactLoaders {
   qualification: DataLoader<string, Qualification | null>;
   temperaturePoints: DataLoader<string, number>;
   breakdown: DataLoader<Contact, Contribution[], string>;
+  owner: DataLoader<string, Owner | null>;
+  partner: DataLoader<string, Partner | null>;
+  assignments: DataLoader<string, OwnerAssignment[]>;
   /** The policy, read at most once per request. */
   policy: () => Promise<Policy>;
 }
@@ -32,6 +45,13 @@ export function createContactLoaders(viewer: Viewer, services: Services): Contac
   const getPolicy = () => (policy ??= services.lifecycle.policy());
   return {
     policy: getPolicy,
+    owner: byId((ids) => services.owners.byIds(ids)),
+    // A PARTNER key reads only its own partner: the contacts it sees are its partner's anyway.
+    partner: byId(async (ids) => (await services.access.partnersByIds(ids)).filter((p) => scope === null || p.id === scope)),
+    assignments: new DataLoader(async (ids) => {
+      const rows = await services.owners.assignmentsOf(ids);
+      return ids.map((id) => rows.filter((a) => a.contactId === id));
+    }),
     contact: new DataLoader(async (ids) => {
       const rows = await services.contacts.byIds(ids);
       const map = new Map(rows.filter((c) => scope === null || c.partnerId === scope).map((c) => [c.id, c]));

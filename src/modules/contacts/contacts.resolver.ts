@@ -10,6 +10,8 @@ import { Temperature } from '../lifecycle/stage';
 import { temperatureOf } from '../lifecycle/lifecycle';
 import { toConnection } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
+import { Owner, OwnerAssignment } from '../owners';
+import { Partner } from '../access/partner.entity';
 
 @Resolver(() => Contact)
 export class ContactsResolver {
@@ -74,6 +76,21 @@ export class ContactsResolver {
   async temperature(@Root() contact: Contact, @Ctx() ctx: Context) {
     const [points, policy] = await Promise.all([ctx.loaders.temperaturePoints.load(contact.id), ctx.loaders.policy()]);
     return temperatureOf(points, policy);
+  }
+
+  @FieldResolver(() => Owner, { nullable: true, description: 'The owner ownerId names, when it is the id of an Owner.' })
+  owner(@Root() contact: Contact, @Ctx() ctx: Context) {
+    return contact.ownerId ? ctx.loaders.owner.load(contact.ownerId) : null;
+  }
+
+  @FieldResolver(() => Partner, { nullable: true, description: 'The partner that referred the contact (a PARTNER key reads its own).' })
+  partner(@Root() contact: Contact, @Ctx() ctx: Context) {
+    return contact.partnerId ? ctx.loaders.partner.load(contact.partnerId) : null;
+  }
+
+  @FieldResolver(() => [OwnerAssignment], { description: 'Every change of owner (routing or manual), oldest first: who, when, why.' })
+  assignments(@Root() contact: Contact, @Ctx() ctx: Context) {
+    return ctx.loaders.assignments.load(contact.id);
   }
 
   @FieldResolver(() => [ScoreContribution], { description: 'One row per rule that contributes points now; largest absolute contribution first.' })

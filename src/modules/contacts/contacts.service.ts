@@ -18,6 +18,7 @@ import { dbDate, isUniqueViolation, lockRows, transaction } from '../../db/porta
 import type { ScoringService } from '../scoring/scoring.service';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { PromotionPublisher } from '../realtime/publisher';
+import { AssignmentTrigger, OwnerAssignment, OwnersService } from '../owners';
 
 /** Sortable columns of the contacts list. */
 export type ContactSortField = 'SCORE' | 'CREATED_AT' | 'UPDATED_AT' | 'STAGE_CHANGED_AT';
@@ -67,6 +68,7 @@ export class ContactsService {
     private readonly lifecycle: LifecycleService,
     private readonly publisher: PromotionPublisher,
     private readonly maxFirst: number,
+    private readonly owners: OwnersService,
   ) {}
 
   /** Reads a contact the viewer may see, or null. */
@@ -118,6 +120,7 @@ export class ContactsService {
         if (isUniqueViolation(err)) throw conflict(`A contact with email ${contact.email} already exists`, { field: 'input.email' });
         throw err;
       }
+      if (contact.ownerId !== null) await this.recordOwnerChange(em, viewer, contact, null, 'createContact');
       return contact;
     });
   }
@@ -132,6 +135,7 @@ export class ContactsService {
     const { contact, transitions } = await transaction(this.ds, async (em) => {
       const contact = await this.require(viewer, id, em, true);
       const grouped = groupValues(contact);
+      const previousOwner = contact.ownerId;
       Object.assign(contact, data, { updatedAt: new Date() });
       const regrouped = groupValues(contact) !== grouped;
       if (regrouped) await assignGroupKeys(em, [contact]);
@@ -145,6 +149,7 @@ export class ContactsService {
         throw err;
       }
       if (regrouped) await this.lifecycle.syncGroupKeys(em, contact);
+      if (contact.ownerId !== previousOwner) await this.recordOwnerChange(em, viewer, contact, previousOwner, 'updateContact');
       const transitions = await this.lifecycle.promote(em, contact, { at: contact.updatedAt, engagedNow: false });
       return { contact, transitions };
     });
@@ -152,12 +157,18 @@ export class ContactsService {
     return contact;
   }
 
+  private recordOwnerChange(em: EntityManager, viewer: Viewer, contact: Contact, previousOwnerId: string | null, reason: string): Promise<void> {
+    return this.owners.recordAssignments(em, [
+      { contactId: contact.id, ownerId: contact.ownerId, previousOwnerId, trigger: AssignmentTrigger.MANUAL, reason, viewer, at: contact.updatedAt },
+    ]);
+  }
+
   /** Erases the contact with its activities, score applications, transitions and qualifications. */
   async delete(viewer: Viewer, id: string): Promise<boolean> {
     assertCan(viewer, 'writeContacts');
     await transaction(this.ds, async (em) => {
       await this.require(viewer, id, em, true);
-      for (const entity of [ScoreApplication, Activity, StageTransition, Qualification]) {
+      for (const entity of [ScoreApplication, Activity, StageTransition, Qualification, OwnerAssignment]) {
         await em.createQueryBuilder().delete().from(entity).where('contact_id = :id', { id }).execute();
       }
       await em.getRepository(Contact).delete({ id });

@@ -11,7 +11,7 @@ import { Qualification } from './qualification.entity';
 import { QualificationPolicy } from './qualification-policy.entity';
 import { LifecycleStage, TransitionTrigger } from './stage';
 import { Bant, DEFAULT_POLICY, Policy, mergePolicy, promotions, qualificationOutcome, validatePolicy } from './lifecycle';
-import { Viewer, assertCan, partnerScope } from '../access/viewer';
+import { Viewer, actorName, assertCan, partnerScope } from '../access/viewer';
 import { badInput, notFound } from '../../graphql/errors';
 import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { dbDate, insertIgnorePrefix, dialectOf, lockRows, parseDbDate, transaction, valuesPlaceholders } from '../../db/portable';
@@ -38,14 +38,22 @@ const POLICY_ID = 1;
 const CONTACTS_PER_STATEMENT = 1000;
 
 const TRANSITION_COLUMNS = [
-  'seq', 'contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'occurred_at', 'partner_id', 'owner_id', 'created_at', ...STAY_COLUMNS, ...GROUP_KEY_COLUMNS,
+  'seq', 'contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'actor_owner_id', 'occurred_at', 'partner_id', 'owner_id', 'created_at', ...STAY_COLUMNS, ...GROUP_KEY_COLUMNS,
 ];
 
 function transitionRow(t: StageTransition, stay: StayColumns): SqlValue[] {
   return [
-    t.seq, t.contactId, t.fromStage, t.toStage, t.trigger, t.reason, t.score, t.actor, dbDate(t.occurredAt), t.partnerId, t.ownerId, dbDate(t.createdAt), ...stayValues(stay), ...groupKeyValues(t.keys),
+    t.seq, t.contactId, t.fromStage, t.toStage, t.trigger, t.reason, t.score, t.actor, t.actorOwnerId ?? null, dbDate(t.occurredAt), t.partnerId, t.ownerId, dbDate(t.createdAt), ...stayValues(stay), ...groupKeyValues(t.keys),
   ];
 }
+
+/** Assigns owners to contacts a transaction's transitions move (owners/OwnersService.route). */
+export interface Router {
+  route(em: EntityManager, transitions: StageTransition[], subjectOf: (t: StageTransition) => Contact | undefined, regrouped: (em: EntityManager, c: Contact) => Promise<void>): Promise<void>;
+}
+
+/** The contact each new transition was built from (newTransition), so routing can update it in memory too. */
+const SUBJECTS = new WeakMap<StageTransition, Contact>();
 
 function toPolicy(p: QualificationPolicy): Policy {
   return {
@@ -60,11 +68,18 @@ function toPolicy(p: QualificationPolicy): Policy {
 }
 
 export class LifecycleService {
+  private router: Router | null = null;
+
   constructor(
     private readonly ds: DataSource,
     private readonly publisher: PromotionPublisher,
     private readonly maxFirst: number,
   ) {}
+
+  /** Wired after construction: routing (owners module) is built after this service. */
+  setRouter(router: Router): void {
+    this.router = router;
+  }
 
   /** Creates the default policy row on a new store (idempotent, safe with several instances). */
   async ensurePolicy(): Promise<void> {
@@ -126,21 +141,24 @@ export class LifecycleService {
   }
 
   /** Builds (does not write) a transition from the contact's current stage. */
-  newTransition(contact: Contact, to: LifecycleStage, trigger: TransitionTrigger, at: Date, reason: string | null, actor: string | null): StageTransition {
-    return Object.assign(new StageTransition(), {
+  newTransition(contact: Contact, to: LifecycleStage, trigger: TransitionTrigger, at: Date, reason: string | null, actor: Viewer | null): StageTransition {
+    const t = Object.assign(new StageTransition(), {
       contactId: contact.id,
       fromStage: contact.stage,
       toStage: to,
       trigger,
       reason,
       score: contact.score,
-      actor,
+      actor: actor ? actorName(actor) : null,
+      actorOwnerId: actor?.ownerId ?? null,
       occurredAt: at,
       partnerId: contact.partnerId,
       ownerId: contact.ownerId,
       keys: Object.assign(new GroupKeys(), contact.keys),
       createdAt: new Date(),
     });
+    SUBJECTS.set(t, contact);
+    return t;
   }
 
   /**
@@ -171,6 +189,7 @@ export class LifecycleService {
       const mine = new Set(ids);
       chunks.push({ contactIds: ids, transitions: transitions.filter((t) => mine.has(t.contactId)) });
     }
+    await this.router?.route(em, transitions, (t) => SUBJECTS.get(t), (tx, c) => this.syncGroupKeys(tx, c));
     const stays = new Map<StageTransition, StayColumns>();
     for (const chunk of chunks) await this.closeStays(em, chunk.contactIds, byContact, stays);
     const seq = await nextEpoch(em);
@@ -239,10 +258,11 @@ export class LifecycleService {
         timeline: bant.timeline,
         notes: bant.notes ?? null,
         qualifiedAt: now,
-        qualifiedBy: viewer.name,
+        qualifiedBy: actorName(viewer),
+        qualifiedByOwnerId: viewer.ownerId ?? null,
       });
       const to = qualificationOutcome(bant, policy) as LifecycleStage;
-      const transitions = [this.newTransition(contact, to, TransitionTrigger.QUALIFICATION, now, null, viewer.name)];
+      const transitions = [this.newTransition(contact, to, TransitionTrigger.QUALIFICATION, now, null, viewer)];
       await this.insertTransitions(em, transitions);
       Object.assign(contact, { stage: to, stageChangedAt: now, lastTransitionAt: now, updatedAt: now });
       await this.saveStage(em, contact);
@@ -262,7 +282,7 @@ export class LifecycleService {
       const contact = await this.lockContact(em, viewer, id);
       if (contact.stage === toStage) throw badInput('toStage', `the contact is already ${toStage}`);
       const now = new Date();
-      const transitions = [this.newTransition(contact, toStage, TransitionTrigger.MANUAL, now, reason, viewer.name)];
+      const transitions = [this.newTransition(contact, toStage, TransitionTrigger.MANUAL, now, reason, viewer)];
       await this.insertTransitions(em, transitions);
       Object.assign(contact, { stage: toStage, stageChangedAt: now, lastTransitionAt: now, updatedAt: now });
       await this.saveStage(em, contact);

@@ -36,7 +36,11 @@ export class Qualification {
   @DateColumn('qualified_at')
   qualifiedAt: Date;
 
-  @Field(() => String, { nullable: true })
+  /** The owner the qualifying API key acts for (Owner id), if any. */
+  @Column({ name: 'qualified_by_owner_id', type: 'varchar', length: 36, nullable: true })
+  qualifiedByOwnerId: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Who qualified: the owner the API key acts for (its name), else the API key name.' })
   @Column({ name: 'qualified_by', type: 'varchar', length: 191, nullable: true })
   qualifiedBy: string | null;
 }

@@ -25,6 +25,7 @@ export interface WireTransition {
   reason: string | null;
   score: number;
   actor: string | null;
+  actorOwnerId: string | null;
   occurredAt: string;
   partnerId: string | null;
   ownerId: string | null;
@@ -48,7 +49,7 @@ export interface ReplayFilter {
   scope: string | null;
 }
 
-const COLUMNS = 'seq, id, contact_id, from_stage, to_stage, `trigger`, reason, score, actor, occurred_at, partner_id, owner_id';
+const COLUMNS = 'seq, id, contact_id, from_stage, to_stage, `trigger`, reason, score, actor, actor_owner_id, occurred_at, partner_id, owner_id';
 /** Orphans stamped per sweep transaction. */
 const SWEEP_LIMIT = 1000;
 
@@ -62,6 +63,7 @@ interface Row {
   reason: string | null;
   score: number | string;
   actor: string | null;
+  actor_owner_id: string | null;
   occurred_at: unknown;
   partner_id: string | null;
   owner_id: string | null;
@@ -78,6 +80,7 @@ function fromRow(r: Row): WireTransition {
     reason: r.reason,
     score: Number(r.score),
     actor: r.actor,
+    actorOwnerId: r.actor_owner_id,
     occurredAt: parseDbDate(r.occurred_at).toISOString(),
     partnerId: r.partner_id,
     ownerId: r.owner_id,
@@ -106,6 +109,7 @@ export function wireTransition(t: StageTransition): WireTransition {
     reason: t.reason,
     score: t.score,
     actor: t.actor,
+    actorOwnerId: t.actorOwnerId ?? null,
     occurredAt: t.occurredAt.toISOString(),
     partnerId: t.partnerId,
     ownerId: t.ownerId,
