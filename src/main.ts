@@ -17,6 +17,7 @@ import { PromotionBus } from './modules/realtime/promotion-bus';
 import { PromotionLog } from './modules/realtime/promotion-log';
 import { RealtimeService } from './modules/realtime/realtime.service';
 import { OwnersService } from './modules/owners';
+import { ScoreHistoryReader } from './modules/scoring/score-change';
 import { DataSource } from 'typeorm';
 import Redis from 'ioredis';
 import { Metrics } from './server/observability';
@@ -59,6 +60,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
     metrics: new MetricsService(ds),
     realtime: new RealtimeService(promotionLog, publisher, config.subscriptionQueueLimit),
     owners,
+    scoreHistory: new ScoreHistoryReader(ds, config.limits.maxFirst),
   };
   await lifecycle.ensurePolicy();
   await owners.ensureRouting();

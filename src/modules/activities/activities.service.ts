@@ -27,6 +27,7 @@ import { selectEntities } from '../../db/hydrate';
 import { PreparedInsert, SqlValue, insertRows, prepareInsert } from '../../db/bulk';
 import { ACTIVITY_COLUMNS, activityRow } from './activity.rows';
 import { newActivityId } from './activity-id';
+import { ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring/score-history';
 
 /** A batch's new activities per contact, each list in occurredAt order (stable: input order breaks ties), as they are scored. */
 function inScoringOrder(added: Activity[]): Map<string, Activity[]> {
@@ -274,9 +275,14 @@ export class ActivitiesService {
         c.fitScore = c.score = this.scoring.fitScore(c, rules);
         return c;
       });
+      const events = created.filter((c) => c.fitScore !== 0).map((c) => scoreEvent(c, c.fitScore, ScoreChangeCause.FIT_CHANGED, now.getTime()));
       await assignGroupKeys(em, created);
       await insertRows(em, 'contacts', CONTACT_COLUMNS, created.map(contactRow), true);
-      contacts.push(...(await selectEntities(em, Contact, `SELECT ${columns} FROM contacts WHERE email IN ${valuesPlaceholders(1, missing.length)} ORDER BY email${forUpdate(dialect)}`, missing)));
+      const locked = await selectEntities(em, Contact, `SELECT ${columns} FROM contacts WHERE email IN ${valuesPlaceholders(1, missing.length)} ORDER BY email${forUpdate(dialect)}`, missing);
+      // A prospect another request created first (the insert ignored ours) has its own history.
+      const ours = new Set(locked.map((c) => c.id));
+      await insertScoreEvents(em, events.filter((e) => ours.has(e.contactId)));
+      contacts.push(...locked);
     }
     return contacts;
   }

@@ -88,6 +88,10 @@ export class Contact {
   @DateColumn('last_engaged_at', { nullable: true })
   lastEngagedAt: Date | null;
 
+  /** When the latest score_events row is dated: a contact's score history never goes back in time (scoring/score-history.ts). */
+  @DateColumn('score_changed_at', { nullable: true })
+  scoreChangedAt: Date | null;
+
   /** When the latest transition happened (null before the first): SCORE transitions are never dated before it. */
   @DateColumn('last_transition_at', { nullable: true })
   lastTransitionAt: Date | null;

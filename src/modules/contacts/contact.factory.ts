@@ -30,6 +30,7 @@ export function newContact(data: ContactData & { email: string }, now: Date): Co
     engagementScore: 0,
     lastEngagedAt: null,
     lastTransitionAt: null,
+    scoreChangedAt: null,
     stageChangedAt: now,
     createdAt: now,
     updatedAt: now,
@@ -40,7 +41,7 @@ export function newContact(data: ContactData & { email: string }, now: Date): Co
 export const CONTACT_COLUMNS = [
   'id', 'email', 'first_name', 'last_name', 'company', 'job_title', 'industry', 'company_size', 'country', 'source', 'owner_id', 'partner_id',
   'attributes', 'stage', 'score', 'fit_score', 'engagement_score', 'last_engaged_at', 'last_transition_at', 'stage_changed_at', 'created_at', 'updated_at',
-  ...GROUP_KEY_COLUMNS,
+  ...GROUP_KEY_COLUMNS, 'score_changed_at',
 ];
 
 export function contactRow(c: Contact): SqlValue[] {
@@ -48,6 +49,6 @@ export function contactRow(c: Contact): SqlValue[] {
     c.id, c.email, c.firstName, c.lastName, c.company, c.jobTitle, c.industry, c.companySize, c.country, c.source, c.ownerId, c.partnerId,
     c.attributes === null ? null : JSON.stringify(c.attributes), c.stage, c.score, c.fitScore, c.engagementScore,
     c.lastEngagedAt ? dbDate(c.lastEngagedAt) : null, c.lastTransitionAt ? dbDate(c.lastTransitionAt) : null, dbDate(c.stageChangedAt), dbDate(c.createdAt), dbDate(c.updatedAt),
-    ...groupKeyValues(c.keys),
+    ...groupKeyValues(c.keys), c.scoreChangedAt ? dbDate(c.scoreChangedAt) : null,
   ];
 }

@@ -12,6 +12,7 @@ import { toConnection } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';
 import { Owner, OwnerAssignment } from '../owners';
 import { Partner } from '../access/partner.entity';
+import { ScoreChangeConnection } from '../scoring/score-change';
 
 @Resolver(() => Contact)
 export class ContactsResolver {
@@ -76,6 +77,19 @@ export class ContactsResolver {
   async temperature(@Root() contact: Contact, @Ctx() ctx: Context) {
     const [points, policy] = await Promise.all([ctx.loaders.temperaturePoints.load(contact.id), ctx.loaders.policy()]);
     return temperatureOf(points, policy);
+  }
+
+  @FieldResolver(() => ScoreChangeConnection, { description: 'Every change of the score, oldest first, inside [from, to) when given.' })
+  async scoreHistory(
+    @Root() contact: Contact,
+    @Ctx() ctx: Context,
+    @Arg('from', () => Date, { nullable: true }) from?: Date,
+    @Arg('to', () => Date, { nullable: true }) to?: Date,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    const key = JSON.stringify([contact.id, from ? from.getTime() : null, to ? to.getTime() : null, first ?? 100, after ?? null]);
+    return toConnection(await ctx.loaders.scoreHistory.load(key));
   }
 
   @FieldResolver(() => Owner, { nullable: true, description: 'The owner ownerId names, when it is the id of an Owner.' })

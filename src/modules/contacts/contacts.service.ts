@@ -18,6 +18,7 @@ import { dbDate, isUniqueViolation, lockRows, transaction } from '../../db/porta
 import type { ScoringService } from '../scoring/scoring.service';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { PromotionPublisher } from '../realtime/publisher';
+import { ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring/score-history';
 import { AssignmentTrigger, OwnerAssignment, OwnersService } from '../owners';
 
 /** Sortable columns of the contacts list. */
@@ -113,6 +114,7 @@ export class ContactsService {
       const rules = await this.scoring.activeRules(em);
       contact.fitScore = this.scoring.fitScore(contact, rules);
       contact.score = contact.fitScore;
+      const events = contact.fitScore === 0 ? [] : [scoreEvent(contact, contact.fitScore, ScoreChangeCause.FIT_CHANGED, contact.createdAt.getTime())];
       await assignGroupKeys(em, [contact]);
       try {
         await insertRows(em, 'contacts', CONTACT_COLUMNS, [contactRow(contact)]);
@@ -120,6 +122,7 @@ export class ContactsService {
         if (isUniqueViolation(err)) throw conflict(`A contact with email ${contact.email} already exists`, { field: 'input.email' });
         throw err;
       }
+      await insertScoreEvents(em, events);
       if (contact.ownerId !== null) await this.recordOwnerChange(em, viewer, contact, null, 'createContact');
       return contact;
     });
@@ -140,14 +143,17 @@ export class ContactsService {
       const regrouped = groupValues(contact) !== grouped;
       if (regrouped) await assignGroupKeys(em, [contact]);
       const rules = await this.scoring.activeRules(em);
+      const fitBefore = contact.fitScore;
       contact.fitScore = this.scoring.fitScore(contact, rules);
       contact.score = contact.fitScore + contact.engagementScore;
+      const events = contact.fitScore === fitBefore ? [] : [scoreEvent(contact, contact.fitScore - fitBefore, ScoreChangeCause.FIT_CHANGED, contact.updatedAt.getTime())];
       try {
         await em.getRepository(Contact).save(contact);
       } catch (err) {
         if (isUniqueViolation(err)) throw conflict(`A contact with email ${contact.email} already exists`, { field: 'input.email' });
         throw err;
       }
+      await insertScoreEvents(em, events);
       if (regrouped) await this.lifecycle.syncGroupKeys(em, contact);
       if (contact.ownerId !== previousOwner) await this.recordOwnerChange(em, viewer, contact, previousOwner, 'updateContact');
       const transitions = await this.lifecycle.promote(em, contact, { at: contact.updatedAt, engagedNow: false });
@@ -168,6 +174,7 @@ export class ContactsService {
     assertCan(viewer, 'writeContacts');
     await transaction(this.ds, async (em) => {
       await this.require(viewer, id, em, true);
+      await em.query('DELETE FROM score_events WHERE contact_id = ?', [id]);
       for (const entity of [ScoreApplication, Activity, StageTransition, Qualification, OwnerAssignment]) {
         await em.createQueryBuilder().delete().from(entity).where('contact_id = :id', { id }).execute();
       }
