@@ -41,6 +41,29 @@ function inScoringOrder(added: Activity[]): Map<string, Activity[]> {
   return byContact;
 }
 
+/** Contacts per statement of touchLastActivity (each binds 5 values). */
+const TOUCH_CHUNK = 500;
+
+/**
+ * Moves contacts' lastActivityAt forward to their newest new activity: one
+ * statement per 500 contacts, in id order (the order every contact locker
+ * takes), before the activities' insert share-locks the same rows.
+ */
+async function touchLastActivity(em: EntityManager, added: Activity[]): Promise<void> {
+  const newest = new Map<string, number>();
+  for (const a of added) newest.set(a.contactId, Math.max(newest.get(a.contactId) ?? -Infinity, a.occurredAt.getTime()));
+  const ids = [...newest.keys()].sort();
+  for (let i = 0; i < ids.length; i += TOUCH_CHUNK) {
+    const chunk = ids.slice(i, i + TOUCH_CHUNK);
+    const whens = chunk.flatMap((id) => [id, dbDate(newest.get(id)!)]);
+    const value = `CASE id ${'WHEN ? THEN ? '.repeat(chunk.length)}END`;
+    await em.query(
+      `UPDATE contacts SET last_activity_at = ${value} WHERE id IN ${valuesPlaceholders(1, chunk.length)} AND (last_activity_at IS NULL OR last_activity_at < ${value})`,
+      [...whens, ...chunk, ...whens],
+    );
+  }
+}
+
 /** A batch's activities as recorded: the new ones (with their properties' JSON) and every input's result. */
 interface BuiltActivities {
   /** Per input, in input order: the new activity, or the one its idempotency key recorded first. */
@@ -196,6 +219,7 @@ export class ActivitiesService {
     this.scoredLastTime = scored;
     const fresh = prepared.filter((p) => !p.input.idempotencyKey || !existing.has(p.input.idempotencyKey));
     if (early && !scored) {
+      await touchLastActivity(em, early.built.added);
       // No contact is read: the activities' foreign key confirms that each one exists.
       await this.insertNaming(em, fresh, early.insert ?? this.insertActivities(em, early.built), single);
       return { activities: early.built.results, transitions: [], duplicates: early.built.duplicates };
@@ -210,6 +234,7 @@ export class ActivitiesService {
       const touched = contacts.filter((c) => byContact.has(c.id));
       transitions = await this.scoring.scoreNewActivities(em, touched, byContact, rules, await this.lifecycle.policy(em), now);
     }
+    await touchLastActivity(em, built.added);
     await this.insertActivities(em, built).run();
     await this.lifecycle.insertTransitions(em, transitions);
     return { activities: built.results, transitions, duplicates: built.duplicates };

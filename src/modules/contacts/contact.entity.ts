@@ -88,6 +88,18 @@ export class Contact {
   @DateColumn('last_engaged_at', { nullable: true })
   lastEngagedAt: Date | null;
 
+  @Field(() => Date, { nullable: true, description: "When the contact's latest activity occurred (its occurredAt); null before any. Sort with LAST_ACTIVITY." })
+  @DateColumn('last_activity_at', { nullable: true })
+  lastActivityAt: Date | null;
+
+  /** Lower-cased "lastName firstName" (null without either): the NAME sort's key (contact.factory.ts sortKeys). */
+  @Column({ name: 'sort_name', type: 'varchar', length: 191, nullable: true })
+  sortName: string | null;
+
+  /** Lower-cased company: the COMPANY sort's key. */
+  @Column({ name: 'sort_company', type: 'varchar', length: 191, nullable: true })
+  sortCompany: string | null;
+
   /** When the latest score_events row is dated: a contact's score history never goes back in time (scoring/score-history.ts). */
   @DateColumn('score_changed_at', { nullable: true })
   scoreChangedAt: Date | null;

@@ -2,7 +2,7 @@
 import { DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
 import { Contact } from './contact.entity';
 import { ContactData, normaliseContact } from './contact.validation';
-import { CONTACT_COLUMNS, contactRow, newContact } from './contact.factory';
+import { CONTACT_COLUMNS, contactRow, newContact, sortKeys } from './contact.factory';
 import { GROUP_KEYS, assignGroupKeys } from '../metrics/group-keys';
 import { insertRows } from '../../db/bulk';
 import { Activity } from '../activities/activity.entity';
@@ -22,7 +22,7 @@ import { ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring/scor
 import { AssignmentTrigger, OwnerAssignment, OwnersService } from '../owners';
 
 /** Sortable columns of the contacts list. */
-export type ContactSortField = 'SCORE' | 'CREATED_AT' | 'UPDATED_AT' | 'STAGE_CHANGED_AT';
+export type ContactSortField = 'SCORE' | 'CREATED_AT' | 'UPDATED_AT' | 'STAGE_CHANGED_AT' | 'NAME' | 'COMPANY' | 'EMAIL' | 'LAST_ACTIVITY';
 
 /** Filter of the contacts list (the contract's ContactFilter). */
 export interface ContactListFilter {
@@ -36,6 +36,7 @@ export interface ContactListFilter {
   search?: string | null;
   createdAfter?: Date | null;
   createdBefore?: Date | null;
+  hasOwner?: boolean | null;
 }
 
 export interface ContactListArgs {
@@ -45,12 +46,38 @@ export interface ContactListArgs {
   after?: string | null;
 }
 
-const SORT_COLUMNS: Record<ContactSortField, { column: string; isDate: boolean }> = {
-  SCORE: { column: 'c.score', isDate: false },
-  CREATED_AT: { column: 'c.created_at', isDate: true },
-  UPDATED_AT: { column: 'c.updated_at', isDate: true },
-  STAGE_CHANGED_AT: { column: 'c.stage_changed_at', isDate: true },
+/** A sort: its column (indexed with id after it), how its cursor value is read and bound, and whether it may be null. */
+interface SortColumn {
+  column: string;
+  key: (c: Contact) => string | number | null;
+  isDate: boolean;
+  nullable: boolean;
+}
+
+const time = (d: Date | null) => (d === null ? null : d.getTime());
+const SORT_COLUMNS: Record<ContactSortField, SortColumn> = {
+  SCORE: { column: 'c.score', key: (c) => c.score, isDate: false, nullable: false },
+  CREATED_AT: { column: 'c.created_at', key: (c) => time(c.createdAt), isDate: true, nullable: false },
+  UPDATED_AT: { column: 'c.updated_at', key: (c) => time(c.updatedAt), isDate: true, nullable: false },
+  STAGE_CHANGED_AT: { column: 'c.stage_changed_at', key: (c) => time(c.stageChangedAt), isDate: true, nullable: false },
+  NAME: { column: 'c.sort_name', key: (c) => c.sortName, isDate: false, nullable: true },
+  COMPANY: { column: 'c.sort_company', key: (c) => c.sortCompany, isDate: false, nullable: true },
+  EMAIL: { column: 'c.email', key: (c) => c.email, isDate: false, nullable: false },
+  LAST_ACTIVITY: { column: 'c.last_activity_at', key: (c) => time(c.lastActivityAt), isDate: true, nullable: true },
 };
+
+/**
+ * The keyset condition for rows after the cursor (value `v`, id `id`) in
+ * `dir` order. Both stores put NULLs first ascending and last descending, so
+ * a nullable column's NULL rows form one block ordered by id.
+ */
+function afterCursor(sort: SortColumn, dir: 'ASC' | 'DESC', v: string | number | null): string {
+  const col = sort.column;
+  const cmp = dir === 'ASC' ? '>' : '<';
+  if (v === null) return dir === 'ASC' ? `((${col} IS NULL AND c.id > :cid) OR ${col} IS NOT NULL)` : `(${col} IS NULL AND c.id < :cid)`;
+  const base = `(${col} ${cmp} :cv OR (${col} = :cv AND c.id ${cmp} :cid))`;
+  return sort.nullable && dir === 'DESC' ? `(${base} OR ${col} IS NULL)` : base;
+}
 
 /** A contact's source, owner and partner as one comparable value: a change means new group keys (metrics/group-keys.ts). */
 function groupValues(c: Contact): string {
@@ -140,6 +167,7 @@ export class ContactsService {
       const grouped = groupValues(contact);
       const previousOwner = contact.ownerId;
       Object.assign(contact, data, { updatedAt: new Date() });
+      Object.assign(contact, sortKeys(contact));
       const regrouped = groupValues(contact) !== grouped;
       if (regrouped) await assignGroupKeys(em, [contact]);
       const rules = await this.scoring.activeRules(em);
@@ -192,9 +220,8 @@ export class ContactsService {
     const totalCount = await qb.clone().getCount();
     if (args.after) {
       const [v, id] = decodeCursor(args.after, 2);
-      const value = sort.isDate ? dbDate(Number(v)) : Number(v);
-      const cmp = order.direction === 'ASC' ? '>' : '<';
-      qb.andWhere(`(${sort.column} ${cmp} :cv OR (${sort.column} = :cv AND c.id ${cmp} :cid))`, { cv: value, cid: id });
+      const value = v === null ? null : sort.isDate ? dbDate(Number(v)) : v;
+      qb.andWhere(afterCursor(sort, order.direction, value), { cv: value, cid: id });
     }
     const rows = await qb
       .orderBy(sort.column, order.direction)
@@ -202,9 +229,7 @@ export class ContactsService {
       .limit(first + 1)
       .getMany();
     const nodes = rows.slice(0, first);
-    const key = (c: Contact): number =>
-      order.field === 'SCORE' ? c.score : (order.field === 'CREATED_AT' ? c.createdAt : order.field === 'UPDATED_AT' ? c.updatedAt : c.stageChangedAt).getTime();
-    return { nodes, cursors: nodes.map((c) => encodeCursor([key(c), c.id])), hasNextPage: rows.length > first, totalCount };
+    return { nodes, cursors: nodes.map((c) => encodeCursor([sort.key(c), c.id])), hasNextPage: rows.length > first, totalCount };
   }
 
   private async applyFilter(viewer: Viewer, qb: SelectQueryBuilder<Contact>, f: ContactListFilter): Promise<void> {
@@ -218,6 +243,7 @@ export class ContactsService {
     if (f.minScore != null) qb.andWhere('c.score >= :minScore', { minScore: f.minScore });
     if (f.maxScore != null) qb.andWhere('c.score <= :maxScore', { maxScore: f.maxScore });
     if (f.ownerId != null) qb.andWhere('c.owner_id = :ownerId', { ownerId: f.ownerId });
+    if (f.hasOwner != null) qb.andWhere(f.hasOwner ? 'c.owner_id IS NOT NULL' : 'c.owner_id IS NULL');
     if (f.partnerId != null) qb.andWhere('c.partner_id = :partnerId', { partnerId: f.partnerId });
     if (f.source != null) qb.andWhere('c.source = :source', { source: f.source });
     if (f.createdAfter) qb.andWhere('c.created_at >= :createdAfter', { createdAfter: dbDate(f.createdAfter) });
