@@ -17,7 +17,7 @@ import type { Config } from '../config/config';
 import { Context, Services, createContext } from '../graphql/context';
 import { makeFormatError } from '../graphql/errors';
 import { requestStats } from '../db/sql-counter';
-import { bearerSecret, viewerFromHeader } from './auth';
+import { viewerFromConnectionParams, viewerFromHeader } from './auth';
 import { queryLimitsPlugin } from './limits';
 import { Metrics, observabilityPlugin } from './observability';
 import type { RateLimiter } from './rate-limit';
@@ -133,7 +133,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       send(typeof data === 'string' ? serialised.expand(data) : data, ...rest);
     }) as WebSocket['send'];
   });
-  const wsCleanup = useServer<{ authorization?: string }, { viewer?: Viewer }>(
+  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
     {
       schema,
       ...sharedDocuments(),
@@ -146,10 +146,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       }),
       jsonMessageReplacer: serialised.replacer,
       onConnect: async (ctx) => {
-        const secret = bearerSecret(ctx.connectionParams?.authorization);
-        const viewer = secret ? await services.access.authenticate(secret) : null;
+        const { viewer, reason } = await viewerFromConnectionParams(services.access, ctx.connectionParams);
         if (!viewer) {
-          ctx.extra.socket.close(4401, 'Unauthorized');
+          ctx.extra.socket.close(4401, reason);
           return false;
         }
         ctx.extra.viewer = viewer;
@@ -180,7 +179,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
 
   const apollo = new ApolloServer<Context>({
     schema,
-    csrfPrevention: true,
+    // Every call carries Authorization, a header no browser sends cross-site without a CORS preflight:
+    // counting it as the preflight marker lets urql's GET queries through (docs/clients.md).
+    csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] },
     introspection: true,
     includeStacktraceInErrorResponses: !config.production,
     formatError: makeFormatError(config.production, (err) => logger.error({ err }, 'internal error')),

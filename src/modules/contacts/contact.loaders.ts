@@ -33,7 +33,7 @@ export interface ContactLoaders {
   transitions: DataLoader<string, StageTransition[]>;
   qualification: DataLoader<string, Qualification | null>;
   temperaturePoints: DataLoader<string, number>;
-  breakdown: DataLoader<Contact, Contribution[], string>;
+  breakdown: DataLoader<Contact, (Contribution & { id: string })[], string>;
   owner: DataLoader<string, Owner | null>;
   /** Key: JSON of [contactId, from (ms) | null, to (ms) | null, first, after]. */
   scoreHistory: DataLoader<string, Page<ScoreChange>>;
@@ -115,7 +115,7 @@ export function createContactLoaders(viewer: Viewer, services: Services): Contac
     breakdown: new DataLoader(
       async (contacts) => {
         const map = await services.scoring.breakdowns(contacts);
-        return contacts.map((c) => map.get(c.id) ?? []);
+        return contacts.map((c) => (map.get(c.id) ?? []).map((x) => ({ ...x, id: `${c.id}:${x.ruleId}` })));
       },
       { cacheKeyFn: (c) => c.id },
     ),

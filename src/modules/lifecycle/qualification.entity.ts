@@ -1,4 +1,4 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Field, ID, ObjectType } from 'type-graphql';
 import { Entity, PrimaryColumn, Column } from 'typeorm';
 import { DateColumn } from '../../db/columns';
 
@@ -6,6 +6,7 @@ import { DateColumn } from '../../db/columns';
 @ObjectType()
 @Entity('qualifications')
 export class Qualification {
+  @Field(() => ID, { description: 'Stable: a cache key for clients.' })
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 
