@@ -38,6 +38,7 @@ export function newContact(data: ContactData & { email: string }, now: Date): Co
     lastTransitionAt: null,
     scoreChangedAt: null,
     lastActivityAt: null,
+    loggedTemperature: 'COLD',
     stageChangedAt: now,
     createdAt: now,
     updatedAt: now,

@@ -2,6 +2,7 @@
 import { DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
 import { Contact } from './contact.entity';
 import { ContactData, normaliseContact } from './contact.validation';
+import type { ValuesFilter } from './contact-filter';
 import { CONTACT_COLUMNS, contactRow, newContact, sortKeys } from './contact.factory';
 import { GROUP_KEYS, assignGroupKeys } from '../metrics/group-keys';
 import { insertRows } from '../../db/bulk';
@@ -19,25 +20,14 @@ import type { ScoringService } from '../scoring/scoring.service';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { PromotionPublisher } from '../realtime/publisher';
 import { ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring/score-history';
+import { ChangeSet, ContactChangeKind, contactValues } from '../realtime/contact-changes';
 import { AssignmentTrigger, OwnerAssignment, OwnersService } from '../owners';
 
 /** Sortable columns of the contacts list. */
 export type ContactSortField = 'SCORE' | 'CREATED_AT' | 'UPDATED_AT' | 'STAGE_CHANGED_AT' | 'NAME' | 'COMPANY' | 'EMAIL' | 'LAST_ACTIVITY';
 
-/** Filter of the contacts list (the contract's ContactFilter). */
-export interface ContactListFilter {
-  stages?: LifecycleStage[] | null;
-  minScore?: number | null;
-  maxScore?: number | null;
-  temperatures?: Temperature[] | null;
-  ownerId?: string | null;
-  partnerId?: string | null;
-  source?: string | null;
-  search?: string | null;
-  createdAfter?: Date | null;
-  createdBefore?: Date | null;
-  hasOwner?: boolean | null;
-}
+/** Filter of the contacts list (the contract's ContactFilter); contactChanged evaluates the same in memory (contact-filter.ts). */
+export type ContactListFilter = ValuesFilter;
 
 export interface ContactListArgs {
   filter?: ContactListFilter | null;
@@ -82,6 +72,11 @@ function afterCursor(sort: SortColumn, dir: 'ASC' | 'DESC', v: string | number |
 /** A contact's source, owner and partner as one comparable value: a change means new group keys (metrics/group-keys.ts). */
 function groupValues(c: Contact): string {
   return JSON.stringify(GROUP_KEYS.map((k) => c[k.field]));
+}
+
+/** The fields updateContact may change but ownerId, as one comparable value: a change is a FIELDS change. */
+function editableFields(c: Contact): string {
+  return JSON.stringify([c.email, c.firstName, c.lastName, c.company, c.jobTitle, c.industry, c.companySize, c.country, c.source, c.partnerId, c.attributes]);
 }
 
 /** Escapes LIKE wildcards with '!' (a backslash escape would mean different things to MySQL and SQLite). */
@@ -137,7 +132,8 @@ export class ContactsService {
     if (viewer.role === Role.PARTNER) data.partnerId = viewer.partnerId;
     await this.checkPartner(data.partnerId);
     const contact = newContact({ ...data, email: data.email! }, new Date());
-    return transaction(this.ds, async (em) => {
+    const { written } = await transaction(this.ds, async (em) => {
+      const log = new ChangeSet();
       const rules = await this.scoring.activeRules(em);
       contact.fitScore = this.scoring.fitScore(contact, rules);
       contact.score = contact.fitScore;
@@ -151,8 +147,12 @@ export class ContactsService {
       }
       await insertScoreEvents(em, events);
       if (contact.ownerId !== null) await this.recordOwnerChange(em, viewer, contact, null, 'createContact');
-      return contact;
+      log.note(contact, [ContactChangeKind.CREATED]);
+      await this.lifecycle.insertTransitions(em, [], log);
+      return { written: log.written };
     });
+    this.publisher.publish([], written);
+    return contact;
   }
 
   async update(viewer: Viewer, id: string, input: ContactData): Promise<Contact> {
@@ -162,10 +162,12 @@ export class ContactsService {
       throw badInput('input.partnerId', 'a PARTNER key cannot move a contact to another partner');
     }
     if (data.partnerId !== undefined) await this.checkPartner(data.partnerId);
-    const { contact, transitions } = await transaction(this.ds, async (em) => {
+    const { contact, transitions, written } = await transaction(this.ds, async (em) => {
       const contact = await this.require(viewer, id, em, true);
       const grouped = groupValues(contact);
       const previousOwner = contact.ownerId;
+      const before = contactValues(contact);
+      const fieldsBefore = editableFields(contact);
       Object.assign(contact, data, { updatedAt: new Date() });
       Object.assign(contact, sortKeys(contact));
       const regrouped = groupValues(contact) !== grouped;
@@ -184,10 +186,19 @@ export class ContactsService {
       await insertScoreEvents(em, events);
       if (regrouped) await this.lifecycle.syncGroupKeys(em, contact);
       if (contact.ownerId !== previousOwner) await this.recordOwnerChange(em, viewer, contact, previousOwner, 'updateContact');
+      const log = new ChangeSet();
+      const kinds = [
+        ...(editableFields(contact) !== fieldsBefore ? [ContactChangeKind.FIELDS] : []),
+        ...(contact.ownerId !== previousOwner ? [ContactChangeKind.OWNER] : []),
+        ...(events.length ? [ContactChangeKind.SCORE] : []),
+      ];
+      if (kinds.length) log.note(contact, kinds, before);
       const transitions = await this.lifecycle.promote(em, contact, { at: contact.updatedAt, engagedNow: false });
-      return { contact, transitions };
+      if (transitions.length) await this.lifecycle.saveStage(em, contact);
+      await this.lifecycle.insertTransitions(em, transitions, log);
+      return { contact, transitions, written: log.written };
     });
-    this.publisher.publish(transitions);
+    this.publisher.publish(transitions, written);
     return contact;
   }
 
@@ -200,14 +211,22 @@ export class ContactsService {
   /** Erases the contact with its activities, score applications, transitions and qualifications. */
   async delete(viewer: Viewer, id: string): Promise<boolean> {
     assertCan(viewer, 'writeContacts');
-    await transaction(this.ds, async (em) => {
-      await this.require(viewer, id, em, true);
+    const written = await transaction(this.ds, async (em) => {
+      const contact = await this.require(viewer, id, em, true);
       await em.query('DELETE FROM score_events WHERE contact_id = ?', [id]);
       for (const entity of [ScoreApplication, Activity, StageTransition, Qualification, OwnerAssignment]) {
         await em.createQueryBuilder().delete().from(entity).where('contact_id = :id', { id }).execute();
       }
       await em.getRepository(Contact).delete({ id });
+      // Erased means erased: its earlier changes go, and the DELETED event keeps no personal data.
+      await em.query('DELETE FROM contact_changes WHERE contact_id = ?', [id]);
+      Object.assign(contact, { email: '', firstName: null, lastName: null, company: null });
+      const log = new ChangeSet();
+      log.note(contact, [ContactChangeKind.DELETED]);
+      await this.lifecycle.insertTransitions(em, [], log);
+      return log.written;
     });
+    this.publisher.publish([], written);
     return true;
   }
 

@@ -22,6 +22,7 @@ import { STAY_COLUMNS, firstTransitionValue, stayValues } from './stay.rows';
 import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../metrics/group-keys';
 import type { PromotionPublisher } from '../realtime/publisher';
 import { nextEpoch } from '../realtime/promotion-log';
+import { ChangeSet, ContactChangeKind, WireChange } from '../realtime/contact-changes';
 
 /** Filter of the stageTransitions list. */
 export interface TransitionListFilter {
@@ -81,6 +82,11 @@ export class LifecycleService {
     this.router = router;
   }
 
+  /** Hands a committed transaction's transitions and logged changes to subscribers. */
+  publish(transitions: StageTransition[], changes: WireChange[] = []): void {
+    this.publisher.publish(transitions, changes);
+  }
+
   /** Creates the default policy row on a new store (idempotent, safe with several instances). */
   async ensurePolicy(): Promise<void> {
     const d = DEFAULT_POLICY;
@@ -106,14 +112,14 @@ export class LifecycleService {
    * Applies every promotion the contact's current scores earn (contract
    * Lifecycle steps 1-3). Mutates `contact` (stage, stageChangedAt) and builds
    * one transition per stage passed, dated `at` but never before the previous
-   * transition. Unless `write` is false (the caller writes contacts and
-   * transitions in bulk), it also inserts the transitions and stores the
-   * contact's stage columns. `engagedNow` marks new engagement (NURTURE may be re-promoted).
+   * transition; the caller stores the contact's stage columns and the
+   * transitions (insertTransitions, once per transaction). `engagedNow` marks
+   * new engagement (NURTURE may be re-promoted).
    */
   async promote(
     em: EntityManager,
     contact: Contact,
-    opts: { at: Date; engagedNow: boolean; policy?: Policy; write?: boolean },
+    opts: { at: Date; engagedNow: boolean; policy?: Policy },
     out: StageTransition[] = [],
   ): Promise<StageTransition[]> {
     const policy = opts.policy ?? (await this.policy(em));
@@ -131,11 +137,6 @@ export class LifecycleService {
     }
     contact.stageChangedAt = at;
     contact.lastTransitionAt = at;
-    if (opts.write !== false) {
-      await this.insertTransitions(em, created);
-      contact.updatedAt = new Date(Math.max(contact.updatedAt.getTime(), Date.now()));
-      await this.saveStage(em, contact);
-    }
     out.push(...created);
     return out;
   }
@@ -172,9 +173,18 @@ export class LifecycleService {
    * The rows are written last, with the transaction's epoch (nextEpoch), so
    * callers call this once per transaction, as its last write but for rows
    * they already hold (the contacts' stage columns, a job's progress).
+   * The transaction's contact changes (`changes`, plus STAGE and OWNER for
+   * what the transitions and routing did) go into the change log with the
+   * same epoch; a transaction with changes but no transitions calls it too.
    */
-  async insertTransitions(em: EntityManager, transitions: StageTransition[]): Promise<void> {
-    if (transitions.length === 0) return;
+  async insertTransitions(em: EntityManager, transitions: StageTransition[], changes: ChangeSet = new ChangeSet()): Promise<void> {
+    if (transitions.length === 0 && changes.size === 0) return;
+    const seq = transitions.length ? await this.writeTransitions(em, transitions, changes) : await nextEpoch(em);
+    await changes.write(em, seq, await this.policy(em), new Date(), transitions);
+  }
+
+  /** insertTransitions for a non-empty list: routing, stays, the epoch and the rows; returns the epoch. */
+  private async writeTransitions(em: EntityManager, transitions: StageTransition[], changes: ChangeSet): Promise<number> {
     const byContact = new Map<string, StageTransition[]>();
     for (const t of transitions) {
       const list = byContact.get(t.contactId);
@@ -189,7 +199,14 @@ export class LifecycleService {
       const mine = new Set(ids);
       chunks.push({ contactIds: ids, transitions: transitions.filter((t) => mine.has(t.contactId)) });
     }
+    const subjects = transitions.map((t) => SUBJECTS.get(t)).filter((c): c is Contact => c !== undefined);
+    const ownersBefore = new Map(subjects.map((c) => [c.id, c.ownerId]));
     await this.router?.route(em, transitions, (t) => SUBJECTS.get(t), (tx, c) => this.syncGroupKeys(tx, c));
+    for (const t of transitions) {
+      const c = SUBJECTS.get(t);
+      if (c) changes.note(c, [ContactChangeKind.STAGE], { stage: t.fromStage ?? c.stage });
+    }
+    for (const c of subjects) if (c.ownerId !== ownersBefore.get(c.id)) changes.note(c, [ContactChangeKind.OWNER], { ownerId: ownersBefore.get(c.id) ?? null });
     const stays = new Map<StageTransition, StayColumns>();
     for (const chunk of chunks) await this.closeStays(em, chunk.contactIds, byContact, stays);
     const seq = await nextEpoch(em);
@@ -203,6 +220,7 @@ export class LifecycleService {
       const ids = rows.reverse().map((r) => String(r.id));
       chunk.transitions.forEach((t, i) => (t.id = ids[i]));
     }
+    return seq;
   }
 
   /**
@@ -263,8 +281,9 @@ export class LifecycleService {
       });
       const to = qualificationOutcome(bant, policy) as LifecycleStage;
       const transitions = [this.newTransition(contact, to, TransitionTrigger.QUALIFICATION, now, null, viewer)];
-      await this.insertTransitions(em, transitions);
+      // The contact's new values first: the change log records them.
       Object.assign(contact, { stage: to, stageChangedAt: now, lastTransitionAt: now, updatedAt: now });
+      await this.insertTransitions(em, transitions);
       await this.saveStage(em, contact);
       return { contact, transitions };
     });
@@ -283,8 +302,8 @@ export class LifecycleService {
       if (contact.stage === toStage) throw badInput('toStage', `the contact is already ${toStage}`);
       const now = new Date();
       const transitions = [this.newTransition(contact, toStage, TransitionTrigger.MANUAL, now, reason, viewer)];
-      await this.insertTransitions(em, transitions);
       Object.assign(contact, { stage: toStage, stageChangedAt: now, lastTransitionAt: now, updatedAt: now });
+      await this.insertTransitions(em, transitions);
       await this.saveStage(em, contact);
       return { contact, transitions };
     });
@@ -332,7 +351,7 @@ export class LifecycleService {
       ).getMany();
       for (const contact of batch) {
         const promoted = out.length;
-        await this.promote(em, contact, { at, engagedNow: false, policy, write: false }, out);
+        await this.promote(em, contact, { at, engagedNow: false, policy }, out);
         if (out.length === promoted) continue;
         contact.updatedAt = new Date(Math.max(contact.updatedAt.getTime(), Date.now()));
         await this.saveStage(em, contact);

@@ -28,6 +28,7 @@ import {
 } from './scorer';
 import { RuleDraft, validateRule } from './rule-validation';
 import { ScoreChangeCause, ScoreEventRow, insertScoreEvents, scoreEvent } from './score-history';
+import { ChangeSet, ContactChangeKind } from '../realtime/contact-changes';
 import { Contact } from '../contacts/contact.entity';
 import { Activity } from '../activities/activity.entity';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
@@ -103,6 +104,17 @@ function fileChange(changes: ScoreChanges, c: Contact, before: ScoredState, now:
     c.updatedAt = now;
     changes.moved.push(c);
   } else if (after.score !== before.score) changes.rescored.push(c);
+}
+
+/** Notes SCORE, with the score before, for each contact with score history in `changes` (the change log, realtime/contact-changes.ts). */
+function noteScoreChanges(log: ChangeSet, changes: ScoreChanges): void {
+  const contacts = new Map([...changes.rescored, ...changes.moved].map((c) => [c.id, c]));
+  const first = new Map<string, ScoreEventRow>();
+  for (const e of changes.events) if (!first.has(e.contactId)) first.set(e.contactId, e);
+  for (const [id, e] of first) {
+    const c = contacts.get(id);
+    if (c) log.note(c, [ContactChangeKind.SCORE], { score: e.score - e.delta });
+  }
 }
 
 /** A score_applications row as a recompute compares it. */
@@ -250,7 +262,15 @@ export class ScoringService {
    * match is read; a backdated activity that would change earlier cap
    * decisions triggers a full recompute of that one contact.
    */
-  async scoreNewActivities(em: EntityManager, contacts: Contact[], activitiesByContact: Map<string, Activity[]>, allRules: Rule[], policy: Policy, now: Date): Promise<StageTransition[]> {
+  async scoreNewActivities(
+    em: EntityManager,
+    contacts: Contact[],
+    activitiesByContact: Map<string, Activity[]>,
+    allRules: Rule[],
+    policy: Policy,
+    now: Date,
+    log?: ChangeSet,
+  ): Promise<StageTransition[]> {
     const rules = allRules.filter((r) => r.kind === 'BEHAVIOR');
     const nowMs = now.getTime();
     const capStates = await this.loadCapStates(em, activitiesByContact, rules);
@@ -279,7 +299,7 @@ export class ScoringService {
     }
     await insertRows(em, 'score_applications', APP_COLUMNS, appRows);
     const recomputed = await this.recomputeContacts(em, recompute, activitiesByContact, allRules, policy, now, transitions);
-    await this.writeContactScores(em, { rescored: [...changes.rescored, ...recomputed.rescored], moved: [...changes.moved, ...recomputed.moved], events: [...changes.events, ...recomputed.events] });
+    await this.writeContactScores(em, { rescored: [...changes.rescored, ...recomputed.rescored], moved: [...changes.moved, ...recomputed.moved], events: [...changes.events, ...recomputed.events] }, log);
     return transitions;
   }
 
@@ -308,7 +328,7 @@ export class ScoringService {
       events.push(scoreEvent(contact, delta, ScoreChangeCause.ACTIVITY_SCORED, activity.occurredAt.getTime(), app.ruleId, activity.id));
     }
     if (activity.points > 0 && (!contact.lastEngagedAt || contact.lastEngagedAt < activity.occurredAt)) contact.lastEngagedAt = activity.occurredAt;
-    await this.lifecycle.promote(em, contact, { at: activity.occurredAt, engagedNow: false, policy, write: false }, transitions);
+    await this.lifecycle.promote(em, contact, { at: activity.occurredAt, engagedNow: false, policy }, transitions);
   }
 
   /**
@@ -436,7 +456,7 @@ export class ScoringService {
         changes.events.push(scoreEvent(contact, contact.score - was[0], ScoreChangeCause.RESCORED, nowMs));
       }
       if (fresh.length === 0) {
-        await this.lifecycle.promote(em, contact, { at: now, engagedNow: false, policy, write: false }, transitions);
+        await this.lifecycle.promote(em, contact, { at: now, engagedNow: false, policy }, transitions);
       } else {
         for (const activity of fresh) await this.applyNewActivity(em, contact, activity, appsByActivity.get(activity.id) ?? [], nowMs, policy, transitions, changes.events);
       }
@@ -489,7 +509,8 @@ export class ScoringService {
    * multi-row upsert per chunk for the rescored ones, one for the moved ones,
    * and their score history.
    */
-  async writeContactScores(em: EntityManager, changes: ScoreChanges): Promise<void> {
+  async writeContactScores(em: EntityManager, changes: ScoreChanges, log?: ChangeSet): Promise<void> {
+    if (log) noteScoreChanges(log, changes);
     // The insert half of the upsert never runs (the rows exist) but must name every NOT NULL column;
     // only the columns after them are rewritten, so only their indexes change.
     const columns = ['id', 'email', 'created_at', 'stage', 'stage_changed_at', 'updated_at', ...CONTACT_SCORE_COLUMNS, 'last_transition_at'];
@@ -528,13 +549,15 @@ export class ScoringService {
     );
     if (due.length === 0) return { due: 0, expired: 0 };
     const ids = due.map((r) => r.contact_id).sort();
-    const expired = await transaction(this.ds, async (em) => {
+    const { expired, written } = await transaction(this.ds, async (em) => {
+      // Made per attempt: transaction() may run this again after a deadlock.
+      const log = new ChangeSet();
       const contacts = await lockRows(em.getRepository(Contact).createQueryBuilder('c').where('c.id IN (:...ids)', { ids }).orderBy('c.id')).getMany();
       const rows: { contact_id: string; activity_id: string; rule_id: string; points: number; expires_at: unknown }[] = await em.query(
         `SELECT contact_id, activity_id, rule_id, points, expires_at FROM score_applications WHERE contact_id IN (${ids.map(() => '?').join(', ')}) AND expired = 0 AND expires_at < ? ORDER BY expires_at, activity_id, rule_id`,
         [...ids, dbDate(now)],
       );
-      if (rows.length === 0) return 0;
+      if (rows.length === 0) return { expired: 0, written: [] };
       const lost = new Map<string, number>();
       for (const r of rows) lost.set(r.contact_id, (lost.get(r.contact_id) ?? 0) + Number(r.points));
       await em.query(
@@ -552,8 +575,11 @@ export class ScoringService {
       const changed = contacts.filter((c) => lost.has(c.id));
       await updateRowsById(em, 'contacts', ['engagement_score', 'score', 'score_changed_at'], changed.map((c) => ({ id: c.id, values: [c.engagementScore, c.score, c.scoreChangedAt ? dbDate(c.scoreChangedAt) : null] })));
       await insertScoreEvents(em, events);
-      return rows.length;
+      noteScoreChanges(log, { rescored: changed, moved: [], events });
+      await this.lifecycle.insertTransitions(em, [], log);
+      return { expired: rows.length, written: log.written };
     });
+    this.lifecycle.publish([], written);
     return { due: due.length, expired };
   }
 
