@@ -6,7 +6,6 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ExecutionResult, FormattedExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -18,6 +17,7 @@ import { Context, Services, createContext } from '../graphql/context';
 import { makeFormatError } from '../graphql/errors';
 import { requestStats } from '../db/sql-counter';
 import { viewerFromConnectionParams, viewerFromHeader } from './auth';
+import { Explorer } from './explorer/explorer';
 import { queryLimitsPlugin } from './limits';
 import { Metrics, observabilityPlugin } from './observability';
 import type { RateLimiter } from './rate-limit';
@@ -190,11 +190,14 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     plugins: [
       queryLimitsPlugin(schema, config.limits),
       observabilityPlugin(logger, deps.metrics),
-      // Sandbox for developers; nothing in production, where browsers only call the API.
-      config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      // Browsers get the bundled explorer instead (explorer/explorer.ts): Apollo's landing page loads from a CDN.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
+
+  // The API explorer for browsers, outside production only.
+  const explorer = config.production ? null : new Explorer();
 
   const corsMiddleware = cors({
     origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
@@ -300,6 +303,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
           const ok = await deps.ready();
           return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'database unavailable' });
         }
+        if (explorer?.handles(req, url)) return await explorer.serve(req, res, url);
         if (url.pathname === '/graphql') return await handleGraphql(req, res, url, requestId);
         if (url.pathname === '/metrics') {
           res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
