@@ -83,10 +83,10 @@ export class ContactsResolver {
   async scoreHistory(
     @Root() contact: Contact,
     @Ctx() ctx: Context,
-    @Arg('from', () => Date, { nullable: true }) from?: Date,
-    @Arg('to', () => Date, { nullable: true }) to?: Date,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('from', () => Date, { nullable: true, description: 'Changes at or after this time.' }) from?: Date,
+    @Arg('to', () => Date, { nullable: true, description: 'Changes before this time.' }) to?: Date,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 100, description: 'Page size, at most MAX_PAGE_SIZE.' }) first?: number,
+    @Arg('after', () => String, { nullable: true, description: 'The endCursor of the previous page.' }) after?: string,
   ) {
     const key = JSON.stringify([contact.id, from ? from.getTime() : null, to ? to.getTime() : null, first ?? 100, after ?? null]);
     return toConnection(await ctx.loaders.scoreHistory.load(key));

@@ -22,7 +22,7 @@ const idToString = { to: (v: unknown) => v, from: (v: unknown) => (v === null ||
 @ObjectType({ description: "One change of a contact's owner: who, when and why." })
 @Entity('owner_assignments')
 export class OwnerAssignment {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Stable: a cache key for clients.' })
   @PrimaryColumn({ type: 'bigint', generated: 'increment', transformer: idToString })
   id: string;
 
@@ -33,11 +33,11 @@ export class OwnerAssignment {
   @Column({ name: 'owner_id', type: 'varchar', length: 191, nullable: true })
   ownerId: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The ownerId before the change.' })
   @Column({ name: 'previous_owner_id', type: 'varchar', length: 191, nullable: true })
   previousOwnerId: string | null;
 
-  @Field(() => AssignmentTrigger)
+  @Field(() => AssignmentTrigger, { description: 'Routing or a mutation.' })
   @Column({ type: 'varchar', length: 16 })
   trigger: AssignmentTrigger;
 

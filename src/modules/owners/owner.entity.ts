@@ -10,7 +10,7 @@ export class Owner {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'Display name; what actor and qualifiedBy show for keys acting for this owner.' })
   @Column({ type: 'varchar', length: 191 })
   name: string;
 
@@ -30,11 +30,11 @@ export class Owner {
   @DateColumn('last_assigned_at', { nullable: true })
   lastAssignedAt: Date | null;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was created.' })
   @DateColumn('created_at')
   createdAt: Date;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it last changed.' })
   @DateColumn('updated_at')
   updatedAt: Date;
 }

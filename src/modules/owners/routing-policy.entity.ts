@@ -6,7 +6,7 @@ import { LifecycleStage } from '../lifecycle/stage';
 /** One routing rule: contacts matching every condition set go to the team. */
 @ObjectType({ description: 'Contacts matching every condition that is set go to `team`; the first matching rule wins.' })
 export class RoutingRule {
-  @Field(() => String)
+  @Field(() => String, { description: 'The team whose active owners rotate for matching contacts.' })
   team: string;
 
   @Field(() => [String], { nullable: true, description: 'Matches when the contact country is one of these (case-insensitive).' })
@@ -48,7 +48,7 @@ export class RoutingPolicy {
   @JsonColumn('rules')
   rules: RoutingRule[] | null;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it last changed.' })
   @DateColumn('updated_at')
   updatedAt: Date;
 }

@@ -50,13 +50,13 @@ export class RealtimeResolver {
 /** A change of a contact streamed to contactChanged subscribers; pass its cursor back as `after` to resume. */
 @ObjectType({ description: 'A change of a contact streamed to contactChanged subscribers; pass its cursor back as `after` to resume.' })
 export class ContactChangedEvent {
-  @Field(() => String)
+  @Field(() => String, { description: 'Pass it back as `after` to resume after this event.' })
   cursor: string;
 
   @Field(() => [ContactChangeKind], { description: 'What changed, in alphabetical order.' })
   changes: ContactChangeKind[];
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The changed contact (still set once it is deleted).' })
   contactId: string;
 
   @Field(() => Date, { description: 'When the change was committed.' })
@@ -79,7 +79,7 @@ export class ContactChangedResolver {
   contactChanged(
     @Root() c: WireChange,
     @Arg('filter', () => ContactFilter, { nullable: true, description: 'The contacts list filter.' }) filter?: ContactFilter,
-    @Arg('after', () => String, { nullable: true }) _after?: string,
+    @Arg('after', () => String, { nullable: true, description: 'A cursor an earlier event carried: replays every later change first.' }) _after?: string,
   ): ContactChangedEvent {
     return {
       cursor: promotionCursor(c),

@@ -18,7 +18,7 @@ export class ScoreChange {
   @Field(() => Date, { description: "When the change took effect: the activity's occurredAt, the points' expiry, or the rescore or edit; never before the contact's previous change." })
   at: Date;
 
-  @Field(() => ScoreChangeCause)
+  @Field(() => ScoreChangeCause, { description: 'What changed the score.' })
   cause: ScoreChangeCause;
 
   @Field(() => Int, { description: 'score after minus score before.' })
