@@ -46,10 +46,11 @@ describe('outside production', () => {
     expect(ready.body).toEqual({ status: 'ready' });
   });
 
-  it('serves the Apollo Sandbox landing page to browsers', async () => {
+  it('serves the bundled API explorer (not a CDN page) to browsers', async () => {
     const res = await t.http.get('/graphql').set('accept', 'text/html');
     expect(res.status).toBe(200);
-    expect(res.text).toMatch(/sandbox/i);
+    expect(res.text).toContain('<script src="/graphql/explorer.js">');
+    expect(res.text).not.toMatch(/https?:\/\//);
   });
 
   it('blocks CSRF-able requests: a GET query without a preflight header (Authorization counts as one) is refused', async () => {
