@@ -23,6 +23,7 @@ import Redis from 'ioredis';
 import { Metrics } from './server/observability';
 import { RateLimiter } from './server/rate-limit';
 import { JobState, RescoreJob } from './modules/scoring/rescore-job.entity';
+import { readDeploymentId, redisNamespace } from './db/deployment';
 
 /** A started service: what tests and the CLI entry hold on to. */
 export interface App {
@@ -40,9 +41,21 @@ export interface App {
 export async function startApp(config: Config, opts: { exposeSqlCount?: boolean } = {}): Promise<App> {
   const logger = pino({ level: config.logLevel, base: undefined });
   const ds = await openDatabase(createDataSource(config.database, (message) => logger.warn({ message }, 'query failed'), config.databasePool));
+  const access = new AccessService(ds);
+  // First, so a refused ADMIN_API_KEY stops the start before anything else holds resources.
+  const { generatedSecret } = await access.bootstrap(config.adminApiKey).catch(async (err) => {
+    await ds.destroy();
+    throw err;
+  });
   const promotionLog = new PromotionLog(ds);
+  const deployment = await readDeploymentId(ds);
+  const namespace = redisNamespace(config.guards.redisPrefix, deployment);
   // Poll and gap wait bound how late an event can be when Redis loses it.
-  const publisher = new PromotionBus(promotionLog, { redisUrl: config.redisUrl, pollMs: 1000, gapMs: 200, orphanMs: config.promotionOrphanMs }, (message, err) => logger.warn({ err }, message));
+  const publisher = new PromotionBus(
+    promotionLog,
+    { redisUrl: config.redisUrl, pollMs: 1000, gapMs: 200, orphanMs: config.promotionOrphanMs, namespace, deployment },
+    (message, err) => logger.warn({ err }, message),
+  );
   await publisher.start();
   const lifecycle = new LifecycleService(ds, publisher, config.limits.maxFirst);
   const owners = new OwnersService(ds);
@@ -51,7 +64,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
   const rescore = new RescoreService(ds, scoring, lifecycle, publisher, { batchSize: config.rescoreBatchSize, pollMs: 1000, staleMs: 30_000 });
   scoring.setRescoreTrigger(rescore);
   const services: Services = {
-    access: new AccessService(ds),
+    access,
     lifecycle,
     scoring,
     rescore,
@@ -64,7 +77,6 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
   };
   await lifecycle.ensurePolicy();
   await owners.ensureRouting();
-  const { generatedSecret } = await services.access.bootstrap(config.adminApiKey);
   rescore.start((err) => logger.error({ err }, 'rescore job failed'));
   const sweep = setInterval(() => {
     scoring.sweepExpired().catch((err) => logger.warn({ err }, 'expiry sweep failed'));
@@ -76,7 +88,11 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
   const server = await startServer({
     config,
     metrics: new Metrics(),
-    rateLimiter: new RateLimiter(config.rateLimits, rateStore, (message, err) => logger.warn({ err }, message)),
+    rateLimiter: new RateLimiter(config.rateLimits, rateStore, {
+      keyPrefix: namespace,
+      budgets: config.guards.costBudgets,
+      log: (message, err) => logger.warn({ err }, message),
+    }),
     gauges: async () => {
       const job = await ds.getRepository(RescoreJob).findOne({ where: { state: JobState.RUNNING } });
       const s = services.activities.stats;

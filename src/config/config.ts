@@ -60,8 +60,28 @@ export interface Config {
   keyRecheckMs: number;
   /** Token bucket per API key, by role (RATE_LIMIT_<ROLE>=<perSecond>:<burst>). */
   rateLimits: Record<string, RateLimit>;
+  /** Guards of every door (issue 16): production defaults closed, per-socket caps, Redis namespace, cost budgets. */
+  guards: Guards;
   /** Query limits (abuse protection). */
   limits: { maxDepth: number; maxComplexity: number; maxFirst: number; maxBodyBytes: number; maxBatch: number };
+}
+
+/** Settings of the guards every door shares (docs/api.md, "Guards on every door"). */
+export interface Guards {
+  /** Schema introspection; GRAPHQL_INTROSPECTION, default on outside production. */
+  introspection: boolean;
+  /** "Did you mean" hints in errors; GRAPHQL_SUGGESTIONS, default on outside production. */
+  suggestions: boolean;
+  /** METRICS_TOKEN: /metrics wants `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
+  /** METRICS_PORT: /metrics is served on this port only (and not on PORT). */
+  metricsPort: number | null;
+  /** WS_MAX_OPERATIONS: operations (subscriptions included) one socket may have running at once. */
+  wsMaxOperations: number;
+  /** REDIS_PREFIX: namespace of every Redis channel and key; null: derived from the database's identity. */
+  redisPrefix: string | null;
+  /** Cost units per second and burst per key, by role (COST_BUDGET_<ROLE>=<perSecond>:<burst>). */
+  costBudgets: Record<string, RateLimit>;
 }
 
 /** Thrown for a bad environment value; main prints `message` and exits 1. */
@@ -88,11 +108,12 @@ export function parseDatabaseUrl(raw: string): DatabaseConfig {
   if (raw.startsWith('mysql://') || raw.startsWith('mariadb://')) {
     let url: URL;
     try {
-      url = new URL(raw.replace(/^mariadb:/, 'mysql:'));
+      // Both schemes parse alike (neither is special to the URL parser).
+      url = new URL(raw);
     } catch {
       throw new ConfigError(`DATABASE_URL is not a valid URL: "${raw}"`);
     }
-    const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    const database = decodeURIComponent(url.pathname.slice(1));
     if (!database) throw new ConfigError('DATABASE_URL must name a database, e.g. mysql://root@127.0.0.1:3306/leads');
     return {
       kind: 'mysql',
@@ -115,10 +136,52 @@ const DEFAULT_RATE_LIMITS: Record<string, RateLimit> = {
   VIEWER: { perSecond: 50, burst: 100 },
 };
 
+/**
+ * Cost units (src/server/cost.ts) a key may spend per second and at once: a
+ * full-size request (200,000) is one burst; an ADMIN or MARKETING key can
+ * spend about ten of them a second, a VIEWER one every four seconds.
+ */
+const DEFAULT_COST_BUDGETS: Record<string, RateLimit> = {
+  ADMIN: { perSecond: 2_000_000, burst: 4_000_000 },
+  MARKETING: { perSecond: 2_000_000, burst: 4_000_000 },
+  SALES: { perSecond: 200_000, burst: 1_000_000 },
+  PARTNER: { perSecond: 50_000, burst: 400_000 },
+  VIEWER: { perSecond: 50_000, burst: 400_000 },
+};
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function guards(env: NodeJS.ProcessEnv, production: boolean): Guards {
+  const metricsToken = env.METRICS_TOKEN?.trim() || null;
+  if (metricsToken !== null && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
+  const redisPrefix = env.REDIS_PREFIX?.trim() || null;
+  if (redisPrefix !== null && !/^[A-Za-z0-9_.:-]{1,64}$/.test(redisPrefix)) throw new ConfigError(`REDIS_PREFIX must be 1-64 of A-Z a-z 0-9 _ . : -, got "${redisPrefix}"`);
+  const metricsPort = int(env, 'METRICS_PORT', -1, 0, 65535);
+  return {
+    introspection: bool(env, 'GRAPHQL_INTROSPECTION', !production),
+    suggestions: bool(env, 'GRAPHQL_SUGGESTIONS', !production),
+    metricsToken,
+    metricsPort: metricsPort < 0 ? null : metricsPort,
+    wsMaxOperations: int(env, 'WS_MAX_OPERATIONS', 100, 1, 100_000),
+    redisPrefix,
+    costBudgets: roleBuckets(env, 'COST_BUDGET', DEFAULT_COST_BUDGETS),
+  };
+}
+
 function rateLimits(env: NodeJS.ProcessEnv): Record<string, RateLimit> {
+  return roleBuckets(env, 'RATE_LIMIT', DEFAULT_RATE_LIMITS);
+}
+
+function roleBuckets(env: NodeJS.ProcessEnv, prefix: string, defaults: Record<string, RateLimit>): Record<string, RateLimit> {
   const out: Record<string, RateLimit> = {};
-  for (const [role, dflt] of Object.entries(DEFAULT_RATE_LIMITS)) {
-    const name = `RATE_LIMIT_${role}`;
+  for (const [role, dflt] of Object.entries(defaults)) {
+    const name = `${prefix}_${role}`;
     const raw = env[name]?.trim();
     if (!raw) {
       out[role] = dflt;
@@ -164,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     promotionOrphanMs: int(env, 'PROMOTION_ORPHAN_MS', 30_000, 100, 3_600_000),
     keyRecheckMs: int(env, 'KEY_RECHECK_MS', 10_000, 50, 3_600_000),
     rateLimits: rateLimits(env),
+    guards: guards(env, env.NODE_ENV === 'production'),
     limits: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', 12, 1, 100),
       maxComplexity: int(env, 'MAX_QUERY_COMPLEXITY', 200_000, 1, 100_000_000),

@@ -71,7 +71,10 @@ export function makeFormatError(production: boolean, onInternal: (err: unknown) 
       const { stacktrace: _s, http: _h, ...extensions } = formatted.extensions ?? {};
       return { ...base, extensions };
     }
-    if (code && GRAPHQL_VALIDATION_CODES.has(code)) return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code } };
+    if (code && GRAPHQL_VALIDATION_CODES.has(code)) {
+      const field = formatted.extensions?.field;
+      return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code, ...(typeof field === 'string' ? { field } : {}) } };
+    }
     onInternal(original);
     return {
       message: production ? 'Internal server error' : formatted.message,

@@ -1,12 +1,12 @@
 /**
- * Structured request logs and Prometheus metrics. One Apollo plugin logs each
- * operation (request id, operation name, key name, duration, error codes) and
- * counts requests, errors by code and slow resolvers; `/metrics` renders the
+ * Structured request logs and Prometheus metrics. The execution gate
+ * (execution.ts) logs and counts each operation of every door; this Apollo
+ * plugin hands it HTTP's and counts slow resolvers; `/metrics` renders the
  * counters plus gauges read at scrape time (subscriptions, ingestion, rescore).
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Logger } from 'pino';
 import type { Context } from '../graphql/context';
+import type { OperationRecord } from './execution';
 
 type Labels = Record<string, string>;
 
@@ -40,8 +40,8 @@ export class Metrics {
 
 const SLOW_RESOLVER_MS = 50;
 
-/** Apollo plugin: one structured log line and counters per operation; slow resolvers are counted by field. */
-export function observabilityPlugin(logger: Logger, metrics: Metrics): ApolloServerPlugin<Context> {
+/** Apollo plugin: HTTP operations to the gate's log (`record`); slow resolvers are counted by field. */
+export function observabilityPlugin(record: (entry: OperationRecord) => void, metrics: Metrics): ApolloServerPlugin<Context> {
   return {
     async requestDidStart({ request, contextValue }) {
       const started = performance.now();
@@ -61,22 +61,16 @@ export function observabilityPlugin(logger: Logger, metrics: Metrics): ApolloSer
           };
         },
         async willSendResponse({ response, operationName, operation, errors }) {
-          const ms = performance.now() - started;
-          const codes = (errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
-          metrics.inc('lq_graphql_requests_total', 'GraphQL operations by type', { type: operation?.operation ?? 'invalid' });
-          metrics.inc('lq_graphql_request_seconds_total', 'Time spent answering GraphQL operations', {}, ms / 1000);
-          for (const code of codes) metrics.inc('lq_graphql_errors_total', 'GraphQL errors by extensions.code', { code });
-          logger.info(
-            {
-              requestId: contextValue?.requestId,
-              operationName: operationName ?? request.operationName ?? null,
-              key: contextValue?.viewer?.name,
-              durationMs: Math.round(ms * 10) / 10,
-              status: response.http.status ?? 200,
-              ...(codes.length ? { errors: codes } : {}),
-            },
-            'graphql',
-          );
+          record({
+            transport: 'http',
+            type: operation?.operation ?? 'invalid',
+            operationName: operationName ?? request.operationName ?? null,
+            viewer: contextValue?.viewer,
+            requestId: contextValue?.requestId,
+            ms: performance.now() - started,
+            status: response.http.status ?? 200,
+            codes: (errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')),
+          });
         },
       };
     },

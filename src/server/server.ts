@@ -7,22 +7,24 @@ import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ExecutionResult, FormattedExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
+import { ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import { WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import cors from 'cors';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config';
 import { Context, Services, createContext } from '../graphql/context';
-import { makeFormatError } from '../graphql/errors';
 import { requestStats } from '../db/sql-counter';
 import { viewerFromConnectionParams, viewerFromHeader } from './auth';
 import { Explorer } from './explorer/explorer';
-import { queryLimitsPlugin } from './limits';
 import { Metrics, observabilityPlugin } from './observability';
+import { ExecutionGate, MAX_TOKENS } from './execution';
+import { screenQueryText } from './input-screen';
+import { BodyTooLarge, readBody, sendJson } from './http-util';
+import { MetricsEndpoint } from './metrics-endpoint';
 import type { RateLimiter } from './rate-limit';
 import type { Viewer } from '../modules/access/viewer';
-import { SerialisedResults, sharedDocuments, sharedSubscribe } from '../modules/realtime/shared-execution';
+import { SerialisedResults, sharedSubscribe } from '../modules/realtime/shared-execution';
 import { SubscriptionOverflow } from '../modules/realtime/realtime.service';
 
 /** What the server needs from the outside. */
@@ -45,6 +47,8 @@ export interface ServerDeps {
 export interface RunningServer {
   httpServer: Server;
   port: number;
+  /** The port of /metrics when METRICS_PORT is set (0 there picks a free one). */
+  metricsPort: number | null;
   /** Stops accepting, finishes in-flight requests, then closes WebSockets with a close frame (1001). */
   stop(): Promise<void>;
 }
@@ -58,31 +62,8 @@ const SHUTDOWN_GRACE_MS = 10_000;
  */
 const EVENT_BYTES_ESTIMATE = 1024;
 
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        // Answer 413 now and discard the rest; the connection is closed after the response.
-        reject(new BodyTooLarge());
-        chunks.length = 0;
-        req.removeAllListeners('data');
-        req.resume();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-  res.end(JSON.stringify(body));
-}
+/** How long a subscriber over its bound is given to drain (a burst is written before any socket sends) before 4429. */
+const SUBSCRIBER_DRAIN_WAIT_MS = 2000;
 
 /** Starts the server on config.port (0 picks a free port). */
 export async function startServer(deps: ServerDeps): Promise<RunningServer> {
@@ -91,9 +72,17 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   // Longer than load balancers' idle timeouts (often 60 s), so a pooled connection is never closed under a client's request.
   httpServer.keepAliveTimeout = 65_000;
   httpServer.headersTimeout = 66_000;
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const formatWsError = makeFormatError(config.production, (err) => logger.error({ err }, 'internal error in a subscription'));
-  const formatErrors = (errors: readonly GraphQLError[]) => errors.map((e) => formatWsError(e.toJSON(), e));
+  // A message larger than an HTTP body may be is refused by ws itself (close 1009) before it is read into memory.
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.limits.maxBodyBytes });
+  const { guards } = config;
+  const gate = new ExecutionGate({
+    schema,
+    options: { maxDepth: config.limits.maxDepth, maxComplexity: config.limits.maxComplexity, production: config.production, introspection: guards.introspection, suggestions: guards.suggestions },
+    rateLimiter: deps.rateLimiter,
+    logger,
+    metrics: deps.metrics,
+  });
+  const formatErrors = (errors: readonly GraphQLError[]) => gate.formatErrors(errors);
   // Revoked keys are dropped: one timer re-checks each distinct key of the open sockets (not one query per socket).
   const socketsByKey = new Map<string, Set<WebSocket>>();
   const keyRecheck = setInterval(() => {
@@ -106,8 +95,15 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   }, config.keyRecheckMs);
   keyRecheck.unref();
   const serialised = new SerialisedResults();
+  // When each graphql-ws operation passed the gate, for its log line: per connection (ids are unique per socket only).
+  const wsStarted = new WeakMap<object, Map<string, { started: number; operation: string }>>();
+  const startedOn = (ctx: object) => {
+    let map = wsStarted.get(ctx);
+    if (!map) wsStarted.set(ctx, (map = new Map()));
+    return map;
+  };
   // Same error shapes as over HTTP: extensions.code, no internals in production.
-  const formatResult = (result: ExecutionResult): FormattedExecutionResult => ({ ...result, errors: result.errors && formatErrors(result.errors) });
+  const formatResult = gate.formatResult;
   // A consumer too slow for its bound: close the connection (its socket buffers are full too); it resumes by cursor.
   const closeTooSlow = (socket: WebSocket, cursor: string) => socket.close(4429, `Too slow; resume with after=${cursor}`.slice(0, 123));
   // Which socket and graphql-ws subscription id a subscription's context belongs to, for the live broadcast.
@@ -115,6 +111,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   // Frames written while an event fans out leave together, once the fan-out is done (next check phase), the way a
   // broadcast loop writes them; this cut the CPU per delivery by about 40 % (bench/subscriptions, docs/benchmarks.md).
   const corked = new Set<Socket>();
+  const rawSockets = new WeakMap<WebSocket, Socket>();
   const uncorkAll = () => {
     const sockets = [...corked];
     corked.clear();
@@ -123,6 +120,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   // Every message leaves through here, so a shared result's JSON, made once per event, goes into each subscriber's frame.
   wsServer.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     const raw = request.socket;
+    rawSockets.set(socket, raw);
     const send = socket.send.bind(socket) as (data: unknown, ...rest: unknown[]) => void;
     socket.send = ((data: unknown, ...rest: unknown[]) => {
       if (!corked.has(raw)) {
@@ -136,11 +134,15 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
     {
       schema,
-      ...sharedDocuments(),
       subscribe: sharedSubscribe(serialised, {
         target: (context) => targets.get(context),
         format: formatResult,
         maxBufferedBytes: config.subscriptionQueueLimit * EVENT_BYTES_ESTIMATE,
+        drainWaitMs: SUBSCRIBER_DRAIN_WAIT_MS,
+        flush: (socket) => {
+          const raw = rawSockets.get(socket);
+          if (raw && corked.delete(raw)) raw.uncork();
+        },
         tooSlow: closeTooSlow,
         failed: (err) => logger.error({ err }, 'subscription broadcast failed'),
       }),
@@ -162,6 +164,38 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         });
         return true;
       },
+      // The gate's parse, validation, limits and budget, as over HTTP; graphql-ws runs what it returns.
+      onSubscribe: async (ctx, id, payload) => {
+        const viewer = ctx.extra.viewer!;
+        const started = performance.now();
+        const refuse = (errors: GraphQLError[]) => {
+          gate.record({ transport: 'ws', type: 'invalid', operationName: payload.operationName ?? null, viewer, ms: performance.now() - started, codes: formatErrors(errors).map((e) => String(e.extensions?.code)) });
+          return errors;
+        };
+        // graphql-ws registers the operation before this hook: the count includes it.
+        const running = Object.keys(ctx.subscriptions).length;
+        if (running > guards.wsMaxOperations) {
+          return refuse([new GraphQLError(`At most ${guards.wsMaxOperations} operations may run at once on one socket`, { extensions: { code: 'BAD_USER_INPUT', limit: 'operationsPerSocket', max: guards.wsMaxOperations } })]);
+        }
+        try {
+          await gate.admit(viewer);
+        } catch (err) {
+          return refuse([err as GraphQLError]);
+        }
+        const prepared = await gate.prepare(payload, viewer, 'ws');
+        if ('errors' in prepared) return refuse(prepared.errors);
+        const { operation, cost: _cost, ...args } = prepared.args;
+        startedOn(ctx).set(id, { started, operation });
+        return args;
+      },
+      onOperation: (ctx, id, payload, _args, result) => {
+        const start = startedOn(ctx).get(id);
+        startedOn(ctx).delete(id);
+        const errors = Symbol.asyncIterator in result ? undefined : (result as ExecutionResult).errors;
+        const codes = errors ? formatErrors(errors).map((e) => String(e.extensions?.code)) : [];
+        gate.record({ transport: 'ws', type: start?.operation ?? 'invalid', operationName: payload.operationName ?? null, viewer: ctx.extra.viewer, ms: start ? performance.now() - start.started : 0, codes });
+        return undefined;
+      },
       context: (ctx, id) => {
         const context = createContext(ctx.extra.viewer!, services);
         targets.set(context, { socket: ctx.extra.socket, id });
@@ -180,16 +214,19 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const apollo = new ApolloServer<Context>({
     schema,
     // Every call carries Authorization, a header no browser sends cross-site without a CORS preflight:
-    // counting it as the preflight marker lets urql's GET queries through (docs/clients.md).
+    // counting it as the preflight marker lets urql's GET queries through (docs/ui.md).
     csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] },
-    introspection: true,
+    introspection: guards.introspection,
+    hideSchemaDetailsFromClientErrors: !guards.suggestions,
+    validationRules: gate.extraRules,
+    parseOptions: { maxTokens: MAX_TOKENS },
     includeStacktraceInErrorResponses: !config.production,
-    formatError: makeFormatError(config.production, (err) => logger.error({ err }, 'internal error')),
+    formatError: gate.formatError,
     // main.ts owns SIGTERM/SIGINT: Apollo's own handler would re-raise the signal and cut the shutdown short.
     stopOnTerminationSignals: false,
     plugins: [
-      queryLimitsPlugin(schema, config.limits),
-      observabilityPlugin(logger, deps.metrics),
+      gate.apolloPlugin(),
+      observabilityPlugin((entry) => gate.record(entry), deps.metrics),
       // Browsers get the bundled explorer instead (explorer/explorer.ts): Apollo's landing page loads from a CDN.
       ApolloServerPluginLandingPageDisabled(),
     ],
@@ -236,12 +273,21 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         }
       } else body = raw;
     }
+    // The query text's nesting is measured before Apollo's (recursive) parser sees it.
+    const text = typeof (body as { query?: unknown } | undefined)?.query === 'string' ? (body as { query: string }).query : url.searchParams.get('query');
+    if (text) {
+      try {
+        screenQueryText(text);
+      } catch (err) {
+        return sendJson(res, 400, { errors: gate.formatErrors([err as GraphQLError]) });
+      }
+    }
     const respond = async () => {
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
         context: async () => {
           const v = await viewer;
-          await deps.rateLimiter.take(v);
+          await gate.admit(v);
           return createContext(v, services, requestId);
         },
       });
@@ -305,10 +351,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         }
         if (explorer?.handles(req, url)) return await explorer.serve(req, res, url);
         if (url.pathname === '/graphql') return await handleGraphql(req, res, url, requestId);
-        if (url.pathname === '/metrics') {
-          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-          return res.end(deps.metrics.render(await deps.gauges()));
-        }
+        if (url.pathname === '/metrics') return await metricsEndpoint.serve(req, res, 'api');
         sendJson(res, 404, { error: 'not found' });
       } catch (err) {
         logger.error({ err, requestId }, 'request failed');
@@ -318,6 +361,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     });
   });
 
+  const metricsEndpoint = new MetricsEndpoint({ guards, production: config.production, render: async () => deps.metrics.render(await deps.gauges()), logger });
+  const metricsPort = await metricsEndpoint.start();
+
   await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
   const address = httpServer.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -325,6 +371,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   return {
     httpServer,
     port,
+    metricsPort,
     async stop() {
       draining = true;
       clearInterval(keyRecheck);
@@ -338,6 +385,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       await allClosed;
       clearTimeout(deadline);
       await apollo.stop();
+      await metricsEndpoint.stop();
     },
   };
 }

@@ -14,7 +14,7 @@ import { LifecycleStage, Temperature } from '../lifecycle/stage';
 import { Viewer, assertCan, partnerScope } from '../access/viewer';
 import { Role } from '../access/api-key.entity';
 import { badInput, conflict, notFound } from '../../graphql/errors';
-import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
+import { CursorPart, Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { dbDate, isUniqueViolation, lockRows, transaction } from '../../db/portable';
 import type { ScoringService } from '../scoring/scoring.service';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
@@ -39,6 +39,8 @@ export interface ContactListArgs {
 /** A sort: its column (indexed with id after it), how its cursor value is read and bound, and whether it may be null. */
 interface SortColumn {
   column: string;
+  /** What its cursor value is (pagination.ts). */
+  part: CursorPart;
   key: (c: Contact) => string | number | null;
   isDate: boolean;
   nullable: boolean;
@@ -46,14 +48,14 @@ interface SortColumn {
 
 const time = (d: Date | null) => (d === null ? null : d.getTime());
 const SORT_COLUMNS: Record<ContactSortField, SortColumn> = {
-  SCORE: { column: 'c.score', key: (c) => c.score, isDate: false, nullable: false },
-  CREATED_AT: { column: 'c.created_at', key: (c) => time(c.createdAt), isDate: true, nullable: false },
-  UPDATED_AT: { column: 'c.updated_at', key: (c) => time(c.updatedAt), isDate: true, nullable: false },
-  STAGE_CHANGED_AT: { column: 'c.stage_changed_at', key: (c) => time(c.stageChangedAt), isDate: true, nullable: false },
-  NAME: { column: 'c.sort_name', key: (c) => c.sortName, isDate: false, nullable: true },
-  COMPANY: { column: 'c.sort_company', key: (c) => c.sortCompany, isDate: false, nullable: true },
-  EMAIL: { column: 'c.email', key: (c) => c.email, isDate: false, nullable: false },
-  LAST_ACTIVITY: { column: 'c.last_activity_at', key: (c) => time(c.lastActivityAt), isDate: true, nullable: true },
+  SCORE: { column: 'c.score', part: 'int', key: (c) => c.score, isDate: false, nullable: false },
+  CREATED_AT: { column: 'c.created_at', part: 'time', key: (c) => time(c.createdAt), isDate: true, nullable: false },
+  UPDATED_AT: { column: 'c.updated_at', part: 'time', key: (c) => time(c.updatedAt), isDate: true, nullable: false },
+  STAGE_CHANGED_AT: { column: 'c.stage_changed_at', part: 'time', key: (c) => time(c.stageChangedAt), isDate: true, nullable: false },
+  NAME: { column: 'c.sort_name', part: 'key?', key: (c) => c.sortName, isDate: false, nullable: true },
+  COMPANY: { column: 'c.sort_company', part: 'key?', key: (c) => c.sortCompany, isDate: false, nullable: true },
+  EMAIL: { column: 'c.email', part: 'key', key: (c) => c.email, isDate: false, nullable: false },
+  LAST_ACTIVITY: { column: 'c.last_activity_at', part: 'time?', key: (c) => time(c.lastActivityAt), isDate: true, nullable: true },
 };
 
 /**
@@ -84,6 +86,16 @@ function escapeLike(s: string): string {
   return s.replace(/[!%_]/g, (m) => `!${m}`);
 }
 
+/**
+ * The email is registered already. Create and update say the same, whoever
+ * asks: a PARTNER key learns that the address exists (partner programs say
+ * "already registered") and nothing else: not the contact's id, partner,
+ * names, stage or owner (docs/api.md, "What a partner may learn").
+ */
+function emailTaken(email: string) {
+  return conflict(`A contact with email ${email} is already registered`, { field: 'input.email', reason: 'EMAIL_TAKEN' });
+}
+
 export class ContactsService {
   constructor(
     private readonly ds: DataSource,
@@ -105,9 +117,9 @@ export class ContactsService {
     return ids.length ? this.ds.getRepository(Contact).find({ where: { id: In([...ids]) } }) : Promise.resolve([]);
   }
 
-  /** Reads a contact by email (any case) the viewer may see, or null. */
+  /** Reads a contact by email (any case, accents significant: normaliseEmail) the viewer may see, or null. */
   async getByEmail(viewer: Viewer, email: string): Promise<Contact | null> {
-    const contact = await this.ds.getRepository(Contact).findOne({ where: { email: email.trim().toLowerCase() } });
+    const contact = await this.ds.getRepository(Contact).findOne({ where: { email: email.normalize('NFC').trim().toLowerCase() } });
     return contact && this.visible(viewer, contact) ? contact : null;
   }
 
@@ -142,7 +154,7 @@ export class ContactsService {
       try {
         await insertRows(em, 'contacts', CONTACT_COLUMNS, [contactRow(contact)]);
       } catch (err) {
-        if (isUniqueViolation(err)) throw conflict(`A contact with email ${contact.email} already exists`, { field: 'input.email' });
+        if (isUniqueViolation(err)) throw emailTaken(contact.email);
         throw err;
       }
       await insertScoreEvents(em, events);
@@ -180,7 +192,7 @@ export class ContactsService {
       try {
         await em.getRepository(Contact).save(contact);
       } catch (err) {
-        if (isUniqueViolation(err)) throw conflict(`A contact with email ${contact.email} already exists`, { field: 'input.email' });
+        if (isUniqueViolation(err)) throw emailTaken(contact.email);
         throw err;
       }
       await insertScoreEvents(em, events);
@@ -238,7 +250,7 @@ export class ContactsService {
     await this.applyFilter(viewer, qb, args.filter ?? {});
     const totalCount = await qb.clone().getCount();
     if (args.after) {
-      const [v, id] = decodeCursor(args.after, 2);
+      const [v, id] = decodeCursor(args.after, [sort.part, 'key']);
       const value = v === null ? null : sort.isDate ? dbDate(Number(v)) : v;
       qb.andWhere(afterCursor(sort, order.direction, value), { cv: value, cid: id });
     }
@@ -257,7 +269,7 @@ export class ContactsService {
     if (scope !== null) qb.andWhere('c.partner_id = :scope', { scope });
     if (f.stages) {
       if (f.stages.length === 0) qb.andWhere('1 = 0');
-      else qb.andWhere('c.stage IN (:...stages)', { stages: f.stages });
+      else qb.andWhere('c.stage IN (:...stages)', { stages: [...new Set(f.stages)] });
     }
     if (f.minScore != null) qb.andWhere('c.score >= :minScore', { minScore: f.minScore });
     if (f.maxScore != null) qb.andWhere('c.score <= :maxScore', { maxScore: f.maxScore });
@@ -276,10 +288,12 @@ export class ContactsService {
       );
     }
     if (f.temperatures) {
-      if (f.temperatures.length === 0) qb.andWhere('1 = 0');
-      else if (f.temperatures.length < 3) {
+      // A set: [HOT, HOT, HOT] is HOT, not all three temperatures.
+      const temperatures = [...new Set(f.temperatures)];
+      if (temperatures.length === 0) qb.andWhere('1 = 0');
+      else if (temperatures.length < 3) {
         const { sql, params, policy } = await this.scoring.temperaturePointsSql('c.id');
-        const parts = f.temperatures.map((t) =>
+        const parts = temperatures.map((t) =>
           t === Temperature.HOT
             ? `${sql} >= ${policy.hotThreshold}`
             : t === Temperature.WARM

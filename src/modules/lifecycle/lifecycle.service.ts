@@ -419,7 +419,7 @@ export class LifecycleService {
     if (filter.occurredBefore) qb.andWhere('t.occurred_at < :ob', { ob: dbDate(filter.occurredBefore) });
     const totalCount = await qb.clone().getCount();
     if (after) {
-      const [at, id] = decodeCursor(after, 2);
+      const [at, id] = decodeCursor(after, ['time', 'serial']);
       qb.andWhere('(t.occurred_at > :cat OR (t.occurred_at = :cat AND t.id > :cid))', { cat: dbDate(Number(at)), cid: Number(id) });
     }
     const rows = await qb.orderBy('t.occurred_at', 'ASC').addOrderBy('t.id', 'ASC').limit(first + 1).getMany();

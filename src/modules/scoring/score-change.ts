@@ -106,7 +106,7 @@ export class ScoreHistoryReader {
     const counts: { contact_id: string; n: number | string }[] = await this.ds.query(`SELECT contact_id, COUNT(*) AS n FROM score_events WHERE ${where.join(' AND ')} GROUP BY contact_id`, params);
     for (const r of counts) out.get(r.contact_id)!.totalCount = Number(r.n);
     if (args.after) {
-      const [at, id] = decodeCursor(args.after, 2);
+      const [at, id] = decodeCursor(args.after, ['time', 'serial']);
       where.push('(at > ? OR (at = ? AND id > ?))');
       params.push(dbDate(Number(at)), dbDate(Number(at)), Number(id));
     }
