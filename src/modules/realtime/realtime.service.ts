@@ -88,7 +88,9 @@ interface LogSource<T extends LogEvent> {
    * source, so every subscription of a shared execution hands over the same one (shared-execution.ts).
    */
   view(epoch: Epoch): Epoch;
+  /** Whether a live event goes to the subscriber. */
   matches(e: T): boolean;
+  /** A page of the events to replay after a position, already filtered; `last` is the last row read, filtered out or not. */
   replay(after: LogPosition, limit: number): Promise<ReplayPage<T>>;
 }
 
@@ -138,11 +140,16 @@ export class RealtimeService {
   changes(viewer: Viewer, filter: ValuesFilter, after: string | null | undefined): LogStream<WireChange> {
     assertCan(viewer, 'read');
     const scope = partnerScope(viewer);
+    const matches = (c: WireChange) => (scope === null || c.partnerId === scope) && (matchesFilter(filter, c.after) || matchesFilter(filter, c.before));
     return this.open<WireChange>(after, {
       events: (epoch) => epoch.changes,
       view: changeView,
-      matches: (c) => (scope === null || c.partnerId === scope) && (matchesFilter(filter, c.after) || matchesFilter(filter, c.before)),
-      replay: (position, limit) => this.log.replayChanges(scope, position, limit),
+      matches,
+      // The log filters by partner only; the rest of the filter is applied here, page by page.
+      replay: async (position, limit) => {
+        const page = await this.log.replayChanges(scope, position, limit);
+        return { ...page, rows: page.rows.filter(matches) };
+      },
     });
   }
 
@@ -198,7 +205,7 @@ export class RealtimeService {
           if (replaying && replayed.length === 0) {
             const page = await source.replay(replayFrom!, REPLAY_PAGE);
             if (done) continue;
-            replayed = page.rows.filter(source.matches);
+            replayed = page.rows;
             replayFrom = page.last ?? replayFrom;
             if (page.complete) {
               replaying = false;
