@@ -24,6 +24,7 @@ import { Metrics } from './server/observability';
 import { RateLimiter } from './server/rate-limit';
 import { JobState, RescoreJob } from './modules/scoring/rescore-job.entity';
 import { readDeploymentId, redisNamespace } from './db/deployment';
+import { createInsights } from './modules/insights';
 
 /** A started service: what tests and the CLI entry hold on to. */
 export interface App {
@@ -74,6 +75,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
     realtime: new RealtimeService(promotionLog, publisher, config.subscriptionQueueLimit),
     owners,
     scoreHistory: new ScoreHistoryReader(ds, config.limits.maxFirst),
+    insights: createInsights(ds, { scoring, lifecycle, publisher }, { batchSize: config.rescoreBatchSize, maxFirst: config.limits.maxFirst }),
   };
   await lifecycle.ensurePolicy();
   await owners.ensureRouting();
@@ -122,6 +124,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
       clearInterval(sweep);
       await server.stop();
       await rescore.stop();
+      await services.insights.simulation.stop();
       await publisher.stop();
       rateStore?.disconnect();
       await ds.destroy();
@@ -136,6 +139,7 @@ async function main(): Promise<void> {
     console.log(`\nNo API key existed, so an ADMIN key was created. Its secret is shown this once:\n\n  ${app.generatedAdminSecret}\n\nUse it as: Authorization: Bearer ${app.generatedAdminSecret}\n`);
   }
   console.log(`lead-qualification engine listening on http://localhost:${app.server.port}/graphql (${config.database.kind})`);
+  console.log(`web console at http://localhost:${app.server.port}/`);
   const shutdown = (signal: string) => {
     console.log(`${signal}: draining`);
     app.stop().then(

@@ -10,5 +10,6 @@ import { QualificationPolicy } from '../modules/lifecycle/qualification-policy.e
 import { ApiKey } from '../modules/access/api-key.entity';
 import { Partner } from '../modules/access/partner.entity';
 import { Owner, OwnerAssignment, RoutingPolicy } from '../modules/owners';
+import { SimulationDifferenceRow, SimulationJob } from '../modules/insights/simulation-job.entity';
 
-export const ENTITIES = [Contact, Activity, ScoringRule, ScoreApplication, RescoreJob, StageTransition, Qualification, QualificationPolicy, ApiKey, Partner, Owner, OwnerAssignment, RoutingPolicy];
+export const ENTITIES = [Contact, Activity, ScoringRule, ScoreApplication, RescoreJob, StageTransition, Qualification, QualificationPolicy, ApiKey, Partner, SimulationJob, SimulationDifferenceRow, Owner, OwnerAssignment, RoutingPolicy];

@@ -10,6 +10,7 @@ import type { MetricsService } from '../modules/metrics/metrics.service';
 import type { RealtimeService } from '../modules/realtime/realtime.service';
 import type { OwnersService } from '../modules/owners';
 import type { ScoreHistoryReader } from '../modules/scoring/score-change';
+import type { InsightsServices } from '../modules/insights';
 import { ContactLoaders, createContactLoaders } from '../modules/contacts/contact.loaders';
 
 /** Every service, built once at start (src/main.ts). */
@@ -24,6 +25,7 @@ export interface Services {
   realtime: RealtimeService;
   owners: OwnersService;
   scoreHistory: ScoreHistoryReader;
+  insights: InsightsServices;
 }
 
 export interface Context {

@@ -75,6 +75,10 @@ export function makeFormatError(production: boolean, onInternal: (err: unknown) 
       const field = formatted.extensions?.field;
       return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code, ...(typeof field === 'string' ? { field } : {}) } };
     }
+    // graphql-js's own request errors (e.g. "Too many errors processing variables") carry no code, path or cause: the request was bad.
+    if ((!code || code === 'INTERNAL_SERVER_ERROR') && original instanceof GraphQLError && !original.originalError && !formatted.path) {
+      return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' } };
+    }
     onInternal(original);
     return {
       message: production ? 'Internal server error' : formatted.message,

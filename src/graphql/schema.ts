@@ -13,9 +13,13 @@ import { ContactChangedResolver, RealtimeResolver } from '../modules/realtime/re
 import { MetricsResolver } from '../modules/metrics/metrics.resolver';
 import { ScoreChangeResolver } from '../modules/scoring/score-change.resolver';
 import { ApiKeyOwnerResolver, OwnerAssignmentResolver, OwnersResolver, QualifierResolver, TransitionActorResolver } from '../modules/owners';
+import { SimulationJobResolver, SimulationResultResolver } from '../modules/insights';
 
 // eslint-disable-next-line @typescript-eslint/ban-types
-const RESOLVERS: NonEmptyArray<Function> = [ContactsResolver, ActivitiesResolver, LifecycleResolver, ScoringResolver, AccessResolver, RealtimeResolver, MetricsResolver, OwnersResolver, OwnerAssignmentResolver, TransitionActorResolver, QualifierResolver, ApiKeyOwnerResolver, ScoreChangeResolver, ContactChangedResolver];
+const RESOLVERS: NonEmptyArray<Function> = [
+  ContactsResolver, ActivitiesResolver, LifecycleResolver, ScoringResolver, AccessResolver, RealtimeResolver, MetricsResolver, SimulationJobResolver, SimulationResultResolver,
+  OwnersResolver, OwnerAssignmentResolver, TransitionActorResolver, QualifierResolver, ApiKeyOwnerResolver, ScoreChangeResolver, ContactChangedResolver,
+];
 
 let cached: Promise<GraphQLSchema> | null = null;
 

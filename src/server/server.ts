@@ -26,6 +26,7 @@ import type { RateLimiter } from './rate-limit';
 import type { Viewer } from '../modules/access/viewer';
 import { SerialisedResults, sharedSubscribe } from '../modules/realtime/shared-execution';
 import { SubscriptionOverflow } from '../modules/realtime/realtime.service';
+import { consoleHandler } from './console';
 
 /** What the server needs from the outside. */
 export interface ServerDeps {
@@ -338,6 +339,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     });
   });
 
+  const serveConsole = consoleHandler();
   httpServer.on('request', (req, res) => {
     const requestId = (req.headers['x-request-id'] as string) || randomUUID();
     res.setHeader('x-request-id', requestId);
@@ -352,6 +354,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         if (explorer?.handles(req, url)) return await explorer.serve(req, res, url);
         if (url.pathname === '/graphql') return await handleGraphql(req, res, url, requestId);
         if (url.pathname === '/metrics') return await metricsEndpoint.serve(req, res, 'api');
+        if (serveConsole(req, res, url.pathname)) return;
         sendJson(res, 404, { error: 'not found' });
       } catch (err) {
         logger.error({ err, requestId }, 'request failed');

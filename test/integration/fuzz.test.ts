@@ -10,7 +10,7 @@ import { startTestApp, TestApp, ADMIN_KEY } from '../helpers/app';
 import { createContact, createKey, createPartner, createRule } from '../helpers/factories';
 import { fuzzCase, FuzzCase, rootFields, servedSchema, ValueGenerator } from '../helpers/fuzz';
 import { sleep, wsClient, wsRun, WsOutcome } from '../helpers/ws';
-import { prng } from '../../src/modules/metrics/demo-generator';
+import { prng } from '../../scripts/demo/random';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 16);
 const CASES = Number(process.env.FUZZ_CASES ?? 2500);
