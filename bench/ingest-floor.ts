@@ -96,12 +96,12 @@ async function runStore(store: Store): Promise<void> {
       ['raw insert, no FK', (batch) => insertWithoutFk(activityRows(batch, 0, plain, createdAt).flat())],
       ['scores', (batch) => transaction(ds, async (em) => {
         await em.query(INSERT, activityRows(batch, 1, plain, createdAt).flat());
-        await scoring.writeContactScores(em, { rescored: scoredContacts(batch, now), moved: [] });
+        await scoring.writeContactScores(em, { rescored: scoredContacts(batch, now), moved: [], events: [] });
       })],
       ['scores + applications', (batch) => transaction(ds, async (em) => {
         const rows = activityRows(batch, 1, plain, createdAt);
         await em.query(INSERT, rows.flat());
-        await scoring.writeContactScores(em, { rescored: scoredContacts(batch, now), moved: [] });
+        await scoring.writeContactScores(em, { rescored: scoredContacts(batch, now), moved: [], events: [] });
         await insertRows(em, 'score_applications', APP_COLUMNS, rows.map((r, i) => [r[0], ruleIds[i % ruleIds.length], r[1], 1, r[3], null, 0]));
       })],
       ['narrow scores', (batch) => transaction(ds, async (em) => {

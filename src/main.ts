@@ -16,6 +16,8 @@ import { MetricsService } from './modules/metrics/metrics.service';
 import { PromotionBus } from './modules/realtime/promotion-bus';
 import { PromotionLog } from './modules/realtime/promotion-log';
 import { RealtimeService } from './modules/realtime/realtime.service';
+import { OwnersService } from './modules/owners';
+import { ScoreHistoryReader } from './modules/scoring/score-change';
 import { DataSource } from 'typeorm';
 import Redis from 'ioredis';
 import { Metrics } from './server/observability';
@@ -57,6 +59,8 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
   );
   await publisher.start();
   const lifecycle = new LifecycleService(ds, publisher, config.limits.maxFirst);
+  const owners = new OwnersService(ds);
+  lifecycle.setRouter(owners);
   const scoring = new ScoringService(ds, lifecycle);
   const rescore = new RescoreService(ds, scoring, lifecycle, publisher, { batchSize: config.rescoreBatchSize, pollMs: 1000, staleMs: 30_000 });
   scoring.setRescoreTrigger(rescore);
@@ -65,13 +69,16 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
     lifecycle,
     scoring,
     rescore,
-    contacts: new ContactsService(ds, scoring, lifecycle, publisher, config.limits.maxFirst),
+    contacts: new ContactsService(ds, scoring, lifecycle, publisher, config.limits.maxFirst, owners),
     activities: new ActivitiesService(ds, scoring, lifecycle, publisher, config.limits.maxFirst),
     metrics: new MetricsService(ds),
     realtime: new RealtimeService(promotionLog, publisher, config.subscriptionQueueLimit),
+    owners,
+    scoreHistory: new ScoreHistoryReader(ds, config.limits.maxFirst),
     insights: createInsights(ds, { scoring, lifecycle, publisher }, { batchSize: config.rescoreBatchSize, maxFirst: config.limits.maxFirst }),
   };
   await lifecycle.ensurePolicy();
+  await owners.ensureRouting();
   rescore.start((err) => logger.error({ err }, 'rescore job failed'));
   const sweep = setInterval(() => {
     scoring.sweepExpired().catch((err) => logger.warn({ err }, 'expiry sweep failed'));

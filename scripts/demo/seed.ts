@@ -1,7 +1,9 @@
 /**
  * Loads a demo plan through the services the API uses, dated as planned:
  * contacts created across the window, activities backdated, sales steps
- * (qualifications, moves) dated when the plan takes them. Also the demo's
+ * (qualifications, moves) dated when the plan takes them, by the SALES key
+ * acting for the contact's owner (owners.ts: the sales team and routing
+ * that assigns the MQLs). Also the demo's
  * API keys (one per role) and the live mode that keeps it moving.
  */
 import { ActivityData, MAX_BATCH } from '../../src/modules/activities/activity.validation';
@@ -13,6 +15,7 @@ import { DomainError } from '../../src/graphql/errors';
 import { DEMO_KEYS } from './catalog';
 import { DemoPlan, PlannedActivity, PlannedContact, PlannedStep } from './plan';
 import { pick, prng } from './random';
+import { actingOwner, seedOwners } from './owners';
 
 /** What seeding did. */
 export interface SeedReport {
@@ -93,6 +96,7 @@ export async function seedThroughServices(
   const report: SeedReport = { partners: 0, rules: 0, contacts: 0, activities: 0, transitions: 0, qualifications: 0, moves: 0, skippedSteps: 0 };
   const partnerIds = await seedPartners(services, plan, report);
   const keys = await demoKeys(services, partnerIds);
+  const owners = await seedOwners(services, keys.ADMIN.viewer);
   await seedRules(services, plan, keys.MARKETING.viewer, report);
   const contacts = Array.from({ length: plan.options.contacts }, (_, i) => plan.contact(i));
   const ids: string[] = [];
@@ -107,7 +111,10 @@ export async function seedThroughServices(
     const due = await recordRound(services, plan.seed, keys.MARKETING.viewer, contacts, ids, cursor, report);
     onProgress(`round ${round}: ${report.activities} activities recorded, ${due.length} sales steps to take`);
     if (due.length === 0) break;
-    for (const c of due) await takeStep(services, keys.SALES.viewer, ids[c.index], c.events[cursor[c.index]++] as PlannedStep, report);
+    for (const c of due) {
+      const sales = await actingOwner(services, keys.SALES.viewer, ids[c.index], owners);
+      await takeStep(services, sales, ids[c.index], c.events[cursor[c.index]++] as PlannedStep, report);
+    }
   }
   return { report, keys };
 }

@@ -20,24 +20,24 @@ export interface ConnectionShape<T> {
 
 /** Declares `<Name>Edge` and `<Name>Connection` for a node class. */
 export function connectionTypes<T extends object>(name: string, node: ClassType<T>) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `A ${name} and its cursor.` })
   class Edge {
-    @Field(() => String)
+    @Field(() => String, { description: 'Pass it as `after` to read the rows after this one.' })
     cursor: string;
 
-    @Field(() => node)
+    @Field(() => node, { description: 'The row.' })
     node: T;
   }
 
-  @ObjectType(`${name}Connection`)
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} rows.` })
   class Connection implements ConnectionShape<T> {
-    @Field(() => [Edge])
+    @Field(() => [Edge], { description: "This page's rows, in order." })
     edges: Edge[];
 
-    @Field(() => PageInfo)
+    @Field(() => PageInfo, { description: 'Whether more rows follow, and the cursor to ask for them.' })
     pageInfo: PageInfo;
 
-    @Field(() => Int)
+    @Field(() => Int, { description: 'Rows matching, over all pages.' })
     totalCount: number;
   }
   return Connection;

@@ -8,6 +8,8 @@ import type { LifecycleService } from '../modules/lifecycle/lifecycle.service';
 import type { AccessService } from '../modules/access/access.service';
 import type { MetricsService } from '../modules/metrics/metrics.service';
 import type { RealtimeService } from '../modules/realtime/realtime.service';
+import type { OwnersService } from '../modules/owners';
+import type { ScoreHistoryReader } from '../modules/scoring/score-change';
 import type { InsightsServices } from '../modules/insights';
 import { ContactLoaders, createContactLoaders } from '../modules/contacts/contact.loaders';
 
@@ -21,6 +23,8 @@ export interface Services {
   access: AccessService;
   metrics: MetricsService;
   realtime: RealtimeService;
+  owners: OwnersService;
+  scoreHistory: ScoreHistoryReader;
   insights: InsightsServices;
 }
 

@@ -9,14 +9,19 @@ export function encodeCursor(values: (string | number | null)[]): string {
 /**
  * What each position of a cursor holds: `time` epoch milliseconds of a
  * valid date, `int` a safe integer, `serial` a row number (integer or its
- * digits), `key` a string id of at most 191 characters.
+ * digits), `key` a string id of at most 191 characters; with `?`, also
+ * null (a sort column that may be null).
  */
-export type CursorPart = 'time' | 'int' | 'serial' | 'key';
+export type CursorPart = 'time' | 'int' | 'serial' | 'key' | 'time?' | 'key?';
 
 const MAX_TIME_MS = 8.64e15;
 
 function fits(part: CursorPart, v: unknown): boolean {
   switch (part) {
+    case 'time?':
+      return v === null || fits('time', v);
+    case 'key?':
+      return v === null || fits('key', v);
     case 'time':
       return Number.isSafeInteger(v) && Math.abs(v as number) <= MAX_TIME_MS;
     case 'int':
@@ -33,7 +38,7 @@ function fits(part: CursorPart, v: unknown): boolean {
  * or throws BAD_USER_INPUT naming `field`: a cursor is client input, and a
  * well-formed one with the wrong value types must not reach the store.
  */
-export function decodeCursor(cursor: string, shape: CursorPart[], field = 'after'): (string | number)[] {
+export function decodeCursor(cursor: string, shape: CursorPart[], field = 'after'): (string | number | null)[] {
   try {
     const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(values) && values.length === shape.length && shape.every((part, i) => fits(part, values[i]))) return values;

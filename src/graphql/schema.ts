@@ -9,12 +9,17 @@ import { ActivitiesResolver } from '../modules/activities/activities.resolver';
 import { LifecycleResolver } from '../modules/lifecycle/lifecycle.resolver';
 import { ScoringResolver } from '../modules/scoring/scoring.resolver';
 import { AccessResolver } from '../modules/access/access.resolver';
-import { RealtimeResolver } from '../modules/realtime/realtime.resolver';
+import { ContactChangedResolver, RealtimeResolver } from '../modules/realtime/realtime.resolver';
 import { MetricsResolver } from '../modules/metrics/metrics.resolver';
+import { ScoreChangeResolver } from '../modules/scoring/score-change.resolver';
+import { ApiKeyOwnerResolver, OwnerAssignmentResolver, OwnersResolver, QualifierResolver, TransitionActorResolver } from '../modules/owners';
 import { SimulationJobResolver, SimulationResultResolver } from '../modules/insights';
 
 // eslint-disable-next-line @typescript-eslint/ban-types
-const RESOLVERS: NonEmptyArray<Function> = [ContactsResolver, ActivitiesResolver, LifecycleResolver, ScoringResolver, AccessResolver, RealtimeResolver, MetricsResolver, SimulationJobResolver, SimulationResultResolver];
+const RESOLVERS: NonEmptyArray<Function> = [
+  ContactsResolver, ActivitiesResolver, LifecycleResolver, ScoringResolver, AccessResolver, RealtimeResolver, MetricsResolver, SimulationJobResolver, SimulationResultResolver,
+  OwnersResolver, OwnerAssignmentResolver, TransitionActorResolver, QualifierResolver, ApiKeyOwnerResolver, ScoreChangeResolver, ContactChangedResolver,
+];
 
 let cached: Promise<GraphQLSchema> | null = null;
 

@@ -6,7 +6,6 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -16,7 +15,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config';
 import { Context, Services, createContext } from '../graphql/context';
 import { requestStats } from '../db/sql-counter';
-import { bearerSecret, viewerFromHeader } from './auth';
+import { viewerFromConnectionParams, viewerFromHeader } from './auth';
+import { Explorer } from './explorer/explorer';
 import { Metrics, observabilityPlugin } from './observability';
 import { ExecutionGate, MAX_TOKENS } from './execution';
 import { screenQueryText } from './input-screen';
@@ -135,7 +135,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       send(typeof data === 'string' ? serialised.expand(data) : data, ...rest);
     }) as WebSocket['send'];
   });
-  const wsCleanup = useServer<{ authorization?: string }, { viewer?: Viewer }>(
+  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
     {
       schema,
       subscribe: sharedSubscribe(serialised, {
@@ -152,10 +152,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       }),
       jsonMessageReplacer: serialised.replacer,
       onConnect: async (ctx) => {
-        const secret = bearerSecret(ctx.connectionParams?.authorization);
-        const viewer = secret ? await services.access.authenticate(secret) : null;
+        const { viewer, reason } = await viewerFromConnectionParams(services.access, ctx.connectionParams);
         if (!viewer) {
-          ctx.extra.socket.close(4401, 'Unauthorized');
+          ctx.extra.socket.close(4401, reason);
           return false;
         }
         ctx.extra.viewer = viewer;
@@ -218,7 +217,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
 
   const apollo = new ApolloServer<Context>({
     schema,
-    csrfPrevention: true,
+    // Every call carries Authorization, a header no browser sends cross-site without a CORS preflight:
+    // counting it as the preflight marker lets urql's GET queries through (docs/ui.md).
+    csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] },
     introspection: guards.introspection,
     hideSchemaDetailsFromClientErrors: !guards.suggestions,
     validationRules: gate.extraRules,
@@ -230,11 +231,14 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     plugins: [
       gate.apolloPlugin(),
       observabilityPlugin((entry) => gate.record(entry), deps.metrics),
-      // Sandbox for developers; nothing in production, where browsers only call the API.
-      config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      // Browsers get the bundled explorer instead (explorer/explorer.ts): Apollo's landing page loads from a CDN.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
+
+  // The API explorer for browsers, outside production only.
+  const explorer = config.production ? null : new Explorer();
 
   const corsMiddleware = cors({
     origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
@@ -350,6 +354,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
           const ok = await deps.ready();
           return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'database unavailable' });
         }
+        if (explorer?.handles(req, url)) return await explorer.serve(req, res, url);
         if (url.pathname === '/graphql') return await handleGraphql(req, res, url, requestId);
         if (url.pathname === '/metrics') return await metricsEndpoint.serve(req, res, 'api');
         if (serveConsole(req, res, url.pathname)) return;

@@ -13,6 +13,8 @@ const QUERY = `query($first: Int, $source: String) { contacts(first: $first, fil
   id temperature qualification { budget } scoreBreakdown { ruleName points }
   activities(first: 5) { totalCount edges { node { type contact { id } } } }
   transitions { toStage contact { email } }
+  owner { name } partner { name } assignments { reason }
+  scoreHistory(first: 5) { totalCount edges { node { cause score rule { name } activity { type } } } }
 } } } }`;
 
 async function seed(source: string, n: number): Promise<void> {
@@ -37,6 +39,8 @@ it('issues the same number of SQL statements for 10 and for 100 contacts', async
   for (const e of hundred.data.contacts.edges) {
     expect(e.node.activities.totalCount).toBe(2);
     expect(e.node.transitions.map((x: any) => x.toStage)).toEqual(['LEAD', 'MQL']);
+    expect(e.node.scoreHistory.edges.map((x: any) => x.node.score)).toEqual([30, 60]);
+    expect(e.node.scoreHistory.edges[0].node.rule.name).toBe('views');
   }
   expect(ten.sql).toBeGreaterThan(0);
   expect(hundred.sql).toBe(ten.sql);

@@ -68,6 +68,26 @@ it('plants a real signal: demo requests and pricing visits lead to SQL far more 
   expect(pricing).toBeGreaterThan(1.8 * opens);
 });
 
+it('has a sales team: MQLs routed to owners round-robin per team, and sales steps stamped with the owner who took them', async () => {
+  const q = `{ owners { id name team } routingPolicy { assignAtStage defaultTeam rules { team } }
+    contacts(first: 500, filter: { stages: [MQL, SQL, OPPORTUNITY, CUSTOMER] }) { totalCount edges { node { owner { id team } assignments { trigger } qualification { qualifiedBy qualifiedByOwner { id } } } } } }`;
+  const data = await t.ok(q, {}, keys.ADMIN.secret!);
+  expect(data.owners.length).toBeGreaterThanOrEqual(8);
+  expect(data.routingPolicy).toMatchObject({ assignAtStage: 'MQL', defaultTeam: 'inside-sales' });
+  const nodes = data.contacts.edges.map((e: any) => e.node);
+  expect(nodes.length).toBeGreaterThan(20);
+  // Every contact that passed MQL was assigned by routing, and every team got some.
+  expect(nodes.every((n: any) => n.owner !== null && n.assignments.some((a: any) => a.trigger === 'ROUTING'))).toBe(true);
+  expect(new Set(nodes.map((n: any) => n.owner.team))).toEqual(new Set(['enterprise', 'emea', 'inside-sales']));
+  const perOwner = new Map<string, number>();
+  for (const n of nodes) perOwner.set(n.owner.id, (perOwner.get(n.owner.id) ?? 0) + 1);
+  expect(perOwner.size).toBe(8);
+  const qualified = nodes.filter((n: any) => n.qualification);
+  expect(qualified.length).toBeGreaterThan(0);
+  const names = new Set(data.owners.map((o: any) => o.name));
+  expect(qualified.every((n: any) => names.has(n.qualification.qualifiedBy) && n.qualification.qualifiedByOwner.id === n.owner.id)).toBe(true);
+});
+
 it('prints a working key of every role, and --live records promotions on the seeded store', async () => {
   for (const k of Object.values(keys)) {
     expect(k.secret).toMatch(/\S{20,}/);

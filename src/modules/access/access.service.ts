@@ -1,6 +1,6 @@
 /** API keys, partners and authentication. Keys are stored only as a SHA-256 hash. */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { DataSource, IsNull, Not } from 'typeorm';
+import { DataSource, In, IsNull, Not } from 'typeorm';
 import { ApiKey, Role } from './api-key.entity';
 import { Partner } from './partner.entity';
 import { Viewer } from './viewer';
@@ -13,6 +13,7 @@ export interface CreateApiKeyData {
   name: string;
   role: Role;
   partnerId?: string | null;
+  ownerId?: string | null;
 }
 
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -26,8 +27,8 @@ function newSecret(): string {
   return `lq_${randomBytes(32).toString('base64url')}`;
 }
 
-function newKeyRow(name: string, role: Role, partnerId: string | null, secretHash: string): ApiKey {
-  return { id: randomUUID(), name, role, partnerId, secretHash, fromEnv: false, createdAt: new Date(), lastUsedAt: null, revokedAt: null };
+function newKeyRow(name: string, role: Role, partnerId: string | null, secretHash: string, ownerId: string | null = null): ApiKey {
+  return { id: randomUUID(), name, role, partnerId, ownerId, secretHash, fromEnv: false, createdAt: new Date(), lastUsedAt: null, revokedAt: null };
 }
 
 export class AccessService {
@@ -39,12 +40,14 @@ export class AccessService {
    */
   async authenticate(secret: string): Promise<Viewer | null> {
     const [key] = await selectEntities(this.ds.manager, ApiKey, 'SELECT * FROM api_keys WHERE secret_hash = ?', [hashSecret(secret)]);
+    // The acting owner's name is read with the key: actor and qualifiedBy stamp it without another lookup.
+    const ownerName = key?.ownerId ? ((await this.ds.query('SELECT name FROM owners WHERE id = ?', [key.ownerId]))[0]?.name ?? null) : null;
     if (!key || key.revokedAt) return null;
     const now = new Date();
     if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await this.ds.getRepository(ApiKey).update({ id: key.id }, { lastUsedAt: now });
     }
-    return { keyId: key.id, name: key.name, role: key.role, partnerId: key.partnerId };
+    return { keyId: key.id, name: key.name, role: key.role, partnerId: key.partnerId, ownerId: key.ownerId, ownerName };
   }
 
   /** True while the key exists and is not revoked (subscriptions re-check this). */
@@ -90,8 +93,10 @@ export class AccessService {
     if (data.role === Role.PARTNER && !partnerId) throw badInput('input.partnerId', 'is required for PARTNER keys');
     if (data.role !== Role.PARTNER && partnerId) throw badInput('input.partnerId', 'is only allowed on PARTNER keys');
     if (partnerId && !(await this.ds.getRepository(Partner).findOne({ where: { id: partnerId } }))) throw badInput('input.partnerId', `partner ${partnerId} does not exist`);
+    const ownerId = data.ownerId ?? null;
+    if (ownerId && (await this.ds.query('SELECT id FROM owners WHERE id = ?', [ownerId])).length === 0) throw badInput('input.ownerId', `owner ${ownerId} does not exist`);
     const secret = newSecret();
-    const apiKey = newKeyRow(name, data.role, partnerId, hashSecret(secret));
+    const apiKey = newKeyRow(name, data.role, partnerId, hashSecret(secret), ownerId);
     await this.ds.getRepository(ApiKey).insert(apiKey);
     return { apiKey, secret };
   }
@@ -127,6 +132,11 @@ export class AccessService {
       throw err;
     }
     return partner;
+  }
+
+  /** Partners by id, for loaders (the caller scopes). */
+  partnersByIds(ids: readonly string[]): Promise<Partner[]> {
+    return ids.length ? this.ds.getRepository(Partner).find({ where: { id: In([...ids]) } }) : Promise.resolve([]);
   }
 
   listPartners(): Promise<Partner[]> {

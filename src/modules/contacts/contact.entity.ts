@@ -88,6 +88,26 @@ export class Contact {
   @DateColumn('last_engaged_at', { nullable: true })
   lastEngagedAt: Date | null;
 
+  @Field(() => Date, { nullable: true, description: "When the contact's latest activity occurred (its occurredAt); null before any. Sort with LAST_ACTIVITY." })
+  @DateColumn('last_activity_at', { nullable: true })
+  lastActivityAt: Date | null;
+
+  /** Lower-cased "lastName firstName" (null without either): the NAME sort's key (contact.factory.ts sortKeys). */
+  @Column({ name: 'sort_name', type: 'varchar', length: 191, nullable: true })
+  sortName: string | null;
+
+  /** Lower-cased company: the COMPANY sort's key. */
+  @Column({ name: 'sort_company', type: 'varchar', length: 191, nullable: true })
+  sortCompany: string | null;
+
+  /** The temperature as of the contact's last logged change (realtime/contact-changes.ts): the next change compares with it. */
+  @Column({ name: 'temperature', type: 'varchar', length: 8, default: 'COLD' })
+  loggedTemperature: string;
+
+  /** When the latest score_events row is dated: a contact's score history never goes back in time (scoring/score-history.ts). */
+  @DateColumn('score_changed_at', { nullable: true })
+  scoreChangedAt: Date | null;
+
   /** When the latest transition happened (null before the first): SCORE transitions are never dated before it. */
   @DateColumn('last_transition_at', { nullable: true })
   lastTransitionAt: Date | null;

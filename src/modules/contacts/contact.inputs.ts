@@ -16,8 +16,20 @@ export enum ContactSortField {
   CREATED_AT = 'CREATED_AT',
   UPDATED_AT = 'UPDATED_AT',
   STAGE_CHANGED_AT = 'STAGE_CHANGED_AT',
+  NAME = 'NAME',
+  COMPANY = 'COMPANY',
+  EMAIL = 'EMAIL',
+  LAST_ACTIVITY = 'LAST_ACTIVITY',
 }
-registerEnumType(ContactSortField, { name: 'ContactSortField' });
+registerEnumType(ContactSortField, {
+  name: 'ContactSortField',
+  valuesConfig: {
+    NAME: { description: 'lastName then firstName, case-insensitive; contacts without a name come first ascending, last descending.' },
+    COMPANY: { description: 'Case-insensitive; contacts without a company come first ascending, last descending.' },
+    EMAIL: { description: 'The lower-cased email.' },
+    LAST_ACTIVITY: { description: 'lastActivityAt; contacts without activity come first ascending, last descending.' },
+  },
+});
 
 export const ContactConnection = connectionTypes('Contact', Contact);
 
@@ -52,6 +64,9 @@ export class ContactFilter {
 
   @Field(() => Date, { nullable: true })
   createdBefore?: Date | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'true: contacts with an ownerId; false: unassigned contacts.' })
+  hasOwner?: boolean | null;
 }
 
 @InputType()

@@ -13,6 +13,18 @@ import { Qualification } from '../lifecycle/qualification.entity';
 import type { Contribution } from '../scoring/scorer';
 import type { Policy } from '../lifecycle/lifecycle';
 import type { Page } from '../../graphql/pagination';
+import type { Owner, OwnerAssignment } from '../owners';
+import type { Partner } from '../access/partner.entity';
+import type { ScoreChange } from '../scoring/score-change';
+import type { ScoringRule } from '../scoring/scoring-rule.entity';
+
+/** A loader of rows by id: one statement per batch, null for ids not found. */
+function byId<T extends { id: string }>(fetch: (ids: readonly string[]) => Promise<T[]>): DataLoader<string, T | null> {
+  return new DataLoader(async (ids) => {
+    const map = new Map((await fetch(ids)).map((r) => [r.id, r]));
+    return ids.map((id) => map.get(id) ?? null);
+  });
+}
 
 export interface ContactLoaders {
   contact: DataLoader<string, Contact | null>;
@@ -21,7 +33,14 @@ export interface ContactLoaders {
   transitions: DataLoader<string, StageTransition[]>;
   qualification: DataLoader<string, Qualification | null>;
   temperaturePoints: DataLoader<string, number>;
-  breakdown: DataLoader<Contact, Contribution[], string>;
+  breakdown: DataLoader<Contact, (Contribution & { id: string })[], string>;
+  owner: DataLoader<string, Owner | null>;
+  /** Key: JSON of [contactId, from (ms) | null, to (ms) | null, first, after]. */
+  scoreHistory: DataLoader<string, Page<ScoreChange>>;
+  rule: DataLoader<string, ScoringRule | null>;
+  activity: DataLoader<string, Activity | null>;
+  partner: DataLoader<string, Partner | null>;
+  assignments: DataLoader<string, OwnerAssignment[]>;
   /** The policy, read at most once per request. */
   policy: () => Promise<Policy>;
 }
@@ -32,6 +51,31 @@ export function createContactLoaders(viewer: Viewer, services: Services): Contac
   const getPolicy = () => (policy ??= services.lifecycle.policy());
   return {
     policy: getPolicy,
+    owner: byId((ids) => services.owners.byIds(ids)),
+    rule: byId((ids) => services.scoreHistory.rules(ids)),
+    activity: byId((ids) => services.scoreHistory.activities(ids)),
+    scoreHistory: new DataLoader(async (keys) => {
+      // Keys sharing (from, to, first, after) are read together: two statements per distinct argument set.
+      const groups = new Map<string, string[]>();
+      for (const k of keys) {
+        const [id, ...args] = JSON.parse(k) as [string, number | null, number | null, number, string | null];
+        const g = JSON.stringify(args);
+        groups.set(g, [...(groups.get(g) ?? []), id]);
+      }
+      const results = new Map<string, Page<ScoreChange>>();
+      for (const [g, ids] of groups) {
+        const [from, to, first, after] = JSON.parse(g) as [number | null, number | null, number, string | null];
+        const pages = await services.scoreHistory.pages(ids, { from: from === null ? null : new Date(from), to: to === null ? null : new Date(to), first, after });
+        for (const [id, page] of pages) results.set(JSON.stringify([id, from, to, first, after]), page);
+      }
+      return keys.map((k) => results.get(k)!);
+    }),
+    // A PARTNER key reads only its own partner: the contacts it sees are its partner's anyway.
+    partner: byId(async (ids) => (await services.access.partnersByIds(ids)).filter((p) => scope === null || p.id === scope)),
+    assignments: new DataLoader(async (ids) => {
+      const rows = await services.owners.assignmentsOf(ids);
+      return ids.map((id) => rows.filter((a) => a.contactId === id));
+    }),
     contact: new DataLoader(async (ids) => {
       const rows = await services.contacts.byIds(ids);
       const map = new Map(rows.filter((c) => scope === null || c.partnerId === scope).map((c) => [c.id, c]));
@@ -71,7 +115,7 @@ export function createContactLoaders(viewer: Viewer, services: Services): Contac
     breakdown: new DataLoader(
       async (contacts) => {
         const map = await services.scoring.breakdowns(contacts);
-        return contacts.map((c) => map.get(c.id) ?? []);
+        return contacts.map((c) => (map.get(c.id) ?? []).map((x) => ({ ...x, id: `${c.id}:${x.ruleId}` })));
       },
       { cacheKeyFn: (c) => c.id },
     ),

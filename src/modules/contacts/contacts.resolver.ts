@@ -12,6 +12,9 @@ import { temperatureOf } from '../lifecycle/lifecycle';
 import { toConnection } from '../../graphql/connection';
 import { selects } from '../../graphql/selection';
 import type { Context } from '../../graphql/context';
+import { Owner, OwnerAssignment } from '../owners';
+import { Partner } from '../access/partner.entity';
+import { ScoreChangeConnection } from '../scoring/score-change';
 
 @Resolver(() => Contact)
 export class ContactsResolver {
@@ -78,6 +81,34 @@ export class ContactsResolver {
   async temperature(@Root() contact: Contact, @Ctx() ctx: Context) {
     const [points, policy] = await Promise.all([ctx.loaders.temperaturePoints.load(contact.id), ctx.loaders.policy()]);
     return temperatureOf(points, policy);
+  }
+
+  @FieldResolver(() => ScoreChangeConnection, { description: 'Every change of the score, oldest first, inside [from, to) when given.' })
+  async scoreHistory(
+    @Root() contact: Contact,
+    @Ctx() ctx: Context,
+    @Arg('from', () => Date, { nullable: true, description: 'Changes at or after this time.' }) from?: Date,
+    @Arg('to', () => Date, { nullable: true, description: 'Changes before this time.' }) to?: Date,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 100, description: 'Page size, at most MAX_PAGE_SIZE.' }) first?: number,
+    @Arg('after', () => String, { nullable: true, description: 'The endCursor of the previous page.' }) after?: string,
+  ) {
+    const key = JSON.stringify([contact.id, from ? from.getTime() : null, to ? to.getTime() : null, first ?? 100, after ?? null]);
+    return toConnection(await ctx.loaders.scoreHistory.load(key));
+  }
+
+  @FieldResolver(() => Owner, { nullable: true, description: 'The owner ownerId names, when it is the id of an Owner.' })
+  owner(@Root() contact: Contact, @Ctx() ctx: Context) {
+    return contact.ownerId ? ctx.loaders.owner.load(contact.ownerId) : null;
+  }
+
+  @FieldResolver(() => Partner, { nullable: true, description: 'The partner that referred the contact (a PARTNER key reads its own).' })
+  partner(@Root() contact: Contact, @Ctx() ctx: Context) {
+    return contact.partnerId ? ctx.loaders.partner.load(contact.partnerId) : null;
+  }
+
+  @FieldResolver(() => [OwnerAssignment], { description: 'Every change of owner (routing or manual), oldest first: who, when, why.' })
+  assignments(@Root() contact: Contact, @Ctx() ctx: Context) {
+    return ctx.loaders.assignments.load(contact.id);
   }
 
   @FieldResolver(() => [ScoreContribution], { description: 'One row per rule that contributes points now; largest absolute contribution first.' })

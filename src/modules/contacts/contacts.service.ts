@@ -2,7 +2,8 @@
 import { DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
 import { Contact } from './contact.entity';
 import { ContactData, normaliseContact } from './contact.validation';
-import { CONTACT_COLUMNS, contactRow, newContact } from './contact.factory';
+import type { ValuesFilter } from './contact-filter';
+import { CONTACT_COLUMNS, contactRow, newContact, sortKeys } from './contact.factory';
 import { GROUP_KEYS, assignGroupKeys } from '../metrics/group-keys';
 import { insertRows } from '../../db/bulk';
 import { Activity } from '../activities/activity.entity';
@@ -13,28 +14,20 @@ import { LifecycleStage, Temperature } from '../lifecycle/stage';
 import { Viewer, assertCan, partnerScope } from '../access/viewer';
 import { Role } from '../access/api-key.entity';
 import { badInput, conflict, notFound } from '../../graphql/errors';
-import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
+import { CursorPart, Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { dbDate, isUniqueViolation, lockRows, transaction } from '../../db/portable';
 import type { ScoringService } from '../scoring/scoring.service';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { PromotionPublisher } from '../realtime/publisher';
+import { ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring/score-history';
+import { ChangeSet, ContactChangeKind, contactValues } from '../realtime/contact-changes';
+import { AssignmentTrigger, OwnerAssignment, OwnersService } from '../owners';
 
 /** Sortable columns of the contacts list. */
-export type ContactSortField = 'SCORE' | 'CREATED_AT' | 'UPDATED_AT' | 'STAGE_CHANGED_AT';
+export type ContactSortField = 'SCORE' | 'CREATED_AT' | 'UPDATED_AT' | 'STAGE_CHANGED_AT' | 'NAME' | 'COMPANY' | 'EMAIL' | 'LAST_ACTIVITY';
 
-/** Filter of the contacts list (the contract's ContactFilter). */
-export interface ContactListFilter {
-  stages?: LifecycleStage[] | null;
-  minScore?: number | null;
-  maxScore?: number | null;
-  temperatures?: Temperature[] | null;
-  ownerId?: string | null;
-  partnerId?: string | null;
-  source?: string | null;
-  search?: string | null;
-  createdAfter?: Date | null;
-  createdBefore?: Date | null;
-}
+/** Filter of the contacts list (the contract's ContactFilter); contactChanged evaluates the same in memory (contact-filter.ts). */
+export type ContactListFilter = ValuesFilter;
 
 export interface ContactListArgs {
   filter?: ContactListFilter | null;
@@ -45,16 +38,49 @@ export interface ContactListArgs {
   count?: boolean;
 }
 
-const SORT_COLUMNS: Record<ContactSortField, { column: string; isDate: boolean }> = {
-  SCORE: { column: 'c.score', isDate: false },
-  CREATED_AT: { column: 'c.created_at', isDate: true },
-  UPDATED_AT: { column: 'c.updated_at', isDate: true },
-  STAGE_CHANGED_AT: { column: 'c.stage_changed_at', isDate: true },
+/** A sort: its column (indexed with id after it), how its cursor value is read and bound, and whether it may be null. */
+interface SortColumn {
+  column: string;
+  /** What its cursor value is (pagination.ts). */
+  part: CursorPart;
+  key: (c: Contact) => string | number | null;
+  isDate: boolean;
+  nullable: boolean;
+}
+
+const time = (d: Date | null) => (d === null ? null : d.getTime());
+const SORT_COLUMNS: Record<ContactSortField, SortColumn> = {
+  SCORE: { column: 'c.score', part: 'int', key: (c) => c.score, isDate: false, nullable: false },
+  CREATED_AT: { column: 'c.created_at', part: 'time', key: (c) => time(c.createdAt), isDate: true, nullable: false },
+  UPDATED_AT: { column: 'c.updated_at', part: 'time', key: (c) => time(c.updatedAt), isDate: true, nullable: false },
+  STAGE_CHANGED_AT: { column: 'c.stage_changed_at', part: 'time', key: (c) => time(c.stageChangedAt), isDate: true, nullable: false },
+  NAME: { column: 'c.sort_name', part: 'key?', key: (c) => c.sortName, isDate: false, nullable: true },
+  COMPANY: { column: 'c.sort_company', part: 'key?', key: (c) => c.sortCompany, isDate: false, nullable: true },
+  EMAIL: { column: 'c.email', part: 'key', key: (c) => c.email, isDate: false, nullable: false },
+  LAST_ACTIVITY: { column: 'c.last_activity_at', part: 'time?', key: (c) => time(c.lastActivityAt), isDate: true, nullable: true },
 };
+
+/**
+ * The keyset condition for rows after the cursor (value `v`, id `id`) in
+ * `dir` order. Both stores put NULLs first ascending and last descending, so
+ * a nullable column's NULL rows form one block ordered by id.
+ */
+function afterCursor(sort: SortColumn, dir: 'ASC' | 'DESC', v: string | number | null): string {
+  const col = sort.column;
+  const cmp = dir === 'ASC' ? '>' : '<';
+  if (v === null) return dir === 'ASC' ? `((${col} IS NULL AND c.id > :cid) OR ${col} IS NOT NULL)` : `(${col} IS NULL AND c.id < :cid)`;
+  const base = `(${col} ${cmp} :cv OR (${col} = :cv AND c.id ${cmp} :cid))`;
+  return sort.nullable && dir === 'DESC' ? `(${base} OR ${col} IS NULL)` : base;
+}
 
 /** A contact's source, owner and partner as one comparable value: a change means new group keys (metrics/group-keys.ts). */
 function groupValues(c: Contact): string {
   return JSON.stringify(GROUP_KEYS.map((k) => c[k.field]));
+}
+
+/** The fields updateContact may change but ownerId, as one comparable value: a change is a FIELDS change. */
+function editableFields(c: Contact): string {
+  return JSON.stringify([c.email, c.firstName, c.lastName, c.company, c.jobTitle, c.industry, c.companySize, c.country, c.source, c.partnerId, c.attributes]);
 }
 
 /** Escapes LIKE wildcards with '!' (a backslash escape would mean different things to MySQL and SQLite). */
@@ -79,6 +105,7 @@ export class ContactsService {
     private readonly lifecycle: LifecycleService,
     private readonly publisher: PromotionPublisher,
     private readonly maxFirst: number,
+    private readonly owners: OwnersService,
   ) {}
 
   /** Reads a contact the viewer may see, or null. */
@@ -120,10 +147,12 @@ export class ContactsService {
     if (viewer.role === Role.PARTNER) data.partnerId = viewer.partnerId;
     await this.checkPartner(data.partnerId);
     const contact = newContact({ ...data, email: data.email! }, at);
-    return transaction(this.ds, async (em) => {
+    const { written } = await transaction(this.ds, async (em) => {
+      const log = new ChangeSet();
       const rules = await this.scoring.activeRules(em);
       contact.fitScore = this.scoring.fitScore(contact, rules);
       contact.score = contact.fitScore;
+      const events = contact.fitScore === 0 ? [] : [scoreEvent(contact, contact.fitScore, ScoreChangeCause.FIT_CHANGED, contact.createdAt.getTime())];
       await assignGroupKeys(em, [contact]);
       try {
         await insertRows(em, 'contacts', CONTACT_COLUMNS, [contactRow(contact)]);
@@ -131,8 +160,14 @@ export class ContactsService {
         if (isUniqueViolation(err)) throw emailTaken(contact.email);
         throw err;
       }
-      return contact;
+      await insertScoreEvents(em, events);
+      if (contact.ownerId !== null) await this.recordOwnerChange(em, viewer, contact, null, 'createContact');
+      log.note(contact, [ContactChangeKind.CREATED]);
+      await this.lifecycle.insertTransitions(em, [], log);
+      return { written: log.written };
     });
+    this.publisher.publish([], written);
+    return contact;
   }
 
   async update(viewer: Viewer, id: string, input: ContactData): Promise<Contact> {
@@ -142,39 +177,71 @@ export class ContactsService {
       throw badInput('input.partnerId', 'a PARTNER key cannot move a contact to another partner');
     }
     if (data.partnerId !== undefined) await this.checkPartner(data.partnerId);
-    const { contact, transitions } = await transaction(this.ds, async (em) => {
+    const { contact, transitions, written } = await transaction(this.ds, async (em) => {
       const contact = await this.require(viewer, id, em, true);
       const grouped = groupValues(contact);
+      const previousOwner = contact.ownerId;
+      const before = contactValues(contact);
+      const fieldsBefore = editableFields(contact);
       Object.assign(contact, data, { updatedAt: new Date() });
+      Object.assign(contact, sortKeys(contact));
       const regrouped = groupValues(contact) !== grouped;
       if (regrouped) await assignGroupKeys(em, [contact]);
       const rules = await this.scoring.activeRules(em);
+      const fitBefore = contact.fitScore;
       contact.fitScore = this.scoring.fitScore(contact, rules);
       contact.score = contact.fitScore + contact.engagementScore;
+      const events = contact.fitScore === fitBefore ? [] : [scoreEvent(contact, contact.fitScore - fitBefore, ScoreChangeCause.FIT_CHANGED, contact.updatedAt.getTime())];
       try {
         await em.getRepository(Contact).save(contact);
       } catch (err) {
         if (isUniqueViolation(err)) throw emailTaken(contact.email);
         throw err;
       }
+      await insertScoreEvents(em, events);
       if (regrouped) await this.lifecycle.syncGroupKeys(em, contact);
+      if (contact.ownerId !== previousOwner) await this.recordOwnerChange(em, viewer, contact, previousOwner, 'updateContact');
+      const log = new ChangeSet();
+      const kinds = [
+        ...(editableFields(contact) !== fieldsBefore ? [ContactChangeKind.FIELDS] : []),
+        ...(contact.ownerId !== previousOwner ? [ContactChangeKind.OWNER] : []),
+        ...(events.length ? [ContactChangeKind.SCORE] : []),
+      ];
+      if (kinds.length) log.note(contact, kinds, before);
       const transitions = await this.lifecycle.promote(em, contact, { at: contact.updatedAt, engagedNow: false });
-      return { contact, transitions };
+      if (transitions.length) await this.lifecycle.saveStage(em, contact);
+      await this.lifecycle.insertTransitions(em, transitions, log);
+      return { contact, transitions, written: log.written };
     });
-    this.publisher.publish(transitions);
+    this.publisher.publish(transitions, written);
     return contact;
+  }
+
+  private recordOwnerChange(em: EntityManager, viewer: Viewer, contact: Contact, previousOwnerId: string | null, reason: string): Promise<void> {
+    return this.owners.recordAssignments(em, [
+      { contactId: contact.id, ownerId: contact.ownerId, previousOwnerId, trigger: AssignmentTrigger.MANUAL, reason, viewer, at: contact.updatedAt },
+    ]);
   }
 
   /** Erases the contact with its activities, score applications, transitions and qualifications. */
   async delete(viewer: Viewer, id: string): Promise<boolean> {
     assertCan(viewer, 'writeContacts');
-    await transaction(this.ds, async (em) => {
-      await this.require(viewer, id, em, true);
-      for (const entity of [ScoreApplication, Activity, StageTransition, Qualification]) {
+    const written = await transaction(this.ds, async (em) => {
+      const contact = await this.require(viewer, id, em, true);
+      await em.query('DELETE FROM score_events WHERE contact_id = ?', [id]);
+      for (const entity of [ScoreApplication, Activity, StageTransition, Qualification, OwnerAssignment]) {
         await em.createQueryBuilder().delete().from(entity).where('contact_id = :id', { id }).execute();
       }
       await em.getRepository(Contact).delete({ id });
+      // Erased means erased: its earlier changes go, and the DELETED event keeps no personal data.
+      await em.query('DELETE FROM contact_changes WHERE contact_id = ?', [id]);
+      Object.assign(contact, { email: '', firstName: null, lastName: null, company: null });
+      const log = new ChangeSet();
+      log.note(contact, [ContactChangeKind.DELETED]);
+      await this.lifecycle.insertTransitions(em, [], log);
+      return log.written;
     });
+    this.publisher.publish([], written);
     return true;
   }
 
@@ -186,10 +253,9 @@ export class ContactsService {
     await this.applyFilter(viewer, qb, args.filter ?? {});
     const totalCount = args.count === false ? 0 : await qb.clone().getCount();
     if (args.after) {
-      const [v, id] = decodeCursor(args.after, [order.field === 'SCORE' ? 'int' : 'time', 'key']);
-      const value = sort.isDate ? dbDate(Number(v)) : Number(v);
-      const cmp = order.direction === 'ASC' ? '>' : '<';
-      qb.andWhere(`(${sort.column} ${cmp} :cv OR (${sort.column} = :cv AND c.id ${cmp} :cid))`, { cv: value, cid: id });
+      const [v, id] = decodeCursor(args.after, [sort.part, 'key']);
+      const value = v === null ? null : sort.isDate ? dbDate(Number(v)) : v;
+      qb.andWhere(afterCursor(sort, order.direction, value), { cv: value, cid: id });
     }
     const rows = await qb
       .orderBy(sort.column, order.direction)
@@ -197,9 +263,7 @@ export class ContactsService {
       .limit(first + 1)
       .getMany();
     const nodes = rows.slice(0, first);
-    const key = (c: Contact): number =>
-      order.field === 'SCORE' ? c.score : (order.field === 'CREATED_AT' ? c.createdAt : order.field === 'UPDATED_AT' ? c.updatedAt : c.stageChangedAt).getTime();
-    return { nodes, cursors: nodes.map((c) => encodeCursor([key(c), c.id])), hasNextPage: rows.length > first, totalCount };
+    return { nodes, cursors: nodes.map((c) => encodeCursor([sort.key(c), c.id])), hasNextPage: rows.length > first, totalCount };
   }
 
   private async applyFilter(viewer: Viewer, qb: SelectQueryBuilder<Contact>, f: ContactListFilter): Promise<void> {
@@ -213,6 +277,7 @@ export class ContactsService {
     if (f.minScore != null) qb.andWhere('c.score >= :minScore', { minScore: f.minScore });
     if (f.maxScore != null) qb.andWhere('c.score <= :maxScore', { maxScore: f.maxScore });
     if (f.ownerId != null) qb.andWhere('c.owner_id = :ownerId', { ownerId: f.ownerId });
+    if (f.hasOwner != null) qb.andWhere(f.hasOwner ? 'c.owner_id IS NOT NULL' : 'c.owner_id IS NULL');
     if (f.partnerId != null) qb.andWhere('c.partner_id = :partnerId', { partnerId: f.partnerId });
     if (f.source != null) qb.andWhere('c.source = :source', { source: f.source });
     if (f.createdAfter) qb.andWhere('c.created_at >= :createdAfter', { createdAfter: dbDate(f.createdAfter) });

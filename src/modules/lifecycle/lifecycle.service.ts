@@ -11,7 +11,7 @@ import { Qualification } from './qualification.entity';
 import { QualificationPolicy } from './qualification-policy.entity';
 import { LifecycleStage, TransitionTrigger } from './stage';
 import { Bant, DEFAULT_POLICY, Policy, mergePolicy, promotions, qualificationOutcome, validatePolicy } from './lifecycle';
-import { Viewer, assertCan, partnerScope } from '../access/viewer';
+import { Viewer, actorName, assertCan, partnerScope } from '../access/viewer';
 import { badInput, notFound } from '../../graphql/errors';
 import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { dbDate, insertIgnorePrefix, dialectOf, lockRows, parseDbDate, transaction, valuesPlaceholders } from '../../db/portable';
@@ -22,6 +22,7 @@ import { STAY_COLUMNS, firstTransitionValue, stayValues } from './stay.rows';
 import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../metrics/group-keys';
 import type { PromotionPublisher } from '../realtime/publisher';
 import { nextEpoch } from '../realtime/promotion-log';
+import { ChangeSet, ContactChangeKind, WireChange } from '../realtime/contact-changes';
 
 /** Filter of the stageTransitions list. */
 export interface TransitionListFilter {
@@ -38,14 +39,22 @@ const POLICY_ID = 1;
 const CONTACTS_PER_STATEMENT = 1000;
 
 const TRANSITION_COLUMNS = [
-  'seq', 'contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'occurred_at', 'partner_id', 'owner_id', 'created_at', ...STAY_COLUMNS, ...GROUP_KEY_COLUMNS,
+  'seq', 'contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'actor_owner_id', 'occurred_at', 'partner_id', 'owner_id', 'created_at', ...STAY_COLUMNS, ...GROUP_KEY_COLUMNS,
 ];
 
 function transitionRow(t: StageTransition, stay: StayColumns): SqlValue[] {
   return [
-    t.seq, t.contactId, t.fromStage, t.toStage, t.trigger, t.reason, t.score, t.actor, dbDate(t.occurredAt), t.partnerId, t.ownerId, dbDate(t.createdAt), ...stayValues(stay), ...groupKeyValues(t.keys),
+    t.seq, t.contactId, t.fromStage, t.toStage, t.trigger, t.reason, t.score, t.actor, t.actorOwnerId ?? null, dbDate(t.occurredAt), t.partnerId, t.ownerId, dbDate(t.createdAt), ...stayValues(stay), ...groupKeyValues(t.keys),
   ];
 }
+
+/** Assigns owners to contacts a transaction's transitions move (owners/OwnersService.route). */
+export interface Router {
+  route(em: EntityManager, transitions: StageTransition[], subjectOf: (t: StageTransition) => Contact | undefined, regrouped: (em: EntityManager, c: Contact) => Promise<void>): Promise<void>;
+}
+
+/** The contact each new transition was built from (newTransition), so routing can update it in memory too. */
+const SUBJECTS = new WeakMap<StageTransition, Contact>();
 
 function toPolicy(p: QualificationPolicy): Policy {
   return {
@@ -60,11 +69,23 @@ function toPolicy(p: QualificationPolicy): Policy {
 }
 
 export class LifecycleService {
+  private router: Router | null = null;
+
   constructor(
     private readonly ds: DataSource,
     private readonly publisher: PromotionPublisher,
     private readonly maxFirst: number,
   ) {}
+
+  /** Wired after construction: routing (owners module) is built after this service. */
+  setRouter(router: Router): void {
+    this.router = router;
+  }
+
+  /** Hands a committed transaction's transitions and logged changes to subscribers. */
+  publish(transitions: StageTransition[], changes: WireChange[] = []): void {
+    this.publisher.publish(transitions, changes);
+  }
 
   /** Creates the default policy row on a new store (idempotent, safe with several instances). */
   async ensurePolicy(): Promise<void> {
@@ -91,14 +112,14 @@ export class LifecycleService {
    * Applies every promotion the contact's current scores earn (contract
    * Lifecycle steps 1-3). Mutates `contact` (stage, stageChangedAt) and builds
    * one transition per stage passed, dated `at` but never before the previous
-   * transition. Unless `write` is false (the caller writes contacts and
-   * transitions in bulk), it also inserts the transitions and stores the
-   * contact's stage columns. `engagedNow` marks new engagement (NURTURE may be re-promoted).
+   * transition; the caller stores the contact's stage columns and the
+   * transitions (insertTransitions, once per transaction). `engagedNow` marks
+   * new engagement (NURTURE may be re-promoted).
    */
   async promote(
     em: EntityManager,
     contact: Contact,
-    opts: { at: Date; engagedNow: boolean; policy?: Policy; write?: boolean },
+    opts: { at: Date; engagedNow: boolean; policy?: Policy },
     out: StageTransition[] = [],
   ): Promise<StageTransition[]> {
     const policy = opts.policy ?? (await this.policy(em));
@@ -116,31 +137,29 @@ export class LifecycleService {
     }
     contact.stageChangedAt = at;
     contact.lastTransitionAt = at;
-    if (opts.write !== false) {
-      await this.insertTransitions(em, created);
-      contact.updatedAt = new Date(Math.max(contact.updatedAt.getTime(), Date.now()));
-      await this.saveStage(em, contact);
-    }
     out.push(...created);
     return out;
   }
 
   /** Builds (does not write) a transition from the contact's current stage. */
-  newTransition(contact: Contact, to: LifecycleStage, trigger: TransitionTrigger, at: Date, reason: string | null, actor: string | null): StageTransition {
-    return Object.assign(new StageTransition(), {
+  newTransition(contact: Contact, to: LifecycleStage, trigger: TransitionTrigger, at: Date, reason: string | null, actor: Viewer | null): StageTransition {
+    const t = Object.assign(new StageTransition(), {
       contactId: contact.id,
       fromStage: contact.stage,
       toStage: to,
       trigger,
       reason,
       score: contact.score,
-      actor,
+      actor: actor ? actorName(actor) : null,
+      actorOwnerId: actor?.ownerId ?? null,
       occurredAt: at,
       partnerId: contact.partnerId,
       ownerId: contact.ownerId,
       keys: Object.assign(new GroupKeys(), contact.keys),
       createdAt: new Date(),
     });
+    SUBJECTS.set(t, contact);
+    return t;
   }
 
   /**
@@ -154,9 +173,18 @@ export class LifecycleService {
    * The rows are written last, with the transaction's epoch (nextEpoch), so
    * callers call this once per transaction, as its last write but for rows
    * they already hold (the contacts' stage columns, a job's progress).
+   * The transaction's contact changes (`changes`, plus STAGE and OWNER for
+   * what the transitions and routing did) go into the change log with the
+   * same epoch; a transaction with changes but no transitions calls it too.
    */
-  async insertTransitions(em: EntityManager, transitions: StageTransition[]): Promise<void> {
-    if (transitions.length === 0) return;
+  async insertTransitions(em: EntityManager, transitions: StageTransition[], changes: ChangeSet = new ChangeSet()): Promise<void> {
+    if (transitions.length === 0 && changes.size === 0) return;
+    const seq = transitions.length ? await this.writeTransitions(em, transitions, changes) : await nextEpoch(em);
+    await changes.write(em, seq, await this.policy(em), new Date(), transitions);
+  }
+
+  /** insertTransitions for a non-empty list: routing, stays, the epoch and the rows; returns the epoch. */
+  private async writeTransitions(em: EntityManager, transitions: StageTransition[], changes: ChangeSet): Promise<number> {
     const byContact = new Map<string, StageTransition[]>();
     for (const t of transitions) {
       const list = byContact.get(t.contactId);
@@ -171,6 +199,14 @@ export class LifecycleService {
       const mine = new Set(ids);
       chunks.push({ contactIds: ids, transitions: transitions.filter((t) => mine.has(t.contactId)) });
     }
+    const subjects = transitions.map((t) => SUBJECTS.get(t)).filter((c): c is Contact => c !== undefined);
+    const ownersBefore = new Map(subjects.map((c) => [c.id, c.ownerId]));
+    await this.router?.route(em, transitions, (t) => SUBJECTS.get(t), (tx, c) => this.syncGroupKeys(tx, c));
+    for (const t of transitions) {
+      const c = SUBJECTS.get(t);
+      if (c) changes.note(c, [ContactChangeKind.STAGE], { stage: t.fromStage ?? c.stage });
+    }
+    for (const c of subjects) if (c.ownerId !== ownersBefore.get(c.id)) changes.note(c, [ContactChangeKind.OWNER], { ownerId: ownersBefore.get(c.id) ?? null });
     const stays = new Map<StageTransition, StayColumns>();
     for (const chunk of chunks) await this.closeStays(em, chunk.contactIds, byContact, stays);
     const seq = await nextEpoch(em);
@@ -184,6 +220,7 @@ export class LifecycleService {
       const ids = rows.reverse().map((r) => String(r.id));
       chunk.transitions.forEach((t, i) => (t.id = ids[i]));
     }
+    return seq;
   }
 
   /**
@@ -239,12 +276,14 @@ export class LifecycleService {
         timeline: bant.timeline,
         notes: bant.notes ?? null,
         qualifiedAt: now,
-        qualifiedBy: viewer.name,
+        qualifiedBy: actorName(viewer),
+        qualifiedByOwnerId: viewer.ownerId ?? null,
       });
       const to = qualificationOutcome(bant, policy) as LifecycleStage;
-      const transitions = [this.newTransition(contact, to, TransitionTrigger.QUALIFICATION, now, null, viewer.name)];
-      await this.insertTransitions(em, transitions);
+      const transitions = [this.newTransition(contact, to, TransitionTrigger.QUALIFICATION, now, null, viewer)];
+      // The contact's new values first: the change log records them.
       Object.assign(contact, { stage: to, stageChangedAt: now, lastTransitionAt: now, updatedAt: now });
+      await this.insertTransitions(em, transitions);
       await this.saveStage(em, contact);
       return { contact, transitions };
     });
@@ -262,9 +301,9 @@ export class LifecycleService {
       const contact = await this.lockContact(em, viewer, id);
       if (contact.stage === toStage) throw badInput('toStage', `the contact is already ${toStage}`);
       const now = backfillDate(contact, at);
-      const transitions = [this.newTransition(contact, toStage, TransitionTrigger.MANUAL, now, reason, viewer.name)];
-      await this.insertTransitions(em, transitions);
+      const transitions = [this.newTransition(contact, toStage, TransitionTrigger.MANUAL, now, reason, viewer)];
       Object.assign(contact, { stage: toStage, stageChangedAt: now, lastTransitionAt: now, updatedAt: now });
+      await this.insertTransitions(em, transitions);
       await this.saveStage(em, contact);
       return { contact, transitions };
     });
@@ -312,7 +351,7 @@ export class LifecycleService {
       ).getMany();
       for (const contact of batch) {
         const promoted = out.length;
-        await this.promote(em, contact, { at, engagedNow: false, policy, write: false }, out);
+        await this.promote(em, contact, { at, engagedNow: false, policy }, out);
         if (out.length === promoted) continue;
         contact.updatedAt = new Date(Math.max(contact.updatedAt.getTime(), Date.now()));
         await this.saveStage(em, contact);

@@ -1,4 +1,4 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Field, ID, ObjectType } from 'type-graphql';
 import { Entity, PrimaryColumn, Column } from 'typeorm';
 import { DateColumn } from '../../db/columns';
 
@@ -6,6 +6,7 @@ import { DateColumn } from '../../db/columns';
 @ObjectType()
 @Entity('qualifications')
 export class Qualification {
+  @Field(() => ID, { description: 'Stable: a cache key for clients.' })
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 
@@ -36,7 +37,11 @@ export class Qualification {
   @DateColumn('qualified_at')
   qualifiedAt: Date;
 
-  @Field(() => String, { nullable: true })
+  /** The owner the qualifying API key acts for (Owner id), if any. */
+  @Column({ name: 'qualified_by_owner_id', type: 'varchar', length: 36, nullable: true })
+  qualifiedByOwnerId: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Who qualified: the owner the API key acts for (its name), else the API key name.' })
   @Column({ name: 'qualified_by', type: 'varchar', length: 191, nullable: true })
   qualifiedBy: string | null;
 }

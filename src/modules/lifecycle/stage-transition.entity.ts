@@ -39,9 +39,13 @@ export class StageTransition {
   @Column({ type: 'int' })
   score: number;
 
-  @Field(() => String, { nullable: true, description: 'Name of the API key that caused it; null when ingestion or a rescore caused it.' })
+  @Field(() => String, { nullable: true, description: 'Who caused it: the owner the API key acts for (its name), else the API key name; null when ingestion or a rescore caused it.' })
   @Column({ type: 'varchar', length: 191, nullable: true })
   actor: string | null;
+
+  /** The owner the acting API key acts for (Owner id), if any. */
+  @Column({ name: 'actor_owner_id', type: 'varchar', length: 36, nullable: true })
+  actorOwnerId: string | null;
 
   @Field(() => Date)
   @DateColumn('occurred_at')

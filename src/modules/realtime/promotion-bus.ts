@@ -16,7 +16,8 @@ import { EventEmitter } from 'node:events';
 import Redis from 'ioredis';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
 import type { PromotionPublisher } from './publisher';
-import { Epoch, PromotionLog, WireTransition, wireTransition } from './promotion-log';
+import { Epoch, PromotionLog, wireTransition } from './promotion-log';
+import { WireChange, loggedWith } from './contact-changes';
 
 /** Receives every non-empty epoch, in order. */
 export type EpochListener = (epoch: Epoch) => void;
@@ -87,16 +88,14 @@ export class PromotionBus implements PromotionPublisher {
     this.poll.unref();
   }
 
-  /** Called after commit with the transaction's transitions: sends their epoch (asynchronously). */
-  publish(transitions: StageTransition[]): void {
-    if (transitions.length === 0 || this.stopped) return;
-    const epochs = new Map<number, WireTransition[]>();
-    for (const t of [...transitions].sort((a, b) => Number(a.id) - Number(b.id))) {
-      const list = epochs.get(t.seq!);
-      if (list) list.push(wireTransition(t));
-      else epochs.set(t.seq!, [wireTransition(t)]);
-    }
-    for (const [seq, list] of [...epochs].sort((a, b) => a[0] - b[0])) this.send({ seq, transitions: list });
+  /** Called after commit with the transaction's transitions and contact changes: sends their epochs (asynchronously). */
+  publish(transitions: StageTransition[], changes: WireChange[] = loggedWith(transitions)): void {
+    if ((transitions.length === 0 && changes.length === 0) || this.stopped) return;
+    const epochs = new Map<number, Epoch>();
+    const epoch = (seq: number) => epochs.get(seq) ?? epochs.set(seq, { seq, transitions: [], changes: [] }).get(seq)!;
+    for (const t of [...transitions].sort((a, b) => Number(a.id) - Number(b.id))) epoch(t.seq!).transitions.push(wireTransition(t));
+    for (const c of [...changes].sort((a, b) => Number(a.id) - Number(b.id))) epoch(c.seq).changes.push(c);
+    for (const [, e] of [...epochs].sort((a, b) => a[0] - b[0])) this.send(e);
   }
 
   /** Adds a listener for epochs after the ones already delivered; returns how to remove it. */
@@ -157,7 +156,9 @@ export class PromotionBus implements PromotionPublisher {
     for (let next = this.early.get(this.nextSeq); next; next = this.early.get(this.nextSeq)) {
       this.early.delete(this.nextSeq);
       this.nextSeq++;
-      if (next.transitions.length > 0) this.emitter.emit('epoch', next);
+      // Epochs from instances running an earlier version carry no changes.
+      next.changes ??= [];
+      if (next.transitions.length > 0 || next.changes.length > 0) this.emitter.emit('epoch', next);
     }
     if (this.early.size > 0 && !this.gapTimer) {
       // Another instance's later epoch overtook an earlier one on the channel; give the earlier one a moment.

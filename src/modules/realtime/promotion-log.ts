@@ -11,6 +11,7 @@
  */
 import { DataSource, EntityManager } from 'typeorm';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
+import { CHANGE_SELECT, ChangeRow, WireChange, fromChangeRow } from './contact-changes';
 import { dialectOf, forUpdateSkipLocked, incrementCounter, parseDbDate, transaction, dbDate, usePrimaryKey } from '../../db/portable';
 
 /** A transition as it travels between instances and to subscribers. */
@@ -25,19 +26,33 @@ export interface WireTransition {
   reason: string | null;
   score: number;
   actor: string | null;
+  actorOwnerId: string | null;
   occurredAt: string;
   partnerId: string | null;
   ownerId: string | null;
 }
 
-/** The transitions of one epoch (one writing transaction), in id order. */
+/** The transitions and contact changes of one epoch (one writing transaction), each in id order. */
 export interface Epoch {
   seq: number;
   transitions: WireTransition[];
+  changes: WireChange[];
 }
 
 /** A position in the log: the last (seq, id) a subscriber received. */
 export type LogPosition = [seq: number, id: number];
+
+/**
+ * A page of a replay: `rows` read after the position asked for (a caller may
+ * still filter them), the head they were read up to, whether nothing else up
+ * to `head` follows, and the position of the last row read.
+ */
+export interface ReplayPage<T> {
+  rows: T[];
+  head: number;
+  complete: boolean;
+  last: LogPosition | null;
+}
 
 /** What a subscription's replay reads. */
 export interface ReplayFilter {
@@ -48,7 +63,7 @@ export interface ReplayFilter {
   scope: string | null;
 }
 
-const COLUMNS = 'seq, id, contact_id, from_stage, to_stage, `trigger`, reason, score, actor, occurred_at, partner_id, owner_id';
+const COLUMNS = 'seq, id, contact_id, from_stage, to_stage, `trigger`, reason, score, actor, actor_owner_id, occurred_at, partner_id, owner_id';
 /** Orphans stamped per sweep transaction. */
 const SWEEP_LIMIT = 1000;
 
@@ -62,6 +77,7 @@ interface Row {
   reason: string | null;
   score: number | string;
   actor: string | null;
+  actor_owner_id: string | null;
   occurred_at: unknown;
   partner_id: string | null;
   owner_id: string | null;
@@ -78,6 +94,7 @@ function fromRow(r: Row): WireTransition {
     reason: r.reason,
     score: Number(r.score),
     actor: r.actor,
+    actorOwnerId: r.actor_owner_id,
     occurredAt: parseDbDate(r.occurred_at).toISOString(),
     partnerId: r.partner_id,
     ownerId: r.owner_id,
@@ -106,10 +123,22 @@ export function wireTransition(t: StageTransition): WireTransition {
     reason: t.reason,
     score: t.score,
     actor: t.actor,
+    actorOwnerId: t.actorOwnerId ?? null,
     occurredAt: t.occurredAt.toISOString(),
     partnerId: t.partnerId,
     ownerId: t.ownerId,
   };
+}
+
+/** Events grouped by epoch, keeping their order. */
+function bySeq<T extends { seq: number }>(events: T[]): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const e of events) {
+    const list = out.get(e.seq);
+    if (list) list.push(e);
+    else out.set(e.seq, [e]);
+  }
+  return out;
 }
 
 /** Stamps, reads and replays the transition log. Every read runs in `transaction()`: on SQLite that keeps other requests' uncommitted rows out of sight. */
@@ -139,7 +168,7 @@ export class PromotionLog {
       // On the primary key: through the seq index it would also lock (and wait on) unstamped rows of transactions still open.
       await em.query(`UPDATE stage_transitions${usePrimaryKey(dialect)} SET seq = ? WHERE id IN (${rows.map(() => '?').join(', ')})`, [seq, ...rows.map((r) => r.id)]);
       const stamped: Row[] = await em.query(`SELECT ${COLUMNS} FROM stage_transitions WHERE seq = ? ORDER BY id`, [seq]);
-      return { seq, transitions: stamped.map(fromRow) };
+      return { seq, transitions: stamped.map(fromRow), changes: [] };
     });
   }
 
@@ -150,15 +179,14 @@ export class PromotionLog {
 
   /** Every epoch in [from, to] (all committed when `to` <= head); epochs whose rows are gone come back empty. */
   async epochs(from: number, to: number): Promise<Epoch[]> {
-    const rows: Row[] = await transaction(this.ds, (em) => em.query(`SELECT ${COLUMNS} FROM stage_transitions WHERE seq >= ? AND seq <= ? ORDER BY seq, id`, [from, to]));
-    const bySeq = new Map<number, WireTransition[]>();
-    for (const r of rows.map(fromRow)) {
-      const list = bySeq.get(r.seq);
-      if (list) list.push(r);
-      else bySeq.set(r.seq, [r]);
-    }
+    const [rows, changeRows] = await transaction(this.ds, async (em) => [
+      (await em.query(`SELECT ${COLUMNS} FROM stage_transitions WHERE seq >= ? AND seq <= ? ORDER BY seq, id`, [from, to])) as Row[],
+      (await em.query(`SELECT ${CHANGE_SELECT} FROM contact_changes WHERE seq >= ? AND seq <= ? ORDER BY seq, id`, [from, to])) as ChangeRow[],
+    ]);
+    const transitions = bySeq(rows.map(fromRow));
+    const changes = bySeq(changeRows.map(fromChangeRow));
     const out: Epoch[] = [];
-    for (let seq = from; seq <= to; seq++) out.push({ seq, transitions: bySeq.get(seq) ?? [] });
+    for (let seq = from; seq <= to; seq++) out.push({ seq, transitions: transitions.get(seq) ?? [], changes: changes.get(seq) ?? [] });
     return out;
   }
 
@@ -167,7 +195,7 @@ export class PromotionLog {
    * head they were read up to. `complete` means nothing else up to `head`
    * matches, so live epochs after `head` take over.
    */
-  async replay(filter: ReplayFilter, after: LogPosition, limit: number): Promise<{ rows: WireTransition[]; head: number; complete: boolean }> {
+  async replay(filter: ReplayFilter, after: LogPosition, limit: number): Promise<ReplayPage<WireTransition>> {
     return transaction(this.ds, async (em) => {
       // Head first: every epoch up to it is already committed, so the rows read next are all there.
       const head = Number((await em.query('SELECT last_seq FROM promotion_sequence WHERE id = 1'))[0].last_seq);
@@ -182,7 +210,24 @@ export class PromotionLog {
       if (filter.partnerId != null) (where.push(partnerNow), params.push(filter.partnerId));
       if (filter.scope !== null) (where.push(partnerNow), params.push(filter.scope));
       const rows: Row[] = await em.query(`SELECT ${COLUMNS} FROM stage_transitions WHERE ${where.join(' AND ')} ORDER BY seq, id LIMIT ${limit}`, params);
-      return { rows: rows.map(fromRow), head, complete: rows.length < limit };
+      const events = rows.map(fromRow);
+      return { rows: events, head, complete: rows.length < limit, last: events.length ? [events[events.length - 1].seq, Number(events[events.length - 1].id)] : null };
+    });
+  }
+
+  /**
+   * Up to `limit` contact changes after `after` (of the partner `scope`, when
+   * set), in log order, for the subscriber to filter; as `replay`.
+   */
+  async replayChanges(scope: string | null, after: LogPosition, limit: number): Promise<ReplayPage<WireChange>> {
+    return transaction(this.ds, async (em) => {
+      const head = Number((await em.query('SELECT last_seq FROM promotion_sequence WHERE id = 1'))[0].last_seq);
+      const where = ['seq >= ?', 'seq <= ?', '(seq > ? OR id > ?)'];
+      const params: unknown[] = [after[0], head, after[0], after[1]];
+      if (scope !== null) (where.unshift('partner_id = ?'), params.unshift(scope));
+      const rows: ChangeRow[] = await em.query(`SELECT ${CHANGE_SELECT} FROM contact_changes WHERE ${where.join(' AND ')} ORDER BY seq, id LIMIT ${limit}`, params);
+      const events = rows.map(fromChangeRow);
+      return { rows: events, head, complete: rows.length < limit, last: events.length ? [events[events.length - 1].seq, Number(events[events.length - 1].id)] : null };
     });
   }
 }

@@ -1,9 +1,14 @@
 /** Where committed transitions go after their transaction commits (subscriptions listen here). */
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
+import type { WireChange } from './contact-changes';
 
-/** Receives transitions after commit; never called for a transaction that rolled back. */
+/**
+ * Receives a transaction's transitions and contact changes after commit;
+ * never called for a transaction that rolled back. Changes logged with
+ * transitions are found from them (contact-changes.ts loggedWith) when not given.
+ */
 export interface PromotionPublisher {
-  publish(transitions: StageTransition[]): void;
+  publish(transitions: StageTransition[], changes?: WireChange[]): void;
 }
 
 /** Publisher used where nobody listens (CLI tools, seeding without a server). */

@@ -1,10 +1,15 @@
 /** Subscription.leadPromoted. */
-import { Arg, Field, ID, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { LifecycleStage, TransitionTrigger } from '../lifecycle/stage';
 import { promotionCursor } from './realtime.service';
 import type { WireTransition } from './promotion-log';
 import type { Context } from '../../graphql/context';
+import { ContactChangeKind } from './contact-changes';
+import type { WireChange } from './contact-changes';
+import { Contact } from '../contacts/contact.entity';
+import { ContactFilter } from '../contacts/contact.inputs';
+import { matchesFilter } from '../contacts/contact-filter';
 
 /** A promotion streamed to subscribers; pass its cursor back as `after` to resume. */
 @ObjectType({ description: 'A promotion streamed to subscribers; pass its cursor back as `after` to resume.' })
@@ -39,5 +44,54 @@ export class RealtimeResolver {
       occurredAt: new Date(t.occurredAt),
     });
     return { cursor: promotionCursor(t), transition };
+  }
+}
+
+/** A change of a contact streamed to contactChanged subscribers; pass its cursor back as `after` to resume. */
+@ObjectType({ description: 'A change of a contact streamed to contactChanged subscribers; pass its cursor back as `after` to resume.' })
+export class ContactChangedEvent {
+  @Field(() => String, { description: 'Pass it back as `after` to resume after this event.' })
+  cursor: string;
+
+  @Field(() => [ContactChangeKind], { description: 'What changed, in alphabetical order.' })
+  changes: ContactChangeKind[];
+
+  @Field(() => ID, { description: 'The changed contact (still set once it is deleted).' })
+  contactId: string;
+
+  @Field(() => Date, { description: 'When the change was committed.' })
+  at: Date;
+
+  @Field(() => Boolean, { description: 'Whether the contact matches the subscription filter after the change; false: it has just left the filter (or was deleted).' })
+  matchesFilter: boolean;
+}
+
+@Resolver(() => ContactChangedEvent)
+export class ContactChangedResolver {
+  @Subscription(() => ContactChangedEvent, {
+    description:
+      'Changes of contacts (score, stage, temperature, owner, fields, creation, deletion) that match the filter before or after the change, scoped like `contacts`; with `after`, first replays those since that cursor.',
+    subscribe: ({ args, context }) => {
+      const { filter, after } = args as { filter?: ContactFilter | null; after?: string | null };
+      return (context as Context).services.realtime.changes((context as Context).viewer, filter ?? {}, after);
+    },
+  })
+  contactChanged(
+    @Root() c: WireChange,
+    @Arg('filter', () => ContactFilter, { nullable: true, description: 'The contacts list filter.' }) filter?: ContactFilter,
+    @Arg('after', () => String, { nullable: true, description: 'A cursor an earlier event carried: replays every later change first.' }) _after?: string,
+  ): ContactChangedEvent {
+    return {
+      cursor: promotionCursor(c),
+      changes: c.kinds,
+      contactId: c.contactId,
+      at: new Date(c.occurredAt),
+      matchesFilter: !c.kinds.includes(ContactChangeKind.DELETED) && matchesFilter(filter ?? {}, c.after),
+    };
+  }
+
+  @FieldResolver(() => Contact, { nullable: true, description: 'The contact as it is when the event is delivered; null once deleted.' })
+  contact(@Root() e: ContactChangedEvent, @Ctx() ctx: Context) {
+    return ctx.loaders.contact.load(e.contactId);
   }
 }

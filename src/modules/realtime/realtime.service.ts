@@ -10,7 +10,9 @@
  * its iterator.
  */
 import { PromotionBus } from './promotion-bus';
-import { Epoch, LogPosition, PromotionLog, ReplayFilter, WireTransition } from './promotion-log';
+import { Epoch, LogPosition, PromotionLog, ReplayFilter, ReplayPage, WireTransition } from './promotion-log';
+import type { WireChange } from './contact-changes';
+import { ValuesFilter, matchesFilter } from '../contacts/contact-filter';
 import { Viewer, assertCan, partnerScope } from '../access/viewer';
 import { decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { DomainError, badInput } from '../../graphql/errors';
@@ -29,7 +31,7 @@ export interface PromotionFilter {
 const REPLAY_PAGE = 500;
 
 /** Cursor of a transition: opaque, orders events (epoch, then id). */
-export function promotionCursor(t: Pick<WireTransition, 'seq' | 'id'>): string {
+export function promotionCursor(t: LogEvent): string {
   return encodeCursor([t.seq, Number(t.id)]);
 }
 
@@ -39,7 +41,7 @@ function decodePosition(cursor: string): LogPosition {
   return [seq as number, id as number];
 }
 
-function isAfter(t: WireTransition, pos: LogPosition | null): boolean {
+function isAfter(t: LogEvent, pos: LogPosition | null): boolean {
   return pos === null || t.seq > pos[0] || (t.seq === pos[0] && Number(t.id) > pos[1]);
 }
 
@@ -53,8 +55,14 @@ export class SubscriptionOverflow extends DomainError {
   }
 }
 
+/** An event of the log: its epoch and id order it (the cursor). */
+export interface LogEvent {
+  seq: number;
+  id: string;
+}
+
 /** The event stream of one subscription, which can hand live delivery over to a broadcaster once caught up. */
-export interface PromotionStream extends AsyncIterableIterator<WireTransition> {
+export interface LogStream<T extends LogEvent> extends AsyncIterableIterator<T> {
   /**
    * When every event so far has been returned by `next` (the replay is done and no live event is held), calls
    * `sink` synchronously with every later epoch holding an event this subscription takes (see `takes`), and
@@ -62,11 +70,36 @@ export interface PromotionStream extends AsyncIterableIterator<WireTransition> {
    */
   handOver(sink: (epoch: Epoch) => void): boolean;
   /** Whether a live event handed over goes to this subscriber (its filter, and after its position at hand-over). */
-  takes(t: WireTransition): boolean;
+  takes(t: T): boolean;
   /** Records that `t` was written to the subscriber (its resume position). */
-  sent(t: WireTransition): void;
+  sent(t: T): void;
   /** The cursor to resume from when `unsent` (and what follows) could not be written. */
-  resumeCursor(unsent: WireTransition): string;
+  resumeCursor(unsent: T): string;
+}
+
+/** The event stream of a leadPromoted subscription. */
+export type PromotionStream = LogStream<WireTransition>;
+
+/** Where a stream's events come from: one kind of event of the epochs, its filter and its replay. */
+interface LogSource<T extends LogEvent> {
+  events(epoch: Epoch): T[];
+  /**
+   * The epoch as the broadcaster sees it: its `transitions` are this source's events. One object per epoch and
+   * source, so every subscription of a shared execution hands over the same one (shared-execution.ts).
+   */
+  view(epoch: Epoch): Epoch;
+  /** Whether a live event goes to the subscriber. */
+  matches(e: T): boolean;
+  /** A page of the events to replay after a position, already filtered; `last` is the last row read, filtered out or not. */
+  replay(after: LogPosition, limit: number): Promise<ReplayPage<T>>;
+}
+
+/** Epochs whose changes stand in their `transitions`, for the broadcaster of contactChanged. */
+const CHANGE_VIEWS = new WeakMap<Epoch, Epoch>();
+function changeView(epoch: Epoch): Epoch {
+  let view = CHANGE_VIEWS.get(epoch);
+  if (!view) CHANGE_VIEWS.set(epoch, (view = { seq: epoch.seq, transitions: epoch.changes as unknown as WireTransition[], changes: [] }));
+  return view;
 }
 
 export class RealtimeService {
@@ -81,39 +114,70 @@ export class RealtimeService {
     return this.bus.listeners;
   }
 
-  /** The event stream of one subscription. */
+  /** The event stream of one leadPromoted subscription. */
   stream(viewer: Viewer, filter: PromotionFilter): PromotionStream {
     assertCan(viewer, 'read');
     // An explicit null is the argument's default (docs/api.md): MQL and SQL.
     const wanted = filter.stages ?? DEFAULT_STAGES;
     const replayFilter: ReplayFilter = { stages: wanted, ownerId: filter.ownerId, partnerId: filter.partnerId, scope: partnerScope(viewer) };
     const stages = new Set(wanted);
-    const matches = (t: WireTransition) =>
-      stages.has(t.toStage) &&
-      (filter.ownerId == null || t.ownerId === filter.ownerId) &&
-      (filter.partnerId == null || t.partnerId === filter.partnerId) &&
-      (replayFilter.scope === null || t.partnerId === replayFilter.scope);
-    const { log, queueLimit } = this;
+    return this.open<WireTransition>(filter.after, {
+      events: (epoch) => epoch.transitions,
+      view: (epoch) => epoch,
+      matches: (t) =>
+        stages.has(t.toStage) &&
+        (filter.ownerId == null || t.ownerId === filter.ownerId) &&
+        (filter.partnerId == null || t.partnerId === filter.partnerId) &&
+        (replayFilter.scope === null || t.partnerId === replayFilter.scope),
+      replay: (after, limit) => this.log.replay(replayFilter, after, limit),
+    });
+  }
 
-    let position: LogPosition | null = filter.after ? decodePosition(filter.after) : null;
+  /**
+   * The event stream of one contactChanged subscription: changes of contacts
+   * the viewer may see that match `filter` before or after the change.
+   */
+  changes(viewer: Viewer, filter: ValuesFilter, after: string | null | undefined): LogStream<WireChange> {
+    assertCan(viewer, 'read');
+    const scope = partnerScope(viewer);
+    const matches = (c: WireChange) => (scope === null || c.partnerId === scope) && (matchesFilter(filter, c.after) || matchesFilter(filter, c.before));
+    return this.open<WireChange>(after, {
+      events: (epoch) => epoch.changes,
+      view: changeView,
+      matches,
+      // The log filters by partner only; the rest of the filter is applied here, page by page.
+      replay: async (position, limit) => {
+        const page = await this.log.replayChanges(scope, position, limit);
+        return { ...page, rows: page.rows.filter(matches) };
+      },
+    });
+  }
+
+  /** A stream over one source: replay from `after` (a cursor), then live epochs, with no gap and no repeat. */
+  private open<T extends LogEvent>(after: string | null | undefined, source: LogSource<T>): LogStream<T> {
+    const { bus, queueLimit } = this;
+    let position: LogPosition | null = after ? decodePosition(after) : null;
+    // Where the next replay page starts: past rows the filter skipped as well as those delivered.
+    let replayFrom: LogPosition | null = position;
     let replaying = position !== null;
     let overflow = false;
     let done = false;
     // Matching live events not delivered yet; while replaying, they wait here until the replay's head is known.
-    let live: WireTransition[] = [];
-    let replayed: WireTransition[] = [];
+    let live: T[] = [];
+    let replayed: T[] = [];
     let wake: (() => void) | null = null;
     // Set by handOver: live epochs go there, and `last` is the last event written to the subscriber since.
     let sink: ((epoch: Epoch) => void) | null = null;
-    let last: WireTransition | null = null;
-    const takes = (t: WireTransition) => matches(t) && isAfter(t, position);
+    let last: T | null = null;
+    const takes = (t: T) => source.matches(t) && isAfter(t, position);
 
-    const unlisten = this.bus.listen((epoch) => {
+    const unlisten = bus.listen((epoch) => {
+      const events = source.events(epoch);
       if (sink) {
-        if (epoch.transitions.some(takes)) sink(epoch);
+        if (events.some(takes)) sink(source.view(epoch));
         return;
       }
-      for (const t of epoch.transitions) if (matches(t)) live.push(t);
+      for (const t of events) if (source.matches(t)) live.push(t);
       if (live.length > queueLimit) overflow = true;
       wake?.();
       wake = null;
@@ -125,11 +189,11 @@ export class RealtimeService {
       replayed = [];
     };
 
-    const iterator: PromotionStream = {
+    const iterator: LogStream<T> = {
       [Symbol.asyncIterator]() {
         return iterator;
       },
-      async next(): Promise<IteratorResult<WireTransition>> {
+      async next(): Promise<IteratorResult<T>> {
         for (;;) {
           if (done) return { done: true, value: undefined };
           if (overflow) {
@@ -139,9 +203,10 @@ export class RealtimeService {
             throw new SubscriptionOverflow(queueLimit, encodeCursor(resumeAt));
           }
           if (replaying && replayed.length === 0) {
-            const page = await log.replay(replayFilter, position!, REPLAY_PAGE);
+            const page = await source.replay(replayFrom!, REPLAY_PAGE);
             if (done) continue;
             replayed = page.rows;
+            replayFrom = page.last ?? replayFrom;
             if (page.complete) {
               replaying = false;
               live = live.filter((t) => t.seq > page.head);
@@ -171,7 +236,7 @@ export class RealtimeService {
         const at: LogPosition = last ? [last.seq, Number(last.id)] : (position ?? [unsent.seq, Number(unsent.id) - 1]);
         return encodeCursor(at);
       },
-      async return(): Promise<IteratorResult<WireTransition>> {
+      async return(): Promise<IteratorResult<T>> {
         sink = null;
         finish();
         wake?.();

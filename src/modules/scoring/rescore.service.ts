@@ -14,6 +14,7 @@ import type { PromotionPublisher } from '../realtime/publisher';
 import { Contact } from '../contacts/contact.entity';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { dbDate, lockRows, transaction } from '../../db/portable';
+import { ChangeSet, WireChange } from '../realtime/contact-changes';
 import { DatabaseUnavailableError } from '../../graphql/errors';
 
 /** Tuning of the job runner. */
@@ -155,8 +156,8 @@ export class RescoreService implements RescoreTrigger {
     try {
       for (;;) {
         if (this.stopping) return;
-        const { done, transitions, owned } = await transaction(this.ds, (em) => this.runBatch(em, job));
-        this.publisher.publish(transitions);
+        const { done, transitions, changes, owned } = await transaction(this.ds, (em) => this.runBatch(em, job));
+        this.publisher.publish(transitions, changes);
         if (!owned) return;
         if (done) break;
         // SQLite calls are synchronous: without a turn of the event loop here, back-to-back batches would starve HTTP requests and timers.
@@ -181,22 +182,23 @@ export class RescoreService implements RescoreTrigger {
     }
   }
 
-  private async runBatch(em: EntityManager, job: RescoreJob): Promise<{ done: boolean; transitions: StageTransition[]; owned: boolean }> {
+  private async runBatch(em: EntityManager, job: RescoreJob): Promise<{ done: boolean; transitions: StageTransition[]; changes: WireChange[]; owned: boolean }> {
     const jobs = em.getRepository(RescoreJob);
     const current = await lockRows(jobs.createQueryBuilder('j').where('j.id = :id', { id: job.id })).getOne();
-    if (!current || current.runner !== this.runnerId || current.state !== JobState.RUNNING) return { done: true, transitions: [], owned: false };
+    if (!current || current.runner !== this.runnerId || current.state !== JobState.RUNNING) return { done: true, transitions: [], changes: [], owned: false };
     const contacts = await lockRows(
       em.getRepository(Contact).createQueryBuilder('c').where('c.id > :last', { last: current.lastContactId ?? '' }).orderBy('c.id', 'ASC').limit(this.opts.batchSize),
     ).getMany();
-    if (contacts.length === 0) return { done: true, transitions: [], owned: true };
+    if (contacts.length === 0) return { done: true, transitions: [], changes: [], owned: true };
     const now = new Date();
     const [rules, policy] = await Promise.all([this.scoring.activeRules(em), this.lifecycle.policy(em)]);
     const transitions: StageTransition[] = [];
     const changed = await this.scoring.recomputeContacts(em, contacts, new Map(), rules, policy, now, transitions);
-    await this.scoring.writeContactScores(em, changed);
-    await this.lifecycle.insertTransitions(em, transitions);
+    const log = new ChangeSet();
+    await this.scoring.writeContactScores(em, changed, log);
+    await this.lifecycle.insertTransitions(em, transitions, log);
     const processed = current.processed + contacts.length;
     await jobs.update({ id: job.id }, { processed, total: Math.max(current.total, processed), lastContactId: contacts[contacts.length - 1].id, heartbeatAt: now });
-    return { done: contacts.length < this.opts.batchSize, transitions, owned: true };
+    return { done: contacts.length < this.opts.batchSize, transitions, changes: log.written, owned: true };
   }
 }

@@ -27,6 +27,8 @@ import {
   scoreBreakdown,
 } from './scorer';
 import { RuleDraft, validateRule } from './rule-validation';
+import { ScoreChangeCause, ScoreEventRow, insertScoreEvents, scoreEvent } from './score-history';
+import { ChangeSet, ContactChangeKind } from '../realtime/contact-changes';
 import { Contact } from '../contacts/contact.entity';
 import { Activity } from '../activities/activity.entity';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
@@ -70,7 +72,7 @@ export function toRule(r: ScoringRule): Rule {
 }
 
 const APP_COLUMNS = ['activity_id', 'rule_id', 'contact_id', 'points', 'occurred_at', 'expires_at', 'expired'];
-const CONTACT_SCORE_COLUMNS = ['score', 'fit_score', 'engagement_score', 'last_engaged_at'];
+const CONTACT_SCORE_COLUMNS = ['score', 'fit_score', 'engagement_score', 'last_engaged_at', 'score_changed_at'];
 const CONTACT_STAGE_COLUMNS = ['last_transition_at', 'stage', 'stage_changed_at', 'updated_at'];
 
 /**
@@ -81,6 +83,8 @@ const CONTACT_STAGE_COLUMNS = ['last_transition_at', 'stage', 'stage_changed_at'
 export interface ScoreChanges {
   rescored: Contact[];
   moved: Contact[];
+  /** The score history of the changes, in the order they were applied. */
+  events: ScoreEventRow[];
 }
 
 /** The stored columns of a contact scoring may change, taken before scoring so `fileChange` can tell what changed. */
@@ -100,6 +104,17 @@ function fileChange(changes: ScoreChanges, c: Contact, before: ScoredState, now:
     c.updatedAt = now;
     changes.moved.push(c);
   } else if (after.score !== before.score) changes.rescored.push(c);
+}
+
+/** Notes SCORE, with the score before, for each contact with score history in `changes` (the change log, realtime/contact-changes.ts). */
+function noteScoreChanges(log: ChangeSet, changes: ScoreChanges): void {
+  const contacts = new Map([...changes.rescored, ...changes.moved].map((c) => [c.id, c]));
+  const first = new Map<string, ScoreEventRow>();
+  for (const e of changes.events) if (!first.has(e.contactId)) first.set(e.contactId, e);
+  for (const [id, e] of first) {
+    const c = contacts.get(id);
+    if (c) log.note(c, [ContactChangeKind.SCORE], { score: e.score - e.delta });
+  }
 }
 
 /** A score_applications row as a recompute compares it. */
@@ -268,13 +283,21 @@ export class ScoringService {
    * match is read; a backdated activity that would change earlier cap
    * decisions triggers a full recompute of that one contact.
    */
-  async scoreNewActivities(em: EntityManager, contacts: Contact[], activitiesByContact: Map<string, Activity[]>, allRules: Rule[], policy: Policy, now: Date): Promise<StageTransition[]> {
+  async scoreNewActivities(
+    em: EntityManager,
+    contacts: Contact[],
+    activitiesByContact: Map<string, Activity[]>,
+    allRules: Rule[],
+    policy: Policy,
+    now: Date,
+    log?: ChangeSet,
+  ): Promise<StageTransition[]> {
     const rules = allRules.filter((r) => r.kind === 'BEHAVIOR');
     const nowMs = now.getTime();
     const capStates = await this.loadCapStates(em, activitiesByContact, rules);
     const appRows: SqlValue[][] = [];
     const transitions: StageTransition[] = [];
-    const changes: ScoreChanges = { rescored: [], moved: [] };
+    const changes: ScoreChanges = { rescored: [], moved: [], events: [] };
     // Contacts whose backdated activities would change earlier cap decisions: recomputed in full.
     const recompute: Contact[] = [];
     for (const contact of contacts) {
@@ -290,14 +313,14 @@ export class ScoringService {
       for (let i = 0; i < activities.length; i++) {
         const apps = scoreActivity(facts[i], rules, capState);
         for (const a of apps) appRows.push(appRow(a, contact.id, nowMs));
-        await this.applyNewActivity(em, contact, activities[i], apps, nowMs, policy, transitions);
+        await this.applyNewActivity(em, contact, activities[i], apps, nowMs, policy, transitions, changes.events);
       }
       // Activities that earned nothing leave the contact row alone.
       fileChange(changes, contact, before, now);
     }
     await insertRows(em, 'score_applications', APP_COLUMNS, appRows);
     const recomputed = await this.recomputeContacts(em, recompute, activitiesByContact, allRules, policy, now, transitions);
-    await this.writeContactScores(em, { rescored: [...changes.rescored, ...recomputed.rescored], moved: [...changes.moved, ...recomputed.moved] });
+    await this.writeContactScores(em, { rescored: [...changes.rescored, ...recomputed.rescored], moved: [...changes.moved, ...recomputed.moved], events: [...changes.events, ...recomputed.events] }, log);
     return transitions;
   }
 
@@ -306,12 +329,27 @@ export class ScoringService {
    * points left out) and runs the lifecycle dated by that activity, as the
    * contract scores a batch: one activity at a time, in occurredAt order.
    */
-  private async applyNewActivity(em: EntityManager, contact: Contact, activity: Activity, apps: Application[], nowMs: number, policy: Policy, transitions: StageTransition[]): Promise<void> {
+  private async applyNewActivity(
+    em: EntityManager,
+    contact: Contact,
+    activity: Activity,
+    apps: Application[],
+    nowMs: number,
+    policy: Policy,
+    transitions: StageTransition[],
+    events: ScoreEventRow[],
+  ): Promise<void> {
     activity.points = apps.reduce((s, a) => s + a.points, 0);
-    contact.engagementScore += engagementScore(apps, nowMs);
-    contact.score = contact.fitScore + contact.engagementScore;
+    // One history row per application that counts (expired points never reach the score): rule and activity behind each step.
+    for (const app of apps) {
+      const delta = engagementScore([app], nowMs);
+      if (delta === 0) continue;
+      contact.engagementScore += delta;
+      contact.score = contact.fitScore + contact.engagementScore;
+      events.push(scoreEvent(contact, delta, ScoreChangeCause.ACTIVITY_SCORED, activity.occurredAt.getTime(), app.ruleId, activity.id));
+    }
     if (activity.points > 0 && (!contact.lastEngagedAt || contact.lastEngagedAt < activity.occurredAt)) contact.lastEngagedAt = activity.occurredAt;
-    await this.lifecycle.promote(em, contact, { at: activity.occurredAt, engagedNow: false, policy, write: false }, transitions);
+    await this.lifecycle.promote(em, contact, { at: activity.occurredAt, engagedNow: false, policy }, transitions);
   }
 
   /**
@@ -385,7 +423,7 @@ export class ScoringService {
     now: Date,
     transitions: StageTransition[],
   ): Promise<ScoreChanges> {
-    const changes: ScoreChanges = { rescored: [], moved: [] };
+    const changes: ScoreChanges = { rescored: [], moved: [], events: [] };
     if (contacts.length === 0) return changes;
     const ids = contacts.map((c) => c.id);
     // Raw rows, not entities: a rescore batch reads ~10k activities and hydration would dominate.
@@ -430,14 +468,18 @@ export class ScoringService {
       const baseline = apps.filter((a) => !freshIds.has(a.activityId));
       let lastEngaged = -Infinity;
       for (const s of byContact.get(contact.id)!) if (pointsOf(s.facts.id) > 0) lastEngaged = Math.max(lastEngaged, s.facts.occurredAt);
+      const was = [contact.score, contact.fitScore, contact.engagementScore];
       contact.fitScore = fitScore(contact, rules);
       contact.engagementScore = engagementScore(baseline, nowMs);
       contact.score = contact.fitScore + contact.engagementScore;
       contact.lastEngagedAt = Number.isFinite(lastEngaged) ? new Date(lastEngaged) : null;
+      if (contact.score !== was[0] || contact.fitScore !== was[1] || contact.engagementScore !== was[2]) {
+        changes.events.push(scoreEvent(contact, contact.score - was[0], ScoreChangeCause.RESCORED, nowMs));
+      }
       if (fresh.length === 0) {
-        await this.lifecycle.promote(em, contact, { at: now, engagedNow: false, policy, write: false }, transitions);
+        await this.lifecycle.promote(em, contact, { at: now, engagedNow: false, policy }, transitions);
       } else {
-        for (const activity of fresh) await this.applyNewActivity(em, contact, activity, appsByActivity.get(activity.id) ?? [], nowMs, policy, transitions);
+        for (const activity of fresh) await this.applyNewActivity(em, contact, activity, appsByActivity.get(activity.id) ?? [], nowMs, policy, transitions, changes.events);
       }
       fileChange(changes, contact, before, now);
     }
@@ -485,16 +527,20 @@ export class ScoringService {
 
   /**
    * Writes the changed columns of many (locked, fully loaded) contacts: one
-   * multi-row upsert per chunk for the rescored ones, one for the moved ones.
+   * multi-row upsert per chunk for the rescored ones, one for the moved ones,
+   * and their score history.
    */
-  async writeContactScores(em: EntityManager, changes: ScoreChanges): Promise<void> {
+  async writeContactScores(em: EntityManager, changes: ScoreChanges, log?: ChangeSet): Promise<void> {
+    if (log) noteScoreChanges(log, changes);
     // The insert half of the upsert never runs (the rows exist) but must name every NOT NULL column;
     // only the columns after them are rewritten, so only their indexes change.
     const columns = ['id', 'email', 'created_at', 'stage', 'stage_changed_at', 'updated_at', ...CONTACT_SCORE_COLUMNS, 'last_transition_at'];
+    const date = (d: Date | null) => (d ? dbDate(d) : null);
     const row = (c: Contact): SqlValue[] => [
       c.id, c.email, dbDate(c.createdAt), c.stage, dbDate(c.stageChangedAt), dbDate(c.updatedAt),
-      c.score, c.fitScore, c.engagementScore, c.lastEngagedAt ? dbDate(c.lastEngagedAt) : null, c.lastTransitionAt ? dbDate(c.lastTransitionAt) : null,
+      c.score, c.fitScore, c.engagementScore, date(c.lastEngagedAt), date(c.scoreChangedAt), date(c.lastTransitionAt),
     ];
+    await insertScoreEvents(em, changes.events);
     if (changes.rescored.length) await upsertRows(em, 'contacts', columns, CONTACT_SCORE_COLUMNS, changes.rescored.map(row));
     if (changes.moved.length) await upsertRows(em, 'contacts', columns, [...CONTACT_SCORE_COLUMNS, ...CONTACT_STAGE_COLUMNS], changes.moved.map(row));
   }
@@ -524,27 +570,37 @@ export class ScoringService {
     );
     if (due.length === 0) return { due: 0, expired: 0 };
     const ids = due.map((r) => r.contact_id).sort();
-    const expired = await transaction(this.ds, async (em) => {
+    const { expired, written } = await transaction(this.ds, async (em) => {
+      // Made per attempt: transaction() may run this again after a deadlock.
+      const log = new ChangeSet();
       const contacts = await lockRows(em.getRepository(Contact).createQueryBuilder('c').where('c.id IN (:...ids)', { ids }).orderBy('c.id')).getMany();
-      const rows: { contact_id: string; activity_id: string; rule_id: string; points: number }[] = await em.query(
-        `SELECT contact_id, activity_id, rule_id, points FROM score_applications WHERE contact_id IN (${ids.map(() => '?').join(', ')}) AND expired = 0 AND expires_at < ?`,
+      const rows: { contact_id: string; activity_id: string; rule_id: string; points: number; expires_at: unknown }[] = await em.query(
+        `SELECT contact_id, activity_id, rule_id, points, expires_at FROM score_applications WHERE contact_id IN (${ids.map(() => '?').join(', ')}) AND expired = 0 AND expires_at < ? ORDER BY expires_at, activity_id, rule_id`,
         [...ids, dbDate(now)],
       );
-      if (rows.length === 0) return 0;
+      if (rows.length === 0) return { expired: 0, written: [] };
       const lost = new Map<string, number>();
       for (const r of rows) lost.set(r.contact_id, (lost.get(r.contact_id) ?? 0) + Number(r.points));
       await em.query(
         `UPDATE score_applications SET expired = 1 WHERE contact_id IN (${ids.map(() => '?').join(', ')}) AND expired = 0 AND expires_at < ?`,
         [...ids, dbDate(now)],
       );
-      const changed = contacts.filter((c) => lost.has(c.id));
-      for (const c of changed) {
-        c.engagementScore -= lost.get(c.id)!;
+      const byId = new Map(contacts.map((c) => [c.id, c]));
+      const events: ScoreEventRow[] = [];
+      for (const r of rows) {
+        const c = byId.get(r.contact_id)!;
+        c.engagementScore -= Number(r.points);
         c.score = c.fitScore + c.engagementScore;
+        if (Number(r.points) !== 0) events.push(scoreEvent(c, -Number(r.points), ScoreChangeCause.POINTS_EXPIRED, parseDbDate(r.expires_at).getTime(), r.rule_id, r.activity_id));
       }
-      await updateRowsById(em, 'contacts', ['engagement_score', 'score'], changed.map((c) => ({ id: c.id, values: [c.engagementScore, c.score] })));
-      return rows.length;
+      const changed = contacts.filter((c) => lost.has(c.id));
+      await updateRowsById(em, 'contacts', ['engagement_score', 'score', 'score_changed_at'], changed.map((c) => ({ id: c.id, values: [c.engagementScore, c.score, c.scoreChangedAt ? dbDate(c.scoreChangedAt) : null] })));
+      await insertScoreEvents(em, events);
+      noteScoreChanges(log, { rescored: changed, moved: [], events });
+      await this.lifecycle.insertTransitions(em, [], log);
+      return { expired: rows.length, written: log.written };
     });
+    this.lifecycle.publish([], written);
     return { due: due.length, expired };
   }
 
