@@ -4,7 +4,9 @@
  * counts requests, errors by code and slow resolvers; `/metrics` renders the
  * counters plus gauges read at scrape time (subscriptions, ingestion, rescore).
  */
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
+
+type GraphQLResponseBody = GraphQLResponse['body'];
 import type { Logger } from 'pino';
 import type { Context } from '../graphql/context';
 
@@ -40,6 +42,16 @@ export class Metrics {
 
 const SLOW_RESOLVER_MS = 50;
 
+/**
+ * The codes clients receive. The raw errors Apollo hands plugins carry a
+ * DomainError's code only on their originalError (formatError moves it into
+ * extensions), so the formatted body is what gets counted.
+ */
+export function formattedCodes(body: GraphQLResponseBody): string[] {
+  const errors = body.kind === 'single' ? body.singleResult.errors : body.initialResult.errors;
+  return (errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+}
+
 /** Apollo plugin: one structured log line and counters per operation; slow resolvers are counted by field. */
 export function observabilityPlugin(logger: Logger, metrics: Metrics): ApolloServerPlugin<Context> {
   return {
@@ -60,9 +72,9 @@ export function observabilityPlugin(logger: Logger, metrics: Metrics): ApolloSer
             },
           };
         },
-        async willSendResponse({ response, operationName, operation, errors }) {
+        async willSendResponse({ response, operationName, operation }) {
           const ms = performance.now() - started;
-          const codes = (errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+          const codes = formattedCodes(response.body);
           metrics.inc('lq_graphql_requests_total', 'GraphQL operations by type', { type: operation?.operation ?? 'invalid' });
           metrics.inc('lq_graphql_request_seconds_total', 'Time spent answering GraphQL operations', {}, ms / 1000);
           for (const code of codes) metrics.inc('lq_graphql_errors_total', 'GraphQL errors by extensions.code', { code });
