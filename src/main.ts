@@ -21,6 +21,8 @@ import Redis from 'ioredis';
 import { Metrics } from './server/observability';
 import { RateLimiter } from './server/rate-limit';
 import { JobState, RescoreJob } from './modules/scoring/rescore-job.entity';
+import { Clock, WebhookOutbox, WebhookWorker, WebhooksService, systemClock } from './modules/webhooks';
+import type { PromotionPublisher } from './modules/realtime/publisher';
 
 /** A started service: what tests and the CLI entry hold on to. */
 export interface App {
@@ -35,30 +37,37 @@ export interface App {
 }
 
 /** Starts everything for a config; `exposeSqlCount` is for tests. */
-export async function startApp(config: Config, opts: { exposeSqlCount?: boolean } = {}): Promise<App> {
+export async function startApp(config: Config, opts: { exposeSqlCount?: boolean; clock?: Clock } = {}): Promise<App> {
   const logger = pino({ level: config.logLevel, base: undefined });
   const ds = await openDatabase(createDataSource(config.database, (message) => logger.warn({ message }, 'query failed'), config.databasePool));
   const promotionLog = new PromotionLog(ds);
   // Poll and gap wait bound how late an event can be when Redis loses it.
   const publisher = new PromotionBus(promotionLog, { redisUrl: config.redisUrl, pollMs: 1000, gapMs: 200, orphanMs: config.promotionOrphanMs }, (message, err) => logger.warn({ err }, message));
   await publisher.start();
-  const lifecycle = new LifecycleService(ds, publisher, config.limits.maxFirst);
+  // Webhooks: the outbox is written with the transitions; this instance's worker starts on them as soon as they commit.
+  const clock = opts.clock ?? systemClock;
+  const outbox = new WebhookOutbox(ds, clock);
+  const webhookWorker = new WebhookWorker(outbox, config.webhooks, clock, (message, err) => logger.warn({ err }, message));
+  const notify: PromotionPublisher = { publish: (transitions) => (publisher.publish(transitions), webhookWorker.wake()) };
+  const lifecycle = new LifecycleService(ds, notify, config.limits.maxFirst, outbox);
   const scoring = new ScoringService(ds, lifecycle);
-  const rescore = new RescoreService(ds, scoring, lifecycle, publisher, { batchSize: config.rescoreBatchSize, pollMs: 1000, staleMs: 30_000 });
+  const rescore = new RescoreService(ds, scoring, lifecycle, notify, { batchSize: config.rescoreBatchSize, pollMs: 1000, staleMs: 30_000 });
   scoring.setRescoreTrigger(rescore);
   const services: Services = {
     access: new AccessService(ds),
     lifecycle,
     scoring,
     rescore,
-    contacts: new ContactsService(ds, scoring, lifecycle, publisher, config.limits.maxFirst),
-    activities: new ActivitiesService(ds, scoring, lifecycle, publisher, config.limits.maxFirst),
+    contacts: new ContactsService(ds, scoring, lifecycle, notify, config.limits.maxFirst),
+    activities: new ActivitiesService(ds, scoring, lifecycle, notify, config.limits.maxFirst),
     metrics: new MetricsService(ds),
     realtime: new RealtimeService(promotionLog, publisher, config.subscriptionQueueLimit),
+    webhooks: new WebhooksService(ds, outbox, { ...config.webhooks, maxFirst: config.limits.maxFirst }, clock),
   };
   await lifecycle.ensurePolicy();
   const { generatedSecret } = await services.access.bootstrap(config.adminApiKey);
   rescore.start((err) => logger.error({ err }, 'rescore job failed'));
+  webhookWorker.start();
   const sweep = setInterval(() => {
     scoring.sweepExpired().catch((err) => logger.warn({ err }, 'expiry sweep failed'));
   }, config.expirySweepMs);
@@ -98,6 +107,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
     async stop() {
       clearInterval(sweep);
       await server.stop();
+      await webhookWorker.stop();
       await rescore.stop();
       await publisher.stop();
       rateStore?.disconnect();

@@ -60,8 +60,48 @@ export interface Config {
   keyRecheckMs: number;
   /** Token bucket per API key, by role (RATE_LIMIT_<ROLE>=<perSecond>:<burst>). */
   rateLimits: Record<string, RateLimit>;
+  /** Webhook delivery (src/modules/webhooks). */
+  webhooks: WebhookConfig;
   /** Query limits (abuse protection). */
   limits: { maxDepth: number; maxComplexity: number; maxFirst: number; maxBodyBytes: number; maxBatch: number };
+}
+
+/** Webhook delivery settings. */
+export interface WebhookConfig {
+  /** WEBHOOK_ALLOW_HTTP: accept http: endpoint URLs (default only https:). */
+  allowHttp: boolean;
+  /** WEBHOOK_ALLOW_PRIVATE: allow loopback, private, link-local and metadata addresses (tests, private networks). */
+  allowPrivate: boolean;
+  /** WEBHOOK_TIMEOUT_MS: one attempt's whole exchange. */
+  timeoutMs: number;
+  /** WEBHOOK_LEASE_MS: how long a claimed message is this instance's; another takes it over after that. */
+  leaseMs: number;
+  /** WEBHOOK_POLL_MS: how often due retries and other instances' messages are looked for. */
+  pollMs: number;
+  /** WEBHOOK_CONCURRENCY: messages in flight per instance. */
+  concurrency: number;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function webhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
+  const timeoutMs = int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000);
+  const leaseMs = int(env, 'WEBHOOK_LEASE_MS', 60_000, 1000, 3_600_000);
+  // A lease must outlast an attempt and the write of its outcome, or a second instance would send the message too.
+  if (leaseMs < timeoutMs + 1000) throw new ConfigError(`WEBHOOK_LEASE_MS (${leaseMs}) must exceed WEBHOOK_TIMEOUT_MS (${timeoutMs}) by at least 1000`);
+  return {
+    allowHttp: bool(env, 'WEBHOOK_ALLOW_HTTP'),
+    allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE'),
+    timeoutMs,
+    leaseMs,
+    pollMs: int(env, 'WEBHOOK_POLL_MS', 1000, 10, 60_000),
+    concurrency: int(env, 'WEBHOOK_CONCURRENCY', 200, 1, 10_000),
+  };
 }
 
 /** Thrown for a bad environment value; main prints `message` and exits 1. */
@@ -164,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     promotionOrphanMs: int(env, 'PROMOTION_ORPHAN_MS', 30_000, 100, 3_600_000),
     keyRecheckMs: int(env, 'KEY_RECHECK_MS', 10_000, 50, 3_600_000),
     rateLimits: rateLimits(env),
+    webhooks: webhookConfig(env),
     limits: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', 12, 1, 100),
       maxComplexity: int(env, 'MAX_QUERY_COMPLEXITY', 200_000, 1, 100_000_000),

@@ -8,6 +8,7 @@ import type { LifecycleService } from '../modules/lifecycle/lifecycle.service';
 import type { AccessService } from '../modules/access/access.service';
 import type { MetricsService } from '../modules/metrics/metrics.service';
 import type { RealtimeService } from '../modules/realtime/realtime.service';
+import type { WebhooksService } from '../modules/webhooks';
 import { ContactLoaders, createContactLoaders } from '../modules/contacts/contact.loaders';
 
 /** Every service, built once at start (src/main.ts). */
@@ -20,6 +21,7 @@ export interface Services {
   access: AccessService;
   metrics: MetricsService;
   realtime: RealtimeService;
+  webhooks: WebhooksService;
 }
 
 export interface Context {

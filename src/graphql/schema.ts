@@ -11,9 +11,10 @@ import { ScoringResolver } from '../modules/scoring/scoring.resolver';
 import { AccessResolver } from '../modules/access/access.resolver';
 import { RealtimeResolver } from '../modules/realtime/realtime.resolver';
 import { MetricsResolver } from '../modules/metrics/metrics.resolver';
+import { WebhooksResolver } from '../modules/webhooks';
 
 // eslint-disable-next-line @typescript-eslint/ban-types
-const RESOLVERS: NonEmptyArray<Function> = [ContactsResolver, ActivitiesResolver, LifecycleResolver, ScoringResolver, AccessResolver, RealtimeResolver, MetricsResolver];
+const RESOLVERS: NonEmptyArray<Function> = [ContactsResolver, ActivitiesResolver, LifecycleResolver, ScoringResolver, AccessResolver, RealtimeResolver, MetricsResolver, WebhooksResolver];
 
 let cached: Promise<GraphQLSchema> | null = null;
 
