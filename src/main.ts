@@ -89,6 +89,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean;
         { name: 'lq_ingest_batches', help: 'recordActivity(ies) calls committed by this instance since start', value: s.batches },
         { name: 'lq_rescore_processed', help: 'Contacts done by the running rescore job (0 when none)', value: job?.processed ?? 0 },
         { name: 'lq_rescore_total', help: 'Contacts the running rescore job covers (0 when none)', value: job?.total ?? 0 },
+        { name: 'lq_webhook_attempts', help: 'Webhook delivery attempts made by this instance since start', value: webhookWorker.attempts },
       ];
     },
     schema: await buildAppSchema(),
