@@ -30,6 +30,12 @@ export interface Context {
   loaders: ContactLoaders;
   /** Correlates log lines of one HTTP request (x-request-id). */
   requestId?: string;
+  /**
+   * Where a subscription resumes when its transport says so (SSE
+   * `Last-Event-ID`, graphql-ws resume state in connectionParams); it
+   * overrides `after`, which a reconnecting client sends unchanged.
+   */
+  resumeAfter?: string | null;
 }
 
 /** Builds a context; called per HTTP request and, for subscriptions, per event. */

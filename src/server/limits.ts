@@ -5,7 +5,7 @@
  * executes; a violation is BAD_USER_INPUT naming the limit.
  */
 import { ApolloServerPlugin } from '@apollo/server';
-import { FragmentDefinitionNode, GraphQLError, GraphQLSchema, Kind, SelectionSetNode } from 'graphql';
+import { DocumentNode, FragmentDefinitionNode, GraphQLError, GraphQLSchema, Kind, SelectionSetNode } from 'graphql';
 import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
 
 /** Limits from config. */
@@ -54,6 +54,31 @@ function withoutLists(variables: Record<string, unknown>): Record<string, unknow
   return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, Array.isArray(value) ? [] : value]));
 }
 
+/** Throws BAD_USER_INPUT naming the limit when the operation is deeper or costlier than allowed (every transport calls this). */
+export function checkQueryLimits(schema: GraphQLSchema, limits: QueryLimits, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): void {
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
+  for (const def of document.definitions) {
+    if (def.kind !== Kind.OPERATION_DEFINITION) continue;
+    const depth = depthOf(def.selectionSet, fragments);
+    if (depth > limits.maxDepth) throw limitError('depth', limits.maxDepth, depth);
+  }
+  let complexity: number;
+  try {
+    complexity = getComplexity({
+      schema,
+      query: document,
+      operationName,
+      variables: withoutLists(variables),
+      estimators: [listEstimator as never, simpleEstimator({ defaultComplexity: 1 })],
+    });
+  } catch {
+    // Variables that do not coerce: execution reports them as BAD_USER_INPUT before running anything.
+    return;
+  }
+  if (complexity > limits.maxComplexity) throw limitError('complexity', limits.maxComplexity, complexity);
+}
+
 /** Apollo plugin enforcing the limits. */
 export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits): ApolloServerPlugin {
   return {
@@ -63,27 +88,7 @@ export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits): A
           if (operation?.operation === 'subscription') {
             throw new GraphQLError('Subscriptions run over WebSocket (graphql-ws) on this same path, not over HTTP', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
           }
-          const fragments: Record<string, FragmentDefinitionNode> = {};
-          for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
-          for (const def of document.definitions) {
-            if (def.kind !== Kind.OPERATION_DEFINITION) continue;
-            const depth = depthOf(def.selectionSet, fragments);
-            if (depth > limits.maxDepth) throw limitError('depth', limits.maxDepth, depth);
-          }
-          let complexity: number;
-          try {
-            complexity = getComplexity({
-              schema,
-              query: document,
-              operationName: operationName ?? undefined,
-              variables: withoutLists(request.variables ?? {}),
-              estimators: [listEstimator as never, simpleEstimator({ defaultComplexity: 1 })],
-            });
-          } catch {
-            // Variables that do not coerce: execution reports them as BAD_USER_INPUT before running anything.
-            return;
-          }
-          if (complexity > limits.maxComplexity) throw limitError('complexity', limits.maxComplexity, complexity);
+          checkQueryLimits(schema, limits, document, operationName ?? undefined, request.variables ?? {});
         },
       };
     },

@@ -52,6 +52,39 @@ export function formattedCodes(body: GraphQLResponseBody): string[] {
   return (errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
 }
 
+/** One finished operation, as logged and counted. */
+export interface OperationEntry {
+  type: string;
+  ms: number;
+  /** extensions.code of each error the client received. */
+  codes: string[];
+  requestId?: string;
+  operationName: string | null;
+  key?: string;
+  status: number;
+  /** Set for doors other than HTTP (e.g. 'sse'). */
+  transport?: string;
+}
+
+/** Logs one line and counts one operation: the same for every transport. */
+export function logOperation(logger: Logger, metrics: Metrics, e: OperationEntry): void {
+  metrics.inc('lq_graphql_requests_total', 'GraphQL operations by type', { type: e.type });
+  metrics.inc('lq_graphql_request_seconds_total', 'Time spent answering GraphQL operations', {}, e.ms / 1000);
+  for (const code of e.codes) metrics.inc('lq_graphql_errors_total', 'GraphQL errors by extensions.code', { code });
+  logger.info(
+    {
+      requestId: e.requestId,
+      ...(e.transport ? { transport: e.transport } : {}),
+      operationName: e.operationName,
+      key: e.key,
+      durationMs: Math.round(e.ms * 10) / 10,
+      status: e.status,
+      ...(e.codes.length ? { errors: e.codes } : {}),
+    },
+    'graphql',
+  );
+}
+
 /** Apollo plugin: one structured log line and counters per operation; slow resolvers are counted by field. */
 export function observabilityPlugin(logger: Logger, metrics: Metrics): ApolloServerPlugin<Context> {
   return {
@@ -73,22 +106,15 @@ export function observabilityPlugin(logger: Logger, metrics: Metrics): ApolloSer
           };
         },
         async willSendResponse({ response, operationName, operation }) {
-          const ms = performance.now() - started;
-          const codes = formattedCodes(response.body);
-          metrics.inc('lq_graphql_requests_total', 'GraphQL operations by type', { type: operation?.operation ?? 'invalid' });
-          metrics.inc('lq_graphql_request_seconds_total', 'Time spent answering GraphQL operations', {}, ms / 1000);
-          for (const code of codes) metrics.inc('lq_graphql_errors_total', 'GraphQL errors by extensions.code', { code });
-          logger.info(
-            {
-              requestId: contextValue?.requestId,
-              operationName: operationName ?? request.operationName ?? null,
-              key: contextValue?.viewer?.name,
-              durationMs: Math.round(ms * 10) / 10,
-              status: response.http.status ?? 200,
-              ...(codes.length ? { errors: codes } : {}),
-            },
-            'graphql',
-          );
+          logOperation(logger, metrics, {
+            type: operation?.operation ?? 'invalid',
+            ms: performance.now() - started,
+            codes: formattedCodes(response.body),
+            requestId: contextValue?.requestId,
+            operationName: operationName ?? request.operationName ?? null,
+            key: contextValue?.viewer?.name,
+            status: response.http.status ?? 200,
+          });
         },
       };
     },

@@ -24,6 +24,8 @@ import type { RateLimiter } from './rate-limit';
 import type { Viewer } from '../modules/access/viewer';
 import { SerialisedResults, sharedDocuments, sharedSubscribe } from '../modules/realtime/shared-execution';
 import { SubscriptionOverflow } from '../modules/realtime/realtime.service';
+import { resumeCursor } from '../modules/realtime/resume';
+import { createSseDoor } from './sse';
 
 /** What the server needs from the outside. */
 export interface ServerDeps {
@@ -60,7 +62,7 @@ const EVENT_BYTES_ESTIMATE = 1024;
 
 class BodyTooLarge extends Error {}
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -97,6 +99,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   // Revoked keys are dropped: one timer re-checks each distinct key of the open sockets (not one query per socket).
   const socketsByKey = new Map<string, Set<WebSocket>>();
   const keyRecheck = setInterval(() => {
+    sse.recheck((keyId) => services.access.isActive(keyId));
     for (const [keyId, sockets] of socketsByKey) {
       services.access.isActive(keyId).then(
         (active) => active || [...sockets].forEach((socket) => socket.close(4403, 'API key revoked')),
@@ -105,6 +108,11 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     }
   }, config.keyRecheckMs);
   keyRecheck.unref();
+  // GraphQL over Server-Sent Events on /graphql/stream: the same guards through the same functions (src/server/sse.ts).
+  const sse = createSseDoor({
+    schema, services, logger, metrics: deps.metrics, rateLimiter: deps.rateLimiter, limits: config.limits, formatErrors,
+    readBody, isTooLarge: (err) => err instanceof BodyTooLarge,
+  });
   const serialised = new SerialisedResults();
   // Same error shapes as over HTTP: extensions.code, no internals in production.
   const formatResult = (result: ExecutionResult): FormattedExecutionResult => ({ ...result, errors: result.errors && formatErrors(result.errors) });
@@ -163,8 +171,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         });
         return true;
       },
-      context: (ctx, id) => {
+      context: (ctx, id, payload) => {
         const context = createContext(ctx.extra.viewer!, services);
+        context.resumeAfter = resumeCursor(ctx.connectionParams, payload);
         targets.set(context, { socket: ctx.extra.socket, id });
         return context;
       },
@@ -198,7 +207,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const corsMiddleware = cors({
     origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
     credentials: false,
-    allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name'],
+    allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', 'last-event-id'],
     maxAge: 600,
   });
 
@@ -300,6 +309,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
           return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'database unavailable' });
         }
         if (url.pathname === '/graphql') return await handleGraphql(req, res, url, requestId);
+        if (url.pathname === '/graphql/stream') return await sse.handle(req, res, url, requestId);
         if (url.pathname === '/metrics') {
           res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
           return res.end(deps.metrics.render(await deps.gauges()));
@@ -323,6 +333,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     async stop() {
       draining = true;
       clearInterval(keyRecheck);
+      // SSE streams never finish by themselves: end them now; EventSource clients reconnect (elsewhere) with Last-Event-ID.
+      sse.closeAll();
       // Refuse new connections at once; the callback runs when every connection, WebSockets included, has closed.
       const allClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       const deadline = setTimeout(() => connections.forEach((socket) => socket.destroy()), SHUTDOWN_GRACE_MS);
