@@ -73,7 +73,7 @@ it('Apollo GraphQLWsLink gets every promotion once across a restart (1001) and a
     webSocketImpl: WebSocket,
     connectionParams: { authorization: `Bearer ${ADMIN_KEY}` },
     retryAttempts: 100,
-    retryWait: () => sleep(200),
+    retryWait: async () => void (await sleep(200)),
     shouldRetry: () => true,
     on: { closed: (e) => closes.push((e as { code: number }).code) },
   });
