@@ -62,7 +62,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean;
     activities: new ActivitiesService(ds, scoring, lifecycle, notify, config.limits.maxFirst),
     metrics: new MetricsService(ds),
     realtime: new RealtimeService(promotionLog, publisher, config.subscriptionQueueLimit),
-    webhooks: new WebhooksService(ds, outbox, { ...config.webhooks, maxFirst: config.limits.maxFirst }, clock),
+    webhooks: new WebhooksService(ds, outbox, { ...config.webhooks, maxFirst: config.limits.maxFirst }, clock, () => webhookWorker.wake()),
   };
   await lifecycle.ensurePolicy();
   const { generatedSecret } = await services.access.bootstrap(config.adminApiKey);

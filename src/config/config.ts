@@ -80,6 +80,8 @@ export interface WebhookConfig {
   pollMs: number;
   /** WEBHOOK_CONCURRENCY: messages in flight per instance. */
   concurrency: number;
+  /** WEBHOOK_FIRST_RETRY_MS: delay before the first retry, doubling after each failure (default 5 s). */
+  firstRetryMs: number;
 }
 
 function bool(env: NodeJS.ProcessEnv, name: string): boolean {
@@ -101,6 +103,7 @@ function webhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
     leaseMs,
     pollMs: int(env, 'WEBHOOK_POLL_MS', 1000, 10, 60_000),
     concurrency: int(env, 'WEBHOOK_CONCURRENCY', 200, 1, 10_000),
+    firstRetryMs: int(env, 'WEBHOOK_FIRST_RETRY_MS', 5_000, 10, 3_600_000),
   };
 }
 

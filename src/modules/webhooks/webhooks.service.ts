@@ -41,6 +41,8 @@ export class WebhooksService {
     private readonly outbox: WebhookOutbox,
     private readonly settings: WebhookSettings,
     private readonly clock: Clock,
+    /** Called when messages became due outside the worker's sight (an endpoint enabled again). */
+    private readonly queueChanged: () => void = () => undefined,
   ) {}
 
   private assertManager(viewer: Viewer): void {
@@ -108,7 +110,7 @@ export class WebhooksService {
     const url = input.url != null ? (await checkTarget(input.url, this.settings, 'input.url')).toString() : null;
     const stages = input.stages != null ? this.checkStages(input.stages, 'input.stages') : null;
     const description = input.description !== undefined ? this.checkDescription(input.description) : undefined;
-    return transaction(this.ds, async (em) => {
+    const endpoint = await transaction(this.ds, async (em) => {
       const row = await this.row(em, viewer, id);
       const now = this.clock.now();
       const sets: string[] = ['updated_at = ?'];
@@ -128,6 +130,8 @@ export class WebhooksService {
       }
       return this.endpoint(em, id);
     });
+    if (input.enabled === true) this.queueChanged();
+    return endpoint;
   }
 
   /** Deletes an endpoint with its queue and attempts; returns it as it was. */

@@ -30,13 +30,15 @@ export interface WorkerOptions {
   /** Messages in flight at once per instance. */
   concurrency: number;
   allowPrivate: boolean;
+  /** Delay before the first retry; later ones double (backoff.ts). */
+  firstRetryMs: number;
 }
 
 /** What follows an attempt (pure): delivered, a retry at a time, or giving up (the endpoint is disabled). */
-export function decideOutcome(message: Pick<ClaimedMessage, 'attempts' | 'firstAttemptAt'>, attemptedAt: number, result: AttemptResult, now: number, random: number): Outcome {
+export function decideOutcome(message: Pick<ClaimedMessage, 'attempts' | 'firstAttemptAt'>, attemptedAt: number, result: AttemptResult, now: number, random: number, firstRetryMs?: number): Outcome {
   if (result.ok) return { kind: 'delivered' };
   const first = message.firstAttemptAt ?? attemptedAt;
-  const next = afterFailure(message.attempts + 1, first, now, random);
+  const next = afterFailure(message.attempts + 1, first, now, random, firstRetryMs);
   if ('retryAt' in next) return { kind: 'retry', at: next.retryAt };
   return {
     kind: 'giveUp',
@@ -55,6 +57,8 @@ export class WebhookWorker {
   private again = false;
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** Wakes the loop when the earliest retry this instance scheduled falls due (instead of at the next poll). */
+  private retryTimer: { at: number; timer: NodeJS.Timeout } | null = null;
   private stopped = false;
   /** Attempts made by this instance since start (metrics, benchmarks). */
   attempts = 0;
@@ -88,9 +92,21 @@ export class WebhookWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer.timer);
     await this.claiming;
     await Promise.all(this.sends);
     while (this.flushing || this.done.length > 0) await this.flush();
+  }
+
+  private wakeAt(at: number): void {
+    if (this.stopped || (this.retryTimer && this.retryTimer.at <= at)) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer.timer);
+    const timer = setTimeout(() => {
+      this.retryTimer = null;
+      this.wake();
+    }, Math.max(0, at - this.clock.now()));
+    timer.unref();
+    this.retryTimer = { at, timer };
   }
 
   private async claimLoop(): Promise<void> {
@@ -118,7 +134,7 @@ export class WebhookWorker {
     const headers = signHeaders(webhookId(m.kind, m.transitionId, m.id), new Date(), m.payload, m.secrets);
     this.attempts++;
     const sending = sendWebhook(m.url, m.payload, { ...headers }, this.options).then((result) => {
-      this.done.push({ message: m, attemptedAt, result, outcome: decideOutcome(m, attemptedAt, result, this.clock.now(), this.random()) });
+      this.done.push({ message: m, attemptedAt, result, outcome: decideOutcome(m, attemptedAt, result, this.clock.now(), this.random(), this.options.firstRetryMs) });
       this.sends.delete(sending);
       void this.flush();
     });
@@ -135,7 +151,10 @@ export class WebhookWorker {
       .record(this.owner, batch)
       .catch((err) => this.warn('webhook outcome write failed; the leases expire and the messages are sent again', err))
       .finally(() => {
-        for (const d of batch) this.busy.delete(d.message.endpointId);
+        for (const d of batch) {
+          this.busy.delete(d.message.endpointId);
+          if (d.outcome.kind === 'retry') this.wakeAt(d.outcome.at);
+        }
         this.flushing = null;
         if (this.done.length > 0) void this.flush();
         this.wake();
