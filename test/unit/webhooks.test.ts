@@ -10,7 +10,8 @@ import { promotionPayload, webhookId } from '../../src/modules/webhooks/payload'
 
 describe('backoff', () => {
   it('doubles from 5 s, capped at 6 h, with ±20 % jitter', () => {
-    expect([1, 2, 3, 4].map(nominalDelayMs)).toEqual([5_000, 10_000, 20_000, 40_000]);
+    expect([1, 2, 3, 4].map((n) => nominalDelayMs(n))).toEqual([5_000, 10_000, 20_000, 40_000]);
+    expect([1, 2, 3].map((n) => nominalDelayMs(n, 100))).toEqual([100, 200, 400]);
     expect(nominalDelayMs(30)).toBe(MAX_RETRY_MS);
     expect(retryDelayMs(1, 0)).toBe(4_000);
     expect(retryDelayMs(1, 0.5)).toBe(5_000);
