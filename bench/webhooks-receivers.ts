@@ -5,7 +5,7 @@
  * signature verified with the standardwebhooks package; figures are computed
  * here and sent to the parent over IPC.
  */
-import { createServer, Server } from 'node:http';
+import { Agent, createServer, request, Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { prng as rng } from '../src/modules/metrics/demo-generator';
 
@@ -15,6 +15,8 @@ export type ToReceivers =
   | { cmd: 'secrets'; secrets: (string | null)[] }
   | { cmd: 'reset' }
   | { cmd: 'report'; expected: number; waitMs: number }
+  /** Moves each contact to `toStage` through transitionContact at `rate` per second (the load, kept out of the service's process). */
+  | { cmd: 'load'; url: string; key: string; contacts: string[]; toStage: string; rate: number }
   | { cmd: 'close' };
 
 /** Figures of one phase. */
@@ -39,7 +41,7 @@ export interface ReceiverReport {
 }
 
 /** Receivers -> parent. */
-export type FromReceivers = { kind: 'ports'; ports: number[] } | { kind: 'ok' } | { kind: 'report'; report: ReceiverReport };
+export type FromReceivers = { kind: 'ports'; ports: number[] } | { kind: 'ok' } | { kind: 'report'; report: ReceiverReport } | { kind: 'loaded'; errors: number; lagP99: number; rtP50: number; rtP99: number };
 
 const send = (m: FromReceivers) => process.send!(m);
 const wallNow = (): number => performance.timeOrigin + performance.now();
@@ -144,6 +146,44 @@ async function listen(n: number, flakyOnes: number[]): Promise<number[]> {
   return ports;
 }
 
+/** Sends the transitions on schedule, not waiting for earlier answers; counts failed requests and how late sends were. */
+async function load(m: Extract<ToReceivers, { cmd: 'load' }>): Promise<{ errors: number; lagP99: number; rtP50: number; rtP99: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const query = `mutation($id: ID!, $to: LifecycleStage!) { transitionContact(id: $id, toStage: $to, reason: "bench") { id } }`;
+  let errors = 0;
+  const lags: number[] = [];
+  const roundTrips: number[] = [];
+  const start = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < m.contacts.length; i++) {
+    const due = start + (i * 1000) / m.rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    lags.push(performance.now() - due);
+    const body = JSON.stringify({ query, variables: { id: m.contacts[i], to: m.toStage } });
+    const sent = performance.now();
+    pending.push(
+      new Promise<void>((resolve) => {
+        const req = request(m.url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${m.key}` } }, (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => {
+            roundTrips.push(performance.now() - sent);
+            if (res.statusCode !== 200 || text.includes('"errors"')) errors++;
+            resolve();
+          });
+        });
+        req.on('error', () => (errors++, resolve()));
+        req.end(body);
+      }),
+    );
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  const rt = stats(roundTrips);
+  return { errors, lagP99: Math.round(stats(lags).p99), rtP50: rt.p50, rtP99: rt.p99 };
+}
+
 process.on('message', async (m: ToReceivers) => {
   if (m.cmd === 'listen') send({ kind: 'ports', ports: await listen(m.n, m.flaky) });
   else if (m.cmd === 'secrets') {
@@ -166,6 +206,8 @@ process.on('message', async (m: ToReceivers) => {
       await new Promise((r) => setTimeout(r, 50));
     }
     send({ kind: 'report', report: report(m.expected) });
+  } else if (m.cmd === 'load') {
+    send({ kind: 'loaded', ...(await load(m)) });
   } else if (m.cmd === 'close') {
     for (const s of servers) s.closeAllConnections(), s.close();
     process.exit(0);
