@@ -194,6 +194,9 @@ it('pings with a signed test event and redelivers with the same webhook-id', asy
   expect(r.requests[2].body).toBe(r.requests[1].body);
   const missing = await t.gql(`mutation { redeliverWebhook(deliveryId: "999999") { id } }`);
   expect(missing.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  const sales = await t.gql(`mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id } }`, { id: event.id }, await createKey(t, 'SALES'));
+  expect(sales.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  expect(r.requests).toHaveLength(3);
 });
 
 it('refuses bad input with BAD_USER_INPUT naming the field', async () => {

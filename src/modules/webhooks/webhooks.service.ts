@@ -227,6 +227,7 @@ export class WebhooksService {
    * done (the endpoint's queue moves on).
    */
   async redeliver(viewer: Viewer, deliveryId: string): Promise<WebhookDelivery> {
+    this.assertManager(viewer);
     if (!/^\d+$/.test(deliveryId)) throw notFound('Webhook delivery', deliveryId);
     const [msg]: MessageRow[] = await this.ds.query('SELECT * FROM webhook_messages WHERE id = ?', [deliveryId]);
     if (!msg) throw notFound('Webhook delivery', deliveryId);
