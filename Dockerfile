@@ -3,6 +3,8 @@
 FROM node:20-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# `prepare` (scripts/build-once.mjs) skips what is not copied yet; the builds run below.
+COPY scripts/build-once.mjs ./scripts/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ormconfig.ts ./
 COPY src ./src
@@ -10,7 +12,8 @@ COPY migrations ./migrations
 COPY scripts ./scripts
 COPY bench ./bench
 COPY schema ./schema
-RUN npm run build && npm prune --omit=dev
+COPY console ./console
+RUN npm run build && npm run build:console && npm prune --omit=dev
 
 # Runtime stage: slim image, production dependencies only (with the compiled native addon), non-root.
 FROM node:20-bookworm-slim AS runtime
@@ -21,6 +24,8 @@ WORKDIR /app
 RUN mkdir -p /data && chown node:node /data
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+# The web console, served at / (src/server/console.ts finds it beside dist/).
+COPY --from=build --chown=node:node /app/console/dist ./console/dist
 COPY --from=build --chown=node:node /app/package.json ./package.json
 COPY --from=build --chown=node:node /app/schema ./schema
 USER node

@@ -93,7 +93,7 @@ export function since(start: number): number {
 }
 
 /** Deterministic pseudo-random numbers (the demo generator's mulberry32) so runs compare. */
-export { prng as rng } from '../src/modules/metrics/demo-generator';
+export { prng as rng } from '../scripts/demo/random';
 
 /** Runs a benchmark's main for every store named on the command line and exits with its outcome. */
 export function runBench(title: string, runStore: (store: Store) => Promise<void>): void {

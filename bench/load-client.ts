@@ -7,7 +7,7 @@
  * in-process with graphql-js `execute` as the baseline.
  */
 import autocannon from 'autocannon';
-import { prng } from '../src/modules/metrics/demo-generator';
+import { prng } from '../scripts/demo/random';
 
 /** The API keys of the run: one per role the mix uses; `limited` has a deliberately low rate limit. */
 export type KeyName = 'admin' | 'marketing' | 'sales' | 'partner' | 'limited';

@@ -27,7 +27,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DocumentNode, GraphQLError, execute, parse, validate } from 'graphql';
 import { BENCH_KEY, BenchApp, Store, runBench, since, startBenchApp } from './common';
 import { KeyName, LoadClientConfig, LoadClientReport, LoadTargets, Tally, Workload } from './load-client';
-import { DemoPlan, seedThroughServices } from '../src/modules/metrics/demo-generator';
+import { DemoPlan } from '../scripts/demo/plan';
+import { seedThroughServices } from '../scripts/demo/seed';
 import { buildAppSchema } from '../src/graphql/schema';
 import { createContext } from '../src/graphql/context';
 import { Role } from '../src/modules/access/api-key.entity';
@@ -57,7 +58,7 @@ const MIB = 2 ** 20;
 async function seed(b: BenchApp): Promise<{ secrets: Record<KeyName, string>; targets: LoadTargets }> {
   const started = performance.now();
   const { services, ds } = b.app;
-  const report = await seedThroughServices(services, new DemoPlan({ contacts: CONTACTS, days: 90, seed: 42, policy: await services.lifecycle.policy() }));
+  const { report } = await seedThroughServices(services, new DemoPlan({ contacts: CONTACTS, days: 90, seed: 42, policy: await services.lifecycle.policy() }));
   const [partner] = await ds.query('SELECT partner_id AS id FROM contacts WHERE partner_id IS NOT NULL GROUP BY partner_id ORDER BY COUNT(*) DESC LIMIT 1');
   const key = async (name: string, role: Role, partnerId?: string) => (await services.access.createApiKey({ name, role, partnerId })).secret;
   const secrets: Record<KeyName, string> = {

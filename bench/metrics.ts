@@ -9,7 +9,7 @@
  *   env: CONTACTS, TRANSITIONS, HISTORY_DAYS (365), RUNS (5), REFERENCE_RUNS (RUNS;
  *   0 skips the reference), BENCH_KEEP_DB=1 (keep the data for EXPLAIN)
  *
- * The data is the demo generator's (src/modules/metrics/demo-generator.ts) at
+ * The data is the demo generator's (scripts/demo/) at
  * a large size, written with multi-row INSERTs (the API would take hours to
  * ingest a million transitions). Only the tables the metrics read are
  * filled: partners (through the service), contacts and stage_transitions;
@@ -18,7 +18,9 @@
  */
 import { DataSource } from 'typeorm';
 import { BenchApp, Store, runBench, startBenchApp } from './common';
-import { DEMO_GROUP_VALUES, DemoPlan, JOURNEY_CONTACT_COLUMNS, PlannedContact, TRANSITION_COLUMNS, journeyRows } from '../src/modules/metrics/demo-generator';
+import { DEMO_GROUP_VALUES } from '../scripts/demo/catalog';
+import { DemoPlan, PlannedContact } from '../scripts/demo/plan';
+import { JOURNEY_CONTACT_COLUMNS, TRANSITION_COLUMNS, journeyRows } from '../scripts/demo/rows';
 import { groupValueIds } from '../src/modules/metrics/group-keys';
 import { SqlValue, insertRows } from '../src/db/bulk';
 import { Dialect, analyticQuery, dbDate, dialectOf, millisBetweenSql, periodStartSql } from '../src/db/portable';
@@ -43,7 +45,7 @@ function benchPlan(now: Date): DemoPlan {
     now,
     partners: 6,
     profiles: { silent: 0, browser: 4, interested: 40, hot: 56 },
-    odds: { reengage: 0.95, sql: 0.6, opportunity: 0.8, backToNurture: 0.35, won: 0.4, lost: 0.15 },
+    odds: { reengage: 0.95, sql: { silent: 0.6, browser: 0.6, interested: 0.6, hot: 0.6 }, opportunity: 0.8, backToNurture: 0.35, won: 0.4, lost: 0.15 },
   });
 }
 

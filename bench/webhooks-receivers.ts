@@ -7,7 +7,7 @@
  */
 import { Agent, createServer, request, Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
-import { prng as rng } from '../src/modules/metrics/demo-generator';
+import { prng as rng } from '../scripts/demo/random';
 
 /** Parent -> receivers. */
 export type ToReceivers =

@@ -23,6 +23,8 @@ import { RateLimiter } from './server/rate-limit';
 import { JobState, RescoreJob } from './modules/scoring/rescore-job.entity';
 import { Clock, WebhookOutbox, WebhookWorker, WebhooksService, systemClock } from './modules/webhooks';
 import type { PromotionPublisher } from './modules/realtime/publisher';
+import { readDeploymentId, redisNamespace } from './db/deployment';
+import { createInsights } from './modules/insights';
 
 /** A started service: what tests and the CLI entry hold on to. */
 export interface App {
@@ -40,9 +42,21 @@ export interface App {
 export async function startApp(config: Config, opts: { exposeSqlCount?: boolean; clock?: Clock } = {}): Promise<App> {
   const logger = pino({ level: config.logLevel, base: undefined });
   const ds = await openDatabase(createDataSource(config.database, (message) => logger.warn({ message }, 'query failed'), config.databasePool));
+  const access = new AccessService(ds);
+  // First, so a refused ADMIN_API_KEY stops the start before anything else holds resources.
+  const { generatedSecret } = await access.bootstrap(config.adminApiKey).catch(async (err) => {
+    await ds.destroy();
+    throw err;
+  });
   const promotionLog = new PromotionLog(ds);
+  const deployment = await readDeploymentId(ds);
+  const namespace = redisNamespace(config.guards.redisPrefix, deployment);
   // Poll and gap wait bound how late an event can be when Redis loses it.
-  const publisher = new PromotionBus(promotionLog, { redisUrl: config.redisUrl, pollMs: 1000, gapMs: 200, orphanMs: config.promotionOrphanMs }, (message, err) => logger.warn({ err }, message));
+  const publisher = new PromotionBus(
+    promotionLog,
+    { redisUrl: config.redisUrl, pollMs: 1000, gapMs: 200, orphanMs: config.promotionOrphanMs, namespace, deployment },
+    (message, err) => logger.warn({ err }, message),
+  );
   await publisher.start();
   // Webhooks: the outbox is written with the transitions; this instance's worker starts on them as soon as they commit.
   const clock = opts.clock ?? systemClock;
@@ -54,7 +68,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean;
   const rescore = new RescoreService(ds, scoring, lifecycle, notify, { batchSize: config.rescoreBatchSize, pollMs: 1000, staleMs: 30_000 });
   scoring.setRescoreTrigger(rescore);
   const services: Services = {
-    access: new AccessService(ds),
+    access,
     lifecycle,
     scoring,
     rescore,
@@ -63,9 +77,9 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean;
     metrics: new MetricsService(ds),
     realtime: new RealtimeService(promotionLog, publisher, config.subscriptionQueueLimit),
     webhooks: new WebhooksService(ds, outbox, { ...config.webhooks, maxFirst: config.limits.maxFirst }, clock, () => webhookWorker.wake()),
+    insights: createInsights(ds, { scoring, lifecycle, publisher: notify }, { batchSize: config.rescoreBatchSize, maxFirst: config.limits.maxFirst }),
   };
   await lifecycle.ensurePolicy();
-  const { generatedSecret } = await services.access.bootstrap(config.adminApiKey);
   rescore.start((err) => logger.error({ err }, 'rescore job failed'));
   webhookWorker.start();
   const sweep = setInterval(() => {
@@ -78,7 +92,11 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean;
   const server = await startServer({
     config,
     metrics: new Metrics(),
-    rateLimiter: new RateLimiter(config.rateLimits, rateStore, (message, err) => logger.warn({ err }, message)),
+    rateLimiter: new RateLimiter(config.rateLimits, rateStore, {
+      keyPrefix: namespace,
+      budgets: config.guards.costBudgets,
+      log: (message, err) => logger.warn({ err }, message),
+    }),
     gauges: async () => {
       const job = await ds.getRepository(RescoreJob).findOne({ where: { state: JobState.RUNNING } });
       const s = services.activities.stats;
@@ -110,6 +128,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean;
       await server.stop();
       await webhookWorker.stop();
       await rescore.stop();
+      await services.insights.simulation.stop();
       await publisher.stop();
       rateStore?.disconnect();
       await ds.destroy();
@@ -124,6 +143,7 @@ async function main(): Promise<void> {
     console.log(`\nNo API key existed, so an ADMIN key was created. Its secret is shown this once:\n\n  ${app.generatedAdminSecret}\n\nUse it as: Authorization: Bearer ${app.generatedAdminSecret}\n`);
   }
   console.log(`lead-qualification engine listening on http://localhost:${app.server.port}/graphql (${config.database.kind})`);
+  console.log(`web console at http://localhost:${app.server.port}/`);
   const shutdown = (signal: string) => {
     console.log(`${signal}: draining`);
     app.stop().then(

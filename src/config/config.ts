@@ -62,6 +62,8 @@ export interface Config {
   rateLimits: Record<string, RateLimit>;
   /** Webhook delivery (src/modules/webhooks). */
   webhooks: WebhookConfig;
+  /** Guards of every door (issue 16): production defaults closed, per-socket caps, Redis namespace, cost budgets. */
+  guards: Guards;
   /** Query limits (abuse protection). */
   limits: { maxDepth: number; maxComplexity: number; maxFirst: number; maxBodyBytes: number; maxBatch: number };
 }
@@ -84,27 +86,38 @@ export interface WebhookConfig {
   firstRetryMs: number;
 }
 
-function bool(env: NodeJS.ProcessEnv, name: string): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
-  if (raw === 'true' || raw === '1') return true;
-  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
-}
-
 function webhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
   const timeoutMs = int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000);
   const leaseMs = int(env, 'WEBHOOK_LEASE_MS', 60_000, 1000, 3_600_000);
   // A lease must outlast an attempt and the write of its outcome, or a second instance would send the message too.
   if (leaseMs < timeoutMs + 1000) throw new ConfigError(`WEBHOOK_LEASE_MS (${leaseMs}) must exceed WEBHOOK_TIMEOUT_MS (${timeoutMs}) by at least 1000`);
   return {
-    allowHttp: bool(env, 'WEBHOOK_ALLOW_HTTP'),
-    allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE'),
+    allowHttp: bool(env, 'WEBHOOK_ALLOW_HTTP', false),
+    allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
     timeoutMs,
     leaseMs,
     pollMs: int(env, 'WEBHOOK_POLL_MS', 1000, 10, 60_000),
     concurrency: int(env, 'WEBHOOK_CONCURRENCY', 200, 1, 10_000),
     firstRetryMs: int(env, 'WEBHOOK_FIRST_RETRY_MS', 5_000, 10, 3_600_000),
   };
+}
+
+/** Settings of the guards every door shares (docs/api.md, "Guards on every door"). */
+export interface Guards {
+  /** Schema introspection; GRAPHQL_INTROSPECTION, default on outside production. */
+  introspection: boolean;
+  /** "Did you mean" hints in errors; GRAPHQL_SUGGESTIONS, default on outside production. */
+  suggestions: boolean;
+  /** METRICS_TOKEN: /metrics wants `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
+  /** METRICS_PORT: /metrics is served on this port only (and not on PORT). */
+  metricsPort: number | null;
+  /** WS_MAX_OPERATIONS: operations (subscriptions included) one socket may have running at once. */
+  wsMaxOperations: number;
+  /** REDIS_PREFIX: namespace of every Redis channel and key; null: derived from the database's identity. */
+  redisPrefix: string | null;
+  /** Cost units per second and burst per key, by role (COST_BUDGET_<ROLE>=<perSecond>:<burst>). */
+  costBudgets: Record<string, RateLimit>;
 }
 
 /** Thrown for a bad environment value; main prints `message` and exits 1. */
@@ -131,11 +144,12 @@ export function parseDatabaseUrl(raw: string): DatabaseConfig {
   if (raw.startsWith('mysql://') || raw.startsWith('mariadb://')) {
     let url: URL;
     try {
-      url = new URL(raw.replace(/^mariadb:/, 'mysql:'));
+      // Both schemes parse alike (neither is special to the URL parser).
+      url = new URL(raw);
     } catch {
       throw new ConfigError(`DATABASE_URL is not a valid URL: "${raw}"`);
     }
-    const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    const database = decodeURIComponent(url.pathname.slice(1));
     if (!database) throw new ConfigError('DATABASE_URL must name a database, e.g. mysql://root@127.0.0.1:3306/leads');
     return {
       kind: 'mysql',
@@ -158,10 +172,52 @@ const DEFAULT_RATE_LIMITS: Record<string, RateLimit> = {
   VIEWER: { perSecond: 50, burst: 100 },
 };
 
+/**
+ * Cost units (src/server/cost.ts) a key may spend per second and at once: a
+ * full-size request (200,000) is one burst; an ADMIN or MARKETING key can
+ * spend about ten of them a second, a VIEWER one every four seconds.
+ */
+const DEFAULT_COST_BUDGETS: Record<string, RateLimit> = {
+  ADMIN: { perSecond: 2_000_000, burst: 4_000_000 },
+  MARKETING: { perSecond: 2_000_000, burst: 4_000_000 },
+  SALES: { perSecond: 200_000, burst: 1_000_000 },
+  PARTNER: { perSecond: 50_000, burst: 400_000 },
+  VIEWER: { perSecond: 50_000, burst: 400_000 },
+};
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function guards(env: NodeJS.ProcessEnv, production: boolean): Guards {
+  const metricsToken = env.METRICS_TOKEN?.trim() || null;
+  if (metricsToken !== null && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
+  const redisPrefix = env.REDIS_PREFIX?.trim() || null;
+  if (redisPrefix !== null && !/^[A-Za-z0-9_.:-]{1,64}$/.test(redisPrefix)) throw new ConfigError(`REDIS_PREFIX must be 1-64 of A-Z a-z 0-9 _ . : -, got "${redisPrefix}"`);
+  const metricsPort = int(env, 'METRICS_PORT', -1, 0, 65535);
+  return {
+    introspection: bool(env, 'GRAPHQL_INTROSPECTION', !production),
+    suggestions: bool(env, 'GRAPHQL_SUGGESTIONS', !production),
+    metricsToken,
+    metricsPort: metricsPort < 0 ? null : metricsPort,
+    wsMaxOperations: int(env, 'WS_MAX_OPERATIONS', 100, 1, 100_000),
+    redisPrefix,
+    costBudgets: roleBuckets(env, 'COST_BUDGET', DEFAULT_COST_BUDGETS),
+  };
+}
+
 function rateLimits(env: NodeJS.ProcessEnv): Record<string, RateLimit> {
+  return roleBuckets(env, 'RATE_LIMIT', DEFAULT_RATE_LIMITS);
+}
+
+function roleBuckets(env: NodeJS.ProcessEnv, prefix: string, defaults: Record<string, RateLimit>): Record<string, RateLimit> {
   const out: Record<string, RateLimit> = {};
-  for (const [role, dflt] of Object.entries(DEFAULT_RATE_LIMITS)) {
-    const name = `RATE_LIMIT_${role}`;
+  for (const [role, dflt] of Object.entries(defaults)) {
+    const name = `${prefix}_${role}`;
     const raw = env[name]?.trim();
     if (!raw) {
       out[role] = dflt;
@@ -208,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keyRecheckMs: int(env, 'KEY_RECHECK_MS', 10_000, 50, 3_600_000),
     rateLimits: rateLimits(env),
     webhooks: webhookConfig(env),
+    guards: guards(env, env.NODE_ENV === 'production'),
     limits: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', 12, 1, 100),
       maxComplexity: int(env, 'MAX_QUERY_COMPLEXITY', 200_000, 1, 100_000_000),

@@ -9,5 +9,6 @@ import { Qualification } from '../modules/lifecycle/qualification.entity';
 import { QualificationPolicy } from '../modules/lifecycle/qualification-policy.entity';
 import { ApiKey } from '../modules/access/api-key.entity';
 import { Partner } from '../modules/access/partner.entity';
+import { SimulationDifferenceRow, SimulationJob } from '../modules/insights/simulation-job.entity';
 
-export const ENTITIES = [Contact, Activity, ScoringRule, ScoreApplication, RescoreJob, StageTransition, Qualification, QualificationPolicy, ApiKey, Partner];
+export const ENTITIES = [Contact, Activity, ScoringRule, ScoreApplication, RescoreJob, StageTransition, Qualification, QualificationPolicy, ApiKey, Partner, SimulationJob, SimulationDifferenceRow];

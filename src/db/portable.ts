@@ -335,3 +335,22 @@ export function usePrimaryKey(dialect: Dialect): string {
 export function forceIndex(dialect: Dialect, table: string, alias: string, index: string): string {
   return dialect === 'sqlite' ? `${table} ${alias} INDEXED BY ${index}` : `${table} ${alias} FORCE INDEX (${index})`;
 }
+
+/**
+ * Makes string columns compare exactly (byte for byte after the service's
+ * own normalisation), the way SQLite's default BINARY collation already
+ * does: on MySQL/MariaDB they move to utf8mb4_bin, so `Key-X` and `key-X`,
+ * or `josé` and `jose`, are different values on both stores. `exact` false
+ * puts the database's default collation back (migration down).
+ */
+export async function setExactCollation(q: QueryRunner, table: string, names: string[], exact = true): Promise<void> {
+  if (dialectOf(q) !== 'mysql') return;
+  const t = await q.getTable(table);
+  for (const name of names) {
+    const column = t!.findColumnByName(name)!;
+    const changed = column.clone();
+    changed.charset = 'utf8mb4';
+    changed.collation = exact ? 'utf8mb4_bin' : 'utf8mb4_unicode_ci';
+    await q.changeColumn(t!, column, changed);
+  }
+}

@@ -9,6 +9,7 @@ import type { AccessService } from '../modules/access/access.service';
 import type { MetricsService } from '../modules/metrics/metrics.service';
 import type { RealtimeService } from '../modules/realtime/realtime.service';
 import type { WebhooksService } from '../modules/webhooks';
+import type { InsightsServices } from '../modules/insights';
 import { ContactLoaders, createContactLoaders } from '../modules/contacts/contact.loaders';
 
 /** Every service, built once at start (src/main.ts). */
@@ -22,6 +23,7 @@ export interface Services {
   metrics: MetricsService;
   realtime: RealtimeService;
   webhooks: WebhooksService;
+  insights: InsightsServices;
 }
 
 export interface Context {

@@ -71,7 +71,14 @@ export function makeFormatError(production: boolean, onInternal: (err: unknown) 
       const { stacktrace: _s, http: _h, ...extensions } = formatted.extensions ?? {};
       return { ...base, extensions };
     }
-    if (code && GRAPHQL_VALIDATION_CODES.has(code)) return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code } };
+    if (code && GRAPHQL_VALIDATION_CODES.has(code)) {
+      const field = formatted.extensions?.field;
+      return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code, ...(typeof field === 'string' ? { field } : {}) } };
+    }
+    // graphql-js's own request errors (e.g. "Too many errors processing variables") carry no code, path or cause: the request was bad.
+    if ((!code || code === 'INTERNAL_SERVER_ERROR') && original instanceof GraphQLError && !original.originalError && !formatted.path) {
+      return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' } };
+    }
     onInternal(original);
     return {
       message: production ? 'Internal server error' : formatted.message,

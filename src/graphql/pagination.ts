@@ -6,11 +6,37 @@ export function encodeCursor(values: (string | number | null)[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-/** Decodes a cursor made by encodeCursor with `arity` values, or throws BAD_USER_INPUT naming `field`. */
-export function decodeCursor(cursor: string, arity: number, field = 'after'): (string | number | null)[] {
+/**
+ * What each position of a cursor holds: `time` epoch milliseconds of a
+ * valid date, `int` a safe integer, `serial` a row number (integer or its
+ * digits), `key` a string id of at most 191 characters.
+ */
+export type CursorPart = 'time' | 'int' | 'serial' | 'key';
+
+const MAX_TIME_MS = 8.64e15;
+
+function fits(part: CursorPart, v: unknown): boolean {
+  switch (part) {
+    case 'time':
+      return Number.isSafeInteger(v) && Math.abs(v as number) <= MAX_TIME_MS;
+    case 'int':
+      return Number.isSafeInteger(v);
+    case 'serial':
+      return (Number.isSafeInteger(v) && (v as number) >= 0) || (typeof v === 'string' && /^\d{1,18}$/.test(v));
+    case 'key':
+      return typeof v === 'string' && v.length > 0 && v.length <= 191 && !v.includes('\u0000');
+  }
+}
+
+/**
+ * Decodes a cursor made by encodeCursor whose values have the given shape,
+ * or throws BAD_USER_INPUT naming `field`: a cursor is client input, and a
+ * well-formed one with the wrong value types must not reach the store.
+ */
+export function decodeCursor(cursor: string, shape: CursorPart[], field = 'after'): (string | number)[] {
   try {
     const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(values) && values.length === arity && values.every((v) => v === null || typeof v === 'string' || typeof v === 'number')) return values;
+    if (Array.isArray(values) && values.length === shape.length && shape.every((part, i) => fits(part, values[i]))) return values;
   } catch {
     // fall through to the error below
   }

@@ -12,9 +12,12 @@ import { AccessResolver } from '../modules/access/access.resolver';
 import { RealtimeResolver } from '../modules/realtime/realtime.resolver';
 import { MetricsResolver } from '../modules/metrics/metrics.resolver';
 import { WebhooksResolver } from '../modules/webhooks';
+import { SimulationJobResolver, SimulationResultResolver } from '../modules/insights';
 
 // eslint-disable-next-line @typescript-eslint/ban-types
-const RESOLVERS: NonEmptyArray<Function> = [ContactsResolver, ActivitiesResolver, LifecycleResolver, ScoringResolver, AccessResolver, RealtimeResolver, MetricsResolver, WebhooksResolver];
+const RESOLVERS: NonEmptyArray<Function> = [
+  ContactsResolver, ActivitiesResolver, LifecycleResolver, ScoringResolver, AccessResolver, RealtimeResolver, MetricsResolver, SimulationJobResolver, SimulationResultResolver, WebhooksResolver,
+];
 
 let cached: Promise<GraphQLSchema> | null = null;
 

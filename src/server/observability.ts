@@ -1,14 +1,12 @@
 /**
- * Structured request logs and Prometheus metrics. One Apollo plugin logs each
- * operation (request id, operation name, key name, duration, error codes) and
- * counts requests, errors by code and slow resolvers; `/metrics` renders the
+ * Structured request logs and Prometheus metrics. The execution gate
+ * (execution.ts) logs and counts each operation of every door; this Apollo
+ * plugin hands it HTTP's and counts slow resolvers; `/metrics` renders the
  * counters plus gauges read at scrape time (subscriptions, ingestion, rescore).
  */
 import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
-
-type GraphQLResponseBody = GraphQLResponse['body'];
-import type { Logger } from 'pino';
 import type { Context } from '../graphql/context';
+import type { OperationRecord } from './execution';
 
 type Labels = Record<string, string>;
 
@@ -47,46 +45,13 @@ const SLOW_RESOLVER_MS = 50;
  * DomainError's code only on their originalError (formatError moves it into
  * extensions), so the formatted body is what gets counted.
  */
-export function formattedCodes(body: GraphQLResponseBody): string[] {
+export function formattedCodes(body: GraphQLResponse['body']): string[] {
   const errors = body.kind === 'single' ? body.singleResult.errors : body.initialResult.errors;
   return (errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
 }
 
-/** One finished operation, as logged and counted. */
-export interface OperationEntry {
-  type: string;
-  ms: number;
-  /** extensions.code of each error the client received. */
-  codes: string[];
-  requestId?: string;
-  operationName: string | null;
-  key?: string;
-  status: number;
-  /** Set for doors other than HTTP (e.g. 'sse'). */
-  transport?: string;
-}
-
-/** Logs one line and counts one operation: the same for every transport. */
-export function logOperation(logger: Logger, metrics: Metrics, e: OperationEntry): void {
-  metrics.inc('lq_graphql_requests_total', 'GraphQL operations by type', { type: e.type });
-  metrics.inc('lq_graphql_request_seconds_total', 'Time spent answering GraphQL operations', {}, e.ms / 1000);
-  for (const code of e.codes) metrics.inc('lq_graphql_errors_total', 'GraphQL errors by extensions.code', { code });
-  logger.info(
-    {
-      requestId: e.requestId,
-      ...(e.transport ? { transport: e.transport } : {}),
-      operationName: e.operationName,
-      key: e.key,
-      durationMs: Math.round(e.ms * 10) / 10,
-      status: e.status,
-      ...(e.codes.length ? { errors: e.codes } : {}),
-    },
-    'graphql',
-  );
-}
-
-/** Apollo plugin: one structured log line and counters per operation; slow resolvers are counted by field. */
-export function observabilityPlugin(logger: Logger, metrics: Metrics): ApolloServerPlugin<Context> {
+/** Apollo plugin: HTTP operations to the gate's log (`record`); slow resolvers are counted by field. */
+export function observabilityPlugin(record: (entry: OperationRecord) => void, metrics: Metrics): ApolloServerPlugin<Context> {
   return {
     async requestDidStart({ request, contextValue }) {
       const started = performance.now();
@@ -106,14 +71,15 @@ export function observabilityPlugin(logger: Logger, metrics: Metrics): ApolloSer
           };
         },
         async willSendResponse({ response, operationName, operation }) {
-          logOperation(logger, metrics, {
+          record({
+            transport: 'http',
             type: operation?.operation ?? 'invalid',
-            ms: performance.now() - started,
-            codes: formattedCodes(response.body),
-            requestId: contextValue?.requestId,
             operationName: operationName ?? request.operationName ?? null,
-            key: contextValue?.viewer?.name,
+            viewer: contextValue?.viewer,
+            requestId: contextValue?.requestId,
+            ms: performance.now() - started,
             status: response.http.status ?? 200,
+            codes: formattedCodes(response.body),
           });
         },
       };

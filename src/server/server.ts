@@ -8,22 +8,25 @@ import { randomUUID } from 'node:crypto';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ExecutionResult, FormattedExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
+import { ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import { WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import cors from 'cors';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config';
 import { Context, Services, createContext } from '../graphql/context';
-import { makeFormatError } from '../graphql/errors';
 import { requestStats } from '../db/sql-counter';
 import { bearerSecret, viewerFromHeader } from './auth';
-import { queryLimitsPlugin } from './limits';
 import { Metrics, observabilityPlugin } from './observability';
+import { ExecutionGate, MAX_TOKENS } from './execution';
+import { screenQueryText } from './input-screen';
+import { BodyTooLarge, readBody, sendJson } from './http-util';
+import { MetricsEndpoint } from './metrics-endpoint';
 import type { RateLimiter } from './rate-limit';
 import type { Viewer } from '../modules/access/viewer';
-import { SerialisedResults, sharedDocuments, sharedSubscribe } from '../modules/realtime/shared-execution';
+import { SerialisedResults, sharedSubscribe } from '../modules/realtime/shared-execution';
 import { SubscriptionOverflow } from '../modules/realtime/realtime.service';
+import { consoleHandler } from './console';
 import { resumeCursor } from '../modules/realtime/resume';
 import { createSseDoor } from './sse';
 
@@ -47,6 +50,8 @@ export interface ServerDeps {
 export interface RunningServer {
   httpServer: Server;
   port: number;
+  /** The port of /metrics when METRICS_PORT is set (0 there picks a free one). */
+  metricsPort: number | null;
   /** Stops accepting, finishes in-flight requests, then closes WebSockets with a close frame (1001). */
   stop(): Promise<void>;
 }
@@ -60,31 +65,8 @@ const SHUTDOWN_GRACE_MS = 10_000;
  */
 const EVENT_BYTES_ESTIMATE = 1024;
 
-class BodyTooLarge extends Error {}
-
-export function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        // Answer 413 now and discard the rest; the connection is closed after the response.
-        reject(new BodyTooLarge());
-        chunks.length = 0;
-        req.removeAllListeners('data');
-        req.resume();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-  res.end(JSON.stringify(body));
-}
+/** How long a subscriber over its bound is given to drain (a burst is written before any socket sends) before 4429. */
+const SUBSCRIBER_DRAIN_WAIT_MS = 2000;
 
 /** Starts the server on config.port (0 picks a free port). */
 export async function startServer(deps: ServerDeps): Promise<RunningServer> {
@@ -93,9 +75,19 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   // Longer than load balancers' idle timeouts (often 60 s), so a pooled connection is never closed under a client's request.
   httpServer.keepAliveTimeout = 65_000;
   httpServer.headersTimeout = 66_000;
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const formatWsError = makeFormatError(config.production, (err) => logger.error({ err }, 'internal error in a subscription'));
-  const formatErrors = (errors: readonly GraphQLError[]) => errors.map((e) => formatWsError(e.toJSON(), e));
+  // A message larger than an HTTP body may be is refused by ws itself (close 1009) before it is read into memory.
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.limits.maxBodyBytes });
+  const { guards } = config;
+  const gate = new ExecutionGate({
+    schema,
+    options: { maxDepth: config.limits.maxDepth, maxComplexity: config.limits.maxComplexity, production: config.production, introspection: guards.introspection, suggestions: guards.suggestions },
+    rateLimiter: deps.rateLimiter,
+    logger,
+    metrics: deps.metrics,
+  });
+  const formatErrors = (errors: readonly GraphQLError[]) => gate.formatErrors(errors);
+  // GraphQL over Server-Sent Events on /graphql/stream, through the same gate (src/server/sse.ts).
+  const sse = createSseDoor({ gate, services, logger, maxBodyBytes: config.limits.maxBodyBytes });
   // Revoked keys are dropped: one timer re-checks each distinct key of the open sockets (not one query per socket).
   const socketsByKey = new Map<string, Set<WebSocket>>();
   const keyRecheck = setInterval(() => {
@@ -108,14 +100,16 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     }
   }, config.keyRecheckMs);
   keyRecheck.unref();
-  // GraphQL over Server-Sent Events on /graphql/stream: the same guards through the same functions (src/server/sse.ts).
-  const sse = createSseDoor({
-    schema, services, logger, metrics: deps.metrics, rateLimiter: deps.rateLimiter, limits: config.limits, formatErrors,
-    readBody, isTooLarge: (err) => err instanceof BodyTooLarge,
-  });
   const serialised = new SerialisedResults();
+  // When each graphql-ws operation passed the gate, for its log line: per connection (ids are unique per socket only).
+  const wsStarted = new WeakMap<object, Map<string, { started: number; operation: string }>>();
+  const startedOn = (ctx: object) => {
+    let map = wsStarted.get(ctx);
+    if (!map) wsStarted.set(ctx, (map = new Map()));
+    return map;
+  };
   // Same error shapes as over HTTP: extensions.code, no internals in production.
-  const formatResult = (result: ExecutionResult): FormattedExecutionResult => ({ ...result, errors: result.errors && formatErrors(result.errors) });
+  const formatResult = gate.formatResult;
   // A consumer too slow for its bound: close the connection (its socket buffers are full too); it resumes by cursor.
   const closeTooSlow = (socket: WebSocket, cursor: string) => socket.close(4429, `Too slow; resume with after=${cursor}`.slice(0, 123));
   // Which socket and graphql-ws subscription id a subscription's context belongs to, for the live broadcast.
@@ -123,6 +117,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   // Frames written while an event fans out leave together, once the fan-out is done (next check phase), the way a
   // broadcast loop writes them; this cut the CPU per delivery by about 40 % (bench/subscriptions, docs/benchmarks.md).
   const corked = new Set<Socket>();
+  const rawSockets = new WeakMap<WebSocket, Socket>();
   const uncorkAll = () => {
     const sockets = [...corked];
     corked.clear();
@@ -131,6 +126,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   // Every message leaves through here, so a shared result's JSON, made once per event, goes into each subscriber's frame.
   wsServer.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     const raw = request.socket;
+    rawSockets.set(socket, raw);
     const send = socket.send.bind(socket) as (data: unknown, ...rest: unknown[]) => void;
     socket.send = ((data: unknown, ...rest: unknown[]) => {
       if (!corked.has(raw)) {
@@ -144,11 +140,15 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const wsCleanup = useServer<{ authorization?: string }, { viewer?: Viewer }>(
     {
       schema,
-      ...sharedDocuments(),
       subscribe: sharedSubscribe(serialised, {
         target: (context) => targets.get(context),
         format: formatResult,
         maxBufferedBytes: config.subscriptionQueueLimit * EVENT_BYTES_ESTIMATE,
+        drainWaitMs: SUBSCRIBER_DRAIN_WAIT_MS,
+        flush: (socket) => {
+          const raw = rawSockets.get(socket);
+          if (raw && corked.delete(raw)) raw.uncork();
+        },
         tooSlow: closeTooSlow,
         failed: (err) => logger.error({ err }, 'subscription broadcast failed'),
       }),
@@ -171,8 +171,41 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         });
         return true;
       },
+      // The gate's parse, validation, limits and budget, as over HTTP; graphql-ws runs what it returns.
+      onSubscribe: async (ctx, id, payload) => {
+        const viewer = ctx.extra.viewer!;
+        const started = performance.now();
+        const refuse = (errors: GraphQLError[]) => {
+          gate.record({ transport: 'ws', type: 'invalid', operationName: payload.operationName ?? null, viewer, ms: performance.now() - started, codes: formatErrors(errors).map((e) => String(e.extensions?.code)) });
+          return errors;
+        };
+        // graphql-ws registers the operation before this hook: the count includes it.
+        const running = Object.keys(ctx.subscriptions).length;
+        if (running > guards.wsMaxOperations) {
+          return refuse([new GraphQLError(`At most ${guards.wsMaxOperations} operations may run at once on one socket`, { extensions: { code: 'BAD_USER_INPUT', limit: 'operationsPerSocket', max: guards.wsMaxOperations } })]);
+        }
+        try {
+          await gate.admit(viewer);
+        } catch (err) {
+          return refuse([err as GraphQLError]);
+        }
+        const prepared = await gate.prepare(payload, viewer, 'ws');
+        if ('errors' in prepared) return refuse(prepared.errors);
+        const { operation, cost: _cost, ...args } = prepared.args;
+        startedOn(ctx).set(id, { started, operation });
+        return args;
+      },
+      onOperation: (ctx, id, payload, _args, result) => {
+        const start = startedOn(ctx).get(id);
+        startedOn(ctx).delete(id);
+        const errors = Symbol.asyncIterator in result ? undefined : (result as ExecutionResult).errors;
+        const codes = errors ? formatErrors(errors).map((e) => String(e.extensions?.code)) : [];
+        gate.record({ transport: 'ws', type: start?.operation ?? 'invalid', operationName: payload.operationName ?? null, viewer: ctx.extra.viewer, ms: start ? performance.now() - start.started : 0, codes });
+        return undefined;
+      },
       context: (ctx, id, payload) => {
         const context = createContext(ctx.extra.viewer!, services);
+        // Resume state the client sent in connectionParams (src/client/resumable-ws.ts): graphql-ws re-sends `after` unchanged.
         context.resumeAfter = resumeCursor(ctx.connectionParams, payload);
         targets.set(context, { socket: ctx.extra.socket, id });
         return context;
@@ -190,14 +223,17 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const apollo = new ApolloServer<Context>({
     schema,
     csrfPrevention: true,
-    introspection: true,
+    introspection: guards.introspection,
+    hideSchemaDetailsFromClientErrors: !guards.suggestions,
+    validationRules: gate.extraRules,
+    parseOptions: { maxTokens: MAX_TOKENS },
     includeStacktraceInErrorResponses: !config.production,
-    formatError: makeFormatError(config.production, (err) => logger.error({ err }, 'internal error')),
+    formatError: gate.formatError,
     // main.ts owns SIGTERM/SIGINT: Apollo's own handler would re-raise the signal and cut the shutdown short.
     stopOnTerminationSignals: false,
     plugins: [
-      queryLimitsPlugin(schema, config.limits),
-      observabilityPlugin(logger, deps.metrics),
+      gate.apolloPlugin(),
+      observabilityPlugin((entry) => gate.record(entry), deps.metrics),
       // Sandbox for developers; nothing in production, where browsers only call the API.
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
     ],
@@ -241,12 +277,21 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         }
       } else body = raw;
     }
+    // The query text's nesting is measured before Apollo's (recursive) parser sees it.
+    const text = typeof (body as { query?: unknown } | undefined)?.query === 'string' ? (body as { query: string }).query : url.searchParams.get('query');
+    if (text) {
+      try {
+        screenQueryText(text);
+      } catch (err) {
+        return sendJson(res, 400, { errors: gate.formatErrors([err as GraphQLError]) });
+      }
+    }
     const respond = async () => {
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
         context: async () => {
           const v = await viewer;
-          await deps.rateLimiter.take(v);
+          await gate.admit(v);
           return createContext(v, services, requestId);
         },
       });
@@ -297,6 +342,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     });
   });
 
+  const serveConsole = consoleHandler();
   httpServer.on('request', (req, res) => {
     const requestId = (req.headers['x-request-id'] as string) || randomUUID();
     res.setHeader('x-request-id', requestId);
@@ -310,10 +356,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         }
         if (url.pathname === '/graphql') return await handleGraphql(req, res, url, requestId);
         if (url.pathname === '/graphql/stream') return await sse.handle(req, res, url, requestId);
-        if (url.pathname === '/metrics') {
-          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-          return res.end(deps.metrics.render(await deps.gauges()));
-        }
+        if (url.pathname === '/metrics') return await metricsEndpoint.serve(req, res, 'api');
+        if (serveConsole(req, res, url.pathname)) return;
         sendJson(res, 404, { error: 'not found' });
       } catch (err) {
         logger.error({ err, requestId }, 'request failed');
@@ -323,6 +367,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     });
   });
 
+  const metricsEndpoint = new MetricsEndpoint({ guards, production: config.production, render: async () => deps.metrics.render(await deps.gauges()), logger });
+  const metricsPort = await metricsEndpoint.start();
+
   await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
   const address = httpServer.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -330,6 +377,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   return {
     httpServer,
     port,
+    metricsPort,
     async stop() {
       draining = true;
       clearInterval(keyRecheck);
@@ -345,6 +393,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       await allClosed;
       clearTimeout(deadline);
       await apollo.stop();
+      await metricsEndpoint.stop();
     },
   };
 }

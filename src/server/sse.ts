@@ -2,38 +2,28 @@
  * GraphQL over Server-Sent Events on /graphql/stream with graphql-sse's
  * "distinct connections" mode: one HTTP response per operation. The door is
  * thin: the same bearer key (the Authorization header, or `api_key` in the
- * query string for browsers' EventSource, which cannot set headers), the
- * same rate limit, body size, depth and cost limits, validation, error
- * format and log line as POST /graphql. Each event's SSE `id` is its
+ * query string for browsers' EventSource, which cannot set headers) and
+ * body size as POST /graphql, then the execution gate every door goes
+ * through (execution.ts: rate limit, parse, validation, depth, cost and
+ * budget, the one formatError, the log line). Each event's SSE `id` is its
  * leadPromoted cursor, and a reconnect's `Last-Event-ID` resumes after it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHandler } from 'graphql-sse';
-import {
-  DocumentNode, ExecutionArgs, ExecutionResult, GraphQLError, GraphQLFormattedError, GraphQLSchema, createSourceEventStream, execute, getOperationAST, parse, validate,
-} from 'graphql';
+import { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLFormattedError, createSourceEventStream, execute } from 'graphql';
 import type { Logger } from 'pino';
 import { Context, Services, createContext } from '../graphql/context';
 import { viewerFromHeader } from './auth';
-import { QueryLimits, checkQueryLimits } from './limits';
-import { Metrics, logOperation } from './observability';
-import type { RateLimiter } from './rate-limit';
+import type { ExecutionGate } from './execution';
+import { BodyTooLarge, readBody } from './http-util';
 import { promotionCursor } from '../modules/realtime/realtime.service';
 
 /** What the door needs from the server. */
 export interface SseDeps {
-  schema: GraphQLSchema;
+  gate: ExecutionGate;
   services: Services;
   logger: Logger;
-  metrics: Metrics;
-  rateLimiter: RateLimiter;
-  limits: QueryLimits & { maxBodyBytes: number };
-  /** The one formatError, over a list. */
-  formatErrors: (errors: readonly GraphQLError[]) => GraphQLFormattedError[];
-  /** Reads a request body, failing past `limit` bytes (the server's reader, 413 on overflow). */
-  readBody: (req: IncomingMessage, limit: number) => Promise<string>;
-  /** True for the error readBody throws past the limit. */
-  isTooLarge: (err: unknown) => boolean;
+  maxBodyBytes: number;
 }
 
 /** The SSE door: `handle` serves one request; `closeAll` ends every open stream (shutdown: clients reconnect elsewhere). */
@@ -48,7 +38,8 @@ export interface SseDoor {
 interface StreamState {
   context: Context;
   ids: string[];
-  codes: string[];
+  /** What the request's log line reports: the error codes sent, the operation's type once known. */
+  log: { codes: string[]; type: string };
 }
 
 const EVENT_STREAM = 'text/event-stream';
@@ -65,7 +56,8 @@ function errorBody(errors: GraphQLFormattedError[]): string {
 }
 
 export function createSseDoor(deps: SseDeps): SseDoor {
-  const { schema, services, formatErrors } = deps;
+  const { gate, services } = deps;
+  const formatErrors = (errors: readonly GraphQLError[]) => gate.formatErrors(errors);
   const states = new WeakMap<object, StreamState>();
   const open = new Map<ServerResponse, string>();
   const badInput = (message: string, extra: Record<string, unknown> = {}) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...extra } });
@@ -96,29 +88,22 @@ export function createSseDoor(deps: SseDeps): SseDoor {
   }
 
   const handler = createHandler<IncomingMessage, { state: StreamState }>({
-    schema,
+    schema: gate.schema,
     subscribe,
     execute: (args) => execute(args),
-    onSubscribe(req, params) {
+    async onSubscribe(req, params) {
       const { state } = req.context;
-      let document: DocumentNode;
-      try {
-        document = parse(params.query);
-      } catch (err) {
-        throw badInput((err as Error).message, { reason: 'GRAPHQL_PARSE_FAILED' });
-      }
-      const invalid = validate(schema, document);
-      if (invalid.length > 0) throw invalid.map((e) => badInput(e.message, { reason: 'GRAPHQL_VALIDATION_FAILED' }));
-      const operation = getOperationAST(document, params.operationName);
-      if (!operation) throw badInput('The document must name the operation to run (operationName)');
-      if (operation.operation === 'mutation') throw badInput('Mutations run over POST /graphql, not over Server-Sent Events');
-      checkQueryLimits(schema, deps.limits, document, params.operationName, params.variables ?? {});
-      return { schema, document, operationName: params.operationName, variableValues: params.variables, contextValue: state.context as never };
+      const prepared = await gate.prepare(params, state.context.viewer, 'sse');
+      if ('errors' in prepared) throw prepared.errors;
+      const { operation, cost: _cost, ...args } = prepared.args;
+      state.log.type = operation;
+      if (operation === 'mutation') throw badInput('Mutations run over POST /graphql, not over Server-Sent Events');
+      return { ...args, contextValue: state.context as never };
     },
     onNext(_ctx, req, result) {
       if (!result.errors) return;
       const errors = formatErrors(result.errors);
-      req.context.state.codes.push(...errors.map((e) => String(e.extensions?.code)));
+      req.context.state.log.codes.push(...errors.map((e) => String(e.extensions?.code)));
       return { ...result, errors } as never;
     },
   });
@@ -136,12 +121,10 @@ export function createSseDoor(deps: SseDeps): SseDoor {
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
     const started = performance.now();
-    const log = { codes: [] as string[], key: undefined as string | undefined, operationName: null as string | null };
+    const log = { codes: [] as string[], viewer: undefined as Context['viewer'] | undefined, operationName: null as string | null, type: 'invalid' };
     res.once('close', () => {
       open.delete(res);
-      logOperation(deps.logger, deps.metrics, {
-        type: 'subscription', ms: performance.now() - started, codes: log.codes, requestId, operationName: log.operationName, key: log.key, status: res.statusCode, transport: 'sse',
-      });
+      gate.record({ transport: 'sse', type: log.type, ms: performance.now() - started, codes: log.codes, requestId, operationName: log.operationName, viewer: log.viewer, status: res.statusCode });
     });
     if (!(req.headers.accept ?? '').includes(EVENT_STREAM)) {
       return reject(res, Object.assign(badInput(`Send Accept: ${EVENT_STREAM}`), { extensions: { code: 'BAD_USER_INPUT', http: { status: 406 } } }), log);
@@ -150,8 +133,8 @@ export function createSseDoor(deps: SseDeps): SseDoor {
     let context: Context;
     try {
       const viewer = await viewerFromHeader(services.access, req.headers.authorization ?? (apiKey ? `Bearer ${apiKey}` : undefined));
-      log.key = viewer.name;
-      await deps.rateLimiter.take(viewer);
+      log.viewer = viewer;
+      await gate.admit(viewer);
       context = createContext(viewer, services, requestId);
     } catch (err) {
       return reject(res, err, log);
@@ -161,15 +144,15 @@ export function createSseDoor(deps: SseDeps): SseDoor {
     let body: unknown;
     if (req.method === 'POST') {
       try {
-        const raw = await deps.readBody(req, deps.limits.maxBodyBytes);
+        const raw = await readBody(req, deps.maxBodyBytes);
         body = JSON.parse(raw || '{}');
       } catch (err) {
-        if (deps.isTooLarge(err)) return reject(res, badInput(`Request body larger than ${deps.limits.maxBodyBytes} bytes`, { limit: deps.limits.maxBodyBytes, http: { status: 413 } }), log);
+        if (err instanceof BodyTooLarge) return reject(res, badInput(`Request body larger than ${deps.maxBodyBytes} bytes`, { limit: deps.maxBodyBytes, http: { status: 413 } }), log);
         return reject(res, badInput('Request body is not valid JSON'), log);
       }
       log.operationName = (body as { operationName?: string })?.operationName ?? null;
     } else log.operationName = url.searchParams.get('operationName');
-    const state: StreamState = { context, ids: [], codes: log.codes };
+    const state: StreamState = { context, ids: [], log };
     states.set(context, state);
     let result: Awaited<ReturnType<typeof handler>>;
     try {

@@ -51,3 +51,61 @@ export function collect(client: Client, query: string, variables: Record<string,
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The outcome of one query or mutation over a socket: its data, or the errors graphql-ws delivered. */
+export interface WsOutcome {
+  data?: any;
+  errors?: { message: string; extensions?: { code?: string; [k: string]: unknown } }[];
+}
+
+/** Runs a query or mutation over graphql-ws and waits for its result or error. */
+export function wsRun(client: Client, query: string, variables: Record<string, unknown> = {}, ms = 30_000): Promise<WsOutcome> {
+  return new Promise((resolve, reject) => {
+    const out: WsOutcome = {};
+    const timer = setTimeout(() => reject(new Error(`no answer over the socket within ${ms} ms`)), ms);
+    client.subscribe(
+      { query, variables },
+      {
+        next: (v) => {
+          out.data = v.data;
+          if (v.errors) out.errors = v.errors as WsOutcome['errors'];
+        },
+        error: (e) => {
+          clearTimeout(timer);
+          if (Array.isArray(e)) resolve({ errors: e });
+          else reject(e);
+        },
+        complete: () => {
+          clearTimeout(timer);
+          resolve(out);
+        },
+      },
+    );
+  });
+}
+
+/** A graphql-ws subscriber on a bare socket whose reading can be paused, as a consumer that stops reading would. */
+export interface PausableSubscriber {
+  events: any[];
+  closed: Promise<{ code: number; reason: string }>;
+  pause(): void;
+  resume(): void;
+}
+
+/** Connects, subscribes to `query` and collects its `next` payloads. */
+export function pausableSubscriber(httpUrl: string, key: string, query: string): Promise<PausableSubscriber> {
+  const socket = new WebSocket(httpUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  const events: any[] = [];
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  return new Promise((resolve, reject) => {
+    socket.on('error', reject);
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } })));
+    socket.on('message', (raw) => {
+      const message = JSON.parse(raw.toString());
+      if (message.type === 'connection_ack') {
+        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
+        resolve({ events, closed, pause: () => socket.pause(), resume: () => socket.resume() });
+      } else if (message.type === 'next') events.push(message.payload.data);
+    });
+  });
+}

@@ -117,6 +117,24 @@ describe('contacts list', () => {
     expect(hot.contacts.totalCount).toBe(0);
   });
 
+  it('counts the matches only when totalCount is asked for (one statement less without it, also under @include(if: false))', async () => {
+    const rows = `query($f: ContactFilter, $count: Boolean!) { contacts(filter: $f, first: 3) { totalCount @include(if: $count) edges { node { id } } } }`;
+    const plain = `query($f: ContactFilter) { contacts(filter: $f, first: 3) { edges { node { id } } } }`;
+    const viaFragment = `query($f: ContactFilter) { contacts(filter: $f, first: 3) { ...C } } fragment C on ContactConnection { totalCount edges { node { id } } }`;
+    const f = { search: tag };
+    const counted = await t.gql(rows, { f, count: true });
+    const skipped = await t.gql(rows, { f, count: false });
+    const without = await t.gql(plain, { f });
+    const fragment = await t.gql(viaFragment, { f });
+    expect(counted.data.contacts.totalCount).toBe(7);
+    expect(fragment.data.contacts.totalCount).toBe(7);
+    expect(skipped.data.contacts).toEqual({ edges: counted.data.contacts.edges });
+    expect(without.data.contacts.edges).toEqual(counted.data.contacts.edges);
+    expect(skipped.sql).toBe(counted.sql - 1);
+    expect(without.sql).toBe(counted.sql - 1);
+    expect(fragment.sql).toBe(counted.sql);
+  });
+
   it('pages through equal sort keys with stable cursors: every contact once', async () => {
     for (const direction of ['ASC', 'DESC']) {
       const seen: string[] = [];

@@ -1,6 +1,6 @@
 import { startTestApp, TestApp, TEST_DB } from '../helpers/app';
 import { createKey, createPartner, createRule, uniqueEmail } from '../helpers/factories';
-import { collect, sleep, wsClient } from '../helpers/ws';
+import { collect, pausableSubscriber, sleep, wsClient } from '../helpers/ws';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -124,28 +124,55 @@ it('closes a connection without a valid key with 4401 and drops a revoked key', 
   expect(revokedCode).toBe(4403);
 });
 
-it('closes a connection that falls too far behind with 4429 and its cursor, and it resumes from there without loss', async () => {
+/** About 25 KB per event: 100 aliases of the transition, so a burst outgrows the socket buffers of the machine. */
+const BIG = `subscription { leadPromoted { cursor ${Array.from({ length: 100 }, (_, i) => `t${i}: transition { id contactId fromStage toStage trigger occurredAt reason score actor contact { email stage score } }`).join(' ')} } }`;
+
+it('closes a connection that stops reading with 4429 and its cursor, and it resumes from there without loss', async () => {
   const small = await startTestApp({ SUBSCRIPTION_QUEUE_LIMIT: '5' });
   try {
     await createRule(small, { name: 'view', kind: 'BEHAVIOR', activityType: 'page_view', points: 60 });
     await small.app.services.rescore.idle();
     const key = await createKey(small, 'VIEWER');
-    let closed = { code: 0, reason: '' };
-    const slow = collect(wsClient(small.app.url, key, { onClose: (code, reason) => (closed = { code, reason }) }), SUB);
+    const slow = await pausableSubscriber(small.app.url, key, BIG);
     await sleep(200);
-    const inputs = Array.from({ length: 200 }, () => ({ contactEmail: uniqueEmail('slow'), type: 'page_view' }));
-    await small.ok(BATCH, { inputs });
-    for (let i = 0; i < 100 && closed.code === 0; i++) await sleep(50);
+    slow.pause();
+    // 400 events of 25 KB in one batch: 10 MB, more than the kernel's socket buffers take while the reader is paused.
+    const n = 400;
+    await small.ok(BATCH, { inputs: Array.from({ length: n }, () => ({ contactEmail: uniqueEmail('slow'), type: 'page_view' })) });
+    // The close frame waits behind the unread data: reading again brings the events written before it, then the close.
+    await sleep(3000);
+    slow.resume();
+    const closed = await slow.closed;
     expect(closed.code).toBe(4429);
     const cursor = /after=(\S+)$/.exec(closed.reason)?.[1];
     expect(cursor).toBeTruthy();
-    const got = slow.events.map((e) => e.leadPromoted.transition.id);
+    const got = slow.events.map((e) => e.leadPromoted.t0.id);
+    expect(got.length).toBeLessThan(n);
     const resumed = collect(wsClient(small.app.url, key), SUB, { after: cursor });
-    await resumed.waitFor(200 - got.length);
+    await resumed.waitFor(n - got.length);
     await sleep(200);
     const all = [...got, ...resumed.events.map((e) => e.leadPromoted.transition.id)];
-    expect(all).toHaveLength(200);
-    expect(new Set(all).size).toBe(200);
+    expect(all).toHaveLength(n);
+    expect(new Set(all).size).toBe(n);
+  } finally {
+    await small.stop();
+  }
+});
+
+it('5: keeps a reader that keeps up through a burst larger than its bound: the bound is measured after a drain attempt', async () => {
+  const small = await startTestApp({ SUBSCRIPTION_QUEUE_LIMIT: '5' });
+  try {
+    await createRule(small, { name: 'view', kind: 'BEHAVIOR', activityType: 'page_view', points: 60 });
+    await small.app.services.rescore.idle();
+    const codes: number[] = [];
+    const reader = collect(wsClient(small.app.url, await createKey(small, 'VIEWER'), { onClose: (code) => codes.push(code) }), BIG);
+    await sleep(200);
+    // One epoch of 100 promotions of about 25 KB each: 2.5 MB written at once against a bound of 5 KB.
+    await small.ok(BATCH, { inputs: Array.from({ length: 100 }, () => ({ contactEmail: uniqueEmail('burst'), type: 'page_view' })) });
+    await reader.waitFor(100);
+    await sleep(300);
+    expect(codes).toEqual([]);
+    expect(new Set(reader.events.map((e) => e.leadPromoted.t0.id)).size).toBe(100);
   } finally {
     await small.stop();
   }

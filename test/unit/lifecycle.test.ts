@@ -126,3 +126,18 @@ describe('policy rules', () => {
     expect(temperatureOf(0, p({ warmThreshold: 0 }))).toBe('WARM');
   });
 });
+
+describe('promotions without sqlThreshold', () => {
+  it('keeps a LEAD or a re-engaged NURTURE below mqlThreshold where it is, and promotes it at the threshold', () => {
+    expect(promotions(at('LEAD', 10, 20), p())).toEqual([]);
+    expect(promotions(at('NURTURE', 0, 49, true), p())).toEqual([]);
+    expect(promotions(at('LEAD', 10, 40), p())).toEqual(['MQL']);
+    expect(promotions(at('PROSPECT', 0, 49), p())).toEqual(['LEAD']);
+  });
+
+  it('promotes to SQL only at sqlThreshold, counting fit and engagement', () => {
+    expect(promotions(at('MQL', 40, 39), p({ sqlThreshold: 80 }))).toEqual([]);
+    expect(promotions(at('MQL', 40, 40), p({ sqlThreshold: 80 }))).toEqual(['SQL']);
+    expect(promotions(at('LEAD', 40, 39), p({ sqlThreshold: 80 }))).toEqual(['MQL']);
+  });
+});

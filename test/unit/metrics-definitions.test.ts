@@ -90,4 +90,18 @@ describe('assembleMetrics', () => {
     const m = assembleMetrics(from, to, 'MONTH', [row('2026-03-01', false, 'MQL', 1), row('2026-01-01', false, 'MQL', 1), row('2026-02-01', false, 'PROSPECT', 3)], []);
     expect(m.groups.map((g) => g.key)).toEqual(['2026-01-01', '2026-02-01', '2026-03-01']);
   });
+  it('keeps a stage row and a current-count row of the same group and stage together', () => {
+    const m = assembleMetrics(
+      from,
+      to,
+      'OWNER',
+      [row('o1', false, 'MQL', 6, 3, 172_800_000, 86_400_000), row(null, true, 'MQL', 6, 3, 172_800_000, 86_400_000)],
+      [current('o1', false, 'MQL', 2), current(null, true, 'MQL', 2)],
+    );
+    for (const f of [m, m.groups[0]]) {
+      expect(f.stages[2]).toEqual({ stage: 'MQL', entered: 6, current: 2, medianDaysInStage: 2 });
+      expect(f.conversions[1]).toEqual({ fromStage: 'MQL', toStage: 'SQL', entered: 6, converted: 3, rate: 0.5, medianDaysToConvert: 1 });
+    }
+    expect(m.groups).toHaveLength(1);
+  });
 });

@@ -61,3 +61,92 @@ describe('rejects, naming the input field', () => {
     expect(validateRule(rule as RuleDraft)?.field).toBe(field);
   });
 });
+
+describe('limits at their edge', () => {
+  const accepts = (over: Partial<RuleDraft>) => expect(validateRule({ ...behavior, ...over })).toBeNull();
+  const blames = (over: Partial<RuleDraft>, field: string) => expect(validateRule({ ...behavior, ...over })?.field).toBe(field);
+
+  it('takes a name of 191 characters, blanks around it not counted', () => {
+    accepts({ name: 'x'.repeat(191) });
+    accepts({ name: `  ${'x'.repeat(191)}  ` });
+    blames({ name: ` ${'x'.repeat(192)}` }, 'name');
+  });
+
+  it('takes points of ±100,000 and nothing beyond', () => {
+    accepts({ points: 100_000 });
+    accepts({ points: -100_000 });
+    accepts({ points: 0 });
+    blames({ points: -100_001 }, 'points');
+  });
+
+  it('takes a cap of 1, a window and an expiry of 1 day, and no fraction of them', () => {
+    accepts({ maxApplications: 1, capWindowDays: 1, expiresAfterDays: 1 });
+    blames({ maxApplications: 1.5 }, 'maxApplications');
+    blames({ maxApplications: 1, capWindowDays: 1.5 }, 'capWindowDays');
+    blames({ expiresAfterDays: 0.5 }, 'expiresAfterDays');
+  });
+
+  it('takes 20 conditions', () => {
+    accepts({ conditions: Array.from({ length: 20 }, () => cond('properties.a', 'EXISTS')) });
+  });
+
+  it('takes activity types of 1 to 64 lower-case letters, digits and _, starting with a letter', () => {
+    for (const ok of ['a', 'page_view', 'v2_signup', `a${'b'.repeat(63)}`]) accepts({ activityType: ok });
+    for (const bad of ['', '1page_view', '_view', 'page_view!', 'page-view', 'page view', `a${'b'.repeat(64)}`]) blames({ activityType: bad }, 'activityType');
+  });
+
+  it('takes property and attribute keys of 1 to 64 letters, digits, _ . and -, nothing else in them', () => {
+    const k64 = 'k'.repeat(64);
+    for (const key of ['utm_source', 'a.b-c', 'X9', k64]) {
+      accepts({ conditions: [cond(`properties.${key}`, 'EXISTS')] });
+      expect(validateRule({ ...fit, conditions: [cond(`attributes.${key}`, 'EXISTS')] })).toBeNull();
+    }
+    for (const key of ['', 'pl an', '$plan', 'plan!', `${k64}k`, 'plan/x']) {
+      blames({ conditions: [cond(`properties.${key}`, 'EXISTS')] }, 'conditions[0].field');
+      expect(validateRule({ ...fit, conditions: [cond(`attributes.${key}`, 'EXISTS')] })?.field).toBe('conditions[0].field');
+    }
+  });
+});
+
+describe('condition values a user could get wrong', () => {
+  const onFit = (...conditions: ReturnType<typeof cond>[]) => validateRule({ ...fit, conditions });
+
+  it.each(FIT_FIELDS.filter((f) => f !== 'freeEmail'))('takes the FIT field %s, and not its name in another case', (field) => {
+    expect(onFit(cond(field, 'EQ', field === 'companySize' ? 50 : 'x'))).toBeNull();
+    expect(onFit(cond(field.toUpperCase(), 'EQ', 'x'))?.field).toBe('conditions[0].field');
+  });
+
+  it('compares freeEmail only with EQ or NEQ to a boolean', () => {
+    expect(onFit(cond('freeEmail', 'NEQ', false))).toBeNull();
+    for (const [op, value] of [['IN', [true]], ['NOT_IN', [false]], ['GT', true], ['EQ', 1], ['NEQ', 'false'], ['STARTS_WITH', true]] as const) {
+      expect(onFit(cond('freeEmail', op, value))?.field).toBe('conditions[0].value');
+    }
+    expect(onFit(cond('freeEmail', 'EXISTS'))).toBeNull();
+  });
+
+  it('rejects IN and NOT_IN lists holding one value that is not a string, number or boolean', () => {
+    for (const bad of [['pro', { a: 1 }], ['pro', null], [1, ['x']], [1, JSON.parse('1e400')]]) {
+      expect(onFit(cond('attributes.plan', 'IN', bad))?.field).toBe('conditions[0].value');
+      expect(onFit(cond('attributes.plan', 'NOT_IN', bad))?.field).toBe('conditions[0].value');
+    }
+  });
+
+  it('takes ordered comparisons with a number or a real ISO date only', () => {
+    expect(onFit(cond('attributes.since', 'GTE', '2024-02-29T10:00:00Z'))).toBeNull();
+    expect(onFit(cond('attributes.seats', 'LTE', 0))).toBeNull();
+    for (const bad of [JSON.parse('1e400'), '2024-13-01', '2024-01-1', '24-01-01', 'since 2024-01-01', '1700000000', true, null]) {
+      expect(onFit(cond('attributes.since', 'GT', bad))?.field).toBe('conditions[0].value');
+    }
+    expect(onFit(cond('companySize', 'GT', '2024-01-01'))?.field).toBe('conditions[0].value');
+  });
+
+  it('takes EQ and NEQ with a string, number or boolean, not an object or nothing', () => {
+    expect(onFit(cond('attributes.seats', 'EQ', 0), cond('attributes.beta', 'NEQ', false), cond('country', 'EQ', 'DE'))).toBeNull();
+    for (const bad of [{ a: 1 }, null, JSON.parse('-1e400')]) expect(onFit(cond('country', 'NEQ', bad))?.field).toBe('conditions[0].value');
+  });
+
+  it('rejects a condition without a field', () => {
+    expect(onFit({ operator: 'EQ', value: 'x' } as never)?.field).toBe('conditions[0].field');
+    expect(validateRule({ ...behavior, conditions: [{ operator: 'EQ', value: 'x' } as never] })?.field).toBe('conditions[0].field');
+  });
+});

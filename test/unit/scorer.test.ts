@@ -263,3 +263,100 @@ describe('breakdown order and totals', () => {
     expect(rows.reduce((s, r) => s + r.points, 0)).toBe(engagementScore(apps, 2 * DAY_MS));
   });
 });
+
+describe('conditions that must not match', () => {
+  const holds = (operator: string, value: unknown, actual: unknown) => conditionHolds({ field: 'f', operator: operator as never, value }, actual);
+
+  it('shows each ordered operator failing on the wrong side and at equality', () => {
+    expect(holds('GTE', 200, 199)).toBe(false);
+    expect(holds('GTE', 200, 201)).toBe(true);
+    expect(holds('LT', 10, 10)).toBe(false);
+    expect(holds('LT', 10, 11)).toBe(false);
+    expect(holds('LTE', 10, 10)).toBe(true);
+    expect(holds('GT', 10, 9)).toBe(false);
+    expect(holds('GTE', '2024-05-01', '2024-04-30')).toBe(false);
+    expect(holds('LTE', '2024-05-01', '2024-05-01T00:00:00Z')).toBe(true);
+  });
+
+  it('does not take a different number, or a number for a boolean, as equal', () => {
+    expect(holds('EQ', 100, 50)).toBe(false);
+    expect(holds('EQ', 100, '100.0')).toBe(true);
+    expect(holds('NEQ', 100, 50)).toBe(true);
+    expect(holds('NEQ', 100, 100)).toBe(false);
+    expect(holds('IN', [100, 200], 50)).toBe(false);
+    expect(holds('IN', [100, 200], 200)).toBe(true);
+    expect(holds('EQ', true, 1)).toBe(false);
+    expect(holds('EQ', 0, false)).toBe(false);
+    expect(holds('EQ', 1, 'one')).toBe(false);
+  });
+
+  it('lets the negative operators pass a present but different value and fail on the value itself', () => {
+    expect(holds('NEQ', 'acme', 'globex')).toBe(true);
+    expect(holds('NOT_CONTAINS', 'jobs', '/pricing')).toBe(true);
+    expect(holds('NOT_CONTAINS', 'JOBS', '/careers/jobs')).toBe(false);
+    expect(holds('NOT_IN', ['de', 'fr'], 'us')).toBe(true);
+    expect(holds('NOT_IN', ['de', 'fr'], 'FR')).toBe(false);
+    expect(holds('NOT_IN', [1, 2], '2')).toBe(false);
+  });
+
+  it('does not treat blank text as zero or a number as a date', () => {
+    expect(holds('LT', 10, ' ')).toBe(false);
+    expect(holds('LTE', 0, '')).toBe(false);
+    expect(holds('LT', '2024-01-01', 5)).toBe(false);
+    expect(holds('GT', 5, true)).toBe(false);
+    expect(holds('STARTS_WITH', '/pri', '/blog/pricing')).toBe(false);
+    expect(holds('ENDS_WITH', '.io', 'x.io.com')).toBe(false);
+  });
+
+  it('does not score a FIT rule on a field the contact lacks', () => {
+    const small = rule({ id: 's', kind: 'FIT', activityType: null, points: 5, conditions: [{ field: 'companySize', operator: 'LT', value: 100 }] });
+    expect(fitScore(contact({ companySize: null }), [small])).toBe(0);
+    expect(fitScore(contact({ companySize: 99 }), [small])).toBe(5);
+    expect(fitScore(contact({ companySize: 100 }), [small])).toBe(0);
+    const sized = rule({ id: 'e', kind: 'FIT', activityType: null, points: 7, conditions: [{ field: 'companySize', operator: 'EQ', value: 100 }] });
+    expect(fitScore(contact({ companySize: 50 }), [sized])).toBe(0);
+    expect(fitScore(contact({ companySize: 100 }), [sized])).toBe(7);
+  });
+});
+
+describe('caps at equal times', () => {
+  const ids = (acts: ActivityFacts[], rules: Rule[]) => scoreAllActivities(acts, rules).map((a) => a.activityId);
+
+  it('counts activities at the same instant one by one, lowest id first, whatever the input order', () => {
+    const r = rule({ maxApplications: 2, capWindowDays: 1 });
+    for (const order of [['c', 'a', 'b'], ['b', 'c', 'a'], ['a', 'b', 'c'], ['c', 'b', 'a']]) {
+      expect(ids(order.map((id) => act(id, 5)), [r])).toEqual(['a', 'b']);
+    }
+    expect(ids([act('b', 5), act('a', 6)], [rule({ maxApplications: 1 })])).toEqual(['b']);
+  });
+
+  it('keeps an application at the same instant inside the window', () => {
+    const r = rule({ maxApplications: 1, capWindowDays: 1 });
+    const cap: CapState = new Map();
+    expect(scoreActivity(act('a', DAY_MS), [r], cap)).toHaveLength(1);
+    expect(scoreActivity(act('b', DAY_MS), [r], cap)).toHaveLength(0);
+    expect(scoreActivity(act('c', 2 * DAY_MS), [r], cap)).toHaveLength(1);
+  });
+
+  it('asks for a full rescore when a backdated activity hits any one of several capped rules that counted later', () => {
+    const onPricing = rule({ id: 'p', maxApplications: 2, conditions: [{ field: 'properties.url', operator: 'EQ', value: '/pricing' }] });
+    const onBlog = rule({ id: 'b', maxApplications: 2, conditions: [{ field: 'properties.url', operator: 'EQ', value: '/blog' }] });
+    const cap: CapState = new Map([['p', [100]], ['b', [10]]]);
+    expect(needsFullRescore(act('x', 50, { url: '/pricing' }), [onBlog, onPricing], cap)).toBe(true);
+    expect(needsFullRescore(act('x', 50, { url: '/blog' }), [onBlog, onPricing], cap)).toBe(false);
+    expect(needsFullRescore(act('x', 50, { url: '/pricing' }), [onPricing], new Map([['p', []]]))).toBe(false);
+    expect(needsFullRescore(act('x', 50, { url: '/pricing' }), [onPricing], new Map())).toBe(false);
+  });
+
+  it('keeps a rule that is not capped out of the full-rescore decision even with a later application', () => {
+    const uncapped = rule({ id: 'u' });
+    expect(needsFullRescore(act('x', 50), [uncapped], new Map([['u', [100]]]))).toBe(false);
+  });
+});
+
+describe('breakdown of a rule no longer listed', () => {
+  it('names the row by the rule id', () => {
+    const apps = scoreAllActivities([act('1', 0)], [rule({ id: 'gone', points: 3 })]);
+    expect(scoreBreakdown([], apps, [], 1)).toEqual([{ ruleId: 'gone', ruleName: 'gone', kind: 'BEHAVIOR', points: 3, applications: 1 }]);
+  });
+});

@@ -57,3 +57,24 @@ describe('stayMarks', () => {
     expect(stayMarks(none, [])).toEqual({ added: [], storedLeftAt: null, storedConvertedAt: new Map(), firstTransitionAt: null });
   });
 });
+
+describe('stayMarks within one batch', () => {
+  it('converts a stay only at a later transition, never at one earlier in the same batch', () => {
+    // Moved by hand MQL -> LEAD, then promoted again: the LEAD stay converts at 4, not at the MQL entry at 1.
+    const m = stayMarks(none, [t('MQL', 1), t('LEAD', 3), t('MQL', 4)]);
+    expect(m.added.map((s) => s.convertedAt)).toEqual([null, 4, null]);
+    expect(stayMarks(none, [t('SQL', 1), t('MQL', 2)]).added[1].convertedAt).toBeNull();
+  });
+
+  it('converts stored entries at their first conversion in the batch only', () => {
+    const history = { latestEntry: new Map([['LEAD', 1]]) };
+    const m = stayMarks(history, [t('MQL', 5), t('NURTURE', 6), t('MQL', 7)]);
+    expect([...m.storedConvertedAt]).toEqual([['LEAD', 5]]);
+    expect(m.added.map((s) => s.previousEntryAt)).toEqual([null, null, 5]);
+  });
+
+  it('does not convert a stored stage the batch does not reach, nor one outside the funnel', () => {
+    const history = { latestEntry: new Map([['NURTURE', 1], ['PROSPECT', 0]]) };
+    expect([...stayMarks(history, [t('MQL', 5), t('CUSTOMER', 6)]).storedConvertedAt]).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 /** API keys, partners and authentication. Keys are stored only as a SHA-256 hash. */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, IsNull, Not } from 'typeorm';
 import { ApiKey, Role } from './api-key.entity';
 import { Partner } from './partner.entity';
 import { Viewer } from './viewer';
@@ -26,6 +26,10 @@ function newSecret(): string {
   return `lq_${randomBytes(32).toString('base64url')}`;
 }
 
+function newKeyRow(name: string, role: Role, partnerId: string | null, secretHash: string): ApiKey {
+  return { id: randomUUID(), name, role, partnerId, secretHash, fromEnv: false, createdAt: new Date(), lastUsedAt: null, revokedAt: null };
+}
+
 export class AccessService {
   constructor(private readonly ds: DataSource) {}
 
@@ -49,25 +53,32 @@ export class AccessService {
   }
 
   /**
-   * The contract's bootstrap: ADMIN_API_KEY (when set) is a valid ADMIN key;
-   * with no key at all, the first start creates one and returns its secret to print once.
+   * The contract's bootstrap: ADMIN_API_KEY (when set) is a valid ADMIN key,
+   * and the only one the environment holds: a new value revokes the key an
+   * earlier value made (rotation retires the old secret; keys made through
+   * the API are never touched). A revoked value refuses to start. With no key at all, the first start creates
+   * one and returns its secret to print once.
    */
   async bootstrap(adminApiKey: string | null): Promise<{ generatedSecret: string | null }> {
     const repo = this.ds.getRepository(ApiKey);
     if (adminApiKey) {
       const hash = hashSecret(adminApiKey);
-      if (!(await repo.findOne({ where: { secretHash: hash } }))) {
+      const existing = await repo.findOne({ where: { secretHash: hash } });
+      // A retired secret never comes back: it may have leaked, which is why it was rotated or revoked.
+      if (existing?.revokedAt) throw new Error('ADMIN_API_KEY holds a revoked secret (retired by a rotation or revokeApiKey); set a new value');
+      if (!existing) {
         try {
-          await repo.insert({ id: randomUUID(), name: 'env-admin', role: Role.ADMIN, partnerId: null, secretHash: hash, createdAt: new Date(), lastUsedAt: null, revokedAt: null });
+          await repo.insert({ ...newKeyRow('env-admin', Role.ADMIN, null, hash), fromEnv: true });
         } catch (err) {
           if (!isUniqueViolation(err)) throw err; // another instance bootstrapped it at the same time
         }
       }
+      await repo.update({ fromEnv: true, revokedAt: IsNull(), secretHash: Not(hash) }, { revokedAt: new Date() });
       return { generatedSecret: null };
     }
     if ((await repo.count()) > 0) return { generatedSecret: null };
     const secret = newSecret();
-    await repo.insert({ id: randomUUID(), name: 'bootstrap-admin', role: Role.ADMIN, partnerId: null, secretHash: hashSecret(secret), createdAt: new Date(), lastUsedAt: null, revokedAt: null });
+    await repo.insert(newKeyRow('bootstrap-admin', Role.ADMIN, null, hashSecret(secret)));
     return { generatedSecret: secret };
   }
 
@@ -80,7 +91,7 @@ export class AccessService {
     if (data.role !== Role.PARTNER && partnerId) throw badInput('input.partnerId', 'is only allowed on PARTNER keys');
     if (partnerId && !(await this.ds.getRepository(Partner).findOne({ where: { id: partnerId } }))) throw badInput('input.partnerId', `partner ${partnerId} does not exist`);
     const secret = newSecret();
-    const apiKey: ApiKey = { id: randomUUID(), name, role: data.role, partnerId, secretHash: hashSecret(secret), createdAt: new Date(), lastUsedAt: null, revokedAt: null };
+    const apiKey = newKeyRow(name, data.role, partnerId, hashSecret(secret));
     await this.ds.getRepository(ApiKey).insert(apiKey);
     return { apiKey, secret };
   }

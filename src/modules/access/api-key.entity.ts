@@ -35,6 +35,10 @@ export class ApiKey {
   @Column({ name: 'secret_hash', type: 'varchar', length: 64 })
   secretHash: string;
 
+  /** The key ADMIN_API_KEY set: there is at most one active; a new value revokes it (AccessService.bootstrap). */
+  @Column({ name: 'from_env', type: 'boolean', default: false })
+  fromEnv: boolean;
+
   @Field(() => Date)
   @DateColumn('created_at')
   createdAt: Date;

@@ -306,7 +306,7 @@ export class ActivitiesService {
     let afterClause = '';
     const afterParams: SqlValue[] = [];
     if (after) {
-      const [at, id] = decodeCursor(after, 2);
+      const [at, id] = decodeCursor(after, ['time', 'key']);
       afterClause = ' AND (occurred_at < ? OR (occurred_at = ? AND id < ?))';
       afterParams.push(dbDate(Number(at)), dbDate(Number(at)), String(id));
     }

@@ -17,13 +17,18 @@ export interface ContactData {
   attributes?: Record<string, unknown> | null;
 }
 
-const EMAIL = /^[^\s@"(),:;<>[\\\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL = /^[^\s\u0000-\u001f\u007f@"(),:;<>[\\\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const STRING_FIELDS = ['firstName', 'lastName', 'company', 'jobTitle', 'industry', 'country', 'source', 'ownerId'] as const;
 const MAX_ATTRIBUTES_BYTES = 16 * 1024;
 
-/** Lower-cases and checks an email; `field` names the input in errors. */
+/**
+ * Normalises and checks an email; `field` names the input in errors. Emails
+ * are compared case-insensitively but accent-sensitively (docs/api.md,
+ * "Identifiers"): NFC, then lower-cased, then stored and compared exactly on
+ * both stores, so `José@x` and `josé@x` are one contact, `jose@x` another.
+ */
 export function normaliseEmail(raw: string, field: string): string {
-  const email = raw.trim().toLowerCase();
+  const email = raw.normalize('NFC').trim().toLowerCase();
   if (email.length > 191 || !EMAIL.test(email)) throw badInput(field, `"${raw.slice(0, 200)}" is not a valid email address`);
   return email;
 }

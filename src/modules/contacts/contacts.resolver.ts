@@ -1,5 +1,6 @@
 /** Contact queries, mutations and the relations a contact page walks. Thin: args -> one service call. */
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { Contact } from './contact.entity';
 import { ContactConnection, ContactFilter, ContactOrder, CreateContactInput, UpdateContactInput } from './contact.inputs';
 import { ActivityConnection } from '../activities/activity.inputs';
@@ -9,6 +10,7 @@ import { Qualification } from '../lifecycle/qualification.entity';
 import { Temperature } from '../lifecycle/stage';
 import { temperatureOf } from '../lifecycle/lifecycle';
 import { toConnection } from '../../graphql/connection';
+import { selects } from '../../graphql/selection';
 import type { Context } from '../../graphql/context';
 
 @Resolver(() => Contact)
@@ -26,12 +28,14 @@ export class ContactsResolver {
   @Query(() => ContactConnection)
   async contacts(
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('filter', () => ContactFilter, { nullable: true }) filter?: ContactFilter,
     @Arg('orderBy', () => ContactOrder, { nullable: true }) orderBy?: ContactOrder,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    return toConnection(await ctx.services.contacts.list(ctx.viewer, { filter, orderBy, first: first ?? 20, after }));
+    // The count is a scan of every matching contact: only when asked for.
+    return toConnection(await ctx.services.contacts.list(ctx.viewer, { filter, orderBy, first: first ?? 20, after, count: selects(info, 'totalCount') }));
   }
 
   @Mutation(() => Contact)

@@ -41,6 +41,8 @@ export interface ContactListArgs {
   orderBy?: { field: ContactSortField; direction: 'ASC' | 'DESC' } | null;
   first: number;
   after?: string | null;
+  /** False skips counting the matches (totalCount is then 0): the caller did not ask for it. */
+  count?: boolean;
 }
 
 const SORT_COLUMNS: Record<ContactSortField, { column: string; isDate: boolean }> = {
@@ -58,6 +60,16 @@ function groupValues(c: Contact): string {
 /** Escapes LIKE wildcards with '!' (a backslash escape would mean different things to MySQL and SQLite). */
 function escapeLike(s: string): string {
   return s.replace(/[!%_]/g, (m) => `!${m}`);
+}
+
+/**
+ * The email is registered already. Create and update say the same, whoever
+ * asks: a PARTNER key learns that the address exists (partner programs say
+ * "already registered") and nothing else: not the contact's id, partner,
+ * names, stage or owner (docs/api.md, "What a partner may learn").
+ */
+function emailTaken(email: string) {
+  return conflict(`A contact with email ${email} is already registered`, { field: 'input.email', reason: 'EMAIL_TAKEN' });
 }
 
 export class ContactsService {
@@ -80,9 +92,9 @@ export class ContactsService {
     return ids.length ? this.ds.getRepository(Contact).find({ where: { id: In([...ids]) } }) : Promise.resolve([]);
   }
 
-  /** Reads a contact by email (any case) the viewer may see, or null. */
+  /** Reads a contact by email (any case, accents significant: normaliseEmail) the viewer may see, or null. */
   async getByEmail(viewer: Viewer, email: string): Promise<Contact | null> {
-    const contact = await this.ds.getRepository(Contact).findOne({ where: { email: email.trim().toLowerCase() } });
+    const contact = await this.ds.getRepository(Contact).findOne({ where: { email: email.normalize('NFC').trim().toLowerCase() } });
     return contact && this.visible(viewer, contact) ? contact : null;
   }
 
@@ -100,13 +112,14 @@ export class ContactsService {
     return scope === null || contact.partnerId === scope;
   }
 
-  async create(viewer: Viewer, input: ContactData): Promise<Contact> {
+  /** Creates a contact; `at` backdates its creation for backfills such as the demo (now for the API). */
+  async create(viewer: Viewer, input: ContactData, at: Date = new Date()): Promise<Contact> {
     assertCan(viewer, 'writeContacts');
     if (input.email === undefined || input.email === null) throw badInput('input.email', 'is required');
     const data = normaliseContact(input);
     if (viewer.role === Role.PARTNER) data.partnerId = viewer.partnerId;
     await this.checkPartner(data.partnerId);
-    const contact = newContact({ ...data, email: data.email! }, new Date());
+    const contact = newContact({ ...data, email: data.email! }, at);
     return transaction(this.ds, async (em) => {
       const rules = await this.scoring.activeRules(em);
       contact.fitScore = this.scoring.fitScore(contact, rules);
@@ -115,7 +128,7 @@ export class ContactsService {
       try {
         await insertRows(em, 'contacts', CONTACT_COLUMNS, [contactRow(contact)]);
       } catch (err) {
-        if (isUniqueViolation(err)) throw conflict(`A contact with email ${contact.email} already exists`, { field: 'input.email' });
+        if (isUniqueViolation(err)) throw emailTaken(contact.email);
         throw err;
       }
       return contact;
@@ -141,7 +154,7 @@ export class ContactsService {
       try {
         await em.getRepository(Contact).save(contact);
       } catch (err) {
-        if (isUniqueViolation(err)) throw conflict(`A contact with email ${contact.email} already exists`, { field: 'input.email' });
+        if (isUniqueViolation(err)) throw emailTaken(contact.email);
         throw err;
       }
       if (regrouped) await this.lifecycle.syncGroupKeys(em, contact);
@@ -171,9 +184,9 @@ export class ContactsService {
     const sort = SORT_COLUMNS[order.field];
     const qb = this.ds.getRepository(Contact).createQueryBuilder('c');
     await this.applyFilter(viewer, qb, args.filter ?? {});
-    const totalCount = await qb.clone().getCount();
+    const totalCount = args.count === false ? 0 : await qb.clone().getCount();
     if (args.after) {
-      const [v, id] = decodeCursor(args.after, 2);
+      const [v, id] = decodeCursor(args.after, [order.field === 'SCORE' ? 'int' : 'time', 'key']);
       const value = sort.isDate ? dbDate(Number(v)) : Number(v);
       const cmp = order.direction === 'ASC' ? '>' : '<';
       qb.andWhere(`(${sort.column} ${cmp} :cv OR (${sort.column} = :cv AND c.id ${cmp} :cid))`, { cv: value, cid: id });
@@ -195,7 +208,7 @@ export class ContactsService {
     if (scope !== null) qb.andWhere('c.partner_id = :scope', { scope });
     if (f.stages) {
       if (f.stages.length === 0) qb.andWhere('1 = 0');
-      else qb.andWhere('c.stage IN (:...stages)', { stages: f.stages });
+      else qb.andWhere('c.stage IN (:...stages)', { stages: [...new Set(f.stages)] });
     }
     if (f.minScore != null) qb.andWhere('c.score >= :minScore', { minScore: f.minScore });
     if (f.maxScore != null) qb.andWhere('c.score <= :maxScore', { maxScore: f.maxScore });
@@ -213,10 +226,12 @@ export class ContactsService {
       );
     }
     if (f.temperatures) {
-      if (f.temperatures.length === 0) qb.andWhere('1 = 0');
-      else if (f.temperatures.length < 3) {
+      // A set: [HOT, HOT, HOT] is HOT, not all three temperatures.
+      const temperatures = [...new Set(f.temperatures)];
+      if (temperatures.length === 0) qb.andWhere('1 = 0');
+      else if (temperatures.length < 3) {
         const { sql, params, policy } = await this.scoring.temperaturePointsSql('c.id');
-        const parts = f.temperatures.map((t) =>
+        const parts = temperatures.map((t) =>
           t === Temperature.HOT
             ? `${sql} >= ${policy.hotThreshold}`
             : t === Temperature.WARM

@@ -232,15 +232,15 @@ export class LifecycleService {
     await updateRowsById(em, 'contacts', ['first_transition_at'], firsts);
   }
 
-  /** BANT qualification of an MQL by sales: SQL with enough criteria, else NURTURE. */
-  async qualify(viewer: Viewer, id: string, bant: Bant & { notes?: string | null }): Promise<Contact> {
+  /** BANT qualification of an MQL by sales: SQL with enough criteria, else NURTURE. `at`: see backfillDate. */
+  async qualify(viewer: Viewer, id: string, bant: Bant & { notes?: string | null }, at?: Date): Promise<Contact> {
     assertCan(viewer, 'qualify');
     if (bant.notes != null && bant.notes.length > 10_000) throw badInput('input.notes', 'must be at most 10000 characters');
     const { contact, transitions } = await transaction(this.ds, async (em) => {
       const contact = await this.lockContact(em, viewer, id);
       if (contact.stage !== LifecycleStage.MQL) throw badInput('id', `qualifyContact needs an MQL contact; this one is ${contact.stage}`, { stage: contact.stage });
       const policy = await this.policy(em);
-      const now = new Date();
+      const now = backfillDate(contact, at);
       await em.getRepository(Qualification).insert({
         id: randomUUID(),
         contactId: contact.id,
@@ -263,8 +263,8 @@ export class LifecycleService {
     return contact;
   }
 
-  /** Manual move to any other stage, with a reason; the actor is the key's name. */
-  async transition(viewer: Viewer, id: string, toStage: LifecycleStage, rawReason: string): Promise<Contact> {
+  /** Manual move to any other stage, with a reason; the actor is the key's name. `at`: see backfillDate. */
+  async transition(viewer: Viewer, id: string, toStage: LifecycleStage, rawReason: string, at?: Date): Promise<Contact> {
     assertCan(viewer, 'qualify');
     const reason = rawReason.trim();
     if (!reason) throw badInput('reason', 'must not be empty');
@@ -272,7 +272,7 @@ export class LifecycleService {
     const { contact, transitions } = await transaction(this.ds, async (em) => {
       const contact = await this.lockContact(em, viewer, id);
       if (contact.stage === toStage) throw badInput('toStage', `the contact is already ${toStage}`);
-      const now = new Date();
+      const now = backfillDate(contact, at);
       const transitions = [this.newTransition(contact, toStage, TransitionTrigger.MANUAL, now, reason, viewer.name)];
       await this.insertTransitions(em, transitions);
       Object.assign(contact, { stage: toStage, stageChangedAt: now, lastTransitionAt: now, updatedAt: now });
@@ -283,25 +283,25 @@ export class LifecycleService {
     return contact;
   }
 
-  /**
-   * Validates and stores a policy change, then re-evaluates every contact that
-   * could be promoted under it (promotions only), in the same transaction.
-   */
+  /** Validates and stores a policy change, then re-evaluates every contact that could be promoted under it, in one transaction. */
   async updatePolicy(viewer: Viewer, patch: Partial<Policy>): Promise<QualificationPolicy> {
     assertCan(viewer, 'manageScoring');
-    const { row, transitions } = await transaction(this.ds, async (em) => {
-      const current = await this.policyEntity(em);
-      const next = mergePolicy(toPolicy(current), patch);
-      const problem = validatePolicy(next);
-      if (problem) throw badInput(`input.${problem.field}`, problem.message);
-      const now = new Date();
-      Object.assign(current, next, { updatedAt: now });
-      await em.getRepository(QualificationPolicy).save(current);
-      const transitions = await this.reevaluateAll(em, next, now);
-      return { row: current, transitions };
-    });
+    const { row, transitions } = await transaction(this.ds, (em) => this.changePolicy(em, patch));
     this.publisher.publish(transitions);
     return row;
+  }
+
+  /** updatePolicy inside the caller's transaction (applySimulation's); the caller publishes the transitions after it commits. */
+  async changePolicy(em: EntityManager, patch: Partial<Policy>): Promise<{ row: QualificationPolicy; transitions: StageTransition[] }> {
+    const current = await this.policyEntity(em);
+    const next = mergePolicy(toPolicy(current), patch);
+    const problem = validatePolicy(next);
+    if (problem) throw badInput(`input.${problem.field}`, problem.message);
+    const now = new Date();
+    Object.assign(current, next, { updatedAt: now });
+    await em.getRepository(QualificationPolicy).save(current);
+    const transitions = await this.reevaluateAll(em, next, now);
+    return { row: current, transitions };
   }
 
   /** Promotes every score-managed contact the policy now promotes; candidates are found in SQL by threshold. */
@@ -391,11 +391,17 @@ export class LifecycleService {
     if (filter.occurredBefore) qb.andWhere('t.occurred_at < :ob', { ob: dbDate(filter.occurredBefore) });
     const totalCount = await qb.clone().getCount();
     if (after) {
-      const [at, id] = decodeCursor(after, 2);
+      const [at, id] = decodeCursor(after, ['time', 'serial']);
       qb.andWhere('(t.occurred_at > :cat OR (t.occurred_at = :cat AND t.id > :cid))', { cat: dbDate(Number(at)), cid: Number(id) });
     }
     const rows = await qb.orderBy('t.occurred_at', 'ASC').addOrderBy('t.id', 'ASC').limit(first + 1).getMany();
     const nodes = rows.slice(0, first);
     return { nodes, cursors: nodes.map((t) => encodeCursor([t.occurredAt.getTime(), t.id])), hasNextPage: rows.length > first, totalCount };
   }
+}
+
+/** When a sales step happens: now for the API, or the `at` of a backfill (the demo), never before the contact's last transition. */
+function backfillDate(contact: Contact, at: Date | undefined): Date {
+  if (!at) return new Date();
+  return new Date(Math.max(at.getTime(), contact.lastTransitionAt?.getTime() ?? -Infinity));
 }

@@ -40,8 +40,8 @@ export interface PolicyProblem {
 export function validatePolicy(p: Policy): PolicyProblem | null {
   const nonNegative: (keyof Policy)[] = ['leadThreshold', 'mqlThreshold', 'hotThreshold', 'warmThreshold', 'temperatureWindowDays'];
   for (const f of nonNegative) if ((p[f] as number) < 0) return { field: f, message: 'must not be negative' };
-  if (p.sqlThreshold !== null && p.sqlThreshold < 0) return { field: 'sqlThreshold', message: 'must not be negative' };
-  if (p.temperatureWindowDays < 1) return { field: 'temperatureWindowDays', message: 'must be at least 1' };
+  // At most 100 years: the window's start must be a date both stores can hold.
+  if (p.temperatureWindowDays < 1 || p.temperatureWindowDays > 36_500) return { field: 'temperatureWindowDays', message: 'must be between 1 and 36500' };
   if (p.warmThreshold > p.hotThreshold) return { field: 'warmThreshold', message: `must be <= hotThreshold (${p.hotThreshold})` };
   if (p.sqlThreshold !== null && p.sqlThreshold <= p.mqlThreshold) return { field: 'sqlThreshold', message: `must be greater than mqlThreshold (${p.mqlThreshold})` };
   if (!Number.isInteger(p.requiredBantCriteria) || p.requiredBantCriteria < 0 || p.requiredBantCriteria > 4) return { field: 'requiredBantCriteria', message: 'must be between 0 and 4' };
@@ -83,8 +83,8 @@ export function promotions(
   }
   if (stage === 'NURTURE' && !input.engagedSinceStageChange) return out;
   if (stage === 'LEAD' || stage === 'NURTURE') {
-    const reachesSql = policy.sqlThreshold !== null && score >= policy.sqlThreshold;
-    if (score < policy.mqlThreshold && !reachesSql) return out;
+    // A valid policy's sqlThreshold is above mqlThreshold: a score short of MQL is short of SQL too.
+    if (score < policy.mqlThreshold) return out;
     out.push('MQL');
     stage = 'MQL';
   }
@@ -112,9 +112,4 @@ export interface Bant {
 export function qualificationOutcome(bant: Bant, policy: Policy): 'SQL' | 'NURTURE' {
   const met = [bant.budget, bant.authority, bant.need, bant.timeline].filter(Boolean).length;
   return met >= policy.requiredBantCriteria ? 'SQL' : 'NURTURE';
-}
-
-/** True for stages score may still promote (PROSPECT, LEAD, MQL, NURTURE). */
-export function isScoreManaged(stage: Stage): boolean {
-  return stage === 'PROSPECT' || stage === 'LEAD' || stage === 'MQL' || stage === 'NURTURE';
 }

@@ -60,21 +60,25 @@ export interface StayMarks {
   firstTransitionAt: number | null;
 }
 
+/** When a stay in `stage` converts among `later` transitions (the first into the stage it converts to), or null. */
+function conversionAt(stage: string, later: readonly AddedTransition[]): number | null {
+  const target = convertsTo(stage);
+  return later.find((n) => n.toStage === target)?.occurredAt ?? null;
+}
+
 /** The stay columns that adding `added` (in order, one contact's) to `history` stores. */
 export function stayMarks(history: StayHistory, added: readonly AddedTransition[]): StayMarks {
   const stored = history.latestEntry.size > 0;
   const latest = new Map(history.latestEntry);
-  const storedConvertedAt = new Map<string, number>();
   const columns = added.map((t, i): StayColumns => {
     const previousEntryAt = latest.get(t.toStage) ?? null;
     latest.set(t.toStage, t.occurredAt);
-    const target = convertsTo(t.toStage);
-    const conversion = target === null ? undefined : added.slice(i + 1).find((n) => n.toStage === target);
-    return { previousEntryAt, leftAt: added[i + 1]?.occurredAt ?? null, convertedAt: conversion?.occurredAt ?? null };
+    return { previousEntryAt, leftAt: added[i + 1]?.occurredAt ?? null, convertedAt: conversionAt(t.toStage, added.slice(i + 1)) };
   });
-  for (const t of added) {
-    const from = FUNNEL.find((s) => convertsTo(s) === t.toStage);
-    if (from !== undefined && history.latestEntry.has(from) && !storedConvertedAt.has(from)) storedConvertedAt.set(from, t.occurredAt);
+  const storedConvertedAt = new Map<string, number>();
+  for (const stage of history.latestEntry.keys()) {
+    const at = conversionAt(stage, added);
+    if (at !== null) storedConvertedAt.set(stage, at);
   }
   const first = added[0]?.occurredAt ?? null;
   return { added: columns, storedLeftAt: stored ? first : null, storedConvertedAt, firstTransitionAt: stored ? null : first };

@@ -131,12 +131,11 @@ function funnel(byStage: Map<Stage, Acc>): FunnelValue {
   };
 }
 
-/** Group keys in order: ascending (periods are YYYY-MM-DD, so chronological), the null key last. */
-function compareKeys(a: string | null, b: string | null): number {
-  if (a === b) return 0;
-  if (a === null) return 1;
-  if (b === null) return -1;
-  return a < b ? -1 : 1;
+/** Group keys in order: ascending by code unit (periods are YYYY-MM-DD, so chronological), the null key last. */
+function orderedKeys(keys: Iterable<string | null>): (string | null)[] {
+  const all = [...keys];
+  const named = all.filter((k): k is string => k !== null).sort();
+  return named.length < all.length ? [...named, null] : named;
 }
 
 /**
@@ -165,6 +164,6 @@ export function assembleMetrics(from: Date, to: Date, groupBy: GroupBy, stageRow
     from,
     to,
     ...funnel(total),
-    groups: groupBy === 'NONE' ? [] : [...groups.keys()].sort(compareKeys).map((key) => ({ key, ...funnel(groups.get(key)!) })),
+    groups: groupBy === 'NONE' ? [] : orderedKeys(groups.keys()).map((key) => ({ key, ...funnel(groups.get(key)!) })),
   };
 }

@@ -30,9 +30,16 @@ export interface BusOptions {
   gapMs: number;
   /** Rows written with no epoch (imports, earlier versions) are stamped once they are this old. */
   orphanMs: number;
+  /** Prefix of the channel (src/db/deployment.ts): deployments sharing a Redis server use their own channel. */
+  namespace: string;
+  /** This deployment's id: every message carries it, and messages carrying another are ignored. */
+  deployment: string;
 }
 
-const CHANNEL = 'lq:promotions';
+/** An epoch on the channel, with the deployment that wrote it. */
+interface ChannelMessage extends Epoch {
+  deployment?: string;
+}
 /** Epochs read from the store per catch-up query. */
 const CATCH_UP_EPOCHS = 50;
 
@@ -66,9 +73,9 @@ export class PromotionBus implements PromotionPublisher {
       // Subscribed on every (re)connect rather than awaited here: Redis being down must not stop the service starting.
       const sub = (this.sub = new Redis(this.options.redisUrl, { ...options, autoResubscribe: false }));
       for (const conn of [this.pub, sub]) conn.on('error', (err) => this.warn('redis error', err));
-      sub.on('message', (_channel: string, message: string) => this.receive(JSON.parse(message) as Epoch));
+      sub.on('message', (_channel: string, message: string) => this.receiveMessage(message));
       sub.on('ready', () => {
-        sub.subscribe(CHANNEL).catch((err) => this.warn('redis subscribe failed; the poll delivers meanwhile', err));
+        sub.subscribe(this.channel).catch((err) => this.warn('redis subscribe failed; the poll delivers meanwhile', err));
         // Messages published while the link was down are gone: read them from the store.
         this.catchUp();
       });
@@ -115,11 +122,33 @@ export class PromotionBus implements PromotionPublisher {
 
   private send(epoch: Epoch): void {
     if (!this.pub) return this.receive(epoch);
-    this.pub.publish(CHANNEL, JSON.stringify(epoch)).catch((err) => {
+    const message: ChannelMessage = { ...epoch, deployment: this.options.deployment };
+    this.pub.publish(this.channel, JSON.stringify(message)).catch((err) => {
       // Local subscribers get it now; other instances read it from the store on their next poll.
       this.warn('redis publish failed; delivering locally', err);
       this.receive(epoch);
     });
+  }
+
+  private get channel(): string {
+    return `${this.options.namespace}promotions`;
+  }
+
+  /**
+   * A message from the channel. Another deployment's (a shared REDIS_PREFIX,
+   * or a writer of the same channel name) is ignored: its epoch numbers are
+   * not ours, and taking one would skip our own epoch of that number.
+   */
+  private receiveMessage(raw: string): void {
+    let message: ChannelMessage;
+    try {
+      message = JSON.parse(raw) as ChannelMessage;
+    } catch (err) {
+      return this.warn('unreadable message on the promotions channel ignored', err);
+    }
+    if (message.deployment !== this.options.deployment || !Number.isSafeInteger(message.seq) || !Array.isArray(message.transitions)) return;
+    const { deployment: _d, ...epoch } = message;
+    this.receive(epoch);
   }
 
   private receive(epoch: Epoch): void {

@@ -183,8 +183,11 @@ export class PromotionLog {
       where.push(`to_stage IN (${filter.stages.map(() => '?').join(', ') || 'NULL'})`);
       params.push(...filter.stages);
       if (filter.ownerId != null) (where.push('owner_id = ?'), params.push(filter.ownerId));
-      if (filter.partnerId != null) (where.push('partner_id = ?'), params.push(filter.partnerId));
-      if (filter.scope !== null) (where.push('partner_id = ?'), params.push(filter.scope));
+      // The contact's partner now (partner_key follows it, LifecycleService.syncGroupKeys), as live delivery sees
+      // it: after a move from P1 to P2, P1 no longer replays the contact's transitions and P2 does.
+      const partnerNow = 'partner_key = (SELECT v.id FROM group_values v WHERE v.value = ?)';
+      if (filter.partnerId != null) (where.push(partnerNow), params.push(filter.partnerId));
+      if (filter.scope !== null) (where.push(partnerNow), params.push(filter.scope));
       const rows: Row[] = await em.query(`SELECT ${COLUMNS} FROM stage_transitions WHERE ${where.join(' AND ')} ORDER BY seq, id LIMIT ${limit}`, params);
       return { rows: rows.map(fromRow), head, complete: rows.length < limit };
     });

@@ -15,9 +15,12 @@ import { Viewer, assertCan, partnerScope } from '../access/viewer';
 import { decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { DomainError, badInput } from '../../graphql/errors';
 
+/** leadPromoted's `stages` when none are given. */
+const DEFAULT_STAGES = ['MQL', 'SQL'];
+
 /** Arguments of leadPromoted. */
 export interface PromotionFilter {
-  stages: string[];
+  stages: string[] | null;
   ownerId?: string | null;
   partnerId?: string | null;
   after?: string | null;
@@ -31,7 +34,7 @@ export function promotionCursor(t: Pick<WireTransition, 'seq' | 'id'>): string {
 }
 
 function decodePosition(cursor: string): LogPosition {
-  const [seq, id] = decodeCursor(cursor, 2, 'after');
+  const [seq, id] = decodeCursor(cursor, ['int', 'int'], 'after');
   if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(id)) throw badInput('after', 'is not a cursor leadPromoted returned');
   return [seq as number, id as number];
 }
@@ -81,8 +84,10 @@ export class RealtimeService {
   /** The event stream of one subscription. */
   stream(viewer: Viewer, filter: PromotionFilter): PromotionStream {
     assertCan(viewer, 'read');
-    const replayFilter: ReplayFilter = { stages: filter.stages, ownerId: filter.ownerId, partnerId: filter.partnerId, scope: partnerScope(viewer) };
-    const stages = new Set(filter.stages);
+    // An explicit null is the argument's default (docs/api.md): MQL and SQL.
+    const wanted = filter.stages ?? DEFAULT_STAGES;
+    const replayFilter: ReplayFilter = { stages: wanted, ownerId: filter.ownerId, partnerId: filter.partnerId, scope: partnerScope(viewer) };
+    const stages = new Set(wanted);
     const matches = (t: WireTransition) =>
       stages.has(t.toStage) &&
       (filter.ownerId == null || t.ownerId === filter.ownerId) &&

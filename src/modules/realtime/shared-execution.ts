@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { createSourceEventStream, DocumentNode, execute, ExecutionArgs, ExecutionResult, FormattedExecutionResult, GraphQLError, GraphQLSchema, parse, print, Source, validate } from 'graphql';
+import { createSourceEventStream, DocumentNode, execute, ExecutionArgs, ExecutionResult, FormattedExecutionResult, print } from 'graphql';
 import { Context, createContext } from '../../graphql/context';
 import { partnerScope } from '../access/viewer';
 import type { PromotionStream } from './realtime.service';
@@ -30,40 +30,6 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
 
 function isPromotionStream(v: AsyncIterator<unknown>): v is PromotionStream & AsyncIterator<unknown> {
   return typeof (v as Partial<PromotionStream>).handOver === 'function';
-}
-
-/** Distinct query texts whose parsed document is kept; a client sending ever-new texts only evicts older ones. */
-const DOCUMENTS_KEPT = 256;
-
-/**
- * `parse` and `validate` options of graphql-ws's useServer that parse and
- * validate each query text once: 5,000 dashboards sending the same
- * subscription share one document (a few KiB of AST each otherwise) and one
- * validation. Documents are never mutated by execution, so sharing is safe.
- * One pair per useServer, i.e. per schema.
- */
-export function sharedDocuments(): { parse: typeof parse; validate: typeof validate } {
-  const documents = new Map<string, DocumentNode>();
-  const validated = new WeakMap<DocumentNode, ReadonlyArray<GraphQLError>>();
-  return {
-    parse: (source: string | Source, options?: Parameters<typeof parse>[1]) => {
-      if (typeof source !== 'string' || options) return parse(source, options);
-      let document = documents.get(source);
-      if (!document) {
-        document = parse(source);
-        if (documents.size >= DOCUMENTS_KEPT) documents.delete(documents.keys().next().value!);
-        documents.set(source, document);
-      }
-      return document;
-    },
-    validate: (schema: GraphQLSchema, document: DocumentNode, ...rest: unknown[]) => {
-      // Custom rules or options make it another validation: not cached.
-      if (rest.some((r) => r !== undefined)) return validate(schema, document, ...(rest as []));
-      let errors = validated.get(document);
-      if (!errors) validated.set(document, (errors = validate(schema, document)));
-      return errors;
-    },
-  };
 }
 
 /**
@@ -121,13 +87,20 @@ export interface Broadcast {
   target(context: object): { socket: WebSocket; id: string } | undefined;
   /** The `next` payload graphql-ws would send for a result (useServer's onNext formatting). */
   format(result: ExecutionResult): FormattedExecutionResult;
-  /** Bytes a socket may hold unsent (`bufferedAmount`) before its subscriber counts as too slow. */
+  /** Bytes a socket may hold unsent (`bufferedAmount`), measured after a drain attempt, before its subscriber counts as too slow. */
   maxBufferedBytes: number;
+  /** How long a socket over its bound is given to drain before it counts as too slow. */
+  drainWaitMs: number;
+  /** Sends what the socket holds corked now (its frames otherwise leave when the fan-out is done). */
+  flush(socket: WebSocket): void;
   /** Closes the connection of a subscriber too slow to keep up; it resumes with after = `cursor`. */
   tooSlow(socket: WebSocket, cursor: string): void;
   /** A delivery failed unexpectedly (a bug); later epochs are still delivered. */
   failed(err: unknown): void;
 }
+
+/** How often a socket over its bound is looked at while it drains. */
+const DRAIN_POLL_MS = 10;
 
 interface Member {
   socket: WebSocket;
@@ -176,23 +149,54 @@ class Group {
       const pending = results[i] ?? (members.some((m) => m.stream.takes(t)) ? this.run(t) : null);
       if (!pending) continue;
       // A member joined because it takes one of the epoch's events: with a single event, that one.
-      this.write(t, this.serialised.payload(await pending, this.broadcast.format), members, epoch.transitions.length > 1);
+      const payload = this.serialised.payload(await pending, this.broadcast.format);
+      const full = this.write(t, payload, members, epoch.transitions.length > 1);
+      if (full.length > 0) await this.drainThenWrite(t, payload, full);
     }
   }
 
-  /** One synchronous loop over the members: their sockets are corked until the loop is done (server.ts). */
-  private write(t: WireTransition, payload: string, members: Member[], filter: boolean): void {
+  /**
+   * One synchronous loop over the members: their sockets are corked until the
+   * loop is done (server.ts). Returns the members whose socket holds more
+   * than its bound unsent: they have not been written to.
+   */
+  private write(t: WireTransition, payload: string, members: Member[], filter: boolean): Member[] {
     const { maxBufferedBytes } = this.broadcast;
+    const full: Member[] = [];
     for (const m of members) {
       const { socket } = m;
       if (m.gone || socket.readyState !== socket.OPEN || (filter && !m.stream.takes(t))) continue;
-      if (socket.bufferedAmount > maxBufferedBytes) {
+      if (socket.bufferedAmount > maxBufferedBytes) full.push(m);
+      else this.send(m, t, payload);
+    }
+    return full;
+  }
+
+  private send(m: Member, t: WireTransition, payload: string): void {
+    m.socket.send(m.prefix + payload + '}');
+    m.stream.sent(t);
+  }
+
+  /**
+   * A burst (one policy change promoting thousands) is written in one go,
+   * before any socket had a chance to send: the bound is checked again after
+   * the sockets drained for up to `drainWaitMs` (the group waits meanwhile,
+   * so its order holds). Only a subscriber still over its bound then is too
+   * slow; a reader that keeps up gets the event and the rest.
+   */
+  private async drainThenWrite(t: WireTransition, payload: string, full: Member[]): Promise<void> {
+    const { maxBufferedBytes, drainWaitMs } = this.broadcast;
+    const over = () => full.filter((m) => !m.gone && m.socket.readyState === m.socket.OPEN && m.socket.bufferedAmount > maxBufferedBytes);
+    for (const m of full) this.broadcast.flush(m.socket);
+    const until = Date.now() + drainWaitMs;
+    while (over().length > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    const slow = new Set(over());
+    for (const m of full) {
+      if (m.gone || m.socket.readyState !== m.socket.OPEN) continue;
+      if (slow.has(m)) {
         m.gone = true;
-        this.broadcast.tooSlow(socket, m.stream.resumeCursor(t));
-        continue;
-      }
-      socket.send(m.prefix + payload + '}');
-      m.stream.sent(t);
+        this.broadcast.tooSlow(m.socket, m.stream.resumeCursor(t));
+      } else this.send(m, t, payload);
     }
   }
 }

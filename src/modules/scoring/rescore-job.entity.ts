@@ -11,10 +11,9 @@ export enum JobState {
 }
 registerEnumType(JobState, { name: 'JobState' });
 
-/** A recompute of every contact from its stored activities and the active rules. */
-@ObjectType()
-@Entity('rescore_jobs')
-export class RescoreJob {
+/** What every background job shows (RescoreJob, SimulationJob) and how its runner is tracked. Not referenced by a resolver, so not emitted on its own. */
+@ObjectType('JobFieldsBase')
+export abstract class JobFields {
   @Field(() => ID)
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
@@ -30,10 +29,6 @@ export class RescoreJob {
   @Field(() => Int)
   @Column({ type: 'int', default: 0 })
   total: number;
-
-  /** Keyset position: the last contact id done, so a resumed job continues where it stopped. */
-  @Column({ name: 'last_contact_id', type: 'varchar', length: 36, nullable: true })
-  lastContactId: string | null;
 
   /** Instance running the job and its last heartbeat; a stale heartbeat means the runner died. */
   @Column({ name: 'runner', type: 'varchar', length: 64, nullable: true })
@@ -53,4 +48,13 @@ export class RescoreJob {
   @Field(() => String, { nullable: true })
   @Column({ type: 'varchar', length: 1000, nullable: true })
   error: string | null;
+}
+
+/** A recompute of every contact from its stored activities and the active rules. */
+@ObjectType()
+@Entity('rescore_jobs')
+export class RescoreJob extends JobFields {
+  /** Keyset position: the last contact id done, so a resumed job continues where it stopped. */
+  @Column({ name: 'last_contact_id', type: 'varchar', length: 36, nullable: true })
+  lastContactId: string | null;
 }

@@ -24,6 +24,7 @@ const ORDERED: ConditionOperator[] = ['GT', 'GTE', 'LT', 'LTE'];
 const TEXT: ConditionOperator[] = ['CONTAINS', 'NOT_CONTAINS', 'STARTS_WITH', 'ENDS_WITH'];
 const MAX_POINTS = 100_000;
 
+/** A JSON number too large for a double (1e400) parses as Infinity, and would be stored as null. */
 function isScalar(v: unknown): boolean {
   return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 }
@@ -41,8 +42,8 @@ function conditionProblem(kind: RuleKind, c: RuleCondition, at: string): RulePro
   if (op === 'EXISTS' || op === 'NOT_EXISTS') {
     return v === null || v === undefined ? null : { field: `${at}.value`, message: `${op} takes no value` };
   }
-  if (field === 'freeEmail' && !((op === 'EQ' || op === 'NEQ') && typeof v === 'boolean')) {
-    return { field: `${at}.value`, message: 'freeEmail is compared with EQ or NEQ to true or false' };
+  if (field === 'freeEmail') {
+    return (op === 'EQ' || op === 'NEQ') && typeof v === 'boolean' ? null : { field: `${at}.value`, message: 'freeEmail is compared with EQ or NEQ to true or false' };
   }
   if (op === 'IN' || op === 'NOT_IN') {
     if (!Array.isArray(v) || v.length === 0 || !v.every(isScalar)) return { field: `${at}.value`, message: `${op} takes a non-empty array of strings, numbers or booleans` };
@@ -58,6 +59,9 @@ function conditionProblem(kind: RuleKind, c: RuleCondition, at: string): RulePro
   return isScalar(v) ? null : { field: `${at}.value`, message: `${op} takes a string, number or boolean` };
 }
 
+/** Longest window or expiry, in days (100 years): dates beyond it are out of both stores' range. */
+export const MAX_DAYS = 36_500;
+
 /** Returns the first problem of a rule, or null when it is valid. */
 export function validateRule(rule: RuleDraft): RuleProblem | null {
   const name = (rule.name ?? '').trim();
@@ -72,10 +76,12 @@ export function validateRule(rule: RuleDraft): RuleProblem | null {
     if (!rule.activityType || !ACTIVITY_TYPE.test(rule.activityType)) return { field: 'activityType', message: 'BEHAVIOR rules need an activityType matching ^[a-z][a-z0-9_]{0,63}$' };
     if (rule.maxApplications !== null && (!Number.isInteger(rule.maxApplications) || rule.maxApplications < 1)) return { field: 'maxApplications', message: 'must be at least 1' };
     if (rule.capWindowDays !== null) {
-      if (!Number.isInteger(rule.capWindowDays) || rule.capWindowDays < 1) return { field: 'capWindowDays', message: 'must be at least 1' };
+      if (!Number.isInteger(rule.capWindowDays) || rule.capWindowDays < 1 || rule.capWindowDays > MAX_DAYS) return { field: 'capWindowDays', message: `must be between 1 and ${MAX_DAYS}` };
       if (rule.maxApplications === null) return { field: 'capWindowDays', message: 'needs maxApplications' };
     }
-    if (rule.expiresAfterDays !== null && (!Number.isInteger(rule.expiresAfterDays) || rule.expiresAfterDays < 1)) return { field: 'expiresAfterDays', message: 'must be at least 1' };
+    if (rule.expiresAfterDays !== null && (!Number.isInteger(rule.expiresAfterDays) || rule.expiresAfterDays < 1 || rule.expiresAfterDays > MAX_DAYS)) {
+      return { field: 'expiresAfterDays', message: `must be between 1 and ${MAX_DAYS}` };
+    }
   }
   if (rule.conditions.length > 20) return { field: 'conditions', message: 'at most 20 conditions' };
   for (let i = 0; i < rule.conditions.length; i++) {

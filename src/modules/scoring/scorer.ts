@@ -107,13 +107,16 @@ function comparable(v: unknown, asDate: boolean): number | null {
   return null;
 }
 
+/** An unparseable date-shaped value compares as nothing either way, so the shape decides. */
 function isDateString(v: unknown): boolean {
-  return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v));
+  return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v);
 }
 
-/** Equality ignoring case for strings; booleans and numbers also match their string forms. */
+/**
+ * Equality ignoring case for strings; booleans and numbers also match their
+ * string forms (a boolean against a number is never equal: not comparable).
+ */
 function same(actual: unknown, expected: unknown): boolean {
-  if (typeof actual === 'boolean' || typeof expected === 'boolean') return lower(actual) === lower(expected);
   if (typeof actual === 'number' || typeof expected === 'number') {
     const a = comparable(actual, false);
     const e = comparable(expected, false);
@@ -181,8 +184,9 @@ export function ruleMatchesActivity(rule: Rule, activity: ActivityFacts): boolea
 function countedAt(rule: Rule, times: number[], t: number): number {
   if (rule.capWindowDays === null) return times.length;
   const since = t - rule.capWindowDays * DAY_MS;
+  // Times come in order, none later than t (a backdated activity triggers a full recompute instead).
   let n = 0;
-  for (let i = times.length - 1; i >= 0 && times[i] > since; i--) if (times[i] <= t) n++;
+  for (let i = times.length - 1; i >= 0 && times[i] > since; i--) n++;
   return n;
 }
 
@@ -201,8 +205,8 @@ export function scoreActivity(activity: ActivityFacts, rules: Rule[], capState: 
       const times = capState.get(rule.id) ?? [];
       if (countedAt(rule, times, activity.occurredAt) >= rule.maxApplications) continue;
       times.push(activity.occurredAt);
-      // Only the most recent maxApplications times can ever bind again.
-      if (times.length > rule.maxApplications) times.splice(0, times.length - rule.maxApplications);
+      // Only the most recent maxApplications times can ever bind again (a negative count removes nothing).
+      times.splice(0, times.length - rule.maxApplications);
       capState.set(rule.id, times);
     }
     apps.push({
@@ -224,8 +228,7 @@ export function scoreActivity(activity: ActivityFacts, rules: Rule[], capState: 
 export function needsFullRescore(activity: ActivityFacts, rules: Rule[], capState: CapState): boolean {
   return rules.some((rule) => {
     if (rule.maxApplications === null || !ruleMatchesActivity(rule, activity)) return false;
-    const times = capState.get(rule.id);
-    return !!times && times.length > 0 && times[times.length - 1] > activity.occurredAt;
+    return (capState.get(rule.id)?.at(-1) ?? -Infinity) > activity.occurredAt;
   });
 }
 
@@ -237,8 +240,7 @@ export function byOccurrence(a: ActivityFacts, b: ActivityFacts): number {
 /** Full recompute of a contact's applications from all its activities. */
 export function scoreAllActivities(activities: ActivityFacts[], rules: Rule[]): Application[] {
   const capState: CapState = new Map();
-  const behavior = rules.filter((r) => r.kind === 'BEHAVIOR');
-  return [...activities].sort(byOccurrence).flatMap((a) => scoreActivity(a, behavior, capState));
+  return [...activities].sort(byOccurrence).flatMap((a) => scoreActivity(a, rules, capState));
 }
 
 /** Expired when the activity occurred longer ago than expiresAfterDays: now > expiresAt. */

@@ -18,7 +18,7 @@ export class ConditionInput {
 
 /** Fields a rule patch may change; all optional. Not referenced by a resolver, so not emitted on its own. */
 @InputType('ScoringRuleFieldsBase')
-class ScoringRuleFields {
+export class ScoringRuleFields {
   @Field(() => String, { nullable: true })
   activityType?: string | null;
 

@@ -221,6 +221,27 @@ export class ScoringService {
     });
   }
 
+  /**
+   * Makes `rules` (already validated) the whole active rule set inside the
+   * caller's transaction: existing ones take the given fields, new ones are
+   * created, active rules not listed are deactivated; then one rescore.
+   * applySimulation's write.
+   */
+  async replaceRuleSet(em: EntityManager, rules: (Rule & { existing: boolean })[]): Promise<void> {
+    await this.ruleSetChanging(em);
+    const repo = em.getRepository(ScoringRule);
+    const now = new Date();
+    const keep = new Set(rules.filter((r) => r.existing).map((r) => r.id));
+    for (const stored of await repo.find({ where: { active: true } })) {
+      if (!keep.has(stored.id)) await repo.update({ id: stored.id }, { active: false, updatedAt: now });
+    }
+    for (const { existing, id, ...draft } of rules) {
+      if (existing) await repo.save(Object.assign((await repo.findOne({ where: { id } }))!, draft, { active: true, updatedAt: now }));
+      else await repo.save(Object.assign(new ScoringRule(), { id: randomUUID(), ...draft, active: true, createdAt: now, updatedAt: now }));
+    }
+    await this.rescore?.requestRescore(em);
+  }
+
   private draft(input: RuleInput): RuleDraft {
     const draft: RuleDraft = {
       name: input.name,

@@ -178,8 +178,7 @@ export class WebhooksService {
   /** An endpoint's deliveries, newest first, each with every attempt. */
   async deliveries(viewer: Viewer, endpointId: string, first: number, after: string | null | undefined): Promise<Page<WebhookDelivery>> {
     checkFirst(first, this.settings.maxFirst);
-    const before = after ? Number(decodeCursor(after, 1)[0]) : null;
-    if (before !== null && !Number.isSafeInteger(before)) throw badInput('after', 'is not a cursor this list returned');
+    const before = after ? Number(decodeCursor(after, ['serial'])[0]) : null;
     return transaction(this.ds, async (em) => {
       await this.row(em, viewer, endpointId);
       const rows: MessageRow[] = await em.query(
