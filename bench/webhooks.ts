@@ -40,6 +40,8 @@ const RATE = Number(process.env.RATE ?? 100);
 const FIRST_RETRY_MS = Number(process.env.FIRST_RETRY_MS ?? 100);
 /** Requests in flight while setting up (untimed). */
 const SETUP_CONCURRENCY = 16;
+/** /metrics is closed in production unless a token is set. */
+const METRICS_TOKEN = 'bench-metrics-token-0123456789';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cpuSeconds = () => {
   const u = process.cpuUsage();
@@ -148,7 +150,7 @@ function bareLoop(urls: string[], secrets: string[]) {
 
 async function runStore(store: Store): Promise<void> {
   console.log(`\n${store}: ${ENDPOINTS} endpoints (${FLAKY} flaky), ${EVENTS} promotions at ${RATE}/s, first retry after ${FIRST_RETRY_MS} ms`);
-  const b: BenchApp = await startBenchApp(store, { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_FIRST_RETRY_MS: String(FIRST_RETRY_MS), RATE_LIMIT_ADMIN: '100000:100000', RATE_LIMIT_PARTNER: '100000:100000', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent' });
+  const b: BenchApp = await startBenchApp(store, { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_FIRST_RETRY_MS: String(FIRST_RETRY_MS), RATE_LIMIT_ADMIN: '100000:100000', RATE_LIMIT_PARTNER: '100000:100000', METRICS_TOKEN, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent' });
   const child = fork(join(__dirname, 'webhooks-receivers.ts'), [], { execArgv: ['-r', 'ts-node/register/transpile-only'] });
   try {
     const flaky = Array.from({ length: FLAKY }, (_, i) => i);
@@ -223,7 +225,7 @@ async function runStore(store: Store): Promise<void> {
 
 /** The service's attempt count (lq_webhook_attempts). */
 async function attemptsOf(b: BenchApp): Promise<number> {
-  const text = await (await fetch(b.app.url.replace('/graphql', '/metrics'))).text();
+  const text = await (await fetch(b.app.url.replace('/graphql', '/metrics'), { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
   return Number(/lq_webhook_attempts (\d+)/.exec(text)?.[1] ?? 0);
 }
 

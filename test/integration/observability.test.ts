@@ -3,11 +3,12 @@ import { createTestDatabase, ADMIN_KEY } from '../helpers/app';
 import { Service, startService } from '../helpers/service-process';
 import type { ScratchDatabase } from '../../src/db/scratch-database';
 
+const METRICS = 'metrics-token-0123456789';
 let db: ScratchDatabase;
 let svc: Service;
 beforeAll(async () => {
   db = await createTestDatabase();
-  svc = await startService(db.url, { LOG_LEVEL: 'info' });
+  svc = await startService(db.url, { LOG_LEVEL: 'info', METRICS_TOKEN: METRICS });
 }, 60_000);
 afterAll(async () => {
   await svc?.stop();
@@ -29,7 +30,7 @@ it('counts NOT_FOUND, CONFLICT and BAD_USER_INPUT from services under their own 
   const bad = await gql(create, { e: 'not-an-email' });
   expect(bad.errors[0].extensions.code).toBe('BAD_USER_INPUT');
 
-  const metrics = await (await fetch(svc.url.replace('/graphql', '/metrics'))).text();
+  const metrics = await (await fetch(svc.url.replace('/graphql', '/metrics'), { headers: { authorization: `Bearer ${METRICS}` } })).text();
   expect(metrics).toMatch(/lq_graphql_errors_total\{code="NOT_FOUND"\} 1\n/);
   expect(metrics).toMatch(/lq_graphql_errors_total\{code="CONFLICT"\} 1\n/);
   expect(metrics).toMatch(/lq_graphql_errors_total\{code="BAD_USER_INPUT"\} 1\n/);

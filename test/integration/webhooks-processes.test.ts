@@ -10,7 +10,8 @@ import { uniqueEmail } from '../helpers/factories';
 import { sleep } from '../helpers/ws';
 import type { ScratchDatabase } from '../../src/db/scratch-database';
 
-const ENV = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_LEASE_MS: '2500', WEBHOOK_POLL_MS: '50', RATE_LIMIT_ADMIN: '1000:5000' };
+const METRICS = 'metrics-token-0123456789';
+const ENV = { METRICS_TOKEN: METRICS, WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_LEASE_MS: '2500', WEBHOOK_POLL_MS: '50', RATE_LIMIT_ADMIN: '1000:5000' };
 let db: ScratchDatabase;
 const services: Service[] = [];
 const receivers: Receiver[] = [];
@@ -50,7 +51,7 @@ async function promote(s: Service): Promise<string> {
 }
 
 const emailsOf = (r: Receiver) => r.delivered().map((q) => JSON.parse(q.body).data.transition.contact.email);
-const attemptsBy = async (s: Service) => Number(/lq_webhook_attempts (\d+)/.exec(await (await fetch(s.url.replace('/graphql', '/metrics'))).text())![1]);
+const attemptsBy = async (s: Service) => Number(/lq_webhook_attempts (\d+)/.exec(await (await fetch(s.url.replace('/graphql', '/metrics'), { headers: { authorization: `Bearer ${METRICS}` } })).text())![1]);
 
 (TEST_DB === 'mysql' ? it : it.skip)('two processes on one MariaDB share the outbox: every event reaches every endpoint once, in order', async () => {
   // One after the other: the first applies the migrations to the new database.
