@@ -36,6 +36,8 @@ it('counts NOT_FOUND, CONFLICT and BAD_USER_INPUT from services under their own 
   expect(metrics).toMatch(/lq_graphql_errors_total\{code="BAD_USER_INPUT"\} 1\n/);
   expect(metrics).not.toMatch(/code="INTERNAL_SERVER_ERROR"/);
 
-  const logged = svc.output().split('\n').filter((l) => l.includes('"msg":"graphql"')).map((l) => JSON.parse(l));
-  expect(logged.flatMap((l) => l.errors ?? [])).toEqual(['NOT_FOUND', 'CONFLICT', 'BAD_USER_INPUT']);
+  // pino writes asynchronously: wait for the lines of the four requests (the last error one may still be on its way).
+  const lines = () => svc.output().split('\n').filter((l) => l.includes('"msg":"graphql"')).map((l) => JSON.parse(l));
+  for (let i = 0; i < 100 && lines().length < 4; i++) await new Promise((r) => setTimeout(r, 50));
+  expect(lines().flatMap((l) => l.errors ?? [])).toEqual(['NOT_FOUND', 'CONFLICT', 'BAD_USER_INPUT']);
 });

@@ -107,6 +107,8 @@ export class WebhookOutbox {
    */
   async claim(owner: string, now: number, leaseMs: number, limit: number, busy: Set<string>): Promise<ClaimedMessage[]> {
     const dialect = dialectOf(this.ds);
+    // Most polls find nothing: one index probe then, and no transaction (on SQLite, none held on the one connection).
+    if ((await this.ds.query("SELECT id FROM webhook_messages WHERE state = 'PENDING' LIMIT 1")).length === 0) return [];
     return transaction(this.ds, async (em) => {
       const heads: { id: string | number; endpoint_id: string }[] = await em.query(
         "SELECT MIN(m.id) AS id, m.endpoint_id FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id AND e.enabled = 1 WHERE m.state = 'PENDING' GROUP BY m.endpoint_id",
