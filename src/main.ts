@@ -23,6 +23,8 @@ import Redis from 'ioredis';
 import { Metrics } from './server/observability';
 import { RateLimiter } from './server/rate-limit';
 import { JobState, RescoreJob } from './modules/scoring/rescore-job.entity';
+import { Clock, WebhookOutbox, WebhookWorker, WebhooksService, systemClock } from './modules/webhooks';
+import type { PromotionPublisher } from './modules/realtime/publisher';
 import { readDeploymentId, redisNamespace } from './db/deployment';
 import { createInsights } from './modules/insights';
 
@@ -39,7 +41,7 @@ export interface App {
 }
 
 /** Starts everything for a config; `exposeSqlCount` is for tests. */
-export async function startApp(config: Config, opts: { exposeSqlCount?: boolean } = {}): Promise<App> {
+export async function startApp(config: Config, opts: { exposeSqlCount?: boolean; clock?: Clock } = {}): Promise<App> {
   const logger = pino({ level: config.logLevel, base: undefined });
   const ds = await openDatabase(createDataSource(config.database, (message) => logger.warn({ message }, 'query failed'), config.databasePool));
   const access = new AccessService(ds);
@@ -58,28 +60,35 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
     (message, err) => logger.warn({ err }, message),
   );
   await publisher.start();
-  const lifecycle = new LifecycleService(ds, publisher, config.limits.maxFirst);
+  // Webhooks: the outbox is written with the transitions; this instance's worker starts on them as soon as they commit.
+  const clock = opts.clock ?? systemClock;
+  const outbox = new WebhookOutbox(ds, clock);
+  const webhookWorker = new WebhookWorker(outbox, config.webhooks, clock, (message, err) => logger.warn({ err }, message));
+  const notify: PromotionPublisher = { publish: (transitions, changes) => (publisher.publish(transitions, changes), webhookWorker.wake()) };
+  const lifecycle = new LifecycleService(ds, notify, config.limits.maxFirst, outbox);
   const owners = new OwnersService(ds);
   lifecycle.setRouter(owners);
   const scoring = new ScoringService(ds, lifecycle);
-  const rescore = new RescoreService(ds, scoring, lifecycle, publisher, { batchSize: config.rescoreBatchSize, pollMs: 1000, staleMs: 30_000 });
+  const rescore = new RescoreService(ds, scoring, lifecycle, notify, { batchSize: config.rescoreBatchSize, pollMs: 1000, staleMs: 30_000 });
   scoring.setRescoreTrigger(rescore);
   const services: Services = {
     access,
     lifecycle,
     scoring,
     rescore,
-    contacts: new ContactsService(ds, scoring, lifecycle, publisher, config.limits.maxFirst, owners),
-    activities: new ActivitiesService(ds, scoring, lifecycle, publisher, config.limits.maxFirst),
+    contacts: new ContactsService(ds, scoring, lifecycle, notify, config.limits.maxFirst, owners),
+    activities: new ActivitiesService(ds, scoring, lifecycle, notify, config.limits.maxFirst),
     metrics: new MetricsService(ds),
     realtime: new RealtimeService(promotionLog, publisher, config.subscriptionQueueLimit),
     owners,
     scoreHistory: new ScoreHistoryReader(ds, config.limits.maxFirst),
-    insights: createInsights(ds, { scoring, lifecycle, publisher }, { batchSize: config.rescoreBatchSize, maxFirst: config.limits.maxFirst }),
+    webhooks: new WebhooksService(ds, outbox, { ...config.webhooks, maxFirst: config.limits.maxFirst }, clock, () => webhookWorker.wake()),
+    insights: createInsights(ds, { scoring, lifecycle, publisher: notify }, { batchSize: config.rescoreBatchSize, maxFirst: config.limits.maxFirst }),
   };
   await lifecycle.ensurePolicy();
   await owners.ensureRouting();
   rescore.start((err) => logger.error({ err }, 'rescore job failed'));
+  webhookWorker.start();
   const sweep = setInterval(() => {
     scoring.sweepExpired().catch((err) => logger.warn({ err }, 'expiry sweep failed'));
   }, config.expirySweepMs);
@@ -105,6 +114,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
         { name: 'lq_ingest_batches', help: 'recordActivity(ies) calls committed by this instance since start', value: s.batches },
         { name: 'lq_rescore_processed', help: 'Contacts done by the running rescore job (0 when none)', value: job?.processed ?? 0 },
         { name: 'lq_rescore_total', help: 'Contacts the running rescore job covers (0 when none)', value: job?.total ?? 0 },
+        { name: 'lq_webhook_attempts', help: 'Webhook delivery attempts made by this instance since start', value: webhookWorker.attempts },
       ];
     },
     schema: await buildAppSchema(),
@@ -123,6 +133,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean 
     async stop() {
       clearInterval(sweep);
       await server.stop();
+      await webhookWorker.stop();
       await rescore.stop();
       await services.insights.simulation.stop();
       await publisher.stop();

@@ -60,10 +60,46 @@ export interface Config {
   keyRecheckMs: number;
   /** Token bucket per API key, by role (RATE_LIMIT_<ROLE>=<perSecond>:<burst>). */
   rateLimits: Record<string, RateLimit>;
+  /** Webhook delivery (src/modules/webhooks). */
+  webhooks: WebhookConfig;
   /** Guards of every door (issue 16): production defaults closed, per-socket caps, Redis namespace, cost budgets. */
   guards: Guards;
   /** Query limits (abuse protection). */
   limits: { maxDepth: number; maxComplexity: number; maxFirst: number; maxBodyBytes: number; maxBatch: number };
+}
+
+/** Webhook delivery settings. */
+export interface WebhookConfig {
+  /** WEBHOOK_ALLOW_HTTP: accept http: endpoint URLs (default only https:). */
+  allowHttp: boolean;
+  /** WEBHOOK_ALLOW_PRIVATE: allow loopback, private, link-local and metadata addresses (tests, private networks). */
+  allowPrivate: boolean;
+  /** WEBHOOK_TIMEOUT_MS: one attempt's whole exchange. */
+  timeoutMs: number;
+  /** WEBHOOK_LEASE_MS: how long a claimed message is this instance's; another takes it over after that. */
+  leaseMs: number;
+  /** WEBHOOK_POLL_MS: how often due retries and other instances' messages are looked for. */
+  pollMs: number;
+  /** WEBHOOK_CONCURRENCY: messages in flight per instance. */
+  concurrency: number;
+  /** WEBHOOK_FIRST_RETRY_MS: delay before the first retry, doubling after each failure (default 5 s). */
+  firstRetryMs: number;
+}
+
+function webhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
+  const timeoutMs = int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000);
+  const leaseMs = int(env, 'WEBHOOK_LEASE_MS', 60_000, 1000, 3_600_000);
+  // A lease must outlast an attempt and the write of its outcome, or a second instance would send the message too.
+  if (leaseMs < timeoutMs + 1000) throw new ConfigError(`WEBHOOK_LEASE_MS (${leaseMs}) must exceed WEBHOOK_TIMEOUT_MS (${timeoutMs}) by at least 1000`);
+  return {
+    allowHttp: bool(env, 'WEBHOOK_ALLOW_HTTP', false),
+    allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    timeoutMs,
+    leaseMs,
+    pollMs: int(env, 'WEBHOOK_POLL_MS', 1000, 10, 60_000),
+    concurrency: int(env, 'WEBHOOK_CONCURRENCY', 200, 1, 10_000),
+    firstRetryMs: int(env, 'WEBHOOK_FIRST_RETRY_MS', 5_000, 10, 3_600_000),
+  };
 }
 
 /** Settings of the guards every door shares (docs/api.md, "Guards on every door"). */
@@ -227,6 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     promotionOrphanMs: int(env, 'PROMOTION_ORPHAN_MS', 30_000, 100, 3_600_000),
     keyRecheckMs: int(env, 'KEY_RECHECK_MS', 10_000, 50, 3_600_000),
     rateLimits: rateLimits(env),
+    webhooks: webhookConfig(env),
     guards: guards(env, env.NODE_ENV === 'production'),
     limits: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', 12, 1, 100),

@@ -10,6 +10,7 @@ import type { MetricsService } from '../modules/metrics/metrics.service';
 import type { RealtimeService } from '../modules/realtime/realtime.service';
 import type { OwnersService } from '../modules/owners';
 import type { ScoreHistoryReader } from '../modules/scoring/score-change';
+import type { WebhooksService } from '../modules/webhooks';
 import type { InsightsServices } from '../modules/insights';
 import { ContactLoaders, createContactLoaders } from '../modules/contacts/contact.loaders';
 
@@ -25,6 +26,7 @@ export interface Services {
   realtime: RealtimeService;
   owners: OwnersService;
   scoreHistory: ScoreHistoryReader;
+  webhooks: WebhooksService;
   insights: InsightsServices;
 }
 
@@ -34,6 +36,12 @@ export interface Context {
   loaders: ContactLoaders;
   /** Correlates log lines of one HTTP request (x-request-id). */
   requestId?: string;
+  /**
+   * Where a subscription resumes when its transport says so (SSE
+   * `Last-Event-ID`, graphql-ws resume state in connectionParams); it
+   * overrides `after`, which a reconnecting client sends unchanged.
+   */
+  resumeAfter?: string | null;
 }
 
 /** Builds a context; called per HTTP request and, for subscriptions, per event. */

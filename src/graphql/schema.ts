@@ -13,11 +13,12 @@ import { ContactChangedResolver, RealtimeResolver } from '../modules/realtime/re
 import { MetricsResolver } from '../modules/metrics/metrics.resolver';
 import { ScoreChangeResolver } from '../modules/scoring/score-change.resolver';
 import { ApiKeyOwnerResolver, OwnerAssignmentResolver, OwnersResolver, QualifierResolver, TransitionActorResolver } from '../modules/owners';
+import { WebhooksResolver } from '../modules/webhooks';
 import { SimulationJobResolver, SimulationResultResolver } from '../modules/insights';
 
 // eslint-disable-next-line @typescript-eslint/ban-types
 const RESOLVERS: NonEmptyArray<Function> = [
-  ContactsResolver, ActivitiesResolver, LifecycleResolver, ScoringResolver, AccessResolver, RealtimeResolver, MetricsResolver, SimulationJobResolver, SimulationResultResolver,
+  ContactsResolver, ActivitiesResolver, LifecycleResolver, ScoringResolver, AccessResolver, RealtimeResolver, MetricsResolver, SimulationJobResolver, SimulationResultResolver, WebhooksResolver,
   OwnersResolver, OwnerAssignmentResolver, TransitionActorResolver, QualifierResolver, ApiKeyOwnerResolver, ScoreChangeResolver, ContactChangedResolver,
 ];
 

@@ -4,7 +4,7 @@
  * plugin hands it HTTP's and counts slow resolvers; `/metrics` renders the
  * counters plus gauges read at scrape time (subscriptions, ingestion, rescore).
  */
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
 import type { Context } from '../graphql/context';
 import type { OperationRecord } from './execution';
 
@@ -40,6 +40,16 @@ export class Metrics {
 
 const SLOW_RESOLVER_MS = 50;
 
+/**
+ * The codes clients receive. The raw errors Apollo hands plugins carry a
+ * DomainError's code only on their originalError (formatError moves it into
+ * extensions), so the formatted body is what gets counted.
+ */
+export function formattedCodes(body: GraphQLResponse['body']): string[] {
+  const errors = body.kind === 'single' ? body.singleResult.errors : body.initialResult.errors;
+  return (errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+}
+
 /** Apollo plugin: HTTP operations to the gate's log (`record`); slow resolvers are counted by field. */
 export function observabilityPlugin(record: (entry: OperationRecord) => void, metrics: Metrics): ApolloServerPlugin<Context> {
   return {
@@ -60,7 +70,7 @@ export function observabilityPlugin(record: (entry: OperationRecord) => void, me
             },
           };
         },
-        async willSendResponse({ response, operationName, operation, errors }) {
+        async willSendResponse({ response, operationName, operation }) {
           record({
             transport: 'http',
             type: operation?.operation ?? 'invalid',
@@ -69,7 +79,7 @@ export function observabilityPlugin(record: (entry: OperationRecord) => void, me
             requestId: contextValue?.requestId,
             ms: performance.now() - started,
             status: response.http.status ?? 200,
-            codes: (errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')),
+            codes: formattedCodes(response.body),
           });
         },
       };

@@ -27,6 +27,8 @@ import type { Viewer } from '../modules/access/viewer';
 import { SerialisedResults, sharedSubscribe } from '../modules/realtime/shared-execution';
 import { SubscriptionOverflow } from '../modules/realtime/realtime.service';
 import { consoleHandler } from './console';
+import { resumeCursor } from '../modules/realtime/resume';
+import { createSseDoor } from './sse';
 
 /** What the server needs from the outside. */
 export interface ServerDeps {
@@ -84,9 +86,12 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     metrics: deps.metrics,
   });
   const formatErrors = (errors: readonly GraphQLError[]) => gate.formatErrors(errors);
+  // GraphQL over Server-Sent Events on /graphql/stream, through the same gate (src/server/sse.ts).
+  const sse = createSseDoor({ gate, services, logger, maxBodyBytes: config.limits.maxBodyBytes });
   // Revoked keys are dropped: one timer re-checks each distinct key of the open sockets (not one query per socket).
   const socketsByKey = new Map<string, Set<WebSocket>>();
   const keyRecheck = setInterval(() => {
+    sse.recheck((keyId) => services.access.isActive(keyId));
     for (const [keyId, sockets] of socketsByKey) {
       services.access.isActive(keyId).then(
         (active) => active || [...sockets].forEach((socket) => socket.close(4403, 'API key revoked')),
@@ -200,8 +205,10 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         gate.record({ transport: 'ws', type: start?.operation ?? 'invalid', operationName: payload.operationName ?? null, viewer: ctx.extra.viewer, ms: start ? performance.now() - start.started : 0, codes });
         return undefined;
       },
-      context: (ctx, id) => {
+      context: (ctx, id, payload) => {
         const context = createContext(ctx.extra.viewer!, services);
+        // Resume state the client sent in connectionParams (src/client/resumable-ws.ts): graphql-ws re-sends `after` unchanged.
+        context.resumeAfter = resumeCursor(ctx.connectionParams, payload);
         targets.set(context, { socket: ctx.extra.socket, id });
         return context;
       },
@@ -243,7 +250,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const corsMiddleware = cors({
     origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
     credentials: false,
-    allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name'],
+    allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', 'last-event-id'],
     maxAge: 600,
   });
 
@@ -356,6 +363,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         }
         if (explorer?.handles(req, url)) return await explorer.serve(req, res, url);
         if (url.pathname === '/graphql') return await handleGraphql(req, res, url, requestId);
+        if (url.pathname === '/graphql/stream') return await sse.handle(req, res, url, requestId);
         if (url.pathname === '/metrics') return await metricsEndpoint.serve(req, res, 'api');
         if (serveConsole(req, res, url.pathname)) return;
         sendJson(res, 404, { error: 'not found' });
@@ -381,6 +389,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     async stop() {
       draining = true;
       clearInterval(keyRecheck);
+      // SSE streams never finish by themselves: end them now; EventSource clients reconnect (elsewhere) with Last-Event-ID.
+      sse.closeAll();
       // Refuse new connections at once; the callback runs when every connection, WebSockets included, has closed.
       const allClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       const deadline = setTimeout(() => connections.forEach((socket) => socket.destroy()), SHUTDOWN_GRACE_MS);

@@ -7,6 +7,7 @@ import request from 'supertest';
 import { ScratchDatabase, createScratchDatabase } from '../../src/db/scratch-database';
 import { loadConfig } from '../../src/config/config';
 import { App, startApp } from '../../src/main';
+import type { Clock } from '../../src/modules/webhooks';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const TEST_DB = process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
@@ -39,11 +40,11 @@ export interface TestApp {
 }
 
 /** Starts the service on a fresh database; env overrides go through the real config loader. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: { clock?: Clock } = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   // The ADMIN key drives most setup; a roomy bucket keeps setup loops from tripping the rate limit (tested on its own).
   const config = loadConfig({ DATABASE_URL: db.url, PORT: '0', ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', NODE_ENV: 'test', RATE_LIMIT_ADMIN: '1000:5000', ...env });
-  const app = await startApp(config, { exposeSqlCount: true });
+  const app = await startApp(config, { exposeSqlCount: true, clock: opts.clock });
   const http = request(app.server.httpServer);
   const gql = async <T,>(query: string, variables: Record<string, unknown> = {}, key: string | null = ADMIN_KEY): Promise<GqlResult<T>> => {
     let req = http.post('/graphql').set('content-type', 'application/json');

@@ -35,6 +35,15 @@ export interface TransitionListFilter {
 
 const POLICY_ID = 1;
 
+/**
+ * Writes, in the transaction of the transitions, what must happen because of
+ * them (the webhook outbox): called with the ids of the transitions just
+ * inserted, after the transaction's epoch is taken.
+ */
+export interface TransitionOutbox {
+  enqueue(em: EntityManager, transitionIds: string[]): Promise<void>;
+}
+
 /** Contacts per statement of insertTransitions: their stay updates bind up to ~10 values each. */
 const CONTACTS_PER_STATEMENT = 1000;
 
@@ -75,6 +84,7 @@ export class LifecycleService {
     private readonly ds: DataSource,
     private readonly publisher: PromotionPublisher,
     private readonly maxFirst: number,
+    private readonly outbox: TransitionOutbox | null = null,
   ) {}
 
   /** Wired after construction: routing (owners module) is built after this service. */
@@ -219,6 +229,7 @@ export class LifecycleService {
       );
       const ids = rows.reverse().map((r) => String(r.id));
       chunk.transitions.forEach((t, i) => (t.id = ids[i]));
+      await this.outbox?.enqueue(em, ids);
     }
     return seq;
   }

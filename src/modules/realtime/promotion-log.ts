@@ -111,6 +111,13 @@ export function nextEpoch(em: EntityManager): Promise<number> {
   return incrementCounter(em, 'promotion_sequence', 'last_seq', 1);
 }
 
+/** Transitions by id, as they travel (webhook bodies are built from them). */
+export async function transitionsById(em: EntityManager, ids: string[]): Promise<WireTransition[]> {
+  if (ids.length === 0) return [];
+  const rows: Row[] = await em.query(`SELECT ${COLUMNS} FROM stage_transitions WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
+  return rows.map(fromRow);
+}
+
 /** A committed transition (its epoch set by insertTransitions) as it travels to subscribers. */
 export function wireTransition(t: StageTransition): WireTransition {
   return {

@@ -2,7 +2,7 @@
 import { Arg, Ctx, Field, FieldResolver, ID, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { LifecycleStage, TransitionTrigger } from '../lifecycle/stage';
-import { promotionCursor } from './realtime.service';
+import { PromotionFilter, promotionCursor } from './realtime.service';
 import type { WireTransition } from './promotion-log';
 import type { Context } from '../../graphql/context';
 import { ContactChangeKind } from './contact-changes';
@@ -25,7 +25,10 @@ export class PromotionEvent {
 export class RealtimeResolver {
   @Subscription(() => PromotionEvent, {
     description: 'Transitions into the given stages as they happen; with `after`, first replays those since that cursor.',
-    subscribe: ({ args, context }) => (context as Context).services.realtime.stream((context as Context).viewer, args as never),
+    subscribe: ({ args, context }) => {
+      const ctx = context as Context;
+      return ctx.services.realtime.stream(ctx.viewer, { ...(args as PromotionFilter), after: ctx.resumeAfter ?? (args as PromotionFilter).after });
+    },
   })
   leadPromoted(
     @Root() t: WireTransition,
