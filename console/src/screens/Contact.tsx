@@ -1,4 +1,4 @@
-/** Contact: score breakdown, points over time, activities, transitions, BANT qualification and manual moves. */
+/** Contact: score breakdown, score over time (scoreHistory), activities, transitions, BANT qualification and manual moves. */
 import { useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { describeError, type Problem } from '../api/errors';
@@ -7,10 +7,11 @@ import { ALL_STAGES, ChartView, ErrorText, StageChip, TRIGGER_TEXT, TempChip, co
 
 const QUERY = `query Contact($id: ID!) {
   contact(id: $id) {
-    id email firstName lastName company jobTitle industry companySize country source ownerId partnerId
+    id email firstName lastName company jobTitle industry companySize country source ownerId partnerId owner { name }
     stage stageChangedAt temperature score fitScore engagementScore createdAt
     scoreBreakdown { ruleId ruleName kind points applications }
     activities(first: 200) { totalCount edges { node { id type occurredAt points } } }
+    scoreHistory(first: 500) { edges { node { id at score cause } } }
     transitions { id fromStage toStage occurredAt score trigger reason actor }
     qualification { budget authority need timeline notes qualifiedAt qualifiedBy }
   }
@@ -20,13 +21,15 @@ const QUALIFY = `mutation Qualify($id: ID!, $input: QualificationInput!) { quali
 const MOVE = `mutation Move($id: ID!, $toStage: LifecycleStage!, $reason: String!) { transitionContact(id: $id, toStage: $toStage, reason: $reason) { id stage } }`;
 
 interface Activity { id: string; type: string; occurredAt: string; points: number }
+interface ScoreChange { id: string; at: string; score: number; cause: string }
 interface Transition { id: string; fromStage: string | null; toStage: string; occurredAt: string; score: number; trigger: string; reason: string | null; actor: string | null }
 interface ContactDetail {
   id: string; email: string; firstName: string | null; lastName: string | null; company: string | null; jobTitle: string | null;
-  source: string | null; ownerId: string | null; partnerId: string | null; stage: string; stageChangedAt: string; temperature: string;
+  source: string | null; ownerId: string | null; owner: { name: string } | null; partnerId: string | null; stage: string; stageChangedAt: string; temperature: string;
   score: number; fitScore: number; engagementScore: number; createdAt: string;
   scoreBreakdown: { ruleId: string; ruleName: string; kind: string; points: number; applications: number }[];
   activities: { totalCount: number; edges: { node: Activity }[] };
+  scoreHistory: { edges: { node: ScoreChange }[] };
   transitions: Transition[];
   qualification: { budget: boolean; authority: boolean; need: boolean; timeline: boolean; notes: string | null; qualifiedAt: string; qualifiedBy: string | null } | null;
 }
@@ -49,11 +52,11 @@ export function ContactScreen({ id, role }: { id: string; role: Role }) {
       <p className="facts">
         <StageChip stage={c.stage} /> <TempChip temperature={c.temperature} /> <span data-testid="contact-stage">{c.stage}</span> since {when(c.stageChangedAt)} · {c.email}
         {c.company ? ` · ${c.company}` : ''}
-        {c.jobTitle ? ` · ${c.jobTitle}` : ''} · owner {c.ownerId ?? '–'} · source {c.source ?? '–'}
+        {c.jobTitle ? ` · ${c.jobTitle}` : ''} · owner {c.owner?.name ?? c.ownerId ?? '–'} · source {c.source ?? '–'}
       </p>
       <div className="grid2">
         <Breakdown c={c} />
-        <PointsChart activities={c.activities.edges.map((e) => e.node)} />
+        <ScoreChart history={c.scoreHistory.edges.map((e) => e.node)} />
       </div>
       {notice && (
         <p role="status" className="notice">
@@ -100,23 +103,22 @@ function Breakdown({ c }: { c: ContactDetail }) {
   );
 }
 
-/** Points earned over time: the running sum of the activities' points, oldest first. */
-function PointsChart({ activities }: { activities: Activity[] }) {
-  const option = useMemo(() => {
-    let sum = 0;
-    const points = [...activities].reverse().map((a) => [a.occurredAt, (sum += a.points)]);
-    return {
+/** The score over time: each stored change (scoreHistory, oldest first), so rises, expiries and rescores all show. */
+function ScoreChart({ history }: { history: ScoreChange[] }) {
+  const option = useMemo(
+    () => ({
       tooltip: { trigger: 'axis' },
       grid: { left: 50, right: 16, top: 20, bottom: 30 },
       xAxis: { type: 'time' },
       yAxis: { type: 'value' },
-      series: [{ name: 'Points earned', type: 'line', step: 'end', data: points, showSymbol: true }],
-    };
-  }, [activities]);
+      series: [{ name: 'Score', type: 'line', step: 'end', data: history.map((h) => [h.at, h.score]), showSymbol: true }],
+    }),
+    [history],
+  );
   return (
     <figure className="card">
-      <figcaption>Engagement points earned over time (activities' points, before expiry)</figcaption>
-      <ChartView option={option} height={240} label={`Line chart of engagement points earned over time from ${activities.length} activities; the activities table lists each one.`} />
+      <figcaption>Score over time (every change: activities scored, points expired, rescores, fit changes)</figcaption>
+      <ChartView option={option} height={240} label={`Line chart of the score over time from ${history.length} changes; the activities and transitions tables list what caused them.`} />
     </figure>
   );
 }
