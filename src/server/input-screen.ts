@@ -23,9 +23,19 @@ export const MAX_TEXT_NESTING = 64;
 const inputError = (field: string, message: string, extra: Record<string, unknown> = {}) =>
   new GraphQLError(`${field}: ${message}`, { extensions: { code: 'BAD_USER_INPUT', field, ...extra, http: { status: 400 } } });
 
+/** A lone UTF-16 surrogate: not a character, and MariaDB's JSON and utf8mb4 columns refuse it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** What makes a client's text unstorable (a NUL byte or a lone surrogate), or null. */
+function textProblem(text: string): string | null {
+  if (text.includes('\u0000')) return 'must not contain NUL bytes (\\u0000)';
+  if (LONE_SURROGATE.test(text)) return 'must be valid Unicode (no lone surrogate such as \\ud800)';
+  return null;
+}
+
 /**
  * Checks a request's variables; returns the first problem, or null. Strings
- * with a NUL byte, lists longer than MAX_LIST_ITEMS and values nested deeper
+ * with a NUL byte or a lone surrogate, lists longer than MAX_LIST_ITEMS and values nested deeper
  * than MAX_INPUT_DEPTH are refused.
  */
 export function screenVariables(variables: unknown): GraphQLError | null {
@@ -33,7 +43,8 @@ export function screenVariables(variables: unknown): GraphQLError | null {
   while (stack.length > 0) {
     const { value, path, depth } = stack.pop()!;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) return inputError(path, 'must not contain NUL bytes (\\u0000)');
+      const problem = textProblem(value);
+      if (problem) return inputError(path, problem);
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
@@ -43,7 +54,8 @@ export function screenVariables(variables: unknown): GraphQLError | null {
       for (let i = 0; i < value.length; i++) stack.push({ value: value[i], path: `${path}[${i}]`, depth: depth + 1 });
     } else {
       for (const [key, v] of Object.entries(value)) {
-        if (key.includes('\u0000')) return inputError(path || 'variables', 'must not contain NUL bytes (\\u0000) in keys');
+        const problem = textProblem(key);
+        if (problem) return inputError(path || 'variables', `keys ${problem}`);
         stack.push({ value: v, path: path ? `${path}.${key}` : key, depth: depth + 1 });
       }
     }
@@ -95,7 +107,8 @@ export const InputLiteralsRule: ValidationRule = (context: ValidationContext): A
   };
   return {
     StringValue(node) {
-      if (node.value.includes('\u0000')) report('String values must not contain NUL bytes (\\u0000)', node);
+      const problem = textProblem(node.value);
+      if (problem) report(`String values ${problem}`, node);
     },
     ListValue: {
       enter(node) {

@@ -32,6 +32,13 @@ describe('screenVariables', () => {
     expect(screenVariables({ d: deep })?.extensions).toMatchObject({ limit: 'inputDepth' });
     expect(screenVariables({ ok: { list: [1, 2, 3], s: 'fine', n: null } })).toBeNull();
   });
+
+  it('refuses lone surrogates (MariaDB cannot store them) but keeps real emoji', () => {
+    expect(screenVariables({ input: { ownerId: '\ud800' } })?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.ownerId' });
+    expect(screenVariables({ s: 'a\udc00b' })?.extensions).toMatchObject({ field: 's' });
+    expect(screenVariables({ o: { ['k\ud83d']: 1 } })?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(screenVariables({ s: 'héllo 💥🐢' })).toBeNull();
+  });
 });
 
 describe('textNesting', () => {
