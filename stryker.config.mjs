@@ -15,7 +15,10 @@ export default {
     projectType: 'custom',
     configFile: 'jest.config.js',
     // test/unit only; the schema snapshot test builds the whole GraphQL schema and tests no pure core.
-    config: { roots: ['<rootDir>/test/unit'], testPathIgnorePatterns: ['/node_modules/', '/schema-drift\\.test\\.ts$'] },
+    config: {
+      roots: ['<rootDir>/test/unit'],
+      testPathIgnorePatterns: ['/node_modules/', '/schema-drift\\.test\\.ts$'],
+    },
   },
   checkers: ['typescript'],
   tsconfigFile: TSCONFIG,

@@ -28,13 +28,30 @@ export interface BenchApp {
 
 /** Starts the service on a new database of `store`. */
 export async function startBenchApp(store: Store, env: Record<string, string> = {}): Promise<BenchApp> {
-  const db = await createScratchDatabase(store, process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306', 'lq_bench');
-  const app = await startApp(loadConfig({ DATABASE_URL: db.url, PORT: '0', ADMIN_API_KEY: BENCH_KEY, LOG_LEVEL: 'silent', NODE_ENV: 'production', ...env }));
+  const db = await createScratchDatabase(
+    store,
+    process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
+    'lq_bench',
+  );
+  const app = await startApp(
+    loadConfig({
+      DATABASE_URL: db.url,
+      PORT: '0',
+      ADMIN_API_KEY: BENCH_KEY,
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'production',
+      ...env,
+    }),
+  );
   return {
     app,
     db,
     async gql(query, variables = {}) {
-      const res = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` }, body: JSON.stringify({ query, variables }) });
+      const res = await fetch(app.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` },
+        body: JSON.stringify({ query, variables }),
+      });
       const body = (await res.json()) as { data: any; errors?: unknown[] };
       if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 500));
       return body.data;

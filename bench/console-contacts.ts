@@ -36,9 +36,11 @@ async function load(b: BenchApp): Promise<void> {
   const groupIds = await transaction(b.app.ds, (em) => groupValueIds(em, [...DEMO_GROUP_VALUES, ...partnerIds]));
   for (let start = 0; start < CONTACTS; start += 50_000) {
     const rows: SqlValue[][] = [];
-    for (let i = start; i < Math.min(CONTACTS, start + 50_000); i++) rows.push(journeyRows(plan.contact(i), partnerIds, groupIds).contact);
+    for (let i = start; i < Math.min(CONTACTS, start + 50_000); i++)
+      rows.push(journeyRows(plan.contact(i), partnerIds, groupIds).contact);
     await transaction(b.app.ds, async (em) => {
-      for (let i = 0; i < rows.length; i += 5000) await insertRows(em, 'contacts', JOURNEY_CONTACT_COLUMNS, rows.slice(i, i + 5000));
+      for (let i = 0; i < rows.length; i += 5000)
+        await insertRows(em, 'contacts', JOURNEY_CONTACT_COLUMNS, rows.slice(i, i + 5000));
     });
   }
   if (b.app.ds.options.type !== 'better-sqlite3') await b.app.ds.query('ANALYZE TABLE contacts');
@@ -68,7 +70,9 @@ async function floors(b: BenchApp): Promise<{ api: number; apiDeep: number; sql:
   const count: number[] = [];
   for (let i = 0; i < 5; i++) {
     let t0 = performance.now();
-    await b.app.ds.query('SELECT id, email, first_name, last_name, company, owner_id, source, stage, score FROM contacts ORDER BY score DESC, id DESC LIMIT 101');
+    await b.app.ds.query(
+      'SELECT id, email, first_name, last_name, company, owner_id, source, stage, score FROM contacts ORDER BY score DESC, id DESC LIMIT 101',
+    );
     sql.push(performance.now() - t0);
     t0 = performance.now();
     await b.app.ds.query('SELECT COUNT(*) AS n FROM contacts');
@@ -95,10 +99,16 @@ async function inBrowser(b: BenchApp): Promise<void> {
       t0 = performance.now();
       // Scroll to the end of what is loaded; the list asks for the next page, and the scroll area grows by its rows.
       await page.locator('.scroller').evaluate((el) => el.scrollTo(0, el.scrollHeight));
-      await page.waitForFunction((n) => {
-        const el = (globalThis as unknown as { document: { querySelector(s: string): { scrollHeight: number } | null } }).document.querySelector('.scroller');
-        return el !== null && el.scrollHeight >= n * 44;
-      }, want, { timeout: 60_000 });
+      await page.waitForFunction(
+        (n) => {
+          const el = (
+            globalThis as unknown as { document: { querySelector(s: string): { scrollHeight: number } | null } }
+          ).document.querySelector('.scroller');
+          return el !== null && el.scrollHeight >= n * 44;
+        },
+        want,
+        { timeout: 60_000 },
+      );
       pageTimes.push(performance.now() - t0);
     }
     const domRows = await page.locator('[role=row]').count();
@@ -111,7 +121,9 @@ async function inBrowser(b: BenchApp): Promise<void> {
     const searchCount = performance.now() - t1;
     const early = median(pageTimes.slice(0, 5));
     const late = median(pageTimes.slice(-5));
-    console.log(`  browser: sign-in to first rows and total ${ms(firstRows)}; next page by scrolling: pages 2-6 median ${ms(early)}, pages ${PAGES - 3}-${PAGES + 1} median ${ms(late)} (deep/early ${(late / early).toFixed(2)}); rows in the DOM after ${(PAGES + 1) * 100} loaded: ${domRows}; search "grace" shown ${ms(search)} after the last key (250 ms of it is the debounce); counting its ${contacts.totalCount} matches, which the console does not ask for, takes the API ${ms(searchCount)}`);
+    console.log(
+      `  browser: sign-in to first rows and total ${ms(firstRows)}; next page by scrolling: pages 2-6 median ${ms(early)}, pages ${PAGES - 3}-${PAGES + 1} median ${ms(late)} (deep/early ${(late / early).toFixed(2)}); rows in the DOM after ${(PAGES + 1) * 100} loaded: ${domRows}; search "grace" shown ${ms(search)} after the last key (250 ms of it is the debounce); counting its ${contacts.totalCount} matches, which the console does not ask for, takes the API ${ms(searchCount)}`,
+    );
   } finally {
     await browser.close();
   }
@@ -124,7 +136,9 @@ async function main(): Promise<void> {
     try {
       await load(b);
       const f = await floors(b);
-      console.log(`  floors: GraphQL page of 100 by score (no totalCount, as the console asks), first ${ms(f.api)}, after ${PAGES} pages ${ms(f.apiDeep)}; raw SQL for the first page's rows ${ms(f.sql)} (API/raw ${(f.api / f.sql).toFixed(1)}, deep ${(f.apiDeep / f.sql).toFixed(1)}); raw COUNT(*) of all contacts ${ms(f.count)}`);
+      console.log(
+        `  floors: GraphQL page of 100 by score (no totalCount, as the console asks), first ${ms(f.api)}, after ${PAGES} pages ${ms(f.apiDeep)}; raw SQL for the first page's rows ${ms(f.sql)} (API/raw ${(f.api / f.sql).toFixed(1)}, deep ${(f.apiDeep / f.sql).toFixed(1)}); raw COUNT(*) of all contacts ${ms(f.count)}`,
+      );
       await inBrowser(b);
     } finally {
       await b.stop();

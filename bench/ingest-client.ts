@@ -25,12 +25,20 @@ const agent = new Agent({ keepAlive: true });
 function post(body: Buffer): Promise<string> {
   const { url, key } = target!;
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: `Bearer ${key}` } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: `Bearer ${key}` },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -53,7 +61,11 @@ async function send(from: number, to: number, concurrency: number): Promise<numb
 process.on('message', (message: IngestClientMessage) => {
   if (message.type === 'load') {
     const { url, key, query, batches } = message;
-    target = { url: new URL(url), key, bodies: batches.map((inputs) => Buffer.from(JSON.stringify({ query, variables: { inputs } }))) };
+    target = {
+      url: new URL(url),
+      key,
+      bodies: batches.map((inputs) => Buffer.from(JSON.stringify({ query, variables: { inputs } }))),
+    };
     return;
   }
   send(message.from, message.to, message.concurrency).then(

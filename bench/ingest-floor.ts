@@ -43,12 +43,23 @@ type Batch = { contact: Contact; occurredAt: string }[];
 
 /** Activity rows of a batch; `properties` is the JSON each row carries. */
 function activityRows(batch: Batch, points: number, properties: string, createdAt: string): SqlValue[][] {
-  return batch.map((a) => [newActivityId(), a.contact.id, 'page_view', a.occurredAt, properties, null, points, createdAt]);
+  return batch.map((a) => [
+    newActivityId(),
+    a.contact.id,
+    'page_view',
+    a.occurredAt,
+    properties,
+    null,
+    points,
+    createdAt,
+  ]);
 }
 
 /** The batch's distinct contacts in id order, each scored one more point (engaged at `at`). */
 function scoredContacts(batch: Batch, at: Date): Contact[] {
-  const contacts = [...new Map(batch.map((a) => [a.contact.id, a.contact])).values()].sort((x, y) => (x.id < y.id ? -1 : 1));
+  const contacts = [...new Map(batch.map((a) => [a.contact.id, a.contact])).values()].sort((x, y) =>
+    x.id < y.id ? -1 : 1,
+  );
   for (const c of contacts) {
     c.score = c.engagementScore = c.score + 1;
     c.lastEngagedAt = at;
@@ -59,9 +70,16 @@ function scoredContacts(batch: Batch, at: Date): Contact[] {
 /** A scratch table for the narrow model, one row per contact. */
 async function createNarrowScores(b: BenchApp, store: Store, contacts: Contact[]): Promise<void> {
   const datetime = store === 'mysql' ? 'datetime(3)' : 'datetime';
-  await b.app.ds.query(`CREATE TABLE bench_scores (id varchar(36) NOT NULL PRIMARY KEY, score int NOT NULL, engagement int NOT NULL, last_engaged_at ${datetime} NULL)`);
+  await b.app.ds.query(
+    `CREATE TABLE bench_scores (id varchar(36) NOT NULL PRIMARY KEY, score int NOT NULL, engagement int NOT NULL, last_engaged_at ${datetime} NULL)`,
+  );
   await b.app.ds.query('CREATE INDEX ix_bench_scores_score ON bench_scores (score, id)');
-  await insertRows(b.app.ds.manager, 'bench_scores', NARROW_COLUMNS, contacts.map((c) => [c.id, 0, 0, null]));
+  await insertRows(
+    b.app.ds.manager,
+    'bench_scores',
+    NARROW_COLUMNS,
+    contacts.map((c) => [c.id, 0, 0, null]),
+  );
 }
 
 async function runStore(store: Store): Promise<void> {
@@ -94,24 +112,53 @@ async function runStore(store: Store): Promise<void> {
     const variants: [string, (batch: Batch) => Promise<unknown>][] = [
       ['raw insert', (batch) => ds.query(INSERT, activityRows(batch, 0, plain, createdAt).flat())],
       ['raw insert, no FK', (batch) => insertWithoutFk(activityRows(batch, 0, plain, createdAt).flat())],
-      ['scores', (batch) => transaction(ds, async (em) => {
-        await em.query(INSERT, activityRows(batch, 1, plain, createdAt).flat());
-        await scoring.writeContactScores(em, { rescored: scoredContacts(batch, now), moved: [], events: [] });
-      })],
-      ['scores + applications', (batch) => transaction(ds, async (em) => {
-        const rows = activityRows(batch, 1, plain, createdAt);
-        await em.query(INSERT, rows.flat());
-        await scoring.writeContactScores(em, { rescored: scoredContacts(batch, now), moved: [], events: [] });
-        await insertRows(em, 'score_applications', APP_COLUMNS, rows.map((r, i) => [r[0], ruleIds[i % ruleIds.length], r[1], 1, r[3], null, 0]));
-      })],
-      ['narrow scores', (batch) => transaction(ds, async (em) => {
-        await em.query(INSERT, activityRows(batch, 1, `{"url":"/pricing","applications":[["${ruleIds[0]}",1,null]]}`, createdAt).flat());
-        await upsertRows(em, 'bench_scores', NARROW_COLUMNS, NARROW_COLUMNS.slice(1), scoredContacts(batch, now).map((c) => [c.id, c.score, c.engagementScore, createdAt]));
-      })],
+      [
+        'scores',
+        (batch) =>
+          transaction(ds, async (em) => {
+            await em.query(INSERT, activityRows(batch, 1, plain, createdAt).flat());
+            await scoring.writeContactScores(em, { rescored: scoredContacts(batch, now), moved: [], events: [] });
+          }),
+      ],
+      [
+        'scores + applications',
+        (batch) =>
+          transaction(ds, async (em) => {
+            const rows = activityRows(batch, 1, plain, createdAt);
+            await em.query(INSERT, rows.flat());
+            await scoring.writeContactScores(em, { rescored: scoredContacts(batch, now), moved: [], events: [] });
+            await insertRows(
+              em,
+              'score_applications',
+              APP_COLUMNS,
+              rows.map((r, i) => [r[0], ruleIds[i % ruleIds.length], r[1], 1, r[3], null, 0]),
+            );
+          }),
+      ],
+      [
+        'narrow scores',
+        (batch) =>
+          transaction(ds, async (em) => {
+            await em.query(
+              INSERT,
+              activityRows(batch, 1, `{"url":"/pricing","applications":[["${ruleIds[0]}",1,null]]}`, createdAt).flat(),
+            );
+            await upsertRows(
+              em,
+              'bench_scores',
+              NARROW_COLUMNS,
+              NARROW_COLUMNS.slice(1),
+              scoredContacts(batch, now).map((c) => [c.id, c.score, c.engagementScore, createdAt]),
+            );
+          }),
+      ],
     ];
     const perRound = Math.ceil(ACTIVITIES / BATCH / ROUNDS);
     const makeBatch = (): Batch =>
-      Array.from({ length: BATCH }, () => ({ contact: contacts[Math.floor(rand() * CONTACTS)], occurredAt: dbDate(Math.floor(now.getTime() - rand() * 60 * DAY)) }));
+      Array.from({ length: BATCH }, () => ({
+        contact: contacts[Math.floor(rand() * CONTACTS)],
+        occurredAt: dbDate(Math.floor(now.getTime() - rand() * 60 * DAY)),
+      }));
     const seconds = new Map<string, number>();
     for (let round = 0; round <= ROUNDS; round++) {
       for (const [name, write] of variants) {
@@ -123,7 +170,9 @@ async function runStore(store: Store): Promise<void> {
     }
     const base = seconds.get('raw insert')!;
     for (const [name, s] of seconds) {
-      console.log(`${store}  ${name.padEnd(22)} ${((perRound * ROUNDS * BATCH) / s).toFixed(0).padStart(6)} act/s   ratio to raw insert ${(base / s).toFixed(2)}`);
+      console.log(
+        `${store}  ${name.padEnd(22)} ${((perRound * ROUNDS * BATCH) / s).toFixed(0).padStart(6)} act/s   ratio to raw insert ${(base / s).toFixed(2)}`,
+      );
     }
   } finally {
     await noFk.release();
@@ -131,4 +180,7 @@ async function runStore(store: Store): Promise<void> {
   }
 }
 
-runBench(`bench/ingest-floor: the writes of a scored batch in raw SQL, ${ACTIVITIES} activities per variant, ${CONTACTS} contacts, batches of ${BATCH}, ${ROUNDS} alternating rounds`, runStore);
+runBench(
+  `bench/ingest-floor: the writes of a scored batch in raw SQL, ${ACTIVITIES} activities per variant, ${CONTACTS} contacts, batches of ${BATCH}, ${ROUNDS} alternating rounds`,
+  runStore,
+);

@@ -34,20 +34,60 @@ const CONCURRENCY = Number(process.env.CONCURRENCY ?? 1);
 const ROUNDS = Number(process.env.ROUNDS ?? 4);
 /** Untimed batches each side sends first in each phase (JIT, caches, pooled connections), taken before the phase's window. */
 const WARMUP = Number(process.env.WARMUP ?? 10);
-const TYPES = ['page_view', 'email_open', 'email_click', 'content_download', 'webinar_attended', 'form_submit', 'demo_request'];
+const TYPES = [
+  'page_view',
+  'email_open',
+  'email_click',
+  'content_download',
+  'webinar_attended',
+  'form_submit',
+  'demo_request',
+];
 const URLS = ['/pricing', '/docs/start', '/blog/scoring', '/careers', '/product', '/pricing/enterprise'];
 
 const RULES = [
   { name: 'Page view', kind: 'BEHAVIOR', activityType: 'page_view', points: 1, maxApplications: 20, capWindowDays: 7 },
-  { name: 'Pricing page', kind: 'BEHAVIOR', activityType: 'page_view', points: 5, conditions: [{ field: 'properties.url', operator: 'STARTS_WITH', value: '/pricing' }], expiresAfterDays: 30 },
-  { name: 'Careers page', kind: 'BEHAVIOR', activityType: 'page_view', points: -5, conditions: [{ field: 'properties.url', operator: 'CONTAINS', value: 'careers' }] },
-  { name: 'Email open', kind: 'BEHAVIOR', activityType: 'email_open', points: 2, maxApplications: 5, capWindowDays: 30, expiresAfterDays: 60 },
+  {
+    name: 'Pricing page',
+    kind: 'BEHAVIOR',
+    activityType: 'page_view',
+    points: 5,
+    conditions: [{ field: 'properties.url', operator: 'STARTS_WITH', value: '/pricing' }],
+    expiresAfterDays: 30,
+  },
+  {
+    name: 'Careers page',
+    kind: 'BEHAVIOR',
+    activityType: 'page_view',
+    points: -5,
+    conditions: [{ field: 'properties.url', operator: 'CONTAINS', value: 'careers' }],
+  },
+  {
+    name: 'Email open',
+    kind: 'BEHAVIOR',
+    activityType: 'email_open',
+    points: 2,
+    maxApplications: 5,
+    capWindowDays: 30,
+    expiresAfterDays: 60,
+  },
   { name: 'Email click', kind: 'BEHAVIOR', activityType: 'email_click', points: 4, expiresAfterDays: 60 },
   { name: 'Download', kind: 'BEHAVIOR', activityType: 'content_download', points: 10, maxApplications: 3 },
   { name: 'Webinar', kind: 'BEHAVIOR', activityType: 'webinar_attended', points: 15, expiresAfterDays: 90 },
-  { name: 'Form', kind: 'BEHAVIOR', activityType: 'form_submit', points: 8, conditions: [{ field: 'properties.form', operator: 'IN', value: ['contact', 'trial'] }] },
+  {
+    name: 'Form',
+    kind: 'BEHAVIOR',
+    activityType: 'form_submit',
+    points: 8,
+    conditions: [{ field: 'properties.form', operator: 'IN', value: ['contact', 'trial'] }],
+  },
   { name: 'Demo request', kind: 'BEHAVIOR', activityType: 'demo_request', points: 40 },
-  { name: 'Business email', kind: 'FIT', points: 10, conditions: [{ field: 'freeEmail', operator: 'EQ', value: false }] },
+  {
+    name: 'Business email',
+    kind: 'FIT',
+    points: 10,
+    conditions: [{ field: 'freeEmail', operator: 'EQ', value: false }],
+  },
 ];
 
 interface Planned {
@@ -75,7 +115,12 @@ function plan(contactIds: string[], seed: number, endDaysAgo: number): Planned[]
       Array.from({ length: BATCH }, () => ({
         contactId: contactIds[Math.floor(rand() * contactIds.length)],
         type: TYPES[Math.floor(rand() * TYPES.length)],
-        occurredAt: new Date(now - (endDaysAgo + 60) * DAY + (b / (ACTIVITIES / BATCH)) * 60 * DAY - (rand() < 0.05 ? rand() * 5 * DAY : 0)).toISOString(),
+        occurredAt: new Date(
+          now -
+            (endDaysAgo + 60) * DAY +
+            (b / (ACTIVITIES / BATCH)) * 60 * DAY -
+            (rand() < 0.05 ? rand() * 5 * DAY : 0),
+        ).toISOString(),
         properties: { url: URLS[Math.floor(rand() * URLS.length)], form: rand() < 0.5 ? 'trial' : 'newsletter' },
       })),
     );
@@ -89,15 +134,26 @@ const RECORD = `mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: 
 async function timed(batches: Planned[][], send: (batch: Planned[]) => Promise<unknown>): Promise<number> {
   const start = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < batches.length) await send(batches[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < batches.length) await send(batches[next++]);
+    }),
+  );
   return since(start);
 }
 
 /** Rows of a batch as the baseline inserts them (same columns and UUIDv7 ids as the service writes). */
 function rawRows(batch: Planned[], createdAt: string): unknown[][] {
-  return batch.map((a) => [newActivityId(), a.contactId, a.type, dbDate(new Date(a.occurredAt)), JSON.stringify(a.properties), null, 0, createdAt]);
+  return batch.map((a) => [
+    newActivityId(),
+    a.contactId,
+    a.type,
+    dbDate(new Date(a.occurredAt)),
+    JSON.stringify(a.properties),
+    null,
+    0,
+    createdAt,
+  ]);
 }
 
 /** The forked sender of the API's requests. */
@@ -108,13 +164,17 @@ interface Sender {
 }
 
 function startSender(b: BenchApp): Sender {
-  const child: ChildProcess = fork(join(__dirname, 'ingest-client.ts'), [], { execArgv: ['-r', 'ts-node/register/transpile-only'] });
+  const child: ChildProcess = fork(join(__dirname, 'ingest-client.ts'), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+  });
   const message = (m: IngestClientMessage) => child.send(m);
   return {
     load: (batches) => message({ type: 'load', url: b.app.url, key: BENCH_KEY, query: RECORD, batches }),
     send: (from, to) =>
       new Promise((resolve, reject) => {
-        child.once('message', (report: IngestClientReport) => ('error' in report ? reject(new Error(report.error)) : resolve(report.seconds)));
+        child.once('message', (report: IngestClientReport) =>
+          'error' in report ? reject(new Error(report.error)) : resolve(report.seconds),
+        );
         message({ type: 'send', from, to, concurrency: CONCURRENCY });
       }),
     stop: () => child.kill(),
@@ -148,20 +208,25 @@ async function phase(b: BenchApp, batches: Planned[][]): Promise<{ api: number; 
 }
 
 function report(store: Store, label: string, r: { api: number; raw: number }): void {
-  console.log(`${store}  ${label}   api ${r.api.toFixed(0)} act/s   raw ${r.raw.toFixed(0)} act/s   ratio ${(r.api / r.raw).toFixed(2)}`);
+  console.log(
+    `${store}  ${label}   api ${r.api.toFixed(0)} act/s   raw ${r.raw.toFixed(0)} act/s   ratio ${(r.api / r.raw).toFixed(2)}`,
+  );
 }
 
 async function runStore(store: Store): Promise<void> {
   const b = await startBenchApp(store);
   try {
     const now = new Date();
-    const contacts = Array.from({ length: CONTACTS }, (_, i) => newContact({ email: `bench${i}@${i % 3 ? 'acme-corp.com' : 'gmail.com'}` }, now));
+    const contacts = Array.from({ length: CONTACTS }, (_, i) =>
+      newContact({ email: `bench${i}@${i % 3 ? 'acme-corp.com' : 'gmail.com'}` }, now),
+    );
     await insertRows(b.app.ds.manager, 'contacts', CONTACT_COLUMNS, contacts.map(contactRow));
     const ids = contacts.map((c) => c.id);
 
     report(store, 'no rules', await phase(b, plan(ids, 1, 60)));
 
-    for (const input of RULES) await b.gql(`mutation($input: ScoringRuleInput!) { createScoringRule(input: $input) { id } }`, { input });
+    for (const input of RULES)
+      await b.gql(`mutation($input: ScoringRuleInput!) { createScoringRule(input: $input) { id } }`, { input });
     await b.app.services.rescore.idle(600_000);
     report(store, '10 rules', await phase(b, plan(ids, 2, 0)));
   } finally {
@@ -169,4 +234,7 @@ async function runStore(store: Store): Promise<void> {
   }
 }
 
-runBench(`bench/ingest: ${ACTIVITIES} activities, ${CONTACTS} contacts, batches of ${BATCH}, ${CONCURRENCY} in flight over HTTP (NODE_ENV=production), ${ROUNDS} alternating rounds after ${WARMUP} untimed batches each`, runStore);
+runBench(
+  `bench/ingest: ${ACTIVITIES} activities, ${CONTACTS} contacts, batches of ${BATCH}, ${CONCURRENCY} in flight over HTTP (NODE_ENV=production), ${ROUNDS} alternating rounds after ${WARMUP} untimed batches each`,
+  runStore,
+);

@@ -33,7 +33,8 @@ export interface Operation {
 
 type Request = Omit<Operation, 'name'>;
 
-const CONTACT_FIELDS = 'id email firstName lastName company score fitScore engagementScore stage temperature stageChangedAt';
+const CONTACT_FIELDS =
+  'id email firstName lastName company score fitScore engagementScore stage temperature stageChangedAt';
 
 const LIST = `query Contacts($filter: ContactFilter, $orderBy: ContactOrder, $first: Int) {
   contacts(filter: $filter, orderBy: $orderBy, first: $first) { totalCount pageInfo { endCursor hasNextPage } edges { node { ${CONTACT_FIELDS} } } } }`;
@@ -129,8 +130,14 @@ export class Workload {
     const lists: [Record<string, unknown> | null, { field: string; direction: string }][] = [
       [{ stages: ['MQL', 'SQL'] }, { field: 'SCORE', direction: 'DESC' }],
       [{ temperatures: ['HOT'] }, { field: 'SCORE', direction: 'DESC' }],
-      [{ temperatures: ['WARM'], stages: ['LEAD', 'MQL'] }, { field: 'UPDATED_AT', direction: 'DESC' }],
-      [{ minScore: 30, maxScore: 80 }, { field: 'SCORE', direction: 'ASC' }],
+      [
+        { temperatures: ['WARM'], stages: ['LEAD', 'MQL'] },
+        { field: 'UPDATED_AT', direction: 'DESC' },
+      ],
+      [
+        { minScore: 30, maxScore: 80 },
+        { field: 'SCORE', direction: 'ASC' },
+      ],
       [{ search: this.pick(this.t.searches) }, { field: 'CREATED_AT', direction: 'DESC' }],
       [{ source: this.pick(this.t.sources) }, { field: 'CREATED_AT', direction: 'DESC' }],
       [{ ownerId: this.pick(this.t.owners) }, { field: 'STAGE_CHANGED_AT', direction: 'DESC' }],
@@ -154,15 +161,31 @@ export class Workload {
       let r = this.rand() * 100;
       const type = TYPES.find(([, w]) => (r -= w) < 0)?.[0] ?? 'page_view';
       // 2 % come from people not in the store yet: named by email, they are created as PROSPECTs.
-      const who = this.rand() < 0.02 ? { contactEmail: `${idempotencyKey}@load.example.org` } : { contactId: this.pick(this.t.contactIds) };
-      return { ...who, type, idempotencyKey, properties: { url: this.pick(URLS), form: this.rand() < 0.5 ? 'trial' : 'newsletter' } };
+      const who =
+        this.rand() < 0.02
+          ? { contactEmail: `${idempotencyKey}@load.example.org` }
+          : { contactId: this.pick(this.t.contactIds) };
+      return {
+        ...who,
+        type,
+        idempotencyKey,
+        properties: { url: this.pick(URLS), form: this.rand() < 0.5 ? 'trial' : 'newsletter' },
+      };
     });
     return { key: 'marketing', query: RECORD, variables: { inputs } };
   }
 
   private metrics(): Request {
     const to = new Date();
-    return { key: 'admin', query: METRICS, variables: { from: new Date(to.getTime() - 90 * DAY).toISOString(), to: to.toISOString(), groupBy: this.pick(GROUPS) } };
+    return {
+      key: 'admin',
+      query: METRICS,
+      variables: {
+        from: new Date(to.getTime() - 90 * DAY).toISOString(),
+        to: to.toISOString(),
+        groupBy: this.pick(GROUPS),
+      },
+    };
   }
 }
 
@@ -273,13 +296,21 @@ export async function runLoad(cfg: LoadClientConfig): Promise<LoadClientReport> 
   const cutoff = performance.now() - TIMEOUT_S * 1000;
   const timedOut = [...pending].filter((c) => (c.at ?? 0) < cutoff);
   for (const c of timedOut) tally.add(c.op ?? '?', TIMEOUT_S * 1000, ['TIMEOUT'], `no answer in ${TIMEOUT_S} s`);
-  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]));
+  const statusCodes = Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]),
+  );
   const answered = Object.values(statusCodes).reduce((a, b) => a + b, 0);
   return {
     seconds: result.duration,
     requests: answered,
     reqPerSec: answered / result.duration,
-    latency: { p50: result.latency.p50, p97_5: result.latency.p97_5, p99: result.latency.p99, max: result.latency.max, mean: result.latency.average },
+    latency: {
+      p50: result.latency.p50,
+      p97_5: result.latency.p97_5,
+      p99: result.latency.p99,
+      max: result.latency.max,
+      mean: result.latency.average,
+    },
     socketErrors: result.errors,
     timeouts: result.timeouts,
     statusCodes,

@@ -24,7 +24,14 @@ import { JOURNEY_CONTACT_COLUMNS, TRANSITION_COLUMNS, journeyRows } from '../scr
 import { groupValueIds } from '../src/modules/metrics/group-keys';
 import { SqlValue, insertRows } from '../src/db/bulk';
 import { Dialect, analyticQuery, dbDate, dialectOf, millisBetweenSql, periodStartSql } from '../src/db/portable';
-import { CONVERSIONS, CurrentRow, FUNNEL_STAGES, GroupBy, StageRow, assembleMetrics } from '../src/modules/metrics/metrics.definitions';
+import {
+  CONVERSIONS,
+  CurrentRow,
+  FUNNEL_STAGES,
+  GroupBy,
+  StageRow,
+  assembleMetrics,
+} from '../src/modules/metrics/metrics.definitions';
 import type { Stage } from '../src/modules/lifecycle/lifecycle';
 
 const CONTACTS = Number(process.env.CONTACTS ?? 200_000);
@@ -45,7 +52,14 @@ function benchPlan(now: Date): DemoPlan {
     now,
     partners: 6,
     profiles: { silent: 0, browser: 4, interested: 40, hot: 56 },
-    odds: { reengage: 0.95, sql: { silent: 0.6, browser: 0.6, interested: 0.6, hot: 0.6 }, opportunity: 0.8, backToNurture: 0.35, won: 0.4, lost: 0.15 },
+    odds: {
+      reengage: 0.95,
+      sql: { silent: 0.6, browser: 0.6, interested: 0.6, hot: 0.6 },
+      opportunity: 0.8,
+      backToNurture: 0.35,
+      won: 0.4,
+      lost: 0.15,
+    },
   });
 }
 
@@ -66,7 +80,8 @@ async function load(b: BenchApp, plan: DemoPlan): Promise<void> {
   const counts = new Int32Array(CONTACTS);
   let total = 0;
   for (let i = 0; i < CONTACTS; i++) total += counts[i] = plan.contact(i).transitions.length;
-  if (total < TRANSITIONS) throw new Error(`the plan makes only ${total} transitions for ${CONTACTS} contacts; raise its odds`);
+  if (total < TRANSITIONS)
+    throw new Error(`the plan makes only ${total} transitions for ${CONTACTS} contacts; raise its odds`);
   let surplus = total - TRANSITIONS;
   for (let i = CONTACTS - 1; i >= 0 && surplus > 0; i--) {
     if (counts[i] > 1) {
@@ -94,12 +109,19 @@ async function load(b: BenchApp, plan: DemoPlan): Promise<void> {
     // Stable sort: a contact's same-instant jumps keep their order.
     transitions.sort((x, y) => x.at - y.at);
     for (let i = 0; i < transitions.length; i += 50_000) {
-      await insertRows(em, 'stage_transitions', TRANSITION_COLUMNS, transitions.slice(i, i + 50_000).map((t) => t.row));
+      await insertRows(
+        em,
+        'stage_transitions',
+        TRANSITION_COLUMNS,
+        transitions.slice(i, i + 50_000).map((t) => t.row),
+      );
     }
   });
   // MySQL refreshes index statistics after bulk changes on its own, but later; now, so every run plans alike.
   if (dialectOf(b.app.ds) === 'mysql') await b.app.ds.query('ANALYZE TABLE contacts, stage_transitions');
-  console.log(`  loaded ${CONTACTS} contacts, ${transitions.length} transitions over ${HISTORY_DAYS} days in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log(
+    `  loaded ${CONTACTS} contacts, ${transitions.length} transitions over ${HISTORY_DAYS} days in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
 }
 
 const METRICS = `query($from: DateTime!, $to: DateTime!, $groupBy: MetricsGroupBy) {
@@ -120,7 +142,8 @@ function referenceSql(dialect: Dialect, groupBy: GroupBy): { stages: string; cur
   const key = (c: string, at: string) =>
     groupBy === 'SOURCE' ? `${c}.source` : groupBy === 'MONTH' ? periodStartSql(dialect, at, 'MONTH') : 'NULL';
   const next = `CASE f.stage ${CONVERSIONS.map((c) => `WHEN '${c.fromStage}' THEN '${c.toStage}'`).join(' ')} END`;
-  const ms = (a: string, b: string) => `CASE WHEN ${millisBetweenSql(dialect, a, b)} < 0 THEN 0 ELSE ${millisBetweenSql(dialect, a, b)} END`;
+  const ms = (a: string, b: string) =>
+    `CASE WHEN ${millisBetweenSql(dialect, a, b)} < 0 THEN 0 ELSE ${millisBetweenSql(dialect, a, b)} END`;
   const ranks = (partition: string, p: string) => `
       ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY stay IS NULL, stay) AS ${p}_sr, COUNT(stay) OVER (PARTITION BY ${partition}) AS ${p}_sn,
       ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY conv IS NULL, conv) AS ${p}_cr, COUNT(conv) OVER (PARTITION BY ${partition}) AS ${p}_cn`;
@@ -166,8 +189,23 @@ async function reference(ds: DataSource, groupBy: GroupBy, from: Date, to: Date)
   return assembleMetrics(
     from,
     to,
-    stages.map((r): StageRow => ({ key: r.grp, isTotal: Number(r.is_total) === 1, stage: r.stage as Stage, entered: Number(r.entered), converted: Number(r.converted), stayMedianMs: r.stay_median_ms === null ? null : Number(r.stay_median_ms), convertMedianMs: r.convert_median_ms === null ? null : Number(r.convert_median_ms) })),
-    current.filter((r) => funnel.has(r.stage)).map((r): CurrentRow => ({ key: r.grp, isTotal: Number(r.is_total) === 1, stage: r.stage as Stage, current: Number(r.current) })),
+    stages.map((r): StageRow => ({
+      key: r.grp,
+      isTotal: Number(r.is_total) === 1,
+      stage: r.stage as Stage,
+      entered: Number(r.entered),
+      converted: Number(r.converted),
+      stayMedianMs: r.stay_median_ms === null ? null : Number(r.stay_median_ms),
+      convertMedianMs: r.convert_median_ms === null ? null : Number(r.convert_median_ms),
+    })),
+    current
+      .filter((r) => funnel.has(r.stage))
+      .map((r): CurrentRow => ({
+        key: r.grp,
+        isTotal: Number(r.is_total) === 1,
+        stage: r.stage as Stage,
+        current: Number(r.current),
+      })),
   );
 }
 
@@ -202,7 +240,10 @@ async function runStore(store: Store): Promise<void> {
     await load(b, benchPlan(now));
     const from = new Date(now.getTime() - WINDOW_DAYS * DAY);
     const to = now;
-    const [{ n }] = await b.app.ds.query('SELECT COUNT(*) AS n FROM stage_transitions WHERE occurred_at >= ? AND occurred_at < ?', [dbDate(from), dbDate(to)]);
+    const [{ n }] = await b.app.ds.query(
+      'SELECT COUNT(*) AS n FROM stage_transitions WHERE occurred_at >= ? AND occurred_at < ?',
+      [dbDate(from), dbDate(to)],
+    );
     console.log(`  window: last ${WINDOW_DAYS} days, ${n} transitions in it`);
     for (const groupBy of GROUPINGS) {
       const api = await time(RUNS, () => b.gql(METRICS, { from: from.toISOString(), to: to.toISOString(), groupBy }));
@@ -217,7 +258,9 @@ async function runStore(store: Store): Promise<void> {
         console.error(JSON.stringify(comparable(ref.answer)).slice(0, 2000));
         throw new Error(`${store} ${groupBy}: the API and the reference disagree`);
       }
-      console.log(`  groupBy ${groupBy.padEnd(6)} api ${api.ms.toFixed(0).padStart(5)} ms   reference ${ref.ms.toFixed(0).padStart(5)} ms   ratio ${(api.ms / ref.ms).toFixed(2)}   (same answer, ${api.answer.conversionMetrics.groups.length} groups)`);
+      console.log(
+        `  groupBy ${groupBy.padEnd(6)} api ${api.ms.toFixed(0).padStart(5)} ms   reference ${ref.ms.toFixed(0).padStart(5)} ms   ratio ${(api.ms / ref.ms).toFixed(2)}   (same answer, ${api.answer.conversionMetrics.groups.length} groups)`,
+      );
     }
   } finally {
     await b.stop();

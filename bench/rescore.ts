@@ -15,22 +15,46 @@ import { newActivityId } from '../src/modules/activities/activity-id';
 
 const CONTACTS = Number(process.env.CONTACTS ?? 100_000);
 const PER_CONTACT = Number(process.env.PER_CONTACT ?? 10);
-const TYPES = ['page_view', 'email_open', 'email_click', 'content_download', 'webinar_attended', 'form_submit', 'demo_request'];
+const TYPES = [
+  'page_view',
+  'email_open',
+  'email_click',
+  'content_download',
+  'webinar_attended',
+  'form_submit',
+  'demo_request',
+];
 
 async function load(b: BenchApp): Promise<void> {
   const rand = rng(3);
   const now = Date.now();
   const em = b.app.ds.manager;
   for (let start = 0; start < CONTACTS; start += 5000) {
-    const contacts = Array.from({ length: Math.min(5000, CONTACTS - start) }, (_, i) => newContact({ email: `r${start + i}@${i % 4 ? 'acme-corp.com' : 'gmail.com'}`, companySize: Math.floor(rand() * 2000) }, new Date(now - 100 * 86_400_000)));
+    const contacts = Array.from({ length: Math.min(5000, CONTACTS - start) }, (_, i) =>
+      newContact(
+        { email: `r${start + i}@${i % 4 ? 'acme-corp.com' : 'gmail.com'}`, companySize: Math.floor(rand() * 2000) },
+        new Date(now - 100 * 86_400_000),
+      ),
+    );
     await insertRows(em, 'contacts', CONTACT_COLUMNS, contacts.map(contactRow));
     const activities = contacts.flatMap((c) =>
       Array.from({ length: PER_CONTACT }, () => [
-        newActivityId(), c.id, TYPES[Math.floor(rand() * TYPES.length)], dbDate(now - Math.floor(rand() * 90 * 86_400_000)),
-        JSON.stringify({ url: rand() < 0.3 ? '/pricing' : '/blog' }), null, 0, dbDate(now),
+        newActivityId(),
+        c.id,
+        TYPES[Math.floor(rand() * TYPES.length)],
+        dbDate(now - Math.floor(rand() * 90 * 86_400_000)),
+        JSON.stringify({ url: rand() < 0.3 ? '/pricing' : '/blog' }),
+        null,
+        0,
+        dbDate(now),
       ]),
     );
-    await insertRows(em, 'activities', ['id', 'contact_id', 'type', 'occurred_at', 'properties', 'idempotency_key', 'points', 'created_at'], activities);
+    await insertRows(
+      em,
+      'activities',
+      ['id', 'contact_id', 'type', 'occurred_at', 'properties', 'idempotency_key', 'points', 'created_at'],
+      activities,
+    );
   }
 }
 
@@ -72,24 +96,51 @@ async function runStore(store: Store): Promise<void> {
   try {
     const rules = [
       { name: 'view', kind: 'BEHAVIOR', activityType: 'page_view', points: 2, maxApplications: 5, capWindowDays: 7 },
-      { name: 'pricing', kind: 'BEHAVIOR', activityType: 'page_view', points: 5, conditions: [{ field: 'properties.url', operator: 'EQ', value: '/pricing' }], expiresAfterDays: 30 },
+      {
+        name: 'pricing',
+        kind: 'BEHAVIOR',
+        activityType: 'page_view',
+        points: 5,
+        conditions: [{ field: 'properties.url', operator: 'EQ', value: '/pricing' }],
+        expiresAfterDays: 30,
+      },
       { name: 'open', kind: 'BEHAVIOR', activityType: 'email_open', points: 1, expiresAfterDays: 60 },
       { name: 'click', kind: 'BEHAVIOR', activityType: 'email_click', points: 3 },
       { name: 'download', kind: 'BEHAVIOR', activityType: 'content_download', points: 8, maxApplications: 2 },
       { name: 'webinar', kind: 'BEHAVIOR', activityType: 'webinar_attended', points: 12 },
       { name: 'demo', kind: 'BEHAVIOR', activityType: 'demo_request', points: 30 },
-      { name: 'big company', kind: 'FIT', points: 10, conditions: [{ field: 'companySize', operator: 'GTE', value: 500 }] },
-      { name: 'business mail', kind: 'FIT', points: 5, conditions: [{ field: 'freeEmail', operator: 'EQ', value: false }] },
+      {
+        name: 'big company',
+        kind: 'FIT',
+        points: 10,
+        conditions: [{ field: 'companySize', operator: 'GTE', value: 500 }],
+      },
+      {
+        name: 'business mail',
+        kind: 'FIT',
+        points: 5,
+        conditions: [{ field: 'freeEmail', operator: 'EQ', value: false }],
+      },
     ];
     const ids: string[] = [];
-    for (const input of rules) ids.push((await b.gql(`mutation($input: ScoringRuleInput!) { createScoringRule(input: $input) { id } }`, { input })).createScoringRule.id);
+    for (const input of rules)
+      ids.push(
+        (await b.gql(`mutation($input: ScoringRuleInput!) { createScoringRule(input: $input) { id } }`, { input }))
+          .createScoringRule.id,
+      );
     await b.app.services.rescore.idle();
     const t0 = performance.now();
     await load(b);
-    console.log(`${store}: loaded ${CONTACTS} contacts, ${CONTACTS * PER_CONTACT} activities in ${since(t0).toFixed(1)} s`);
+    console.log(
+      `${store}: loaded ${CONTACTS} contacts, ${CONTACTS * PER_CONTACT} activities in ${since(t0).toFixed(1)} s`,
+    );
     const scan = await rawScan(b);
     console.log(`  baseline: raw keyset read of every contact's activities in ${scan.toFixed(1)} s`);
-    await timedRescore(b, 'first scoring (rescoreContacts)', async () => (await b.gql(`mutation { rescoreContacts { id } }`)).rescoreContacts.id);
+    await timedRescore(
+      b,
+      'first scoring (rescoreContacts)',
+      async () => (await b.gql(`mutation { rescoreContacts { id } }`)).rescoreContacts.id,
+    );
     await timedRescore(b, 'after a rule change', async () => {
       await b.gql(`mutation($id: ID!) { updateScoringRule(id: $id, input: { points: 4 }) { id } }`, { id: ids[0] });
       // The job the change started (rescoreContacts now could queue a second run behind it).

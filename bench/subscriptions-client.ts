@@ -40,7 +40,8 @@ export interface PhaseResult {
 }
 
 /** Client -> parent. */
-export type FromClient = { kind: 'connected'; n: number; ms: number } | { kind: 'result'; result: PhaseResult } | { kind: 'closed' };
+export type FromClient =
+  { kind: 'connected'; n: number; ms: number } | { kind: 'result'; result: PhaseResult } | { kind: 'closed' };
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
 export const wallNow = (): number => performance.timeOrigin + performance.now();
@@ -135,7 +136,9 @@ function openBare(url: string): Promise<() => Promise<void>> {
         await gone;
       }),
     );
-    socket.on('error', (err) => (socket.readyState === WebSocket.CONNECTING ? reject(err) : receipts.error(err.message)));
+    socket.on('error', (err) =>
+      socket.readyState === WebSocket.CONNECTING ? reject(err) : receipts.error(err.message),
+    );
     socket.on('message', (data) => {
       last = receipts.record(JSON.parse(String(data)).payload.data.leadPromoted.transition.id, last);
     });
@@ -145,7 +148,11 @@ function openBare(url: string): Promise<() => Promise<void>> {
 let closing = false;
 
 /** Waits until every expected receipt arrived (or `waitMs` passed without progress), then computes the figures. */
-async function result(events: [string, number][], waitMs: number, sockets: number): Promise<Omit<PhaseResult, 'clientCpu'>> {
+async function result(
+  events: [string, number][],
+  waitMs: number,
+  sockets: number,
+): Promise<Omit<PhaseResult, 'clientCpu'>> {
   const expected = events.length * sockets;
   const count = () => [...receipts.times.values()].reduce((s, l) => s + l.length, 0);
   let seen = count();
@@ -211,7 +218,11 @@ process.on('message', async (m: ToClient) => {
       closing = false;
       sockets = m.n;
       const start = performance.now();
-      await connectAll(m.n, 250, m.mode === 'bare' ? () => openBare(m.url) : () => openGraphqlWs(m.url, m.key!, m.query!));
+      await connectAll(
+        m.n,
+        250,
+        m.mode === 'bare' ? () => openBare(m.url) : () => openGraphqlWs(m.url, m.key!, m.query!),
+      );
       cpuAtConnected = process.cpuUsage();
       send({ kind: 'connected', n: m.n, ms: performance.now() - start });
     } else if (m.cmd === 'expect') {

@@ -69,7 +69,11 @@ function memoryAfterGc(): Memory {
 }
 
 /** Sends a command to the client process and waits for its answer of `kind`. */
-function ask<K extends FromClient['kind']>(child: ChildProcess, cmd: ToClient, kind: K): Promise<Extract<FromClient, { kind: K }>> {
+function ask<K extends FromClient['kind']>(
+  child: ChildProcess,
+  cmd: ToClient,
+  kind: K,
+): Promise<Extract<FromClient, { kind: K }>> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: FromClient) => {
       if (m.kind !== kind) return;
@@ -111,7 +115,10 @@ async function paced(fire: (i: number) => Promise<void> | void): Promise<{ achie
   }
   await Promise.all(inFlight);
   lags.sort((x, y) => x - y);
-  return { achievedRate: (EVENTS - 1) / ((fired[EVENTS - 1] - fired[0]) / 1000), lagP99: lags[Math.floor(lags.length * 0.99)] };
+  return {
+    achievedRate: (EVENTS - 1) / ((fired[EVENTS - 1] - fired[0]) / 1000),
+    lagP99: lags[Math.floor(lags.length * 0.99)],
+  };
 }
 
 /** How a phase's server tells its state: open connections, and whether every subscriber is registered. */
@@ -121,7 +128,13 @@ interface Server {
 }
 
 /** Connects the subscribers, measures them idle, commits the promotions, collects the figures, waits for the sockets to be gone. */
-async function measure(name: string, child: ChildProcess, connect: ToClient, server: Server, fire: (i: number, events: [string, number][]) => Promise<void> | void): Promise<Omit<Phase, 'commitP50' | 'commitP99'>> {
+async function measure(
+  name: string,
+  child: ChildProcess,
+  connect: ToClient,
+  server: Server,
+  fire: (i: number, events: [string, number][]) => Promise<void> | void,
+): Promise<Omit<Phase, 'commitP50' | 'commitP99'>> {
   const base = await server.connections();
   const before = memoryAfterGc();
   const { ms } = await ask(child, connect, 'connected');
@@ -159,14 +172,26 @@ async function throughService(b: BenchApp, child: ChildProcess, key: string): Pr
   const phase = await measure(
     'api',
     child,
-    { cmd: 'connect', mode: 'graphql-ws', url: b.app.url.replace(/^http/, 'ws'), n: SUBSCRIBERS, key, query: SUBSCRIPTION },
     {
-      connections: () => new Promise((resolve, reject) => b.app.server.httpServer.getConnections((err, n) => (err ? reject(err) : resolve(n)))),
+      cmd: 'connect',
+      mode: 'graphql-ws',
+      url: b.app.url.replace(/^http/, 'ws'),
+      n: SUBSCRIBERS,
+      key,
+      query: SUBSCRIPTION,
+    },
+    {
+      connections: () =>
+        new Promise((resolve, reject) =>
+          b.app.server.httpServer.getConnections((err, n) => (err ? reject(err) : resolve(n))),
+        ),
       subscribed: () => b.app.services.realtime.activeSubscriptions === SUBSCRIBERS,
     },
     async (i, events) => {
       const sentAt = wallNow();
-      const data = await b.gql(RECORD, { inputs: [{ contactEmail: `bench.sub${i}@acme-corp.com`, type: 'page_view' }] });
+      const data = await b.gql(RECORD, {
+        inputs: [{ contactEmail: `bench.sub${i}@acme-corp.com`, type: 'page_view' }],
+      });
       roundTrips.push(wallNow() - sentAt);
       const mql = data.recordActivities.transitions.find((t: { toStage: string }) => t.toStage === 'MQL');
       if (!mql) throw new Error(`request ${i} promoted nobody to MQL`);
@@ -174,7 +199,11 @@ async function throughService(b: BenchApp, child: ChildProcess, key: string): Pr
     },
   );
   roundTrips.sort((x, y) => x - y);
-  return { ...phase, commitP50: roundTrips[Math.floor(roundTrips.length / 2)], commitP99: roundTrips[Math.floor(roundTrips.length * 0.99)] };
+  return {
+    ...phase,
+    commitP50: roundTrips[Math.floor(roundTrips.length / 2)],
+    commitP99: roundTrips[Math.floor(roundTrips.length * 0.99)],
+  };
 }
 
 async function throughBareWs(child: ChildProcess, sample: string): Promise<Phase> {
@@ -185,7 +214,12 @@ async function throughBareWs(child: ChildProcess, sample: string): Promise<Phase
     return await measure(
       'bare',
       child,
-      { cmd: 'connect', mode: 'bare', url: `ws://127.0.0.1:${(wss.address() as { port: number }).port}`, n: SUBSCRIBERS },
+      {
+        cmd: 'connect',
+        mode: 'bare',
+        url: `ws://127.0.0.1:${(wss.address() as { port: number }).port}`,
+        n: SUBSCRIBERS,
+      },
       { connections: async () => wss.clients.size, subscribed: () => wss.clients.size === SUBSCRIBERS },
       (i, events) => {
         const id = String(i + 1);
@@ -213,18 +247,25 @@ function report(name: string, p: Phase): void {
       `  per event (median): first socket ${r.firstP50.toFixed(1)} ms, first to last socket ${r.spreadP50.toFixed(1)} ms` +
       `  idle memory/connection: heap ${(p.perConnection.heap / 1024).toFixed(1)} KiB, RSS ${(p.perConnection.rss / 1024).toFixed(1)} KiB` +
       `  CPU: server ${p.serverCpu.toFixed(1)} s (${((p.serverCpu / r.delivered) * 1e6).toFixed(1)} µs/delivery), clients ${r.clientCpu.toFixed(1)} s` +
-      (p.commitP50 !== undefined ? `  recordActivities round trip p50 ${p.commitP50.toFixed(1)} ms, p99 ${p.commitP99!.toFixed(1)} ms` : ''),
+      (p.commitP50 !== undefined
+        ? `  recordActivities round trip p50 ${p.commitP50.toFixed(1)} ms, p99 ${p.commitP99!.toFixed(1)} ms`
+        : ''),
   );
   if (r.errors.length) console.log(`    client errors: ${r.errors.join('; ')}`);
 }
 
 async function runStore(store: Store): Promise<void> {
   const b = await startBenchApp(store);
-  const child = fork(join(__dirname, 'subscriptions-client.ts'), [], { execArgv: ['-r', 'ts-node/register/transpile-only', '--max-old-space-size=4096'] });
+  const child = fork(join(__dirname, 'subscriptions-client.ts'), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only', '--max-old-space-size=4096'],
+  });
   try {
-    await b.gql(`mutation($input: ScoringRuleInput!) { createScoringRule(input: $input) { id } }`, { input: { name: 'Visit', kind: 'BEHAVIOR', activityType: 'page_view', points: 100 } });
+    await b.gql(`mutation($input: ScoringRuleInput!) { createScoringRule(input: $input) { id } }`, {
+      input: { name: 'Visit', kind: 'BEHAVIOR', activityType: 'page_view', points: 100 },
+    });
     await b.app.services.rescore.idle(60_000);
-    const key = (await b.gql(`mutation { createApiKey(input: { name: "dashboards", role: VIEWER }) { secret } }`)).createApiKey.secret as string;
+    const key = (await b.gql(`mutation { createApiKey(input: { name: "dashboards", role: VIEWER }) { secret } }`))
+      .createApiKey.secret as string;
 
     const service = await throughService(b, child, key);
     report(`${store} api`, service);
@@ -235,11 +276,15 @@ async function runStore(store: Store): Promise<void> {
     console.log(
       `  ratio api/bare: p50 ${ratio(service.result.p50, bare.result.p50)}, p99 ${ratio(service.result.p99, bare.result.p99)}, server CPU ${ratio(service.serverCpu, bare.serverCpu)}, heap/connection ${ratio(service.perConnection.heap, bare.perConnection.heap)}, RSS/connection ${ratio(service.perConnection.rss, bare.perConnection.rss)}`,
     );
-    if (!complete(service.result) || !complete(bare.result)) throw new Error('some deliveries are missing, repeated or out of order');
+    if (!complete(service.result) || !complete(bare.result))
+      throw new Error('some deliveries are missing, repeated or out of order');
   } finally {
     child.kill();
     await b.stop();
   }
 }
 
-runBench(`bench/subscriptions: ${SUBSCRIBERS} subscribers in a second process, ${EVENTS} promotions at ${RATE}/s, beside bare ws sends (same run)`, runStore);
+runBench(
+  `bench/subscriptions: ${SUBSCRIBERS} subscribers in a second process, ${EVENTS} promotions at ${RATE}/s, beside bare ws sends (same run)`,
+  runStore,
+);

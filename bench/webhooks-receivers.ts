@@ -41,7 +41,11 @@ export interface ReceiverReport {
 }
 
 /** Receivers -> parent. */
-export type FromReceivers = { kind: 'ports'; ports: number[] } | { kind: 'ok' } | { kind: 'report'; report: ReceiverReport } | { kind: 'loaded'; errors: number; lagP99: number; rtP50: number; rtP99: number };
+export type FromReceivers =
+  | { kind: 'ports'; ports: number[] }
+  | { kind: 'ok' }
+  | { kind: 'report'; report: ReceiverReport }
+  | { kind: 'loaded'; errors: number; lagP99: number; rtP50: number; rtP99: number };
 
 const send = (m: FromReceivers) => process.send!(m);
 const wallNow = (): number => performance.timeOrigin + performance.now();
@@ -70,23 +74,28 @@ function percentile(sorted: number[], p: number): number {
 
 function stats(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
-  return { p50: Math.round(percentile(sorted, 0.5)), p99: Math.round(percentile(sorted, 0.99)), max: Math.round(sorted.at(-1) ?? NaN) };
+  return {
+    p50: Math.round(percentile(sorted, 0.5)),
+    p99: Math.round(percentile(sorted, 0.99)),
+    max: Math.round(sorted.at(-1) ?? NaN),
+  };
 }
 
 function report(expected: number): ReceiverReport {
   const first = new Map<string, Receipt>();
   let repeats = 0;
-  for (const r of receipts) (first.has(r.id) ? repeats++ : first.set(r.id, r));
+  for (const r of receipts) first.has(r.id) ? repeats++ : first.set(r.id, r);
   const events = new Set<string>();
   let duplicates = 0;
-  for (const r of first.values()) (events.has(r.event) ? duplicates++ : events.add(r.event));
+  for (const r of first.values()) events.has(r.event) ? duplicates++ : events.add(r.event);
   const lastOrder = new Map<number, number>();
   let outOfOrder = 0;
   for (const r of first.values()) {
     if ((lastOrder.get(r.endpoint) ?? -Infinity) > r.order) outOfOrder++;
     lastOrder.set(r.endpoint, Math.max(lastOrder.get(r.endpoint) ?? -Infinity, r.order));
   }
-  const latency = (f: boolean) => [...first.values()].filter((r) => flaky.has(r.endpoint) === f).map((r) => r.at - r.sentAt);
+  const latency = (f: boolean) =>
+    [...first.values()].filter((r) => flaky.has(r.endpoint) === f).map((r) => r.at - r.sentAt);
   const times = [...first.values()].map((r) => r.at);
   return {
     expected,
@@ -147,7 +156,9 @@ async function listen(n: number, flakyOnes: number[]): Promise<number[]> {
 }
 
 /** Sends the transitions on schedule, not waiting for earlier answers; counts failed requests and how late sends were. */
-async function load(m: Extract<ToReceivers, { cmd: 'load' }>): Promise<{ errors: number; lagP99: number; rtP50: number; rtP99: number }> {
+async function load(
+  m: Extract<ToReceivers, { cmd: 'load' }>,
+): Promise<{ errors: number; lagP99: number; rtP50: number; rtP99: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const query = `mutation($id: ID!, $to: LifecycleStage!) { transitionContact(id: $id, toStage: $to, reason: "bench") { id } }`;
   let errors = 0;
@@ -164,15 +175,27 @@ async function load(m: Extract<ToReceivers, { cmd: 'load' }>): Promise<{ errors:
     const sent = performance.now();
     pending.push(
       new Promise<void>((resolve) => {
-        const req = request(m.url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${m.key}` } }, (res) => {
-          let text = '';
-          res.on('data', (c) => (text += c));
-          res.on('end', () => {
-            roundTrips.push(performance.now() - sent);
-            if (res.statusCode !== 200 || text.includes('"errors"')) errors++;
-            resolve();
-          });
-        });
+        const req = request(
+          m.url,
+          {
+            method: 'POST',
+            agent,
+            headers: {
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(body),
+              authorization: `Bearer ${m.key}`,
+            },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (c) => (text += c));
+            res.on('end', () => {
+              roundTrips.push(performance.now() - sent);
+              if (res.statusCode !== 200 || text.includes('"errors"')) errors++;
+              resolve();
+            });
+          },
+        );
         req.on('error', () => (errors++, resolve()));
         req.end(body);
       }),
@@ -201,7 +224,7 @@ process.on('message', async (m: ToReceivers) => {
     for (;;) {
       const delivered = new Set(receipts.map((r) => r.id)).size;
       if (delivered >= m.expected) break;
-      if (receipts.length !== seen) (seen = receipts.length), (quietSince = Date.now());
+      if (receipts.length !== seen) ((seen = receipts.length), (quietSince = Date.now()));
       if (Date.now() - quietSince > m.waitMs) break;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -209,7 +232,7 @@ process.on('message', async (m: ToReceivers) => {
   } else if (m.cmd === 'load') {
     send({ kind: 'loaded', ...(await load(m)) });
   } else if (m.cmd === 'close') {
-    for (const s of servers) s.closeAllConnections(), s.close();
+    for (const s of servers) (s.closeAllConnections(), s.close());
     process.exit(0);
   }
 });

@@ -48,7 +48,11 @@ const cpuSeconds = () => {
   return (u.user + u.system) / 1e6;
 };
 
-function ask<K extends FromReceivers['kind']>(child: ChildProcess, cmd: ToReceivers, kind: K): Promise<Extract<FromReceivers, { kind: K }>> {
+function ask<K extends FromReceivers['kind']>(
+  child: ChildProcess,
+  cmd: ToReceivers,
+  kind: K,
+): Promise<Extract<FromReceivers, { kind: K }>> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: FromReceivers) => {
       if (m.kind !== kind) return;
@@ -66,9 +70,11 @@ function ask<K extends FromReceivers['kind']>(child: ChildProcess, cmd: ToReceiv
 /** Runs `fn` for 0..n-1 with `concurrency` in flight. */
 async function pool(n: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) await fn(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
 }
 
 /** Calls fn(i) for 0..n-1 at `rate` per second on schedule (not waiting for earlier calls). */
@@ -85,14 +91,21 @@ async function paced(n: number, rate: number, fn: (i: number) => Promise<void>):
 }
 
 function check(phase: string, r: ReceiverReport): void {
-  const problems = [r.missing && `${r.missing} missing`, r.duplicates && `${r.duplicates} duplicates`, r.outOfOrder && `${r.outOfOrder} out of order`, r.badSignatures && `${r.badSignatures} bad signatures`].filter(Boolean);
+  const problems = [
+    r.missing && `${r.missing} missing`,
+    r.duplicates && `${r.duplicates} duplicates`,
+    r.outOfOrder && `${r.outOfOrder} out of order`,
+    r.badSignatures && `${r.badSignatures} bad signatures`,
+  ].filter(Boolean);
   if (problems.length) throw new Error(`${phase}: ${problems.join(', ')}`);
 }
 
 function line(phase: string, r: ReceiverReport, cpuPerDelivery?: number): string {
-  return `  ${phase.padEnd(14)} delivered ${r.delivered}/${r.expected}, missing ${r.missing}, duplicates ${r.duplicates} (repeats ${r.repeats}), out of order ${r.outOfOrder}, 500s ${r.failedOnPurpose}; ` +
+  return (
+    `  ${phase.padEnd(14)} delivered ${r.delivered}/${r.expected}, missing ${r.missing}, duplicates ${r.duplicates} (repeats ${r.repeats}), out of order ${r.outOfOrder}, 500s ${r.failedOnPurpose}; ` +
     `latency healthy p50 ${r.healthy.p50} ms p99 ${r.healthy.p99} ms max ${r.healthy.max} ms, flaky p50 ${r.flaky.p50} ms p99 ${r.flaky.p99} ms` +
-    (cpuPerDelivery === undefined ? '' : `; CPU ${(cpuPerDelivery * 1e6).toFixed(0)} µs/delivery`);
+    (cpuPerDelivery === undefined ? '' : `; CPU ${(cpuPerDelivery * 1e6).toFixed(0)} µs/delivery`)
+  );
 }
 
 /** The bare loop: per endpoint a queue, one request in flight, retried after the same delays until 2xx. */
@@ -103,10 +116,18 @@ function bareLoop(urls: string[], secrets: string[]) {
   let resolveAll: (() => void) | null = null;
   const post = (url: string, body: string, headers: Record<string, string>) =>
     new Promise<number>((resolve) => {
-      const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const req = http.request(
+        url,
+        {
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('error', () => resolve(0));
       req.end(body);
     });
@@ -132,8 +153,29 @@ function bareLoop(urls: string[], secrets: string[]) {
     enqueue(e: number, sentAt: Date) {
       const n = ++seq;
       const body = promotionPayload(
-        { seq: n, id: String(n), contactId: `bare-${n}`, fromStage: 'LEAD', toStage: 'MQL', trigger: 'MANUAL', reason: 'bench', score: 0, actor: 'bench', actorOwnerId: null, occurredAt: sentAt.toISOString(), partnerId: `p-${e}`, ownerId: null,
-          contact: { id: `bare-${n}`, email: `bare-${n}@acme-corp.com`, stage: 'MQL', score: 0, fitScore: 0, engagementScore: 0 } },
+        {
+          seq: n,
+          id: String(n),
+          contactId: `bare-${n}`,
+          fromStage: 'LEAD',
+          toStage: 'MQL',
+          trigger: 'MANUAL',
+          reason: 'bench',
+          score: 0,
+          actor: 'bench',
+          actorOwnerId: null,
+          occurredAt: sentAt.toISOString(),
+          partnerId: `p-${e}`,
+          ownerId: null,
+          contact: {
+            id: `bare-${n}`,
+            email: `bare-${n}@acme-corp.com`,
+            stage: 'MQL',
+            score: 0,
+            fitScore: 0,
+            engagementScore: 0,
+          },
+        },
         `cursor-${n}`,
       );
       queues[e].items.push({ body, id: webhookId('lead.promoted', String(n), '') });
@@ -149,41 +191,92 @@ function bareLoop(urls: string[], secrets: string[]) {
 }
 
 async function runStore(store: Store): Promise<void> {
-  console.log(`\n${store}: ${ENDPOINTS} endpoints (${FLAKY} flaky), ${EVENTS} promotions at ${RATE}/s, first retry after ${FIRST_RETRY_MS} ms`);
-  const b: BenchApp = await startBenchApp(store, { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_FIRST_RETRY_MS: String(FIRST_RETRY_MS), RATE_LIMIT_ADMIN: '100000:100000', RATE_LIMIT_PARTNER: '100000:100000', METRICS_TOKEN, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent' });
-  const child = fork(join(__dirname, 'webhooks-receivers.ts'), [], { execArgv: ['-r', 'ts-node/register/transpile-only'] });
+  console.log(
+    `\n${store}: ${ENDPOINTS} endpoints (${FLAKY} flaky), ${EVENTS} promotions at ${RATE}/s, first retry after ${FIRST_RETRY_MS} ms`,
+  );
+  const b: BenchApp = await startBenchApp(store, {
+    WEBHOOK_ALLOW_HTTP: 'true',
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    WEBHOOK_FIRST_RETRY_MS: String(FIRST_RETRY_MS),
+    RATE_LIMIT_ADMIN: '100000:100000',
+    RATE_LIMIT_PARTNER: '100000:100000',
+    METRICS_TOKEN,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+  });
+  const child = fork(join(__dirname, 'webhooks-receivers.ts'), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+  });
   try {
     const flaky = Array.from({ length: FLAKY }, (_, i) => i);
     const { ports } = await ask(child, { cmd: 'listen', n: ENDPOINTS, flaky }, 'ports');
     const urls = ports.map((p) => `http://127.0.0.1:${p}/hook`);
     const endpoints: { id: string; secret: string; partnerId: string }[] = [];
     for (let e = 0; e < ENDPOINTS; e++) {
-      const partner = (await b.gql(`mutation($n: String!) { createPartner(name: $n) { id } }`, { n: `bench-partner-${e}` })).createPartner.id;
-      const key = (await b.gql(`mutation($p: ID!) { createApiKey(input: { name: "p", role: PARTNER, partnerId: $p }) { secret } }`, { p: partner })).createApiKey.secret;
-      const res = await fetch(b.app.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query: `mutation($u: String!) { createWebhookEndpoint(input: { url: $u, stages: [MQL, SQL] }) { secret endpoint { id } } }`, variables: { u: urls[e] } }) });
+      const partner = (
+        await b.gql(`mutation($n: String!) { createPartner(name: $n) { id } }`, { n: `bench-partner-${e}` })
+      ).createPartner.id;
+      const key = (
+        await b.gql(
+          `mutation($p: ID!) { createApiKey(input: { name: "p", role: PARTNER, partnerId: $p }) { secret } }`,
+          { p: partner },
+        )
+      ).createApiKey.secret;
+      const res = await fetch(b.app.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({
+          query: `mutation($u: String!) { createWebhookEndpoint(input: { url: $u, stages: [MQL, SQL] }) { secret endpoint { id } } }`,
+          variables: { u: urls[e] },
+        }),
+      });
       const created = ((await res.json()) as any).data.createWebhookEndpoint;
       endpoints.push({ id: created.endpoint.id, secret: created.secret, partnerId: partner });
     }
     await ask(child, { cmd: 'secrets', secrets: endpoints.map((e) => e.secret) }, 'ok');
     const contacts: string[] = new Array(EVENTS);
     await pool(EVENTS, SETUP_CONCURRENCY, async (i) => {
-      contacts[i] = (await b.gql(`mutation($e: String!, $p: ID!) { createContact(input: { email: $e, partnerId: $p }) { id } }`, { e: `wh-${i}@acme-corp.com`, p: endpoints[i % ENDPOINTS].partnerId })).createContact.id;
+      contacts[i] = (
+        await b.gql(`mutation($e: String!, $p: ID!) { createContact(input: { email: $e, partnerId: $p }) { id } }`, {
+          e: `wh-${i}@acme-corp.com`,
+          p: endpoints[i % ENDPOINTS].partnerId,
+        })
+      ).createContact.id;
     });
-    const move = (i: number, to: string) => b.gql(`mutation($id: ID!, $to: LifecycleStage!) { transitionContact(id: $id, toStage: $to, reason: "bench") { id } }`, { id: contacts[i], to });
+    const move = (i: number, to: string) =>
+      b.gql(
+        `mutation($id: ID!, $to: LifecycleStage!) { transitionContact(id: $id, toStage: $to, reason: "bench") { id } }`,
+        { id: contacts[i], to },
+      );
 
     // 1. live
     await ask(child, { cmd: 'reset' }, 'ok');
     const liveCpu = cpuSeconds();
     const liveStart = performance.now();
-    const loaded = await ask(child, { cmd: 'load', url: b.app.url, key: BENCH_KEY, contacts, toStage: 'MQL', rate: RATE }, 'loaded');
+    const loaded = await ask(
+      child,
+      { cmd: 'load', url: b.app.url, key: BENCH_KEY, contacts, toStage: 'MQL', rate: RATE },
+      'loaded',
+    );
     if (loaded.errors) throw new Error(`live: ${loaded.errors} transitionContact requests failed`);
     const live = (await ask(child, { cmd: 'report', expected: EVENTS, waitMs: 30_000 }, 'report')).report;
     const liveSeconds = (performance.now() - liveStart) / 1000;
-    console.log(line('service live', live) + `; service CPU incl. the API ${((cpuSeconds() - liveCpu) / live.delivered * 1e6).toFixed(0)} µs/promotion, ${liveSeconds.toFixed(1)} s, send lag p99 ${loaded.lagP99} ms; transitionContact round trip p50 ${loaded.rtP50} ms p99 ${loaded.rtP99} ms`);
+    console.log(
+      line('service live', live) +
+        `; service CPU incl. the API ${(((cpuSeconds() - liveCpu) / live.delivered) * 1e6).toFixed(0)} µs/promotion, ${liveSeconds.toFixed(1)} s, send lag p99 ${loaded.lagP99} ms; transitionContact round trip p50 ${loaded.rtP50} ms p99 ${loaded.rtP99} ms`,
+    );
     check('live', live);
 
     // 2. backlog
-    const setEnabled = (enabled: boolean) => pool(ENDPOINTS, SETUP_CONCURRENCY, async (e) => void (await b.gql(`mutation($id: ID!, $on: Boolean!) { updateWebhookEndpoint(id: $id, input: { enabled: $on }) { id } }`, { id: endpoints[e].id, on: enabled })));
+    const setEnabled = (enabled: boolean) =>
+      pool(
+        ENDPOINTS,
+        SETUP_CONCURRENCY,
+        async (e) =>
+          void (await b.gql(
+            `mutation($id: ID!, $on: Boolean!) { updateWebhookEndpoint(id: $id, input: { enabled: $on }) { id } }`,
+            { id: endpoints[e].id, on: enabled },
+          )),
+      );
     await setEnabled(false);
     await pool(EVENTS, SETUP_CONCURRENCY, async (i) => void (await move(i, 'SQL')));
     await sleep(500);
@@ -195,11 +288,17 @@ async function runStore(store: Store): Promise<void> {
     const backlog = (await ask(child, { cmd: 'report', expected: EVENTS, waitMs: 30_000 }, 'report')).report;
     const serverCpu = (cpuSeconds() - backlogCpu) / backlog.delivered;
     const attempts = (await attemptsOf(b)) - attempts0;
-    console.log(line('service backlog', backlog, serverCpu) + `; ${attempts} attempts, ${(backlog.delivered / ((performance.now() - backlogStart) / 1000)).toFixed(0)} deliveries/s`);
+    console.log(
+      line('service backlog', backlog, serverCpu) +
+        `; ${attempts} attempts, ${(backlog.delivered / ((performance.now() - backlogStart) / 1000)).toFixed(0)} deliveries/s`,
+    );
     check('backlog', backlog);
 
     // 3. bare
-    const bare = bareLoop(urls, endpoints.map((e) => e.secret));
+    const bare = bareLoop(
+      urls,
+      endpoints.map((e) => e.secret),
+    );
     await ask(child, { cmd: 'reset' }, 'ok');
     const pacedDone = bare.expect(EVENTS);
     await paced(EVENTS, RATE, async (i) => bare.enqueue(i % ENDPOINTS, new Date()));
@@ -216,7 +315,9 @@ async function runStore(store: Store): Promise<void> {
     console.log(line('bare backlog', bareBacklog, bareCpu));
     bare.destroy();
     check('bare', bareBacklog);
-    console.log(`  => healthy p99 ${live.healthy.p99} ms (target < 1000), CPU per delivery ${(serverCpu * 1e6).toFixed(0)} µs vs bare ${(bareCpu * 1e6).toFixed(0)} µs: ratio ${(serverCpu / bareCpu).toFixed(2)} (target <= 2)`);
+    console.log(
+      `  => healthy p99 ${live.healthy.p99} ms (target < 1000), CPU per delivery ${(serverCpu * 1e6).toFixed(0)} µs vs bare ${(bareCpu * 1e6).toFixed(0)} µs: ratio ${(serverCpu / bareCpu).toFixed(2)} (target <= 2)`,
+    );
   } finally {
     child.send({ cmd: 'close' } satisfies ToReceivers);
     await b.stop();
@@ -225,7 +326,9 @@ async function runStore(store: Store): Promise<void> {
 
 /** The service's attempt count (lq_webhook_attempts). */
 async function attemptsOf(b: BenchApp): Promise<number> {
-  const text = await (await fetch(b.app.url.replace('/graphql', '/metrics'), { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+  const text = await (
+    await fetch(b.app.url.replace('/graphql', '/metrics'), { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+  ).text();
   return Number(/lq_webhook_attempts (\d+)/.exec(text)?.[1] ?? 0);
 }
 

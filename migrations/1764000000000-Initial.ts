@@ -7,16 +7,33 @@ export class Initial1764000000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     const c = columns(dialectOf(q));
-    const table = async (name: string, cols: ReturnType<typeof c.id>[], indices: { name: string; columnNames: string[]; isUnique?: boolean }[] = []) => {
+    const table = async (
+      name: string,
+      cols: ReturnType<typeof c.id>[],
+      indices: { name: string; columnNames: string[]; isUnique?: boolean }[] = [],
+    ) => {
       await q.createTable(new Table({ name, columns: cols }));
       for (const idx of indices) await q.createIndex(name, new TableIndex(idx));
     };
 
-    await table('partners', [c.id(), c.str('name', 191, false), c.datetime('created_at')], [{ name: 'uq_partners_name', columnNames: ['name'], isUnique: true }]);
+    await table(
+      'partners',
+      [c.id(), c.str('name', 191, false), c.datetime('created_at')],
+      [{ name: 'uq_partners_name', columnNames: ['name'], isUnique: true }],
+    );
 
     await table(
       'api_keys',
-      [c.id(), c.str('name', 191, false), c.str('role', 16, false), c.ref('partner_id', true), c.str('secret_hash', 64, false), c.datetime('created_at'), c.datetime('last_used_at', true), c.datetime('revoked_at', true)],
+      [
+        c.id(),
+        c.str('name', 191, false),
+        c.str('role', 16, false),
+        c.ref('partner_id', true),
+        c.str('secret_hash', 64, false),
+        c.datetime('created_at'),
+        c.datetime('last_used_at', true),
+        c.datetime('revoked_at', true),
+      ],
       [{ name: 'uq_api_keys_secret_hash', columnNames: ['secret_hash'], isUnique: true }],
     );
 
@@ -61,7 +78,16 @@ export class Initial1764000000000 implements MigrationInterface {
 
     await table(
       'activities',
-      [c.id(), c.ref('contact_id'), c.str('type', 64, false), c.datetime('occurred_at'), c.json('properties'), c.str('idempotency_key'), c.int('points', false, 0), c.datetime('created_at')],
+      [
+        c.id(),
+        c.ref('contact_id'),
+        c.str('type', 64, false),
+        c.datetime('occurred_at'),
+        c.json('properties'),
+        c.str('idempotency_key'),
+        c.int('points', false, 0),
+        c.datetime('created_at'),
+      ],
       [
         { name: 'uq_activities_idempotency_key', columnNames: ['idempotency_key'], isUnique: true },
         { name: 'ix_activities_contact_occurred', columnNames: ['contact_id', 'occurred_at', 'id'] },
@@ -130,7 +156,17 @@ export class Initial1764000000000 implements MigrationInterface {
 
     await table(
       'qualifications',
-      [c.id(), c.ref('contact_id'), c.bool('budget', false), c.bool('authority', false), c.bool('need', false), c.bool('timeline', false), c.text('notes'), c.datetime('qualified_at'), c.str('qualified_by')],
+      [
+        c.id(),
+        c.ref('contact_id'),
+        c.bool('budget', false),
+        c.bool('authority', false),
+        c.bool('need', false),
+        c.bool('timeline', false),
+        c.text('notes'),
+        c.datetime('qualified_at'),
+        c.str('qualified_by'),
+      ],
       [{ name: 'ix_qualifications_contact', columnNames: ['contact_id', 'qualified_at'] }],
     );
 
@@ -165,7 +201,18 @@ export class Initial1764000000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['rescore_jobs', 'qualification_policy', 'qualifications', 'stage_transitions', 'scoring_rules', 'score_applications', 'activities', 'contacts', 'api_keys', 'partners']) {
+    for (const t of [
+      'rescore_jobs',
+      'qualification_policy',
+      'qualifications',
+      'stage_transitions',
+      'scoring_rules',
+      'score_applications',
+      'activities',
+      'contacts',
+      'api_keys',
+      'partners',
+    ]) {
       await q.dropTable(t, true);
     }
   }

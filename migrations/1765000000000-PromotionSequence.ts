@@ -16,8 +16,19 @@ export class PromotionSequence1765000000000 implements MigrationInterface {
     await q.addColumn('stage_transitions', new TableColumn({ name: 'seq', type: 'bigint', isNullable: true }));
     // Rows that predate streaming are history, not events to send: epoch 0.
     await q.query('UPDATE stage_transitions SET seq = 0');
-    await q.createIndex('stage_transitions', new TableIndex({ name: 'ix_transitions_seq', columnNames: ['seq', 'id'] }));
-    await q.createTable(new Table({ name: 'promotion_sequence', columns: [{ ...c.int('id'), isPrimary: true }, { name: 'last_seq', type: 'bigint', isNullable: false }] }));
+    await q.createIndex(
+      'stage_transitions',
+      new TableIndex({ name: 'ix_transitions_seq', columnNames: ['seq', 'id'] }),
+    );
+    await q.createTable(
+      new Table({
+        name: 'promotion_sequence',
+        columns: [
+          { ...c.int('id'), isPrimary: true },
+          { name: 'last_seq', type: 'bigint', isNullable: false },
+        ],
+      }),
+    );
     await q.query('INSERT INTO promotion_sequence (id, last_seq) VALUES (1, 0)');
   }
 

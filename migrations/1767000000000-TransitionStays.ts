@@ -23,24 +23,44 @@ export class TransitionStays1767000000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     const c = columns(dialectOf(q));
-    await q.addColumns('stage_transitions', STAY_COLUMNS.map((name) => new TableColumn(c.datetime(name, true))));
+    await q.addColumns(
+      'stage_transitions',
+      STAY_COLUMNS.map((name) => new TableColumn(c.datetime(name, true))),
+    );
     await q.addColumn('contacts', new TableColumn(c.datetime('first_transition_at', true)));
     await backfill(q);
-    await q.query('UPDATE contacts SET first_transition_at = (SELECT MIN(t.occurred_at) FROM stage_transitions t WHERE t.contact_id = contacts.id)');
+    await q.query(
+      'UPDATE contacts SET first_transition_at = (SELECT MIN(t.occurred_at) FROM stage_transitions t WHERE t.contact_id = contacts.id)',
+    );
     await q.dropIndex('stage_transitions', 'ix_transitions_to_stage_occurred');
     await q.createIndex(
       'stage_transitions',
-      new TableIndex({ name: 'ix_transitions_stays', columnNames: ['to_stage', 'occurred_at', 'previous_entry_at', 'left_at', 'converted_at', 'contact_id'] }),
+      new TableIndex({
+        name: 'ix_transitions_stays',
+        columnNames: ['to_stage', 'occurred_at', 'previous_entry_at', 'left_at', 'converted_at', 'contact_id'],
+      }),
     );
     await q.dropIndex('contacts', 'ix_contacts_created_at');
-    await q.createIndex('contacts', new TableIndex({ name: 'ix_contacts_created_at', columnNames: ['created_at', 'id', 'first_transition_at'] }));
+    await q.createIndex(
+      'contacts',
+      new TableIndex({ name: 'ix_contacts_created_at', columnNames: ['created_at', 'id', 'first_transition_at'] }),
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.dropIndex('contacts', 'ix_contacts_created_at');
-    await q.createIndex('contacts', new TableIndex({ name: 'ix_contacts_created_at', columnNames: ['created_at', 'id'] }));
+    await q.createIndex(
+      'contacts',
+      new TableIndex({ name: 'ix_contacts_created_at', columnNames: ['created_at', 'id'] }),
+    );
     await q.dropIndex('stage_transitions', 'ix_transitions_stays');
-    await q.createIndex('stage_transitions', new TableIndex({ name: 'ix_transitions_to_stage_occurred', columnNames: ['to_stage', 'occurred_at', 'contact_id'] }));
+    await q.createIndex(
+      'stage_transitions',
+      new TableIndex({
+        name: 'ix_transitions_to_stage_occurred',
+        columnNames: ['to_stage', 'occurred_at', 'contact_id'],
+      }),
+    );
     await q.dropColumn('contacts', 'first_transition_at');
     for (const name of STAY_COLUMNS) await q.dropColumn('stage_transitions', name);
   }
@@ -61,11 +81,14 @@ async function backfill(q: QueryRunner): Promise<void> {
       page.map((r) => r.contact_id),
     );
     const updates: { id: string; values: ReturnType<typeof stayValues> }[] = [];
-    for (let i = 0; i < rows.length; ) {
+    for (let i = 0; i < rows.length;) {
       let end = i;
       while (end < rows.length && rows[end].contact_id === rows[i].contact_id) end++;
       const journey = rows.slice(i, end);
-      const marks = stayMarks({ latestEntry: new Map() }, journey.map((r) => ({ toStage: r.to_stage, occurredAt: parseDbDate(r.occurred_at).getTime() })));
+      const marks = stayMarks(
+        { latestEntry: new Map() },
+        journey.map((r) => ({ toStage: r.to_stage, occurredAt: parseDbDate(r.occurred_at).getTime() })),
+      );
       journey.forEach((r, k) => updates.push({ id: String(r.id), values: stayValues(marks.added[k]) }));
       i = end;
     }

@@ -4,8 +4,18 @@ import { GROUP_KEYS, GROUP_KEY_COLUMNS } from '../src/modules/metrics/group-keys
 
 /** Indexes as earlier migrations left them, and what this one makes of them: each grows by columns the metrics read. */
 const INDEXES = [
-  { table: 'stage_transitions', name: 'ix_transitions_stays', before: ['to_stage', 'occurred_at', 'previous_entry_at', 'left_at', 'converted_at', 'contact_id'], added: GROUP_KEY_COLUMNS },
-  { table: 'contacts', name: 'ix_contacts_created_at', before: ['created_at', 'id', 'first_transition_at'], added: GROUP_KEY_COLUMNS },
+  {
+    table: 'stage_transitions',
+    name: 'ix_transitions_stays',
+    before: ['to_stage', 'occurred_at', 'previous_entry_at', 'left_at', 'converted_at', 'contact_id'],
+    added: GROUP_KEY_COLUMNS,
+  },
+  {
+    table: 'contacts',
+    name: 'ix_contacts_created_at',
+    before: ['created_at', 'id', 'first_transition_at'],
+    added: GROUP_KEY_COLUMNS,
+  },
   { table: 'contacts', name: 'ix_contacts_stage', before: ['stage'], added: GROUP_KEY_COLUMNS },
   { table: 'contacts', name: 'ix_contacts_stage_changed_at', before: ['stage_changed_at', 'id'], added: ['stage'] },
 ];
@@ -35,14 +45,20 @@ export class GroupKeys1768000000000 implements MigrationInterface {
       }),
     );
     for (const table of ['contacts', 'stage_transitions']) {
-      await q.addColumns(table, GROUP_KEY_COLUMNS.map((name) => new TableColumn(c.int(name, true))));
+      await q.addColumns(
+        table,
+        GROUP_KEY_COLUMNS.map((name) => new TableColumn(c.int(name, true))),
+      );
     }
-    const values = GROUP_KEYS.map((k) => `SELECT ${k.valueColumn} FROM contacts WHERE ${k.valueColumn} IS NOT NULL`).join(' UNION ALL ');
+    const values = GROUP_KEYS.map(
+      (k) => `SELECT ${k.valueColumn} FROM contacts WHERE ${k.valueColumn} IS NOT NULL`,
+    ).join(' UNION ALL ');
     await q.query(`${insertIgnorePrefix(dialect)} group_values (value) ${values}`);
     const keyOf = (k: (typeof GROUP_KEYS)[number]) =>
       `${k.keyColumn} = (SELECT v.id FROM group_values v WHERE v.value = ${exactSql(dialect, `contacts.${k.valueColumn}`)})`;
     await q.query(`UPDATE contacts SET ${GROUP_KEYS.map(keyOf).join(', ')}`);
-    const copy = (column: string) => `${column} = (SELECT c.${column} FROM contacts c WHERE c.id = stage_transitions.contact_id)`;
+    const copy = (column: string) =>
+      `${column} = (SELECT c.${column} FROM contacts c WHERE c.id = stage_transitions.contact_id)`;
     await q.query(`UPDATE stage_transitions SET ${GROUP_KEY_COLUMNS.map(copy).join(', ')}`);
     for (const ix of INDEXES) await replaceIndex(q, ix.table, ix.name, [...ix.before, ...ix.added]);
   }

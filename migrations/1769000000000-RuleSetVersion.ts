@@ -21,14 +21,29 @@ export class RuleSetVersion1769000000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     const c = columns(dialectOf(q));
-    await q.createTable(new Table({ name: 'scoring_rule_set', columns: [{ ...c.int('id'), isPrimary: true }, { name: 'version', type: 'bigint', isNullable: false }] }));
+    await q.createTable(
+      new Table({
+        name: 'scoring_rule_set',
+        columns: [
+          { ...c.int('id'), isPrimary: true },
+          { name: 'version', type: 'bigint', isNullable: false },
+        ],
+      }),
+    );
     await q.query('INSERT INTO scoring_rule_set (id, version) VALUES (1, 0)');
     // Deleting a contact erases its activities; any left by a delete that raced an earlier version's
     // ingestion belong to no contact and could never be read again. The key needs them gone.
-    await q.query('DELETE FROM activities WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = activities.contact_id)');
+    await q.query(
+      'DELETE FROM activities WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = activities.contact_id)',
+    );
     await q.createForeignKey(
       'activities',
-      new TableForeignKey({ name: 'fk_activities_contact', columnNames: ['contact_id'], referencedTableName: 'contacts', referencedColumnNames: ['id'] }),
+      new TableForeignKey({
+        name: 'fk_activities_contact',
+        columnNames: ['contact_id'],
+        referencedTableName: 'contacts',
+        referencedColumnNames: ['id'],
+      }),
     );
   }
 

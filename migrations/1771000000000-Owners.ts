@@ -15,16 +15,38 @@ export class Owners1771000000000 implements MigrationInterface {
     await q.createTable(
       new Table({
         name: 'owners',
-        columns: [c.id(), c.str('name', 191, false), c.str('email'), c.exactStr('team', 191, true), c.bool('active', true), c.datetime('last_assigned_at', true), c.datetime('created_at'), c.datetime('updated_at')],
+        columns: [
+          c.id(),
+          c.str('name', 191, false),
+          c.str('email'),
+          c.exactStr('team', 191, true),
+          c.bool('active', true),
+          c.datetime('last_assigned_at', true),
+          c.datetime('created_at'),
+          c.datetime('updated_at'),
+        ],
       }),
     );
     await q.createIndex('owners', new TableIndex({ name: 'uq_owners_email', columnNames: ['email'], isUnique: true }));
     // Round-robin reads the active owners of a team, least recently assigned first.
-    await q.createIndex('owners', new TableIndex({ name: 'ix_owners_team_rotation', columnNames: ['team', 'active', 'last_assigned_at', 'created_at', 'id'] }));
+    await q.createIndex(
+      'owners',
+      new TableIndex({
+        name: 'ix_owners_team_rotation',
+        columnNames: ['team', 'active', 'last_assigned_at', 'created_at', 'id'],
+      }),
+    );
     await q.createTable(
       new Table({
         name: 'routing_policy',
-        columns: [{ ...c.int('id'), isPrimary: true }, c.bool('enabled', true), c.str('assign_at_stage', 16, false), c.exactStr('default_team', 191, true), c.json('rules'), c.datetime('updated_at')],
+        columns: [
+          { ...c.int('id'), isPrimary: true },
+          c.bool('enabled', true),
+          c.str('assign_at_stage', 16, false),
+          c.exactStr('default_team', 191, true),
+          c.json('rules'),
+          c.datetime('updated_at'),
+        ],
       }),
     );
     await q.createTable(
@@ -43,7 +65,10 @@ export class Owners1771000000000 implements MigrationInterface {
         ],
       }),
     );
-    await q.createIndex('owner_assignments', new TableIndex({ name: 'ix_owner_assignments_contact', columnNames: ['contact_id', 'id'] }));
+    await q.createIndex(
+      'owner_assignments',
+      new TableIndex({ name: 'ix_owner_assignments_contact', columnNames: ['contact_id', 'id'] }),
+    );
     await q.addColumn('api_keys', new TableColumn(c.ref('owner_id', true)));
     await q.addColumn('stage_transitions', new TableColumn(c.ref('actor_owner_id', true)));
     await q.addColumn('qualifications', new TableColumn(c.ref('qualified_by_owner_id', true)));

@@ -33,14 +33,20 @@ export class ScoreHistory1771100000000 implements MigrationInterface {
         ],
       }),
     );
-    await q.createIndex('score_events', new TableIndex({ name: 'ix_score_events_contact_at', columnNames: ['contact_id', 'at', 'id'] }));
+    await q.createIndex(
+      'score_events',
+      new TableIndex({ name: 'ix_score_events_contact_at', columnNames: ['contact_id', 'at', 'id'] }),
+    );
     await q.addColumn('contacts', new TableColumn(c.datetime('score_changed_at', true)));
     const now = dbDate(new Date());
     await q.query(
       `INSERT INTO score_events (contact_id, at, cause, delta, score, fit_score, engagement_score) SELECT id, ?, 'RESCORED', score, score, fit_score, engagement_score FROM contacts WHERE score <> 0 OR fit_score <> 0 OR engagement_score <> 0`,
       [now],
     );
-    await q.query('UPDATE contacts SET score_changed_at = ? WHERE score <> 0 OR fit_score <> 0 OR engagement_score <> 0', [now]);
+    await q.query(
+      'UPDATE contacts SET score_changed_at = ? WHERE score <> 0 OR fit_score <> 0 OR engagement_score <> 0',
+      [now],
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -18,14 +18,21 @@ export class ContactLists1771200000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     const c = columns(dialectOf(q));
-    await q.addColumns('contacts', [new TableColumn(c.datetime('last_activity_at', true)), new TableColumn(c.str('sort_name')), new TableColumn(c.str('sort_company'))]);
-    await q.query('UPDATE contacts SET last_activity_at = (SELECT MAX(a.occurred_at) FROM activities a WHERE a.contact_id = contacts.id)');
+    await q.addColumns('contacts', [
+      new TableColumn(c.datetime('last_activity_at', true)),
+      new TableColumn(c.str('sort_name')),
+      new TableColumn(c.str('sort_company')),
+    ]);
+    await q.query(
+      'UPDATE contacts SET last_activity_at = (SELECT MAX(a.occurred_at) FROM activities a WHERE a.contact_id = contacts.id)',
+    );
     let after = '';
     for (;;) {
-      const page: { id: string; first_name: string | null; last_name: string | null; company: string | null }[] = await q.query(
-        `SELECT id, first_name, last_name, company FROM contacts WHERE id > ? AND (first_name IS NOT NULL OR last_name IS NOT NULL OR company IS NOT NULL) ORDER BY id LIMIT ${PAGE}`,
-        [after],
-      );
+      const page: { id: string; first_name: string | null; last_name: string | null; company: string | null }[] =
+        await q.query(
+          `SELECT id, first_name, last_name, company FROM contacts WHERE id > ? AND (first_name IS NOT NULL OR last_name IS NOT NULL OR company IS NOT NULL) ORDER BY id LIMIT ${PAGE}`,
+          [after],
+        );
       if (page.length === 0) break;
       after = page[page.length - 1].id;
       const rows = page.map((r) => {
@@ -34,13 +41,23 @@ export class ContactLists1771200000000 implements MigrationInterface {
       });
       await updateRowsById(q.manager, 'contacts', ['sort_name', 'sort_company'], rows);
     }
-    await q.createIndex('contacts', new TableIndex({ name: 'ix_contacts_last_activity', columnNames: ['last_activity_at', 'id'] }));
-    await q.createIndex('contacts', new TableIndex({ name: 'ix_contacts_sort_name', columnNames: ['sort_name', 'id'] }));
-    await q.createIndex('contacts', new TableIndex({ name: 'ix_contacts_sort_company', columnNames: ['sort_company', 'id'] }));
+    await q.createIndex(
+      'contacts',
+      new TableIndex({ name: 'ix_contacts_last_activity', columnNames: ['last_activity_at', 'id'] }),
+    );
+    await q.createIndex(
+      'contacts',
+      new TableIndex({ name: 'ix_contacts_sort_name', columnNames: ['sort_name', 'id'] }),
+    );
+    await q.createIndex(
+      'contacts',
+      new TableIndex({ name: 'ix_contacts_sort_company', columnNames: ['sort_company', 'id'] }),
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const name of ['ix_contacts_sort_company', 'ix_contacts_sort_name', 'ix_contacts_last_activity']) await q.dropIndex('contacts', name);
+    for (const name of ['ix_contacts_sort_company', 'ix_contacts_sort_name', 'ix_contacts_last_activity'])
+      await q.dropIndex('contacts', name);
     for (const name of ['sort_company', 'sort_name', 'last_activity_at']) await q.dropColumn('contacts', name);
   }
 }

@@ -33,17 +33,34 @@ export class ContactChanges1771300000000 implements MigrationInterface {
         ],
       }),
     );
-    await q.createIndex('contact_changes', new TableIndex({ name: 'ix_contact_changes_seq', columnNames: ['seq', 'id'] }));
+    await q.createIndex(
+      'contact_changes',
+      new TableIndex({ name: 'ix_contact_changes_seq', columnNames: ['seq', 'id'] }),
+    );
     // The writer reads its rows' ids back by contact.
-    await q.createIndex('contact_changes', new TableIndex({ name: 'ix_contact_changes_contact', columnNames: ['contact_id', 'id'] }));
-    await q.createIndex('contact_changes', new TableIndex({ name: 'ix_contact_changes_partner_seq', columnNames: ['partner_id', 'seq', 'id'] }));
+    await q.createIndex(
+      'contact_changes',
+      new TableIndex({ name: 'ix_contact_changes_contact', columnNames: ['contact_id', 'id'] }),
+    );
+    await q.createIndex(
+      'contact_changes',
+      new TableIndex({ name: 'ix_contact_changes_partner_seq', columnNames: ['partner_id', 'seq', 'id'] }),
+    );
     await q.addColumn('contacts', new TableColumn({ ...c.str('temperature', 8, false), default: "'COLD'" }));
-    const [policy] = await q.query('SELECT hot_threshold, warm_threshold, temperature_window_days FROM qualification_policy WHERE id = 1');
+    const [policy] = await q.query(
+      'SELECT hot_threshold, warm_threshold, temperature_window_days FROM qualification_policy WHERE id = 1',
+    );
     const hot = Number(policy?.hot_threshold ?? DEFAULT_POLICY.hotThreshold);
     const warm = Number(policy?.warm_threshold ?? DEFAULT_POLICY.warmThreshold);
-    const since = dbDate(Date.now() - Number(policy?.temperature_window_days ?? DEFAULT_POLICY.temperatureWindowDays) * 86_400_000);
-    const points = '(SELECT COALESCE(SUM(sa.points), 0) FROM score_applications sa WHERE sa.contact_id = contacts.id AND sa.expired = 0 AND sa.occurred_at > ?)';
-    await q.query(`UPDATE contacts SET temperature = CASE WHEN ${points} >= ? THEN 'HOT' WHEN ${points} >= ? THEN 'WARM' ELSE 'COLD' END`, [since, hot, since, warm]);
+    const since = dbDate(
+      Date.now() - Number(policy?.temperature_window_days ?? DEFAULT_POLICY.temperatureWindowDays) * 86_400_000,
+    );
+    const points =
+      '(SELECT COALESCE(SUM(sa.points), 0) FROM score_applications sa WHERE sa.contact_id = contacts.id AND sa.expired = 0 AND sa.occurred_at > ?)';
+    await q.query(
+      `UPDATE contacts SET temperature = CASE WHEN ${points} >= ? THEN 'HOT' WHEN ${points} >= ? THEN 'WARM' ELSE 'COLD' END`,
+      [since, hot, since, warm],
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

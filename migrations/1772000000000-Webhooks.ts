@@ -34,7 +34,10 @@ export class Webhooks1772000000000 implements MigrationInterface {
     await q.createTable(
       new Table({
         name: 'webhook_endpoint_stages',
-        columns: [{ ...c.ref('endpoint_id'), isPrimary: true }, { ...c.str('stage', 16, false), isPrimary: true }],
+        columns: [
+          { ...c.ref('endpoint_id'), isPrimary: true },
+          { ...c.str('stage', 16, false), isPrimary: true },
+        ],
         indices: [new TableIndex({ name: 'ix_webhook_stages_stage', columnNames: ['stage', 'endpoint_id'] })],
       }),
     );
@@ -82,6 +85,7 @@ export class Webhooks1772000000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['webhook_attempts', 'webhook_messages', 'webhook_endpoint_stages', 'webhook_endpoints']) await q.dropTable(t, true);
+    for (const t of ['webhook_attempts', 'webhook_messages', 'webhook_endpoint_stages', 'webhook_endpoints'])
+      await q.dropTable(t, true);
   }
 }

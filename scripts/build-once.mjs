@@ -31,14 +31,27 @@ function files(paths) {
 
 function hash(paths) {
   const h = createHash('sha256');
-  for (const f of files(paths)) h.update(f).update('\0').update(readFileSync(join(root, f))).update('\0');
+  for (const f of files(paths))
+    h.update(f)
+      .update('\0')
+      .update(readFileSync(join(root, f)))
+      .update('\0');
   return h.digest('hex');
 }
 
 const TARGETS = {
   service: {
     // What tsconfig.build.json compiles, and what decides how.
-    inputs: ['src', 'migrations', 'bench', 'scripts', 'ormconfig.ts', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'],
+    inputs: [
+      'src',
+      'migrations',
+      'bench',
+      'scripts',
+      'ormconfig.ts',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'package-lock.json',
+    ],
     present: () => existsSync(join(root, 'src')) && existsSync(join(root, 'tsconfig.build.json')),
     stamp: 'dist/.build-hash',
     run: () => execFileSync(npm, ['run', 'build'], { cwd: root, stdio: 'inherit' }),

@@ -11,7 +11,9 @@ const file = join(__dirname, '..', 'schema', 'schema.graphql');
 schemaSdl().then((sdl) => {
   if (process.argv.includes('--check')) {
     if (readFileSync(file, 'utf8') !== sdl) {
-      console.error('schema/schema.graphql differs from the schema the code builds: run npm run schema:emit and commit it');
+      console.error(
+        'schema/schema.graphql differs from the schema the code builds: run npm run schema:emit and commit it',
+      );
       process.exit(1);
     }
     console.log('schema/schema.graphql is up to date');

@@ -39,19 +39,29 @@ function parse(): { contacts: number; days: number; seed: number; live: number }
 
 function printKeys(keys: DemoKey[]): void {
   console.log('\nDemo API keys (send as "Authorization: Bearer <secret>"):');
-  for (const k of keys) console.log(`  ${k.role.padEnd(9)} ${k.name.padEnd(15)} ${k.secret ?? '(created by an earlier run; its secret was printed then)'}`);
+  for (const k of keys)
+    console.log(
+      `  ${k.role.padEnd(9)} ${k.name.padEnd(15)} ${k.secret ?? '(created by an earlier run; its secret was printed then)'}`,
+    );
   console.log('');
 }
 
 /** Seeds an empty store; refuses one holding contacts that are not the demo's. */
 async function seedEmpty(app: App, opts: ReturnType<typeof parse>): Promise<void> {
   const started = Date.now();
-  const plan = new DemoPlan({ contacts: opts.contacts, days: opts.days, seed: opts.seed, policy: await app.services.lifecycle.policy() });
+  const plan = new DemoPlan({
+    contacts: opts.contacts,
+    days: opts.days,
+    seed: opts.seed,
+    policy: await app.services.lifecycle.policy(),
+  });
   const { report, keys } = await seedThroughServices(app.services, plan, (m) => console.log(m));
   console.log(`demo seeded in ${((Date.now() - started) / 1000).toFixed(1)} s:`, report);
   printKeys(Object.values(keys));
   const from = new Date(Date.now() - opts.days * 86_400_000).toISOString();
-  console.log(`try: { conversionMetrics(from: "${from}", to: "${new Date(Date.now() + 3_600_000).toISOString()}", groupBy: SOURCE) { stages { stage entered current medianDaysInStage } } }`);
+  console.log(
+    `try: { conversionMetrics(from: "${from}", to: "${new Date(Date.now() + 3_600_000).toISOString()}", groupBy: SOURCE) { stages { stage entered current medianDaysInStage } } }`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -61,16 +71,23 @@ async function main(): Promise<void> {
   try {
     const [{ n }] = await app.ds.query('SELECT COUNT(*) AS n FROM contacts');
     const [{ k }] = await app.ds.query('SELECT COUNT(*) AS k FROM api_keys WHERE name = ?', [DEMO_KEYS.MARKETING]);
-    if (app.generatedAdminSecret) console.log(`No API key existed, so an ADMIN key was created. Its secret is shown this once:\n\n  ${app.generatedAdminSecret}\n`);
+    if (app.generatedAdminSecret)
+      console.log(
+        `No API key existed, so an ADMIN key was created. Its secret is shown this once:\n\n  ${app.generatedAdminSecret}\n`,
+      );
     if (Number(n) === 0) await seedEmpty(app, opts);
     else if (Number(k) === 0 || opts.live === 0) {
-      throw new ConfigError(`the demo goes into an empty store, and this one holds ${n} contacts: point DATABASE_URL at a new database (or pass --live N on a store the demo filled)`);
+      throw new ConfigError(
+        `the demo goes into an empty store, and this one holds ${n} contacts: point DATABASE_URL at a new database (or pass --live N on a store the demo filled)`,
+      );
     }
     if (opts.live > 0) {
       const keys = await demoKeys(app.services, []);
       if (Number(n) > 0) printKeys(Object.values(keys));
       console.log(`recording live activity for ${opts.live} s`);
-      const promoted = await liveActivity(app.services, keys.MARKETING.viewer, opts.live * 1000, 2000, (line) => console.log(line));
+      const promoted = await liveActivity(app.services, keys.MARKETING.viewer, opts.live * 1000, 2000, (line) =>
+        console.log(line),
+      );
       console.log(`${promoted} live promotions`);
     }
   } finally {

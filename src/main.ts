@@ -43,7 +43,9 @@ export interface App {
 /** Starts everything for a config; `exposeSqlCount` is for tests. */
 export async function startApp(config: Config, opts: { exposeSqlCount?: boolean; clock?: Clock } = {}): Promise<App> {
   const logger = pino({ level: config.logLevel, base: undefined });
-  const ds = await openDatabase(createDataSource(config.database, (message) => logger.warn({ message }, 'query failed'), config.databasePool));
+  const ds = await openDatabase(
+    createDataSource(config.database, (message) => logger.warn({ message }, 'query failed'), config.databasePool),
+  );
   const access = new AccessService(ds);
   // First, so a refused ADMIN_API_KEY stops the start before anything else holds resources.
   const { generatedSecret } = await access.bootstrap(config.adminApiKey).catch(async (err) => {
@@ -63,13 +65,21 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean;
   // Webhooks: the outbox is written with the transitions; this instance's worker starts on them as soon as they commit.
   const clock = opts.clock ?? systemClock;
   const outbox = new WebhookOutbox(ds, clock);
-  const webhookWorker = new WebhookWorker(outbox, config.webhooks, clock, (message, err) => logger.warn({ err }, message));
-  const notify: PromotionPublisher = { publish: (transitions, changes) => (publisher.publish(transitions, changes), webhookWorker.wake()) };
+  const webhookWorker = new WebhookWorker(outbox, config.webhooks, clock, (message, err) =>
+    logger.warn({ err }, message),
+  );
+  const notify: PromotionPublisher = {
+    publish: (transitions, changes) => (publisher.publish(transitions, changes), webhookWorker.wake()),
+  };
   const lifecycle = new LifecycleService(ds, notify, config.limits.maxFirst, outbox);
   const owners = new OwnersService(ds);
   lifecycle.setRouter(owners);
   const scoring = new ScoringService(ds, lifecycle);
-  const rescore = new RescoreService(ds, scoring, lifecycle, notify, { batchSize: config.rescoreBatchSize, pollMs: 1000, staleMs: 30_000 });
+  const rescore = new RescoreService(ds, scoring, lifecycle, notify, {
+    batchSize: config.rescoreBatchSize,
+    pollMs: 1000,
+    staleMs: 30_000,
+  });
   scoring.setRescoreTrigger(rescore);
   const services: Services = {
     access,
@@ -82,8 +92,14 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean;
     realtime: new RealtimeService(promotionLog, publisher, config.subscriptionQueueLimit),
     owners,
     scoreHistory: new ScoreHistoryReader(ds, config.limits.maxFirst),
-    webhooks: new WebhooksService(ds, outbox, { ...config.webhooks, maxFirst: config.limits.maxFirst }, clock, () => webhookWorker.wake()),
-    insights: createInsights(ds, { scoring, lifecycle, publisher: notify }, { batchSize: config.rescoreBatchSize, maxFirst: config.limits.maxFirst }),
+    webhooks: new WebhooksService(ds, outbox, { ...config.webhooks, maxFirst: config.limits.maxFirst }, clock, () =>
+      webhookWorker.wake(),
+    ),
+    insights: createInsights(
+      ds,
+      { scoring, lifecycle, publisher: notify },
+      { batchSize: config.rescoreBatchSize, maxFirst: config.limits.maxFirst },
+    ),
   };
   await lifecycle.ensurePolicy();
   await owners.ensureRouting();
@@ -94,7 +110,9 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean;
   }, config.expirySweepMs);
   sweep.unref();
   // A frozen Redis must not hold requests either: a command without an answer fails and the limiter counts in memory.
-  const rateStore = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 500 }) : null;
+  const rateStore = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 500 })
+    : null;
   rateStore?.on('error', (err) => logger.warn({ err }, 'rate limit store error'));
   const server = await startServer({
     config,
@@ -108,13 +126,37 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean;
       const job = await ds.getRepository(RescoreJob).findOne({ where: { state: JobState.RUNNING } });
       const s = services.activities.stats;
       return [
-        { name: 'lq_active_subscriptions', help: 'leadPromoted subscriptions open on this instance', value: services.realtime.activeSubscriptions },
+        {
+          name: 'lq_active_subscriptions',
+          help: 'leadPromoted subscriptions open on this instance',
+          value: services.realtime.activeSubscriptions,
+        },
         { name: 'lq_activities_recorded', help: 'Activities recorded by this instance since start', value: s.recorded },
-        { name: 'lq_activities_duplicates', help: 'Repeated idempotency keys seen by this instance since start', value: s.duplicates },
-        { name: 'lq_ingest_batches', help: 'recordActivity(ies) calls committed by this instance since start', value: s.batches },
-        { name: 'lq_rescore_processed', help: 'Contacts done by the running rescore job (0 when none)', value: job?.processed ?? 0 },
-        { name: 'lq_rescore_total', help: 'Contacts the running rescore job covers (0 when none)', value: job?.total ?? 0 },
-        { name: 'lq_webhook_attempts', help: 'Webhook delivery attempts made by this instance since start', value: webhookWorker.attempts },
+        {
+          name: 'lq_activities_duplicates',
+          help: 'Repeated idempotency keys seen by this instance since start',
+          value: s.duplicates,
+        },
+        {
+          name: 'lq_ingest_batches',
+          help: 'recordActivity(ies) calls committed by this instance since start',
+          value: s.batches,
+        },
+        {
+          name: 'lq_rescore_processed',
+          help: 'Contacts done by the running rescore job (0 when none)',
+          value: job?.processed ?? 0,
+        },
+        {
+          name: 'lq_rescore_total',
+          help: 'Contacts the running rescore job covers (0 when none)',
+          value: job?.total ?? 0,
+        },
+        {
+          name: 'lq_webhook_attempts',
+          help: 'Webhook delivery attempts made by this instance since start',
+          value: webhookWorker.attempts,
+        },
       ];
     },
     schema: await buildAppSchema(),
@@ -147,9 +189,13 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const app = await startApp(config);
   if (app.generatedAdminSecret) {
-    console.log(`\nNo API key existed, so an ADMIN key was created. Its secret is shown this once:\n\n  ${app.generatedAdminSecret}\n\nUse it as: Authorization: Bearer ${app.generatedAdminSecret}\n`);
+    console.log(
+      `\nNo API key existed, so an ADMIN key was created. Its secret is shown this once:\n\n  ${app.generatedAdminSecret}\n\nUse it as: Authorization: Bearer ${app.generatedAdminSecret}\n`,
+    );
   }
-  console.log(`lead-qualification engine listening on http://localhost:${app.server.port}/graphql (${config.database.kind})`);
+  console.log(
+    `lead-qualification engine listening on http://localhost:${app.server.port}/graphql (${config.database.kind})`,
+  );
   console.log(`web console at http://localhost:${app.server.port}/`);
   const shutdown = (signal: string) => {
     console.log(`${signal}: draining`);

@@ -27,7 +27,9 @@ const withCharts = new Set([...first, ...lazy]);
 const kb = (n) => `${(n / 1000).toFixed(1)} kB`;
 const signIn = sum(first);
 const funnel = sum(withCharts);
-console.log(`bundle: sign-in screen ${kb(signIn)} gzipped JS; funnel screen (with the chart chunk) ${kb(funnel)}; budget ${kb(BUDGET)}`);
+console.log(
+  `bundle: sign-in screen ${kb(signIn)} gzipped JS; funnel screen (with the chart chunk) ${kb(funnel)}; budget ${kb(BUDGET)}`,
+);
 if (funnel > BUDGET) {
   console.error(`bundle: the funnel screen's JavaScript (${kb(funnel)} gzipped) is over the ${kb(BUDGET)} budget`);
   process.exit(1);

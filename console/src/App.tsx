@@ -62,7 +62,12 @@ export function App() {
     location.hash = '';
   };
 
-  if (restoring) return <main className="center" aria-busy="true">Signing in…</main>;
+  if (restoring)
+    return (
+      <main className="center" aria-busy="true">
+        Signing in…
+      </main>
+    );
   if (!session) return <SignIn onSubmit={submit} problem={problem} />;
   return (
     <Provider value={session.client}>
@@ -107,7 +112,11 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
         </div>
       </header>
       <p className="role-summary">{ROLE_SUMMARY[viewer.role]}</p>
-      {!allowed && first && <p role="alert" className="error">Your key's role ({viewer.role}) cannot open “{first}”; showing {screens[0].label} instead.</p>}
+      {!allowed && first && (
+        <p role="alert" className="error">
+          Your key's role ({viewer.role}) cannot open “{first}”; showing {screens[0].label} instead.
+        </p>
+      )}
       <main>
         {current === 'funnel' && <Funnel role={viewer.role} />}
         {current === 'live' && <Live secret={session.secret} />}

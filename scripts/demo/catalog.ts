@@ -43,18 +43,60 @@ export interface DemoRule {
   expiresAfterDays: number | null;
 }
 
-function rule(name: string, kind: DemoRule['kind'], activityType: string | null, conditions: DemoRule['conditions'], points: number, caps: Partial<DemoRule> = {}): DemoRule {
-  return { name, kind, activityType, conditions, points, maxApplications: null, capWindowDays: null, expiresAfterDays: null, ...caps };
+function rule(
+  name: string,
+  kind: DemoRule['kind'],
+  activityType: string | null,
+  conditions: DemoRule['conditions'],
+  points: number,
+  caps: Partial<DemoRule> = {},
+): DemoRule {
+  return {
+    name,
+    kind,
+    activityType,
+    conditions,
+    points,
+    maxApplications: null,
+    capWindowDays: null,
+    expiresAfterDays: null,
+    ...caps,
+  };
 }
 
 /** The hand-made rules a marketing team would start with (docs/insights.md compares them with the suggestion). */
 export const DEMO_RULES: readonly DemoRule[] = [
-  rule('Decision maker', 'FIT', null, [{ field: 'jobTitle', operator: 'IN', value: ['VP Marketing', 'Head of Growth', 'CTO', 'Director of Operations', 'CFO'] }], 15),
+  rule(
+    'Decision maker',
+    'FIT',
+    null,
+    [
+      {
+        field: 'jobTitle',
+        operator: 'IN',
+        value: ['VP Marketing', 'Head of Growth', 'CTO', 'Director of Operations', 'CFO'],
+      },
+    ],
+    15,
+  ),
   rule('Mid-market and up', 'FIT', null, [{ field: 'companySize', operator: 'GTE', value: 200 }], 10),
-  rule('Target industry', 'FIT', null, [{ field: 'industry', operator: 'IN', value: ['Software', 'Financial Services'] }], 5),
+  rule(
+    'Target industry',
+    'FIT',
+    null,
+    [{ field: 'industry', operator: 'IN', value: ['Software', 'Financial Services'] }],
+    5,
+  ),
   rule('Free email address', 'FIT', null, [{ field: 'freeEmail', operator: 'EQ', value: true }], -10),
   rule('Page view', 'BEHAVIOR', 'page_view', [], 1, { maxApplications: 10, capWindowDays: 30 }),
-  rule('Pricing page, max 3 a week', 'BEHAVIOR', 'page_view', [{ field: 'properties.url', operator: 'STARTS_WITH', value: '/pricing' }], 5, { maxApplications: 3, capWindowDays: 7 }),
+  rule(
+    'Pricing page, max 3 a week',
+    'BEHAVIOR',
+    'page_view',
+    [{ field: 'properties.url', operator: 'STARTS_WITH', value: '/pricing' }],
+    5,
+    { maxApplications: 3, capWindowDays: 7 },
+  ),
   rule('Email open (decays)', 'BEHAVIOR', 'email_open', [], 1, { expiresAfterDays: 30 }),
   rule('Email click', 'BEHAVIOR', 'email_click', [], 3),
   rule('Content download', 'BEHAVIOR', 'content_download', [], 10),
@@ -88,29 +130,129 @@ export const DEFAULT_ODDS: SalesOdds = {
  */
 export const ACTIVITY_MIX: Record<Profile, { count: [number, number]; kinds: [string, number][] }> = {
   silent: { count: [0, 0], kinds: [] },
-  browser: { count: [1, 5], kinds: [['page_view', 8], ['pricing_view', 0.3], ['email_click', 1], ['unsubscribe', 0.3]] },
+  browser: {
+    count: [1, 5],
+    kinds: [
+      ['page_view', 8],
+      ['pricing_view', 0.3],
+      ['email_click', 1],
+      ['unsubscribe', 0.3],
+    ],
+  },
   interested: {
     count: [3, 10],
-    kinds: [['page_view', 6], ['pricing_view', 0.8], ['email_click', 2], ['content_download', 2], ['form_submit', 1], ['webinar_attended', 1.5], ['demo_request', 0.1], ['unsubscribe', 0.1]],
+    kinds: [
+      ['page_view', 6],
+      ['pricing_view', 0.8],
+      ['email_click', 2],
+      ['content_download', 2],
+      ['form_submit', 1],
+      ['webinar_attended', 1.5],
+      ['demo_request', 0.1],
+      ['unsubscribe', 0.1],
+    ],
   },
   hot: {
     count: [4, 12],
-    kinds: [['page_view', 4], ['pricing_view', 3], ['email_click', 1], ['content_download', 0.5], ['form_submit', 0.8], ['webinar_attended', 0.3], ['demo_request', 1.2]],
+    kinds: [
+      ['page_view', 4],
+      ['pricing_view', 3],
+      ['email_click', 1],
+      ['content_download', 0.5],
+      ['form_submit', 0.8],
+      ['webinar_attended', 0.3],
+      ['demo_request', 1.2],
+    ],
   },
 };
 
 /** Newsletter opens per contact, whatever its profile: [min, max]. */
 export const NEWSLETTER_OPENS: [number, number] = [0, 8];
 
-export const PARTNER_NAMES = ['Northwind Consulting', 'Globex Resellers', 'Initech Partners', 'Umbrella Digital', 'Stark Integrations', 'Wayne Advisory'];
+export const PARTNER_NAMES = [
+  'Northwind Consulting',
+  'Globex Resellers',
+  'Initech Partners',
+  'Umbrella Digital',
+  'Stark Integrations',
+  'Wayne Advisory',
+];
 export const OWNERS = ['ana.silva', 'ben.okafor', 'chen.wei', 'dora.nagy', 'eli.cohen'];
-export const SOURCES: [string | null, number][] = [['organic', 25], ['paid_search', 20], ['webinar', 15], ['partner', 15], ['referral', 10], ['event', 10], [null, 5]];
+export const SOURCES: [string | null, number][] = [
+  ['organic', 25],
+  ['paid_search', 20],
+  ['webinar', 15],
+  ['partner', 15],
+  ['referral', 10],
+  ['event', 10],
+  [null, 5],
+];
 /** Every source and owner a plan gives its contacts (their partners are the plan's `partners`). */
-export const DEMO_GROUP_VALUES: readonly string[] = [...SOURCES.map(([s]) => s).filter((s): s is string => s !== null), ...OWNERS];
-export const FIRST = ['ada', 'alan', 'grace', 'linus', 'margaret', 'ken', 'barbara', 'dennis', 'frances', 'edsger', 'radia', 'tim', 'hedy', 'john', 'katherine', 'donald'];
-export const LAST = ['lovelace', 'turing', 'hopper', 'torvalds', 'hamilton', 'thompson', 'liskov', 'ritchie', 'allen', 'dijkstra', 'perlman', 'berners', 'lamarr', 'backus', 'johnson', 'knuth'];
-export const COMPANIES = ['Acme', 'Contoso', 'Fabrikam', 'Tailspin', 'Wingtip', 'Litware', 'Proseware', 'Adatum', 'Lucerne', 'Margie', 'Fourth Coffee', 'Alpine Ski'];
-export const TITLES: [string, number][] = [['Marketing Manager', 20], ['VP Marketing', 8], ['Head of Growth', 6], ['Software Engineer', 20], ['CTO', 5], ['Director of Operations', 6], ['CFO', 3], ['Analyst', 20], ['Student', 12]];
+export const DEMO_GROUP_VALUES: readonly string[] = [
+  ...SOURCES.map(([s]) => s).filter((s): s is string => s !== null),
+  ...OWNERS,
+];
+export const FIRST = [
+  'ada',
+  'alan',
+  'grace',
+  'linus',
+  'margaret',
+  'ken',
+  'barbara',
+  'dennis',
+  'frances',
+  'edsger',
+  'radia',
+  'tim',
+  'hedy',
+  'john',
+  'katherine',
+  'donald',
+];
+export const LAST = [
+  'lovelace',
+  'turing',
+  'hopper',
+  'torvalds',
+  'hamilton',
+  'thompson',
+  'liskov',
+  'ritchie',
+  'allen',
+  'dijkstra',
+  'perlman',
+  'berners',
+  'lamarr',
+  'backus',
+  'johnson',
+  'knuth',
+];
+export const COMPANIES = [
+  'Acme',
+  'Contoso',
+  'Fabrikam',
+  'Tailspin',
+  'Wingtip',
+  'Litware',
+  'Proseware',
+  'Adatum',
+  'Lucerne',
+  'Margie',
+  'Fourth Coffee',
+  'Alpine Ski',
+];
+export const TITLES: [string, number][] = [
+  ['Marketing Manager', 20],
+  ['VP Marketing', 8],
+  ['Head of Growth', 6],
+  ['Software Engineer', 20],
+  ['CTO', 5],
+  ['Director of Operations', 6],
+  ['CFO', 3],
+  ['Analyst', 20],
+  ['Student', 12],
+];
 export const INDUSTRIES = ['Software', 'Financial Services', 'Retail', 'Manufacturing', 'Healthcare', 'Education'];
 export const COUNTRIES = ['US', 'GB', 'DE', 'FR', 'NL', 'BR', 'IN', 'JP'];
 export const FREE_DOMAINS = ['gmail.com', 'yahoo.com', 'outlook.com'];
@@ -127,5 +269,11 @@ export const REASONS: Record<'opportunity' | 'won' | 'lost' | 'nurture' | 'spam'
 };
 
 /** Names of the API keys the demo acts with (sales decisions carry the SALES one as actor). */
-export const DEMO_KEYS = { ADMIN: 'demo-admin', MARKETING: 'demo-marketing', SALES: 'demo-sales', PARTNER: 'demo-partner', VIEWER: 'demo-viewer' } as const;
+export const DEMO_KEYS = {
+  ADMIN: 'demo-admin',
+  MARKETING: 'demo-marketing',
+  SALES: 'demo-sales',
+  PARTNER: 'demo-partner',
+  VIEWER: 'demo-viewer',
+} as const;
 export const SALES_ACTOR = DEMO_KEYS.SALES;

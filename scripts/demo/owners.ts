@@ -40,7 +40,12 @@ export async function seedOwners(services: Services, admin: Viewer): Promise<Map
 }
 
 /** The SALES key acting for the contact's owner, as the owner working the lead would (qualifiedBy and actor name the person). */
-export async function actingOwner(services: Services, sales: Viewer, contactId: string, owners: Map<string, string>): Promise<Viewer> {
+export async function actingOwner(
+  services: Services,
+  sales: Viewer,
+  contactId: string,
+  owners: Map<string, string>,
+): Promise<Viewer> {
   const contact = await services.contacts.get(sales, contactId);
   const ownerId = contact?.ownerId ?? null;
   return ownerId !== null && owners.has(ownerId) ? { ...sales, ownerId, ownerName: owners.get(ownerId)! } : sales;

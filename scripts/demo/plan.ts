@@ -12,13 +12,40 @@
  * that need far more data than ingestion takes in reasonable time.
  */
 import { ActivityFacts, CapState, Rule, fitScore, isExpired, scoreActivity } from '../../src/modules/scoring/scorer';
-import { Bant, DEFAULT_POLICY, Policy, Stage, promotions, qualificationOutcome } from '../../src/modules/lifecycle/lifecycle';
+import {
+  Bant,
+  DEFAULT_POLICY,
+  Policy,
+  Stage,
+  promotions,
+  qualificationOutcome,
+} from '../../src/modules/lifecycle/lifecycle';
 import { ContactData } from '../../src/modules/contacts/contact.validation';
 import { newContact } from '../../src/modules/contacts/contact.factory';
 import { delay, pick, prng, weighted } from './random';
 import {
-  ACTIVITY_MIX, COMPANIES, COUNTRIES, DEFAULT_ODDS, DEFAULT_PROFILES, DEMO_RULES, DemoRule, FIRST, FREE_DOMAINS, INDUSTRIES, LAST,
-  NEWSLETTER_OPENS, OWNERS, PAGES, PARTNER_NAMES, PRICING_PAGES, Profile, REASONS, SALES_ACTOR, SOURCES, SalesOdds, TITLES,
+  ACTIVITY_MIX,
+  COMPANIES,
+  COUNTRIES,
+  DEFAULT_ODDS,
+  DEFAULT_PROFILES,
+  DEMO_RULES,
+  DemoRule,
+  FIRST,
+  FREE_DOMAINS,
+  INDUSTRIES,
+  LAST,
+  NEWSLETTER_OPENS,
+  OWNERS,
+  PAGES,
+  PARTNER_NAMES,
+  PRICING_PAGES,
+  Profile,
+  REASONS,
+  SALES_ACTOR,
+  SOURCES,
+  SalesOdds,
+  TITLES,
 } from './catalog';
 
 const DAY = 86_400_000;
@@ -48,7 +75,8 @@ export interface PlannedActivity {
 }
 
 /** A sales decision: BANT qualification of an MQL, or a manual move out of `from`. */
-export type PlannedStep = { kind: 'qualify'; at: number; bant: Bant } | { kind: 'move'; at: number; from: Stage; to: Stage; reason: string };
+export type PlannedStep =
+  { kind: 'qualify'; at: number; bant: Bant } | { kind: 'move'; at: number; from: Stage; to: Stage; reason: string };
 
 export interface PlannedTransition {
   from: Stage;
@@ -162,12 +190,20 @@ export class DemoPlan {
     for (let i = 0; i < n && at < this.now; i++) {
       const kind = weighted(rand, mix.kinds);
       const type = kind === 'pricing_view' ? 'page_view' : kind;
-      const properties = kind === 'pricing_view' ? { url: pick(rand, PRICING_PAGES) } : type === 'page_view' ? { url: pick(rand, PAGES) } : type === 'content_download' ? { asset: 'lead-scoring-guide.pdf' } : null;
+      const properties =
+        kind === 'pricing_view'
+          ? { url: pick(rand, PRICING_PAGES) }
+          : type === 'page_view'
+            ? { url: pick(rand, PAGES) }
+            : type === 'content_download'
+              ? { asset: 'lead-scoring-guide.pdf' }
+              : null;
       out.push({ kind: 'activity', at, type, properties });
       // Bursts: most follow-ups come within hours, some days later.
       at += rand() < 0.6 ? Math.floor(rand() * 6 * HOUR) + 60_000 : delay(rand, 5);
     }
-    if (profile === 'hot' && out.length && at < this.now) out.push({ kind: 'activity', at, type: 'demo_request', properties: null });
+    if (profile === 'hot' && out.length && at < this.now)
+      out.push({ kind: 'activity', at, type: 'demo_request', properties: null });
     const opens = NEWSLETTER_OPENS[0] + Math.floor(rand() * (NEWSLETTER_OPENS[1] - NEWSLETTER_OPENS[0] + 1));
     for (let i = 0; i < opens; i++) {
       const t = createdAt + Math.floor(rand() * (this.now - createdAt));
@@ -197,7 +233,15 @@ export class DemoPlan {
     let stageChangedAt = c.createdAt;
     let lastTransitionAt = -Infinity;
     const move = (to: Stage, trigger: PlannedTransition['trigger'], at: number, reason: string | null) => {
-      c.transitions.push({ from: c.stage, to, trigger, at, score: c.fitScore + c.engagementScore, reason, actor: trigger === 'SCORE' ? null : SALES_ACTOR });
+      c.transitions.push({
+        from: c.stage,
+        to,
+        trigger,
+        at,
+        score: c.fitScore + c.engagementScore,
+        reason,
+        actor: trigger === 'SCORE' ? null : SALES_ACTOR,
+      });
       c.stage = to;
       stageChangedAt = lastTransitionAt = at;
       this.decide(rand, c, at, schedule);
@@ -206,14 +250,24 @@ export class DemoPlan {
     while (queue.length) {
       const e = queue.shift()!;
       if (e.kind === 'activity') {
-        const fact: ActivityFacts = { id: String(activityNo++), type: e.type, occurredAt: e.at, properties: e.properties };
+        const fact: ActivityFacts = {
+          id: String(activityNo++),
+          type: e.type,
+          occurredAt: e.at,
+          properties: e.properties,
+        };
         const apps = scoreActivity(fact, behavior, capState);
         const earned = apps.reduce((s, a) => s + a.points, 0);
         c.engagementScore += apps.reduce((s, a) => (isExpired(a, this.now) ? s : s + a.points), 0);
         if (earned > 0 && (c.lastEngagedAt === null || c.lastEngagedAt < e.at)) c.lastEngagedAt = e.at;
         c.events.push(e);
         const stages = promotions(
-          { stage: c.stage, fitScore: c.fitScore, engagementScore: c.engagementScore, engagedSinceStageChange: c.lastEngagedAt !== null && c.lastEngagedAt > stageChangedAt },
+          {
+            stage: c.stage,
+            fitScore: c.fitScore,
+            engagementScore: c.engagementScore,
+            engagedSinceStageChange: c.lastEngagedAt !== null && c.lastEngagedAt > stageChangedAt,
+          },
           this.policy,
         );
         // A score transition is dated by its activity, never before the previous transition (contract).
@@ -232,7 +286,12 @@ export class DemoPlan {
   }
 
   /** What sales (or the contact) does next after `c` entered its stage at `at`. */
-  private decide(rand: () => number, c: PlannedContact, at: number, schedule: (e: PlannedActivity | PlannedStep) => void): void {
+  private decide(
+    rand: () => number,
+    c: PlannedContact,
+    at: number,
+    schedule: (e: PlannedActivity | PlannedStep) => void,
+  ): void {
     const odds = this.odds;
     const r = rand();
     const after = (meanDays: number) => at + delay(rand, meanDays);
@@ -242,15 +301,36 @@ export class DemoPlan {
       schedule({ kind: 'qualify', at: after(odds.meanDaysToQualify), bant: this.bant(rand, r < odds.sql[c.profile]) });
     } else if (c.stage === 'NURTURE' && r < odds.reengage) {
       const hot = c.profile === 'hot';
-      schedule({ kind: 'activity', at: after(odds.meanDaysToReengage), type: hot ? 'demo_request' : 'webinar_attended', properties: null });
+      schedule({
+        kind: 'activity',
+        at: after(odds.meanDaysToReengage),
+        type: hot ? 'demo_request' : 'webinar_attended',
+        properties: null,
+      });
     } else if (c.stage === 'SQL') {
-      if (r < odds.opportunity) schedule({ kind: 'move', at: after(odds.meanDaysToOpportunity), from: 'SQL', to: 'OPPORTUNITY', reason: REASONS.opportunity });
-      else if (r < odds.opportunity + odds.sqlLost) schedule({ kind: 'move', at: after(odds.meanDaysToOpportunity), from: 'SQL', to: 'DISQUALIFIED', reason: REASONS.lost });
+      if (r < odds.opportunity)
+        schedule({
+          kind: 'move',
+          at: after(odds.meanDaysToOpportunity),
+          from: 'SQL',
+          to: 'OPPORTUNITY',
+          reason: REASONS.opportunity,
+        });
+      else if (r < odds.opportunity + odds.sqlLost)
+        schedule({
+          kind: 'move',
+          at: after(odds.meanDaysToOpportunity),
+          from: 'SQL',
+          to: 'DISQUALIFIED',
+          reason: REASONS.lost,
+        });
     } else if (c.stage === 'OPPORTUNITY') {
       const close = after(odds.meanDaysToClose);
       if (r < odds.won) schedule({ kind: 'move', at: close, from: 'OPPORTUNITY', to: 'CUSTOMER', reason: REASONS.won });
-      else if (r < odds.won + odds.lost) schedule({ kind: 'move', at: close, from: 'OPPORTUNITY', to: 'DISQUALIFIED', reason: REASONS.lost });
-      else if (r < odds.won + odds.lost + odds.backToNurture) schedule({ kind: 'move', at: close, from: 'OPPORTUNITY', to: 'NURTURE', reason: REASONS.nurture });
+      else if (r < odds.won + odds.lost)
+        schedule({ kind: 'move', at: close, from: 'OPPORTUNITY', to: 'DISQUALIFIED', reason: REASONS.lost });
+      else if (r < odds.won + odds.lost + odds.backToNurture)
+        schedule({ kind: 'move', at: close, from: 'OPPORTUNITY', to: 'NURTURE', reason: REASONS.nurture });
     }
   }
 

@@ -20,7 +20,20 @@ import type { PlannedContact } from './plan';
  * them.
  */
 export const TRANSITION_COLUMNS = [
-  'contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'occurred_at', 'partner_id', 'owner_id', 'created_at', 'seq', ...STAY_COLUMNS, ...GROUP_KEY_COLUMNS,
+  'contact_id',
+  'from_stage',
+  'to_stage',
+  '`trigger`',
+  'reason',
+  'score',
+  'actor',
+  'occurred_at',
+  'partner_id',
+  'owner_id',
+  'created_at',
+  'seq',
+  ...STAY_COLUMNS,
+  ...GROUP_KEY_COLUMNS,
 ];
 
 /** Column order of `journeyRows().contact`: a contact row and when it left PROSPECT (stays.ts). */
@@ -51,13 +64,31 @@ export function journeyRows(
     updatedAt: new Date(Math.max(c.createdAt, last?.at ?? 0, c.lastEngagedAt ?? 0)),
   });
   setGroupKeys(contact, groupIds);
-  const stays = stayMarks({ latestEntry: new Map() }, c.transitions.map((t) => ({ toStage: t.to, occurredAt: t.at })));
+  const stays = stayMarks(
+    { latestEntry: new Map() },
+    c.transitions.map((t) => ({ toStage: t.to, occurredAt: t.at })),
+  );
   return {
     id: contact.id,
     contact: [...contactRow(contact), firstTransitionValue(stays.firstTransitionAt)],
     transitions: c.transitions.map((t, i) => ({
       at: t.at,
-      row: [contact.id, t.from, t.to, t.trigger, t.reason, t.score, t.actor, dbDate(t.at), contact.partnerId, contact.ownerId, dbDate(t.at), 0, ...stayValues(stays.added[i]), ...groupKeyValues(contact.keys)],
+      row: [
+        contact.id,
+        t.from,
+        t.to,
+        t.trigger,
+        t.reason,
+        t.score,
+        t.actor,
+        dbDate(t.at),
+        contact.partnerId,
+        contact.ownerId,
+        dbDate(t.at),
+        0,
+        ...stayValues(stays.added[i]),
+        ...groupKeyValues(contact.keys),
+      ],
     })),
   };
 }

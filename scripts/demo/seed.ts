@@ -49,9 +49,16 @@ export async function demoKeys(services: Services, partnerIds: string[]): Promis
   for (const role of Object.values(Role)) {
     const name = DEMO_KEYS[role];
     const found = existing.find((k) => k.name === name && k.role === role && !k.revokedAt);
-    const created = found ? null : await services.access.createApiKey({ name, role, partnerId: role === Role.PARTNER ? partnerIds[0] : null });
+    const created = found
+      ? null
+      : await services.access.createApiKey({ name, role, partnerId: role === Role.PARTNER ? partnerIds[0] : null });
     const key = found ?? created!.apiKey;
-    out[role] = { name, role, secret: created?.secret ?? null, viewer: { keyId: key.id, name: key.name, role: key.role, partnerId: key.partnerId } };
+    out[role] = {
+      name,
+      role,
+      secret: created?.secret ?? null,
+      viewer: { keyId: key.id, name: key.name, role: key.role, partnerId: key.partnerId },
+    };
   }
   return out;
 }
@@ -93,7 +100,16 @@ export async function seedThroughServices(
   plan: DemoPlan,
   onProgress: (message: string) => void = () => undefined,
 ): Promise<{ report: SeedReport; keys: Record<Role, DemoKey> }> {
-  const report: SeedReport = { partners: 0, rules: 0, contacts: 0, activities: 0, transitions: 0, qualifications: 0, moves: 0, skippedSteps: 0 };
+  const report: SeedReport = {
+    partners: 0,
+    rules: 0,
+    contacts: 0,
+    activities: 0,
+    transitions: 0,
+    qualifications: 0,
+    moves: 0,
+    skippedSteps: 0,
+  };
   const partnerIds = await seedPartners(services, plan, report);
   const keys = await demoKeys(services, partnerIds);
   const owners = await seedOwners(services, keys.ADMIN.viewer);
@@ -123,14 +139,28 @@ export async function seedThroughServices(
  * Records every contact's activities up to its next sales step, in batches;
  * returns the contacts with a step due (their cursor on it).
  */
-async function recordRound(services: Services, seed: number, marketing: Viewer, contacts: PlannedContact[], ids: string[], cursor: number[], report: SeedReport): Promise<PlannedContact[]> {
+async function recordRound(
+  services: Services,
+  seed: number,
+  marketing: Viewer,
+  contacts: PlannedContact[],
+  ids: string[],
+  cursor: number[],
+  report: SeedReport,
+): Promise<PlannedContact[]> {
   const inputs: ActivityData[] = [];
   const due: PlannedContact[] = [];
   for (const c of contacts) {
     let i = cursor[c.index];
     for (; i < c.events.length && c.events[i].kind === 'activity'; i++) {
       const a = c.events[i] as PlannedActivity;
-      inputs.push({ contactId: ids[c.index], type: a.type, occurredAt: new Date(a.at), properties: a.properties, idempotencyKey: `demo-${seed}-${c.index}-${i}` });
+      inputs.push({
+        contactId: ids[c.index],
+        type: a.type,
+        occurredAt: new Date(a.at),
+        properties: a.properties,
+        idempotencyKey: `demo-${seed}-${c.index}-${i}`,
+      });
     }
     cursor[c.index] = i;
     if (i < c.events.length) due.push(c);
@@ -144,7 +174,13 @@ async function recordRound(services: Services, seed: number, marketing: Viewer, 
 }
 
 /** Takes one sales step, dated as planned; a contact not where the plan expected (another policy) is left where it is. */
-async function takeStep(services: Services, sales: Viewer, id: string, step: PlannedStep, report: SeedReport): Promise<void> {
+async function takeStep(
+  services: Services,
+  sales: Viewer,
+  id: string,
+  step: PlannedStep,
+  report: SeedReport,
+): Promise<void> {
   try {
     if (step.kind === 'qualify') {
       await services.lifecycle.qualify(sales, id, step.bant, new Date(step.at));
@@ -170,11 +206,18 @@ async function takeStep(services: Services, sales: Viewer, id: string, step: Pla
  * demo (now), which promotes it to MQL, a promotion leadPromoted subscribers
  * see. Returns how many promotions it caused in `durationMs`.
  */
-export async function liveActivity(services: Services, marketing: Viewer, durationMs: number, everyMs: number, log: (line: string) => void): Promise<number> {
+export async function liveActivity(
+  services: Services,
+  marketing: Viewer,
+  durationMs: number,
+  everyMs: number,
+  log: (line: string) => void,
+): Promise<number> {
   const rand = prng(Date.now() >>> 0);
   let promotions = 0;
   for (const end = Date.now() + durationMs; Date.now() < end; await new Promise((r) => setTimeout(r, everyMs))) {
-    const leads = (await services.contacts.list(marketing, { filter: { stages: [LifecycleStage.LEAD] }, first: 100 })).nodes;
+    const leads = (await services.contacts.list(marketing, { filter: { stages: [LifecycleStage.LEAD] }, first: 100 }))
+      .nodes;
     if (leads.length === 0) break;
     const lead = pick(rand, leads);
     const { transitions } = await services.activities.record(marketing, [{ contactId: lead.id, type: 'demo_request' }]);

@@ -28,7 +28,12 @@ export interface DatabasePool {
 }
 
 /** Pool defaults, also used by the CLI and tools that build a DataSource without a full Config. */
-export const DEFAULT_DATABASE_POOL: DatabasePool = { size: 20, queueLimit: 1000, connectTimeoutMs: 5000, queryTimeoutMs: 30_000 };
+export const DEFAULT_DATABASE_POOL: DatabasePool = {
+  size: 20,
+  queueLimit: 1000,
+  connectTimeoutMs: 5000,
+  queryTimeoutMs: 30_000,
+};
 
 /** A token bucket: sustained requests per second and burst size. */
 export interface RateLimit {
@@ -90,7 +95,10 @@ function webhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
   const timeoutMs = int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000);
   const leaseMs = int(env, 'WEBHOOK_LEASE_MS', 60_000, 1000, 3_600_000);
   // A lease must outlast an attempt and the write of its outcome, or a second instance would send the message too.
-  if (leaseMs < timeoutMs + 1000) throw new ConfigError(`WEBHOOK_LEASE_MS (${leaseMs}) must exceed WEBHOOK_TIMEOUT_MS (${timeoutMs}) by at least 1000`);
+  if (leaseMs < timeoutMs + 1000)
+    throw new ConfigError(
+      `WEBHOOK_LEASE_MS (${leaseMs}) must exceed WEBHOOK_TIMEOUT_MS (${timeoutMs}) by at least 1000`,
+    );
   return {
     allowHttp: bool(env, 'WEBHOOK_ALLOW_HTTP', false),
     allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
@@ -195,9 +203,11 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
 
 function guards(env: NodeJS.ProcessEnv, production: boolean): Guards {
   const metricsToken = env.METRICS_TOKEN?.trim() || null;
-  if (metricsToken !== null && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
+  if (metricsToken !== null && metricsToken.length < 16)
+    throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
   const redisPrefix = env.REDIS_PREFIX?.trim() || null;
-  if (redisPrefix !== null && !/^[A-Za-z0-9_.:-]{1,64}$/.test(redisPrefix)) throw new ConfigError(`REDIS_PREFIX must be 1-64 of A-Z a-z 0-9 _ . : -, got "${redisPrefix}"`);
+  if (redisPrefix !== null && !/^[A-Za-z0-9_.:-]{1,64}$/.test(redisPrefix))
+    throw new ConfigError(`REDIS_PREFIX must be 1-64 of A-Z a-z 0-9 _ . : -, got "${redisPrefix}"`);
   const metricsPort = int(env, 'METRICS_PORT', -1, 0, 65535);
   return {
     introspection: bool(env, 'GRAPHQL_INTROSPECTION', !production),
@@ -214,7 +224,11 @@ function rateLimits(env: NodeJS.ProcessEnv): Record<string, RateLimit> {
   return roleBuckets(env, 'RATE_LIMIT', DEFAULT_RATE_LIMITS);
 }
 
-function roleBuckets(env: NodeJS.ProcessEnv, prefix: string, defaults: Record<string, RateLimit>): Record<string, RateLimit> {
+function roleBuckets(
+  env: NodeJS.ProcessEnv,
+  prefix: string,
+  defaults: Record<string, RateLimit>,
+): Record<string, RateLimit> {
   const out: Record<string, RateLimit> = {};
   for (const [role, dflt] of Object.entries(defaults)) {
     const name = `${prefix}_${role}`;
@@ -224,7 +238,8 @@ function roleBuckets(env: NodeJS.ProcessEnv, prefix: string, defaults: Record<st
       continue;
     }
     const m = /^(\d+(?:\.\d+)?):(\d+)$/.exec(raw);
-    if (!m || Number(m[1]) <= 0 || Number(m[2]) < 1) throw new ConfigError(`${name} must be <perSecond>:<burst>, e.g. 10:30, got "${raw}"`);
+    if (!m || Number(m[1]) <= 0 || Number(m[2]) < 1)
+      throw new ConfigError(`${name} must be <perSecond>:<burst>, e.g. 10:30, got "${raw}"`);
     out[role] = { perSecond: Number(m[1]), burst: Number(m[2]) };
   }
   return out;
@@ -233,14 +248,21 @@ function roleBuckets(env: NodeJS.ProcessEnv, prefix: string, defaults: Record<st
 /** Reads and validates the configuration from an environment (process.env by default). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const redisUrl = env.REDIS_URL?.trim() || null;
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got "${redisUrl}"`);
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl))
+    throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got "${redisUrl}"`);
   const adminApiKey = env.ADMIN_API_KEY?.trim() || null;
-  if (adminApiKey !== null && adminApiKey.length < 16) throw new ConfigError('ADMIN_API_KEY must be at least 16 characters');
-  const corsOrigins = (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  if (adminApiKey !== null && adminApiKey.length < 16)
+    throw new ConfigError('ADMIN_API_KEY must be at least 16 characters');
+  const corsOrigins = (env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   for (const origin of corsOrigins) {
-    if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin)) throw new ConfigError(`CORS_ORIGINS entries must be origins like https://app.example.com, got "${origin}"`);
+    if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin))
+      throw new ConfigError(`CORS_ORIGINS entries must be origins like https://app.example.com, got "${origin}"`);
   }
   return {
     port: int(env, 'PORT', 4000, 0, 65535),

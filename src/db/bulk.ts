@@ -9,7 +9,13 @@ import { MAX_PARAMS, bindParams, insertIgnorePrefix, dialectOf, upsertSuffix, va
 export type SqlValue = string | number | null;
 
 /** Inserts rows in as few statements as the parameter limit allows; returns the number of statements. */
-export async function insertRows(em: EntityManager, table: string, columns: string[], rows: SqlValue[][], ignoreDuplicates = false): Promise<number> {
+export async function insertRows(
+  em: EntityManager,
+  table: string,
+  columns: string[],
+  rows: SqlValue[][],
+  ignoreDuplicates = false,
+): Promise<number> {
   return prepareInsert(em, table, columns, rows, ignoreDuplicates).run();
 }
 
@@ -24,14 +30,26 @@ export interface PreparedInsert {
  * (bindParams), to run later on the same manager: a caller waiting on one
  * statement can build the next meanwhile.
  */
-export function prepareInsert(em: EntityManager, table: string, columns: string[], rows: SqlValue[][], ignoreDuplicates = false): PreparedInsert {
+export function prepareInsert(
+  em: EntityManager,
+  table: string,
+  columns: string[],
+  rows: SqlValue[][],
+  ignoreDuplicates = false,
+): PreparedInsert {
   const dialect = dialectOf(em);
   const perChunk = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
   const verb = ignoreDuplicates ? insertIgnorePrefix(dialect) : 'INSERT INTO';
   const statements: { sql: string; params: SqlValue[] }[] = [];
   for (let i = 0; i < rows.length; i += perChunk) {
     const chunk = rows.slice(i, i + perChunk);
-    statements.push(bindParams(dialect, `${verb} ${table} (${columns.join(', ')}) VALUES ${valuesPlaceholders(chunk.length, columns.length)}`, chunk.flat()));
+    statements.push(
+      bindParams(
+        dialect,
+        `${verb} ${table} (${columns.join(', ')}) VALUES ${valuesPlaceholders(chunk.length, columns.length)}`,
+        chunk.flat(),
+      ),
+    );
   }
   return {
     async run() {
@@ -46,12 +64,21 @@ export function prepareInsert(em: EntityManager, table: string, columns: string[
  * column present) with one multi-row upsert per chunk: far cheaper than
  * UPDATE ... CASE for hundreds of rows.
  */
-export async function upsertRows(em: EntityManager, table: string, columns: string[], updateColumns: string[], rows: SqlValue[][]): Promise<void> {
+export async function upsertRows(
+  em: EntityManager,
+  table: string,
+  columns: string[],
+  updateColumns: string[],
+  rows: SqlValue[][],
+): Promise<void> {
   const perChunk = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
   const suffix = upsertSuffix(dialectOf(em), updateColumns);
   for (let i = 0; i < rows.length; i += perChunk) {
     const chunk = rows.slice(i, i + perChunk);
-    await em.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${valuesPlaceholders(chunk.length, columns.length)}${suffix}`, chunk.flat());
+    await em.query(
+      `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${valuesPlaceholders(chunk.length, columns.length)}${suffix}`,
+      chunk.flat(),
+    );
   }
 }
 
@@ -59,7 +86,12 @@ export async function upsertRows(em: EntityManager, table: string, columns: stri
  * Updates several columns of many rows keyed by `id` in one statement per chunk:
  * `UPDATE t SET a = CASE id WHEN ? THEN ? ... END, ... WHERE id IN (...)`.
  */
-export async function updateRowsById(em: EntityManager, table: string, columns: string[], rows: { id: string; values: SqlValue[] }[]): Promise<void> {
+export async function updateRowsById(
+  em: EntityManager,
+  table: string,
+  columns: string[],
+  rows: { id: string; values: SqlValue[] }[],
+): Promise<void> {
   if (rows.length === 0) return;
   // CASE is evaluated per row, so cost grows with rows x WHENs: keep chunks small.
   const perChunk = Math.max(1, Math.min(500, Math.floor(MAX_PARAMS / (columns.length * 2 + 1))));
@@ -100,16 +132,28 @@ export async function updateWhereIn(
   const clause = fixed.map((c) => `${c} = ? AND `).join('');
   for (let i = 0; i < keys.length; i += perChunk) {
     const chunk = keys.slice(i, i + perChunk);
-    await em.query(`UPDATE ${table} SET ${sets.map((c) => `${c} = ?`).join(', ')} WHERE ${clause}${keyColumn} IN (${chunk.map(() => '?').join(', ')})`, [...params, ...chunk]);
+    await em.query(
+      `UPDATE ${table} SET ${sets.map((c) => `${c} = ?`).join(', ')} WHERE ${clause}${keyColumn} IN (${chunk.map(() => '?').join(', ')})`,
+      [...params, ...chunk],
+    );
   }
 }
 
 /** Deletes every row whose `keyColumn` is one of `keys` (and whose columns equal `where`), one statement per chunk of keys. */
-export async function deleteWhereIn(em: EntityManager, table: string, keyColumn: string, keys: SqlValue[], where: Record<string, SqlValue> = {}): Promise<void> {
+export async function deleteWhereIn(
+  em: EntityManager,
+  table: string,
+  keyColumn: string,
+  keys: SqlValue[],
+  where: Record<string, SqlValue> = {},
+): Promise<void> {
   const fixed = Object.keys(where);
   const perChunk = MAX_PARAMS - fixed.length;
   for (let i = 0; i < keys.length; i += perChunk) {
     const chunk = keys.slice(i, i + perChunk);
-    await em.query(`DELETE FROM ${table} WHERE ${fixed.map((c) => `${c} = ? AND `).join('')}${keyColumn} IN (${chunk.map(() => '?').join(', ')})`, [...fixed.map((c) => where[c]), ...chunk]);
+    await em.query(
+      `DELETE FROM ${table} WHERE ${fixed.map((c) => `${c} = ? AND `).join('')}${keyColumn} IN (${chunk.map(() => '?').join(', ')})`,
+      [...fixed.map((c) => where[c]), ...chunk],
+    );
   }
 }

@@ -12,7 +12,11 @@ import { ENTITIES } from './entities';
 import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer, startCheckpointer } from './sqlite-checkpointer';
 
 /** Creates (not initialises) the DataSource the app, the CLI and the tests share; `pool` applies to MySQL/MariaDB. */
-export function createDataSource(db: DatabaseConfig, onQueryError?: (message: string) => void, pool: DatabasePool = DEFAULT_DATABASE_POOL): DataSource {
+export function createDataSource(
+  db: DatabaseConfig,
+  onQueryError?: (message: string) => void,
+  pool: DatabasePool = DEFAULT_DATABASE_POOL,
+): DataSource {
   const common = {
     entities: ENTITIES,
     migrations: [join(__dirname, '..', '..', 'migrations', '*.{ts,js}')],
@@ -66,7 +70,13 @@ export function createDataSource(db: DatabaseConfig, onQueryError?: (message: st
     // mysql2 fails a statement with no answer after this long (a frozen server); guardMysql then drops its connection.
     enableQueryTimeout: true,
     maxQueryExecutionTime: pool.queryTimeoutMs,
-    extra: { connectionLimit: pool.size, queueLimit: pool.queueLimit, enableKeepAlive: true, maxIdle: pool.size, queryFormat: mysqlQueryFormat },
+    extra: {
+      connectionLimit: pool.size,
+      queueLimit: pool.queueLimit,
+      enableKeepAlive: true,
+      maxIdle: pool.size,
+      queryFormat: mysqlQueryFormat,
+    },
   } as DataSourceOptions);
   readCommittedSessions(ds);
   guardMysql(ds, pool);
@@ -92,7 +102,11 @@ function readCommittedSessions(ds: DataSource): void {
     const conn: PoolConnection = await obtain();
     if (!ready.has(conn)) {
       try {
-        await new Promise<void>((resolve, reject) => conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (err) => (err ? reject(err) : resolve())));
+        await new Promise<void>((resolve, reject) =>
+          conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (err) =>
+            err ? reject(err) : resolve(),
+          ),
+        );
       } catch (err) {
         conn.release();
         throw err;
@@ -144,7 +158,8 @@ function guardMysql(ds: DataSource, pool: DatabasePool): void {
     } catch (err) {
       if (!(err instanceof QueryFailedError)) throw err;
       const code = (err.driverError as { code?: string }).code ?? '';
-      if (code === 'PROTOCOL_SEQUENCE_TIMEOUT') (runner as unknown as { databaseConnection?: PoolConnection }).databaseConnection?.destroy();
+      if (code === 'PROTOCOL_SEQUENCE_TIMEOUT')
+        (runner as unknown as { databaseConnection?: PoolConnection }).databaseConnection?.destroy();
       else if (!isConnectionError(err.driverError) && !SHUTDOWN_CODES.has(code)) throw err;
       throw new DatabaseUnavailableError(err);
     }
@@ -152,7 +167,11 @@ function guardMysql(ds: DataSource, pool: DatabasePool): void {
 }
 
 /** Runs a checkpoint worker (sqlite-checkpointer.ts) from the DataSource's initialisation to its destruction. */
-function checkpointInBackground(ds: DataSource, file: string, onError: (message: string) => void = () => undefined): void {
+function checkpointInBackground(
+  ds: DataSource,
+  file: string,
+  onError: (message: string) => void = () => undefined,
+): void {
   let checkpointer: Checkpointer | null = null;
   const initialize = ds.initialize.bind(ds);
   const destroy = ds.destroy.bind(ds);
@@ -209,7 +228,13 @@ export async function pingDatabase(ds: DataSource, timeoutMs: number): Promise<b
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
   try {
-    return await Promise.race([ds.query('SELECT 1').then(() => true, () => false), late]);
+    return await Promise.race([
+      ds.query('SELECT 1').then(
+        () => true,
+        () => false,
+      ),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }

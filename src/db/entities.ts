@@ -12,4 +12,20 @@ import { Partner } from '../modules/access/partner.entity';
 import { Owner, OwnerAssignment, RoutingPolicy } from '../modules/owners';
 import { SimulationDifferenceRow, SimulationJob } from '../modules/insights/simulation-job.entity';
 
-export const ENTITIES = [Contact, Activity, ScoringRule, ScoreApplication, RescoreJob, StageTransition, Qualification, QualificationPolicy, ApiKey, Partner, SimulationJob, SimulationDifferenceRow, Owner, OwnerAssignment, RoutingPolicy];
+export const ENTITIES = [
+  Contact,
+  Activity,
+  ScoringRule,
+  ScoreApplication,
+  RescoreJob,
+  StageTransition,
+  Qualification,
+  QualificationPolicy,
+  ApiKey,
+  Partner,
+  SimulationJob,
+  SimulationDifferenceRow,
+  Owner,
+  OwnerAssignment,
+  RoutingPolicy,
+];

@@ -11,14 +11,20 @@ import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
  * Runs `sql` (which must select the entity's columns under their database
  * names, e.g. `SELECT * FROM contacts ...`) and returns the rows as entities.
  */
-export async function selectEntities<T extends ObjectLiteral>(em: EntityManager, target: EntityTarget<T>, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function selectEntities<T extends ObjectLiteral>(
+  em: EntityManager,
+  target: EntityTarget<T>,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const metadata = em.connection.getMetadata(target);
   const driver = em.connection.driver;
   const rows: Record<string, unknown>[] = await em.query(sql, params);
   return rows.map((row) => {
     const entity = metadata.create() as T;
     for (const column of metadata.columns) {
-      if (column.databaseName in row) column.setEntityValue(entity, driver.prepareHydratedValue(row[column.databaseName], column));
+      if (column.databaseName in row)
+        column.setEntityValue(entity, driver.prepareHydratedValue(row[column.databaseName], column));
     }
     return entity;
   });

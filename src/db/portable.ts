@@ -26,9 +26,19 @@ export function columns(dialect: Dialect) {
       mysql
         ? { name, type: 'bigint', isPrimary: true, isGenerated: true, generationStrategy: 'increment', unsigned: true }
         : { name, type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
-    ref: (name: string, nullable = false): TableColumnOptions => ({ name, type: 'varchar', length: '36', isNullable: nullable }),
+    ref: (name: string, nullable = false): TableColumnOptions => ({
+      name,
+      type: 'varchar',
+      length: '36',
+      isNullable: nullable,
+    }),
     /** Indexable string: at most 191 characters so utf8mb4 indexes fit. */
-    str: (name: string, length = 191, nullable = true): TableColumnOptions => ({ name, type: 'varchar', length: String(length), isNullable: nullable }),
+    str: (name: string, length = 191, nullable = true): TableColumnOptions => ({
+      name,
+      type: 'varchar',
+      length: String(length),
+      isNullable: nullable,
+    }),
     /**
      * Indexable string compared exactly: 'Web' and 'web' differ (SQLite's
      * default BINARY; on MySQL utf8mb4_bin, which both MySQL 8 and MariaDB
@@ -48,12 +58,24 @@ export function columns(dialect: Dialect) {
       isNullable: nullable,
       ...(dflt === undefined ? {} : { default: dflt }),
     }),
-    bool: (name: string, dflt: boolean): TableColumnOptions => ({ name, type: mysql ? 'tinyint' : 'boolean', width: mysql ? 1 : undefined, isNullable: false, default: dflt ? 1 : 0 }),
+    bool: (name: string, dflt: boolean): TableColumnOptions => ({
+      name,
+      type: mysql ? 'tinyint' : 'boolean',
+      width: mysql ? 1 : undefined,
+      isNullable: false,
+      default: dflt ? 1 : 0,
+    }),
     /** UTC timestamp with millisecond precision. */
     datetime: (name: string, nullable = false): TableColumnOptions =>
-      mysql ? { name, type: 'datetime', precision: 3, isNullable: nullable } : { name, type: 'datetime', isNullable: nullable },
+      mysql
+        ? { name, type: 'datetime', precision: 3, isNullable: nullable }
+        : { name, type: 'datetime', isNullable: nullable },
     /** JSON document: native JSON on MySQL, text on SQLite (entities use simple-json, which reads both). */
-    json: (name: string, nullable = true): TableColumnOptions => ({ name, type: mysql ? 'json' : 'text', isNullable: nullable }),
+    json: (name: string, nullable = true): TableColumnOptions => ({
+      name,
+      type: mysql ? 'json' : 'text',
+      isNullable: nullable,
+    }),
   };
 }
 
@@ -131,10 +153,16 @@ export function forUpdate(dialect: Dialect): string {
  */
 export async function incrementCounter(em: EntityManager, table: string, column: string, id: number): Promise<number> {
   if (dialectOf(em) === 'mysql') {
-    const result: { insertId: number | string } = await em.query(`UPDATE ${table} SET ${column} = LAST_INSERT_ID(${column} + 1) WHERE id = ?`, [id]);
+    const result: { insertId: number | string } = await em.query(
+      `UPDATE ${table} SET ${column} = LAST_INSERT_ID(${column} + 1) WHERE id = ?`,
+      [id],
+    );
     return Number(result.insertId);
   }
-  const rows: Record<string, number>[] = await em.query(`UPDATE ${table} SET ${column} = ${column} + 1 WHERE id = ? RETURNING ${column}`, [id]);
+  const rows: Record<string, number>[] = await em.query(
+    `UPDATE ${table} SET ${column} = ${column} + 1 WHERE id = ? RETURNING ${column}`,
+    [id],
+  );
   return Number(rows[0][column]);
 }
 
@@ -178,7 +206,12 @@ function driverCode(err: unknown): { code?: string; errno?: number } {
 /** True when a driver error is a unique-index violation. */
 export function isUniqueViolation(err: unknown): boolean {
   const { code, errno } = driverCode(err);
-  return code === 'ER_DUP_ENTRY' || errno === 1062 || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  return (
+    code === 'ER_DUP_ENTRY' ||
+    errno === 1062 ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
 }
 
 /** True when a row names a parent that does not exist (a foreign key refused it). */
@@ -197,7 +230,13 @@ export function violatedIndex(err: unknown): string | null {
 /** True for errors a transaction should simply be retried on (deadlock, lock wait timeout, SQLite busy). */
 export function isRetryable(err: unknown): boolean {
   const { code, errno } = driverCode(err);
-  return code === 'ER_LOCK_DEADLOCK' || errno === 1213 || code === 'ER_LOCK_WAIT_TIMEOUT' || errno === 1205 || code === 'SQLITE_BUSY';
+  return (
+    code === 'ER_LOCK_DEADLOCK' ||
+    errno === 1213 ||
+    code === 'ER_LOCK_WAIT_TIMEOUT' ||
+    errno === 1205 ||
+    code === 'SQLITE_BUSY'
+  );
 }
 
 /** True when the error means the database is unreachable (connection refused/lost). */
@@ -260,7 +299,11 @@ export async function transaction<T>(ds: DataSource, fn: (em: EntityManager) => 
  * do when the statement is sent, so it can be done while waiting on an
  * earlier one); SQLite binds natively, so the parameters stay apart.
  */
-export function bindParams(dialect: Dialect, sql: string, params: (string | number | null)[]): { sql: string; params: (string | number | null)[] } {
+export function bindParams(
+  dialect: Dialect,
+  sql: string,
+  params: (string | number | null)[],
+): { sql: string; params: (string | number | null)[] } {
   return dialect === 'mysql' ? { sql: formatMysql(sql, params), params: [] } : { sql, params };
 }
 
@@ -270,8 +313,15 @@ export function bindParams(dialect: Dialect, sql: string, params: (string | numb
  * for placeholders all the same: 0.2 ms for an activity batch's insert that
  * bindParams has already bound.
  */
-export function mysqlQueryFormat(this: { config: { stringifyObjects?: boolean } }, sql: string, values: Parameters<typeof formatMysql>[1], timezone?: string): string {
-  return values == null || (Array.isArray(values) && values.length === 0) ? sql : formatMysql(sql, values, this.config.stringifyObjects, timezone);
+export function mysqlQueryFormat(
+  this: { config: { stringifyObjects?: boolean } },
+  sql: string,
+  values: Parameters<typeof formatMysql>[1],
+  timezone?: string,
+): string {
+  return values == null || (Array.isArray(values) && values.length === 0)
+    ? sql
+    : formatMysql(sql, values, this.config.stringifyObjects, timezone);
 }
 
 /** Builds `(?, ?, ?), (?, ?, ?)` placeholders for a multi-row insert. */
@@ -287,7 +337,9 @@ export const MAX_PARAMS = 30000;
 export async function indexNames(ds: DataSource): Promise<string[]> {
   const rows: { name: string }[] =
     dialectOf(ds) === 'mysql'
-      ? await ds.query("SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME <> 'PRIMARY'")
+      ? await ds.query(
+          "SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME <> 'PRIMARY'",
+        )
       : await ds.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'");
   return rows.map((r) => r.name).sort();
 }
@@ -309,7 +361,9 @@ export async function analyticQuery<T>(ds: DataSource, sql: string, params: unkn
   if (dialectOf(ds) !== 'mysql') return ds.query(sql, params);
   const runner = ds.createQueryRunner();
   try {
-    await runner.query(`SET SESSION group_concat_max_len = 4294967295, tmp_table_size = ${ANALYTIC_TMP_TABLE_BYTES}, max_heap_table_size = ${ANALYTIC_TMP_TABLE_BYTES}`);
+    await runner.query(
+      `SET SESSION group_concat_max_len = 4294967295, tmp_table_size = ${ANALYTIC_TMP_TABLE_BYTES}, max_heap_table_size = ${ANALYTIC_TMP_TABLE_BYTES}`,
+    );
     return await runner.query(sql, params);
   } finally {
     await runner.release();

@@ -15,7 +15,11 @@ export interface ScratchDatabase {
 }
 
 /** Creates an empty database on `kind`; `mysqlServer` is a server URL without a database. */
-export async function createScratchDatabase(kind: 'sqlite' | 'mysql', mysqlServer = 'mysql://root@127.0.0.1:3306', prefix = 'lq_scratch'): Promise<ScratchDatabase> {
+export async function createScratchDatabase(
+  kind: 'sqlite' | 'mysql',
+  mysqlServer = 'mysql://root@127.0.0.1:3306',
+  prefix = 'lq_scratch',
+): Promise<ScratchDatabase> {
   if (kind === 'mysql') {
     const name = `${prefix}_${randomBytes(5).toString('hex')}`;
     const conn = await createConnection(mysqlServer);
@@ -31,5 +35,8 @@ export async function createScratchDatabase(kind: 'sqlite' | 'mysql', mysqlServe
     };
   }
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-  return { url: `sqlite:${join(dir, 'leads.sqlite')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    url: `sqlite:${join(dir, 'leads.sqlite')}`,
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

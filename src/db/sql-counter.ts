@@ -31,7 +31,11 @@ export class CountingLogger extends AbstractLogger {
     this.onError(`${error instanceof Error ? error.message : error} in ${query.slice(0, 200)}`);
   }
 
-  protected writeLog(_level: LogLevel, _message: LogMessage | LogMessage[] | string | number, _queryRunner?: QueryRunner): void {
+  protected writeLog(
+    _level: LogLevel,
+    _message: LogMessage | LogMessage[] | string | number,
+    _queryRunner?: QueryRunner,
+  ): void {
     // Only counting and errors matter here; query text is not logged.
   }
 }

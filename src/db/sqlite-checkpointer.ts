@@ -45,7 +45,10 @@ export interface Checkpointer {
 
 /** Starts checkpointing the WAL of the database `file` (which must exist and be in WAL mode). */
 export function startCheckpointer(file: string, onError: (message: string) => void): Checkpointer {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver: require.resolve('better-sqlite3'), intervalMs: INTERVAL_MS } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { file, driver: require.resolve('better-sqlite3'), intervalMs: INTERVAL_MS },
+  });
   worker.on('message', (message: string) => onError(`WAL checkpoint failed: ${message}`));
   worker.on('error', (err) => onError(`WAL checkpoint worker stopped: ${err.message}`));
   // Never the reason the process stays up.

@@ -47,7 +47,10 @@ export function connectionTypes<T extends object>(name: string, node: ClassType<
 export function toConnection<T>(page: Page<T>): ConnectionShape<T> {
   return {
     edges: page.nodes.map((node, i) => ({ node, cursor: page.cursors[i] })),
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.length ? page.cursors[page.cursors.length - 1] : null },
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      endCursor: page.cursors.length ? page.cursors[page.cursors.length - 1] : null,
+    },
     totalCount: page.totalCount,
   };
 }

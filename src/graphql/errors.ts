@@ -8,7 +8,14 @@ import { HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 
 /** The contract's error codes. */
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED' | 'INTERNAL_SERVER_ERROR';
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'INTERNAL_SERVER_ERROR';
 
 /** An error a client can act on; `field` names the offending input (e.g. `inputs[3].type`). */
 export class DomainError extends Error {
@@ -32,10 +39,15 @@ const DATABASE_RETRY_AFTER_S = 5;
  */
 export class DatabaseUnavailableError extends DomainError {
   /** graphql-js copies these onto the GraphQLError; Apollo turns `http` into the response status and headers. */
-  readonly extensions = { http: { status: 503, headers: new HeaderMap([['retry-after', String(DATABASE_RETRY_AFTER_S)]]) } };
+  readonly extensions = {
+    http: { status: 503, headers: new HeaderMap([['retry-after', String(DATABASE_RETRY_AFTER_S)]]) },
+  };
 
   constructor(cause: unknown) {
-    super('INTERNAL_SERVER_ERROR', `The database is unavailable; retry in ${DATABASE_RETRY_AFTER_S} s`, { reason: 'DATABASE_UNAVAILABLE', retryAfter: DATABASE_RETRY_AFTER_S });
+    super('INTERNAL_SERVER_ERROR', `The database is unavailable; retry in ${DATABASE_RETRY_AFTER_S} s`, {
+      reason: 'DATABASE_UNAVAILABLE',
+      retryAfter: DATABASE_RETRY_AFTER_S,
+    });
     this.cause = cause;
   }
 }
@@ -43,13 +55,29 @@ export class DatabaseUnavailableError extends DomainError {
 /** Shorthands used by services. */
 export const badInput = (field: string, message: string, extra: Record<string, unknown> = {}) =>
   new DomainError('BAD_USER_INPUT', `${field}: ${message}`, { field, ...extra });
-export const notFound = (what: string, id?: string) => new DomainError('NOT_FOUND', id ? `${what} ${id} not found` : `${what} not found`);
+export const notFound = (what: string, id?: string) =>
+  new DomainError('NOT_FOUND', id ? `${what} ${id} not found` : `${what} not found`);
 export const forbidden = (message = 'Your API key role may not do this') => new DomainError('FORBIDDEN', message);
-export const unauthenticated = (message = 'A valid API key is required: Authorization: Bearer <secret>') => new DomainError('UNAUTHENTICATED', message);
-export const conflict = (message: string, extra: Record<string, unknown> = {}) => new DomainError('CONFLICT', message, extra);
+export const unauthenticated = (message = 'A valid API key is required: Authorization: Bearer <secret>') =>
+  new DomainError('UNAUTHENTICATED', message);
+export const conflict = (message: string, extra: Record<string, unknown> = {}) =>
+  new DomainError('CONFLICT', message, extra);
 
-const GRAPHQL_VALIDATION_CODES = new Set(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
-const CLIENT_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED']);
+const GRAPHQL_VALIDATION_CODES = new Set([
+  'GRAPHQL_VALIDATION_FAILED',
+  'GRAPHQL_PARSE_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+const CLIENT_CODES = new Set([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'CONFLICT',
+  'RATE_LIMITED',
+]);
 
 /**
  * Builds Apollo's formatError. Apollo's own parse/validation errors become
@@ -60,7 +88,10 @@ export function makeFormatError(production: boolean, onInternal: (err: unknown) 
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const unwrapped = unwrapResolverError(error);
     // Errors thrown while building the context (e.g. the database is down during auth) arrive wrapped, without a path.
-    const original = unwrapped instanceof GraphQLError && unwrapped.originalError instanceof DomainError ? unwrapped.originalError : unwrapped;
+    const original =
+      unwrapped instanceof GraphQLError && unwrapped.originalError instanceof DomainError
+        ? unwrapped.originalError
+        : unwrapped;
     const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
     if (original instanceof DomainError) {
       return { ...base, message: original.message, extensions: { code: original.code, ...original.extra } };
@@ -73,10 +104,18 @@ export function makeFormatError(production: boolean, onInternal: (err: unknown) 
     }
     if (code && GRAPHQL_VALIDATION_CODES.has(code)) {
       const field = formatted.extensions?.field;
-      return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: code, ...(typeof field === 'string' ? { field } : {}) } };
+      return {
+        ...base,
+        extensions: { code: 'BAD_USER_INPUT', reason: code, ...(typeof field === 'string' ? { field } : {}) },
+      };
     }
     // graphql-js's own request errors (e.g. "Too many errors processing variables") carry no code, path or cause: the request was bad.
-    if ((!code || code === 'INTERNAL_SERVER_ERROR') && original instanceof GraphQLError && !original.originalError && !formatted.path) {
+    if (
+      (!code || code === 'INTERNAL_SERVER_ERROR') &&
+      original instanceof GraphQLError &&
+      !original.originalError &&
+      !formatted.path
+    ) {
       return { ...base, extensions: { code: 'BAD_USER_INPUT', reason: 'BAD_REQUEST' } };
     }
     onInternal(original);

@@ -41,7 +41,8 @@ function fits(part: CursorPart, v: unknown): boolean {
 export function decodeCursor(cursor: string, shape: CursorPart[], field = 'after'): (string | number | null)[] {
   try {
     const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(values) && values.length === shape.length && shape.every((part, i) => fits(part, values[i]))) return values;
+    if (Array.isArray(values) && values.length === shape.length && shape.every((part, i) => fits(part, values[i])))
+      return values;
   } catch {
     // fall through to the error below
   }

@@ -4,8 +4,14 @@ import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { DomainError } from './errors';
 
 function parseDate(value: unknown): Date {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)) {
-    throw new DomainError('BAD_USER_INPUT', `DateTime must be an ISO-8601 string such as 2026-01-31T12:00:00Z, got ${JSON.stringify(value)}`);
+  if (
+    typeof value !== 'string' ||
+    !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)
+  ) {
+    throw new DomainError(
+      'BAD_USER_INPUT',
+      `DateTime must be an ISO-8601 string such as 2026-01-31T12:00:00Z, got ${JSON.stringify(value)}`,
+    );
   }
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) throw new DomainError('BAD_USER_INPUT', `DateTime is not a valid date: ${value}`);
@@ -28,6 +34,14 @@ export const DateTimeScalar = new GraphQLScalarType({
 });
 
 /** A JSON object. */
-export const JSONObjectScalar = new GraphQLScalarType({ ...GraphQLJSONObject.toConfig(), name: 'JSONObject', description: 'A JSON object.' });
+export const JSONObjectScalar = new GraphQLScalarType({
+  ...GraphQLJSONObject.toConfig(),
+  name: 'JSONObject',
+  description: 'A JSON object.',
+});
 /** Any JSON value. */
-export const JSONScalar = new GraphQLScalarType({ ...GraphQLJSON.toConfig(), name: 'JSON', description: 'Any JSON value.' });
+export const JSONScalar = new GraphQLScalarType({
+  ...GraphQLJSON.toConfig(),
+  name: 'JSON',
+  description: 'Any JSON value.',
+});

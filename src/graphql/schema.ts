@@ -12,14 +12,35 @@ import { AccessResolver } from '../modules/access/access.resolver';
 import { ContactChangedResolver, RealtimeResolver } from '../modules/realtime/realtime.resolver';
 import { MetricsResolver } from '../modules/metrics/metrics.resolver';
 import { ScoreChangeResolver } from '../modules/scoring/score-change.resolver';
-import { ApiKeyOwnerResolver, OwnerAssignmentResolver, OwnersResolver, QualifierResolver, TransitionActorResolver } from '../modules/owners';
+import {
+  ApiKeyOwnerResolver,
+  OwnerAssignmentResolver,
+  OwnersResolver,
+  QualifierResolver,
+  TransitionActorResolver,
+} from '../modules/owners';
 import { WebhooksResolver } from '../modules/webhooks';
 import { SimulationJobResolver, SimulationResultResolver } from '../modules/insights';
 
 // eslint-disable-next-line @typescript-eslint/ban-types
 const RESOLVERS: NonEmptyArray<Function> = [
-  ContactsResolver, ActivitiesResolver, LifecycleResolver, ScoringResolver, AccessResolver, RealtimeResolver, MetricsResolver, SimulationJobResolver, SimulationResultResolver, WebhooksResolver,
-  OwnersResolver, OwnerAssignmentResolver, TransitionActorResolver, QualifierResolver, ApiKeyOwnerResolver, ScoreChangeResolver, ContactChangedResolver,
+  ContactsResolver,
+  ActivitiesResolver,
+  LifecycleResolver,
+  ScoringResolver,
+  AccessResolver,
+  RealtimeResolver,
+  MetricsResolver,
+  SimulationJobResolver,
+  SimulationResultResolver,
+  WebhooksResolver,
+  OwnersResolver,
+  OwnerAssignmentResolver,
+  TransitionActorResolver,
+  QualifierResolver,
+  ApiKeyOwnerResolver,
+  ScoreChangeResolver,
+  ContactChangedResolver,
 ];
 
 let cached: Promise<GraphQLSchema> | null = null;

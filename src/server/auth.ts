@@ -18,7 +18,11 @@ function paramAnyCase(params: unknown, name: string): unknown {
   if (typeof params !== 'object' || params === null) return undefined;
   const record = params as Record<string, unknown>;
   const key = Object.keys(record).find((k) => k.toLowerCase() === name);
-  return key !== undefined ? record[key] : name !== 'headers' ? paramAnyCase(paramAnyCase(params, 'headers'), name) : undefined;
+  return key !== undefined
+    ? record[key]
+    : name !== 'headers'
+      ? paramAnyCase(paramAnyCase(params, 'headers'), name)
+      : undefined;
 }
 
 /**
@@ -28,7 +32,8 @@ function paramAnyCase(params: unknown, name: string): unknown {
  */
 export async function viewerFromConnectionParams(access: AccessService, params: unknown): Promise<ConnectionAuth> {
   const header = paramAnyCase(params, 'authorization');
-  if (header === undefined || header === null || header === '') return { viewer: null, reason: 'Missing API key: send connectionParams { authorization: "Bearer <secret>" }' };
+  if (header === undefined || header === null || header === '')
+    return { viewer: null, reason: 'Missing API key: send connectionParams { authorization: "Bearer <secret>" }' };
   const secret = bearerSecret(header);
   if (!secret) return { viewer: null, reason: 'Malformed authorization: expected "Bearer <secret>"' };
   const viewer = await access.authenticate(secret);
@@ -40,9 +45,12 @@ export async function viewerFromHeader(access: AccessService, header: unknown): 
   const secret = bearerSecret(header);
   const viewer = secret ? await access.authenticate(secret) : null;
   if (!viewer) {
-    throw new GraphQLError(secret ? 'Unknown or revoked API key' : 'Missing API key: send Authorization: Bearer <secret>', {
-      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-    });
+    throw new GraphQLError(
+      secret ? 'Unknown or revoked API key' : 'Missing API key: send Authorization: Bearer <secret>',
+      {
+        extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+      },
+    );
   }
   return viewer;
 }

@@ -40,7 +40,12 @@ function findDist(): string | null {
 function load(path: string, cache: string): StaticFile {
   const body = readFileSync(path);
   const ext = extname(path);
-  return { body, gzip: COMPRESSIBLE.has(ext) && body.length > 1024 ? gzipSync(body) : null, type: TYPES[ext] ?? 'application/octet-stream', cache };
+  return {
+    body,
+    gzip: COMPRESSIBLE.has(ext) && body.length > 1024 ? gzipSync(body) : null,
+    type: TYPES[ext] ?? 'application/octet-stream',
+    cache,
+  };
 }
 
 /** The console's routes: `/` and `/assets/<file>`; a handler answers true when it served the request. */
@@ -55,7 +60,8 @@ export function consoleHandler(dist: string | null = findDist()): ConsoleHandler
   if (dist) {
     files.set('/', load(join(dist, 'index.html'), 'no-cache'));
     const assets = join(dist, 'assets');
-    if (existsSync(assets)) for (const name of readdirSync(assets)) files.set(`/assets/${name}`, load(join(assets, name), IMMUTABLE));
+    if (existsSync(assets))
+      for (const name of readdirSync(assets)) files.set(`/assets/${name}`, load(join(assets, name), IMMUTABLE));
   }
   return (req, res, pathname) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
@@ -63,7 +69,9 @@ export function consoleHandler(dist: string | null = findDist()): ConsoleHandler
     if (!file) {
       if (pathname !== '/') return false;
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-      res.end('The console is not built: run `npm install` (or `npm run build:console`) in the repository, then restart.\n');
+      res.end(
+        'The console is not built: run `npm install` (or `npm run build:console`) in the repository, then restart.\n',
+      );
       return true;
     }
     const gzip = file.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) ? file.gzip : null;

@@ -6,7 +6,14 @@
  * (FIELD_COSTS); lists without `first` (a contact's transitions, the rules)
  * are short and carry their weight there. Pure: no Apollo, no transport.
  */
-import { DocumentNode, FragmentDefinitionNode, GraphQLSchema, Kind, OperationDefinitionNode, SelectionSetNode } from 'graphql';
+import {
+  DocumentNode,
+  FragmentDefinitionNode,
+  GraphQLSchema,
+  Kind,
+  OperationDefinitionNode,
+  SelectionSetNode,
+} from 'graphql';
 import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
 
 /**
@@ -32,23 +39,34 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
 };
 
 /** Depth of a selection set, following fragments (cycles are rejected by validation before this runs). */
-export function depthOf(set: SelectionSetNode | undefined, fragments: Record<string, FragmentDefinitionNode>, seen = new Set<string>()): number {
+export function depthOf(
+  set: SelectionSetNode | undefined,
+  fragments: Record<string, FragmentDefinitionNode>,
+  seen = new Set<string>(),
+): number {
   if (!set) return 0;
   let max = 0;
   for (const sel of set.selections) {
-    if (sel.kind === Kind.FIELD) max = Math.max(max, sel.name.value.startsWith('__') ? 0 : 1 + depthOf(sel.selectionSet, fragments, seen));
+    if (sel.kind === Kind.FIELD)
+      max = Math.max(max, sel.name.value.startsWith('__') ? 0 : 1 + depthOf(sel.selectionSet, fragments, seen));
     else if (sel.kind === Kind.INLINE_FRAGMENT) max = Math.max(max, depthOf(sel.selectionSet, fragments, seen));
     else {
       const fragment = fragments[sel.name.value];
-      if (fragment && !seen.has(sel.name.value)) max = Math.max(max, depthOf(fragment.selectionSet, fragments, new Set(seen).add(sel.name.value)));
+      if (fragment && !seen.has(sel.name.value))
+        max = Math.max(max, depthOf(fragment.selectionSet, fragments, new Set(seen).add(sel.name.value)));
     }
   }
   return max;
 }
 
 /** The operation `operationName` selects in a document (the only one when unnamed), or null. */
-export function selectOperation(document: DocumentNode, operationName: string | null | undefined): OperationDefinitionNode | null {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+export function selectOperation(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): OperationDefinitionNode | null {
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
   if (operationName) return operations.find((o) => o.name?.value === operationName) ?? null;
   return operations.length === 1 ? operations[0] : null;
 }
@@ -58,7 +76,8 @@ export function documentDepth(document: DocumentNode): number {
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
   let max = 0;
-  for (const def of document.definitions) if (def.kind === Kind.OPERATION_DEFINITION) max = Math.max(max, depthOf(def.selectionSet, fragments));
+  for (const def of document.definitions)
+    if (def.kind === Kind.OPERATION_DEFINITION) max = Math.max(max, depthOf(def.selectionSet, fragments));
   return max;
 }
 
@@ -83,11 +102,18 @@ function fieldEstimator({ args, field, type, childComplexity }: EstimatorArgs): 
  * activity inputs would otherwise be coerced once more for nothing.
  */
 function withoutLists(variables: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, Array.isArray(value) ? [] : value]));
+  return Object.fromEntries(
+    Object.entries(variables).map(([name, value]) => [name, Array.isArray(value) ? [] : value]),
+  );
 }
 
 /** Cost of the selected operation, or null when its variables do not coerce (execution then reports them). */
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>): number | null {
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown>,
+): number | null {
   try {
     return getComplexity({
       schema,

@@ -51,8 +51,18 @@
  */
 import { ApolloServerPlugin } from '@apollo/server';
 import {
-  DocumentNode, ExecutionResult, FormattedExecutionResult, getVariableValues, GraphQLError, GraphQLFormattedError, GraphQLSchema,
-  NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, ValidationRule,
+  DocumentNode,
+  ExecutionResult,
+  FormattedExecutionResult,
+  getVariableValues,
+  GraphQLError,
+  GraphQLFormattedError,
+  GraphQLSchema,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  specifiedRules,
+  validate,
+  ValidationRule,
 } from 'graphql';
 import type { Logger } from 'pino';
 import type { Context } from '../graphql/context';
@@ -141,10 +151,12 @@ export class ExecutionGate {
     this.rules = [...specifiedRules, ...this.extraRules];
     const base = makeFormatError(deps.options.production, (err) => deps.logger.error({ err }, 'internal error'));
     const hints = / ?Did you mean [^?]*\?/g;
-    this.format = deps.options.suggestions ? base : (formatted, error) => {
-      const out = base(formatted, error);
-      return out.message.includes('Did you mean') ? { ...out, message: out.message.replace(hints, '') } : out;
-    };
+    this.format = deps.options.suggestions
+      ? base
+      : (formatted, error) => {
+          const out = base(formatted, error);
+          return out.message.includes('Did you mean') ? { ...out, message: out.message.replace(hints, '') } : out;
+        };
   }
 
   /** The per-request rate limit: one token of the viewer's key; throws RATE_LIMITED. */
@@ -154,15 +166,22 @@ export class ExecutionGate {
 
   /** Parses a query text once (cached); a syntax error is BAD_USER_INPUT with reason GRAPHQL_PARSE_FAILED. */
   parse(query: unknown): DocumentNode {
-    if (typeof query !== 'string' || query.trim() === '') throw userError('The request has no query text', { reason: 'GRAPHQL_PARSE_FAILED' });
-    if (query.length > MAX_QUERY_CHARS) throw userError(`Query text longer than ${MAX_QUERY_CHARS} characters`, { limit: 'queryLength', max: MAX_QUERY_CHARS });
+    if (typeof query !== 'string' || query.trim() === '')
+      throw userError('The request has no query text', { reason: 'GRAPHQL_PARSE_FAILED' });
+    if (query.length > MAX_QUERY_CHARS)
+      throw userError(`Query text longer than ${MAX_QUERY_CHARS} characters`, {
+        limit: 'queryLength',
+        max: MAX_QUERY_CHARS,
+      });
     let document = this.documents.get(query);
     if (!document) {
       try {
         screenQueryText(query);
         document = parse(query, { maxTokens: MAX_TOKENS });
       } catch (err) {
-        document = userError(err instanceof GraphQLError ? err.message : 'Syntax error', { reason: 'GRAPHQL_PARSE_FAILED' });
+        document = userError(err instanceof GraphQLError ? err.message : 'Syntax error', {
+          reason: 'GRAPHQL_PARSE_FAILED',
+        });
       }
       if (this.documents.size >= DOCUMENTS_KEPT) this.documents.delete(this.documents.keys().next().value!);
       this.documents.set(query, document);
@@ -175,7 +194,9 @@ export class ExecutionGate {
   validate(document: DocumentNode): readonly GraphQLError[] {
     let errors = this.validated.get(document);
     if (!errors) {
-      errors = validate(this.schema, document, this.rules).map((e) => userError(e.message, { ...e.extensions, reason: 'GRAPHQL_VALIDATION_FAILED' }, e.nodes));
+      errors = validate(this.schema, document, this.rules).map((e) =>
+        userError(e.message, { ...e.extensions, reason: 'GRAPHQL_VALIDATION_FAILED' }, e.nodes),
+      );
       this.validated.set(document, errors);
     }
     return errors;
@@ -185,7 +206,12 @@ export class ExecutionGate {
    * Depth, cost and the key's cost budget of a validated operation; throws
    * BAD_USER_INPUT naming the limit, or RATE_LIMITED. Returns the cost.
    */
-  async check(viewer: Viewer, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>): Promise<number> {
+  async check(
+    viewer: Viewer,
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown>,
+  ): Promise<number> {
     const { maxDepth, maxComplexity } = this.deps.options;
     const bad = screenVariables(variables);
     if (bad) throw bad;
@@ -199,33 +225,65 @@ export class ExecutionGate {
   }
 
   /** Everything before execution for doors that run graphql-js themselves (see the file's TSDoc). */
-  async prepare(request: OperationRequest, viewer: Viewer, transport: Transport): Promise<{ args: PreparedArgs } | { errors: GraphQLError[] }> {
+  async prepare(
+    request: OperationRequest,
+    viewer: Viewer,
+    transport: Transport,
+  ): Promise<{ args: PreparedArgs } | { errors: GraphQLError[] }> {
     try {
-      if (typeof request !== 'object' || request === null) throw userError('The request must be an object with a query', { reason: 'BAD_REQUEST' });
+      if (typeof request !== 'object' || request === null)
+        throw userError('The request must be an object with a query', { reason: 'BAD_REQUEST' });
       const document = this.parse(request.query);
       const invalid = this.validate(document);
       if (invalid.length > 0) return { errors: [...invalid] };
       const { operationName, variables } = request;
-      if (operationName != null && typeof operationName !== 'string') throw userError('operationName must be a string', { reason: 'BAD_REQUEST' });
-      if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) throw userError('variables must be an object', { reason: 'BAD_REQUEST' });
+      if (operationName != null && typeof operationName !== 'string')
+        throw userError('operationName must be a string', { reason: 'BAD_REQUEST' });
+      if (variables != null && (typeof variables !== 'object' || Array.isArray(variables)))
+        throw userError('variables must be an object', { reason: 'BAD_REQUEST' });
       const operation = selectOperation(document, operationName);
-      if (!operation) throw userError(operationName ? `Unknown operation named "${operationName}"` : 'Must provide operationName when the document has several operations', { reason: 'OPERATION_RESOLUTION_FAILURE' });
+      if (!operation)
+        throw userError(
+          operationName
+            ? `Unknown operation named "${operationName}"`
+            : 'Must provide operationName when the document has several operations',
+          { reason: 'OPERATION_RESOLUTION_FAILURE' },
+        );
       const variableValues = (variables ?? {}) as Record<string, unknown>;
       const bad = screenVariables(variableValues);
       if (bad) throw bad;
-      const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], variableValues, { maxErrors: 10 });
-      if (coerced.errors) return { errors: coerced.errors.map((e) => userError(e.message, { reason: 'BAD_VARIABLES' }, e.nodes)) };
+      const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], variableValues, {
+        maxErrors: 10,
+      });
+      if (coerced.errors)
+        return { errors: coerced.errors.map((e) => userError(e.message, { reason: 'BAD_VARIABLES' }, e.nodes)) };
       const cost = await this.check(viewer, document, operationName as string | undefined, variableValues);
-      return { args: { schema: this.schema, document, operationName: (operationName as string | null) ?? undefined, variableValues, operation: operation.operation, cost } };
+      return {
+        args: {
+          schema: this.schema,
+          document,
+          operationName: (operationName as string | null) ?? undefined,
+          variableValues,
+          operation: operation.operation,
+          cost,
+        },
+      };
     } catch (err) {
       if (err instanceof GraphQLError) return { errors: [err] };
       this.deps.logger.error({ err, transport }, 'preparing an operation failed');
-      return { errors: [new GraphQLError('Internal server error', { originalError: err instanceof Error ? err : new Error(String(err)) })] };
+      return {
+        errors: [
+          new GraphQLError('Internal server error', {
+            originalError: err instanceof Error ? err : new Error(String(err)),
+          }),
+        ],
+      };
     }
   }
 
   /** The one formatError (Apollo's `formatError` signature). */
-  readonly formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => this.format(formatted, error);
+  readonly formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError =>
+    this.format(formatted, error);
 
   /** Formats GraphQLErrors the way formatError does, for doors that send them themselves. */
   formatErrors(errors: readonly GraphQLError[]): GraphQLFormattedError[] {
@@ -233,15 +291,21 @@ export class ExecutionGate {
   }
 
   /** A result with its errors formatted. */
-  readonly formatResult = (result: ExecutionResult): FormattedExecutionResult => ({ ...result, errors: result.errors && this.formatErrors(result.errors) });
+  readonly formatResult = (result: ExecutionResult): FormattedExecutionResult => ({
+    ...result,
+    errors: result.errors && this.formatErrors(result.errors),
+  });
 
   /** One structured log line and counters per operation, whatever the door. */
   record(entry: OperationRecord): void {
     const { metrics, logger } = this.deps;
     metrics.inc('lq_graphql_requests_total', 'GraphQL operations by type', { type: entry.type });
-    metrics.inc('lq_graphql_transport_requests_total', 'GraphQL operations by transport', { transport: entry.transport });
+    metrics.inc('lq_graphql_transport_requests_total', 'GraphQL operations by transport', {
+      transport: entry.transport,
+    });
     metrics.inc('lq_graphql_request_seconds_total', 'Time spent answering GraphQL operations', {}, entry.ms / 1000);
-    for (const code of entry.codes) metrics.inc('lq_graphql_errors_total', 'GraphQL errors by extensions.code', { code });
+    for (const code of entry.codes)
+      metrics.inc('lq_graphql_errors_total', 'GraphQL errors by extensions.code', { code });
     logger.info(
       {
         transport: entry.transport,
@@ -262,7 +326,9 @@ export class ExecutionGate {
       requestDidStart: async () => ({
         didResolveOperation: async ({ document, request, operationName, operation, contextValue }) => {
           if (operation?.operation === 'subscription') {
-            throw new GraphQLError('Subscriptions run over WebSocket (graphql-ws) on this same path, not over HTTP', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+            throw new GraphQLError('Subscriptions run over WebSocket (graphql-ws) on this same path, not over HTTP', {
+              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+            });
           }
           await this.check(contextValue.viewer, document, operationName, request.variables ?? {});
         },
@@ -272,5 +338,7 @@ export class ExecutionGate {
 }
 
 function limitError(limit: string, max: number, actual: number): GraphQLError {
-  return new GraphQLError(`Query ${limit} ${actual} exceeds the limit of ${max}`, { extensions: { code: 'BAD_USER_INPUT', limit, max, actual, http: { status: 400 } } });
+  return new GraphQLError(`Query ${limit} ${actual} exceeds the limit of ${max}`, {
+    extensions: { code: 'BAD_USER_INPUT', limit, max, actual, http: { status: 400 } },
+  });
 }

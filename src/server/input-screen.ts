@@ -21,7 +21,9 @@ export const MAX_LIST_ITEMS = 5000;
 export const MAX_TEXT_NESTING = 64;
 
 const inputError = (field: string, message: string, extra: Record<string, unknown> = {}) =>
-  new GraphQLError(`${field}: ${message}`, { extensions: { code: 'BAD_USER_INPUT', field, ...extra, http: { status: 400 } } });
+  new GraphQLError(`${field}: ${message}`, {
+    extensions: { code: 'BAD_USER_INPUT', field, ...extra, http: { status: 400 } },
+  });
 
 /** A lone UTF-16 surrogate: not a character, and MariaDB's JSON and utf8mb4 columns refuse it. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -48,9 +50,17 @@ export function screenVariables(variables: unknown): GraphQLError | null {
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
-    if (depth > MAX_INPUT_DEPTH) return inputError(path, `is nested deeper than ${MAX_INPUT_DEPTH} levels`, { limit: 'inputDepth', max: MAX_INPUT_DEPTH });
+    if (depth > MAX_INPUT_DEPTH)
+      return inputError(path, `is nested deeper than ${MAX_INPUT_DEPTH} levels`, {
+        limit: 'inputDepth',
+        max: MAX_INPUT_DEPTH,
+      });
     if (Array.isArray(value)) {
-      if (value.length > MAX_LIST_ITEMS) return inputError(path, `has ${value.length} items; at most ${MAX_LIST_ITEMS} are accepted`, { limit: 'listLength', max: MAX_LIST_ITEMS });
+      if (value.length > MAX_LIST_ITEMS)
+        return inputError(path, `has ${value.length} items; at most ${MAX_LIST_ITEMS} are accepted`, {
+          limit: 'listLength',
+          max: MAX_LIST_ITEMS,
+        });
       for (let i = 0; i < value.length; i++) stack.push({ value: value[i], path: `${path}[${i}]`, depth: depth + 1 });
     } else {
       for (const [key, v] of Object.entries(value)) {
@@ -90,16 +100,22 @@ export function textNesting(text: string): number {
 /** The query-text rule: nesting at most MAX_TEXT_NESTING; throws BAD_USER_INPUT. */
 export function screenQueryText(text: string): void {
   const nesting = textNesting(text);
-  if (nesting > MAX_TEXT_NESTING) throw inputError('query', `is nested ${nesting} levels deep; at most ${MAX_TEXT_NESTING} are accepted`, { limit: 'textNesting', max: MAX_TEXT_NESTING });
+  if (nesting > MAX_TEXT_NESTING)
+    throw inputError('query', `is nested ${nesting} levels deep; at most ${MAX_TEXT_NESTING} are accepted`, {
+      limit: 'textNesting',
+      max: MAX_TEXT_NESTING,
+    });
 }
 
 /** Validation rule: the same limits for literals written in the query text. */
 export const InputLiteralsRule: ValidationRule = (context: ValidationContext): ASTVisitor => {
   let depth = 0;
-  const report = (message: string, node: ASTNode) => context.reportError(new GraphQLError(message, { nodes: node, extensions: { field: 'query' } }));
+  const report = (message: string, node: ASTNode) =>
+    context.reportError(new GraphQLError(message, { nodes: node, extensions: { field: 'query' } }));
   const nest = {
     enter(node: ASTNode) {
-      if (++depth === MAX_INPUT_DEPTH + 1) report(`An input value is nested deeper than ${MAX_INPUT_DEPTH} levels`, node);
+      if (++depth === MAX_INPUT_DEPTH + 1)
+        report(`An input value is nested deeper than ${MAX_INPUT_DEPTH} levels`, node);
     },
     leave() {
       depth--;
@@ -113,7 +129,8 @@ export const InputLiteralsRule: ValidationRule = (context: ValidationContext): A
     ListValue: {
       enter(node) {
         nest.enter(node);
-        if (node.values.length > MAX_LIST_ITEMS) report(`A list value has ${node.values.length} items; at most ${MAX_LIST_ITEMS} are accepted`, node);
+        if (node.values.length > MAX_LIST_ITEMS)
+          report(`A list value has ${node.values.length} items; at most ${MAX_LIST_ITEMS} are accepted`, node);
       },
       leave: nest.leave,
     },

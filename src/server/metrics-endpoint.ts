@@ -32,7 +32,9 @@ export class MetricsEndpoint {
     if (guards.metricsToken) {
       const given = Buffer.from(bearerSecret(authorization) ?? '');
       const wanted = Buffer.from(guards.metricsToken);
-      return given.length === wanted.length && timingSafeEqual(given, wanted) ? null : { status: 401, message: 'metrics need Authorization: Bearer <METRICS_TOKEN>' };
+      return given.length === wanted.length && timingSafeEqual(given, wanted)
+        ? null
+        : { status: 401, message: 'metrics need Authorization: Bearer <METRICS_TOKEN>' };
     }
     return door === 'api' && production ? { status: 404, message: 'not found' } : null;
   }
@@ -51,7 +53,8 @@ export class MetricsEndpoint {
     const { metricsPort } = this.deps.guards;
     if (metricsPort === null) return null;
     const server = (this.server = createServer((req, res) => {
-      if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/metrics') return sendJson(res, 404, { error: 'not found' });
+      if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/metrics')
+        return sendJson(res, 404, { error: 'not found' });
       this.serve(req, res, 'own').catch((err) => {
         this.deps.logger.error({ err }, 'metrics failed');
         if (!res.headersSent) sendJson(res, 500, { error: 'metrics failed' });

@@ -31,7 +31,11 @@ export class Metrics {
       for (const [labels, v] of c.values) lines.push(`${name}${labels ? `{${labels}}` : ''} ${v}`);
     }
     for (const g of gauges) {
-      const labels = g.labels ? `{${Object.entries(g.labels).map(([k, v]) => `${k}="${v}"`).join(',')}}` : '';
+      const labels = g.labels
+        ? `{${Object.entries(g.labels)
+            .map(([k, v]) => `${k}="${v}"`)
+            .join(',')}}`
+        : '';
       lines.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`, `${g.name}${labels} ${g.value}`);
     }
     return lines.join('\n') + '\n';
@@ -51,7 +55,10 @@ export function formattedCodes(body: GraphQLResponse['body']): string[] {
 }
 
 /** Apollo plugin: HTTP operations to the gate's log (`record`); slow resolvers are counted by field. */
-export function observabilityPlugin(record: (entry: OperationRecord) => void, metrics: Metrics): ApolloServerPlugin<Context> {
+export function observabilityPlugin(
+  record: (entry: OperationRecord) => void,
+  metrics: Metrics,
+): ApolloServerPlugin<Context> {
   return {
     async requestDidStart({ request, contextValue }) {
       const started = performance.now();
@@ -65,7 +72,12 @@ export function observabilityPlugin(record: (entry: OperationRecord) => void, me
                 if (ms < SLOW_RESOLVER_MS) return;
                 const field = `${info.parentType.name}.${info.fieldName}`;
                 metrics.inc('lq_slow_resolvers_total', `Resolver calls slower than ${SLOW_RESOLVER_MS} ms`, { field });
-                metrics.inc('lq_slow_resolver_seconds_total', 'Time spent in those slow resolver calls', { field }, ms / 1000);
+                metrics.inc(
+                  'lq_slow_resolver_seconds_total',
+                  'Time spent in those slow resolver calls',
+                  { field },
+                  ms / 1000,
+                );
               };
             },
           };

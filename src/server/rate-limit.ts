@@ -37,7 +37,12 @@ export interface RateLimiterOptions {
 
 function retryError(message: string, retryAfter: number, extra: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, {
-    extensions: { code: 'RATE_LIMITED', retryAfter, ...extra, http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) } },
+    extensions: {
+      code: 'RATE_LIMITED',
+      retryAfter,
+      ...extra,
+      http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) },
+    },
   });
 }
 
@@ -60,7 +65,10 @@ export class RateLimiter {
     const { ok, tokens } = await this.bucket(`rate:${viewer.keyId}`, limit, 1);
     if (ok) return;
     const retryAfter = Math.max(1, Math.ceil((1 - tokens) / limit.perSecond));
-    throw retryError(`Rate limit of ${limit.perSecond} requests/s (burst ${limit.burst}) for ${viewer.role} keys exceeded; retry in ${retryAfter} s`, retryAfter);
+    throw retryError(
+      `Rate limit of ${limit.perSecond} requests/s (burst ${limit.burst}) for ${viewer.role} keys exceeded; retry in ${retryAfter} s`,
+      retryAfter,
+    );
   }
 
   /**
@@ -75,14 +83,20 @@ export class RateLimiter {
     const { ok, tokens } = await this.bucket(`budget:${viewer.keyId}`, budget, amount);
     if (ok) return;
     const retryAfter = Math.max(1, Math.ceil((amount - tokens) / budget.perSecond));
-    throw retryError(`Cost budget of ${budget.perSecond} units/s (burst ${budget.burst}) for ${viewer.role} keys spent; this operation costs ${cost}; retry in ${retryAfter} s`, retryAfter, { limit: 'budget', cost });
+    throw retryError(
+      `Cost budget of ${budget.perSecond} units/s (burst ${budget.burst}) for ${viewer.role} keys spent; this operation costs ${cost}; retry in ${retryAfter} s`,
+      retryAfter,
+      { limit: 'budget', cost },
+    );
   }
 
   private async bucket(key: string, limit: RateLimit, amount: number): Promise<{ ok: boolean; tokens: number }> {
     const redis = this.redis;
     if (redis && redis.status === 'ready' && this.breaker.allows()) {
       try {
-        const [ok, tokens] = (await this.breaker.run(() => redis.eval(TAKE, 1, `${this.options.keyPrefix}${key}`, limit.burst, limit.perSecond, Date.now(), amount))) as [number, string];
+        const [ok, tokens] = (await this.breaker.run(() =>
+          redis.eval(TAKE, 1, `${this.options.keyPrefix}${key}`, limit.burst, limit.perSecond, Date.now(), amount),
+        )) as [number, string];
         return { ok: ok === 1, tokens: Number(tokens) };
       } catch (err) {
         this.options.log('rate limit store unavailable; limiting in memory', err);

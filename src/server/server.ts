@@ -76,11 +76,21 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   httpServer.keepAliveTimeout = 65_000;
   httpServer.headersTimeout = 66_000;
   // A message larger than an HTTP body may be is refused by ws itself (close 1009) before it is read into memory.
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.limits.maxBodyBytes });
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    maxPayload: config.limits.maxBodyBytes,
+  });
   const { guards } = config;
   const gate = new ExecutionGate({
     schema,
-    options: { maxDepth: config.limits.maxDepth, maxComplexity: config.limits.maxComplexity, production: config.production, introspection: guards.introspection, suggestions: guards.suggestions },
+    options: {
+      maxDepth: config.limits.maxDepth,
+      maxComplexity: config.limits.maxComplexity,
+      production: config.production,
+      introspection: guards.introspection,
+      suggestions: guards.suggestions,
+    },
     rateLimiter: deps.rateLimiter,
     logger,
     metrics: deps.metrics,
@@ -112,7 +122,10 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const formatResult = gate.formatResult;
   // A consumer too slow for its bound: close the connection (its socket buffers are full too); it resumes by cursor.
   const closeTooSlow = (socket: WebSocket, cursor: string) => {
-    deps.metrics.inc('lq_subscribers_too_slow_total', 'Subscriber connections closed with 4429 (still over their bound after a drain attempt)');
+    deps.metrics.inc(
+      'lq_subscribers_too_slow_total',
+      'Subscriber connections closed with 4429 (still over their bound after a drain attempt)',
+    );
     socket.close(4429, `Too slow; resume with after=${cursor}`.slice(0, 123));
   };
   // Which socket and graphql-ws subscription id a subscription's context belongs to, for the live broadcast.
@@ -178,13 +191,24 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         const viewer = ctx.extra.viewer!;
         const started = performance.now();
         const refuse = (errors: GraphQLError[]) => {
-          gate.record({ transport: 'ws', type: 'invalid', operationName: payload.operationName ?? null, viewer, ms: performance.now() - started, codes: formatErrors(errors).map((e) => String(e.extensions?.code)) });
+          gate.record({
+            transport: 'ws',
+            type: 'invalid',
+            operationName: payload.operationName ?? null,
+            viewer,
+            ms: performance.now() - started,
+            codes: formatErrors(errors).map((e) => String(e.extensions?.code)),
+          });
           return errors;
         };
         // graphql-ws registers the operation before this hook: the count includes it.
         const running = Object.keys(ctx.subscriptions).length;
         if (running > guards.wsMaxOperations) {
-          return refuse([new GraphQLError(`At most ${guards.wsMaxOperations} operations may run at once on one socket`, { extensions: { code: 'BAD_USER_INPUT', limit: 'operationsPerSocket', max: guards.wsMaxOperations } })]);
+          return refuse([
+            new GraphQLError(`At most ${guards.wsMaxOperations} operations may run at once on one socket`, {
+              extensions: { code: 'BAD_USER_INPUT', limit: 'operationsPerSocket', max: guards.wsMaxOperations },
+            }),
+          ]);
         }
         try {
           await gate.admit(viewer);
@@ -202,7 +226,14 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         startedOn(ctx).delete(id);
         const errors = Symbol.asyncIterator in result ? undefined : (result as ExecutionResult).errors;
         const codes = errors ? formatErrors(errors).map((e) => String(e.extensions?.code)) : [];
-        gate.record({ transport: 'ws', type: start?.operation ?? 'invalid', operationName: payload.operationName ?? null, viewer: ctx.extra.viewer, ms: start ? performance.now() - start.started : 0, codes });
+        gate.record({
+          transport: 'ws',
+          type: start?.operation ?? 'invalid',
+          operationName: payload.operationName ?? null,
+          viewer: ctx.extra.viewer,
+          ms: start ? performance.now() - start.started : 0,
+          codes,
+        });
         return undefined;
       },
       context: (ctx, id, payload) => {
@@ -250,13 +281,20 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const corsMiddleware = cors({
     origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
     credentials: false,
-    allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', 'last-event-id'],
+    allowedHeaders: [
+      'content-type',
+      'authorization',
+      'apollo-require-preflight',
+      'x-apollo-operation-name',
+      'last-event-id',
+    ],
     maxAge: 600,
   });
 
   async function handleGraphql(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
     const headers = new HeaderMap();
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
     // Once an AsyncLocalStorage is entered, every promise in the process runs async_hooks: only when the count is wanted.
     const stats = deps.exposeSqlCount ? { sqlStatements: 0 } : null;
     // The key is looked up as soon as the headers are in, while the body streams in and is parsed (a batch of
@@ -271,7 +309,19 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         raw = await readBody(req, config.limits.maxBodyBytes);
       } catch (err) {
         if (err instanceof BodyTooLarge) {
-          return sendJson(res, 413, { errors: [{ message: `Request body larger than ${config.limits.maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT', limit: config.limits.maxBodyBytes } }] }, { connection: 'close' });
+          return sendJson(
+            res,
+            413,
+            {
+              errors: [
+                {
+                  message: `Request body larger than ${config.limits.maxBodyBytes} bytes`,
+                  extensions: { code: 'BAD_USER_INPUT', limit: config.limits.maxBodyBytes },
+                },
+              ],
+            },
+            { connection: 'close' },
+          );
         }
         throw err;
       }
@@ -280,12 +330,17 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         try {
           body = raw === '' ? {} : JSON.parse(raw);
         } catch {
-          return sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_USER_INPUT' } }] });
+          return sendJson(res, 400, {
+            errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_USER_INPUT' } }],
+          });
         }
       } else body = raw;
     }
     // The query text's nesting is measured before Apollo's (recursive) parser sees it.
-    const text = typeof (body as { query?: unknown } | undefined)?.query === 'string' ? (body as { query: string }).query : url.searchParams.get('query');
+    const text =
+      typeof (body as { query?: unknown } | undefined)?.query === 'string'
+        ? (body as { query: string }).query
+        : url.searchParams.get('query');
     if (text) {
       try {
         screenQueryText(text);
@@ -369,13 +424,21 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         sendJson(res, 404, { error: 'not found' });
       } catch (err) {
         logger.error({ err, requestId }, 'request failed');
-        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        if (!res.headersSent)
+          sendJson(res, 500, {
+            errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+          });
         else res.end();
       }
     });
   });
 
-  const metricsEndpoint = new MetricsEndpoint({ guards, production: config.production, render: async () => deps.metrics.render(await deps.gauges()), logger });
+  const metricsEndpoint = new MetricsEndpoint({
+    guards,
+    production: config.production,
+    render: async () => deps.metrics.render(await deps.gauges()),
+    logger,
+  });
   const metricsPort = await metricsEndpoint.start();
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));

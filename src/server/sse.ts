@@ -10,7 +10,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHandler } from 'graphql-sse';
-import { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLFormattedError, createSourceEventStream, execute } from 'graphql';
+import {
+  ExecutionArgs,
+  ExecutionResult,
+  GraphQLError,
+  GraphQLFormattedError,
+  createSourceEventStream,
+  execute,
+} from 'graphql';
 import type { Logger } from 'pino';
 import { Context, Services, createContext } from '../graphql/context';
 import { viewerFromHeader } from './auth';
@@ -47,7 +54,9 @@ const EVENT_STREAM = 'text/event-stream';
 /** A payload's SSE id: the cursor of a promotion (root value of leadPromoted). */
 function eventId(payload: unknown): string | null {
   const t = payload as { seq?: unknown; id?: unknown } | null;
-  return t && typeof t.seq === 'number' && t.id !== undefined ? promotionCursor(t as { seq: number; id: string }) : null;
+  return t && typeof t.seq === 'number' && t.id !== undefined
+    ? promotionCursor(t as { seq: number; id: string })
+    : null;
 }
 
 /** A graphql-style error response (the same shape POST /graphql answers with). */
@@ -60,7 +69,8 @@ export function createSseDoor(deps: SseDeps): SseDoor {
   const formatErrors = (errors: readonly GraphQLError[]) => gate.formatErrors(errors);
   const states = new WeakMap<object, StreamState>();
   const open = new Map<ServerResponse, string>();
-  const badInput = (message: string, extra: Record<string, unknown> = {}) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...extra } });
+  const badInput = (message: string, extra: Record<string, unknown> = {}) =>
+    new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...extra } });
 
   /** graphql's subscribe, with a fresh context per event (DataLoaders per event) and each event's cursor noted for its SSE id. */
   async function subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
@@ -110,29 +120,57 @@ export function createSseDoor(deps: SseDeps): SseDoor {
 
   /** Sends a GraphQL error as JSON before any stream opens (status from the error, e.g. 401, 429). */
   function reject(res: ServerResponse, err: unknown, state: { codes: string[] }): void {
-    const errors = (Array.isArray(err) ? err : [err]).map((e) => (e instanceof GraphQLError ? e : new GraphQLError((e as Error).message, { originalError: e as Error })));
+    const errors = (Array.isArray(err) ? err : [err]).map((e) =>
+      e instanceof GraphQLError ? e : new GraphQLError((e as Error).message, { originalError: e as Error }),
+    );
     const http = errors[0].extensions?.http as { status?: number; headers?: Map<string, string> } | undefined;
     const formatted = formatErrors(errors);
     state.codes.push(...formatted.map((e) => String(e.extensions?.code)));
     const status = http?.status ?? (formatted[0].extensions?.code === 'INTERNAL_SERVER_ERROR' ? 500 : 400);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...Object.fromEntries(http?.headers ?? []) });
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      ...Object.fromEntries(http?.headers ?? []),
+    });
     res.end(errorBody(formatted));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
     const started = performance.now();
-    const log = { codes: [] as string[], viewer: undefined as Context['viewer'] | undefined, operationName: null as string | null, type: 'invalid' };
+    const log = {
+      codes: [] as string[],
+      viewer: undefined as Context['viewer'] | undefined,
+      operationName: null as string | null,
+      type: 'invalid',
+    };
     res.once('close', () => {
       open.delete(res);
-      gate.record({ transport: 'sse', type: log.type, ms: performance.now() - started, codes: log.codes, requestId, operationName: log.operationName, viewer: log.viewer, status: res.statusCode });
+      gate.record({
+        transport: 'sse',
+        type: log.type,
+        ms: performance.now() - started,
+        codes: log.codes,
+        requestId,
+        operationName: log.operationName,
+        viewer: log.viewer,
+        status: res.statusCode,
+      });
     });
     if (!(req.headers.accept ?? '').includes(EVENT_STREAM)) {
-      return reject(res, Object.assign(badInput(`Send Accept: ${EVENT_STREAM}`), { extensions: { code: 'BAD_USER_INPUT', http: { status: 406 } } }), log);
+      return reject(
+        res,
+        Object.assign(badInput(`Send Accept: ${EVENT_STREAM}`), {
+          extensions: { code: 'BAD_USER_INPUT', http: { status: 406 } },
+        }),
+        log,
+      );
     }
     const apiKey = url.searchParams.get('api_key');
     let context: Context;
     try {
-      const viewer = await viewerFromHeader(services.access, req.headers.authorization ?? (apiKey ? `Bearer ${apiKey}` : undefined));
+      const viewer = await viewerFromHeader(
+        services.access,
+        req.headers.authorization ?? (apiKey ? `Bearer ${apiKey}` : undefined),
+      );
       log.viewer = viewer;
       await gate.admit(viewer);
       context = createContext(viewer, services, requestId);
@@ -147,7 +185,15 @@ export function createSseDoor(deps: SseDeps): SseDoor {
         const raw = await readBody(req, deps.maxBodyBytes);
         body = JSON.parse(raw || '{}');
       } catch (err) {
-        if (err instanceof BodyTooLarge) return reject(res, badInput(`Request body larger than ${deps.maxBodyBytes} bytes`, { limit: deps.maxBodyBytes, http: { status: 413 } }), log);
+        if (err instanceof BodyTooLarge)
+          return reject(
+            res,
+            badInput(`Request body larger than ${deps.maxBodyBytes} bytes`, {
+              limit: deps.maxBodyBytes,
+              http: { status: 413 },
+            }),
+            log,
+          );
         return reject(res, badInput('Request body is not valid JSON'), log);
       }
       log.operationName = (body as { operationName?: string })?.operationName ?? null;
@@ -171,8 +217,17 @@ export function createSseDoor(deps: SseDeps): SseDoor {
     const [stream, init] = result;
     if (typeof stream !== 'object' || stream === null) {
       // graphql-sse's own refusals (unreadable parameters): plain messages, given the contract's code here.
-      const parsed = stream ? (JSON.parse(stream) as { errors?: { message: string }[] }) : { errors: [{ message: init.statusText ?? 'Bad request' }] };
-      return reject(res, Object.assign((parsed.errors ?? []).map((e) => badInput(e.message)), {}), log);
+      const parsed = stream
+        ? (JSON.parse(stream) as { errors?: { message: string }[] })
+        : { errors: [{ message: init.statusText ?? 'Bad request' }] };
+      return reject(
+        res,
+        Object.assign(
+          (parsed.errors ?? []).map((e) => badInput(e.message)),
+          {},
+        ),
+        log,
+      );
     }
     res.writeHead(init.status, init.statusText, init.headers as Record<string, string>);
     open.set(res, context.viewer.keyId);

@@ -14,11 +14,18 @@ const DAY = 86_400_000;
 let t: TestApp;
 let browser: Browser;
 let base: string;
-const keys: Record<'SALES' | 'PARTNER' | 'VIEWER' | 'MARKETING', string> = { SALES: '', PARTNER: '', VIEWER: '', MARKETING: '' };
+const keys: Record<'SALES' | 'PARTNER' | 'VIEWER' | 'MARKETING', string> = {
+  SALES: '',
+  PARTNER: '',
+  VIEWER: '',
+  MARKETING: '',
+};
 let partnerId: string;
 
 async function createKey(name: string, role: string, partner: string | null = null): Promise<string> {
-  const d = await t.ok(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`, { input: { name, role, partnerId: partner } });
+  const d = await t.ok(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`, {
+    input: { name, role, partnerId: partner },
+  });
   return d.createApiKey.secret;
 }
 
@@ -64,7 +71,9 @@ test('sign in: a wrong key gets a sentence beside the field; a right one opens t
   const other = await browser.page();
   await other.goto(base);
   await other.getByLabel('API key').waitFor();
-  expect(await other.evaluate(() => (globalThis as unknown as { sessionStorage: { length: number } }).sessionStorage.length)).toBe(0);
+  expect(
+    await other.evaluate(() => (globalThis as unknown as { sessionStorage: { length: number } }).sessionStorage.length),
+  ).toBe(0);
   await Promise.all([page.close(), other.close()]);
 });
 
@@ -73,7 +82,11 @@ async function tabTo(page: Page, name: string, max = 40): Promise<void> {
   for (let i = 0; i < max; i++) {
     await page.keyboard.press('Tab');
     const focused = await page.evaluate(() => {
-      const el = (globalThis as unknown as { document: { activeElement: { textContent: string | null; getAttribute(n: string): string | null } | null } }).document.activeElement;
+      const el = (
+        globalThis as unknown as {
+          document: { activeElement: { textContent: string | null; getAttribute(n: string): string | null } | null };
+        }
+      ).document.activeElement;
       return el ? (el.getAttribute('aria-label') ?? el.textContent ?? '').trim() : '';
     });
     if (focused === name) return;
@@ -102,7 +115,7 @@ test('keyboard only: sign in, change screens, open a contact, go on to Rules', a
   await page.close();
 });
 
-test("funnel: every number in the tables equals conversionMetrics for the same period and grouping", async () => {
+test('funnel: every number in the tables equals conversionMetrics for the same period and grouping', async () => {
   const page = await browser.page();
   await signIn(page, base, keys.MARKETING);
   await page.getByRole('table', { name: 'Stages' }).waitFor();
@@ -118,20 +131,46 @@ test("funnel: every number in the tables equals conversionMetrics for the same p
   );
   expect(m.stages.some((s: { entered: number }) => s.entered > 0)).toBe(true);
   const rows = (table: string, cells: string[]) =>
-    page.locator(`table[aria-label="${table}"] tbody tr`).evaluateAll(
-      (trs, sel) => trs.map((tr) => [tr.getAttribute(sel.key), ...sel.cells.map((c) => tr.querySelector(c)?.textContent ?? null)]),
-      { key: cells[0], cells: cells.slice(1) },
+    page
+      .locator(`table[aria-label="${table}"] tbody tr`)
+      .evaluateAll(
+        (trs, sel) =>
+          trs.map((tr) => [
+            tr.getAttribute(sel.key),
+            ...sel.cells.map((c) => tr.querySelector(c)?.textContent ?? null),
+          ]),
+        { key: cells[0], cells: cells.slice(1) },
+      );
+  const groups = await page
+    .locator('table[aria-label="By source"] tbody tr')
+    .evaluateAll((trs) =>
+      trs.map((tr) => [
+        tr.getAttribute('data-group'),
+        ...Array.from(tr.querySelectorAll('td'), (td) => (td as { textContent: string | null }).textContent),
+      ]),
     );
-  const groups = await page.locator('table[aria-label="By source"] tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-group'), ...Array.from(tr.querySelectorAll('td'), (td) => (td as { textContent: string | null }).textContent)]));
   const shown = {
     stages: await rows('Stages', ['data-stage', '[data-field=entered]', '[data-field=current]']),
-    conversions: await rows('Conversions', ['data-conversion', '[data-field=entered]', '[data-field=converted]', '[data-field=rate]']),
+    conversions: await rows('Conversions', [
+      'data-conversion',
+      '[data-field=entered]',
+      '[data-field=converted]',
+      '[data-field=rate]',
+    ]),
     groups,
   };
   const pct = (rate: number) => `${(rate * 100).toFixed(1)}\u00a0%`;
   expect(shown.stages).toEqual(m.stages.map((s: any) => [s.stage, String(s.entered), String(s.current)]));
-  expect(shown.conversions).toEqual(m.conversions.map((c: any) => [`${c.fromStage}-${c.toStage}`, String(c.entered), String(c.converted), pct(c.rate)]));
-  expect(shown.groups).toEqual(m.groups.map((g: any) => [g.key ?? '', ...g.stages.map((s: any) => String(s.entered)), ...g.conversions.map((c: any) => pct(c.rate))]));
+  expect(shown.conversions).toEqual(
+    m.conversions.map((c: any) => [`${c.fromStage}-${c.toStage}`, String(c.entered), String(c.converted), pct(c.rate)]),
+  );
+  expect(shown.groups).toEqual(
+    m.groups.map((g: any) => [
+      g.key ?? '',
+      ...g.stages.map((s: any) => String(s.entered)),
+      ...g.conversions.map((c: any) => pct(c.rate)),
+    ]),
+  );
   await page.locator('canvas').first().waitFor();
   await expectAccessible(page);
   await screenshot(page, 'funnel');
@@ -147,12 +186,18 @@ test("funnel: every number in the tables equals conversionMetrics for the same p
 
 /** A LEAD of the demo; a demo request (40 points) promotes it to MQL. */
 async function aLead(skip: number): Promise<string> {
-  const d = await t.ok('query($n: Int!) { contacts(first: $n, filter: { stages: [LEAD] }, orderBy: { field: SCORE, direction: DESC }) { edges { node { id } } } }', { n: skip + 1 });
+  const d = await t.ok(
+    'query($n: Int!) { contacts(first: $n, filter: { stages: [LEAD] }, orderBy: { field: SCORE, direction: DESC }) { edges { node { id } } } }',
+    { n: skip + 1 },
+  );
   return d.contacts.edges[skip].node.id;
 }
 
 async function promote(contactId: string): Promise<string> {
-  const d = await t.ok('mutation($id: ID!) { recordActivities(inputs: [{ contactId: $id, type: "demo_request" }]) { transitions { id toStage } } }', { id: contactId });
+  const d = await t.ok(
+    'mutation($id: ID!) { recordActivities(inputs: [{ contactId: $id, type: "demo_request" }]) { transitions { id toStage } } }',
+    { id: contactId },
+  );
   const mql = d.recordActivities.transitions.find((x: { toStage: string }) => x.toStage === 'MQL');
   expect(mql).toBeDefined();
   return mql.id;
@@ -197,8 +242,12 @@ test('live: a promotion appears within two seconds, and ones made while the sock
   const late = await promoteWhileDown();
   await page.locator('[data-status=live]').waitFor();
   // Each once, newest first.
-  expect(await page.locator('.feed li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-transition')))).toEqual([late.id, live, early.id]);
-  console.log(`live: promotion shown ${liveMs} ms after recordActivities; missed while the socket was down, shown ${early.ms} ms (before any event) and ${late.ms} ms (resumed by cursor) after it came back`);
+  expect(
+    await page.locator('.feed li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-transition'))),
+  ).toEqual([late.id, live, early.id]);
+  console.log(
+    `live: promotion shown ${liveMs} ms after recordActivities; missed while the socket was down, shown ${early.ms} ms (before any event) and ${late.ms} ms (resumed by cursor) after it came back`,
+  );
   await expectAccessible(page);
   await screenshot(page, 'live');
   await page.close();
@@ -212,13 +261,17 @@ test('contacts: search as you type narrows the virtualised list; the contact scr
   await waitText(page, `${total.toLocaleString('en')} contacts`);
   // Only the rows on screen are in the DOM.
   expect(await page.locator('.scroller [role=row]').count()).toBeLessThan(60);
-  const { contacts } = await t.ok('{ contacts(first: 100, filter: { search: "grace" }) { totalCount edges { node { email } } } }');
+  const { contacts } = await t.ok(
+    '{ contacts(first: 100, filter: { search: "grace" }) { totalCount edges { node { email } } } }',
+  );
   await page.getByLabel('Search').pressSequentially('grace', { delay: 30 });
   // Rows first, no count for a search (it cannot use an index): the loaded matches, all of them here.
   expect(contacts.totalCount).toBeLessThan(100);
   await waitText(page, `${contacts.totalCount} contacts match “grace”`);
   const matches = new Set(contacts.edges.map((e: { node: { email: string } }) => e.node.email));
-  const shown = await page.locator('.scroller [role=row]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-contact')));
+  const shown = await page
+    .locator('.scroller [role=row]')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-contact')));
   expect(shown.length).toBeGreaterThan(0);
   expect(shown.filter((e) => !matches.has(e))).toEqual([]);
   await expectAccessible(page);
@@ -259,7 +312,12 @@ test('a SALES key qualifies an MQL with BANT and sees it become SQL', async () =
 });
 
 test('a PARTNER key sees its referrals only', async () => {
-  const mine = (await t.ok('query($p: ID!) { contacts(first: 500, filter: { partnerId: $p }) { totalCount edges { node { email } } } }', { p: partnerId })).contacts;
+  const mine = (
+    await t.ok(
+      'query($p: ID!) { contacts(first: 500, filter: { partnerId: $p }) { totalCount edges { node { email } } } }',
+      { p: partnerId },
+    )
+  ).contacts;
   const all = (await t.ok('{ contacts { totalCount } }')).contacts.totalCount;
   expect(mine.totalCount).toBeGreaterThan(0);
   expect(mine.totalCount).toBeLessThan(all);
@@ -267,7 +325,9 @@ test('a PARTNER key sees its referrals only', async () => {
   await signIn(page, base, keys.PARTNER);
   expect(await navLabels(page)).toEqual(['Referrals', 'Live']);
   await waitText(page, `${mine.totalCount} referrals`);
-  const shown = await page.locator('.scroller [role=row]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-contact')));
+  const shown = await page
+    .locator('.scroller [role=row]')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-contact')));
   const emails = new Set(mine.edges.map((e: { node: { email: string } }) => e.node.email));
   expect(shown.length).toBeGreaterThan(0);
   expect(shown.filter((e) => !emails.has(e!))).toEqual([]);
@@ -306,7 +366,10 @@ test('rules: create, see an input error beside its field, deactivate, rescore wi
   await page.getByRole('button', { name: 'Deactivate Case study read' }).click();
   await page.getByRole('button', { name: 'Activate Case study read' }).waitFor();
   const rules = (await t.ok('{ scoringRules(includeInactive: true) { name active } }')).scoringRules;
-  expect(rules.find((r: { name: string }) => r.name === 'Case study read')).toEqual({ name: 'Case study read', active: false });
+  expect(rules.find((r: { name: string }) => r.name === 'Case study read')).toEqual({
+    name: 'Case study read',
+    active: false,
+  });
   await page.getByRole('button', { name: 'Rescore all contacts' }).click();
   await page.locator('[data-state=SUCCEEDED]').waitFor({ timeout: 60_000 });
   await expectAccessible(page);
@@ -321,7 +384,9 @@ test('rules: create, see an input error beside its field, deactivate, rescore wi
   const [reached, wouldReach] = (await preview.locator('tr[data-stage=MQL] td').allInnerTexts()).map(Number);
   expect(wouldReach).toBeLessThan(reached);
   await page.getByText('Simulated: nothing was changed.').waitFor();
-  const demo = (await t.ok('{ scoringRules { name points } }')).scoringRules.find((r: { name: string }) => r.name === 'Demo request');
+  const demo = (await t.ok('{ scoringRules { name points } }')).scoringRules.find(
+    (r: { name: string }) => r.name === 'Demo request',
+  );
   expect(demo.points).toBe(40);
   await expectAccessible(page);
   await preview.scrollIntoViewIfNeeded();

@@ -11,7 +11,16 @@ import axe from 'axe-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SHOTS = join(__dirname, '../../docs/console');
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 export interface Browser {
   context: BrowserContext;
@@ -61,9 +70,16 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
   const violations = await page.evaluate(async () => {
     // The whole document, as axe.run checks it with no context given.
     const result = await (globalThis as unknown as { axe: typeof axe }).axe.run({ resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+    }));
   });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.help} (${v.targets.join(', ')})`);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.targets.join(', ')})`);
 }
 
 /** Waits for `text` on the page; on timeout the error carries what the page shows instead. */
@@ -71,7 +87,9 @@ export async function waitText(page: Page, text: string, timeout = 10_000): Prom
   try {
     await page.getByText(text, { exact: true }).first().waitFor({ timeout });
   } catch {
-    throw new Error(`"${text}" did not appear within ${timeout} ms; the page shows:\n${await page.locator('body').innerText()}`);
+    throw new Error(
+      `"${text}" did not appear within ${timeout} ms; the page shows:\n${await page.locator('body').innerText()}`,
+    );
   }
 }
 

@@ -43,14 +43,32 @@ export interface TestApp {
 export async function startTestApp(env: Record<string, string> = {}, opts: { clock?: Clock } = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   // The ADMIN key drives most setup; a roomy bucket keeps setup loops from tripping the rate limit (tested on its own).
-  const config = loadConfig({ DATABASE_URL: db.url, PORT: '0', ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', NODE_ENV: 'test', RATE_LIMIT_ADMIN: '1000:5000', ...env });
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    PORT: '0',
+    ADMIN_API_KEY: ADMIN_KEY,
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    RATE_LIMIT_ADMIN: '1000:5000',
+    ...env,
+  });
   const app = await startApp(config, { exposeSqlCount: true, clock: opts.clock });
   const http = request(app.server.httpServer);
-  const gql = async <T,>(query: string, variables: Record<string, unknown> = {}, key: string | null = ADMIN_KEY): Promise<GqlResult<T>> => {
+  const gql = async <T>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    key: string | null = ADMIN_KEY,
+  ): Promise<GqlResult<T>> => {
     let req = http.post('/graphql').set('content-type', 'application/json');
     if (key !== null) req = req.set('authorization', `Bearer ${key}`);
     const res = await req.send({ query, variables });
-    return { status: res.status, data: res.body?.data, errors: res.body?.errors, sql: Number(res.headers['x-sql-statements'] ?? -1), headers: res.headers as Record<string, string> };
+    return {
+      status: res.status,
+      data: res.body?.data,
+      errors: res.body?.errors,
+      sql: Number(res.headers['x-sql-statements'] ?? -1),
+      headers: res.headers as Record<string, string>,
+    };
   };
   return {
     app,

@@ -8,8 +8,25 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  buildSchema, getNamedType, getNullableType, GraphQLArgument, GraphQLField, GraphQLInputType, GraphQLNamedType, GraphQLObjectType, GraphQLSchema,
-  isEnumType, isInputObjectType, isLeafType, isListType, isNonNullType, isObjectType, isScalarType, print, astFromValue, GraphQLString,
+  buildSchema,
+  getNamedType,
+  getNullableType,
+  GraphQLArgument,
+  GraphQLField,
+  GraphQLInputType,
+  GraphQLNamedType,
+  GraphQLObjectType,
+  GraphQLSchema,
+  isEnumType,
+  isInputObjectType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+  print,
+  astFromValue,
+  GraphQLString,
 } from 'graphql';
 
 /** One generated request. */
@@ -26,11 +43,42 @@ export function servedSchema(): GraphQLSchema {
 }
 
 const STRINGS = [
-  '', ' ', 'a', 'x'.repeat(192), 'x'.repeat(5000), 'nul\u0000byte', '💥🐢\u202e', "'; DROP TABLE contacts; --", '%_!\\', 'José@Example.COM', 'jose@example.com',
-  'page_view', 'demo_request', 'MQL', '../../etc/passwd', '<script>', 'WyJ4IiwieSJd', 'WzAsMF0', 'eyJ9', 'not base64 !', '\ud800', 'a@b', 'Key-X', 'key-X',
+  '',
+  ' ',
+  'a',
+  'x'.repeat(192),
+  'x'.repeat(5000),
+  'nul\u0000byte',
+  '💥🐢\u202e',
+  "'; DROP TABLE contacts; --",
+  '%_!\\',
+  'José@Example.COM',
+  'jose@example.com',
+  'page_view',
+  'demo_request',
+  'MQL',
+  '../../etc/passwd',
+  '<script>',
+  'WyJ4IiwieSJd',
+  'WzAsMF0',
+  'eyJ9',
+  'not base64 !',
+  '\ud800',
+  'a@b',
+  'Key-X',
+  'key-X',
 ];
 const INTS = [0, 1, -1, 20, 500, 501, 2 ** 31 - 1, -(2 ** 31), 10_000, 3];
-const DATES = ['2026-01-01T00:00:00Z', '2026-12-31T23:59:59.999Z', '1969-12-31T23:59:59Z', '9999-12-31T23:59:59Z', '2026-13-45T99:00:00Z', 'yesterday', '', '2026-02-30'];
+const DATES = [
+  '2026-01-01T00:00:00Z',
+  '2026-12-31T23:59:59.999Z',
+  '1969-12-31T23:59:59Z',
+  '9999-12-31T23:59:59Z',
+  '2026-13-45T99:00:00Z',
+  'yesterday',
+  '',
+  '2026-02-30',
+];
 
 /** A seeded generator of values for input types; `ids` are ids that exist (found while fuzzing). */
 export class ValueGenerator {
@@ -59,7 +107,8 @@ export class ValueGenerator {
     if (isEnumType(inner)) return this.rand() < 0.9 ? this.pick(inner.getValues()).name : 'NOT_A_VALUE';
     if (isInputObjectType(inner)) {
       const out: Record<string, unknown> = {};
-      for (const f of Object.values(inner.getFields())) if (isNonNullType(f.type) || this.rand() < 0.5) out[f.name] = this.value(f.type, depth + 1);
+      for (const f of Object.values(inner.getFields()))
+        if (isNonNullType(f.type) || this.rand() < 0.5) out[f.name] = this.value(f.type, depth + 1);
       if (this.rand() < 0.03) out.unknownField = 1;
       return out;
     }
@@ -75,7 +124,9 @@ export class ValueGenerator {
       case 'Boolean':
         return this.rand() < 0.5;
       case 'ID':
-        return this.ids.length && this.rand() < 0.6 ? this.pick(this.ids) : this.pick(['missing', '', '00000000-0000-0000-0000-000000000000', '1', 'x'.repeat(300)]);
+        return this.ids.length && this.rand() < 0.6
+          ? this.pick(this.ids)
+          : this.pick(['missing', '', '00000000-0000-0000-0000-000000000000', '1', 'x'.repeat(300)]);
       case 'DateTime':
         return this.pick(DATES);
       case 'JSONObject':
@@ -135,7 +186,11 @@ function literal(value: unknown, type: GraphQLInputType): string | null {
 }
 
 /** One case for a root field: its arguments as variables or literals (each chosen at random). */
-export function fuzzCase(gen: ValueGenerator, operation: FuzzCase['operation'], field: GraphQLField<unknown, unknown>): FuzzCase {
+export function fuzzCase(
+  gen: ValueGenerator,
+  operation: FuzzCase['operation'],
+  field: GraphQLField<unknown, unknown>,
+): FuzzCase {
   const defs: string[] = [];
   const args: string[] = [];
   const variables: Record<string, unknown> = {};
@@ -157,9 +212,15 @@ export function fuzzCase(gen: ValueGenerator, operation: FuzzCase['operation'], 
 }
 
 /** Every root field of the schema with its operation type, in a stable order. */
-export function rootFields(schema: GraphQLSchema): { operation: FuzzCase['operation']; field: GraphQLField<unknown, unknown> }[] {
+export function rootFields(
+  schema: GraphQLSchema,
+): { operation: FuzzCase['operation']; field: GraphQLField<unknown, unknown> }[] {
   const out: { operation: FuzzCase['operation']; field: GraphQLField<unknown, unknown> }[] = [];
-  for (const [operation, type] of [['query', schema.getQueryType()], ['mutation', schema.getMutationType()], ['subscription', schema.getSubscriptionType()]] as const) {
+  for (const [operation, type] of [
+    ['query', schema.getQueryType()],
+    ['mutation', schema.getMutationType()],
+    ['subscription', schema.getSubscriptionType()],
+  ] as const) {
     if (type) for (const field of Object.values(type.getFields())) out.push({ operation, field });
   }
   return out;

@@ -31,7 +31,12 @@ export async function startReceiver(script: (n: number) => Answer = () => 204): 
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const answer = script(requests.length);
-      requests.push({ headers: req.headers as Record<string, string>, body: Buffer.concat(chunks).toString('utf8'), at: Date.now(), answer });
+      requests.push({
+        headers: req.headers as Record<string, string>,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+        answer,
+      });
       if (answer === 'hang') hanging.add(res);
       else if (answer === 'drop') req.socket.destroy();
       else res.writeHead(answer).end(answer >= 300 ? 'receiver says no' : '');
@@ -44,7 +49,13 @@ export async function startReceiver(script: (n: number) => Answer = () => 204): 
     requests,
     delivered() {
       const seen = new Set<string>();
-      return requests.filter((q) => typeof q.answer === 'number' && q.answer < 300 && !seen.has(q.headers['webhook-id']) && seen.add(q.headers['webhook-id']));
+      return requests.filter(
+        (q) =>
+          typeof q.answer === 'number' &&
+          q.answer < 300 &&
+          !seen.has(q.headers['webhook-id']) &&
+          seen.add(q.headers['webhook-id']),
+      );
     },
     verifyAll(secret) {
       const wh = new Webhook(secret);

@@ -19,7 +19,16 @@ export interface Service {
 export function startService(databaseUrl: string, env: Record<string, string> = {}): Promise<Service> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: join(__dirname, '../..'),
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', ADMIN_API_KEY: ADMIN_KEY, NODE_ENV: 'production', LOG_LEVEL: 'warn', REDIS_URL: '', ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: '0',
+      ADMIN_API_KEY: ADMIN_KEY,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      REDIS_URL: '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

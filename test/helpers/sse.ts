@@ -18,11 +18,18 @@ export interface SseStream {
 }
 
 /** Opens `url` as an event stream; `init` adds method, body and headers (Last-Event-ID for a resume). */
-export async function openSse(url: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<SseStream> {
+export async function openSse(
+  url: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<SseStream> {
   const abort = new AbortController();
   const res = await fetch(url, {
     method: init.method ?? 'GET',
-    headers: { accept: 'text/event-stream', ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
+    headers: {
+      accept: 'text/event-stream',
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+      ...init.headers,
+    },
     body: init.body ? JSON.stringify(init.body) : undefined,
     signal: abort.signal,
   });

@@ -12,14 +12,20 @@ export interface Collector {
 }
 
 /** Opens a client for `httpUrl` (http://host:port/graphql) with a key. */
-export function wsClient(httpUrl: string, key: string, opts: { onClose?: (code: number, reason: string) => void; retry?: boolean } = {}): Client {
+export function wsClient(
+  httpUrl: string,
+  key: string,
+  opts: { onClose?: (code: number, reason: string) => void; retry?: boolean } = {},
+): Client {
   return createClient({
     url: httpUrl.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
     connectionParams: { authorization: `Bearer ${key}` },
     retryAttempts: opts.retry ? 5 : 0,
     lazy: true,
-    on: { closed: (e) => opts.onClose?.((e as { code: number }).code, String((e as { reason?: string }).reason ?? '')) },
+    on: {
+      closed: (e) => opts.onClose?.((e as { code: number }).code, String((e as { reason?: string }).reason ?? '')),
+    },
   });
 }
 
@@ -32,7 +38,8 @@ export function collect(client: Client, query: string, variables: Record<string,
     async waitFor(n, ms = 20_000) {
       const end = Date.now() + ms;
       while (c.events.length < n) {
-        if (Date.now() > end) throw new Error(`only ${c.events.length} of ${n} events (errors: ${JSON.stringify(c.errors)})`);
+        if (Date.now() > end)
+          throw new Error(`only ${c.events.length} of ${n} events (errors: ${JSON.stringify(c.errors)})`);
         await new Promise((r) => setTimeout(r, 10));
       }
       return c.events;
@@ -59,7 +66,12 @@ export interface WsOutcome {
 }
 
 /** Runs a query or mutation over graphql-ws and waits for its result or error. */
-export function wsRun(client: Client, query: string, variables: Record<string, unknown> = {}, ms = 30_000): Promise<WsOutcome> {
+export function wsRun(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown> = {},
+  ms = 30_000,
+): Promise<WsOutcome> {
   return new Promise((resolve, reject) => {
     const out: WsOutcome = {};
     const timer = setTimeout(() => reject(new Error(`no answer over the socket within ${ms} ms`)), ms);
@@ -96,10 +108,14 @@ export interface PausableSubscriber {
 export function pausableSubscriber(httpUrl: string, key: string, query: string): Promise<PausableSubscriber> {
   const socket = new WebSocket(httpUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
   const events: any[] = [];
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   return new Promise((resolve, reject) => {
     socket.on('error', reject);
-    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } })));
+    socket.on('open', () =>
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } })),
+    );
     socket.on('message', (raw) => {
       const message = JSON.parse(raw.toString());
       if (message.type === 'connection_ack') {

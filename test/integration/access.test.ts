@@ -37,7 +37,10 @@ describe('authentication', () => {
     const missing = await t.gql(`mutation { createApiKey(input: { name: "p", role: PARTNER }) { secret } }`);
     expect(missing.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.partnerId' });
     const p = await createPartner(t);
-    const extra = await t.gql(`mutation($p: ID!) { createApiKey(input: { name: "s", role: SALES, partnerId: $p }) { secret } }`, { p: p.id });
+    const extra = await t.gql(
+      `mutation($p: ID!) { createApiKey(input: { name: "s", role: SALES, partnerId: $p }) { secret } }`,
+      { p: p.id },
+    );
     expect(extra.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
@@ -45,8 +48,14 @@ describe('authentication', () => {
 describe('role table', () => {
   const ops: Record<string, { query: string; vars?: () => Promise<Record<string, unknown>> }> = {
     readContacts: { query: '{ contacts { totalCount } }' },
-    createContact: { query: `mutation($e: String!) { createContact(input: { email: $e }) { id } }`, vars: async () => ({ e: uniqueEmail() }) },
-    recordActivity: { query: `mutation($e: String!) { recordActivity(input: { contactEmail: $e, type: "page_view" }) { id } }`, vars: async () => ({ e: uniqueEmail() }) },
+    createContact: {
+      query: `mutation($e: String!) { createContact(input: { email: $e }) { id } }`,
+      vars: async () => ({ e: uniqueEmail() }),
+    },
+    recordActivity: {
+      query: `mutation($e: String!) { recordActivity(input: { contactEmail: $e, type: "page_view" }) { id } }`,
+      vars: async () => ({ e: uniqueEmail() }),
+    },
     rules: { query: `mutation { createScoringRule(input: { name: "r", kind: FIT, points: 1 }) { id } }` },
     policy: { query: `mutation { updateQualificationPolicy(input: {}) { mqlThreshold } }` },
     rescore: { query: `mutation { rescoreContacts { id } }` },
@@ -66,7 +75,10 @@ describe('role table', () => {
   };
 
   it.each(Object.keys(allowed))('%s may do exactly its row of the table', async (role) => {
-    const key = role === 'ADMIN' ? ADMIN_KEY : await createKey(t, role, role === 'PARTNER' ? (await createPartner(t)).id : undefined);
+    const key =
+      role === 'ADMIN'
+        ? ADMIN_KEY
+        : await createKey(t, role, role === 'PARTNER' ? (await createPartner(t)).id : undefined);
     for (const [name, op] of Object.entries(ops)) {
       const res = await t.gql(op.query, op.vars ? await op.vars() : {}, key);
       if (allowed[role].includes(name)) expect({ name, errors: res.errors }).toEqual({ name, errors: undefined });
@@ -87,18 +99,37 @@ describe('partner scoping', () => {
     const list = await t.ok('{ contacts(first: 100) { totalCount edges { node { id partnerId } } } }', {}, k1);
     expect(list.contacts.totalCount).toBe(2);
     expect(list.contacts.edges.map((e: any) => e.node.id).sort()).toEqual([mine.id, created.id].sort());
-    const filtered = await t.ok('query($p: ID) { contacts(filter: { partnerId: $p }) { totalCount } }', { p: p2.id }, k1);
+    const filtered = await t.ok(
+      'query($p: ID) { contacts(filter: { partnerId: $p }) { totalCount } }',
+      { p: p2.id },
+      k1,
+    );
     expect(filtered.contacts.totalCount).toBe(0);
 
     expect((await t.ok('query($id: ID!) { contact(id: $id) { id } }', { id: theirs.id }, k1)).contact).toBeNull();
-    expect((await t.ok('query($e: String!) { contactByEmail(email: $e) { id } }', { e: theirs.email }, k1)).contactByEmail).toBeNull();
-    const upd = await t.gql('mutation($id: ID!) { updateContact(id: $id, input: { firstName: "x" }) { id } }', { id: theirs.id }, k1);
+    expect(
+      (await t.ok('query($e: String!) { contactByEmail(email: $e) { id } }', { e: theirs.email }, k1)).contactByEmail,
+    ).toBeNull();
+    const upd = await t.gql(
+      'mutation($id: ID!) { updateContact(id: $id, input: { firstName: "x" }) { id } }',
+      { id: theirs.id },
+      k1,
+    );
     expect(upd.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     const del = await t.gql('mutation($id: ID!) { deleteContact(id: $id) }', { id: theirs.id }, k1);
     expect(del.errors?.[0].extensions?.code).toBe('NOT_FOUND');
-    const tr = await t.ok('query($id: ID!) { stageTransitions(filter: { contactId: $id }) { totalCount } }', { id: theirs.id }, k1);
+    const tr = await t.ok(
+      'query($id: ID!) { stageTransitions(filter: { contactId: $id }) { totalCount } }',
+      { id: theirs.id },
+      k1,
+    );
     expect(tr.stageTransitions.totalCount).toBe(0);
-    for (const q of ['{ partners { id } }', '{ apiKeys { id } }', '{ scoringRules { id } }', '{ qualificationPolicy { mqlThreshold } }']) {
+    for (const q of [
+      '{ partners { id } }',
+      '{ apiKeys { id } }',
+      '{ scoringRules { id } }',
+      '{ qualificationPolicy { mqlThreshold } }',
+    ]) {
       expect((await t.gql(q, {}, k1)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
     }
     const stillThere = await t.ok('query($id: ID!) { contact(id: $id) { firstName } }', { id: theirs.id });

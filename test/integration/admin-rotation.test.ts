@@ -17,10 +17,17 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-const start = (adminKey: string) => startApp(loadConfig({ DATABASE_URL: db.url, PORT: '0', ADMIN_API_KEY: adminKey, LOG_LEVEL: 'silent', NODE_ENV: 'test' }));
+const start = (adminKey: string) =>
+  startApp(
+    loadConfig({ DATABASE_URL: db.url, PORT: '0', ADMIN_API_KEY: adminKey, LOG_LEVEL: 'silent', NODE_ENV: 'test' }),
+  );
 
 async function status(app: App, secret: string): Promise<{ status: number; role?: string }> {
-  const res = await request(app.server.httpServer).post('/graphql').set('content-type', 'application/json').set('authorization', `Bearer ${secret}`).send({ query: '{ viewer { role } }' });
+  const res = await request(app.server.httpServer)
+    .post('/graphql')
+    .set('content-type', 'application/json')
+    .set('authorization', `Bearer ${secret}`)
+    .send({ query: '{ viewer { role } }' });
   return { status: res.status, role: res.body?.data?.viewer?.role };
 }
 
@@ -41,7 +48,12 @@ it('3: a restart with a new ADMIN_API_KEY revokes the old one; API-made keys are
     expect((await status(second, OLD)).status).toBe(401);
     expect(await status(second, apiSecret)).toEqual({ status: 200, role: 'ADMIN' });
     const keys = await second.ds.query('SELECT name, revoked_at FROM api_keys ORDER BY created_at');
-    expect(keys.filter((k: { revoked_at: unknown }) => k.revoked_at === null).map((k: { name: string }) => k.name).sort()).toEqual(['env-admin', 'ops']);
+    expect(
+      keys
+        .filter((k: { revoked_at: unknown }) => k.revoked_at === null)
+        .map((k: { name: string }) => k.name)
+        .sort(),
+    ).toEqual(['env-admin', 'ops']);
   } finally {
     await second.stop();
   }

@@ -30,11 +30,15 @@ test('hashed assets are immutable for a year and gzipped for clients that accept
   expect(plain.headers['cache-control']).toBe('public, max-age=31536000, immutable');
   expect(plain.headers['content-type']).toBe('text/javascript; charset=utf-8');
   expect(plain.headers['content-encoding']).toBeUndefined();
-  const zipped = await t.http.get(script).set('accept-encoding', 'gzip, br').buffer(true).parse((res, done) => {
-    let n = 0;
-    res.on('data', (c: Buffer) => (n += c.length));
-    res.on('end', () => done(null, n));
-  });
+  const zipped = await t.http
+    .get(script)
+    .set('accept-encoding', 'gzip, br')
+    .buffer(true)
+    .parse((res, done) => {
+      let n = 0;
+      res.on('data', (c: Buffer) => (n += c.length));
+      res.on('end', () => done(null, n));
+    });
   expect(zipped.headers['content-encoding']).toBe('gzip');
   expect(Number(zipped.headers['content-length'])).toBeLessThan(Number(plain.headers['content-length']) / 2);
 });

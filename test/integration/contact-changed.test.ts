@@ -7,8 +7,19 @@ let t: TestApp;
 let viewerKey: string;
 beforeAll(async () => {
   t = await startTestApp();
-  await createRule(t, { name: 'cc demo', kind: 'BEHAVIOR', activityType: 'demo_request', points: 60, expiresAfterDays: 30 });
-  await createRule(t, { name: 'cc fit', kind: 'FIT', points: 5, conditions: [{ field: 'jobTitle', operator: 'EQ', value: 'CTO' }] });
+  await createRule(t, {
+    name: 'cc demo',
+    kind: 'BEHAVIOR',
+    activityType: 'demo_request',
+    points: 60,
+    expiresAfterDays: 30,
+  });
+  await createRule(t, {
+    name: 'cc fit',
+    kind: 'FIT',
+    points: 5,
+    conditions: [{ field: 'jobTitle', operator: 'EQ', value: 'CTO' }],
+  });
   await t.app.services.rescore.idle();
   viewerKey = await createKey(t, 'VIEWER');
 });
@@ -17,22 +28,33 @@ afterAll(() => t.stop());
 const SUB = `subscription($filter: ContactFilter, $after: String) { contactChanged(filter: $filter, after: $after) {
   cursor changes contactId matchesFilter contact { email stage score temperature ownerId } } }`;
 
-const events = (c: { events: any[] }, contactId: string) => c.events.map((e) => e.contactChanged).filter((e) => e.contactId === contactId);
+const events = (c: { events: any[] }, contactId: string) =>
+  c.events.map((e) => e.contactChanged).filter((e) => e.contactId === contactId);
 
 it('tells what changed on each write, with the contact as it is, in commit order', async () => {
   const client = wsClient(t.app.url, viewerKey);
   const all = collect(client, SUB);
   await sleep(300);
   const c = await createContact(t, { source: 'cc-all' });
-  await t.ok(`mutation($id: ID!) { recordActivity(input: { contactId: $id, type: "demo_request" }) { id } }`, { id: c.id });
-  await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { firstName: "Zed", jobTitle: "CTO" }) { id } }`, { id: c.id });
+  await t.ok(`mutation($id: ID!) { recordActivity(input: { contactId: $id, type: "demo_request" }) { id } }`, {
+    id: c.id,
+  });
+  await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { firstName: "Zed", jobTitle: "CTO" }) { id } }`, {
+    id: c.id,
+  });
   await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { ownerId: "rep-9" }) { id } }`, { id: c.id });
   await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { ownerId: "rep-9" }) { id } }`, { id: c.id }); // no change: no event
   await t.ok(`mutation($id: ID!) { deleteContact(id: $id) }`, { id: c.id });
   await all.waitFor(5);
   await sleep(300);
   const mine = events(all, c.id);
-  expect(mine.map((e) => e.changes)).toEqual([['CREATED'], ['SCORE', 'STAGE', 'TEMPERATURE'], ['FIELDS', 'SCORE'], ['OWNER'], ['DELETED']]);
+  expect(mine.map((e) => e.changes)).toEqual([
+    ['CREATED'],
+    ['SCORE', 'STAGE', 'TEMPERATURE'],
+    ['FIELDS', 'SCORE'],
+    ['OWNER'],
+    ['DELETED'],
+  ]);
   // Each event is resolved when delivered: the contact is already gone by then for late ones, so only check what must hold.
   expect(mine[4].contact).toBeNull();
   expect(mine[4].matchesFilter).toBe(false);
@@ -48,9 +70,13 @@ it('sends a filtered subscriber the changes that bring a contact into its filter
   await sleep(300);
   const c = await createContact(t);
   await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { lastName: "Before" }) { id } }`, { id: c.id });
-  await t.ok(`mutation($id: ID!) { recordActivity(input: { contactId: $id, type: "demo_request" }) { id } }`, { id: c.id });
+  await t.ok(`mutation($id: ID!) { recordActivity(input: { contactId: $id, type: "demo_request" }) { id } }`, {
+    id: c.id,
+  });
   await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { lastName: "Inside" }) { id } }`, { id: c.id });
-  await t.ok(`mutation($id: ID!) { transitionContact(id: $id, toStage: SQL, reason: "call booked") { id } }`, { id: c.id });
+  await t.ok(`mutation($id: ID!) { transitionContact(id: $id, toStage: SQL, reason: "call booked") { id } }`, {
+    id: c.id,
+  });
   await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { lastName: "After" }) { id } }`, { id: c.id });
   await mql.waitFor(3);
   await sleep(400);
@@ -73,7 +99,9 @@ it('resumes after a cursor with every later change exactly once, from the durabl
   first.dispose();
   await sleep(100);
   const b = await createContact(t, { source });
-  await t.ok(`mutation($id: ID!) { recordActivity(input: { contactId: $id, type: "demo_request" }) { id } }`, { id: a.id });
+  await t.ok(`mutation($id: ID!) { recordActivity(input: { contactId: $id, type: "demo_request" }) { id } }`, {
+    id: a.id,
+  });
   await createContact(t, { source: 'elsewhere' });
   const resumed = collect(client, SUB, { filter: { source }, after: first.events[0].contactChanged.cursor });
   await resumed.waitFor(2);
@@ -111,11 +139,22 @@ it('reports points that expire and a prospect created by ingestion, and nothing 
   const sub = collect(client, SUB);
   await sleep(300);
   const email = uniqueEmail('cc-ingest');
-  const failed = await t.gql(`mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { duplicates } }`, {
-    inputs: [{ contactEmail: uniqueEmail('cc-rollback'), type: 'page_view' }, { contactId: 'missing', type: 'page_view' }],
-  });
+  const failed = await t.gql(
+    `mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { duplicates } }`,
+    {
+      inputs: [
+        { contactEmail: uniqueEmail('cc-rollback'), type: 'page_view' },
+        { contactId: 'missing', type: 'page_view' },
+      ],
+    },
+  );
   expect(failed.errors?.[0].extensions?.code).toBe('NOT_FOUND');
-  const { contactId } = (await t.ok(`mutation($e: String!) { recordActivity(input: { contactEmail: $e, type: "demo_request" }) { contactId } }`, { e: email })).recordActivity;
+  const { contactId } = (
+    await t.ok(
+      `mutation($e: String!) { recordActivity(input: { contactEmail: $e, type: "demo_request" }) { contactId } }`,
+      { e: email },
+    )
+  ).recordActivity;
   // Every earlier contact's points expire too; only this one's changes are checked.
   await t.app.services.scoring.sweepExpired(new Date(Date.now() + 31 * 86_400_000));
   await sub.waitFor(2);
@@ -126,6 +165,8 @@ it('reports points that expire and a prospect created by ingestion, and nothing 
     ['SCORE', 'TEMPERATURE'],
   ]);
   // The rolled-back batch's prospect was never announced: the only creation is this one.
-  expect(sub.events.filter((e) => e.contactChanged.changes.includes('CREATED')).map((e) => e.contactChanged.contactId)).toEqual([contactId]);
+  expect(
+    sub.events.filter((e) => e.contactChanged.changes.includes('CREATED')).map((e) => e.contactChanged.contactId),
+  ).toEqual([contactId]);
   client.dispose();
 });

@@ -15,7 +15,17 @@ describe('createContact', () => {
   it('creates a PROSPECT with zero scores and a lower-cased email', async () => {
     const email = uniqueEmail('Mixed.Case').replace('acme', 'ACME');
     const c = await createContact(t, { email, firstName: ' Ada ', companySize: 250, attributes: { plan: 'pro' } });
-    expect(c).toMatchObject({ email: email.toLowerCase(), firstName: 'Ada', stage: 'PROSPECT', score: 0, fitScore: 0, engagementScore: 0, temperature: 'COLD', companySize: 250, attributes: { plan: 'pro' } });
+    expect(c).toMatchObject({
+      email: email.toLowerCase(),
+      firstName: 'Ada',
+      stage: 'PROSPECT',
+      score: 0,
+      fitScore: 0,
+      engagementScore: 0,
+      temperature: 'COLD',
+      companySize: 250,
+      attributes: { plan: 'pro' },
+    });
     expect(new Date(c.createdAt).toISOString()).toBe(c.createdAt);
     const again = await t.ok(`query($id: ID!) { contact(id: $id) { id transitions { toStage } } }`, { id: c.id });
     expect(again.contact).toEqual({ id: c.id, transitions: [] });
@@ -24,24 +34,34 @@ describe('createContact', () => {
   it('rejects a second contact with the same email in any case as CONFLICT and keeps one', async () => {
     const email = uniqueEmail();
     await createContact(t, { email });
-    const res = await t.gql(`mutation($e: String!) { createContact(input: { email: $e }) { id } }`, { e: email.toUpperCase() });
+    const res = await t.gql(`mutation($e: String!) { createContact(input: { email: $e }) { id } }`, {
+      e: email.toUpperCase(),
+    });
     expect(res.errors?.[0].extensions?.code).toBe('CONFLICT');
     const list = await t.ok(LIST, { filter: { search: email } });
     expect(list.contacts.totalCount).toBe(1);
   });
 
-  it.each(['not-an-email', 'a@b', '@acme.com', 'x y@acme.com', `${'a'.repeat(190)}@acme.com`])('rejects invalid email %p with BAD_USER_INPUT naming the field', async (email) => {
-    const res = await t.gql(`mutation($e: String!) { createContact(input: { email: $e }) { id } }`, { e: email });
-    expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.email' });
-  });
+  it.each(['not-an-email', 'a@b', '@acme.com', 'x y@acme.com', `${'a'.repeat(190)}@acme.com`])(
+    'rejects invalid email %p with BAD_USER_INPUT naming the field',
+    async (email) => {
+      const res = await t.gql(`mutation($e: String!) { createContact(input: { email: $e }) { id } }`, { e: email });
+      expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.email' });
+    },
+  );
 
   it('rejects a wrong variable type with BAD_USER_INPUT', async () => {
-    const res = await t.gql(`mutation($s: Int) { createContact(input: { email: "x@acme.com", companySize: $s }) { id } }`, { s: 'many' });
+    const res = await t.gql(
+      `mutation($s: Int) { createContact(input: { email: "x@acme.com", companySize: $s }) { id } }`,
+      { s: 'many' },
+    );
     expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('rejects an unknown partnerId', async () => {
-    const res = await t.gql(`mutation { createContact(input: { email: "${uniqueEmail()}", partnerId: "nope" }) { id } }`);
+    const res = await t.gql(
+      `mutation { createContact(input: { email: "${uniqueEmail()}", partnerId: "nope" }) { id } }`,
+    );
     expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.partnerId' });
   });
 });
@@ -49,17 +69,25 @@ describe('createContact', () => {
 describe('updateContact / deleteContact / reads', () => {
   it('updates given fields only and bumps updatedAt', async () => {
     const c = await createContact(t, { firstName: 'Grace', company: 'Navy' });
-    const res = await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { jobTitle: "CTO", company: null }) { ${CONTACT_FIELDS} } }`, { id: c.id });
+    const res = await t.ok(
+      `mutation($id: ID!) { updateContact(id: $id, input: { jobTitle: "CTO", company: null }) { ${CONTACT_FIELDS} } }`,
+      { id: c.id },
+    );
     expect(res.updateContact).toMatchObject({ firstName: 'Grace', jobTitle: 'CTO', company: null });
     expect(Date.parse(res.updateContact.updatedAt)).toBeGreaterThanOrEqual(Date.parse(c.updatedAt));
   });
 
   it('is NOT_FOUND for an unknown id and CONFLICT when taking another email', async () => {
-    const missing = await t.gql(`mutation { updateContact(id: "00000000-0000-0000-0000-000000000000", input: { firstName: "x" }) { id } }`);
+    const missing = await t.gql(
+      `mutation { updateContact(id: "00000000-0000-0000-0000-000000000000", input: { firstName: "x" }) { id } }`,
+    );
     expect(missing.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     const a = await createContact(t);
     const b = await createContact(t);
-    const clash = await t.gql(`mutation($id: ID!, $e: String!) { updateContact(id: $id, input: { email: $e }) { id } }`, { id: b.id, e: a.email });
+    const clash = await t.gql(
+      `mutation($id: ID!, $e: String!) { updateContact(id: $id, input: { email: $e }) { id } }`,
+      { id: b.id, e: a.email },
+    );
     expect(clash.errors?.[0].extensions?.code).toBe('CONFLICT');
     const still = await t.ok(`query($id: ID!) { contact(id: $id) { email } }`, { id: b.id });
     expect(still.contact.email).toBe(b.email);
@@ -67,8 +95,12 @@ describe('updateContact / deleteContact / reads', () => {
 
   it('finds by email in any case and deletes the contact with its activities', async () => {
     const c = await createContact(t);
-    await t.ok(`mutation($id: ID!) { recordActivity(input: { contactId: $id, type: "page_view" }) { id } }`, { id: c.id });
-    const found = await t.ok(`query($e: String!) { contactByEmail(email: $e) { id activities { totalCount } } }`, { e: c.email.toUpperCase() });
+    await t.ok(`mutation($id: ID!) { recordActivity(input: { contactId: $id, type: "page_view" }) { id } }`, {
+      id: c.id,
+    });
+    const found = await t.ok(`query($e: String!) { contactByEmail(email: $e) { id activities { totalCount } } }`, {
+      e: c.email.toUpperCase(),
+    });
     expect(found.contactByEmail).toEqual({ id: c.id, activities: { totalCount: 1 } });
     expect((await t.ok(`mutation($id: ID!) { deleteContact(id: $id) }`, { id: c.id })).deleteContact).toBe(true);
     expect((await t.ok(`query($id: ID!) { contact(id: $id) { id } }`, { id: c.id })).contact).toBeNull();
@@ -105,9 +137,13 @@ describe('contacts list', () => {
     expect(byCompany.contacts.edges.map((e: any) => e.node.id)).toEqual([ids[5]]);
     const byLast = await t.ok(LIST, { filter: { search: 'zul' } });
     expect(byLast.contacts.edges.map((e: any) => e.node.id)).toEqual([ids[6]]);
-    const future = await t.ok(LIST, { filter: { search: tag, createdAfter: new Date(Date.now() + 60_000).toISOString() } });
+    const future = await t.ok(LIST, {
+      filter: { search: tag, createdAfter: new Date(Date.now() + 60_000).toISOString() },
+    });
     expect(future.contacts.totalCount).toBe(0);
-    const past = await t.ok(LIST, { filter: { search: tag, createdBefore: new Date(Date.now() + 60_000).toISOString() } });
+    const past = await t.ok(LIST, {
+      filter: { search: tag, createdBefore: new Date(Date.now() + 60_000).toISOString() },
+    });
     expect(past.contacts.totalCount).toBe(7);
     const stages = await t.ok(LIST, { filter: { search: tag, stages: ['MQL'] } });
     expect(stages.contacts.totalCount).toBe(0);
@@ -140,7 +176,12 @@ describe('contacts list', () => {
       const seen: string[] = [];
       let after: string | null = null;
       for (let page = 0; page < 10; page++) {
-        const res: any = await t.ok(LIST, { filter: { search: tag }, orderBy: { field: 'SCORE', direction }, first: 2, after });
+        const res: any = await t.ok(LIST, {
+          filter: { search: tag },
+          orderBy: { field: 'SCORE', direction },
+          first: 2,
+          after,
+        });
         seen.push(...res.contacts.edges.map((e: any) => e.node.id));
         expect(res.contacts.totalCount).toBe(7);
         if (!res.contacts.pageInfo.hasNextPage) break;
@@ -151,9 +192,19 @@ describe('contacts list', () => {
   });
 
   it('orders by createdAt both ways', async () => {
-    const asc = await t.ok(LIST, { filter: { search: tag }, orderBy: { field: 'CREATED_AT', direction: 'ASC' }, first: 10 });
-    const desc = await t.ok(LIST, { filter: { search: tag }, orderBy: { field: 'CREATED_AT', direction: 'DESC' }, first: 10 });
-    expect(asc.contacts.edges.map((e: any) => e.node.id)).toEqual(desc.contacts.edges.map((e: any) => e.node.id).reverse());
+    const asc = await t.ok(LIST, {
+      filter: { search: tag },
+      orderBy: { field: 'CREATED_AT', direction: 'ASC' },
+      first: 10,
+    });
+    const desc = await t.ok(LIST, {
+      filter: { search: tag },
+      orderBy: { field: 'CREATED_AT', direction: 'DESC' },
+      first: 10,
+    });
+    expect(asc.contacts.edges.map((e: any) => e.node.id)).toEqual(
+      desc.contacts.edges.map((e: any) => e.node.id).reverse(),
+    );
     expect(asc.contacts.edges[0].node.id).toBe(ids[0]);
   });
 

@@ -5,7 +5,9 @@ let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp();
   // Rules so contacts have transitions, breakdowns and temperatures to load.
-  await t.ok(`mutation { createScoringRule(input: { name: "views", kind: BEHAVIOR, activityType: "page_view", points: 30 }) { id } }`);
+  await t.ok(
+    `mutation { createScoringRule(input: { name: "views", kind: BEHAVIOR, activityType: "page_view", points: 30 }) { id } }`,
+  );
 });
 afterAll(() => t.stop());
 

@@ -44,8 +44,13 @@ it('creates contacts across the window and dates every transition after its cont
 });
 
 it('shows a funnel with plausible delays (days, not seconds) through the API', async () => {
-  const res = await t.ok(FUNNEL, { from: new Date(Date.now() - 100 * DAY).toISOString(), to: new Date(Date.now() + DAY).toISOString() });
-  const conv = Object.fromEntries(res.conversionMetrics.conversions.map((c: any) => [`${c.fromStage}->${c.toStage}`, c]));
+  const res = await t.ok(FUNNEL, {
+    from: new Date(Date.now() - 100 * DAY).toISOString(),
+    to: new Date(Date.now() + DAY).toISOString(),
+  });
+  const conv = Object.fromEntries(
+    res.conversionMetrics.conversions.map((c: any) => [`${c.fromStage}->${c.toStage}`, c]),
+  );
   expect(conv['MQL->SQL'].medianDaysToConvert).toBeGreaterThan(1);
   expect(conv['SQL->OPPORTUNITY'].medianDaysToConvert).toBeGreaterThan(2);
   expect(conv['OPPORTUNITY->CUSTOMER'].medianDaysToConvert).toBeGreaterThan(4);
@@ -77,7 +82,9 @@ it('has a sales team: MQLs routed to owners round-robin per team, and sales step
   const nodes = data.contacts.edges.map((e: any) => e.node);
   expect(nodes.length).toBeGreaterThan(20);
   // Every contact that passed MQL was assigned by routing, and every team got some.
-  expect(nodes.every((n: any) => n.owner !== null && n.assignments.some((a: any) => a.trigger === 'ROUTING'))).toBe(true);
+  expect(nodes.every((n: any) => n.owner !== null && n.assignments.some((a: any) => a.trigger === 'ROUTING'))).toBe(
+    true,
+  );
   expect(new Set(nodes.map((n: any) => n.owner.team))).toEqual(new Set(['enterprise', 'emea', 'inside-sales']));
   const perOwner = new Map<string, number>();
   for (const n of nodes) perOwner.set(n.owner.id, (perOwner.get(n.owner.id) ?? 0) + 1);
@@ -85,7 +92,11 @@ it('has a sales team: MQLs routed to owners round-robin per team, and sales step
   const qualified = nodes.filter((n: any) => n.qualification);
   expect(qualified.length).toBeGreaterThan(0);
   const names = new Set(data.owners.map((o: any) => o.name));
-  expect(qualified.every((n: any) => names.has(n.qualification.qualifiedBy) && n.qualification.qualifiedByOwner.id === n.owner.id)).toBe(true);
+  expect(
+    qualified.every(
+      (n: any) => names.has(n.qualification.qualifiedBy) && n.qualification.qualifiedByOwner.id === n.owner.id,
+    ),
+  ).toBe(true);
 });
 
 it('prints a working key of every role, and --live records promotions on the seeded store', async () => {
@@ -95,10 +106,14 @@ it('prints a working key of every role, and --live records promotions on the see
     expect(res.errors).toBeUndefined();
     expect(res.data.contacts.totalCount).toBeGreaterThan(0);
   }
-  const { stdout } = await promisify(execFile)('npx', ['ts-node', '--transpile-only', 'scripts/seed-demo.ts', '--live', '3'], {
-    env: { ...process.env, DATABASE_URL: t.db.url, LOG_LEVEL: 'silent', REDIS_URL: '' },
-    timeout: 120_000,
-  });
+  const { stdout } = await promisify(execFile)(
+    'npx',
+    ['ts-node', '--transpile-only', 'scripts/seed-demo.ts', '--live', '3'],
+    {
+      env: { ...process.env, DATABASE_URL: t.db.url, LOG_LEVEL: 'silent', REDIS_URL: '' },
+      timeout: 120_000,
+    },
+  );
   expect(stdout).toMatch(/MARKETING\s+demo-marketing/);
   expect(stdout).toMatch(/LEAD -> MQL/);
   expect(stdout).toMatch(/[1-9]\d* live promotions/);

@@ -11,8 +11,10 @@ import { createContact, createKey } from '../helpers/factories';
 import { collect, sleep, wsClient } from '../helpers/ws';
 
 const base = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const SUB = 'subscription { leadPromoted(stages: [MQL, SQL]) { cursor transition { id contactId toStage reason actor } } }';
-const MOVE = 'mutation($id: ID!, $to: LifecycleStage!) { transitionContact(id: $id, toStage: $to, reason: "secret reason") { id } }';
+const SUB =
+  'subscription { leadPromoted(stages: [MQL, SQL]) { cursor transition { id contactId toStage reason actor } } }';
+const MOVE =
+  'mutation($id: ID!, $to: LifecycleStage!) { transitionContact(id: $id, toStage: $to, reason: "secret reason") { id } }';
 
 async function pair(envX: Record<string, string>, envY: Record<string, string>): Promise<[TestApp, TestApp]> {
   return [await startTestApp(envX), await startTestApp(envY)];
@@ -55,7 +57,7 @@ describe('namespaces derived from each database, REDIS_URL /3 and /4', () => {
 
   it("Y's subscriber never receives X's transitions, and Y's own arrive", () => isolated(x, y));
 
-  it('rate-limit keys live under each deployment\'s own namespace', async () => {
+  it("rate-limit keys live under each deployment's own namespace", async () => {
     await x.ok('{ viewer { id } }', {}, await createKey(x, 'VIEWER'));
     await y.ok('{ viewer { id } }', {}, await createKey(y, 'VIEWER'));
     const prefixes: Set<string>[] = [];

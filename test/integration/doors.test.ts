@@ -14,22 +14,31 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 /** The same operation through both doors with one key. */
-async function bothDoors(query: string, key: string, variables: Record<string, unknown> = {}): Promise<{ http: WsOutcome & { status: number }; ws: WsOutcome }> {
+async function bothDoors(
+  query: string,
+  key: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ http: WsOutcome & { status: number }; ws: WsOutcome }> {
   const http = await t.gql(query, variables, key);
   const client = wsClient(t.app.url, key);
   try {
-    return { http: { status: http.status, data: http.data, errors: http.errors }, ws: await wsRun(client, query, variables) };
+    return {
+      http: { status: http.status, data: http.data, errors: http.errors },
+      ws: await wsRun(client, query, variables),
+    };
   } finally {
     await client.dispose();
   }
 }
 
-const nest = (levels: number) => `{ contacts(first: 1) { edges { node { ${'transitions { contact { '.repeat(levels)} id ${'} } '.repeat(levels)} } } } }`;
+const nest = (levels: number) =>
+  `{ contacts(first: 1) { edges { node { ${'transitions { contact { '.repeat(levels)} id ${'} } '.repeat(levels)} } } } }`;
 
 it('1: a query deeper than the limit is refused on both doors, naming the limit', async () => {
   const viewer = await createKey(t, 'VIEWER');
   const { http, ws } = await bothDoors(nest(16), viewer);
-  for (const out of [http, ws]) expect(out.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'depth', max: 12 });
+  for (const out of [http, ws])
+    expect(out.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'depth', max: 12 });
   expect(http.status).toBe(400);
 });
 
@@ -77,9 +86,14 @@ it('4: over graphql-ws, syntax, validation and variable errors are BAD_USER_INPU
 
 it('5: conversionMetrics costs what it does: 100 aliases are refused on both doors', async () => {
   const viewer = await createKey(t, 'VIEWER');
-  const aliases = Array.from({ length: 100 }, (_, i) => `m${i}: conversionMetrics(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { stages { entered } }`).join(' ');
+  const aliases = Array.from(
+    { length: 100 },
+    (_, i) =>
+      `m${i}: conversionMetrics(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { stages { entered } }`,
+  ).join(' ');
   const { http, ws } = await bothDoors(`{ ${aliases} }`, viewer);
-  for (const out of [http, ws]) expect(out.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'complexity' });
+  for (const out of [http, ws])
+    expect(out.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'complexity' });
   expect(http.errors?.[0].extensions?.actual).toBeGreaterThanOrEqual(100 * 5000);
 });
 
@@ -93,7 +107,11 @@ it('5: a key has a cost budget over time, shared by both doors: within its rate 
   expect(spent.errors?.[0].extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'budget' });
   const http = await t.gql(two, {}, sales);
   expect(http.status).toBe(429);
-  expect(http.errors?.[0].extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'budget', cost: expect.any(Number) });
+  expect(http.errors?.[0].extensions).toMatchObject({
+    code: 'RATE_LIMITED',
+    limit: 'budget',
+    cost: expect.any(Number),
+  });
   // Cheap operations still fit what is left.
   expect((await t.gql('{ viewer { id } }', {}, sales)).errors).toBeUndefined();
 });

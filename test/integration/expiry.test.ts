@@ -17,11 +17,33 @@ beforeAll(async () => {
   // On MariaDB a second instance on the same database sweeps too. A SQLite file has one writer, so one
   // instance (two in one process would block each other's synchronous driver).
   if (TEST_DB === 'mysql') {
-    second = await startApp(loadConfig({ DATABASE_URL: t.db.url, PORT: '0', ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', NODE_ENV: 'test', EXPIRY_SWEEP_MS: '100' }));
+    second = await startApp(
+      loadConfig({
+        DATABASE_URL: t.db.url,
+        PORT: '0',
+        ADMIN_API_KEY: ADMIN_KEY,
+        LOG_LEVEL: 'silent',
+        NODE_ENV: 'test',
+        EXPIRY_SWEEP_MS: '100',
+      }),
+    );
   }
-  await createRule(t, { name: 'Webinar', kind: 'BEHAVIOR', activityType: 'webinar_attended', points: 30, expiresAfterDays: 10 });
+  await createRule(t, {
+    name: 'Webinar',
+    kind: 'BEHAVIOR',
+    activityType: 'webinar_attended',
+    points: 30,
+    expiresAfterDays: 10,
+  });
   await createRule(t, { name: 'Webinar lasting', kind: 'BEHAVIOR', activityType: 'webinar_attended', points: 5 });
-  await createRule(t, { name: 'Trial', kind: 'BEHAVIOR', activityType: 'trial_started', points: 20, maxApplications: 1, expiresAfterDays: 5 });
+  await createRule(t, {
+    name: 'Trial',
+    kind: 'BEHAVIOR',
+    activityType: 'trial_started',
+    points: 20,
+    maxApplications: 1,
+    expiresAfterDays: 5,
+  });
   await t.app.services.rescore.idle();
 });
 afterAll(async () => {
@@ -42,7 +64,10 @@ it('takes expired points off the score without new activity, keeping Activity.po
   await recordActivities(t, [{ contactId: c.id, type: 'webinar_attended', occurredAt: daysAgoPlus(10, 3000) }]);
   const before = await read(c.id);
   expect(before).toMatchObject({ stage: 'LEAD', score: 35, engagementScore: 35, temperature: 'WARM' });
-  expect(before.scoreBreakdown).toEqual([{ ruleName: 'Webinar', points: 30, applications: 1 }, { ruleName: 'Webinar lasting', points: 5, applications: 1 }]);
+  expect(before.scoreBreakdown).toEqual([
+    { ruleName: 'Webinar', points: 30, applications: 1 },
+    { ruleName: 'Webinar lasting', points: 5, applications: 1 },
+  ]);
 
   await sleep(4500);
   const after = await read(c.id);
@@ -93,7 +118,9 @@ it('subtracts expired points once, however many sweeps and instances run', async
     ]),
   );
   await sleep(3000);
-  const list = await t.ok(`{ contacts(first: 50, filter: { source: "sweep" }) { edges { node { score engagementScore scoreBreakdown { points } } } } }`);
+  const list = await t.ok(
+    `{ contacts(first: 50, filter: { source: "sweep" }) { edges { node { score engagementScore scoreBreakdown { points } } } } }`,
+  );
   const nodes = list.contacts.edges.map((e: any) => e.node);
   expect(nodes).toHaveLength(12);
   for (const n of nodes) expect(n).toEqual({ score: 10, engagementScore: 10, scoreBreakdown: [{ points: 10 }] });
@@ -101,11 +128,17 @@ it('subtracts expired points once, however many sweeps and instances run', async
 
 it('keeps expired points out after a rescore', async () => {
   const c = await createContact(t);
-  await recordActivities(t, [{ contactId: c.id, type: 'webinar_attended', occurredAt: daysAgoPlus(11, 0) }, { contactId: c.id, type: 'webinar_attended' }]);
+  await recordActivities(t, [
+    { contactId: c.id, type: 'webinar_attended', occurredAt: daysAgoPlus(11, 0) },
+    { contactId: c.id, type: 'webinar_attended' },
+  ]);
   expect((await read(c.id)).score).toBe(40);
   await t.ok(`mutation { rescoreContacts { id } }`);
   await t.app.services.rescore.idle();
   const r = await read(c.id);
   expect(r.score).toBe(40);
-  expect(r.scoreBreakdown).toEqual([{ ruleName: 'Webinar', points: 30, applications: 1 }, { ruleName: 'Webinar lasting', points: 10, applications: 2 }]);
+  expect(r.scoreBreakdown).toEqual([
+    { ruleName: 'Webinar', points: 30, applications: 1 },
+    { ruleName: 'Webinar lasting', points: 10, applications: 2 },
+  ]);
 });

@@ -21,7 +21,14 @@ beforeAll(async () => {
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }, 60_000);
 afterAll(async () => {
@@ -50,17 +57,22 @@ declare const document: { querySelector(selector: string): unknown };
 
 /** Sets a CodeMirror editor's text (typing would meet its bracket auto-closing). */
 async function setEditor(page: Page, selector: string, text: string): Promise<void> {
-  await page.evaluate(([s, v]) => (document.querySelector(`${s} .CodeMirror`) as any).CodeMirror.setValue(v), [selector, text]);
+  await page.evaluate(
+    ([s, v]) => (document.querySelector(`${s} .CodeMirror`) as any).CodeMirror.setValue(v),
+    [selector, text],
+  );
   // GraphiQL reads the edited operation (its name, its type) after a debounce.
   await page.waitForTimeout(500);
 }
-const editorText = (page: Page, selector: string) => page.evaluate((s) => (document.querySelector(`${s} .CodeMirror`) as any).CodeMirror.getValue() as string, selector);
+const editorText = (page: Page, selector: string) =>
+  page.evaluate((s) => (document.querySelector(`${s} .CodeMirror`) as any).CodeMirror.getValue() as string, selector);
 
 /** The response editor's text once it holds `wanted` (or as it is after `ms`). */
 async function responseHolding(page: Page, wanted: string, ms = 15_000): Promise<string> {
   const end = Date.now() + ms;
   let text = '';
-  while (Date.now() < end && !(text = await editorText(page, '.graphiql-response')).includes(wanted)) await page.waitForTimeout(100);
+  while (Date.now() < end && !(text = await editorText(page, '.graphiql-response')).includes(wanted))
+    await page.waitForTimeout(100);
   return text;
 }
 
@@ -83,11 +95,16 @@ it('introspects with the key into the docs explorer and runs a query over HTTP',
   const { page, outside } = await open();
   await useKey(page, ADMIN_KEY);
   await page.getByLabel('Show Documentation Explorer').click();
-  await page.locator('.graphiql-doc-explorer').getByText('contactChanged').first().waitFor({ timeout: 20_000 }).catch(async () => {
-    // The root types list Query/Mutation/Subscription; open Subscription to reach contactChanged.
-    await page.locator('.graphiql-doc-explorer').getByText('Subscription', { exact: true }).first().click();
-    await page.locator('.graphiql-doc-explorer').getByText('contactChanged').first().waitFor();
-  });
+  await page
+    .locator('.graphiql-doc-explorer')
+    .getByText('contactChanged')
+    .first()
+    .waitFor({ timeout: 20_000 })
+    .catch(async () => {
+      // The root types list Query/Mutation/Subscription; open Subscription to reach contactChanged.
+      await page.locator('.graphiql-doc-explorer').getByText('Subscription', { exact: true }).first().click();
+      await page.locator('.graphiql-doc-explorer').getByText('contactChanged').first().waitFor();
+    });
   await setEditor(page, '.graphiql-query-editor', '{ viewer { name role } }');
   await page.locator('.graphiql-execute-button').click();
   expect(await responseHolding(page, '"role": "ADMIN"')).toContain('"role": "ADMIN"');
@@ -111,7 +128,11 @@ it('runs a subscription over graphql-ws with the same key', async () => {
 }, 60_000);
 
 it('leaves API requests to the API: JSON GETs and POSTs, and no page in production', async () => {
-  const json = await t.http.get('/graphql').query({ query: '{ viewer { role } }' }).set('accept', 'application/json').set('authorization', `Bearer ${ADMIN_KEY}`);
+  const json = await t.http
+    .get('/graphql')
+    .query({ query: '{ viewer { role } }' })
+    .set('accept', 'application/json')
+    .set('authorization', `Bearer ${ADMIN_KEY}`);
   expect(json.body.data.viewer.role).toBe('ADMIN');
   const page = await t.http.get('/graphql').set('accept', 'text/html,application/xhtml+xml');
   expect(page.status).toBe(200);

@@ -149,7 +149,17 @@ async function mariadb(): Promise<{ server: OwnServer; url: string }> {
     answers,
   );
   try {
-    await run(INSTALL_DB!, ['--no-defaults', `--datadir=${server.dir}/data`, '--auth-root-authentication-method=normal', '--skip-test-db', ...user], join(server.dir, 'install.log'));
+    await run(
+      INSTALL_DB!,
+      [
+        '--no-defaults',
+        `--datadir=${server.dir}/data`,
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db',
+        ...user,
+      ],
+      join(server.dir, 'install.log'),
+    );
     await server.start();
     const c = await createConnection({ host: '127.0.0.1', port, user: 'root' });
     await c.query('CREATE DATABASE lq_faults CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
@@ -174,7 +184,11 @@ function redisServer(port: number): OwnServer {
       socket.once('error', () => resolve(false));
       socket.once('close', () => resolve(false));
     });
-  return new OwnServer(REDIS_SERVER!, (dir) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], answers);
+  return new OwnServer(
+    REDIS_SERVER!,
+    (dir) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    answers,
+  );
 }
 
 interface Reply {
@@ -184,7 +198,11 @@ interface Reply {
 }
 
 /** A request over real HTTP that fails the test, instead of waiting for ever, when the service does not answer. */
-async function call(app: App, path: string, payload?: { query: string; variables?: Record<string, unknown> }): Promise<Reply> {
+async function call(
+  app: App,
+  path: string,
+  payload?: { query: string; variables?: Record<string, unknown> },
+): Promise<Reply> {
   const url = app.url.replace(/\/graphql$/, path);
   let res: Response;
   try {
@@ -200,25 +218,40 @@ async function call(app: App, path: string, payload?: { query: string; variables
   return { status: res.status, headers: res.headers, body: (await res.json()) as Reply['body'] };
 }
 
-const gql = (app: App, query: string, variables: Record<string, unknown> = {}) => call(app, '/graphql', { query, variables });
+const gql = (app: App, query: string, variables: Record<string, unknown> = {}) =>
+  call(app, '/graphql', { query, variables });
 
 /** Runs an operation that must succeed. */
 async function ok(app: App, query: string, variables: Record<string, unknown> = {}): Promise<any> {
   const res = await gql(app, query, variables);
-  if (res.status !== 200 || res.body.errors) throw new Error(`expected success, got ${res.status} ${JSON.stringify(res.body.errors)}`);
+  if (res.status !== 200 || res.body.errors)
+    throw new Error(`expected success, got ${res.status} ${JSON.stringify(res.body.errors)}`);
   return res.body.data;
 }
 
 function expectDatabaseUnavailable(res: Reply): void {
   expect(res.status).toBe(503);
-  expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', reason: 'DATABASE_UNAVAILABLE', retryAfter: expect.any(Number) });
+  expect(res.body.errors?.[0]?.extensions).toMatchObject({
+    code: 'INTERNAL_SERVER_ERROR',
+    reason: 'DATABASE_UNAVAILABLE',
+    retryAfter: expect.any(Number),
+  });
   expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
   expect(JSON.stringify(res.body)).not.toMatch(/ECONNREFUSED|PROTOCOL_|SELECT|INSERT/);
 }
 
 function startFaultApp(databaseUrl: string, env: Record<string, string> = {}): Promise<App> {
   return startApp(
-    loadConfig({ DATABASE_URL: databaseUrl, PORT: '0', ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', NODE_ENV: 'test', RATE_LIMIT_ADMIN: '1000:5000', ...FAULT_ENV, ...env }),
+    loadConfig({
+      DATABASE_URL: databaseUrl,
+      PORT: '0',
+      ADMIN_API_KEY: ADMIN_KEY,
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'test',
+      RATE_LIMIT_ADMIN: '1000:5000',
+      ...FAULT_ENV,
+      ...env,
+    }),
   );
 }
 
@@ -226,7 +259,8 @@ const readyStatus = async (app: App) => (await call(app, '/readyz')).status;
 const VIEWER = '{ viewer { id role } }';
 const CREATE = 'mutation($input: CreateContactInput!) { createContact(input: $input) { id email } }';
 const RECORD = 'mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { duplicates } }';
-const CONTACT = 'query($email: String!) { contactByEmail(email: $email) { engagementScore activities { totalCount } } }';
+const CONTACT =
+  'query($email: String!) { contactByEmail(email: $email) { engagementScore activities { totalCount } } }';
 const email = (tag: string) => `${tag}.${randomBytes(4).toString('hex')}@faults.example.com`;
 
 const noMariaDb = !MARIADBD || !INSTALL_DB ? 'mariadbd or mariadb-install-db not found' : null;
@@ -242,7 +276,9 @@ if (noMariaDb) console.warn(`faults.test: database fault cases skipped: ${noMari
     server = db.server;
     // Small rescore batches make a job long enough to be cut by a kill.
     app = await startFaultApp(db.url, { RESCORE_BATCH_SIZE: '10' });
-    await ok(app, 'mutation($input: ScoringRuleInput!) { createScoringRule(input: $input) { id } }', { input: { name: 'visit', kind: 'BEHAVIOR', activityType: 'visit', points: POINTS } });
+    await ok(app, 'mutation($input: ScoringRuleInput!) { createScoringRule(input: $input) { id } }', {
+      input: { name: 'visit', kind: 'BEHAVIOR', activityType: 'visit', points: POINTS },
+    });
     await app.services.rescore.idle();
   }, 120_000);
 
@@ -259,7 +295,9 @@ if (noMariaDb) console.warn(`faults.test: database fault cases skipped: ${noMari
     expect((await call(app!, '/healthz')).status).toBe(200);
     expectDatabaseUnavailable(await gql(app!, VIEWER));
     expectDatabaseUnavailable(await gql(app!, CREATE, { input: { email: email('during') } }));
-    expectDatabaseUnavailable(await gql(app!, 'query($id: ID!) { contact(id: $id) { id } }', { id: before.createContact.id }));
+    expectDatabaseUnavailable(
+      await gql(app!, 'query($id: ID!) { contact(id: $id) { id } }', { id: before.createContact.id }),
+    );
   }, 60_000);
 
   it('started again: the same process recovers by itself, with the data written before', async () => {
@@ -267,14 +305,25 @@ if (noMariaDb) console.warn(`faults.test: database fault cases skipped: ${noMari
     await until('/readyz 200', async () => (await readyStatus(app!)) === 200);
     expect((await ok(app!, VIEWER)).viewer.role).toBe('ADMIN');
     const created = (await ok(app!, CREATE, { input: { email: email('after') } })).createContact;
-    expect((await ok(app!, 'query($id: ID!) { contact(id: $id) { email } }', { id: created.id })).contact.email).toBe(created.email);
+    expect((await ok(app!, 'query($id: ID!) { contact(id: $id) { email } }', { id: created.id })).contact.email).toBe(
+      created.email,
+    );
   }, 60_000);
 
   it('killed (SIGKILL) under recordActivities batches: each batch is all or nothing and scores match the activities', async () => {
     const PER_CONTACT = 10;
     const batch = (n: number) => {
-      const emails = Array.from({ length: 100 }, (_, i) => `b${n}.c${i}.${randomBytes(3).toString('hex')}@faults.example.com`);
-      const inputs = emails.flatMap((contactEmail) => Array.from({ length: PER_CONTACT }, (_, k) => ({ contactEmail, type: 'visit', idempotencyKey: `${contactEmail}#${k}` })));
+      const emails = Array.from(
+        { length: 100 },
+        (_, i) => `b${n}.c${i}.${randomBytes(3).toString('hex')}@faults.example.com`,
+      );
+      const inputs = emails.flatMap((contactEmail) =>
+        Array.from({ length: PER_CONTACT }, (_, k) => ({
+          contactEmail,
+          type: 'visit',
+          idempotencyKey: `${contactEmail}#${k}`,
+        })),
+      );
       return { emails, inputs, outcome: 'not sent' as 'not sent' | 'recorded' | 'failed' };
     };
     const batches: ReturnType<typeof batch>[] = [];
@@ -383,7 +432,8 @@ if (noRedis) console.warn(`faults.test: Redis fault cases skipped: ${noRedis}`);
   async function apiWorks(app: App): Promise<void> {
     expect((await ok(app, VIEWER)).viewer.role).toBe('ADMIN');
     await ok(app, CREATE, { input: { email: email('redis') } });
-    const key = (await ok(app, 'mutation { createApiKey(input: { name: "sub", role: VIEWER }) { secret } }')).createApiKey.secret;
+    const key = (await ok(app, 'mutation { createApiKey(input: { name: "sub", role: VIEWER }) { secret } }'))
+      .createApiKey.secret;
     const sub = collect(wsClient(app.url, key), SUB);
     try {
       await sleep(200);
@@ -409,7 +459,9 @@ if (noRedis) console.warn(`faults.test: Redis fault cases skipped: ${noRedis}`);
     servers.push(redis);
     await redis.start();
     const app = await appWithRedis(port);
-    await ok(app, 'mutation($input: ScoringRuleInput!) { createScoringRule(input: $input) { id } }', { input: { name: 'demo', kind: 'BEHAVIOR', activityType: 'demo_request', points: 60 } });
+    await ok(app, 'mutation($input: ScoringRuleInput!) { createScoringRule(input: $input) { id } }', {
+      input: { name: 'demo', kind: 'BEHAVIOR', activityType: 'demo_request', points: 60 },
+    });
     await app.services.rescore.idle();
     await apiWorks(app);
 
@@ -438,7 +490,9 @@ if (noRedis) console.warn(`faults.test: Redis fault cases skipped: ${noRedis}`);
   it('down at start: the service starts, answers, and uses Redis once it is up', async () => {
     const port = await freePort();
     const app = await appWithRedis(port);
-    await ok(app, 'mutation($input: ScoringRuleInput!) { createScoringRule(input: $input) { id } }', { input: { name: 'demo', kind: 'BEHAVIOR', activityType: 'demo_request', points: 60 } });
+    await ok(app, 'mutation($input: ScoringRuleInput!) { createScoringRule(input: $input) { id } }', {
+      input: { name: 'demo', kind: 'BEHAVIOR', activityType: 'demo_request', points: 60 },
+    });
     await app.services.rescore.idle();
     await apiWorks(app);
 

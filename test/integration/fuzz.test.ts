@@ -31,16 +31,22 @@ function cases(seed: number, n: number): FuzzCase[] {
   const schema = servedSchema();
   const fields = rootFields(schema);
   const gen = new ValueGenerator(prng(seed), ids);
-  return Array.from({ length: n }, (_, i) => fuzzCase(gen, fields[i % fields.length].operation, fields[i % fields.length].field));
+  return Array.from({ length: n }, (_, i) =>
+    fuzzCase(gen, fields[i % fields.length].operation, fields[i % fields.length].field),
+  );
 }
 
 /** Error codes of an answer that are server faults. */
 function faults(errors: WsOutcome['errors']): string[] {
-  return (errors ?? []).map((e) => e.extensions?.code ?? 'NO_CODE').filter((code) => code === 'INTERNAL_SERVER_ERROR' || code === 'NO_CODE');
+  return (errors ?? [])
+    .map((e) => e.extensions?.code ?? 'NO_CODE')
+    .filter((code) => code === 'INTERNAL_SERVER_ERROR' || code === 'NO_CODE');
 }
 
 function describeCase(c: FuzzCase, i: number, seed: number): string {
-  const vars = JSON.stringify(c.variables, (_k, v) => (typeof v === 'string' && v.length > 80 ? `${v.slice(0, 80)}…` : v));
+  const vars = JSON.stringify(c.variables, (_k, v) =>
+    typeof v === 'string' && v.length > 80 ? `${v.slice(0, 80)}…` : v,
+  );
   return `FUZZ_SEED=${seed} case ${i}: ${c.query.slice(0, 400)} variables ${(vars ?? '').slice(0, 400)}`;
 }
 
@@ -52,8 +58,10 @@ it(`HTTP: ${CASES} schema-generated cases, every root field, never a 500 or INTE
   for (const [i, c] of cases(SEED, CASES).entries()) {
     const res = await t.gql(c.query, c.variables, roles[i % roles.length]);
     const where = describeCase(c, i, SEED);
-    if (res.status >= 500 || faults(res.errors).length > 0) throw new Error(`${where}\n-> ${res.status} ${JSON.stringify(res.errors)}`);
-    for (const e of res.errors ?? []) seen.set(String(e.extensions?.code), (seen.get(String(e.extensions?.code)) ?? 0) + 1);
+    if (res.status >= 500 || faults(res.errors).length > 0)
+      throw new Error(`${where}\n-> ${res.status} ${JSON.stringify(res.errors)}`);
+    for (const e of res.errors ?? [])
+      seen.set(String(e.extensions?.code), (seen.get(String(e.extensions?.code)) ?? 0) + 1);
   }
   // Both outcomes are exercised: answers and client errors.
   expect(seen.get('BAD_USER_INPUT')).toBeGreaterThan(CASES / 10);
@@ -65,7 +73,9 @@ it(`graphql-ws: ${Math.round(CASES / 2)} schema-generated cases on one socket, n
   const client = wsClient(t.app.url, ADMIN_KEY, { onClose: (code) => closes.push(code) });
   for (const [i, c] of cases(SEED + 1, Math.round(CASES / 2)).entries()) {
     const where = describeCase(c, i, SEED + 1);
-    const out = await (c.operation === 'subscription' ? subscribeBriefly(client, c) : wsRun(client, c.query, c.variables)).catch((e: { code?: number; reason?: string }) => {
+    const out = await (
+      c.operation === 'subscription' ? subscribeBriefly(client, c) : wsRun(client, c.query, c.variables)
+    ).catch((e: { code?: number; reason?: string }) => {
       throw new Error(`${where}\n-> socket closed ${e.code} ${e.reason}`);
     });
     if (faults(out.errors).length > 0) throw new Error(`${where}\n-> ${JSON.stringify(out.errors)}`);
@@ -80,7 +90,11 @@ async function subscribeBriefly(client: ReturnType<typeof wsClient>, c: FuzzCase
   const out: WsOutcome = {};
   const dispose = client.subscribe(
     { query: c.query, variables: c.variables },
-    { next: (v) => (out.errors = v.errors as WsOutcome['errors']), error: (e) => (out.errors = Array.isArray(e) ? e : [{ message: String(e), extensions: { code: 'NO_CODE' } }]), complete: () => undefined },
+    {
+      next: (v) => (out.errors = v.errors as WsOutcome['errors']),
+      error: (e) => (out.errors = Array.isArray(e) ? e : [{ message: String(e), extensions: { code: 'NO_CODE' } }]),
+      complete: () => undefined,
+    },
   );
   await sleep(100);
   dispose();
@@ -88,13 +102,36 @@ async function subscribeBriefly(client: ReturnType<typeof wsClient>, c: FuzzCase
 }
 
 const BROKEN_DOCUMENTS = [
-  '{', '}', 'query {', '{ contacts { edges { node { id } } }', 'mutation { createContact }', '{ __typename @skip }', 'subscription { leadPromoted { cursor } }',
+  '{',
+  '}',
+  'query {',
+  '{ contacts { edges { node { id } } }',
+  'mutation { createContact }',
+  '{ __typename @skip }',
+  'subscription { leadPromoted { cursor } }',
   `{ ${'contacts { edges { node { activities { edges { node { contact { '.repeat(20)} id ${'} } } } } } } '.repeat(20)} }`,
-  `query { ${Array.from({ length: 300 }, (_, i) => `a${i}: viewer { id }`).join(' ')} }`, `{ a: ${'['.repeat(3000)}1${']'.repeat(3000)} }`,
-  '{ viewer { id ...F } } fragment F on ApiKey { ...F }', '\u0000\u0001', 'query q($a: Int = "x") { viewer { id } }', '{ contacts(first: "ten") { totalCount } }',
-  'query A { viewer { id } } query B { viewer { id } }', `"""${'x'.repeat(1000)}`, '{ contacts(filter: { search: "\\u0000" }) { totalCount } }',
+  `query { ${Array.from({ length: 300 }, (_, i) => `a${i}: viewer { id }`).join(' ')} }`,
+  `{ a: ${'['.repeat(3000)}1${']'.repeat(3000)} }`,
+  '{ viewer { id ...F } } fragment F on ApiKey { ...F }',
+  '\u0000\u0001',
+  'query q($a: Int = "x") { viewer { id } }',
+  '{ contacts(first: "ten") { totalCount } }',
+  'query A { viewer { id } } query B { viewer { id } }',
+  `"""${'x'.repeat(1000)}`,
+  '{ contacts(filter: { search: "\\u0000" }) { totalCount } }',
 ];
-const BODIES: unknown[] = [null, '', 'x', 12, [], {}, { query: 12 }, { query: '{ viewer { id } }', variables: [] }, { query: '{ viewer { id } }', variables: 'x' }, { query: '{ viewer { id } }', operationName: 5 }];
+const BODIES: unknown[] = [
+  null,
+  '',
+  'x',
+  12,
+  [],
+  {},
+  { query: 12 },
+  { query: '{ viewer { id } }', variables: [] },
+  { query: '{ viewer { id } }', variables: 'x' },
+  { query: '{ viewer { id } }', operationName: 5 },
+];
 
 it('broken documents and bodies on both doors: client errors only', async () => {
   const rand = prng(SEED + 2);
@@ -102,8 +139,15 @@ it('broken documents and bodies on both doors: client errors only', async () => 
   const client = wsClient(t.app.url, ADMIN_KEY, { onClose: (code) => closes.push(code) });
   for (let i = 0; i < 300; i++) {
     const query = BROKEN_DOCUMENTS[Math.floor(rand() * BROKEN_DOCUMENTS.length)];
-    const body = rand() < 0.7 ? { query, variables: rand() < 0.5 ? { v: 1 } : undefined } : BODIES[Math.floor(rand() * BODIES.length)];
-    const res = await t.http.post('/graphql').set('content-type', 'application/json').set('authorization', `Bearer ${ADMIN_KEY}`).send(JSON.stringify(body));
+    const body =
+      rand() < 0.7
+        ? { query, variables: rand() < 0.5 ? { v: 1 } : undefined }
+        : BODIES[Math.floor(rand() * BODIES.length)];
+    const res = await t.http
+      .post('/graphql')
+      .set('content-type', 'application/json')
+      .set('authorization', `Bearer ${ADMIN_KEY}`)
+      .send(JSON.stringify(body));
     expect(res.status).toBeLessThan(500);
     expect(faults(res.body?.errors)).toEqual([]);
     if (query.startsWith('subscription')) continue;

@@ -12,7 +12,10 @@ it('passes every MUST audit of the GraphQL-over-HTTP spec (graphql-http serverAu
     url: () => t.app.url,
     // Every call carries a key (the contract answers 401 without one) and the header Apollo's CSRF prevention asks of GET requests.
     fetchFn: (input: any, init: any = {}) =>
-      fetch(input, { ...init, headers: { ...(init.headers ?? {}), authorization: `Bearer ${ADMIN_KEY}`, 'apollo-require-preflight': 'true' } }),
+      fetch(input, {
+        ...init,
+        headers: { ...(init.headers ?? {}), authorization: `Bearer ${ADMIN_KEY}`, 'apollo-require-preflight': 'true' },
+      }),
   });
   const musts = audits.filter((a) => a.name.startsWith('MUST'));
   expect(musts.length).toBeGreaterThan(10);

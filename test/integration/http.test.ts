@@ -10,7 +10,12 @@ describe('in production', () => {
   it('sends no SQL or stack trace when something breaks inside', async () => {
     await t.app.ds.query('DROP TABLE partners');
     const res = await t.gql('{ partners { id } }');
-    expect(res.errors?.[0]).toEqual({ message: 'Internal server error', locations: expect.any(Array), path: ['partners'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(res.errors?.[0]).toEqual({
+      message: 'Internal server error',
+      locations: expect.any(Array),
+      path: ['partners'],
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
     expect(JSON.stringify(res.errors)).not.toMatch(/partners`|SELECT|sqlite|at \w+ \(/i);
   });
 
@@ -20,9 +25,16 @@ describe('in production', () => {
   });
 
   it('allows configured browser origins only (CORS)', async () => {
-    const ok = await t.http.options('/graphql').set('origin', 'https://app.example.com').set('access-control-request-method', 'POST').set('access-control-request-headers', 'authorization,content-type');
+    const ok = await t.http
+      .options('/graphql')
+      .set('origin', 'https://app.example.com')
+      .set('access-control-request-method', 'POST')
+      .set('access-control-request-headers', 'authorization,content-type');
     expect(ok.headers['access-control-allow-origin']).toBe('https://app.example.com');
-    const other = await t.http.options('/graphql').set('origin', 'https://evil.example.com').set('access-control-request-method', 'POST');
+    const other = await t.http
+      .options('/graphql')
+      .set('origin', 'https://evil.example.com')
+      .set('access-control-request-method', 'POST');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 
@@ -57,15 +69,26 @@ describe('outside production', () => {
     const res = await t.http.get('/graphql').query({ query: '{ viewer { id } }' });
     expect(res.status).toBe(400);
     // No browser sends Authorization cross-site without a CORS preflight: urql's default GET carries it (issue 19).
-    const withKey = await t.http.get('/graphql').query({ query: '{ viewer { id } }' }).set('authorization', `Bearer ${ADMIN_KEY}`);
+    const withKey = await t.http
+      .get('/graphql')
+      .query({ query: '{ viewer { id } }' })
+      .set('authorization', `Bearer ${ADMIN_KEY}`);
     expect(withKey.status).toBe(200);
-    const withHeader = await t.http.get('/graphql').query({ query: '{ viewer { id } }' }).set('authorization', `Bearer ${ADMIN_KEY}`).set('apollo-require-preflight', 'true');
+    const withHeader = await t.http
+      .get('/graphql')
+      .query({ query: '{ viewer { id } }' })
+      .set('authorization', `Bearer ${ADMIN_KEY}`)
+      .set('apollo-require-preflight', 'true');
     expect(withHeader.status).toBe(200);
     expect(withHeader.body.data.viewer.id).toBeTruthy();
   });
 
   it('answers malformed JSON with BAD_USER_INPUT', async () => {
-    const res = await t.http.post('/graphql').set('content-type', 'application/json').set('authorization', `Bearer ${ADMIN_KEY}`).send('{"query": ');
+    const res = await t.http
+      .post('/graphql')
+      .set('content-type', 'application/json')
+      .set('authorization', `Bearer ${ADMIN_KEY}`)
+      .send('{"query": ');
     expect(res.status).toBe(400);
     expect(res.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
   });

@@ -25,7 +25,11 @@ it('4: a well-formed cursor with wrong value types is BAD_USER_INPUT on every li
     ['query($a: String) { stageTransitions(after: $a) { totalCount } }', {}],
     ['query($a: String, $id: ID!) { contact(id: $id) { activities(after: $a) { totalCount } } }', { id: contact.id }],
   ] as const) {
-    for (const after of [WRONG_TYPES, Buffer.from('[1e300,"x"]').toString('base64url'), Buffer.from('[1,2,3]').toString('base64url')]) {
+    for (const after of [
+      WRONG_TYPES,
+      Buffer.from('[1e300,"x"]').toString('base64url'),
+      Buffer.from('[1,2,3]').toString('base64url'),
+    ]) {
       const res = await t.gql(query, { ...vars, a: after });
       expect(res.status).toBeLessThan(500);
       expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
@@ -37,37 +41,64 @@ it('4: a well-formed cursor with wrong value types is BAD_USER_INPUT on every li
 const nestedJson = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
 
 /** Posts a request body given as JSON text. */
-async function postRaw(body: string): Promise<{ status: number; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
-  const res = await t.http.post('/graphql').set('content-type', 'application/json').set('authorization', `Bearer ${ADMIN_KEY}`).send(body);
+async function postRaw(
+  body: string,
+): Promise<{ status: number; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
+  const res = await t.http
+    .post('/graphql')
+    .set('content-type', 'application/json')
+    .set('authorization', `Bearer ${ADMIN_KEY}`)
+    .send(body);
   return { status: res.status, errors: res.body?.errors };
 }
 
 it('4: JSON nested 5,000 levels in attributes or properties is BAD_USER_INPUT, as a variable and as a literal', async () => {
   const deep = nestedJson(5000);
-  const created = await postRaw(`{"query":"mutation($input: CreateContactInput!) { createContact(input: $input) { id } }","variables":{"input":{"email":"${uniqueEmail()}","attributes":${deep}}}}`);
+  const created = await postRaw(
+    `{"query":"mutation($input: CreateContactInput!) { createContact(input: $input) { id } }","variables":{"input":{"email":"${uniqueEmail()}","attributes":${deep}}}}`,
+  );
   expect(created.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'inputDepth' });
   expect(String(created.errors?.[0].extensions?.field)).toMatch(/^input\.attributes(\.a)+$/);
-  const recorded = await postRaw(`{"query":"mutation($p: JSONObject) { recordActivity(input: { contactEmail: \\"deep@acme-corp.com\\", type: \\"page_view\\", properties: $p }) { id } }","variables":{"p":${deep}}}`);
+  const recorded = await postRaw(
+    `{"query":"mutation($p: JSONObject) { recordActivity(input: { contactEmail: \\"deep@acme-corp.com\\", type: \\"page_view\\", properties: $p }) { id } }","variables":{"p":${deep}}}`,
+  );
   expect(recorded.status).toBeLessThan(500);
   expect(recorded.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'inputDepth' });
   const literal = `mutation { recordActivity(input: { contactEmail: "deep@acme-corp.com", type: "page_view", properties: ${'{ a: '.repeat(5000)}1${' }'.repeat(5000)} }) { id } }`;
   const inline = await t.gql(literal);
   expect(inline.status).toBe(400);
   expect(inline.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'textNesting' });
-  const moderate = await t.gql(`mutation { recordActivity(input: { contactEmail: "deep@acme-corp.com", type: "page_view", properties: ${'{ a: '.repeat(40)}1${' }'.repeat(40)} }) { id } }`);
-  expect(moderate.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' });
+  const moderate = await t.gql(
+    `mutation { recordActivity(input: { contactEmail: "deep@acme-corp.com", type: "page_view", properties: ${'{ a: '.repeat(40)}1${' }'.repeat(40)} }) { id } }`,
+  );
+  expect(moderate.errors?.[0].extensions).toMatchObject({
+    code: 'BAD_USER_INPUT',
+    reason: 'GRAPHQL_VALIDATION_FAILED',
+  });
   expect((await t.gql('{ contactByEmail(email: "deep@acme-corp.com") { id } }')).data.contactByEmail).toBeNull();
 });
 
 it('4: idempotency keys are exact on both stores: Key-X and key-X are two activities, and a batch of 1,000 with both commits', async () => {
   const email = uniqueEmail('idem');
-  const one = async (key: string) => (await t.ok('mutation($i: ActivityInput!) { recordActivity(input: $i) { id idempotencyKey } }', { i: { contactEmail: email, type: 'page_view', idempotencyKey: key } })).recordActivity;
+  const one = async (key: string) =>
+    (
+      await t.ok('mutation($i: ActivityInput!) { recordActivity(input: $i) { id idempotencyKey } }', {
+        i: { contactEmail: email, type: 'page_view', idempotencyKey: key },
+      })
+    ).recordActivity;
   const upper = await one('Key-X');
   const lower = await one('key-X');
   expect(lower.id).not.toBe(upper.id);
   expect((await one('Key-X')).id).toBe(upper.id);
-  const inputs = Array.from({ length: 1000 }, (_, i) => ({ contactEmail: email, type: 'page_view', idempotencyKey: i === 500 ? 'KEY-x' : `batch-${i}` }));
-  const res = await t.gql('mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { duplicates activities { id } } }', { inputs });
+  const inputs = Array.from({ length: 1000 }, (_, i) => ({
+    contactEmail: email,
+    type: 'page_view',
+    idempotencyKey: i === 500 ? 'KEY-x' : `batch-${i}`,
+  }));
+  const res = await t.gql(
+    'mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { duplicates activities { id } } }',
+    { inputs },
+  );
   expect(res.errors).toBeUndefined();
   expect(res.data.recordActivities.activities).toHaveLength(1000);
   expect(res.data.recordActivities.duplicates).toBe(0);
@@ -80,26 +111,46 @@ it('4: emails compare case-insensitively but accent-sensitively on both stores: 
   expect(accented.email).toBe(`josé@${domain}`);
   expect(accented.id).not.toBe(plain.id);
   // The decomposed spelling (e + combining acute) is the same address once normalised.
-  const again = await t.gql('mutation($e: String!) { createContact(input: { email: $e }) { id } }', { e: `JOSE\u0301@${domain}` });
-  expect(again.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'input.email' });
-  const batch = await t.gql('mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { activities { contactId } } }', {
-    inputs: [{ contactEmail: `josé@${domain}`, type: 'page_view' }, { contactEmail: `jose@${domain}`, type: 'page_view' }, { contactEmail: `jósé@${domain}`, type: 'page_view' }],
+  const again = await t.gql('mutation($e: String!) { createContact(input: { email: $e }) { id } }', {
+    e: `JOSE\u0301@${domain}`,
   });
+  expect(again.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'input.email' });
+  const batch = await t.gql(
+    'mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { activities { contactId } } }',
+    {
+      inputs: [
+        { contactEmail: `josé@${domain}`, type: 'page_view' },
+        { contactEmail: `jose@${domain}`, type: 'page_view' },
+        { contactEmail: `jósé@${domain}`, type: 'page_view' },
+      ],
+    },
+  );
   expect(batch.errors).toBeUndefined();
   const ids = batch.data.recordActivities.activities.map((a: { contactId: string }) => a.contactId);
   expect(ids.slice(0, 2)).toEqual([accented.id, plain.id]);
   expect(new Set(ids).size).toBe(3);
-  expect((await t.ok('query($e: String!) { contactByEmail(email: $e) { id } }', { e: `JOSÉ@${domain}` })).contactByEmail.id).toBe(accented.id);
+  expect(
+    (await t.ok('query($e: String!) { contactByEmail(email: $e) { id } }', { e: `JOSÉ@${domain}` })).contactByEmail.id,
+  ).toBe(accented.id);
 });
 
 it('4: a filter list of 40,000 values is BAD_USER_INPUT naming it, not "too many SQL variables"', async () => {
-  const res = await t.gql('query($s: [LifecycleStage!]) { contacts(filter: { stages: $s }) { totalCount } }', { s: Array.from({ length: 40_000 }, () => 'MQL') });
+  const res = await t.gql('query($s: [LifecycleStage!]) { contacts(filter: { stages: $s }) { totalCount } }', {
+    s: Array.from({ length: 40_000 }, () => 'MQL'),
+  });
   expect(res.status).toBeLessThan(500);
-  expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'listLength', max: 5000, field: 's' });
+  expect(res.errors?.[0].extensions).toMatchObject({
+    code: 'BAD_USER_INPUT',
+    limit: 'listLength',
+    max: 5000,
+    field: 's',
+  });
 });
 
 it('5: a NUL byte is refused in an email and in any string, as a variable or a literal', async () => {
-  const variable = await t.gql('mutation($e: String!) { createContact(input: { email: $e }) { id } }', { e: 'nul\u0000byte@acme-corp.com' });
+  const variable = await t.gql('mutation($e: String!) { createContact(input: { email: $e }) { id } }', {
+    e: 'nul\u0000byte@acme-corp.com',
+  });
   expect(variable.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'e' });
   const literal = await t.gql('mutation { createContact(input: { email: "nul\\u0000byte@acme-corp.com" }) { id } }');
   expect(literal.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
@@ -109,7 +160,12 @@ it('5: a NUL byte is refused in an email and in any string, as a variable or a l
 
 it('5: temperatures is a set: [HOT, HOT, HOT] selects what [HOT] selects', async () => {
   await createContact(t);
-  const count = async (temperatures: string[]) => (await t.ok('query($t: [Temperature!]) { contacts(filter: { temperatures: $t }) { totalCount } }', { t: temperatures })).contacts.totalCount;
+  const count = async (temperatures: string[]) =>
+    (
+      await t.ok('query($t: [Temperature!]) { contacts(filter: { temperatures: $t }) { totalCount } }', {
+        t: temperatures,
+      })
+    ).contacts.totalCount;
   const hot = await count(['HOT']);
   expect(await count(['HOT', 'HOT', 'HOT'])).toBe(hot);
   expect(await count(['COLD', 'COLD', 'COLD'])).toBe(await count(['COLD']));
@@ -119,15 +175,29 @@ it('5: temperatures is a set: [HOT, HOT, HOT] selects what [HOT] selects', async
 it('5: a partner referring an email known under another partner learns that it exists and nothing else, on create and update alike', async () => {
   const p1 = await createPartner(t);
   const p2 = await createPartner(t);
-  const theirs = await createContact(t, { partnerId: p1.id, firstName: 'Secret', lastName: 'Name', ownerId: 'owner-7' });
+  const theirs = await createContact(t, {
+    partnerId: p1.id,
+    firstName: 'Secret',
+    lastName: 'Name',
+    ownerId: 'owner-7',
+  });
   const key = await createKey(t, 'PARTNER', p2.id);
-  const created = await t.gql('mutation($e: String!) { createContact(input: { email: $e }) { id } }', { e: theirs.email.toUpperCase() }, key);
+  const created = await t.gql(
+    'mutation($e: String!) { createContact(input: { email: $e }) { id } }',
+    { e: theirs.email.toUpperCase() },
+    key,
+  );
   const mine = await createContact(t, {}, key);
-  const updated = await t.gql('mutation($id: ID!, $e: String!) { updateContact(id: $id, input: { email: $e }) { id } }', { id: mine.id, e: theirs.email }, key);
+  const updated = await t.gql(
+    'mutation($id: ID!, $e: String!) { updateContact(id: $id, input: { email: $e }) { id } }',
+    { id: mine.id, e: theirs.email },
+    key,
+  );
   for (const res of [created, updated]) {
     expect(res.errors?.[0].extensions).toEqual({ code: 'CONFLICT', field: 'input.email', reason: 'EMAIL_TAKEN' });
     const told = JSON.stringify(res.errors);
-    for (const secret of [theirs.id, p1.id, p1.name, 'Secret', 'owner-7', theirs.stage]) expect(told).not.toContain(secret);
+    for (const secret of [theirs.id, p1.id, p1.name, 'Secret', 'owner-7', theirs.stage])
+      expect(told).not.toContain(secret);
   }
   expect(created.errors?.[0].message).toBe(updated.errors?.[0].message);
 });
@@ -137,9 +207,13 @@ it('5: after a contact moves from partner P1 to P2, P1 neither replays nor recei
   const p2 = await createPartner(t);
   const contact = await createContact(t, { partnerId: p1.id });
   await t.ok('mutation($id: ID!) { transitionContact(id: $id, toStage: MQL, reason: "r") { id } }', { id: contact.id });
-  await t.ok('mutation($id: ID!, $p: ID!) { updateContact(id: $id, input: { partnerId: $p }) { id } }', { id: contact.id, p: p2.id });
+  await t.ok('mutation($id: ID!, $p: ID!) { updateContact(id: $id, input: { partnerId: $p }) { id } }', {
+    id: contact.id,
+    p: p2.id,
+  });
   const start = Buffer.from('[0,0]').toString('base64url');
-  const SUB = 'subscription($after: String) { leadPromoted(after: $after, stages: [MQL, SQL]) { transition { contactId toStage contact { id } } } }';
+  const SUB =
+    'subscription($after: String) { leadPromoted(after: $after, stages: [MQL, SQL]) { transition { contactId toStage contact { id } } } }';
   const k1 = await createKey(t, 'PARTNER', p1.id);
   const k2 = await createKey(t, 'PARTNER', p2.id);
   const c1 = wsClient(t.app.url, k1);
@@ -161,7 +235,9 @@ it('5: after a contact moves from partner P1 to P2, P1 neither replays nor recei
 });
 
 it('4: many bad values in one variable (graphql-js stops at 50) are BAD_USER_INPUT, never INTERNAL_SERVER_ERROR', async () => {
-  const res = await t.gql('query($s: [LifecycleStage!]) { contacts(filter: { stages: $s }) { totalCount } }', { s: Array.from({ length: 100 }, () => 'NOT_A_STAGE') });
+  const res = await t.gql('query($s: [LifecycleStage!]) { contacts(filter: { stages: $s }) { totalCount } }', {
+    s: Array.from({ length: 100 }, () => 'NOT_A_STAGE'),
+  });
   expect(res.status).toBe(400);
   expect(new Set(res.errors?.map((e) => e.extensions?.code))).toEqual(new Set(['BAD_USER_INPUT']));
 });

@@ -35,8 +35,10 @@ beforeAll(async () => {
     const demo = rand() < 0.3;
     anchors.push({ at, sql: rand() < (demo ? 0.8 : 0.1) });
     inputs.push({ contactEmail: email, type: 'signup', occurredAt: new Date(at).toISOString() });
-    if (i % 2 === 0) inputs.push({ contactEmail: email, type: 'newsletter', occurredAt: new Date(at + 60_000).toISOString() });
-    if (demo) inputs.push({ contactEmail: email, type: 'demo_request', occurredAt: new Date(at + 120_000).toISOString() });
+    if (i % 2 === 0)
+      inputs.push({ contactEmail: email, type: 'newsletter', occurredAt: new Date(at + 60_000).toISOString() });
+    if (demo)
+      inputs.push({ contactEmail: email, type: 'demo_request', occurredAt: new Date(at + 120_000).toISOString() });
   }
   for (let i = 0; i < inputs.length; i += 1000) await recordActivities(t, inputs.slice(i, i + 1000));
   const sales = { keyId: 'test', name: 'test-sales', role: Role.SALES, partnerId: null };
@@ -45,14 +47,24 @@ beforeAll(async () => {
   for (let i = 0; i < N; i++) {
     const qualified = anchors[i].sql;
     const bant = { budget: qualified, authority: qualified, need: qualified, timeline: false };
-    await t.app.services.lifecycle.qualify(sales, byEmail.get(`known-${i}@acme-corp.com`)!, bant, new Date(anchors[i].at + 3 * DAY));
+    await t.app.services.lifecycle.qualify(
+      sales,
+      byEmail.get(`known-${i}@acme-corp.com`)!,
+      bant,
+      new Date(anchors[i].at + 3 * DAY),
+    );
   }
 }, 180_000);
 afterAll(() => t.stop());
 
 it('gives a behaviour independent of the outcome a lift near 1 and finds the planted one', async () => {
-  const res = (await t.ok(`query($from: DateTime!, $to: DateTime!, $h: Int) { ruleInsights(from: $from, to: $to, horizonDays: $h) {
-    contacts reachedSql rules { ruleName appliedContacts appliedRate otherRate lift { estimate low high } medianDaysToSql signal } } }`, { ...window, h: HORIZON })).ruleInsights;
+  const res = (
+    await t.ok(
+      `query($from: DateTime!, $to: DateTime!, $h: Int) { ruleInsights(from: $from, to: $to, horizonDays: $h) {
+    contacts reachedSql rules { ruleName appliedContacts appliedRate otherRate lift { estimate low high } medianDaysToSql signal } } }`,
+      { ...window, h: HORIZON },
+    )
+  ).ruleInsights;
   expect(res.contacts).toBe(N);
   expect(res.reachedSql).toBe(anchors.filter((a) => a.sql).length);
   const by = Object.fromEntries(res.rules.map((r: any) => [r.ruleName, r]));
@@ -69,9 +81,14 @@ it('gives a behaviour independent of the outcome a lift near 1 and finds the pla
 });
 
 it('gives the planted behaviour the largest suggested points, and its holdout holds exactly the contacts anchored in each part', async () => {
-  const s = (await t.ok(`query($from: DateTime!, $to: DateTime!, $h: Int) { suggestScoring(from: $from, to: $to, horizonDays: $h) {
+  const s = (
+    await t.ok(
+      `query($from: DateTime!, $to: DateTime!, $h: Int) { suggestScoring(from: $from, to: $to, horizonDays: $h) {
     rules { ruleName suggestedPoints } currentAuc suggestedAuc
-    holdout { trainTo testFrom trainContacts trainReachedSql testContacts testReachedSql } } }`, { ...window, h: HORIZON })).suggestScoring;
+    holdout { trainTo testFrom trainContacts trainReachedSql testContacts testReachedSql } } }`,
+      { ...window, h: HORIZON },
+    )
+  ).suggestScoring;
   const points = Object.fromEntries(s.rules.map((r: any) => [r.ruleName, r.suggestedPoints]));
   expect(points.Demo).toBeGreaterThan(points.Newsletter);
   expect(points.Demo).toBeGreaterThan(points.Signup);
@@ -82,8 +99,10 @@ it('gives the planted behaviour the largest suggested points, and its holdout ho
   const train = anchors.filter((a) => a.at <= trainTo);
   const test = anchors.filter((a) => a.at >= testFrom);
   expect(s.holdout).toMatchObject({
-    trainContacts: train.length, trainReachedSql: train.filter((a) => a.sql).length,
-    testContacts: test.length, testReachedSql: test.filter((a) => a.sql).length,
+    trainContacts: train.length,
+    trainReachedSql: train.filter((a) => a.sql).length,
+    testContacts: test.length,
+    testReachedSql: test.filter((a) => a.sql).length,
   });
   // Every training outcome (three days after its anchor) was known before the first test contact entered.
   for (const a of train) expect(a.at + 3 * DAY).toBeLessThan(testFrom);

@@ -59,7 +59,9 @@ it('a simulation of the current rules reproduces the stored stages exactly, writ
 it('catches a reasonable-looking change that lowers MQL precision, names the rule behind each changed contact, and applies it', async () => {
   const rules = (await t.ok(RULES)).scoringRules;
   const open = rules.find((r: any) => r.name.startsWith('Email open'));
-  const proposal = rules.map((r: any) => (r.id === open.id ? { id: r.id, points: 8, expiresAfterDays: null } : { id: r.id }));
+  const proposal = rules.map((r: any) =>
+    r.id === open.id ? { id: r.id, points: 8, expiresAfterDays: null } : { id: r.id },
+  );
   const job = await simulate(proposal);
   const r = job.result;
   expect(r.simulated.mqls).toBeGreaterThan(r.current.mqls);
@@ -71,12 +73,17 @@ it('catches a reasonable-looking change that lowers MQL precision, names the rul
   expect(first.simulatedMql).not.toBe(first.actualMql);
   expect(first.rules[0]).toMatchObject({ ruleId: open.id, ruleName: open.name });
   expect(r.changedContacts.pageInfo.hasNextPage).toBe(true);
-  const next = await t.ok(`query($id: ID!, $after: String) { simulationJob(id: $id) { result { changedContacts(first: 500, after: $after) { edges { node { contact { email } } } } } } }`, {
-    id: job.id, after: r.changedContacts.pageInfo.endCursor,
-  });
+  const next = await t.ok(
+    `query($id: ID!, $after: String) { simulationJob(id: $id) { result { changedContacts(first: 500, after: $after) { edges { node { contact { email } } } } } } }`,
+    {
+      id: job.id,
+      after: r.changedContacts.pageInfo.endCursor,
+    },
+  );
   expect(next.simulationJob.result.changedContacts.edges.length).toBe(r.changedContactCount - 5);
 
-  const applied = (await t.ok(`mutation($id: ID!) { applySimulation(jobId: $id) { id appliedAt } }`, { id: job.id })).applySimulation;
+  const applied = (await t.ok(`mutation($id: ID!) { applySimulation(jobId: $id) { id appliedAt } }`, { id: job.id }))
+    .applySimulation;
   expect(applied.appliedAt).not.toBeNull();
   await t.app.services.rescore.idle(120_000);
   const after = (await t.ok(RULES)).scoringRules;
@@ -84,13 +91,20 @@ it('catches a reasonable-looking change that lowers MQL precision, names the rul
   const again = await t.gql(`mutation($id: ID!) { applySimulation(jobId: $id) { id } }`, { id: job.id });
   expect(again.errors?.[0].extensions?.code).toBe('CONFLICT');
   // Back to the hand-made rules for the next tests.
-  await t.ok(`mutation($id: ID!) { updateScoringRule(id: $id, input: { points: 1, expiresAfterDays: 30 }) { id } }`, { id: open.id });
+  await t.ok(`mutation($id: ID!) { updateScoringRule(id: $id, input: { points: 1, expiresAfterDays: 30 }) { id } }`, {
+    id: open.id,
+  });
   await t.app.services.rescore.idle(120_000);
 }, 120_000);
 
 it('ranks demo requests above email opens: demo requests predict SQL, email opens are noise', async () => {
-  const res = (await t.ok(`query($from: DateTime!, $to: DateTime!) { ruleInsights(from: $from, to: $to, horizonDays: 30) {
-    contacts reachedSql rules { ruleName appliedContacts appliedRate otherRate lift { estimate low high } medianDaysToSql pointsEarned signal } } }`, window)).ruleInsights;
+  const res = (
+    await t.ok(
+      `query($from: DateTime!, $to: DateTime!) { ruleInsights(from: $from, to: $to, horizonDays: 30) {
+    contacts reachedSql rules { ruleName appliedContacts appliedRate otherRate lift { estimate low high } medianDaysToSql pointsEarned signal } } }`,
+      window,
+    )
+  ).ruleInsights;
   const by = Object.fromEntries(res.rules.map((r: any) => [r.ruleName, r]));
   const demo = by['Demo request'];
   const open = by['Email open (decays)'];
@@ -104,11 +118,18 @@ it('ranks demo requests above email opens: demo requests predict SQL, email open
 });
 
 it('suggests points that give demo requests the most, beat the hand-made rules on a later holdout, and feed simulateScoring as they are', async () => {
-  const s = (await t.ok(`query($from: DateTime!, $to: DateTime!) { suggestScoring(from: $from, to: $to, horizonDays: 30) {
+  const s = (
+    await t.ok(
+      `query($from: DateTime!, $to: DateTime!) { suggestScoring(from: $from, to: $to, horizonDays: 30) {
     rules { ruleName currentPoints suggestedPoints coefficient } simulationRules mqlThreshold mqlsCurrent mqlsSuggested currentAuc suggestedAuc
     holdout { trainTo testFrom trainContacts testContacts trainReachedSql testReachedSql }
-    calibration { minProbability maxProbability contacts predictedRate actualRate } } }`, window)).suggestScoring;
-  const behaviour = s.rules.filter((r: any) => !['Decision maker', 'Mid-market and up', 'Target industry', 'Free email address'].includes(r.ruleName));
+    calibration { minProbability maxProbability contacts predictedRate actualRate } } }`,
+      window,
+    )
+  ).suggestScoring;
+  const behaviour = s.rules.filter(
+    (r: any) => !['Decision maker', 'Mid-market and up', 'Target industry', 'Free email address'].includes(r.ruleName),
+  );
   const top = behaviour.reduce((a: any, b: any) => (b.suggestedPoints > a.suggestedPoints ? b : a));
   expect(top.ruleName).toBe('Demo request');
   expect(s.suggestedAuc).toBeGreaterThan(s.currentAuc);
@@ -138,7 +159,15 @@ it('refuses partners, sales and viewers, and bad input with a code', async () =>
     }
   }
   const marketing = await createKey(t, 'MARKETING');
-  expect((await t.gql(`query($from: DateTime!, $to: DateTime!) { ruleInsights(from: $from, to: $to) { contacts } }`, window, marketing)).errors).toBeUndefined();
+  expect(
+    (
+      await t.gql(
+        `query($from: DateTime!, $to: DateTime!) { ruleInsights(from: $from, to: $to) { contacts } }`,
+        window,
+        marketing,
+      )
+    ).errors,
+  ).toBeUndefined();
   const bad = async (input: Record<string, unknown>, field: string) => {
     const res = await t.gql(SIMULATE, { input: { rules, ...window, ...input } });
     expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
@@ -150,6 +179,9 @@ it('refuses partners, sales and viewers, and bad input with a code', async () =>
   await bad({ policy: { mqlThreshold: -1 } }, 'input.policy.mqlThreshold');
   const sales = await t.gql(`mutation { applySimulation(jobId: "nope") { id } }`);
   expect(sales.errors?.[0].extensions?.code).toBe('NOT_FOUND');
-  const short = await t.gql(`query($from: DateTime!, $to: DateTime!) { suggestScoring(from: $from, to: $to, horizonDays: 200) { currentAuc } }`, window);
+  const short = await t.gql(
+    `query($from: DateTime!, $to: DateTime!) { suggestScoring(from: $from, to: $to, horizonDays: 200) { currentAuc } }`,
+    window,
+  );
   expect(short.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });
 });

@@ -11,8 +11,18 @@ let sales: string;
 beforeAll(async () => {
   t = await startTestApp();
   // Every test contact has a business address (acme-corp.com): fit 10.
-  await createRule(t, { name: 'Business email', kind: 'FIT', points: 10, conditions: [{ field: 'freeEmail', operator: 'EQ', value: false }] });
-  await createRule(t, { name: 'Executive', kind: 'FIT', points: 40, conditions: [{ field: 'jobTitle', operator: 'IN', value: ['ceo', 'cto'] }] });
+  await createRule(t, {
+    name: 'Business email',
+    kind: 'FIT',
+    points: 10,
+    conditions: [{ field: 'freeEmail', operator: 'EQ', value: false }],
+  });
+  await createRule(t, {
+    name: 'Executive',
+    kind: 'FIT',
+    points: 40,
+    conditions: [{ field: 'jobTitle', operator: 'IN', value: ['ceo', 'cto'] }],
+  });
   await createRule(t, { name: 'Demo request', kind: 'BEHAVIOR', activityType: 'demo_request', points: 40 });
   await createRule(t, { name: 'Page view', kind: 'BEHAVIOR', activityType: 'page_view', points: 5 });
   await createRule(t, { name: 'Newsletter', kind: 'BEHAVIOR', activityType: 'newsletter_open', points: 0 });
@@ -31,7 +41,13 @@ const at = (min: number) => new Date(Date.UTC(2026, 5, 1, 9, 0) + min * 60_000).
 const QUALIFY = `mutation($id: ID!, $input: QualificationInput!) { qualifyContact(id: $id, input: $input) { stage } }`;
 const MOVE = `mutation($id: ID!, $to: LifecycleStage!, $reason: String!) { transitionContact(id: $id, toStage: $to, reason: $reason) { stage } }`;
 const POLICY = `mutation($input: QualificationPolicyInput!) { updateQualificationPolicy(input: $input) { leadThreshold mqlThreshold sqlThreshold requiredBantCriteria hotThreshold warmThreshold temperatureWindowDays } }`;
-const bant = (n: number, notes?: string) => ({ budget: n > 0, authority: n > 1, need: n > 2, timeline: n > 3, ...(notes ? { notes } : {}) });
+const bant = (n: number, notes?: string) => ({
+  budget: n > 0,
+  authority: n > 1,
+  need: n > 2,
+  timeline: n > 3,
+  ...(notes ? { notes } : {}),
+});
 
 async function mql(): Promise<any> {
   const c = await createContact(t);
@@ -41,7 +57,9 @@ async function mql(): Promise<any> {
 }
 
 async function withPolicy(patch: Record<string, unknown>, fn: () => Promise<void>): Promise<void> {
-  const before = (await t.ok(`{ qualificationPolicy { leadThreshold mqlThreshold sqlThreshold requiredBantCriteria } }`)).qualificationPolicy;
+  const before = (
+    await t.ok(`{ qualificationPolicy { leadThreshold mqlThreshold sqlThreshold requiredBantCriteria } }`)
+  ).qualificationPolicy;
   await t.ok(POLICY, { input: patch });
   try {
     await fn();
@@ -54,7 +72,10 @@ describe('promotions by score', () => {
   it('starts a new contact as PROSPECT with no transition, and never leaves PROSPECT on fit alone', async () => {
     const c = await createContact(t, { jobTitle: 'CEO' });
     expect(c).toMatchObject({ stage: 'PROSPECT', fitScore: 50, score: 50, engagementScore: 0 });
-    const updated = await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { jobTitle: "CTO", company: "Big" }) { stage score } }`, { id: c.id });
+    const updated = await t.ok(
+      `mutation($id: ID!) { updateContact(id: $id, input: { jobTitle: "CTO", company: "Big" }) { stage score } }`,
+      { id: c.id },
+    );
     expect(updated.updateContact).toEqual({ stage: 'PROSPECT', score: 50 });
     expect((await read(c.id)).transitions).toEqual([]);
   });
@@ -119,7 +140,10 @@ describe('promotions by score', () => {
     const c = await createContact(t);
     await recordActivities(t, [{ contactId: c.id, type: 'page_view', occurredAt: at(0) }]);
     const before = Date.now();
-    const updated = await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { jobTitle: "cto" }) { stage score fitScore } }`, { id: c.id });
+    const updated = await t.ok(
+      `mutation($id: ID!) { updateContact(id: $id, input: { jobTitle: "cto" }) { stage score fitScore } }`,
+      { id: c.id },
+    );
     expect(updated.updateContact).toEqual({ stage: 'MQL', score: 55, fitScore: 50 });
     const r = await read(c.id);
     expect(r.stage).toBe('MQL');
@@ -132,7 +156,10 @@ describe('promotions by score', () => {
   it.each(['DISQUALIFIED', 'OPPORTUNITY', 'CUSTOMER'])('leaves %s untouched by score', async (stage) => {
     const c = await createContact(t);
     await t.ok(MOVE, { id: c.id, to: stage, reason: 'set by sales' }, sales);
-    const res = await recordActivities(t, [{ contactId: c.id, type: 'demo_request' }, { contactId: c.id, type: 'demo_request' }]);
+    const res = await recordActivities(t, [
+      { contactId: c.id, type: 'demo_request' },
+      { contactId: c.id, type: 'demo_request' },
+    ]);
     expect(res.transitions).toEqual([]);
     const r = await read(c.id);
     expect(r).toMatchObject({ stage, score: 90 });
@@ -177,16 +204,35 @@ describe('qualifyContact', () => {
     const res = await t.ok(QUALIFY, { id: c.id, input: bant(3, 'budget approved') }, sales);
     expect(res.qualifyContact.stage).toBe('SQL');
     const r = await read(c.id);
-    expect(r.qualification).toMatchObject({ budget: true, authority: true, need: true, timeline: false, notes: 'budget approved', qualifiedBy: 'sally' });
+    expect(r.qualification).toMatchObject({
+      budget: true,
+      authority: true,
+      need: true,
+      timeline: false,
+      notes: 'budget approved',
+      qualifiedBy: 'sally',
+    });
     expect(Date.parse(r.qualification.qualifiedAt)).toBeGreaterThanOrEqual(before - 5);
-    expect(r.transitions[2]).toMatchObject({ fromStage: 'MQL', toStage: 'SQL', trigger: 'QUALIFICATION', actor: 'sally', score: 50, occurredAt: r.qualification.qualifiedAt });
+    expect(r.transitions[2]).toMatchObject({
+      fromStage: 'MQL',
+      toStage: 'SQL',
+      trigger: 'QUALIFICATION',
+      actor: 'sally',
+      score: 50,
+      occurredAt: r.qualification.qualifiedAt,
+    });
   });
 
   it('sends it to NURTURE with too few criteria, per the policy’s requiredBantCriteria', async () => {
     await withPolicy({ requiredBantCriteria: 4 }, async () => {
       const c = await mql();
       expect((await t.ok(QUALIFY, { id: c.id, input: bant(3) }, sales)).qualifyContact.stage).toBe('NURTURE');
-      expect((await read(c.id)).transitions[2]).toMatchObject({ fromStage: 'MQL', toStage: 'NURTURE', trigger: 'QUALIFICATION', actor: 'sally' });
+      expect((await read(c.id)).transitions[2]).toMatchObject({
+        fromStage: 'MQL',
+        toStage: 'NURTURE',
+        trigger: 'QUALIFICATION',
+        actor: 'sally',
+      });
     });
   });
 
@@ -204,10 +250,14 @@ describe('qualifyContact', () => {
   });
 
   it('is NOT_FOUND for an unknown contact and FORBIDDEN for MARKETING', async () => {
-    expect((await t.gql(QUALIFY, { id: 'nope', input: bant(4) }, sales)).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await t.gql(QUALIFY, { id: 'nope', input: bant(4) }, sales)).errors?.[0].extensions?.code).toBe(
+      'NOT_FOUND',
+    );
     const c = await mql();
     const marketing = await createKey(t, 'MARKETING');
-    expect((await t.gql(QUALIFY, { id: c.id, input: bant(4) }, marketing)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await t.gql(QUALIFY, { id: c.id, input: bant(4) }, marketing)).errors?.[0].extensions?.code).toBe(
+      'FORBIDDEN',
+    );
     expect((await read(c.id)).stage).toBe('MQL');
   });
 });
@@ -220,8 +270,20 @@ describe('transitionContact', () => {
     const r = await read(c.id);
     expect(r.stage).toBe('CUSTOMER');
     expect(r.transitions.slice(2)).toEqual([
-      expect.objectContaining({ fromStage: 'MQL', toStage: 'LEAD', trigger: 'MANUAL', actor: 'sally', reason: 'wrong segment' }),
-      expect.objectContaining({ fromStage: 'LEAD', toStage: 'CUSTOMER', trigger: 'MANUAL', actor: 'sally', reason: 'signed' }),
+      expect.objectContaining({
+        fromStage: 'MQL',
+        toStage: 'LEAD',
+        trigger: 'MANUAL',
+        actor: 'sally',
+        reason: 'wrong segment',
+      }),
+      expect.objectContaining({
+        fromStage: 'LEAD',
+        toStage: 'CUSTOMER',
+        trigger: 'MANUAL',
+        actor: 'sally',
+        reason: 'signed',
+      }),
     ]);
   });
 
@@ -231,8 +293,12 @@ describe('transitionContact', () => {
       const res = await t.gql(MOVE, { id: c.id, to: 'LEAD', reason }, sales);
       expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'reason' });
     }
-    expect((await t.gql(MOVE, { id: c.id, to: 'PROSPECT', reason: 'x' }, sales)).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    expect((await t.gql(MOVE, { id: 'nope', to: 'LEAD', reason: 'x' }, sales)).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await t.gql(MOVE, { id: c.id, to: 'PROSPECT', reason: 'x' }, sales)).errors?.[0].extensions?.code).toBe(
+      'BAD_USER_INPUT',
+    );
+    expect((await t.gql(MOVE, { id: 'nope', to: 'LEAD', reason: 'x' }, sales)).errors?.[0].extensions?.code).toBe(
+      'NOT_FOUND',
+    );
     expect(await read(c.id)).toMatchObject({ stage: 'PROSPECT', transitions: [] });
   });
 });
@@ -248,17 +314,27 @@ describe('stageTransitions', () => {
     await t.ok(MOVE, { id: c.id, to: 'OPPORTUNITY', reason: 'meeting' }, sales);
     const LIST = `query($filter: StageTransitionFilter, $first: Int, $after: String) { stageTransitions(filter: $filter, first: $first, after: $after) {
       totalCount pageInfo { hasNextPage endCursor } edges { cursor node { contactId toStage trigger occurredAt } } } }`;
-    const list = async (filter: Record<string, unknown>, first = 20, after?: string) => (await t.ok(LIST, { filter: { contactId: c.id, ...filter }, first, after })).stageTransitions;
+    const list = async (filter: Record<string, unknown>, first = 20, after?: string) =>
+      (await t.ok(LIST, { filter: { contactId: c.id, ...filter }, first, after })).stageTransitions;
 
     const all = await list({});
     expect(all.totalCount).toBe(4);
     expect(all.edges.map((e: any) => e.node.toStage)).toEqual(['LEAD', 'MQL', 'SQL', 'OPPORTUNITY']);
-    expect((await list({ toStages: ['MQL', 'OPPORTUNITY'] })).edges.map((e: any) => e.node.toStage)).toEqual(['MQL', 'OPPORTUNITY']);
+    expect((await list({ toStages: ['MQL', 'OPPORTUNITY'] })).edges.map((e: any) => e.node.toStage)).toEqual([
+      'MQL',
+      'OPPORTUNITY',
+    ]);
     expect((await list({ triggers: ['SCORE'] })).edges.map((e: any) => e.node.toStage)).toEqual(['LEAD', 'MQL']);
     expect((await list({ triggers: ['QUALIFICATION', 'MANUAL'] })).totalCount).toBe(2);
     expect((await list({ toStages: [] })).totalCount).toBe(0);
-    expect((await list({ occurredAfter: at(100), occurredBefore: at(200) })).edges.map((e: any) => e.node.toStage)).toEqual(['LEAD']);
-    expect((await list({ occurredAfter: at(101) })).edges.map((e: any) => e.node.toStage)).toEqual(['MQL', 'SQL', 'OPPORTUNITY']);
+    expect(
+      (await list({ occurredAfter: at(100), occurredBefore: at(200) })).edges.map((e: any) => e.node.toStage),
+    ).toEqual(['LEAD']);
+    expect((await list({ occurredAfter: at(101) })).edges.map((e: any) => e.node.toStage)).toEqual([
+      'MQL',
+      'SQL',
+      'OPPORTUNITY',
+    ]);
 
     const page1 = await list({}, 3);
     expect(page1.totalCount).toBe(4);
@@ -279,10 +355,20 @@ describe('qualification policy', () => {
     [{ temperatureWindowDays: 0 }, 'input.temperatureWindowDays'],
     [{ requiredBantCriteria: 5 }, 'input.requiredBantCriteria'],
   ])('rejects %p with BAD_USER_INPUT naming %s and keeps the policy', async (input, field) => {
-    const before = (await t.ok(`{ qualificationPolicy { leadThreshold mqlThreshold sqlThreshold requiredBantCriteria hotThreshold warmThreshold temperatureWindowDays } }`)).qualificationPolicy;
+    const before = (
+      await t.ok(
+        `{ qualificationPolicy { leadThreshold mqlThreshold sqlThreshold requiredBantCriteria hotThreshold warmThreshold temperatureWindowDays } }`,
+      )
+    ).qualificationPolicy;
     const res = await t.gql(POLICY, { input });
     expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
-    expect((await t.ok(`{ qualificationPolicy { leadThreshold mqlThreshold sqlThreshold requiredBantCriteria hotThreshold warmThreshold temperatureWindowDays } }`)).qualificationPolicy).toEqual(before);
+    expect(
+      (
+        await t.ok(
+          `{ qualificationPolicy { leadThreshold mqlThreshold sqlThreshold requiredBantCriteria hotThreshold warmThreshold temperatureWindowDays } }`,
+        )
+      ).qualificationPolicy,
+    ).toEqual(before);
   });
 
   it('keeps omitted fields, clears sqlThreshold with null, and re-evaluates contacts: promotions only, dated at that moment', async () => {
@@ -295,7 +381,15 @@ describe('qualification policy', () => {
 
     const before = Date.now();
     const p = (await t.ok(POLICY, { input: { mqlThreshold: 15, sqlThreshold: 55 } })).updateQualificationPolicy;
-    expect(p).toEqual({ leadThreshold: 1, mqlThreshold: 15, sqlThreshold: 55, requiredBantCriteria: 3, hotThreshold: 60, warmThreshold: 20, temperatureWindowDays: 14 });
+    expect(p).toEqual({
+      leadThreshold: 1,
+      mqlThreshold: 15,
+      sqlThreshold: 55,
+      requiredBantCriteria: 3,
+      hotThreshold: 60,
+      warmThreshold: 20,
+      temperatureWindowDays: 14,
+    });
     const promoted = await read(lead.id);
     expect(promoted.stage).toBe('MQL');
     const last = promoted.transitions[1];
@@ -315,8 +409,12 @@ describe('qualification policy', () => {
   });
 
   it('lets SALES read but not change the policy', async () => {
-    expect((await t.gql(POLICY, { input: { mqlThreshold: 10 } }, sales)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    expect((await t.ok(`{ qualificationPolicy { mqlThreshold } }`, {}, sales)).qualificationPolicy.mqlThreshold).toBe(50);
+    expect((await t.gql(POLICY, { input: { mqlThreshold: 10 } }, sales)).errors?.[0].extensions?.code).toBe(
+      'FORBIDDEN',
+    );
+    expect((await t.ok(`{ qualificationPolicy { mqlThreshold } }`, {}, sales)).qualificationPolicy.mqlThreshold).toBe(
+      50,
+    );
   });
 });
 
@@ -324,10 +422,15 @@ describe('concurrent scoring of one contact', () => {
   it('loses no points and promotes once when racing requests name the same new email', async () => {
     const email = uniqueEmail('race');
     // Ten requests at once, each one demo request (40): the first creates the PROSPECT, all score it.
-    await Promise.all(Array.from({ length: 10 }, () => recordActivities(t, [{ contactEmail: email, type: 'demo_request' }])));
+    await Promise.all(
+      Array.from({ length: 10 }, () => recordActivities(t, [{ contactEmail: email, type: 'demo_request' }])),
+    );
     const c = (await t.ok(`query($e: String!) { contactByEmail(email: $e) { id } }`, { e: email })).contactByEmail;
     const r = await read(c.id);
     expect(r).toMatchObject({ engagementScore: 400, score: 410, stage: 'MQL' });
-    expect(r.transitions.map((x: any) => [x.fromStage, x.toStage])).toEqual([['PROSPECT', 'LEAD'], ['LEAD', 'MQL']]);
+    expect(r.transitions.map((x: any) => [x.fromStage, x.toStage])).toEqual([
+      ['PROSPECT', 'LEAD'],
+      ['LEAD', 'MQL'],
+    ]);
   });
 });

@@ -3,7 +3,12 @@ import { createKey, createPartner } from '../helpers/factories';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({ MAX_QUERY_DEPTH: '6', MAX_QUERY_COMPLEXITY: '5000', MAX_BODY_BYTES: '20000', RATE_LIMIT_PARTNER: '1:3' });
+  t = await startTestApp({
+    MAX_QUERY_DEPTH: '6',
+    MAX_QUERY_COMPLEXITY: '5000',
+    MAX_BODY_BYTES: '20000',
+    RATE_LIMIT_PARTNER: '1:3',
+  });
 });
 afterAll(() => t.stop());
 
@@ -17,18 +22,30 @@ it('rejects a query deeper than the limit, naming it', async () => {
 });
 
 it('rejects a query whose cost (list sizes from first) exceeds the limit, through fragments too', async () => {
-  const res = await t.gql(`query { contacts(first: 500) { edges { node { ...A } } } } fragment A on Contact { id email firstName lastName company jobTitle industry country source }`);
+  const res = await t.gql(
+    `query { contacts(first: 500) { edges { node { ...A } } } } fragment A on Contact { id email firstName lastName company jobTitle industry country source }`,
+  );
   expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'complexity', max: 5000 });
   expect(res.errors?.[0].extensions?.actual).toBeGreaterThan(5000);
-  const small = await t.gql(`query { contacts(first: 10) { edges { node { id activities(first: 5) { totalCount } } } } }`);
+  const small = await t.gql(
+    `query { contacts(first: 10) { edges { node { id activities(first: 5) { totalCount } } } } }`,
+  );
   expect(small.errors).toBeUndefined();
 });
 
 it('refuses bodies over the size limit and batched operations', async () => {
-  const big = await t.http.post('/graphql').set('content-type', 'application/json').set('authorization', `Bearer ${ADMIN_KEY}`).send({ query: `{ viewer { id } }`, variables: { pad: 'x'.repeat(30_000) } });
+  const big = await t.http
+    .post('/graphql')
+    .set('content-type', 'application/json')
+    .set('authorization', `Bearer ${ADMIN_KEY}`)
+    .send({ query: `{ viewer { id } }`, variables: { pad: 'x'.repeat(30_000) } });
   expect(big.status).toBe(413);
   expect(big.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 20000 });
-  const batch = await t.http.post('/graphql').set('content-type', 'application/json').set('authorization', `Bearer ${ADMIN_KEY}`).send([{ query: '{ viewer { id } }' }, { query: '{ viewer { id } }' }]);
+  const batch = await t.http
+    .post('/graphql')
+    .set('content-type', 'application/json')
+    .set('authorization', `Bearer ${ADMIN_KEY}`)
+    .send([{ query: '{ viewer { id } }' }, { query: '{ viewer { id } }' }]);
   expect(batch.status).toBe(400);
   expect(JSON.stringify(batch.body)).toMatch(/batch/i);
 });

@@ -32,11 +32,17 @@ it('keeps sources that differ in letter case apart', async () => {
     t,
     contacts.flatMap((c, i) => [
       { contactId: c.id, type: 'page_view', occurredAt: new Date(start + i * DAY).toISOString() },
-      ...Array.from({ length: 5 }, () => ({ contactId: c.id, type: 'page_view', occurredAt: new Date(start + (i + 4) * DAY).toISOString() })),
+      ...Array.from({ length: 5 }, () => ({
+        contactId: c.id,
+        type: 'page_view',
+        occurredAt: new Date(start + (i + 4) * DAY).toISOString(),
+      })),
     ]),
   );
 
-  const m = (await t.ok(METRICS, { from: new Date(start - DAY).toISOString(), to: new Date(Date.now() + 60_000).toISOString() })).conversionMetrics;
+  const m = (
+    await t.ok(METRICS, { from: new Date(start - DAY).toISOString(), to: new Date(Date.now() + 60_000).toISOString() })
+  ).conversionMetrics;
   const lead = (g: any) => g.stages.find((s: any) => s.stage === 'LEAD');
   const mql = (g: any) => g.stages.find((s: any) => s.stage === 'MQL');
   expect(m.groups.map((g: any) => [g.key, lead(g).entered, mql(g).current])).toEqual([
@@ -49,12 +55,15 @@ it('keeps sources that differ in letter case apart', async () => {
   expect(m.stages.find((s: any) => s.stage === 'LEAD').entered).toBe(5);
 });
 
-it('moves a contact\'s past entries to its new source, owner and partner when they change', async () => {
+it("moves a contact's past entries to its new source, owner and partner when they change", async () => {
   const [p1, p2] = [await createPartner(t), await createPartner(t)];
   const c = await createContact(t, { source: 'fair', ownerId: 'olga', partnerId: p1.id });
   const at = new Date(Date.now() - 2 * DAY).toISOString();
   await recordActivities(t, [{ contactId: c.id, type: 'page_view', occurredAt: at }]); // LEAD two days ago
-  const window = { from: new Date(Date.now() - 3 * DAY).toISOString(), to: new Date(Date.now() + 60_000).toISOString() };
+  const window = {
+    from: new Date(Date.now() - 3 * DAY).toISOString(),
+    to: new Date(Date.now() + 60_000).toISOString(),
+  };
   const leads = async (groupBy: string, key?: string) => {
     const m = (await t.ok(METRICS, { ...window, groupBy }, key)).conversionMetrics;
     return Object.fromEntries(m.groups.map((g: any) => [g.key, g.stages.find((s: any) => s.stage === 'LEAD').entered]));
@@ -63,7 +72,10 @@ it('moves a contact\'s past entries to its new source, owner and partner when th
   expect(await leads('OWNER')).toMatchObject({ olga: 1 });
   expect(await leads('PARTNER', await createKey(t, 'PARTNER', p1.id))).toEqual({ [p1.id]: 1 });
 
-  await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { source: "expo", ownerId: "omar", partnerId: "${p2.id}" }) { id } }`, { id: c.id });
+  await t.ok(
+    `mutation($id: ID!) { updateContact(id: $id, input: { source: "expo", ownerId: "omar", partnerId: "${p2.id}" }) { id } }`,
+    { id: c.id },
+  );
   const bySource = await leads('SOURCE');
   expect(bySource).toMatchObject({ expo: 1 });
   expect(bySource).not.toHaveProperty('fair');
@@ -81,7 +93,14 @@ it('stores each new value once when many writers bring it at the same time', asy
   expect(created).toHaveLength(12);
   const rows = await t.app.ds.query(`SELECT value FROM group_values WHERE value IN (?, ?, ?)`, values);
   expect(rows.map((r: any) => r.value).sort()).toEqual(values);
-  const m = (await t.ok(METRICS, { from: new Date(Date.now() - DAY).toISOString(), to: new Date(Date.now() + 60_000).toISOString() })).conversionMetrics;
-  const prospects = Object.fromEntries(m.groups.map((g: any) => [g.key, g.stages.find((s: any) => s.stage === 'PROSPECT').entered]));
+  const m = (
+    await t.ok(METRICS, {
+      from: new Date(Date.now() - DAY).toISOString(),
+      to: new Date(Date.now() + 60_000).toISOString(),
+    })
+  ).conversionMetrics;
+  const prospects = Object.fromEntries(
+    m.groups.map((g: any) => [g.key, g.stages.find((s: any) => s.stage === 'PROSPECT').entered]),
+  );
   expect(prospects).toMatchObject({ 'alpha-fair': 4, 'beta-expo': 4, 'gamma-web': 4 });
 });

@@ -36,7 +36,8 @@ async function metrics(vars: Record<string, unknown>, key?: string) {
 
 /** Stage -> value of one field, for compact assertions. */
 const byStage = (rows: any[], field: string) => Object.fromEntries(rows.map((r) => [r.stage, r[field]]));
-const byConversion = (rows: any[], field: string) => Object.fromEntries(rows.map((r) => [`${r.fromStage}->${r.toStage}`, r[field]]));
+const byConversion = (rows: any[], field: string) =>
+  Object.fromEntries(rows.map((r) => [`${r.fromStage}->${r.toStage}`, r[field]]));
 
 /** Milliseconds between two ISO times. */
 const ms = (from: string, to: string) => Date.parse(to) - Date.parse(from);
@@ -115,11 +116,31 @@ describe('conversionMetrics', () => {
     expect(byStage(m.stages, 'entered')).toEqual({ PROSPECT: 7, LEAD: 5, MQL: 5, SQL: 3, OPPORTUNITY: 1, CUSTOMER: 1 });
     // Now: G PROSPECT, E LEAD, C MQL, B and H SQL, A CUSTOMER (D is DISQUALIFIED, outside the funnel).
     expect(byStage(m.stages, 'current')).toEqual({ PROSPECT: 1, LEAD: 1, MQL: 1, SQL: 2, OPPORTUNITY: 0, CUSTOMER: 1 });
-    expect(m.conversions.map((x: any) => [x.fromStage, x.toStage])).toEqual([['LEAD', 'MQL'], ['MQL', 'SQL'], ['SQL', 'OPPORTUNITY'], ['OPPORTUNITY', 'CUSTOMER']]);
-    expect(byConversion(m.conversions, 'entered')).toEqual({ 'LEAD->MQL': 5, 'MQL->SQL': 5, 'SQL->OPPORTUNITY': 3, 'OPPORTUNITY->CUSTOMER': 1 });
+    expect(m.conversions.map((x: any) => [x.fromStage, x.toStage])).toEqual([
+      ['LEAD', 'MQL'],
+      ['MQL', 'SQL'],
+      ['SQL', 'OPPORTUNITY'],
+      ['OPPORTUNITY', 'CUSTOMER'],
+    ]);
+    expect(byConversion(m.conversions, 'entered')).toEqual({
+      'LEAD->MQL': 5,
+      'MQL->SQL': 5,
+      'SQL->OPPORTUNITY': 3,
+      'OPPORTUNITY->CUSTOMER': 1,
+    });
     // LEAD->MQL: all but E; MQL->SQL: A, B, H (C still MQL, D disqualified); SQL->OPPORTUNITY: A.
-    expect(byConversion(m.conversions, 'converted')).toEqual({ 'LEAD->MQL': 4, 'MQL->SQL': 3, 'SQL->OPPORTUNITY': 1, 'OPPORTUNITY->CUSTOMER': 1 });
-    expect(byConversion(m.conversions, 'rate')).toEqual({ 'LEAD->MQL': 0.8, 'MQL->SQL': 0.6, 'SQL->OPPORTUNITY': 1 / 3, 'OPPORTUNITY->CUSTOMER': 1 });
+    expect(byConversion(m.conversions, 'converted')).toEqual({
+      'LEAD->MQL': 4,
+      'MQL->SQL': 3,
+      'SQL->OPPORTUNITY': 1,
+      'OPPORTUNITY->CUSTOMER': 1,
+    });
+    expect(byConversion(m.conversions, 'rate')).toEqual({
+      'LEAD->MQL': 0.8,
+      'MQL->SQL': 0.6,
+      'SQL->OPPORTUNITY': 1 / 3,
+      'OPPORTUNITY->CUSTOMER': 1,
+    });
   });
 
   it('computes medians in days from the transitions times', async () => {
@@ -144,7 +165,9 @@ describe('conversionMetrics', () => {
     expect(convert['LEAD->MQL']).toBe(3);
     // A from 10 days ago, B from 15 (through NURTURE and back), H from 3: the middle one is A.
     expect(convert['MQL->SQL']).toBe(medianDays([ms(ago(10), await enteredAt(c.A.id, 'SQL'))]));
-    expect(convert['OPPORTUNITY->CUSTOMER']).toBe(medianDays([ms(await enteredAt(c.A.id, 'OPPORTUNITY'), await enteredAt(c.A.id, 'CUSTOMER'))]));
+    expect(convert['OPPORTUNITY->CUSTOMER']).toBe(
+      medianDays([ms(await enteredAt(c.A.id, 'OPPORTUNITY'), await enteredAt(c.A.id, 'CUSTOMER'))]),
+    );
   });
 
   it('counts conversions after the window, and nothing but the window entries', async () => {
@@ -152,8 +175,15 @@ describe('conversionMetrics', () => {
     const m = await metrics({ from: ago(11), to: ago(1) });
     expect(byStage(m.stages, 'entered')).toEqual({ PROSPECT: 0, LEAD: 2, MQL: 4, SQL: 0, OPPORTUNITY: 0, CUSTOMER: 0 });
     expect(byConversion(m.conversions, 'converted')).toMatchObject({ 'LEAD->MQL': 1, 'MQL->SQL': 2 });
-    expect(byConversion(m.conversions, 'rate')).toMatchObject({ 'LEAD->MQL': 0.5, 'MQL->SQL': 0.5, 'SQL->OPPORTUNITY': 0 });
-    expect(byConversion(m.conversions, 'medianDaysToConvert')).toMatchObject({ 'LEAD->MQL': 0, 'SQL->OPPORTUNITY': null });
+    expect(byConversion(m.conversions, 'rate')).toMatchObject({
+      'LEAD->MQL': 0.5,
+      'MQL->SQL': 0.5,
+      'SQL->OPPORTUNITY': 0,
+    });
+    expect(byConversion(m.conversions, 'medianDaysToConvert')).toMatchObject({
+      'LEAD->MQL': 0,
+      'SQL->OPPORTUNITY': null,
+    });
     // Current counts ignore the window.
     expect(byStage(m.stages, 'current')).toEqual({ PROSPECT: 1, LEAD: 1, MQL: 1, SQL: 2, OPPORTUNITY: 0, CUSTOMER: 1 });
   });
@@ -162,31 +192,106 @@ describe('conversionMetrics', () => {
     const bySource = await metrics({ ...WINDOW, groupBy: 'SOURCE' });
     expect(bySource.groups.map((g: any) => g.key)).toEqual(['organic', 'partner', 'webinar', null]);
     const group = (m: any, key: string | null) => m.groups.find((g: any) => g.key === key);
-    expect(byStage(group(bySource, 'webinar').stages, 'entered')).toEqual({ PROSPECT: 2, LEAD: 2, MQL: 2, SQL: 2, OPPORTUNITY: 1, CUSTOMER: 1 });
-    expect(byStage(group(bySource, 'webinar').stages, 'current')).toEqual({ PROSPECT: 0, LEAD: 0, MQL: 0, SQL: 1, OPPORTUNITY: 0, CUSTOMER: 1 });
-    expect(byStage(group(bySource, 'organic').stages, 'entered')).toEqual({ PROSPECT: 3, LEAD: 1, MQL: 2, SQL: 0, OPPORTUNITY: 0, CUSTOMER: 0 });
-    expect(byStage(group(bySource, 'organic').stages, 'current')).toEqual({ PROSPECT: 1, LEAD: 0, MQL: 1, SQL: 0, OPPORTUNITY: 0, CUSTOMER: 0 });
-    expect(byStage(group(bySource, null).stages, 'entered')).toEqual({ PROSPECT: 1, LEAD: 1, MQL: 0, SQL: 0, OPPORTUNITY: 0, CUSTOMER: 0 });
+    expect(byStage(group(bySource, 'webinar').stages, 'entered')).toEqual({
+      PROSPECT: 2,
+      LEAD: 2,
+      MQL: 2,
+      SQL: 2,
+      OPPORTUNITY: 1,
+      CUSTOMER: 1,
+    });
+    expect(byStage(group(bySource, 'webinar').stages, 'current')).toEqual({
+      PROSPECT: 0,
+      LEAD: 0,
+      MQL: 0,
+      SQL: 1,
+      OPPORTUNITY: 0,
+      CUSTOMER: 1,
+    });
+    expect(byStage(group(bySource, 'organic').stages, 'entered')).toEqual({
+      PROSPECT: 3,
+      LEAD: 1,
+      MQL: 2,
+      SQL: 0,
+      OPPORTUNITY: 0,
+      CUSTOMER: 0,
+    });
+    expect(byStage(group(bySource, 'organic').stages, 'current')).toEqual({
+      PROSPECT: 1,
+      LEAD: 0,
+      MQL: 1,
+      SQL: 0,
+      OPPORTUNITY: 0,
+      CUSTOMER: 0,
+    });
+    expect(byStage(group(bySource, null).stages, 'entered')).toEqual({
+      PROSPECT: 1,
+      LEAD: 1,
+      MQL: 0,
+      SQL: 0,
+      OPPORTUNITY: 0,
+      CUSTOMER: 0,
+    });
     // Per group: webinar LEAD stays A 10 and B 0; organic D 6; partner H 0; E (no source) is still a LEAD.
     expect(group(bySource, 'webinar').stages[1].medianDaysInStage).toBe(5);
     expect(group(bySource, 'organic').stages[1].medianDaysInStage).toBe(6);
     expect(group(bySource, null).stages[1].medianDaysInStage).toBeNull();
-    expect(byConversion(group(bySource, 'webinar').conversions, 'rate')).toEqual({ 'LEAD->MQL': 1, 'MQL->SQL': 1, 'SQL->OPPORTUNITY': 0.5, 'OPPORTUNITY->CUSTOMER': 1 });
+    expect(byConversion(group(bySource, 'webinar').conversions, 'rate')).toEqual({
+      'LEAD->MQL': 1,
+      'MQL->SQL': 1,
+      'SQL->OPPORTUNITY': 0.5,
+      'OPPORTUNITY->CUSTOMER': 1,
+    });
     expect(byConversion(group(bySource, null).conversions, 'rate')).toMatchObject({ 'LEAD->MQL': 0 });
     // The overall funnel is still every contact's (not a combination of the groups' medians).
     expect(bySource.stages).toEqual((await metrics(WINDOW)).stages);
 
     const byOwner = await metrics({ ...WINDOW, groupBy: 'OWNER' });
     expect(byOwner.groups.map((g: any) => g.key)).toEqual(['ana', 'ben', null]);
-    expect(byStage(byOwner.groups[0].stages, 'entered')).toEqual({ PROSPECT: 3, LEAD: 2, MQL: 3, SQL: 2, OPPORTUNITY: 1, CUSTOMER: 1 });
-    expect(byStage(byOwner.groups[2].stages, 'entered')).toEqual({ PROSPECT: 2, LEAD: 2, MQL: 1, SQL: 0, OPPORTUNITY: 0, CUSTOMER: 0 });
+    expect(byStage(byOwner.groups[0].stages, 'entered')).toEqual({
+      PROSPECT: 3,
+      LEAD: 2,
+      MQL: 3,
+      SQL: 2,
+      OPPORTUNITY: 1,
+      CUSTOMER: 1,
+    });
+    expect(byStage(byOwner.groups[2].stages, 'entered')).toEqual({
+      PROSPECT: 2,
+      LEAD: 2,
+      MQL: 1,
+      SQL: 0,
+      OPPORTUNITY: 0,
+      CUSTOMER: 0,
+    });
 
     const byPartner = await metrics({ ...WINDOW, groupBy: 'PARTNER' });
     expect(byPartner.groups.map((g: any) => g.key)).toEqual([...[p1.id, p2.id].sort(), null]);
     const partnerGroup = (id: string | null) => byPartner.groups.find((g: any) => g.key === id);
-    expect(byStage(partnerGroup(p1.id).stages, 'entered')).toEqual({ PROSPECT: 2, LEAD: 2, MQL: 2, SQL: 2, OPPORTUNITY: 1, CUSTOMER: 1 });
-    expect(byStage(partnerGroup(p2.id).stages, 'entered')).toEqual({ PROSPECT: 1, LEAD: 1, MQL: 1, SQL: 0, OPPORTUNITY: 0, CUSTOMER: 0 });
-    expect(byStage(partnerGroup(null).stages, 'current')).toEqual({ PROSPECT: 1, LEAD: 1, MQL: 1, SQL: 1, OPPORTUNITY: 0, CUSTOMER: 0 });
+    expect(byStage(partnerGroup(p1.id).stages, 'entered')).toEqual({
+      PROSPECT: 2,
+      LEAD: 2,
+      MQL: 2,
+      SQL: 2,
+      OPPORTUNITY: 1,
+      CUSTOMER: 1,
+    });
+    expect(byStage(partnerGroup(p2.id).stages, 'entered')).toEqual({
+      PROSPECT: 1,
+      LEAD: 1,
+      MQL: 1,
+      SQL: 0,
+      OPPORTUNITY: 0,
+      CUSTOMER: 0,
+    });
+    expect(byStage(partnerGroup(null).stages, 'current')).toEqual({
+      PROSPECT: 1,
+      LEAD: 1,
+      MQL: 1,
+      SQL: 1,
+      OPPORTUNITY: 0,
+      CUSTOMER: 0,
+    });
   });
 
   it('groups by the UTC week and month in which each counted entry happened', async () => {
@@ -199,13 +304,17 @@ describe('conversionMetrics', () => {
     const now = new Date().toISOString();
     // LEAD entries: A 20, B 15, D 12, E 8, H 3 days ago; everything created, qualified or moved: now.
     const leadEntries = [ago(20), ago(15), ago(12), ago(8), ago(3)];
-    for (const [groupBy, period] of [['WEEK', monday], ['MONTH', month]] as const) {
+    for (const [groupBy, period] of [
+      ['WEEK', monday],
+      ['MONTH', month],
+    ] as const) {
       const m = await metrics({ ...WINDOW, groupBy });
       const keys = m.groups.map((g: any) => g.key);
       expect(keys).toEqual([...keys].sort());
       const expected = new Map<string, number>();
       for (const at of leadEntries) expected.set(period(at), (expected.get(period(at)) ?? 0) + 1);
-      for (const g of m.groups) expect({ key: g.key, lead: g.stages[1].entered }).toEqual({ key: g.key, lead: expected.get(g.key) ?? 0 });
+      for (const g of m.groups)
+        expect({ key: g.key, lead: g.stages[1].entered }).toEqual({ key: g.key, lead: expected.get(g.key) ?? 0 });
       const nowGroup = m.groups.find((g: any) => g.key === period(now));
       expect(nowGroup.stages[0].entered).toBe(7);
       // Current contacts fall in the period their current stay began: G created now, E's LEAD stay 8 days ago.
@@ -231,7 +340,10 @@ describe('conversionMetrics', () => {
     const from = '2024-01-01T00:00:00.000Z';
     for (const to of [from, '2023-12-31T00:00:00.000Z', '2027-01-01T00:00:00.001Z']) {
       const res = await t.gql(METRICS, { from, to });
-      expect({ to, ext: res.errors?.[0].extensions }).toMatchObject({ to, ext: { code: 'BAD_USER_INPUT', field: 'to' } });
+      expect({ to, ext: res.errors?.[0].extensions }).toMatchObject({
+        to,
+        ext: { code: 'BAD_USER_INPUT', field: 'to' },
+      });
     }
     const longest = await t.gql(METRICS, { from, to: '2027-01-01T00:00:00.000Z' });
     expect(longest.errors).toBeUndefined();

@@ -16,12 +16,18 @@ afterAll(async () => {
 });
 
 async function gql(query: string, variables: Record<string, unknown> = {}): Promise<any> {
-  const res = await fetch(svc.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(svc.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+    body: JSON.stringify({ query, variables }),
+  });
   return res.json();
 }
 
 it('counts NOT_FOUND, CONFLICT and BAD_USER_INPUT from services under their own codes, in /metrics and the log', async () => {
-  const missing = await gql(`mutation { updateContact(id: "00000000-0000-0000-0000-000000000000", input: { firstName: "x" }) { id } }`);
+  const missing = await gql(
+    `mutation { updateContact(id: "00000000-0000-0000-0000-000000000000", input: { firstName: "x" }) { id } }`,
+  );
   expect(missing.errors[0].extensions.code).toBe('NOT_FOUND');
   const create = `mutation($e: String!) { createContact(input: { email: $e }) { id } }`;
   await gql(create, { e: 'dup@acme-corp.com' });
@@ -30,14 +36,21 @@ it('counts NOT_FOUND, CONFLICT and BAD_USER_INPUT from services under their own 
   const bad = await gql(create, { e: 'not-an-email' });
   expect(bad.errors[0].extensions.code).toBe('BAD_USER_INPUT');
 
-  const metrics = await (await fetch(svc.url.replace('/graphql', '/metrics'), { headers: { authorization: `Bearer ${METRICS}` } })).text();
+  const metrics = await (
+    await fetch(svc.url.replace('/graphql', '/metrics'), { headers: { authorization: `Bearer ${METRICS}` } })
+  ).text();
   expect(metrics).toMatch(/lq_graphql_errors_total\{code="NOT_FOUND"\} 1\n/);
   expect(metrics).toMatch(/lq_graphql_errors_total\{code="CONFLICT"\} 1\n/);
   expect(metrics).toMatch(/lq_graphql_errors_total\{code="BAD_USER_INPUT"\} 1\n/);
   expect(metrics).not.toMatch(/code="INTERNAL_SERVER_ERROR"/);
 
   // pino writes asynchronously: wait for the lines of the four requests (the last error one may still be on its way).
-  const lines = () => svc.output().split('\n').filter((l) => l.includes('"msg":"graphql"')).map((l) => JSON.parse(l));
+  const lines = () =>
+    svc
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"msg":"graphql"'))
+      .map((l) => JSON.parse(l));
   for (let i = 0; i < 100 && lines().length < 4; i++) await new Promise((r) => setTimeout(r, 50));
   expect(lines().flatMap((l) => l.errors ?? [])).toEqual(['NOT_FOUND', 'CONFLICT', 'BAD_USER_INPUT']);
 });

@@ -17,11 +17,14 @@ const ROUTING = `mutation($input: RoutingPolicyInput!) { updateRoutingPolicy(inp
 const CONTACT = `query($id: ID!) { contact(id: $id) { id stage ownerId owner { id name team } assignments { id ownerId previousOwnerId trigger reason actor assignedAt owner { name } } } }`;
 
 async function owner(name: string, team: string | null, active = true): Promise<{ id: string; name: string }> {
-  return (await t.ok(OWNER, { input: { name, team, active, email: uniqueEmail(name.split(' ')[0].toLowerCase()) } })).createOwner;
+  return (await t.ok(OWNER, { input: { name, team, active, email: uniqueEmail(name.split(' ')[0].toLowerCase()) } }))
+    .createOwner;
 }
 
 async function demoRequest(contactId: string): Promise<void> {
-  await t.ok(`mutation($id: ID!) { recordActivity(input: { contactId: $id, type: "demo_request" }) { id } }`, { id: contactId });
+  await t.ok(`mutation($id: ID!) { recordActivity(input: { contactId: $id, type: "demo_request" }) { id } }`, {
+    id: contactId,
+  });
 }
 
 describe('owners', () => {
@@ -30,9 +33,18 @@ describe('owners', () => {
     expect(o).toMatchObject({ name: 'Olivia', active: true, team: 'owners-a' });
     const marketing = await createKey(t, 'MARKETING');
     expect((await t.gql(OWNER, { input: { name: 'Nope' } }, marketing)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    expect((await t.gql(OWNER, { input: { name: '  ' } })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name' });
-    expect((await t.gql(OWNER, { input: { name: 'X', email: 'not-mail' } })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.email' });
-    const updated = await t.ok(`mutation($id: ID!) { updateOwner(id: $id, input: { active: false, team: "owners-b" }) { active team name } }`, { id: o.id });
+    expect((await t.gql(OWNER, { input: { name: '  ' } })).errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.name',
+    });
+    expect((await t.gql(OWNER, { input: { name: 'X', email: 'not-mail' } })).errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.email',
+    });
+    const updated = await t.ok(
+      `mutation($id: ID!) { updateOwner(id: $id, input: { active: false, team: "owners-b" }) { active team name } }`,
+      { id: o.id },
+    );
     expect(updated.updateOwner).toEqual({ active: false, team: 'owners-b', name: 'Olivia' });
     const missing = await t.gql(`mutation { updateOwner(id: "nope", input: { name: "x" }) { id } }`);
     expect(missing.errors?.[0].extensions?.code).toBe('NOT_FOUND');
@@ -47,7 +59,9 @@ describe('routing', () => {
     const [a, b] = [await owner('Anna', 'emea'), await owner('Ben', 'emea')];
     await owner('Idle', 'emea', false);
     const us = await owner('Uma', 'na');
-    const policy = await t.ok(ROUTING, { input: { rules: [{ team: 'emea', countries: ['de', 'FR'] }], defaultTeam: 'na' } });
+    const policy = await t.ok(ROUTING, {
+      input: { rules: [{ team: 'emea', countries: ['de', 'FR'] }], defaultTeam: 'na' },
+    });
     expect(policy.updateRoutingPolicy).toMatchObject({ enabled: true, assignAtStage: 'MQL', defaultTeam: 'na' });
     const contacts = [];
     for (const country of ['DE', 'FR', 'DE', 'US']) contacts.push(await createContact(t, { country }));
@@ -59,7 +73,13 @@ describe('routing', () => {
     expect([read[0].ownerId, read[1].ownerId]).toEqual([a.id, b.id]);
     expect(read[3].ownerId).toBe(us.id);
     expect(read[0].assignments).toHaveLength(1);
-    expect(read[0].assignments[0]).toMatchObject({ ownerId: a.id, previousOwnerId: null, trigger: 'ROUTING', actor: null, owner: { name: 'Anna' } });
+    expect(read[0].assignments[0]).toMatchObject({
+      ownerId: a.id,
+      previousOwnerId: null,
+      trigger: 'ROUTING',
+      actor: null,
+      owner: { name: 'Anna' },
+    });
     expect(read[0].assignments[0].reason).toContain('routing rule 1 -> team emea');
     expect(read[3].assignments[0].reason).toContain('default team na');
   });
@@ -71,9 +91,16 @@ describe('routing', () => {
     const free = await createContact(t);
     await demoRequest(owned.id);
     await demoRequest(free.id);
-    expect((await t.ok(CONTACT, { id: owned.id })).contact).toMatchObject({ stage: 'MQL', ownerId: 'crm-user-7', owner: null });
+    expect((await t.ok(CONTACT, { id: owned.id })).contact).toMatchObject({
+      stage: 'MQL',
+      ownerId: 'crm-user-7',
+      owner: null,
+    });
     expect((await t.ok(CONTACT, { id: free.id })).contact).toMatchObject({ stage: 'MQL', ownerId: null });
-    await t.ok(`mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: true, timeline: true }) { stage } }`, { id: free.id });
+    await t.ok(
+      `mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: true, timeline: true }) { stage } }`,
+      { id: free.id },
+    );
     const sql = (await t.ok(CONTACT, { id: free.id })).contact;
     expect(sql).toMatchObject({ stage: 'SQL', owner: { name: 'Sam' } });
     await t.ok(ROUTING, { input: { assignAtStage: 'MQL', enabled: false } });
@@ -87,22 +114,38 @@ describe('routing', () => {
     const bad = await t.gql(ROUTING, { input: { assignAtStage: 'LEAD' } });
     expect(bad.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.assignAtStage' });
     const badRule = await t.gql(ROUTING, { input: { rules: [{ team: 'x', minCompanySize: 10, maxCompanySize: 5 }] } });
-    expect(badRule.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.rules[0].maxCompanySize' });
+    expect(badRule.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.rules[0].maxCompanySize',
+    });
     const viewer = await createKey(t, 'VIEWER');
-    expect((await t.gql(ROUTING, { input: { enabled: false } }, viewer)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    expect((await t.ok(`query { routingPolicy { enabled assignAtStage } }`, {}, viewer)).routingPolicy).toEqual({ enabled: true, assignAtStage: 'MQL' });
+    expect((await t.gql(ROUTING, { input: { enabled: false } }, viewer)).errors?.[0].extensions?.code).toBe(
+      'FORBIDDEN',
+    );
+    expect((await t.ok(`query { routingPolicy { enabled assignAtStage } }`, {}, viewer)).routingPolicy).toEqual({
+      enabled: true,
+      assignAtStage: 'MQL',
+    });
   });
 
   it('routes by company size and streams the promotion to a leadPromoted subscription filtered by the new owner', async () => {
     const big = await owner('Enterprise Erin', 'enterprise');
     await t.ok(ROUTING, { input: { rules: [{ team: 'enterprise', minCompanySize: 1000 }], defaultTeam: 'na' } });
     const client = wsClient(t.app.url, await createKey(t, 'SALES'));
-    const sub = collect(client, `subscription($o: String) { leadPromoted(ownerId: $o, stages: [MQL]) { transition { contactId toStage contact { owner { name } } } } }`, { o: big.id });
+    const sub = collect(
+      client,
+      `subscription($o: String) { leadPromoted(ownerId: $o, stages: [MQL]) { transition { contactId toStage contact { owner { name } } } } }`,
+      { o: big.id },
+    );
     await sleep(300);
     const c = await createContact(t, { companySize: 5000 });
     await demoRequest(c.id);
     const [event] = await sub.waitFor(1);
-    expect(event.leadPromoted.transition).toEqual({ contactId: c.id, toStage: 'MQL', contact: { owner: { name: 'Enterprise Erin' } } });
+    expect(event.leadPromoted.transition).toEqual({
+      contactId: c.id,
+      toStage: 'MQL',
+      contact: { owner: { name: 'Enterprise Erin' } },
+    });
     client.dispose();
   });
 });
@@ -110,19 +153,45 @@ describe('routing', () => {
 describe('who acted', () => {
   it('stamps the owner an API key acts for on qualifications, transitions and manual assignments', async () => {
     const rep = await owner('Rita Rep', 'reps');
-    const key = (await t.ok(`mutation($o: ID) { createApiKey(input: { name: "rita-key", role: SALES, ownerId: $o }) { secret apiKey { ownerId owner { name } } } }`, { o: rep.id })).createApiKey;
+    const key = (
+      await t.ok(
+        `mutation($o: ID) { createApiKey(input: { name: "rita-key", role: SALES, ownerId: $o }) { secret apiKey { ownerId owner { name } } } }`,
+        { o: rep.id },
+      )
+    ).createApiKey;
     expect(key.apiKey).toEqual({ ownerId: rep.id, owner: { name: 'Rita Rep' } });
     const bad = await t.gql(`mutation { createApiKey(input: { name: "x", role: SALES, ownerId: "nope" }) { secret } }`);
     expect(bad.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.ownerId' });
     const c = await createContact(t, { ownerId: rep.id });
     await demoRequest(c.id);
-    await t.ok(`mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: true, timeline: false }) { stage } }`, { id: c.id }, key.secret);
-    const read = await t.ok(`query($id: ID!) { contact(id: $id) { qualification { qualifiedBy qualifiedByOwner { id } } transitions { toStage actor actorOwner { name } } } }`, { id: c.id });
+    await t.ok(
+      `mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: true, timeline: false }) { stage } }`,
+      { id: c.id },
+      key.secret,
+    );
+    const read = await t.ok(
+      `query($id: ID!) { contact(id: $id) { qualification { qualifiedBy qualifiedByOwner { id } } transitions { toStage actor actorOwner { name } } } }`,
+      { id: c.id },
+    );
     expect(read.contact.qualification).toEqual({ qualifiedBy: 'Rita Rep', qualifiedByOwner: { id: rep.id } });
-    expect(read.contact.transitions.at(-1)).toEqual({ toStage: 'SQL', actor: 'Rita Rep', actorOwner: { name: 'Rita Rep' } });
-    await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { ownerId: null }) { id } }`, { id: c.id }, key.secret);
+    expect(read.contact.transitions.at(-1)).toEqual({
+      toStage: 'SQL',
+      actor: 'Rita Rep',
+      actorOwner: { name: 'Rita Rep' },
+    });
+    await t.ok(
+      `mutation($id: ID!) { updateContact(id: $id, input: { ownerId: null }) { id } }`,
+      { id: c.id },
+      key.secret,
+    );
     const after = (await t.ok(CONTACT, { id: c.id })).contact;
-    expect(after.assignments.at(-1)).toMatchObject({ trigger: 'MANUAL', ownerId: null, previousOwnerId: rep.id, actor: 'Rita Rep', reason: 'updateContact' });
+    expect(after.assignments.at(-1)).toMatchObject({
+      trigger: 'MANUAL',
+      ownerId: null,
+      previousOwnerId: rep.id,
+      actor: 'Rita Rep',
+      reason: 'updateContact',
+    });
     expect(after.assignments[0]).toMatchObject({ trigger: 'MANUAL', ownerId: rep.id, reason: 'createContact' });
   });
 
@@ -130,7 +199,11 @@ describe('who acted', () => {
     const partner = await createPartner(t);
     const key = await createKey(t, 'PARTNER', partner.id);
     const c = await createContact(t, {}, key);
-    const read = await t.gql(`query($id: ID!) { contact(id: $id) { partnerId partner { id name } } }`, { id: c.id }, key);
+    const read = await t.gql(
+      `query($id: ID!) { contact(id: $id) { partnerId partner { id name } } }`,
+      { id: c.id },
+      key,
+    );
     expect(read.errors).toBeUndefined();
     expect(read.data.contact).toEqual({ partnerId: partner.id, partner: { id: partner.id, name: partner.name } });
   });

@@ -40,7 +40,12 @@ describe('production, nothing enabled', () => {
 describe('production with the switches set', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true', GRAPHQL_SUGGESTIONS: 'true', METRICS_TOKEN: 'metrics-token-0123456789' });
+    t = await startTestApp({
+      NODE_ENV: 'production',
+      GRAPHQL_INTROSPECTION: 'true',
+      GRAPHQL_SUGGESTIONS: 'true',
+      METRICS_TOKEN: 'metrics-token-0123456789',
+    });
   });
   afterAll(() => t.stop());
 

@@ -6,7 +6,12 @@ beforeAll(async () => {
   t = await startTestApp();
   await createRule(t, { name: 'Demo request', kind: 'BEHAVIOR', activityType: 'demo_request', points: 40 });
   await createRule(t, { name: 'Page view', kind: 'BEHAVIOR', activityType: 'page_view', points: 5 });
-  await createRule(t, { name: 'Business email', kind: 'FIT', points: 10, conditions: [{ field: 'freeEmail', operator: 'EQ', value: false }] });
+  await createRule(t, {
+    name: 'Business email',
+    kind: 'FIT',
+    points: 10,
+    conditions: [{ field: 'freeEmail', operator: 'EQ', value: false }],
+  });
   await createRule(t, { name: 'Unsubscribe', kind: 'BEHAVIOR', activityType: 'unsubscribe', points: -30 });
 });
 afterAll(() => t.stop());
@@ -47,14 +52,34 @@ it('walks a contact from PROSPECT to SQL and back to MQL through NURTURE', async
 
   // Sales sends it back with too few BANT criteria: NURTURE, stored with who.
   const sales = await createKey(t, 'SALES', undefined, 'sally');
-  const q = await t.ok(`mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: false, timeline: false, notes: "later" }) { stage } }`, { id: c.id }, sales);
+  const q = await t.ok(
+    `mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: false, timeline: false, notes: "later" }) { stage } }`,
+    { id: c.id },
+    sales,
+  );
   expect(q.qualifyContact.stage).toBe('NURTURE');
   read = (await t.ok(CONTACT, { id: c.id })).contact;
-  expect(read.qualification).toEqual({ budget: true, authority: true, need: false, timeline: false, notes: 'later', qualifiedBy: 'sally' });
-  expect(read.transitions[2]).toMatchObject({ fromStage: 'MQL', toStage: 'NURTURE', trigger: 'QUALIFICATION', actor: 'sally' });
+  expect(read.qualification).toEqual({
+    budget: true,
+    authority: true,
+    need: false,
+    timeline: false,
+    notes: 'later',
+    qualifiedBy: 'sally',
+  });
+  expect(read.transitions[2]).toMatchObject({
+    fromStage: 'MQL',
+    toStage: 'NURTURE',
+    trigger: 'QUALIFICATION',
+    actor: 'sally',
+  });
 
   // qualifyContact on a non-MQL is BAD_USER_INPUT and changes nothing.
-  const again = await t.gql(`mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: true, timeline: true }) { stage } }`, { id: c.id }, sales);
+  const again = await t.gql(
+    `mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: true, timeline: true }) { stage } }`,
+    { id: c.id },
+    sales,
+  );
   expect(again.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
 
   // New engagement re-promotes NURTURE to MQL (score 25 + 40 = 65), dated now-ish (after the NURTURE transition).
@@ -63,15 +88,31 @@ it('walks a contact from PROSPECT to SQL and back to MQL through NURTURE', async
   expect(r2.transitions.map((x: any) => [x.fromStage, x.toStage, x.trigger])).toEqual([['NURTURE', 'MQL', 'SCORE']]);
 
   // Enough BANT: SQL.
-  const ok = await t.ok(`mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: true, timeline: false }) { stage } }`, { id: c.id }, sales);
+  const ok = await t.ok(
+    `mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: true, timeline: false }) { stage } }`,
+    { id: c.id },
+    sales,
+  );
   expect(ok.qualifyContact.stage).toBe('SQL');
 
   // Manual moves need a reason and another stage; the actor is the key's name.
-  const noReason = await t.gql(`mutation($id: ID!) { transitionContact(id: $id, toStage: OPPORTUNITY, reason: "  ") { stage } }`, { id: c.id }, sales);
+  const noReason = await t.gql(
+    `mutation($id: ID!) { transitionContact(id: $id, toStage: OPPORTUNITY, reason: "  ") { stage } }`,
+    { id: c.id },
+    sales,
+  );
   expect(noReason.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'reason' });
-  const same = await t.gql(`mutation($id: ID!) { transitionContact(id: $id, toStage: SQL, reason: "x") { stage } }`, { id: c.id }, sales);
+  const same = await t.gql(
+    `mutation($id: ID!) { transitionContact(id: $id, toStage: SQL, reason: "x") { stage } }`,
+    { id: c.id },
+    sales,
+  );
   expect(same.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-  await t.ok(`mutation($id: ID!) { transitionContact(id: $id, toStage: OPPORTUNITY, reason: "Meeting booked") { stage } }`, { id: c.id }, sales);
+  await t.ok(
+    `mutation($id: ID!) { transitionContact(id: $id, toStage: OPPORTUNITY, reason: "Meeting booked") { stage } }`,
+    { id: c.id },
+    sales,
+  );
   read = (await t.ok(CONTACT, { id: c.id })).contact;
   expect(read.transitions.map((x: any) => x.toStage)).toEqual(['LEAD', 'MQL', 'NURTURE', 'MQL', 'SQL', 'OPPORTUNITY']);
   expect(read.transitions[5]).toMatchObject({ trigger: 'MANUAL', actor: 'sally', reason: 'Meeting booked' });
@@ -86,7 +127,9 @@ it('does not leave PROSPECT on fit alone, and a NURTURE contact stays without ne
   try {
     const c = await createContact(t);
     expect(c).toMatchObject({ stage: 'PROSPECT', score: 10 });
-    const updated = await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { company: "Big" }) { stage } }`, { id: c.id });
+    const updated = await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { company: "Big" }) { stage } }`, {
+      id: c.id,
+    });
     expect(updated.updateContact.stage).toBe('PROSPECT');
   } finally {
     await t.ok(`mutation { updateQualificationPolicy(input: { mqlThreshold: 50 }) { mqlThreshold } }`);
@@ -98,7 +141,11 @@ it('promotes on a policy change, dated at that moment, and sqlThreshold null cle
   await recordActivities(t, [{ contactId: c.id, type: 'page_view' }]);
   expect((await t.ok(CONTACT, { id: c.id })).contact.stage).toBe('LEAD');
   const before = Date.now();
-  const p = await t.ok(`mutation { updateQualificationPolicy(input: { mqlThreshold: 15, sqlThreshold: 15 }) { mqlThreshold sqlThreshold } }`).catch((e) => e);
+  const p = await t
+    .ok(
+      `mutation { updateQualificationPolicy(input: { mqlThreshold: 15, sqlThreshold: 15 }) { mqlThreshold sqlThreshold } }`,
+    )
+    .catch((e) => e);
   expect(String(p)).toMatch(/sqlThreshold/);
   await t.ok(`mutation { updateQualificationPolicy(input: { mqlThreshold: 15 }) { mqlThreshold } }`);
   const read = (await t.ok(CONTACT, { id: c.id })).contact;
@@ -108,7 +155,9 @@ it('promotes on a policy change, dated at that moment, and sqlThreshold null cle
   expect(Date.parse(last.occurredAt)).toBeGreaterThanOrEqual(before - 5);
   const set = await t.ok(`mutation { updateQualificationPolicy(input: { sqlThreshold: 100 }) { sqlThreshold } }`);
   expect(set.updateQualificationPolicy.sqlThreshold).toBe(100);
-  const cleared = await t.ok(`mutation { updateQualificationPolicy(input: { sqlThreshold: null, mqlThreshold: 50 }) { sqlThreshold mqlThreshold leadThreshold } }`);
+  const cleared = await t.ok(
+    `mutation { updateQualificationPolicy(input: { sqlThreshold: null, mqlThreshold: 50 }) { sqlThreshold mqlThreshold leadThreshold } }`,
+  );
   expect(cleared.updateQualificationPolicy).toEqual({ sqlThreshold: null, mqlThreshold: 50, leadThreshold: 1 });
 });
 

@@ -45,13 +45,21 @@ async function service(env: Record<string, string> = {}): Promise<Service> {
 async function promote(s: Service): Promise<string> {
   const email = uniqueEmail('reconnect');
   const call = async (query: string, variables: Record<string, unknown>) => {
-    const res = await fetch(s.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ query, variables }) });
+    const res = await fetch(s.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+      body: JSON.stringify({ query, variables }),
+    });
     const body = (await res.json()) as any;
     if (body.errors) throw new Error(JSON.stringify(body.errors));
     return body.data;
   };
-  const { createContact } = await call(`mutation($email: String!) { createContact(input: { email: $email }) { id } }`, { email });
-  await call(`mutation($id: ID!) { transitionContact(id: $id, toStage: MQL, reason: "reconnect") { id } }`, { id: createContact.id });
+  const { createContact } = await call(`mutation($email: String!) { createContact(input: { email: $email }) { id } }`, {
+    email,
+  });
+  await call(`mutation($id: ID!) { transitionContact(id: $id, toStage: MQL, reason: "reconnect") { id } }`, {
+    id: createContact.id,
+  });
   return email;
 }
 
@@ -81,8 +89,25 @@ it('Apollo GraphQLWsLink gets every promotion once across a restart (1001) and a
   const received: { cursor: string; transition: { id: string; contact: { email: string } } }[] = [];
   const errors: unknown[] = [];
   const subscription = apollo
-    .subscribe({ query: gql`subscription { leadPromoted(stages: [MQL]) { cursor transition { id contact { email } } } }` })
-    .subscribe({ next: (r: any) => (r.data ? received.push(r.data.leadPromoted) : errors.push(r.error)), error: (e: unknown) => errors.push(e) });
+    .subscribe({
+      query: gql`
+        subscription {
+          leadPromoted(stages: [MQL]) {
+            cursor
+            transition {
+              id
+              contact {
+                email
+              }
+            }
+          }
+        }
+      `,
+    })
+    .subscribe({
+      next: (r: any) => (r.data ? received.push(r.data.leadPromoted) : errors.push(r.error)),
+      error: (e: unknown) => errors.push(e),
+    });
   await sleep(500);
 
   const emails = [await promote(other), await promote(other)];

@@ -7,7 +7,12 @@ let t: TestApp;
 let demoRule: { id: string };
 beforeAll(async () => {
   t = await startTestApp();
-  await createRule(t, { name: 'in Germany', kind: 'FIT', points: 10, conditions: [{ field: 'country', operator: 'EQ', value: 'DE' }] });
+  await createRule(t, {
+    name: 'in Germany',
+    kind: 'FIT',
+    points: 10,
+    conditions: [{ field: 'country', operator: 'EQ', value: 'DE' }],
+  });
   await createRule(t, { name: 'view', kind: 'BEHAVIOR', activityType: 'page_view', points: 5, expiresAfterDays: 1 });
   demoRule = await createRule(t, { name: 'demo', kind: 'BEHAVIOR', activityType: 'demo_request', points: 30 });
   await t.app.services.rescore.idle();
@@ -50,7 +55,9 @@ function replay(changes: any[], contact: any): void {
 }
 
 const record = (id: string, type: string, occurredAt?: string) =>
-  t.ok(`mutation($input: ActivityInput!) { recordActivity(input: $input) { id } }`, { input: { contactId: id, type, occurredAt } });
+  t.ok(`mutation($input: ActivityInput!) { recordActivity(input: $input) { id } }`, {
+    input: { contactId: id, type, occurredAt },
+  });
 
 it('records every cause with its rule and activity, and agrees with the stored score after each step', async () => {
   const c = await createContact(t, { country: 'DE' });
@@ -60,7 +67,9 @@ it('records every cause with its rule and activity, and agrees with the stored s
     () => record(c.id, 'demo_request'),
     () => t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { country: "FR" }) { id } }`, { id: c.id }),
     async () => {
-      await t.ok(`mutation($id: ID!) { updateScoringRule(id: $id, input: { points: 40 }) { id } }`, { id: demoRule.id });
+      await t.ok(`mutation($id: ID!) { updateScoringRule(id: $id, input: { points: 40 }) { id } }`, {
+        id: demoRule.id,
+      });
       await t.app.services.rescore.idle();
     },
     () => t.app.services.scoring.sweepExpired(new Date(Date.now() + 2 * 86_400_000)),
@@ -91,24 +100,42 @@ it('filters by [from, to), pages with stable ids and rejects bad arguments', asy
   await record(c.id, 'demo_request');
   const all = (await t.ok(HISTORY, { id: c.id })).contact.scoreHistory;
   expect(all.edges).toHaveLength(2);
-  const recent = (await t.ok(HISTORY, { id: c.id, from: new Date(Date.now() - 3_600_000).toISOString() })).contact.scoreHistory;
+  const recent = (await t.ok(HISTORY, { id: c.id, from: new Date(Date.now() - 3_600_000).toISOString() })).contact
+    .scoreHistory;
   expect(recent.totalCount).toBe(1);
   expect(recent.edges[0].node.id).toBe(all.edges[1].node.id);
-  const older = (await t.ok(HISTORY, { id: c.id, to: new Date(Date.now() - 3_600_000).toISOString() })).contact.scoreHistory;
+  const older = (await t.ok(HISTORY, { id: c.id, to: new Date(Date.now() - 3_600_000).toISOString() })).contact
+    .scoreHistory;
   expect(older.edges.map((e: any) => e.node.id)).toEqual([all.edges[0].node.id]);
-  expect((await t.gql(HISTORY, { id: c.id, after: 'junk' })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
-  expect((await t.gql(HISTORY, { id: c.id, first: -1 })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
-  const backwards = await t.gql(HISTORY, { id: c.id, from: new Date().toISOString(), to: new Date(Date.now() - 1000).toISOString() });
+  expect((await t.gql(HISTORY, { id: c.id, after: 'junk' })).errors?.[0].extensions).toMatchObject({
+    code: 'BAD_USER_INPUT',
+    field: 'after',
+  });
+  expect((await t.gql(HISTORY, { id: c.id, first: -1 })).errors?.[0].extensions).toMatchObject({
+    code: 'BAD_USER_INPUT',
+    field: 'first',
+  });
+  const backwards = await t.gql(HISTORY, {
+    id: c.id,
+    from: new Date().toISOString(),
+    to: new Date(Date.now() - 1000).toISOString(),
+  });
   expect(backwards.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });
 });
 
 it('reaches a graphql-ws subscriber with the promoted contact', async () => {
   const client = wsClient(t.app.url, await createKey(t, 'VIEWER'));
-  const sub = collect(client, `subscription { leadPromoted(stages: [LEAD]) { transition { contact { score scoreHistory { edges { node { cause score } } } } } } }`);
+  const sub = collect(
+    client,
+    `subscription { leadPromoted(stages: [LEAD]) { transition { contact { score scoreHistory { edges { node { cause score } } } } } } }`,
+  );
   await sleep(300);
   const c = await createContact(t);
   await record(c.id, 'demo_request');
   const [event] = await sub.waitFor(1);
-  expect(event.leadPromoted.transition.contact).toEqual({ score: 30, scoreHistory: { edges: [{ node: { cause: 'ACTIVITY_SCORED', score: 30 } }] } });
+  expect(event.leadPromoted.transition.contact).toEqual({
+    score: 30,
+    scoreHistory: { edges: [{ node: { cause: 'ACTIVITY_SCORED', score: 30 } }] },
+  });
   client.dispose();
 });

@@ -17,7 +17,11 @@ import { collect, sleep } from '../helpers/ws';
 import type { ScratchDatabase } from '../../src/db/scratch-database';
 
 async function gql(port: number, query: string, variables: Record<string, unknown> = {}): Promise<any> {
-  const res = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await res.json()) as { data: any; errors?: unknown[] };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data;
@@ -59,7 +63,10 @@ afterAll(async () => {
 it('on SIGTERM finishes the request in flight, then closes sockets with 1001 that clients reconnect on, and exits 0', async () => {
   const first = await startService(db.url);
   started.push(first);
-  await gql(first.port, `mutation { createScoringRule(input: { name: "visit", kind: BEHAVIOR, activityType: "page_view", points: 100 }) { id } }`);
+  await gql(
+    first.port,
+    `mutation { createScoringRule(input: { name: "visit", kind: BEHAVIOR, activityType: "page_view", points: 100 }) { id } }`,
+  );
   const starting = startService(db.url);
 
   const order: string[] = [];
@@ -91,7 +98,12 @@ it('on SIGTERM finishes the request in flight, then closes sockets with 1001 tha
     port: first.port,
     method: 'POST',
     path: '/graphql',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}`, 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${ADMIN_KEY}`,
+      'content-length': Buffer.byteLength(body),
+      expect: '100-continue',
+    },
   });
   const response = new Promise<{ status: number; json: any }>((resolve, reject) => {
     req.once('response', (res) => {
@@ -119,7 +131,9 @@ it('on SIGTERM finishes the request in flight, then closes sockets with 1001 tha
   expect(status).toBe(200);
   expect(json.errors).toBeUndefined();
   expect(json.data.recordActivities.activities).toHaveLength(200);
-  expect(json.data.recordActivities.transitions.filter((t: { toStage: string }) => t.toStage === 'MQL')).toHaveLength(200);
+  expect(json.data.recordActivities.transitions.filter((t: { toStage: string }) => t.toStage === 'MQL')).toHaveLength(
+    200,
+  );
 
   expect(await first.exited).toBe(0);
   // Exited because the shutdown finished (every connection and worker closed), not because it ran out of work mid-way.

@@ -14,7 +14,13 @@ import { sleep } from '../helpers/ws';
 let t: TestApp;
 let stream: string;
 beforeAll(async () => {
-  t = await startTestApp({ MAX_QUERY_DEPTH: '6', MAX_QUERY_COMPLEXITY: '500', MAX_BODY_BYTES: '2000', RATE_LIMIT_PARTNER: '1:3', KEY_RECHECK_MS: '100' });
+  t = await startTestApp({
+    MAX_QUERY_DEPTH: '6',
+    MAX_QUERY_COMPLEXITY: '500',
+    MAX_BODY_BYTES: '2000',
+    RATE_LIMIT_PARTNER: '1:3',
+    KEY_RECHECK_MS: '100',
+  });
   stream = t.app.url.replace('/graphql', '/graphql/stream');
 });
 afterAll(() => t.stop());
@@ -23,14 +29,21 @@ const SUB = `subscription($after: String) { leadPromoted(stages: [MQL], after: $
 const open: SseStream[] = [];
 afterEach(() => open.splice(0).forEach((s) => s.close()));
 
-async function subscribe(key: string | null, opts: { lastEventId?: string; get?: boolean; query?: string; variables?: Record<string, unknown> } = {}): Promise<SseStream> {
+async function subscribe(
+  key: string | null,
+  opts: { lastEventId?: string; get?: boolean; query?: string; variables?: Record<string, unknown> } = {},
+): Promise<SseStream> {
   const query = opts.query ?? SUB;
   const headers: Record<string, string> = {};
   if (opts.lastEventId) headers['last-event-id'] = opts.lastEventId;
   let s: SseStream;
   if (opts.get) {
     // As a browser's EventSource does: GET, the key in the query string, no custom headers but Last-Event-ID.
-    const params = new URLSearchParams({ query, variables: JSON.stringify(opts.variables ?? {}), ...(key ? { api_key: key } : {}) });
+    const params = new URLSearchParams({
+      query,
+      variables: JSON.stringify(opts.variables ?? {}),
+      ...(key ? { api_key: key } : {}),
+    });
     s = await openSse(`${stream}?${params}`, { headers });
   } else {
     if (key) headers.authorization = `Bearer ${key}`;
@@ -67,7 +80,11 @@ it('streams promotions with each SSE id equal to the cursor; Last-Event-ID resum
   await sleep(200);
   const all = [...first.nexts(), ...resumed.nexts()].map((n) => n.data.leadPromoted.transition.contact.email);
   expect(all).toEqual(emails);
-  expect(resumed.events.filter((e) => e.event === 'next').every((e, i) => e.id === resumed.nexts()[i].data.leadPromoted.cursor)).toBe(true);
+  expect(
+    resumed.events
+      .filter((e) => e.event === 'next')
+      .every((e, i) => e.id === resumed.nexts()[i].data.leadPromoted.cursor),
+  ).toBe(true);
 });
 
 it('scopes a PARTNER key to its partner, as on the other doors', async () => {
@@ -84,9 +101,17 @@ it('scopes a PARTNER key to its partner, as on the other doors', async () => {
 });
 
 it('works with the graphql-sse client in distinct connections mode', async () => {
-  const client = createClient({ url: stream, singleConnection: false, headers: { authorization: `Bearer ${ADMIN_KEY}` }, retryAttempts: 0 });
+  const client = createClient({
+    url: stream,
+    singleConnection: false,
+    headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    retryAttempts: 0,
+  });
   const got: any[] = [];
-  const dispose = client.subscribe({ query: SUB }, { next: (v) => got.push(v), error: (e) => got.push({ error: e }), complete: () => undefined });
+  const dispose = client.subscribe(
+    { query: SUB },
+    { next: (v) => got.push(v), error: (e) => got.push({ error: e }), complete: () => undefined },
+  );
   await sleep(200);
   const email = await promote();
   const end = Date.now() + 10_000;
@@ -102,33 +127,74 @@ describe('every guard applies on the SSE door', () => {
     expect(none.status).toBe(401);
     const bad = await subscribe('nope-nope-nope');
     expect(bad.status).toBe(401);
-    const body = await (await fetch(stream, { method: 'POST', headers: { accept: 'text/event-stream', 'content-type': 'application/json' }, body: JSON.stringify({ query: SUB }) })).json();
+    const body = await (
+      await fetch(stream, {
+        method: 'POST',
+        headers: { accept: 'text/event-stream', 'content-type': 'application/json' },
+        body: JSON.stringify({ query: SUB }),
+      })
+    ).json();
     expect((body as any).errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 
   it('validation, depth and cost: 400 BAD_USER_INPUT naming the problem, before anything runs', async () => {
-    const post = (query: string) => fetch(stream, { method: 'POST', headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ query }) });
+    const post = (query: string) =>
+      fetch(stream, {
+        method: 'POST',
+        headers: {
+          accept: 'text/event-stream',
+          'content-type': 'application/json',
+          authorization: `Bearer ${ADMIN_KEY}`,
+        },
+        body: JSON.stringify({ query }),
+      });
     const invalid = await post(`subscription { leadPromoted { nope } }`);
     expect(invalid.status).toBe(400);
-    expect(((await invalid.json()) as any).errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' });
+    expect(((await invalid.json()) as any).errors[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'GRAPHQL_VALIDATION_FAILED',
+    });
     const syntax = await post(`subscription {`);
-    expect(((await syntax.json()) as any).errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_PARSE_FAILED' });
-    const deep = await post(`subscription { leadPromoted { transition { contact { transitions { contact { transitions { contact { id } } } } } } } }`);
+    expect(((await syntax.json()) as any).errors[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'GRAPHQL_PARSE_FAILED',
+    });
+    const deep = await post(
+      `subscription { leadPromoted { transition { contact { transitions { contact { transitions { contact { id } } } } } } } }`,
+    );
     expect(deep.status).toBe(400);
-    expect(((await deep.json()) as any).errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'depth', max: 6 });
-    const costly = await post(`subscription { leadPromoted { transition { contact { activities(first: 500) { totalCount } } } } }`);
-    expect(((await costly.json()) as any).errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'complexity', max: 500 });
+    expect(((await deep.json()) as any).errors[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      limit: 'depth',
+      max: 6,
+    });
+    const costly = await post(
+      `subscription { leadPromoted { transition { contact { activities(first: 500) { totalCount } } } } }`,
+    );
+    expect(((await costly.json()) as any).errors[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      limit: 'complexity',
+      max: 500,
+    });
     const mutation = await post(`mutation { revokeApiKey(id: "x") { id } }`);
     expect(((await mutation.json()) as any).errors[0].extensions.code).toBe('BAD_USER_INPUT');
   });
 
   it('size: a body over the limit is 413', async () => {
-    const res = await fetch(stream, { method: 'POST', headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ query: SUB, variables: { pad: 'x'.repeat(3000) } }) });
+    const res = await fetch(stream, {
+      method: 'POST',
+      headers: {
+        accept: 'text/event-stream',
+        'content-type': 'application/json',
+        authorization: `Bearer ${ADMIN_KEY}`,
+      },
+      body: JSON.stringify({ query: SUB, variables: { pad: 'x'.repeat(3000) } }),
+    });
     expect(res.status).toBe(413);
     expect(((await res.json()) as any).errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 2000 });
   });
 
-  it('rate: RATE_LIMITED with 429 and Retry-After once the key\'s bucket is empty', async () => {
+  it("rate: RATE_LIMITED with 429 and Retry-After once the key's bucket is empty", async () => {
     const key = await createKey(t, 'PARTNER', (await createPartner(t)).id);
     const statuses: number[] = [];
     let limited: SseStream | null = null;
@@ -149,8 +215,10 @@ describe('every guard applies on the SSE door', () => {
     expect(s.events.at(-1)?.event).toBe('complete');
   });
 
-  it('a revoked key\'s open streams end', async () => {
-    const created = await t.ok(`mutation { createApiKey(input: { name: "sse-revoke", role: VIEWER }) { secret apiKey { id } } }`);
+  it("a revoked key's open streams end", async () => {
+    const created = await t.ok(
+      `mutation { createApiKey(input: { name: "sse-revoke", role: VIEWER }) { secret apiKey { id } } }`,
+    );
     const s = await subscribe(created.createApiKey.secret);
     expect(s.status).toBe(200);
     await t.ok(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: created.createApiKey.apiKey.id });

@@ -10,7 +10,11 @@ const BATCH = 'mutation($i: [ActivityInput!]!) { recordActivities(inputs: $i) { 
 
 async function ingest(httpUrl: string, n: number): Promise<void> {
   const inputs = Array.from({ length: n }, () => ({ contactEmail: uniqueEmail('redis'), type: 'page_view' }));
-  const res = await fetch(httpUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ query: BATCH, variables: { i: inputs } }) });
+  const res = await fetch(httpUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+    body: JSON.stringify({ query: BATCH, variables: { i: inputs } }),
+  });
   expect(res.status).toBe(200);
   expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
 }
@@ -18,7 +22,9 @@ async function ingest(httpUrl: string, n: number): Promise<void> {
 /** Kills this Redis server's subscriber connections, as a network drop would; ioredis reconnects after a back-off. */
 async function dropSubscribers(): Promise<void> {
   const admin = new Redis(url);
-  for (const line of String(await admin.client('LIST')).split('\n').filter(Boolean)) {
+  for (const line of String(await admin.client('LIST'))
+    .split('\n')
+    .filter(Boolean)) {
     const id = /id=(\d+)/.exec(line)?.[1];
     const cmd = /cmd=(\w+)/.exec(line)?.[1];
     if (id && (cmd === 'subscribe' || cmd === 'ssubscribe')) await admin.client('KILL', 'ID', id);
@@ -109,16 +115,26 @@ describe('one instance with Redis', () => {
     await sleep(200);
     const emails = Array.from({ length: 40 }, () => uniqueEmail('causal'));
     const record = async (httpUrl: string, email: string, type: string) => {
-      const res = await fetch(httpUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ query: BATCH, variables: { i: [{ contactEmail: email, type }] } }) });
+      const res = await fetch(httpUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+        body: JSON.stringify({ query: BATCH, variables: { i: [{ contactEmail: email, type }] } }),
+      });
       return ((await res.json()) as { errors?: unknown }).errors ?? null;
     };
-    const errors = await Promise.all(emails.flatMap((email) => [record(a.app.url, email, 'email_open'), record(b.url, email, 'page_view')]));
+    const errors = await Promise.all(
+      emails.flatMap((email) => [record(a.app.url, email, 'email_open'), record(b.url, email, 'page_view')]),
+    );
     expect(errors.filter(Boolean)).toEqual([]);
     await sub.waitFor(80);
     await sleep(300);
     expect(sub.events).toHaveLength(80);
     for (const email of emails) {
-      expect(sub.events.filter((e) => e.leadPromoted.transition.contact.email === email).map((e) => e.leadPromoted.transition.toStage)).toEqual(['LEAD', 'MQL']);
+      expect(
+        sub.events
+          .filter((e) => e.leadPromoted.transition.contact.email === email)
+          .map((e) => e.leadPromoted.transition.toStage),
+      ).toEqual(['LEAD', 'MQL']);
     }
   });
 });

@@ -29,7 +29,7 @@ async function promote(n: number, batch = 250, extra: Record<string, unknown> = 
 }
 
 it('delivers each of 1,000 promotions in bursts exactly once per subscription, in order, after commit', async () => {
-  const client = wsClient(t.app.url, (await createKey(t, 'VIEWER')));
+  const client = wsClient(t.app.url, await createKey(t, 'VIEWER'));
   const mql = collect(client, SUB);
   const all = collect(client, SUB, { stages: ['LEAD', 'MQL'] });
   await sleep(200);
@@ -42,7 +42,11 @@ it('delivers each of 1,000 promotions in bursts exactly once per subscription, i
   expect(mql.errors).toEqual([]);
   const received = events.map((e) => e.leadPromoted.transition);
   expect(new Set(received.map((x: any) => x.id)).size).toBe(1000);
-  expect(received.every((x: any) => x.toStage === 'MQL' && x.fromStage === 'LEAD' && x.trigger === 'SCORE' && x.contact.stage === 'MQL')).toBe(true);
+  expect(
+    received.every(
+      (x: any) => x.toStage === 'MQL' && x.fromStage === 'LEAD' && x.trigger === 'SCORE' && x.contact.stage === 'MQL',
+    ),
+  ).toBe(true);
   expect(received.map((x: any) => x.contact.email).sort()).toEqual([...emails].sort());
   const ids = received.map((x: any) => Number(x.id));
   expect(ids).toEqual([...ids].sort((a, b) => a - b));
@@ -50,12 +54,22 @@ it('delivers each of 1,000 promotions in bursts exactly once per subscription, i
 });
 
 it('sends nothing for a batch that rolls back', async () => {
-  const client = wsClient(t.app.url, (await createKey(t, 'VIEWER')));
+  const client = wsClient(t.app.url, await createKey(t, 'VIEWER'));
   const sub = collect(client, SUB, { stages: ['LEAD', 'MQL'] });
   await sleep(200);
-  const res = await t.gql(BATCH, { inputs: [{ contactEmail: uniqueEmail('rb'), type: 'page_view' }, { contactEmail: uniqueEmail('rb'), type: 'Not Valid' }] });
+  const res = await t.gql(BATCH, {
+    inputs: [
+      { contactEmail: uniqueEmail('rb'), type: 'page_view' },
+      { contactEmail: uniqueEmail('rb'), type: 'Not Valid' },
+    ],
+  });
   expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-  const missing = await t.gql(BATCH, { inputs: [{ contactEmail: uniqueEmail('rb'), type: 'page_view' }, { contactId: 'missing', type: 'page_view' }] });
+  const missing = await t.gql(BATCH, {
+    inputs: [
+      { contactEmail: uniqueEmail('rb'), type: 'page_view' },
+      { contactId: 'missing', type: 'page_view' },
+    ],
+  });
   expect(missing.errors?.[0].extensions?.code).toBe('NOT_FOUND');
   await promote(1);
   await sub.waitFor(2);
@@ -94,11 +108,24 @@ it('limits PARTNER subscribers to their partner and honours the partnerId filter
   const k1 = await createKey(t, 'PARTNER', p1.id);
   const mine = collect(wsClient(t.app.url, k1), SUB);
   const other = collect(wsClient(t.app.url, k1), SUB, { partnerId: p2.id });
-  const adminFiltered = collect(wsClient(t.app.url, (await createKey(t, 'VIEWER'))), SUB, { partnerId: p2.id });
+  const adminFiltered = collect(wsClient(t.app.url, await createKey(t, 'VIEWER')), SUB, { partnerId: p2.id });
   await sleep(200);
-  const c1 = (await t.ok(`mutation($p: ID) { createContact(input: { email: "${uniqueEmail('p1')}", partnerId: $p }) { id } }`, { p: p1.id })).createContact;
-  const c2 = (await t.ok(`mutation($p: ID) { createContact(input: { email: "${uniqueEmail('p2')}", partnerId: $p }) { id } }`, { p: p2.id })).createContact;
-  await t.ok(BATCH, { inputs: [{ contactId: c2.id, type: 'page_view' }, { contactId: c1.id, type: 'page_view' }] });
+  const c1 = (
+    await t.ok(`mutation($p: ID) { createContact(input: { email: "${uniqueEmail('p1')}", partnerId: $p }) { id } }`, {
+      p: p1.id,
+    })
+  ).createContact;
+  const c2 = (
+    await t.ok(`mutation($p: ID) { createContact(input: { email: "${uniqueEmail('p2')}", partnerId: $p }) { id } }`, {
+      p: p2.id,
+    })
+  ).createContact;
+  await t.ok(BATCH, {
+    inputs: [
+      { contactId: c2.id, type: 'page_view' },
+      { contactId: c1.id, type: 'page_view' },
+    ],
+  });
   await mine.waitFor(1);
   await adminFiltered.waitFor(1);
   await sleep(300);
@@ -119,7 +146,9 @@ it('closes a connection without a valid key with 4401 and drops a revoked key', 
   collect(wsClient(t.app.url, secret, { onClose: (code) => (revokedCode = code) }), SUB);
   await sleep(200);
   const keys = await t.ok('{ apiKeys { id name } }');
-  await t.ok('mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: keys.apiKeys.find((k: any) => k.name === 'to-revoke').id });
+  await t.ok('mutation($id: ID!) { revokeApiKey(id: $id) { id } }', {
+    id: keys.apiKeys.find((k: any) => k.name === 'to-revoke').id,
+  });
   await sleep(500);
   expect(revokedCode).toBe(4403);
 });
@@ -138,7 +167,9 @@ it('closes a connection that stops reading with 4429 and its cursor, and it resu
     slow.pause();
     // 400 events of 25 KB in one batch: 10 MB, more than the kernel's socket buffers take while the reader is paused.
     const n = 400;
-    await small.ok(BATCH, { inputs: Array.from({ length: n }, () => ({ contactEmail: uniqueEmail('slow'), type: 'page_view' })) });
+    await small.ok(BATCH, {
+      inputs: Array.from({ length: n }, () => ({ contactEmail: uniqueEmail('slow'), type: 'page_view' })),
+    });
     // The close frame waits behind the unread data: once the server has given up on the reader (its counter),
     // reading again brings the events written before the close, then the close.
     for (let i = 0; i < 600; i++) {
@@ -169,10 +200,15 @@ it('5: keeps a reader that keeps up through a burst larger than its bound: the b
     await createRule(small, { name: 'view', kind: 'BEHAVIOR', activityType: 'page_view', points: 60 });
     await small.app.services.rescore.idle();
     const codes: number[] = [];
-    const reader = collect(wsClient(small.app.url, await createKey(small, 'VIEWER'), { onClose: (code) => codes.push(code) }), BIG);
+    const reader = collect(
+      wsClient(small.app.url, await createKey(small, 'VIEWER'), { onClose: (code) => codes.push(code) }),
+      BIG,
+    );
     await sleep(200);
     // One epoch of 100 promotions of about 25 KB each: 2.5 MB written at once against a bound of 5 KB.
-    await small.ok(BATCH, { inputs: Array.from({ length: 100 }, () => ({ contactEmail: uniqueEmail('burst'), type: 'page_view' })) });
+    await small.ok(BATCH, {
+      inputs: Array.from({ length: 100 }, () => ({ contactEmail: uniqueEmail('burst'), type: 'page_view' })),
+    });
     await reader.waitFor(100);
     await sleep(300);
     expect(codes).toEqual([]);
@@ -182,33 +218,49 @@ it('5: keeps a reader that keeps up through a burst larger than its bound: the b
   }
 });
 
-(TEST_DB === 'mysql' ? it : it.skip)('resumes without a gap when a transaction with a lower id commits after later ones (MySQL)', async () => {
-  const key = await createKey(t, 'VIEWER');
-  const contact = (await t.ok(`mutation { createContact(input: { email: "${uniqueEmail('late')}" }) { id } }`)).createContact;
-  // A transaction that takes its transition id now and commits last, as a long batch on another connection would.
-  const runner = t.app.ds.createQueryRunner();
-  await runner.startTransaction();
-  await runner.query(
-    'INSERT INTO stage_transitions (contact_id, from_stage, to_stage, `trigger`, reason, score, actor, occurred_at, partner_id, owner_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    [contact.id, 'LEAD', 'MQL', 'SCORE', null, 60, null, '2026-01-01 00:00:00.000', null, null, '2026-01-01 00:00:00.000'],
-  );
-  const [{ id: lateId }] = await runner.query('SELECT LAST_INSERT_ID() AS id');
-  const first = wsClient(t.app.url, key);
-  const sub1 = collect(first, SUB);
-  await sleep(200);
-  await promote(5);
-  await sub1.waitFor(5);
-  const cursor = sub1.events[4].leadPromoted.cursor;
-  expect(sub1.events.every((e) => Number(e.leadPromoted.transition.id) > Number(lateId))).toBe(true);
-  first.dispose();
-  await runner.commitTransaction();
-  await runner.release();
-  // Nobody publishes that row: the orphan sweep (PROMOTION_ORPHAN_MS) stamps it after the ones already sent.
-  const sub2 = collect(wsClient(t.app.url, key), SUB, { after: cursor });
-  const events = await sub2.waitFor(1, 10_000);
-  await sleep(300);
-  expect(events.map((e) => e.leadPromoted.transition.id)).toEqual([String(lateId)]);
-});
+(TEST_DB === 'mysql' ? it : it.skip)(
+  'resumes without a gap when a transaction with a lower id commits after later ones (MySQL)',
+  async () => {
+    const key = await createKey(t, 'VIEWER');
+    const contact = (await t.ok(`mutation { createContact(input: { email: "${uniqueEmail('late')}" }) { id } }`))
+      .createContact;
+    // A transaction that takes its transition id now and commits last, as a long batch on another connection would.
+    const runner = t.app.ds.createQueryRunner();
+    await runner.startTransaction();
+    await runner.query(
+      'INSERT INTO stage_transitions (contact_id, from_stage, to_stage, `trigger`, reason, score, actor, occurred_at, partner_id, owner_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [
+        contact.id,
+        'LEAD',
+        'MQL',
+        'SCORE',
+        null,
+        60,
+        null,
+        '2026-01-01 00:00:00.000',
+        null,
+        null,
+        '2026-01-01 00:00:00.000',
+      ],
+    );
+    const [{ id: lateId }] = await runner.query('SELECT LAST_INSERT_ID() AS id');
+    const first = wsClient(t.app.url, key);
+    const sub1 = collect(first, SUB);
+    await sleep(200);
+    await promote(5);
+    await sub1.waitFor(5);
+    const cursor = sub1.events[4].leadPromoted.cursor;
+    expect(sub1.events.every((e) => Number(e.leadPromoted.transition.id) > Number(lateId))).toBe(true);
+    first.dispose();
+    await runner.commitTransaction();
+    await runner.release();
+    // Nobody publishes that row: the orphan sweep (PROMOTION_ORPHAN_MS) stamps it after the ones already sent.
+    const sub2 = collect(wsClient(t.app.url, key), SUB, { after: cursor });
+    const events = await sub2.waitFor(1, 10_000);
+    await sleep(300);
+    expect(events.map((e) => e.leadPromoted.transition.id)).toEqual([String(lateId)]);
+  },
+);
 
 it('counts open subscriptions in /metrics while they are live, and stops counting them once they end', async () => {
   const active = async () => Number(/^lq_active_subscriptions (\d+)$/m.exec((await t.http.get('/metrics')).text)?.[1]);

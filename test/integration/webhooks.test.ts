@@ -23,7 +23,14 @@ let t: TestApp;
 const receivers: Receiver[] = [];
 beforeAll(async () => {
   t = await startTestApp(
-    { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_TIMEOUT_MS: '300', WEBHOOK_LEASE_MS: '2000', WEBHOOK_POLL_MS: '20', RATE_LIMIT_PARTNER: '1000:1000' },
+    {
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_TIMEOUT_MS: '300',
+      WEBHOOK_LEASE_MS: '2000',
+      WEBHOOK_POLL_MS: '20',
+      RATE_LIMIT_PARTNER: '1000:1000',
+    },
     { clock },
   );
 });
@@ -48,7 +55,10 @@ async function createEndpoint(url: string, stages = ['MQL'], key = ADMIN_KEY): P
 }
 
 async function promote(contactId: string, toStage = 'MQL'): Promise<void> {
-  await t.ok(`mutation($id: ID!, $to: LifecycleStage!) { transitionContact(id: $id, toStage: $to, reason: "test") { id } }`, { id: contactId, to: toStage });
+  await t.ok(
+    `mutation($id: ID!, $to: LifecycleStage!) { transitionContact(id: $id, toStage: $to, reason: "test") { id } }`,
+    { id: contactId, to: toStage },
+  );
 }
 
 async function deliveries(endpointId: string): Promise<any[]> {
@@ -57,7 +67,14 @@ async function deliveries(endpointId: string): Promise<any[]> {
 
 it('retries through errors, a timeout and 500s with documented spacing, then delivers every event once, in order, signed', async () => {
   const script = ['503', 'drop', 'hang', '500', '500', '500'];
-  const r = await receiver((n) => (n < script.length ? (script[n] === 'drop' || script[n] === 'hang' ? script[n] : Number(script[n])) : 204) as never);
+  const r = await receiver(
+    (n) =>
+      (n < script.length
+        ? script[n] === 'drop' || script[n] === 'hang'
+          ? script[n]
+          : Number(script[n])
+        : 204) as never,
+  );
   const { id, secret } = await createEndpoint(r.url);
   const contacts = [await createContact(t), await createContact(t), await createContact(t)];
   for (const c of contacts) await promote(c.id);
@@ -89,7 +106,12 @@ it('retries through errors, a timeout and 500s with documented spacing, then del
   expect(bodies.slice(0, script.length + 1).every((b) => JSON.stringify(b) === JSON.stringify(firstEvent))).toBe(true);
   const delivered = r.delivered().map((q) => JSON.parse(q.body));
   expect(delivered.map((b) => b.data.transition.contact.email)).toEqual(contacts.map((c) => c.email));
-  expect(delivered.every((b) => b.type === 'lead.promoted' && b.data.transition.toStage === 'MQL' && b.data.transition.contact.stage === 'MQL')).toBe(true);
+  expect(
+    delivered.every(
+      (b) =>
+        b.type === 'lead.promoted' && b.data.transition.toStage === 'MQL' && b.data.transition.contact.stage === 'MQL',
+    ),
+  ).toBe(true);
   expect(typeof delivered[0].data.cursor).toBe('string');
   expect(new Set(r.requests.map((q) => q.headers['webhook-id'])).size).toBe(3);
   expect(r.requests).toHaveLength(script.length + 3);
@@ -104,7 +126,7 @@ it('retries through errors, a timeout and 500s with documented spacing, then del
   expect(head.attempts[3].error).toMatch(/HTTP 500: receiver says no/);
 });
 
-it('sends PARTNER endpoints only their partner\'s contacts; admin endpoints get all; partners manage only their own', async () => {
+it("sends PARTNER endpoints only their partner's contacts; admin endpoints get all; partners manage only their own", async () => {
   const [pa, pb] = [await createPartner(t), await createPartner(t)];
   const [ka, kb] = [await createKey(t, 'PARTNER', pa.id), await createKey(t, 'PARTNER', pb.id)];
   const [ra, rb, rall] = [await receiver(), await receiver(), await receiver()];
@@ -135,7 +157,10 @@ it('sends PARTNER endpoints only their partner\'s contacts; admin endpoints get 
 it('rotates the secret: the old one signs beside the new one for 24 hours, then stops', async () => {
   const r = await receiver();
   const { id, secret: old } = await createEndpoint(r.url);
-  const rotated = await t.ok(`mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret endpoint { previousSecretExpiresAt } } }`, { id });
+  const rotated = await t.ok(
+    `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret endpoint { previousSecretExpiresAt } } }`,
+    { id },
+  );
   const fresh = rotated.rotateWebhookSecret.secret;
   expect(fresh).not.toBe(old);
   expect(Date.parse(rotated.rotateWebhookSecret.endpoint.previousSecretExpiresAt)).toBe(clock.now() + 24 * 3600_000);
@@ -158,10 +183,12 @@ it('gives up after 3 days of failures: the endpoint is disabled and says why; en
   const started = clock.now();
   let endpoint: any;
   for (let i = 0; i < 100; i++) {
-    endpoint = (await t.ok(`query($id: ID!) { webhookEndpoint(id: $id) { enabled disabledReason } }`, { id })).webhookEndpoint;
+    endpoint = (await t.ok(`query($id: ID!) { webhookEndpoint(id: $id) { enabled disabledReason } }`, { id }))
+      .webhookEndpoint;
     if (!endpoint.enabled) break;
     const head = (await deliveries(id)).at(-1);
-    if (head?.attemptCount > 0 && head.attempts.length === head.attemptCount) clock.advanceTo(Date.parse(head.nextAttemptAt));
+    if (head?.attemptCount > 0 && head.attempts.length === head.attemptCount)
+      clock.advanceTo(Date.parse(head.nextAttemptAt));
     await sleep(30);
   }
   expect(endpoint.enabled).toBe(false);
@@ -181,20 +208,37 @@ it('gives up after 3 days of failures: the endpoint is disabled and says why; en
 it('pings with a signed test event and redelivers with the same webhook-id', async () => {
   const r = await receiver();
   const { id, secret } = await createEndpoint(r.url);
-  const ping = (await t.ok(`mutation($id: ID!) { pingWebhookEndpoint(id: $id) { id eventType state attempts { statusCode ok } } }`, { id })).pingWebhookEndpoint;
-  expect(ping).toMatchObject({ eventType: 'webhook.ping', state: 'DELIVERED', attempts: [{ statusCode: 204, ok: true }] });
+  const ping = (
+    await t.ok(
+      `mutation($id: ID!) { pingWebhookEndpoint(id: $id) { id eventType state attempts { statusCode ok } } }`,
+      { id },
+    )
+  ).pingWebhookEndpoint;
+  expect(ping).toMatchObject({
+    eventType: 'webhook.ping',
+    state: 'DELIVERED',
+    attempts: [{ statusCode: 204, ok: true }],
+  });
   expect((r.verifyAll(secret)[0] as any).type).toBe('webhook.ping');
   await promote((await createContact(t)).id);
   await r.waitFor(() => r.requests.length === 2);
   const [event] = (await deliveries(id)).filter((d) => d.eventType === 'lead.promoted');
-  const again = (await t.ok(`mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { webhookId attemptCount attempts { ok } } }`, { id: event.id })).redeliverWebhook;
+  const again = (
+    await t.ok(`mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { webhookId attemptCount attempts { ok } } }`, {
+      id: event.id,
+    })
+  ).redeliverWebhook;
   expect(again.attempts).toHaveLength(2);
   expect(r.requests).toHaveLength(3);
   expect(r.requests[2].headers['webhook-id']).toBe(event.webhookId);
   expect(r.requests[2].body).toBe(r.requests[1].body);
   const missing = await t.gql(`mutation { redeliverWebhook(deliveryId: "999999") { id } }`);
   expect(missing.errors?.[0].extensions?.code).toBe('NOT_FOUND');
-  const sales = await t.gql(`mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id } }`, { id: event.id }, await createKey(t, 'SALES'));
+  const sales = await t.gql(
+    `mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id } }`,
+    { id: event.id },
+    await createKey(t, 'SALES'),
+  );
   expect(sales.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   expect(r.requests).toHaveLength(3);
 });

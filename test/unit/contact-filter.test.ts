@@ -1,8 +1,17 @@
 import { ContactValues, matchesFilter } from '../../src/modules/contacts/contact-filter';
 
 const v: ContactValues = {
-  stage: 'MQL', score: 55, temperature: 'WARM', ownerId: 'o1', partnerId: null, source: 'webinar',
-  email: 'ada@acme.com', firstName: 'Ada', lastName: 'Lovelace', company: 'Acme', createdAt: Date.UTC(2026, 0, 10),
+  stage: 'MQL',
+  score: 55,
+  temperature: 'WARM',
+  ownerId: 'o1',
+  partnerId: null,
+  source: 'webinar',
+  email: 'ada@acme.com',
+  firstName: 'Ada',
+  lastName: 'Lovelace',
+  company: 'Acme',
+  createdAt: Date.UTC(2026, 0, 10),
 };
 
 describe('matchesFilter', () => {

@@ -5,8 +5,27 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0
 
 describe('dbDate', () => {
   it('formats like the ISO date at the edges of days, seconds and the epoch', () => {
-    const edges = [0, 1, 9, 10, 99, 100, 999, 1000, 59_999, 60_000, 3_599_999, 86_399_999, 86_400_000, -1, -86_400_000, -86_400_001,
-      Date.UTC(2024, 1, 29, 12, 0, 0, 50), Date.UTC(2026, 11, 31, 23, 59, 59, 999), Date.UTC(2027, 0, 1)];
+    const edges = [
+      0,
+      1,
+      9,
+      10,
+      99,
+      100,
+      999,
+      1000,
+      59_999,
+      60_000,
+      3_599_999,
+      86_399_999,
+      86_400_000,
+      -1,
+      -86_400_000,
+      -86_400_001,
+      Date.UTC(2024, 1, 29, 12, 0, 0, 50),
+      Date.UTC(2026, 11, 31, 23, 59, 59, 999),
+      Date.UTC(2027, 0, 1),
+    ];
     for (const ms of edges) expect(dbDate(ms)).toBe(iso(ms));
   });
 

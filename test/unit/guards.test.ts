@@ -10,23 +10,36 @@ const cost = (q: string) => operationCost(schema, parse(q), null, {});
 
 describe('operationCost', () => {
   it('multiplies nested lists by their page sizes and weighs heavy fields', () => {
-    expect(cost('{ contacts(first: 10) { edges { node { id } } } }')).toBe(cost('{ contacts(first: 1) { edges { node { id } } } }')! * 10 - 9);
-    const nested = cost('{ contacts(first: 500) { edges { node { activities(first: 500) { edges { node { id } } } } } } }')!;
+    expect(cost('{ contacts(first: 10) { edges { node { id } } } }')).toBe(
+      cost('{ contacts(first: 1) { edges { node { id } } } }')! * 10 - 9,
+    );
+    const nested = cost(
+      '{ contacts(first: 500) { edges { node { activities(first: 500) { edges { node { id } } } } } } }',
+    )!;
     expect(nested).toBeGreaterThan(500 * 500);
-    expect(cost('{ conversionMetrics(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { stages { entered } } }')).toBeGreaterThanOrEqual(5000);
-    expect(cost('{ contacts(first: 1) { edges { node { scoreBreakdown { points } } } } }')).toBeGreaterThan(cost('{ contacts(first: 1) { edges { node { score } } } }')! + 9);
+    expect(
+      cost('{ conversionMetrics(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { stages { entered } } }'),
+    ).toBeGreaterThanOrEqual(5000);
+    expect(cost('{ contacts(first: 1) { edges { node { scoreBreakdown { points } } } } }')).toBeGreaterThan(
+      cost('{ contacts(first: 1) { edges { node { score } } } }')! + 9,
+    );
   });
 
   it('measures depth through fragments', () => {
     expect(documentDepth(parse('{ viewer { id } }'))).toBe(2);
-    expect(documentDepth(parse('{ contacts { ...F } } fragment F on ContactConnection { edges { node { id } } }'))).toBe(4);
+    expect(
+      documentDepth(parse('{ contacts { ...F } } fragment F on ContactConnection { edges { node { id } } }')),
+    ).toBe(4);
   });
 });
 
 describe('screenVariables', () => {
   it('refuses NUL bytes, long lists and deep values, naming the field, without recursion', () => {
     expect(screenVariables({ a: 'x\u0000' })?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'a' });
-    expect(screenVariables({ l: new Array(5001).fill(1) })?.extensions).toMatchObject({ limit: 'listLength', field: 'l' });
+    expect(screenVariables({ l: new Array(5001).fill(1) })?.extensions).toMatchObject({
+      limit: 'listLength',
+      field: 'l',
+    });
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = { a: deep };
     expect(screenVariables({ d: deep })?.extensions).toMatchObject({ limit: 'inputDepth' });
@@ -34,7 +47,10 @@ describe('screenVariables', () => {
   });
 
   it('refuses lone surrogates (MariaDB cannot store them) but keeps real emoji', () => {
-    expect(screenVariables({ input: { ownerId: '\ud800' } })?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.ownerId' });
+    expect(screenVariables({ input: { ownerId: '\ud800' } })?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.ownerId',
+    });
     expect(screenVariables({ s: 'a\udc00b' })?.extensions).toMatchObject({ field: 's' });
     expect(screenVariables({ o: { ['k\ud83d']: 1 } })?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
     expect(screenVariables({ s: 'héllo 💥🐢' })).toBeNull();

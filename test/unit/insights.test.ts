@@ -47,7 +47,13 @@ describe('statistics', () => {
 
 describe('logistic regression', () => {
   it('finds the closed-form solution of one binary feature: the logits of both groups', () => {
-    const m = fitLogistic([{ x: [0], weight: 100, positives: 20 }, { x: [1], weight: 50, positives: 40 }], { ridge: 0 });
+    const m = fitLogistic(
+      [
+        { x: [0], weight: 100, positives: 20 },
+        { x: [1], weight: 50, positives: 40 },
+      ],
+      { ridge: 0 },
+    );
     expect(m.converged).toBe(true);
     expect(m.intercept).toBeCloseTo(logit(0.2), 8);
     expect(m.coefficients[0]).toBeCloseTo(logit(0.8) - logit(0.2), 8);
@@ -74,20 +80,56 @@ describe('logistic regression', () => {
 });
 
 const rule = (id: string, activityType: string, points: number, extra: Partial<Rule> = {}): Rule => ({
-  id, name: id, kind: 'BEHAVIOR', activityType, conditions: [], points, maxApplications: null, capWindowDays: null, expiresAfterDays: null, ...extra,
+  id,
+  name: id,
+  kind: 'BEHAVIOR',
+  activityType,
+  conditions: [],
+  points,
+  maxApplications: null,
+  capWindowDays: null,
+  expiresAfterDays: null,
+  ...extra,
 });
-const facts = { email: 'a@b.example', firstName: null, lastName: null, company: null, jobTitle: null, industry: null, companySize: null, country: null, source: null, ownerId: null, partnerId: null, attributes: null };
+const facts = {
+  email: 'a@b.example',
+  firstName: null,
+  lastName: null,
+  company: null,
+  jobTitle: null,
+  industry: null,
+  companySize: null,
+  country: null,
+  source: null,
+  ownerId: null,
+  partnerId: null,
+  attributes: null,
+};
 
 describe('replay', () => {
   it('promotes on score, replays a qualification only where the contact stands, and dates promotions by their activity', () => {
     const t0 = Date.UTC(2026, 0, 1);
     const history: ContactHistory = {
-      id: 'c', facts, createdAt: t0,
-      activities: [1, 2, 3].map((i) => ({ id: `a${i}`, type: 'view', occurredAt: t0 + i * DAY, properties: null, recordedAt: t0 + i * DAY })),
-      transitions: [{ from: 'MQL', to: 'SQL', trigger: 'QUALIFICATION', at: t0 + 4 * DAY, recordedAt: t0 + 4 * DAY, order: 9 }],
+      id: 'c',
+      facts,
+      createdAt: t0,
+      activities: [1, 2, 3].map((i) => ({
+        id: `a${i}`,
+        type: 'view',
+        occurredAt: t0 + i * DAY,
+        properties: null,
+        recordedAt: t0 + i * DAY,
+      })),
+      transitions: [
+        { from: 'MQL', to: 'SQL', trigger: 'QUALIFICATION', at: t0 + 4 * DAY, recordedAt: t0 + 4 * DAY, order: 9 },
+      ],
     };
     const live = replayContact(history, [rule('view', 'view', 20)], DEFAULT_POLICY, t0 + 10 * DAY);
-    expect(live.transitions.map((t) => [t.to, (t.at - t0) / DAY])).toEqual([['LEAD', 1], ['MQL', 3], ['SQL', 4]]);
+    expect(live.transitions.map((t) => [t.to, (t.at - t0) / DAY])).toEqual([
+      ['LEAD', 1],
+      ['MQL', 3],
+      ['SQL', 4],
+    ]);
     const weaker = replayContact(history, [rule('view', 'view', 10)], DEFAULT_POLICY, t0 + 10 * DAY);
     expect(weaker.transitions.map((t) => t.to)).toEqual(['LEAD']);
     expect(weaker.stage).toBe('LEAD');
@@ -102,17 +144,48 @@ describe('observations, insights and the suggestion on a planted signal', () => 
   const histories: ContactHistory[] = Array.from({ length: 3000 }, (_, i) => {
     const anchor = from + Math.floor(rand() * 119 * DAY);
     const demo = rand() < 0.2;
-    const acts = [{ type: 'view' }, ...(rand() < 0.6 ? [{ type: 'open' }, { type: 'open' }] : []), ...(demo ? [{ type: 'demo' }] : [])];
+    const acts = [
+      { type: 'view' },
+      ...(rand() < 0.6 ? [{ type: 'open' }, { type: 'open' }] : []),
+      ...(demo ? [{ type: 'demo' }] : []),
+    ];
     const sql = rand() < (demo ? 0.7 : 0.1);
     return {
-      id: `c${i}`, facts, createdAt: anchor - DAY,
-      activities: acts.map((a, k) => ({ id: `${i}-${k}`, type: a.type, occurredAt: anchor + k * 3_600_000, properties: null, recordedAt: anchor + k * 3_600_000 })),
-      transitions: sql ? [{ from: 'MQL', to: 'SQL', trigger: 'QUALIFICATION', at: anchor + 5 * DAY, recordedAt: anchor + 5 * DAY, order: 1 }] : [],
+      id: `c${i}`,
+      facts,
+      createdAt: anchor - DAY,
+      activities: acts.map((a, k) => ({
+        id: `${i}-${k}`,
+        type: a.type,
+        occurredAt: anchor + k * 3_600_000,
+        properties: null,
+        recordedAt: anchor + k * 3_600_000,
+      })),
+      transitions: sql
+        ? [
+            {
+              from: 'MQL',
+              to: 'SQL',
+              trigger: 'QUALIFICATION',
+              at: anchor + 5 * DAY,
+              recordedAt: anchor + 5 * DAY,
+              order: 1,
+            },
+          ]
+        : [],
     } as ContactHistory;
   });
 
   it('finds the planted behaviour, gives a behaviour independent of the outcome a lift near 1, and never trains on what the test part knows', () => {
-    const fit: Rule = { ...rule('fit', '', 3), kind: 'FIT', activityType: null, conditions: [{ field: 'freeEmail', operator: 'EQ', value: false }, { field: 'email', operator: 'ENDS_WITH', value: '.org' }] };
+    const fit: Rule = {
+      ...rule('fit', '', 3),
+      kind: 'FIT',
+      activityType: null,
+      conditions: [
+        { field: 'freeEmail', operator: 'EQ', value: false },
+        { field: 'email', operator: 'ENDS_WITH', value: '.org' },
+      ],
+    };
     const insights = new RuleInsightTally([...rules, fit], window.horizonDays);
     const holdout = holdoutOf(window)!;
     const suggestion = new SuggestionTally(holdout);
@@ -135,7 +208,12 @@ describe('observations, insights and the suggestion on a planted signal', () => 
     expect(byId.open.signal).toBe('NOISE');
     expect(byId.demo.medianDaysToSql).toBeCloseTo(5, 0);
     const conditions = rows.filter((r) => r.condition !== null).map((r) => [r.condition, r.appliedContacts]);
-    expect(conditions).toEqual(expect.arrayContaining([['freeEmail EQ false', insights.counts.contacts], ['email ENDS_WITH ".org"', 0]]));
+    expect(conditions).toEqual(
+      expect.arrayContaining([
+        ['freeEmail EQ false', insights.counts.contacts],
+        ['email ENDS_WITH ".org"', 0],
+      ]),
+    );
     expect(byId.fit.appliedContacts).toBe(0);
     const s = suggest(suggestion, rules, 50)!;
     expect(s.points[0]).toBe(Math.max(...s.points));
@@ -148,13 +226,33 @@ describe('observations, insights and the suggestion on a planted signal', () => 
   it('tallies a simulation: stage entries, weekly MQLs and outcome quality', () => {
     const tally = new SimulationTally(window);
     const at = from + 10 * DAY;
-    tally.add([{ to: 'MQL', at }], [{ to: 'MQL', at }, { to: 'SQL', at: at + DAY }]);
+    tally.add(
+      [{ to: 'MQL', at }],
+      [
+        { to: 'MQL', at },
+        { to: 'SQL', at: at + DAY },
+      ],
+    );
     tally.add([{ to: 'MQL', at }], []);
     const s = tally.summary();
     expect(s.stages.find((x) => x.stage === 'MQL')).toEqual({ stage: 'MQL', simulated: 2, actual: 1 });
     expect(s.weeks[1]).toMatchObject({ simulated: 2, actual: 1 });
-    expect(s.simulated).toMatchObject({ mqls: 2, reachedSql: 1, precision: 0.5, recall: 1, unjudged: 1, judgedPrecision: 1 });
-    expect(s.current).toMatchObject({ mqls: 1, reachedSql: 1, precision: 1, recall: 1, unjudged: 0, judgedPrecision: 1 });
+    expect(s.simulated).toMatchObject({
+      mqls: 2,
+      reachedSql: 1,
+      precision: 0.5,
+      recall: 1,
+      unjudged: 1,
+      judgedPrecision: 1,
+    });
+    expect(s.current).toMatchObject({
+      mqls: 1,
+      reachedSql: 1,
+      precision: 1,
+      recall: 1,
+      unjudged: 0,
+      judgedPrecision: 1,
+    });
     expect(s.changedContacts).toBe(1);
   });
 });

@@ -1,7 +1,20 @@
-import { DEFAULT_POLICY, Policy, mergePolicy, promotions, qualificationOutcome, temperatureOf, validatePolicy } from '../../src/modules/lifecycle/lifecycle';
+import {
+  DEFAULT_POLICY,
+  Policy,
+  mergePolicy,
+  promotions,
+  qualificationOutcome,
+  temperatureOf,
+  validatePolicy,
+} from '../../src/modules/lifecycle/lifecycle';
 
 const p = (over: Partial<Policy> = {}): Policy => ({ ...DEFAULT_POLICY, ...over });
-const at = (stage: string, fit: number, engagement: number, engaged = false) => ({ stage: stage as never, fitScore: fit, engagementScore: engagement, engagedSinceStageChange: engaged });
+const at = (stage: string, fit: number, engagement: number, engaged = false) => ({
+  stage: stage as never,
+  fitScore: fit,
+  engagementScore: engagement,
+  engagedSinceStageChange: engaged,
+});
 
 describe('promotions', () => {
   it('PROSPECT becomes LEAD on engagement only, never on fit alone', () => {
@@ -20,7 +33,8 @@ describe('promotions', () => {
     expect(promotions(at('NURTURE', 0, 80, true), p({ sqlThreshold: 70 }))).toEqual(['MQL', 'SQL']);
   });
   it('never moves SQL and beyond, or DISQUALIFIED, by score', () => {
-    for (const stage of ['SQL', 'OPPORTUNITY', 'CUSTOMER', 'DISQUALIFIED']) expect(promotions(at(stage, 0, 1000, true), p({ sqlThreshold: 60 }))).toEqual([]);
+    for (const stage of ['SQL', 'OPPORTUNITY', 'CUSTOMER', 'DISQUALIFIED'])
+      expect(promotions(at(stage, 0, 1000, true), p({ sqlThreshold: 60 }))).toEqual([]);
   });
   it('without sqlThreshold stops at MQL', () => {
     expect(promotions(at('MQL', 0, 10_000), p())).toEqual([]);
@@ -43,10 +57,20 @@ describe('policy', () => {
     expect(mergePolicy(withSql, { sqlThreshold: null }).sqlThreshold).toBeNull();
   });
   it('maps temperature and BANT outcomes', () => {
-    expect([temperatureOf(60, p()), temperatureOf(59, p()), temperatureOf(20, p()), temperatureOf(19, p())]).toEqual(['HOT', 'WARM', 'WARM', 'COLD']);
+    expect([temperatureOf(60, p()), temperatureOf(59, p()), temperatureOf(20, p()), temperatureOf(19, p())]).toEqual([
+      'HOT',
+      'WARM',
+      'WARM',
+      'COLD',
+    ]);
     expect(qualificationOutcome({ budget: true, authority: true, need: true, timeline: false }, p())).toBe('SQL');
     expect(qualificationOutcome({ budget: true, authority: false, need: true, timeline: false }, p())).toBe('NURTURE');
-    expect(qualificationOutcome({ budget: false, authority: false, need: false, timeline: false }, p({ requiredBantCriteria: 0 }))).toBe('SQL');
+    expect(
+      qualificationOutcome(
+        { budget: false, authority: false, need: false, timeline: false },
+        p({ requiredBantCriteria: 0 }),
+      ),
+    ).toBe('SQL');
   });
 });
 
@@ -100,7 +124,11 @@ describe('policy rules', () => {
   });
 
   it.each([
-    [{ warmThreshold: 60 }], [{ sqlThreshold: 51 }], [{ temperatureWindowDays: 1 }], [{ requiredBantCriteria: 0 }], [{ requiredBantCriteria: 4 }],
+    [{ warmThreshold: 60 }],
+    [{ sqlThreshold: 51 }],
+    [{ temperatureWindowDays: 1 }],
+    [{ requiredBantCriteria: 0 }],
+    [{ requiredBantCriteria: 4 }],
     [{ leadThreshold: 0, mqlThreshold: 0, hotThreshold: 0, warmThreshold: 0 }],
   ])('accepts the boundary %p', (over) => {
     expect(validatePolicy(p(over as Partial<Policy>))).toBeNull();
@@ -109,14 +137,20 @@ describe('policy rules', () => {
   it('keeps every omitted or null field but sqlThreshold', () => {
     const current = p({ sqlThreshold: 90 });
     expect(mergePolicy(current, {})).toEqual(current);
-    expect(mergePolicy(current, { leadThreshold: null as never, hotThreshold: 70 })).toEqual({ ...current, hotThreshold: 70 });
+    expect(mergePolicy(current, { leadThreshold: null as never, hotThreshold: 70 })).toEqual({
+      ...current,
+      hotThreshold: 70,
+    });
     expect(mergePolicy(current, { sqlThreshold: undefined })).toEqual(current);
   });
 
   it('counts BANT criteria against requiredBantCriteria', () => {
     const bant = (n: number) => ({ budget: n > 0, authority: n > 1, need: n > 2, timeline: n > 3 });
     for (let required = 0; required <= 4; required++) {
-      for (let met = 0; met <= 4; met++) expect(qualificationOutcome(bant(met), p({ requiredBantCriteria: required }))).toBe(met >= required ? 'SQL' : 'NURTURE');
+      for (let met = 0; met <= 4; met++)
+        expect(qualificationOutcome(bant(met), p({ requiredBantCriteria: required }))).toBe(
+          met >= required ? 'SQL' : 'NURTURE',
+        );
     }
   });
 

@@ -1,17 +1,32 @@
-import { CONVERSIONS, CurrentRow, FUNNEL_STAGES, StageRow, assembleMetrics, conversionRate, msToDays, rangeProblem } from '../../src/modules/metrics/metrics.definitions';
+import {
+  CONVERSIONS,
+  CurrentRow,
+  FUNNEL_STAGES,
+  StageRow,
+  assembleMetrics,
+  conversionRate,
+  msToDays,
+  rangeProblem,
+} from '../../src/modules/metrics/metrics.definitions';
 
 const d = (iso: string) => new Date(iso);
 
 describe('rangeProblem', () => {
   it('needs from before to', () => {
-    expect(rangeProblem(d('2026-01-02T00:00:00Z'), d('2026-01-02T00:00:00Z'))).toEqual({ field: 'to', message: 'must be after from' });
+    expect(rangeProblem(d('2026-01-02T00:00:00Z'), d('2026-01-02T00:00:00Z'))).toEqual({
+      field: 'to',
+      message: 'must be after from',
+    });
     expect(rangeProblem(d('2026-01-02T00:00:00Z'), d('2026-01-01T00:00:00Z'))?.field).toBe('to');
     expect(rangeProblem(d('2026-01-01T00:00:00Z'), d('2026-01-01T00:00:00.001Z'))).toBeNull();
   });
 
   it('allows at most 3 calendar years', () => {
     expect(rangeProblem(d('2023-03-15T10:00:00Z'), d('2026-03-15T10:00:00Z'))).toBeNull();
-    expect(rangeProblem(d('2023-03-15T10:00:00Z'), d('2026-03-15T10:00:00.001Z'))).toEqual({ field: 'to', message: 'must be at most 3 years after from' });
+    expect(rangeProblem(d('2023-03-15T10:00:00Z'), d('2026-03-15T10:00:00.001Z'))).toEqual({
+      field: 'to',
+      message: 'must be at most 3 years after from',
+    });
     // A leap day plus 3 years rolls over to March 1st.
     expect(rangeProblem(d('2024-02-29T00:00:00Z'), d('2027-03-01T00:00:00Z'))).toBeNull();
     expect(rangeProblem(d('2024-02-29T00:00:00Z'), d('2027-03-01T00:00:00.001Z'))).not.toBeNull();
@@ -21,7 +36,12 @@ describe('rangeProblem', () => {
 describe('funnel definitions', () => {
   it('lists the funnel and its adjacent conversions in order', () => {
     expect(FUNNEL_STAGES).toEqual(['PROSPECT', 'LEAD', 'MQL', 'SQL', 'OPPORTUNITY', 'CUSTOMER']);
-    expect(CONVERSIONS.map((c) => `${c.fromStage}->${c.toStage}`)).toEqual(['LEAD->MQL', 'MQL->SQL', 'SQL->OPPORTUNITY', 'OPPORTUNITY->CUSTOMER']);
+    expect(CONVERSIONS.map((c) => `${c.fromStage}->${c.toStage}`)).toEqual([
+      'LEAD->MQL',
+      'MQL->SQL',
+      'SQL->OPPORTUNITY',
+      'OPPORTUNITY->CUSTOMER',
+    ]);
     for (const c of CONVERSIONS) expect(FUNNEL_STAGES.indexOf(c.toStage)).toBe(FUNNEL_STAGES.indexOf(c.fromStage) + 1);
   });
 
@@ -41,7 +61,15 @@ describe('funnel definitions', () => {
 describe('assembleMetrics', () => {
   const from = d('2026-01-01T00:00:00Z');
   const to = d('2026-04-01T00:00:00Z');
-  const row = (key: string | null, isTotal: boolean, stage: StageRow['stage'], entered: number, converted = 0, stayMedianMs: number | null = null, convertMedianMs: number | null = null): StageRow => ({
+  const row = (
+    key: string | null,
+    isTotal: boolean,
+    stage: StageRow['stage'],
+    entered: number,
+    converted = 0,
+    stayMedianMs: number | null = null,
+    convertMedianMs: number | null = null,
+  ): StageRow => ({
     key,
     isTotal,
     stage,
@@ -50,10 +78,20 @@ describe('assembleMetrics', () => {
     stayMedianMs,
     convertMedianMs,
   });
-  const current = (key: string | null, isTotal: boolean, stage: CurrentRow['stage'], n: number): CurrentRow => ({ key, isTotal, stage, current: n });
+  const current = (key: string | null, isTotal: boolean, stage: CurrentRow['stage'], n: number): CurrentRow => ({
+    key,
+    isTotal,
+    stage,
+    current: n,
+  });
 
   it('fills every funnel stage and conversion, zeros and nulls included', () => {
-    const m = assembleMetrics(from, to, [row(null, true, 'LEAD', 4, 3, 86_400_000, 43_200_000)], [current(null, true, 'MQL', 2)]);
+    const m = assembleMetrics(
+      from,
+      to,
+      [row(null, true, 'LEAD', 4, 3, 86_400_000, 43_200_000)],
+      [current(null, true, 'MQL', 2)],
+    );
     expect(m.from).toBe(from);
     expect(m.groups).toEqual([]);
     expect(m.stages).toEqual([
@@ -64,15 +102,34 @@ describe('assembleMetrics', () => {
       { stage: 'OPPORTUNITY', entered: 0, current: 0, medianDaysInStage: null },
       { stage: 'CUSTOMER', entered: 0, current: 0, medianDaysInStage: null },
     ]);
-    expect(m.conversions[0]).toEqual({ fromStage: 'LEAD', toStage: 'MQL', entered: 4, converted: 3, rate: 0.75, medianDaysToConvert: 0.5 });
-    expect(m.conversions[1]).toEqual({ fromStage: 'MQL', toStage: 'SQL', entered: 0, converted: 0, rate: 0, medianDaysToConvert: null });
+    expect(m.conversions[0]).toEqual({
+      fromStage: 'LEAD',
+      toStage: 'MQL',
+      entered: 4,
+      converted: 3,
+      rate: 0.75,
+      medianDaysToConvert: 0.5,
+    });
+    expect(m.conversions[1]).toEqual({
+      fromStage: 'MQL',
+      toStage: 'SQL',
+      entered: 0,
+      converted: 0,
+      rate: 0,
+      medianDaysToConvert: null,
+    });
   });
 
   it('takes the overall funnel from the total rows and orders groups by key, null last', () => {
     const m = assembleMetrics(
       from,
       to,
-      [row('webinar', false, 'LEAD', 2, 1, 0), row(null, false, 'LEAD', 1), row('ads', false, 'LEAD', 1, 1, 86_400_000), row(null, true, 'LEAD', 4, 2, 3_600_000)],
+      [
+        row('webinar', false, 'LEAD', 2, 1, 0),
+        row(null, false, 'LEAD', 1),
+        row('ads', false, 'LEAD', 1, 1, 86_400_000),
+        row(null, true, 'LEAD', 4, 2, 3_600_000),
+      ],
       [current(null, true, 'PROSPECT', 5), current('organic', false, 'PROSPECT', 5)],
     );
     expect(m.stages[1]).toEqual({ stage: 'LEAD', entered: 4, current: 0, medianDaysInStage: 1 / 24 });
@@ -86,7 +143,12 @@ describe('assembleMetrics', () => {
   });
 
   it('orders period keys chronologically', () => {
-    const m = assembleMetrics(from, to, [row('2026-03-01', false, 'MQL', 1), row('2026-01-01', false, 'MQL', 1), row('2026-02-01', false, 'PROSPECT', 3)], []);
+    const m = assembleMetrics(
+      from,
+      to,
+      [row('2026-03-01', false, 'MQL', 1), row('2026-01-01', false, 'MQL', 1), row('2026-02-01', false, 'PROSPECT', 3)],
+      [],
+    );
     expect(m.groups.map((g) => g.key)).toEqual(['2026-01-01', '2026-02-01', '2026-03-01']);
   });
 
@@ -99,7 +161,14 @@ describe('assembleMetrics', () => {
     );
     for (const f of [m, m.groups[0]]) {
       expect(f.stages[2]).toEqual({ stage: 'MQL', entered: 6, current: 2, medianDaysInStage: 2 });
-      expect(f.conversions[1]).toEqual({ fromStage: 'MQL', toStage: 'SQL', entered: 6, converted: 3, rate: 0.5, medianDaysToConvert: 1 });
+      expect(f.conversions[1]).toEqual({
+        fromStage: 'MQL',
+        toStage: 'SQL',
+        entered: 6,
+        converted: 3,
+        rate: 0.5,
+        medianDaysToConvert: 1,
+      });
     }
     expect(m.groups).toHaveLength(1);
   });

@@ -1,6 +1,10 @@
 import { DEFAULT_ROUTING, chooseTeam, ruleMatches, validateRouting } from '../../src/modules/owners/routing';
 
-const contact = (country: string | null, source: string | null, companySize: number | null) => ({ country, source, companySize });
+const contact = (country: string | null, source: string | null, companySize: number | null) => ({
+  country,
+  source,
+  companySize,
+});
 
 describe('routing rules', () => {
   it('match on every condition set, case-insensitively, with inclusive size bounds', () => {
@@ -26,7 +30,9 @@ describe('routing rules', () => {
     expect(validateRouting(DEFAULT_ROUTING)).toBeNull();
     expect(validateRouting({ ...DEFAULT_ROUTING, assignAtStage: 'LEAD' })?.field).toBe('assignAtStage');
     expect(validateRouting({ ...DEFAULT_ROUTING, rules: [{ team: ' ' }] })?.field).toBe('rules[0].team');
-    expect(validateRouting({ ...DEFAULT_ROUTING, rules: [{ team: 'x', minCompanySize: -1 }] })?.field).toBe('rules[0].minCompanySize');
+    expect(validateRouting({ ...DEFAULT_ROUTING, rules: [{ team: 'x', minCompanySize: -1 }] })?.field).toBe(
+      'rules[0].minCompanySize',
+    );
     expect(validateRouting({ ...DEFAULT_ROUTING, defaultTeam: '' })?.field).toBe('defaultTeam');
   });
 });

@@ -5,9 +5,9 @@ const none = { latestEntry: new Map<string, number>() };
 
 describe('convertsTo', () => {
   it('reports the four adjacent funnel conversions and nothing else', () => {
-    expect(['PROSPECT', 'LEAD', 'MQL', 'SQL', 'OPPORTUNITY', 'CUSTOMER', 'NURTURE', 'DISQUALIFIED'].map(convertsTo)).toEqual([
-      null, 'MQL', 'SQL', 'OPPORTUNITY', 'CUSTOMER', null, null, null,
-    ]);
+    expect(
+      ['PROSPECT', 'LEAD', 'MQL', 'SQL', 'OPPORTUNITY', 'CUSTOMER', 'NURTURE', 'DISQUALIFIED'].map(convertsTo),
+    ).toEqual([null, 'MQL', 'SQL', 'OPPORTUNITY', 'CUSTOMER', null, null, null]);
   });
 });
 
@@ -38,11 +38,20 @@ describe('stayMarks', () => {
   });
 
   it('on top of stored transitions: closes the open stay, converts only stages with stored entries, and chains previous entries', () => {
-    const history = { latestEntry: new Map([['LEAD', 1], ['MQL', 2], ['NURTURE', 3]]) };
+    const history = {
+      latestEntry: new Map([
+        ['LEAD', 1],
+        ['MQL', 2],
+        ['NURTURE', 3],
+      ]),
+    };
     const m = stayMarks(history, [t('MQL', 7), t('SQL', 9), t('OPPORTUNITY', 9)]);
     expect(m.storedLeftAt).toBe(7);
     // LEAD was stored and MQL is reached again at 7; stored MQL entries reach SQL at 9; no SQL entry is stored.
-    expect([...m.storedConvertedAt]).toEqual([['LEAD', 7], ['MQL', 9]]);
+    expect([...m.storedConvertedAt]).toEqual([
+      ['LEAD', 7],
+      ['MQL', 9],
+    ]);
     expect(m.added.map((s) => s.previousEntryAt)).toEqual([2, null, null]);
     expect(m.firstTransitionAt).toBeNull();
   });
@@ -54,7 +63,12 @@ describe('stayMarks', () => {
   });
 
   it('adds nothing for no transitions', () => {
-    expect(stayMarks(none, [])).toEqual({ added: [], storedLeftAt: null, storedConvertedAt: new Map(), firstTransitionAt: null });
+    expect(stayMarks(none, [])).toEqual({
+      added: [],
+      storedLeftAt: null,
+      storedConvertedAt: new Map(),
+      firstTransitionAt: null,
+    });
   });
 });
 
@@ -74,7 +88,12 @@ describe('stayMarks within one batch', () => {
   });
 
   it('does not convert a stored stage the batch does not reach, nor one outside the funnel', () => {
-    const history = { latestEntry: new Map([['NURTURE', 1], ['PROSPECT', 0]]) };
+    const history = {
+      latestEntry: new Map([
+        ['NURTURE', 1],
+        ['PROSPECT', 0],
+      ]),
+    };
     expect([...stayMarks(history, [t('MQL', 5), t('CUSTOMER', 6)]).storedConvertedAt]).toEqual([]);
   });
 });

@@ -1,5 +1,12 @@
 import { Webhook } from 'standardwebhooks';
-import { FIRST_RETRY_MS, MAX_RETRY_MS, RETRY_WINDOW_MS, afterFailure, nominalDelayMs, retryDelayMs } from '../../src/modules/webhooks/backoff';
+import {
+  FIRST_RETRY_MS,
+  MAX_RETRY_MS,
+  RETRY_WINDOW_MS,
+  afterFailure,
+  nominalDelayMs,
+  retryDelayMs,
+} from '../../src/modules/webhooks/backoff';
 import { createServer } from 'node:http';
 import { checkTarget, isForbiddenAddress, parseTargetUrl } from '../../src/modules/webhooks/target';
 import { RESPONSE_CAP, sendWebhook } from '../../src/modules/webhooks/sender';
@@ -46,26 +53,54 @@ describe('outcome of an attempt', () => {
   const bad = { ok: false, statusCode: 500, durationMs: 3, error: 'HTTP 500' };
   it('is delivered on 2xx, a retry otherwise, and gives up with a reason after the window', () => {
     expect(decideOutcome({ attempts: 0, firstAttemptAt: null }, 100, ok, 103, 0.5)).toEqual({ kind: 'delivered' });
-    expect(decideOutcome({ attempts: 0, firstAttemptAt: null }, 100, bad, 103, 0.5)).toEqual({ kind: 'retry', at: 103 + 5_000 });
-    expect(decideOutcome({ attempts: 2, firstAttemptAt: 0 }, 100, bad, 100, 0.5)).toEqual({ kind: 'retry', at: 100 + 20_000 });
+    expect(decideOutcome({ attempts: 0, firstAttemptAt: null }, 100, bad, 103, 0.5)).toEqual({
+      kind: 'retry',
+      at: 103 + 5_000,
+    });
+    expect(decideOutcome({ attempts: 2, firstAttemptAt: 0 }, 100, bad, 100, 0.5)).toEqual({
+      kind: 'retry',
+      at: 100 + 20_000,
+    });
     const gaveUp = decideOutcome({ attempts: 25, firstAttemptAt: 0 }, RETRY_WINDOW_MS, bad, RETRY_WINDOW_MS, 0.5);
     expect(gaveUp.kind).toBe('giveUp');
-    expect((gaveUp as { reason: string }).reason).toMatch(/26 failed attempts since 1970-01-01T00:00:00.000Z; last: HTTP 500/);
+    expect((gaveUp as { reason: string }).reason).toMatch(
+      /26 failed attempts since 1970-01-01T00:00:00.000Z; last: HTTP 500/,
+    );
   });
 });
 
 describe('targets', () => {
   it('refuses loopback, private, link-local, metadata and reserved addresses', () => {
-    for (const a of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fe80::1', 'fd00:ec2::254', '::ffff:127.0.0.1', '224.0.0.1']) {
+    for (const a of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.20.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      'fe80::1',
+      'fd00:ec2::254',
+      '::ffff:127.0.0.1',
+      '224.0.0.1',
+    ]) {
       expect([a, isForbiddenAddress(a)]).toEqual([a, true]);
     }
-    for (const a of ['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111']) expect([a, isForbiddenAddress(a)]).toEqual([a, false]);
+    for (const a of ['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111'])
+      expect([a, isForbiddenAddress(a)]).toEqual([a, false]);
   });
 
   it('takes https:, and http: only when allowed', () => {
-    expect(parseTargetUrl('https://hooks.example.com/x', { allowHttp: false, allowPrivate: false }, 'url').host).toBe('hooks.example.com');
-    expect(() => parseTargetUrl('http://hooks.example.com/x', { allowHttp: false, allowPrivate: false }, 'url')).toThrow(/https/);
-    expect(parseTargetUrl('http://hooks.example.com/x', { allowHttp: true, allowPrivate: false }, 'url').protocol).toBe('http:');
+    expect(parseTargetUrl('https://hooks.example.com/x', { allowHttp: false, allowPrivate: false }, 'url').host).toBe(
+      'hooks.example.com',
+    );
+    expect(() =>
+      parseTargetUrl('http://hooks.example.com/x', { allowHttp: false, allowPrivate: false }, 'url'),
+    ).toThrow(/https/);
+    expect(parseTargetUrl('http://hooks.example.com/x', { allowHttp: true, allowPrivate: false }, 'url').protocol).toBe(
+      'http:',
+    );
     expect(() => parseTargetUrl('ftp://x', { allowHttp: true, allowPrivate: false }, 'url')).toThrow(/http/);
     expect(() => parseTargetUrl('not a url', { allowHttp: true, allowPrivate: false }, 'url')).toThrow(/absolute URL/);
   });
@@ -75,13 +110,31 @@ describe('signing', () => {
   it('produces headers the standardwebhooks package verifies, with either secret during a rotation', () => {
     const [current, previous] = [newSecret(), newSecret()];
     const body = promotionPayload(
-      { seq: 3, id: '17', contactId: 'c1', fromStage: 'LEAD', toStage: 'MQL', trigger: 'SCORE', reason: null, score: 60, actor: null, actorOwnerId: null, occurredAt: new Date(0).toISOString(), partnerId: null, ownerId: null, contact: null },
+      {
+        seq: 3,
+        id: '17',
+        contactId: 'c1',
+        fromStage: 'LEAD',
+        toStage: 'MQL',
+        trigger: 'SCORE',
+        reason: null,
+        score: 60,
+        actor: null,
+        actorOwnerId: null,
+        occurredAt: new Date(0).toISOString(),
+        partnerId: null,
+        ownerId: null,
+        contact: null,
+      },
       'cursor',
     );
     const headers = signHeaders(webhookId('lead.promoted', '17', '5'), new Date(), body, [current, previous]);
     expect(headers['webhook-id']).toBe('msg_promoted_17');
     expect(headers['webhook-signature']).toMatch(/^v1,\S+ v1,\S+$/);
-    expect(new Webhook(current).verify(body, { ...headers })).toMatchObject({ type: 'lead.promoted', data: { cursor: 'cursor', transition: { id: '17', toStage: 'MQL' } } });
+    expect(new Webhook(current).verify(body, { ...headers })).toMatchObject({
+      type: 'lead.promoted',
+      data: { cursor: 'cursor', transition: { id: '17', toStage: 'MQL' } },
+    });
     expect(new Webhook(previous).verify(body, { ...headers })).toBeTruthy();
     expect(() => new Webhook(newSecret()).verify(body, { ...headers })).toThrow();
   });
@@ -91,15 +144,24 @@ describe('refusals before and at connection time', () => {
   const strict = { allowHttp: false, allowPrivate: false };
   it('refuses names and literals that resolve to private addresses unless allowed', async () => {
     await expect(checkTarget('https://127.0.0.1/x', strict, 'input.url')).rejects.toThrow(/loopback, private/);
-    await expect(checkTarget('https://localhost:8443/x', strict, 'input.url')).rejects.toThrow(/resolves to (127\.0\.0\.1|::1)/);
+    await expect(checkTarget('https://localhost:8443/x', strict, 'input.url')).rejects.toThrow(
+      /resolves to (127\.0\.0\.1|::1)/,
+    );
     await expect(checkTarget('https://[::1]/x', strict, 'input.url')).rejects.toThrow(/::1/);
-    await expect(checkTarget('https://localhost/x', { allowHttp: false, allowPrivate: true }, 'input.url')).resolves.toBeInstanceOf(URL);
+    await expect(
+      checkTarget('https://localhost/x', { allowHttp: false, allowPrivate: true }, 'input.url'),
+    ).resolves.toBeInstanceOf(URL);
   });
 
   it('does not connect to a private address, follows no redirect and caps what it reads', async () => {
     const r = await startReceiver((n) => (n === 0 ? 302 : 200));
     try {
-      const refused = await sendWebhook(r.url.replace('127.0.0.1', 'localhost'), '{}', {}, { timeoutMs: 1000, allowPrivate: false });
+      const refused = await sendWebhook(
+        r.url.replace('127.0.0.1', 'localhost'),
+        '{}',
+        {},
+        { timeoutMs: 1000, allowPrivate: false },
+      );
       expect(refused).toMatchObject({ ok: false, statusCode: null });
       expect(refused.error).toMatch(/private or reserved/);
       expect(r.requests).toHaveLength(0);

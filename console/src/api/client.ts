@@ -30,7 +30,10 @@ export function createApiClient(secret: string): Client {
  * resubscribe with the cursor of the last event it saw, which graphql-ws's own
  * retry (it resends the first payload) cannot do. See useLiveStream.
  */
-export function createStreamClient(secret: string, on: { connected?: () => void; closed?: (event: unknown) => void }): WsClient {
+export function createStreamClient(
+  secret: string,
+  on: { connected?: () => void; closed?: (event: unknown) => void },
+): WsClient {
   return createWsClient({
     url: wsUrl(),
     connectionParams: { authorization: `Bearer ${secret}` },

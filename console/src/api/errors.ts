@@ -21,7 +21,10 @@ const sentence = (s: string) => {
 
 /** `input.activityType` -> `Activity type`, `inputs[3].type` -> `Type`. */
 export function fieldLabel(path: string): string {
-  const last = path.split('.').pop()!.replace(/\[\d+\]$/, '');
+  const last = path
+    .split('.')
+    .pop()!
+    .replace(/\[\d+\]$/, '');
   const words = last.replace(/([A-Z])/g, ' $1').toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
@@ -31,20 +34,34 @@ export function describeApiError(e: ApiError): Problem {
   const x = e.extensions ?? {};
   switch (x.code) {
     case 'UNAUTHENTICATED':
-      return { code: x.code, message: 'The service did not accept this API key. Check it, or ask an admin for a new one.' };
+      return {
+        code: x.code,
+        message: 'The service did not accept this API key. Check it, or ask an admin for a new one.',
+      };
     case 'FORBIDDEN':
       return { code: x.code, message: sentence(`Not allowed for this key: ${e.message}`) };
     case 'RATE_LIMITED':
       return { code: x.code, message: `Too many requests from this key; try again in ${x.retryAfter ?? 1} s.` };
     case 'BAD_USER_INPUT': {
       // The service writes "<field>: <what is wrong>"; the sentence names the field as the form labels it.
-      if (!x.field || !e.message.startsWith(`${x.field}: `)) return { code: x.code, field: x.field, message: sentence(e.message) };
+      if (!x.field || !e.message.startsWith(`${x.field}: `))
+        return { code: x.code, field: x.field, message: sentence(e.message) };
       const text = e.message.slice(x.field.length + 2);
       const label = fieldLabel(x.field);
-      return { code: x.code, field: x.field, message: sentence(/^[a-z]/.test(text) ? `${label} ${text}` : `${label}: ${text}`) };
+      return {
+        code: x.code,
+        field: x.field,
+        message: sentence(/^[a-z]/.test(text) ? `${label} ${text}` : `${label}: ${text}`),
+      };
     }
     case 'INTERNAL_SERVER_ERROR':
-      return { code: x.code, message: x.reason === 'DATABASE_UNAVAILABLE' ? sentence(e.message) : 'The service failed on this request; try again, and tell its operators if it keeps failing.' };
+      return {
+        code: x.code,
+        message:
+          x.reason === 'DATABASE_UNAVAILABLE'
+            ? sentence(e.message)
+            : 'The service failed on this request; try again, and tell its operators if it keeps failing.',
+      };
     default:
       return { code: x.code, message: sentence(e.message) };
   }

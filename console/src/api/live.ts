@@ -18,10 +18,18 @@ export interface Promotion {
   score: number;
   trigger: string;
   actor: string | null;
-  contact: { id: string; email: string; firstName: string | null; lastName: string | null; company: string | null; ownerId: string | null };
+  contact: {
+    id: string;
+    email: string;
+    firstName: string | null;
+    lastName: string | null;
+    company: string | null;
+    ownerId: string | null;
+  };
 }
 
-const FIELDS = 'id fromStage toStage occurredAt score trigger actor contact { id email firstName lastName company ownerId }';
+const FIELDS =
+  'id fromStage toStage occurredAt score trigger actor contact { id email firstName lastName company ownerId }';
 const SUBSCRIPTION = `subscription Live($stages: [LifecycleStage!], $ownerId: String, $after: String) {
   leadPromoted(stages: $stages, ownerId: $ownerId, after: $after) { cursor transition { ${FIELDS} } }
 }`;
@@ -51,7 +59,12 @@ export type StreamStatus = 'connecting' | 'live' | 'reconnecting' | 'failed';
 const FINAL_CLOSE_CODES = new Set([4400, 4401, 4403]);
 
 /** Streams promotions into `onEvent` (each transition once) while mounted; returns the connection status. */
-export function useLiveStream(secret: string, stages: string[], ownerId: string, onEvent: (p: Promotion) => void): { status: StreamStatus; detail: string | null } {
+export function useLiveStream(
+  secret: string,
+  stages: string[],
+  ownerId: string,
+  onEvent: (p: Promotion) => void,
+): { status: StreamStatus; detail: string | null } {
   const client = useClient();
   const [status, setStatus] = useState<StreamStatus>('connecting');
   const [detail, setDetail] = useState<string | null>(null);

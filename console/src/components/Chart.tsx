@@ -16,7 +16,15 @@ echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipCompone
 /** Colour-blind-safe series colours (Okabe–Ito), dark enough on white. */
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
 
-export default function Chart({ option, label, height = 280 }: { option: EChartsCoreOption; label: string; height?: number }) {
+export default function Chart({
+  option,
+  label,
+  height = 280,
+}: {
+  option: EChartsCoreOption;
+  label: string;
+  height?: number;
+}) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   useEffect(() => {

@@ -44,9 +44,14 @@ export function ChartView(props: ComponentProps<typeof LazyChart>) {
 export const pct = (rate: number) => `${(rate * 100).toFixed(1)}\u00a0%`;
 
 /** What caused a transition, in words. */
-export const TRIGGER_TEXT: Record<string, string> = { SCORE: 'score crossed a threshold', MANUAL: 'moved by hand', QUALIFICATION: 'qualified by sales' };
+export const TRIGGER_TEXT: Record<string, string> = {
+  SCORE: 'score crossed a threshold',
+  MANUAL: 'moved by hand',
+  QUALIFICATION: 'qualified by sales',
+};
 export const days = (d: number | null | undefined) => (d === null || d === undefined ? '–' : d.toFixed(1));
-export const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+export const when = (iso: string) =>
+  new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 /** Display name of a contact. */
 export function contactName(c: { email: string; firstName?: string | null; lastName?: string | null }): string {
@@ -70,7 +75,10 @@ export function HeadRow({ cols }: { cols: readonly string[] }) {
 }
 
 /** An action on one row of a table (revoke, deactivate): its error is shown on that row, then the table reloads. */
-export function useRowAction<T extends { id: string }>(action: (row: T) => Promise<OperationResult | null>, reload: () => void) {
+export function useRowAction<T extends { id: string }>(
+  action: (row: T) => Promise<OperationResult | null>,
+  reload: () => void,
+) {
   const [problem, setProblem] = useState<{ id: string; message: string } | null>(null);
   const run = async (row: T) => {
     const r = await action(row);
@@ -96,9 +104,17 @@ export function JobProgress({ id, job, done }: { id: string; job: JobState; done
   return (
     <>
       <label htmlFor={id}>Progress</label>
-      <progress id={id} max={Math.max(job.total, 1)} value={job.state === 'SUCCEEDED' ? Math.max(job.total, 1) : job.processed} />
+      <progress
+        id={id}
+        max={Math.max(job.total, 1)}
+        value={job.state === 'SUCCEEDED' ? Math.max(job.total, 1) : job.processed}
+      />
       <p role="status" data-state={job.state}>
-        {job.state === 'SUCCEEDED' ? done : job.state === 'FAILED' ? `Failed: ${job.error ?? 'unknown error'}.` : `${job.processed.toLocaleString('en')} of ${job.total.toLocaleString('en')} (${job.state.toLowerCase()}).`}
+        {job.state === 'SUCCEEDED'
+          ? done
+          : job.state === 'FAILED'
+            ? `Failed: ${job.error ?? 'unknown error'}.`
+            : `${job.processed.toLocaleString('en')} of ${job.total.toLocaleString('en')} (${job.state.toLowerCase()}).`}
       </p>
     </>
   );

@@ -3,7 +3,17 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { describeError, type Problem } from '../api/errors';
 import { can, type Role } from '../api/roles';
-import { ALL_STAGES, ChartView, ErrorText, StageChip, TRIGGER_TEXT, TempChip, contactName, when, HeadRow } from '../components/bits';
+import {
+  ALL_STAGES,
+  ChartView,
+  ErrorText,
+  StageChip,
+  TRIGGER_TEXT,
+  TempChip,
+  contactName,
+  when,
+  HeadRow,
+} from '../components/bits';
 
 const QUERY = `query Contact($id: ID!) {
   contact(id: $id) {
@@ -20,28 +30,73 @@ const POLICY = 'query Policy { qualificationPolicy { requiredBantCriteria } }';
 const QUALIFY = `mutation Qualify($id: ID!, $input: QualificationInput!) { qualifyContact(id: $id, input: $input) { id stage } }`;
 const MOVE = `mutation Move($id: ID!, $toStage: LifecycleStage!, $reason: String!) { transitionContact(id: $id, toStage: $toStage, reason: $reason) { id stage } }`;
 
-interface Activity { id: string; type: string; occurredAt: string; points: number }
-interface ScoreChange { id: string; at: string; score: number; cause: string }
-interface Transition { id: string; fromStage: string | null; toStage: string; occurredAt: string; score: number; trigger: string; reason: string | null; actor: string | null }
+interface Activity {
+  id: string;
+  type: string;
+  occurredAt: string;
+  points: number;
+}
+interface ScoreChange {
+  id: string;
+  at: string;
+  score: number;
+  cause: string;
+}
+interface Transition {
+  id: string;
+  fromStage: string | null;
+  toStage: string;
+  occurredAt: string;
+  score: number;
+  trigger: string;
+  reason: string | null;
+  actor: string | null;
+}
 interface ContactDetail {
-  id: string; email: string; firstName: string | null; lastName: string | null; company: string | null; jobTitle: string | null;
-  source: string | null; ownerId: string | null; owner: { name: string } | null; partnerId: string | null; stage: string; stageChangedAt: string; temperature: string;
-  score: number; fitScore: number; engagementScore: number; createdAt: string;
+  id: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  company: string | null;
+  jobTitle: string | null;
+  source: string | null;
+  ownerId: string | null;
+  owner: { name: string } | null;
+  partnerId: string | null;
+  stage: string;
+  stageChangedAt: string;
+  temperature: string;
+  score: number;
+  fitScore: number;
+  engagementScore: number;
+  createdAt: string;
   scoreBreakdown: { ruleId: string; ruleName: string; kind: string; points: number; applications: number }[];
   activities: { totalCount: number; edges: { node: Activity }[] };
   scoreHistory: { edges: { node: ScoreChange }[] };
   transitions: Transition[];
-  qualification: { budget: boolean; authority: boolean; need: boolean; timeline: boolean; notes: string | null; qualifiedAt: string; qualifiedBy: string | null } | null;
+  qualification: {
+    budget: boolean;
+    authority: boolean;
+    need: boolean;
+    timeline: boolean;
+    notes: string | null;
+    qualifiedAt: string;
+    qualifiedBy: string | null;
+  } | null;
 }
 
 export function ContactScreen({ id, role }: { id: string; role: Role }) {
-  const [{ data, error, fetching }, refetch] = useQuery<{ contact: ContactDetail | null }>({ query: QUERY, variables: { id } });
+  const [{ data, error, fetching }, refetch] = useQuery<{ contact: ContactDetail | null }>({
+    query: QUERY,
+    variables: { id },
+  });
   // Kept here: the form that caused it goes away when the contact leaves MQL.
   const [notice, setNotice] = useState<string | null>(null);
   const problem = describeError(error);
   const c = data?.contact;
   if (problem) return <ErrorText problem={problem} />;
-  if (!c) return <p aria-busy={fetching}>{fetching ? 'Loading…' : 'No contact has this id, or your key may not see it.'}</p>;
+  if (!c)
+    return <p aria-busy={fetching}>{fetching ? 'Loading…' : 'No contact has this id, or your key may not see it.'}</p>;
   const done = (message: string) => {
     setNotice(message);
     refetch({ requestPolicy: 'network-only' });
@@ -50,7 +105,8 @@ export function ContactScreen({ id, role }: { id: string; role: Role }) {
     <section aria-labelledby="contact-title">
       <h1 id="contact-title">{contactName(c)}</h1>
       <p className="facts">
-        <StageChip stage={c.stage} /> <TempChip temperature={c.temperature} /> <span data-testid="contact-stage">{c.stage}</span> since {when(c.stageChangedAt)} · {c.email}
+        <StageChip stage={c.stage} /> <TempChip temperature={c.temperature} />{' '}
+        <span data-testid="contact-stage">{c.stage}</span> since {when(c.stageChangedAt)} · {c.email}
         {c.company ? ` · ${c.company}` : ''}
         {c.jobTitle ? ` · ${c.jobTitle}` : ''} · owner {c.owner?.name ?? c.ownerId ?? '–'} · source {c.source ?? '–'}
       </p>
@@ -65,7 +121,11 @@ export function ContactScreen({ id, role }: { id: string; role: Role }) {
       )}
       {can(role, 'qualify') && (
         <div className="grid2">
-          {c.stage === 'MQL' ? <QualifyForm id={c.id} onDone={done} /> : <p className="card muted">Qualification (BANT) applies to MQLs; this contact is {c.stage}.</p>}
+          {c.stage === 'MQL' ? (
+            <QualifyForm id={c.id} onDone={done} />
+          ) : (
+            <p className="card muted">Qualification (BANT) applies to MQLs; this contact is {c.stage}.</p>
+          )}
           <MoveForm id={c.id} stage={c.stage} onDone={done} />
         </div>
       )}
@@ -111,14 +171,20 @@ function ScoreChart({ history }: { history: ScoreChange[] }) {
       grid: { left: 50, right: 16, top: 20, bottom: 30 },
       xAxis: { type: 'time' },
       yAxis: { type: 'value' },
-      series: [{ name: 'Score', type: 'line', step: 'end', data: history.map((h) => [h.at, h.score]), showSymbol: true }],
+      series: [
+        { name: 'Score', type: 'line', step: 'end', data: history.map((h) => [h.at, h.score]), showSymbol: true },
+      ],
     }),
     [history],
   );
   return (
     <figure className="card">
       <figcaption>Score over time (every change: activities scored, points expired, rescores, fit changes)</figcaption>
-      <ChartView option={option} height={240} label={`Line chart of the score over time from ${history.length} changes; the activities and transitions tables list what caused them.`} />
+      <ChartView
+        option={option}
+        height={240}
+        label={`Line chart of the score over time from ${history.length} changes; the activities and transitions tables list what caused them.`}
+      />
     </figure>
   );
 }
@@ -145,7 +211,11 @@ function QualifyForm({ id, onDone }: { id: string; onDone: (message: string) => 
   return (
     <form className="card" onSubmit={submit} aria-labelledby="bant-title">
       <h2 id="bant-title">Qualify (BANT)</h2>
-      <p className="muted">{policy ? `${policy.qualificationPolicy.requiredBantCriteria} of 4 criteria make it SQL; fewer send it to NURTURE.` : ''}</p>
+      <p className="muted">
+        {policy
+          ? `${policy.qualificationPolicy.requiredBantCriteria} of 4 criteria make it SQL; fewer send it to NURTURE.`
+          : ''}
+      </p>
       <fieldset>
         <legend>Criteria met</legend>
         {BANT.map(([k, label]) => (
@@ -193,7 +263,14 @@ function MoveForm({ id, stage, onDone }: { id: string; stage: string; onDone: (m
         ))}
       </select>
       <label htmlFor="move-reason">Reason</label>
-      <input id="move-reason" value={reason} onChange={(e) => setReason(e.target.value)} required aria-invalid={reasonProblem ? true : undefined} aria-describedby="move-error" />
+      <input
+        id="move-reason"
+        value={reason}
+        onChange={(e) => setReason(e.target.value)}
+        required
+        aria-invalid={reasonProblem ? true : undefined}
+        aria-describedby="move-error"
+      />
       <ErrorText problem={problem} id="move-error" />
       <button type="submit" disabled={fetching || !toStage}>
         Move
@@ -231,9 +308,7 @@ function Activities({ list, total }: { list: Activity[]; total: number }) {
   return (
     <div className="card scroll-y" role="region" aria-label="Activities, scrollable" tabIndex={0}>
       <table aria-label="Activities">
-        <caption>
-          Activities (newest first{total > list.length ? `, ${list.length} of ${total}` : ''})
-        </caption>
+        <caption>Activities (newest first{total > list.length ? `, ${list.length} of ${total}` : ''})</caption>
         <HeadRow cols={['When', 'Type', 'Points']} />
         <tbody>
           {list.map((a) => (

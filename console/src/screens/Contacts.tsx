@@ -96,8 +96,15 @@ export function useContactPages(filter: Record<string, unknown>, orderBy: { fiel
 }
 
 /** "1,234 contacts", or for a search "37 contacts match" / "100+ contacts match" (see useContactPages). */
-export function countText(p: { rows: unknown[]; total: number | null; hasNext: boolean }, noun: string, search?: string): string {
-  if (search) return p.hasNext && p.rows.length === 0 ? 'Searching…' : `${p.rows.length.toLocaleString('en')}${p.hasNext ? '+' : ''} ${noun} match “${search}”`;
+export function countText(
+  p: { rows: unknown[]; total: number | null; hasNext: boolean },
+  noun: string,
+  search?: string,
+): string {
+  if (search)
+    return p.hasNext && p.rows.length === 0
+      ? 'Searching…'
+      : `${p.rows.length.toLocaleString('en')}${p.hasNext ? '+' : ''} ${noun} match “${search}”`;
   return p.total === null ? 'Counting…' : `${p.total.toLocaleString('en')} ${noun}`;
 }
 
@@ -110,7 +117,10 @@ export function Contacts() {
   const [minScore, setMinScore] = useState('');
   const [sort, setSort] = useState('SCORE:DESC');
   const debounced = useDebounced({ search, owner, source, minScore }, 250);
-  const minScoreProblem = debounced.minScore !== '' && !/^-?\d+$/.test(debounced.minScore) ? { message: 'Minimum score must be a whole number.' } : null;
+  const minScoreProblem =
+    debounced.minScore !== '' && !/^-?\d+$/.test(debounced.minScore)
+      ? { message: 'Minimum score must be a whole number.' }
+      : null;
   const filter = {
     ...(debounced.search.trim() && { search: debounced.search.trim() }),
     ...(stages.length && { stages }),
@@ -128,7 +138,12 @@ export function Contacts() {
       <form className="toolbar" onSubmit={(e) => e.preventDefault()} role="search" aria-label="Filter contacts">
         <label>
           Search
-          <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="email, name or company" />
+          <input
+            type="search"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            placeholder="email, name or company"
+          />
         </label>
         <MultiCheck legend="Stage" options={ALL_STAGES} value={stages} onChange={setStages} />
         <MultiCheck legend="Temperature" options={TEMPERATURES} value={temps} onChange={setTemps} />
@@ -142,7 +157,14 @@ export function Contacts() {
         </label>
         <label>
           Min score
-          <input inputMode="numeric" value={minScore} onChange={(e) => setMinScore(e.target.value)} size={5} aria-describedby="min-score-error" aria-invalid={minScoreProblem ? true : undefined} />
+          <input
+            inputMode="numeric"
+            value={minScore}
+            onChange={(e) => setMinScore(e.target.value)}
+            size={5}
+            aria-describedby="min-score-error"
+            aria-invalid={minScoreProblem ? true : undefined}
+          />
         </label>
         <label>
           Sort by
@@ -161,13 +183,28 @@ export function Contacts() {
       <p className="muted" aria-live="polite" data-testid="contact-count">
         {countText(pages, 'contacts', filter.search)}
       </p>
-      <ContactList rows={pages.rows} total={pages.total ?? pages.rows.length} more={pages.more} hasNext={pages.canLoadMore} />
+      <ContactList
+        rows={pages.rows}
+        total={pages.total ?? pages.rows.length}
+        more={pages.more}
+        hasNext={pages.canLoadMore}
+      />
     </section>
   );
 }
 
 /** Checkbox group for a list filter. */
-export function MultiCheck({ legend, options, value, onChange }: { legend: string; options: readonly string[]; value: string[]; onChange: (v: string[]) => void }) {
+export function MultiCheck({
+  legend,
+  options,
+  value,
+  onChange,
+}: {
+  legend: string;
+  options: readonly string[];
+  value: string[];
+  onChange: (v: string[]) => void;
+}) {
   return (
     <details className="multi">
       <summary>
@@ -177,7 +214,11 @@ export function MultiCheck({ legend, options, value, onChange }: { legend: strin
         <legend className="sr-only">{legend}</legend>
         {options.map((o) => (
           <label key={o} className="check">
-            <input type="checkbox" checked={value.includes(o)} onChange={() => onChange(value.includes(o) ? value.filter((x) => x !== o) : [...value, o])} />
+            <input
+              type="checkbox"
+              checked={value.includes(o)}
+              onChange={() => onChange(value.includes(o) ? value.filter((x) => x !== o) : [...value, o])}
+            />
             {o}
           </label>
         ))}
@@ -187,9 +228,24 @@ export function MultiCheck({ legend, options, value, onChange }: { legend: strin
 }
 
 /** The virtualised rows; `more` is called when the last loaded row comes near. */
-export function ContactList({ rows, total, more, hasNext }: { rows: ContactRow[]; total: number; more: () => void; hasNext: () => boolean }) {
+export function ContactList({
+  rows,
+  total,
+  more,
+  hasNext,
+}: {
+  rows: ContactRow[];
+  total: number;
+  more: () => void;
+  hasNext: () => boolean;
+}) {
   const scroller = useRef<HTMLDivElement>(null);
-  const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 10 });
+  const virtual = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+  });
   const items = virtual.getVirtualItems();
   const last = items[items.length - 1]?.index ?? 0;
   useEffect(() => {
@@ -214,7 +270,21 @@ export function ContactList({ rows, total, more, hasNext }: { rows: ContactRow[]
           {items.map((item) => {
             const c = rows[item.index];
             return (
-              <div role="row" key={c.id} className="row" aria-rowindex={item.index + 2} data-contact={c.email} style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}>
+              <div
+                role="row"
+                key={c.id}
+                className="row"
+                aria-rowindex={item.index + 2}
+                data-contact={c.email}
+                style={{
+                  position: 'absolute',
+                  top: 0,
+                  left: 0,
+                  right: 0,
+                  height: ROW_HEIGHT,
+                  transform: `translateY(${item.start}px)`,
+                }}
+              >
                 <span role="cell">
                   <a href={href('contact', c.id)}>{contactName(c)}</a>
                   <span className="muted small"> {c.email}</span>

@@ -14,8 +14,20 @@ const QUERY = `query Funnel($from: DateTime!, $to: DateTime!, $groupBy: MetricsG
   }
 }`;
 
-interface StageMetric { stage: string; entered: number; current: number; medianDaysInStage?: number | null }
-interface Conversion { fromStage: string; toStage: string; entered: number; converted: number; rate: number; medianDaysToConvert?: number | null }
+interface StageMetric {
+  stage: string;
+  entered: number;
+  current: number;
+  medianDaysInStage?: number | null;
+}
+interface Conversion {
+  fromStage: string;
+  toStage: string;
+  entered: number;
+  converted: number;
+  rate: number;
+  medianDaysToConvert?: number | null;
+}
 interface Metrics {
   stages: StageMetric[];
   conversions: Conversion[];
@@ -33,7 +45,9 @@ const GROUPS = [
 
 /** The metrics with partner ids shown as names where known. */
 function withNames(m: Metrics, names: Map<string, string>): Metrics {
-  return names.size === 0 ? m : { ...m, groups: m.groups.map((g) => ({ ...g, key: g.key === null ? null : (names.get(g.key) ?? g.key) })) };
+  return names.size === 0
+    ? m
+    : { ...m, groups: m.groups.map((g) => ({ ...g, key: g.key === null ? null : (names.get(g.key) ?? g.key) })) };
 }
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
@@ -45,13 +59,25 @@ export function Funnel({ role }: { role: Role }) {
   const [groupBy, setGroupBy] = useState<string>('SOURCE');
   // The period is whole UTC days: from the start of `from` to the end of `to`.
   const variables = useMemo(
-    () => ({ from: `${from}T00:00:00.000Z`, to: new Date(Date.parse(`${to}T00:00:00.000Z`) + DAY).toISOString(), groupBy }),
+    () => ({
+      from: `${from}T00:00:00.000Z`,
+      to: new Date(Date.parse(`${to}T00:00:00.000Z`) + DAY).toISOString(),
+      groupBy,
+    }),
     [from, to, groupBy],
   );
-  const periodProblem = from && to && from > to ? { message: 'The period must start on or before its last day.' } : null;
-  const [{ data, error, fetching }] = useQuery<{ conversionMetrics: Metrics }>({ query: QUERY, variables, pause: !from || !to || !!periodProblem });
+  const periodProblem =
+    from && to && from > to ? { message: 'The period must start on or before its last day.' } : null;
+  const [{ data, error, fetching }] = useQuery<{ conversionMetrics: Metrics }>({
+    query: QUERY,
+    variables,
+    pause: !from || !to || !!periodProblem,
+  });
   // Partner groups are keyed by id; an ADMIN key may read the partners' names (other roles see the ids).
-  const [{ data: partners }] = useQuery<{ partners: { id: string; name: string }[] }>({ query: 'query Partners { partners { id name } }', pause: groupBy !== 'PARTNER' || !can(role, 'admin') });
+  const [{ data: partners }] = useQuery<{ partners: { id: string; name: string }[] }>({
+    query: 'query Partners { partners { id name } }',
+    pause: groupBy !== 'PARTNER' || !can(role, 'admin'),
+  });
   const names = useMemo(() => new Map(partners?.partners.map((p) => [p.id, p.name])), [partners]);
   const m = useMemo(() => data && withNames(data.conversionMetrics, names), [data, names]);
   const problem = periodProblem ?? describeError(error);
@@ -62,11 +88,23 @@ export function Funnel({ role }: { role: Role }) {
       <form className="toolbar" onSubmit={(e) => e.preventDefault()}>
         <label>
           From
-          <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} aria-describedby="funnel-error" required />
+          <input
+            type="date"
+            value={from}
+            onChange={(e) => setFrom(e.target.value)}
+            aria-describedby="funnel-error"
+            required
+          />
         </label>
         <label>
           To (inclusive)
-          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} aria-describedby="funnel-error" required />
+          <input
+            type="date"
+            value={to}
+            onChange={(e) => setTo(e.target.value)}
+            aria-describedby="funnel-error"
+            required
+          />
         </label>
         <label>
           Group by
@@ -78,7 +116,9 @@ export function Funnel({ role }: { role: Role }) {
             ))}
           </select>
         </label>
-        <span aria-live="polite" className="muted">{fetching ? 'Loading…' : ''}</span>
+        <span aria-live="polite" className="muted">
+          {fetching ? 'Loading…' : ''}
+        </span>
       </form>
       <ErrorText problem={problem} id="funnel-error" />
       {m && <FunnelBody m={m} groupBy={groupBy} />}
@@ -105,7 +145,13 @@ function FunnelBody({ m, groupBy }: { m: Metrics; groupBy: string }) {
     const labels = m.conversions.map((c) => `${c.fromStage}→${c.toStage}`);
     const series =
       m.groups.length > 0
-        ? m.groups.slice(0, 8).map((g) => ({ name: g.key ?? '(none)', type: 'bar', data: g.conversions.map((c) => +(c.rate * 100).toFixed(1)) }))
+        ? m.groups
+            .slice(0, 8)
+            .map((g) => ({
+              name: g.key ?? '(none)',
+              type: 'bar',
+              data: g.conversions.map((c) => +(c.rate * 100).toFixed(1)),
+            }))
         : [{ name: 'All contacts', type: 'bar', data: m.conversions.map((c) => +(c.rate * 100).toFixed(1)) }];
     return {
       tooltip: { trigger: 'axis', valueFormatter: (v: number) => `${v} %` },
@@ -122,11 +168,17 @@ function FunnelBody({ m, groupBy }: { m: Metrics; groupBy: string }) {
       <div className="grid2">
         <figure className="card">
           <figcaption>Contacts per stage</figcaption>
-          <ChartView option={stageOption} label="Bar chart of contacts that entered each stage in the period and contacts in each stage now; the same numbers are in the table below." />
+          <ChartView
+            option={stageOption}
+            label="Bar chart of contacts that entered each stage in the period and contacts in each stage now; the same numbers are in the table below."
+          />
         </figure>
         <figure className="card">
           <figcaption>Conversion rate{m.groups.length > 0 ? ' by group' : ''}</figcaption>
-          <ChartView option={rateOption} label="Bar chart of conversion rates between stages; the same numbers are in the table below." />
+          <ChartView
+            option={rateOption}
+            label="Bar chart of conversion rates between stages; the same numbers are in the table below."
+          />
         </figure>
       </div>
       <div className="grid2">

@@ -6,14 +6,25 @@ import type { Role } from '../api/roles';
 import { ErrorText, HeadRow, RowProblem, useRowAction, when } from '../components/bits';
 
 const KEYS = 'query Keys { apiKeys { id name role partnerId createdAt lastUsedAt revokedAt } partners { id name } }';
-const CREATE = 'mutation CreateKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id name role } } }';
+const CREATE =
+  'mutation CreateKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id name role } } }';
 const REVOKE = 'mutation Revoke($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }';
 const ROLES: Role[] = ['VIEWER', 'MARKETING', 'SALES', 'PARTNER', 'ADMIN'];
 
-interface Key { id: string; name: string; role: Role; partnerId: string | null; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }
+interface Key {
+  id: string;
+  name: string;
+  role: Role;
+  partnerId: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
 
 export function Keys() {
-  const [{ data, error }, refetch] = useQuery<{ apiKeys: Key[]; partners: { id: string; name: string }[] }>({ query: KEYS });
+  const [{ data, error }, refetch] = useQuery<{ apiKeys: Key[]; partners: { id: string; name: string }[] }>({
+    query: KEYS,
+  });
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('VIEWER');
   const [partnerId, setPartnerId] = useState('');
@@ -35,7 +46,11 @@ export function Keys() {
       reload();
     }
   };
-  const revokeKey = useRowAction<Key>(async (k) => (window.confirm(`Revoke “${k.name}”? Clients using it stop working at once.`) ? revoke({ id: k.id }) : null), reload);
+  const revokeKey = useRowAction<Key>(
+    async (k) =>
+      window.confirm(`Revoke “${k.name}”? Clients using it stop working at once.`) ? revoke({ id: k.id }) : null,
+    reload,
+  );
 
   return (
     <section aria-labelledby="keys-title">
@@ -44,7 +59,13 @@ export function Keys() {
       <form className="card toolbar" onSubmit={submit} aria-label="Create an API key">
         <label>
           Name
-          <input value={name} onChange={(e) => setName(e.target.value)} required aria-invalid={problem?.field === 'input.name' ? true : undefined} aria-describedby="key-error" />
+          <input
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            required
+            aria-invalid={problem?.field === 'input.name' ? true : undefined}
+            aria-describedby="key-error"
+          />
         </label>
         <label>
           Role
@@ -57,7 +78,12 @@ export function Keys() {
         {role === 'PARTNER' && (
           <label>
             Partner
-            <select value={partnerId} onChange={(e) => setPartnerId(e.target.value)} required aria-describedby="key-error">
+            <select
+              value={partnerId}
+              onChange={(e) => setPartnerId(e.target.value)}
+              required
+              aria-describedby="key-error"
+            >
               <option value="">Choose a partner</option>
               {data?.partners.map((p) => (
                 <option key={p.id} value={p.id}>
@@ -73,12 +99,27 @@ export function Keys() {
       </form>
       <ErrorText problem={problem} id="key-error" />
       {created && <ShownOnce created={created} onDone={() => setCreated(null)} />}
-      <KeyTable keys={data?.apiKeys ?? []} partnerName={partnerName} onRevoke={revokeKey.run} problem={revokeKey.problem} />
+      <KeyTable
+        keys={data?.apiKeys ?? []}
+        partnerName={partnerName}
+        onRevoke={revokeKey.run}
+        problem={revokeKey.problem}
+      />
     </section>
   );
 }
 
-function KeyTable({ keys, partnerName, onRevoke, problem }: { keys: Key[]; partnerName: Map<string, string>; onRevoke: (k: Key) => void; problem: { id: string; message: string } | null }) {
+function KeyTable({
+  keys,
+  partnerName,
+  onRevoke,
+  problem,
+}: {
+  keys: Key[];
+  partnerName: Map<string, string>;
+  onRevoke: (k: Key) => void;
+  problem: { id: string; message: string } | null;
+}) {
   return (
     <table className="card" aria-label="API keys">
       <HeadRow cols={['Name', 'Role', 'Created', 'Last used', 'State', 'Actions']} />

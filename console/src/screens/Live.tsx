@@ -20,7 +20,10 @@ export function Live({ secret }: { secret: string }) {
   const [events, setEvents] = useState<Promotion[]>([]);
   const onEvent = useCallback((p: Promotion) => setEvents((list) => [p, ...list].slice(0, KEEP)), []);
   const { status, detail } = useLiveStream(secret, stages, ownerApplied, onEvent);
-  const toggle = (s: string) => setStages((cur) => (cur.includes(s) ? cur.filter((x) => x !== s) : STAGES.filter((x) => x === s || cur.includes(x))));
+  const toggle = (s: string) =>
+    setStages((cur) =>
+      cur.includes(s) ? cur.filter((x) => x !== s) : STAGES.filter((x) => x === s || cur.includes(x)),
+    );
 
   return (
     <section aria-labelledby="live-title">
@@ -51,7 +54,11 @@ export function Live({ secret }: { secret: string }) {
         {STATUS_TEXT[status]}
         {detail ? ` ${detail}` : ''}
       </p>
-      {stages.length === 0 && <p className="error" role="alert">Choose at least one stage to watch.</p>}
+      {stages.length === 0 && (
+        <p className="error" role="alert">
+          Choose at least one stage to watch.
+        </p>
+      )}
       {events.length === 0 ? (
         <p className="muted">No promotions yet. They appear here the moment they happen.</p>
       ) : (

@@ -16,7 +16,12 @@ export function Partner() {
       <p className="muted" aria-live="polite" data-testid="contact-count">
         {countText(pages, 'referrals')}
       </p>
-      <ContactList rows={pages.rows} total={pages.total ?? pages.rows.length} more={pages.more} hasNext={pages.canLoadMore} />
+      <ContactList
+        rows={pages.rows}
+        total={pages.total ?? pages.rows.length}
+        more={pages.more}
+        hasNext={pages.canLoadMore}
+      />
     </section>
   );
 }

@@ -28,7 +28,11 @@ export function PolicyForm() {
   }, [data]);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const input = Object.fromEntries(FIELDS.map(([k]) => [k, values[k]?.trim() === '' ? null : Number(values[k])]).filter(([k, v]) => v !== null || k === 'sqlThreshold'));
+    const input = Object.fromEntries(
+      FIELDS.map(([k]) => [k, values[k]?.trim() === '' ? null : Number(values[k])]).filter(
+        ([k, v]) => v !== null || k === 'sqlThreshold',
+      ),
+    );
     const r = await update({ input });
     setProblem(describeError(r.error));
     setSaved(!r.error);
@@ -43,7 +47,14 @@ export function PolicyForm() {
           return (
             <div className="field" key={k}>
               <label htmlFor={`policy-${k}`}>{label}</label>
-              <input id={`policy-${k}`} inputMode="numeric" value={values[k] ?? ''} onChange={(e) => (setSaved(false), setValues({ ...values, [k]: e.target.value }))} aria-invalid={p ? true : undefined} aria-describedby={`policy-${k}-error`} />
+              <input
+                id={`policy-${k}`}
+                inputMode="numeric"
+                value={values[k] ?? ''}
+                onChange={(e) => (setSaved(false), setValues({ ...values, [k]: e.target.value }))}
+                aria-invalid={p ? true : undefined}
+                aria-describedby={`policy-${k}-error`}
+              />
               <ErrorText problem={p} id={`policy-${k}-error`} />
             </div>
           );

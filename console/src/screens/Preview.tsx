@@ -16,9 +16,18 @@ const START = `mutation Simulate($input: SimulateScoringInput!) { simulateScorin
 const POLL = `query Simulation($id: ID!) { simulationJob(id: $id) { ${JOB} } }`;
 const DAYS = 90;
 
-interface Quality { mqls: number; reachedSql: number; precision: number | null }
+interface Quality {
+  mqls: number;
+  reachedSql: number;
+  precision: number | null;
+}
 interface Simulation extends JobState {
-  result: { changedContactCount: number; stages: { stage: string; actual: number; simulated: number }[]; current: Quality; simulated: Quality } | null;
+  result: {
+    changedContactCount: number;
+    stages: { stage: string; actual: number; simulated: number }[];
+    current: Quality;
+    simulated: Quality;
+  } | null;
 }
 
 /** The button and, once run, the comparison; `rules` is the whole proposed rule set (ProposedRuleInput[]). */
@@ -29,7 +38,9 @@ export function Preview({ rules }: { rules: () => Record<string, unknown>[] | nu
     const proposed = rules();
     if (!proposed) return;
     const to = new Date();
-    const r = await start({ input: { rules: proposed, from: new Date(to.getTime() - DAYS * 86_400_000).toISOString(), to: to.toISOString() } });
+    const r = await start({
+      input: { rules: proposed, from: new Date(to.getTime() - DAYS * 86_400_000).toISOString(), to: to.toISOString() },
+    });
     setProblem(describeError(r.error));
     setJob(r.data?.simulateScoring ?? null);
   };
@@ -44,8 +55,10 @@ export function Preview({ rules }: { rules: () => Record<string, unknown>[] | nu
       {result && (
         <table aria-label="Preview of the change" className="preview-table">
           <caption>
-            {result.changedContactCount.toLocaleString('en')} contacts would change MQL status. MQLs {result.current.mqls} → {result.simulated.mqls}; reached SQL{' '}
-            {result.current.reachedSql} → {result.simulated.reachedSql}; precision {result.current.precision === null ? '–' : pct(result.current.precision)} →{' '}
+            {result.changedContactCount.toLocaleString('en')} contacts would change MQL status. MQLs{' '}
+            {result.current.mqls} → {result.simulated.mqls}; reached SQL {result.current.reachedSql} →{' '}
+            {result.simulated.reachedSql}; precision{' '}
+            {result.current.precision === null ? '–' : pct(result.current.precision)} →{' '}
             {result.simulated.precision === null ? '–' : pct(result.simulated.precision)}.
           </caption>
           <HeadRow cols={['Stage', 'Reached (now)', 'Would reach']} />

@@ -23,7 +23,13 @@ export function RescorePanel() {
       <button type="button" onClick={go} disabled={running}>
         {running ? 'Rescoring…' : 'Rescore all contacts'}
       </button>
-      {job && <JobProgress id="rescore-progress" job={job} done={`Done: ${job.processed.toLocaleString('en')} contacts rescored.`} />}
+      {job && (
+        <JobProgress
+          id="rescore-progress"
+          job={job}
+          done={`Done: ${job.processed.toLocaleString('en')} contacts rescored.`}
+        />
+      )}
       <ErrorText problem={problem} />
     </div>
   );

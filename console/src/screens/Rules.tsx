@@ -7,7 +7,8 @@ import { RuleForm, type Rule } from './RuleForm';
 import { PolicyForm } from './PolicyForm';
 import { RescorePanel } from './RescorePanel';
 
-const RULE_FIELDS = 'id name kind activityType points active maxApplications capWindowDays expiresAfterDays conditions { field operator value }';
+const RULE_FIELDS =
+  'id name kind activityType points active maxApplications capWindowDays expiresAfterDays conditions { field operator value }';
 const RULES = `query Rules { scoringRules(includeInactive: true) { ${RULE_FIELDS} } }`;
 const DEACTIVATE = 'mutation Deactivate($id: ID!) { deleteScoringRule(id: $id) }';
 const ACTIVATE = 'mutation Activate($id: ID!) { updateScoringRule(id: $id, input: { active: true }) { id active } }';
@@ -15,7 +16,9 @@ const ACTIVATE = 'mutation Activate($id: ID!) { updateScoringRule(id: $id, input
 const describeRule = (r: Rule) =>
   [
     r.kind === 'BEHAVIOR' ? `each ${r.activityType}` : 'fit',
-    ...r.conditions.map((c) => `${c.field} ${c.operator.toLowerCase().replace('_', ' ')} ${c.value === undefined || c.value === null ? '' : JSON.stringify(c.value)}`.trim()),
+    ...r.conditions.map((c) =>
+      `${c.field} ${c.operator.toLowerCase().replace('_', ' ')} ${c.value === undefined || c.value === null ? '' : JSON.stringify(c.value)}`.trim(),
+    ),
     r.maxApplications ? `at most ${r.maxApplications}×${r.capWindowDays ? ` per ${r.capWindowDays} d` : ''}` : '',
     r.expiresAfterDays ? `expires after ${r.expiresAfterDays} d` : '',
   ]
@@ -64,7 +67,11 @@ export function Rules() {
                 <button type="button" onClick={() => setEditing(r)} aria-label={`Edit ${r.name}`}>
                   Edit
                 </button>
-                <button type="button" onClick={() => toggle.run(r)} aria-label={`${r.active ? 'Deactivate' : 'Activate'} ${r.name}`}>
+                <button
+                  type="button"
+                  onClick={() => toggle.run(r)}
+                  aria-label={`${r.active ? 'Deactivate' : 'Activate'} ${r.name}`}
+                >
                   {r.active ? 'Deactivate' : 'Activate'}
                 </button>
                 <RowProblem id={r.id} problem={toggle.problem} />

@@ -2,7 +2,13 @@
 import { useState, type FormEvent } from 'react';
 import type { Problem } from '../api/errors';
 
-export function SignIn({ onSubmit, problem }: { onSubmit: (secret: string) => Promise<void>; problem: Problem | null }) {
+export function SignIn({
+  onSubmit,
+  problem,
+}: {
+  onSubmit: (secret: string) => Promise<void>;
+  problem: Problem | null;
+}) {
   const [secret, setSecret] = useState('');
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {

@@ -10,10 +10,16 @@ export class CreateApiKeyInput {
   @Field(() => Role)
   role: Role;
 
-  @Field(() => ID, { nullable: true, description: "Required for PARTNER keys, which then see only that partner's contacts." })
+  @Field(() => ID, {
+    nullable: true,
+    description: "Required for PARTNER keys, which then see only that partner's contacts.",
+  })
   partnerId?: string | null;
 
-  @Field(() => ID, { nullable: true, description: 'The owner the key acts for (see Owner): actor and qualifiedBy then name that owner.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The owner the key acts for (see Owner): actor and qualifiedBy then name that owner.',
+  })
   ownerId?: string | null;
 }
 

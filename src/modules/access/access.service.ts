@@ -27,8 +27,25 @@ function newSecret(): string {
   return `lq_${randomBytes(32).toString('base64url')}`;
 }
 
-function newKeyRow(name: string, role: Role, partnerId: string | null, secretHash: string, ownerId: string | null = null): ApiKey {
-  return { id: randomUUID(), name, role, partnerId, ownerId, secretHash, fromEnv: false, createdAt: new Date(), lastUsedAt: null, revokedAt: null };
+function newKeyRow(
+  name: string,
+  role: Role,
+  partnerId: string | null,
+  secretHash: string,
+  ownerId: string | null = null,
+): ApiKey {
+  return {
+    id: randomUUID(),
+    name,
+    role,
+    partnerId,
+    ownerId,
+    secretHash,
+    fromEnv: false,
+    createdAt: new Date(),
+    lastUsedAt: null,
+    revokedAt: null,
+  };
 }
 
 export class AccessService {
@@ -39,9 +56,13 @@ export class AccessService {
    * `lastUsedAt` is written at most once a minute per key, so reads stay cheap.
    */
   async authenticate(secret: string): Promise<Viewer | null> {
-    const [key] = await selectEntities(this.ds.manager, ApiKey, 'SELECT * FROM api_keys WHERE secret_hash = ?', [hashSecret(secret)]);
+    const [key] = await selectEntities(this.ds.manager, ApiKey, 'SELECT * FROM api_keys WHERE secret_hash = ?', [
+      hashSecret(secret),
+    ]);
     // The acting owner's name is read with the key: actor and qualifiedBy stamp it without another lookup.
-    const ownerName = key?.ownerId ? ((await this.ds.query('SELECT name FROM owners WHERE id = ?', [key.ownerId]))[0]?.name ?? null) : null;
+    const ownerName = key?.ownerId
+      ? ((await this.ds.query('SELECT name FROM owners WHERE id = ?', [key.ownerId]))[0]?.name ?? null)
+      : null;
     if (!key || key.revokedAt) return null;
     const now = new Date();
     if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
@@ -68,7 +89,10 @@ export class AccessService {
       const hash = hashSecret(adminApiKey);
       const existing = await repo.findOne({ where: { secretHash: hash } });
       // A retired secret never comes back: it may have leaked, which is why it was rotated or revoked.
-      if (existing?.revokedAt) throw new Error('ADMIN_API_KEY holds a revoked secret (retired by a rotation or revokeApiKey); set a new value');
+      if (existing?.revokedAt)
+        throw new Error(
+          'ADMIN_API_KEY holds a revoked secret (retired by a rotation or revokeApiKey); set a new value',
+        );
       if (!existing) {
         try {
           await repo.insert({ ...newKeyRow('env-admin', Role.ADMIN, null, hash), fromEnv: true });
@@ -92,9 +116,11 @@ export class AccessService {
     const partnerId = data.partnerId ?? null;
     if (data.role === Role.PARTNER && !partnerId) throw badInput('input.partnerId', 'is required for PARTNER keys');
     if (data.role !== Role.PARTNER && partnerId) throw badInput('input.partnerId', 'is only allowed on PARTNER keys');
-    if (partnerId && !(await this.ds.getRepository(Partner).findOne({ where: { id: partnerId } }))) throw badInput('input.partnerId', `partner ${partnerId} does not exist`);
+    if (partnerId && !(await this.ds.getRepository(Partner).findOne({ where: { id: partnerId } })))
+      throw badInput('input.partnerId', `partner ${partnerId} does not exist`);
     const ownerId = data.ownerId ?? null;
-    if (ownerId && (await this.ds.query('SELECT id FROM owners WHERE id = ?', [ownerId])).length === 0) throw badInput('input.ownerId', `owner ${ownerId} does not exist`);
+    if (ownerId && (await this.ds.query('SELECT id FROM owners WHERE id = ?', [ownerId])).length === 0)
+      throw badInput('input.ownerId', `owner ${ownerId} does not exist`);
     const secret = newSecret();
     const apiKey = newKeyRow(name, data.role, partnerId, hashSecret(secret), ownerId);
     await this.ds.getRepository(ApiKey).insert(apiKey);

@@ -32,7 +32,10 @@ export class ApiKey {
   @Column({ name: 'partner_id', type: 'varchar', length: 36, nullable: true })
   partnerId: string | null;
 
-  @Field(() => ID, { nullable: true, description: 'The owner this key acts for: transitions, qualifications and assignments it makes name that owner.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The owner this key acts for: transitions, qualifications and assignments it makes name that owner.',
+  })
   @Column({ name: 'owner_id', type: 'varchar', length: 36, nullable: true })
   ownerId: string | null;
 

@@ -39,10 +39,11 @@ export function can(viewer: Viewer, permission: Permission): boolean {
 
 /** Throws FORBIDDEN unless the viewer's role holds the permission. */
 export function assertCan(viewer: Viewer, permission: Permission): void {
-  if (!can(viewer, permission)) throw forbidden(`The ${viewer.role} role may not ${permission.replace(/([A-Z])/g, ' $1').toLowerCase()}`);
+  if (!can(viewer, permission))
+    throw forbidden(`The ${viewer.role} role may not ${permission.replace(/([A-Z])/g, ' $1').toLowerCase()}`);
 }
 
 /** The partner a viewer is confined to, or null for roles that see everything. */
 export function partnerScope(viewer: Viewer): string | null {
-  return viewer.role === Role.PARTNER ? viewer.partnerId ?? '\u0000none' : null;
+  return viewer.role === Role.PARTNER ? (viewer.partnerId ?? '\u0000none') : null;
 }

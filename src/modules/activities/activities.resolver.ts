@@ -20,6 +20,8 @@ export class ActivitiesResolver {
 
   @FieldResolver(() => Contact)
   async contact(@Root() activity: Activity, @Ctx() ctx: Context) {
-    return (await ctx.loaders.contact.load(activity.contactId)) ?? Promise.reject(notFound('Contact', activity.contactId));
+    return (
+      (await ctx.loaders.contact.load(activity.contactId)) ?? Promise.reject(notFound('Contact', activity.contactId))
+    );
   }
 }

@@ -22,7 +22,17 @@ import type { PromotionPublisher } from '../realtime/publisher';
 import { Viewer, assertCan, partnerScope } from '../access/viewer';
 import { DomainError, badInput } from '../../graphql/errors';
 import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
-import { dbDate, dialectOf, forUpdate, isForeignKeyViolation, isUniqueViolation, transaction, usePrimaryKey, valuesPlaceholders, violatedIndex } from '../../db/portable';
+import {
+  dbDate,
+  dialectOf,
+  forUpdate,
+  isForeignKeyViolation,
+  isUniqueViolation,
+  transaction,
+  usePrimaryKey,
+  valuesPlaceholders,
+  violatedIndex,
+} from '../../db/portable';
 import { selectEntities } from '../../db/hydrate';
 import { PreparedInsert, SqlValue, insertRows, prepareInsert } from '../../db/bulk';
 import { ACTIVITY_COLUMNS, activityRow } from './activity.rows';
@@ -52,7 +62,8 @@ const TOUCH_CHUNK = 50;
  */
 async function touchLastActivity(em: EntityManager, added: Activity[]): Promise<void> {
   const newest = new Map<string, number>();
-  for (const a of added) newest.set(a.contactId, Math.max(newest.get(a.contactId) ?? -Infinity, a.occurredAt.getTime()));
+  for (const a of added)
+    newest.set(a.contactId, Math.max(newest.get(a.contactId) ?? -Infinity, a.occurredAt.getTime()));
   const ids = [...newest.keys()].sort();
   for (let i = 0; i < ids.length; i += TOUCH_CHUNK) {
     const chunk = ids.slice(i, i + TOUCH_CHUNK);
@@ -75,7 +86,12 @@ interface BuiltActivities {
 }
 
 /** Makes the batch's new activities, each for the contact `contactOf` names; idempotent repeats return the first. */
-function buildActivities(prepared: Prepared[], existing: Map<string, Activity>, contactOf: (p: Prepared) => string, now: Date): BuiltActivities {
+function buildActivities(
+  prepared: Prepared[],
+  existing: Map<string, Activity>,
+  contactOf: (p: Prepared) => string,
+  now: Date,
+): BuiltActivities {
   const results: Activity[] = new Array(prepared.length);
   const firstByKey = new Map<string, Activity>();
   const added: Activity[] = [];
@@ -83,7 +99,7 @@ function buildActivities(prepared: Prepared[], existing: Map<string, Activity>, 
   let duplicates = 0;
   for (const p of prepared) {
     const key = p.input.idempotencyKey || null;
-    const repeat = key ? existing.get(key) ?? firstByKey.get(key) : undefined;
+    const repeat = key ? (existing.get(key) ?? firstByKey.get(key)) : undefined;
     if (repeat) {
       results[p.index] = repeat;
       duplicates++;
@@ -167,7 +183,8 @@ export class ActivitiesService {
   /** recordActivities: 1..1000 inputs, all or nothing; errors name `inputs[i].<field>` and carry `index`. */
   async record(viewer: Viewer, inputs: ActivityData[], single?: 'input'): Promise<RecordResult> {
     assertCan(viewer, 'recordActivities');
-    if (inputs.length === 0 || inputs.length > MAX_BATCH) throw badInput('inputs', `must hold 1 to ${MAX_BATCH} activities, got ${inputs.length}`);
+    if (inputs.length === 0 || inputs.length > MAX_BATCH)
+      throw badInput('inputs', `must hold 1 to ${MAX_BATCH} activities, got ${inputs.length}`);
     const now = new Date();
     const prepared: Prepared[] = inputs.map((input, index) => {
       const prefix = single ?? `inputs[${index}]`;
@@ -197,11 +214,21 @@ export class ActivitiesService {
     }
   }
 
-  private async recordInTx(em: EntityManager, viewer: Viewer, prepared: Prepared[], now: Date, single?: string): Promise<RecordResult> {
+  private async recordInTx(
+    em: EntityManager,
+    viewer: Viewer,
+    prepared: Prepared[],
+    now: Date,
+    single?: string,
+  ): Promise<RecordResult> {
     const keys = [...new Set(prepared.map((p) => p.input.idempotencyKey).filter((k): k is string => !!k))];
     const existing = new Map<string, Activity>();
     if (keys.length) {
-      for (const a of await em.getRepository(Activity).createQueryBuilder('a').where('a.idempotency_key IN (:...keys)', { keys }).getMany()) {
+      for (const a of await em
+        .getRepository(Activity)
+        .createQueryBuilder('a')
+        .where('a.idempotency_key IN (:...keys)', { keys })
+        .getMany()) {
         existing.set(a.idempotencyKey!, a);
       }
     }
@@ -232,12 +259,22 @@ export class ActivitiesService {
     const contacts = await this.lockContacts(em, viewer, fresh, now, scored, rules, log, single);
     // An id-named contact was found by its exact id (or the lock threw NOT_FOUND): only emails need mapping.
     const byEmail = new Map(contacts.map((c) => [c.email, c.id]));
-    const built = early?.built ?? buildActivities(prepared, existing, (p) => (p.email ? byEmail.get(p.email)! : p.input.contactId!), now);
+    const built =
+      early?.built ??
+      buildActivities(prepared, existing, (p) => (p.email ? byEmail.get(p.email)! : p.input.contactId!), now);
     let transitions: StageTransition[] = [];
     if (scored) {
       const byContact = inScoringOrder(built.added);
       const touched = contacts.filter((c) => byContact.has(c.id));
-      transitions = await this.scoring.scoreNewActivities(em, touched, byContact, rules, await this.lifecycle.policy(em), now, log);
+      transitions = await this.scoring.scoreNewActivities(
+        em,
+        touched,
+        byContact,
+        rules,
+        await this.lifecycle.policy(em),
+        now,
+        log,
+      );
     }
     await touchLastActivity(em, built.added);
     await this.insertActivities(em, built).run();
@@ -251,21 +288,42 @@ export class ActivitiesService {
    * row is written, so batches and contact lockers queue in one order.
    */
   private insertActivities(em: EntityManager, built: BuiltActivities): PreparedInsert {
-    const order = built.added.map((_, i) => i).sort((i, j) => (built.added[i].contactId < built.added[j].contactId ? -1 : built.added[i].contactId > built.added[j].contactId ? 1 : i - j));
-    return prepareInsert(em, 'activities', ACTIVITY_COLUMNS, order.map((i) => activityRow(built.added[i], built.addedJson[i])));
+    const order = built.added
+      .map((_, i) => i)
+      .sort((i, j) =>
+        built.added[i].contactId < built.added[j].contactId
+          ? -1
+          : built.added[i].contactId > built.added[j].contactId
+            ? 1
+            : i - j,
+      );
+    return prepareInsert(
+      em,
+      'activities',
+      ACTIVITY_COLUMNS,
+      order.map((i) => activityRow(built.added[i], built.addedJson[i])),
+    );
   }
 
   /**
    * Runs the insert of a batch whose contacts were not read: when the foreign
    * key finds one missing, the first of the `fresh` inputs naming it fails.
    */
-  private async insertNaming(em: EntityManager, fresh: Prepared[], insert: PreparedInsert, single?: string): Promise<void> {
+  private async insertNaming(
+    em: EntityManager,
+    fresh: Prepared[],
+    insert: PreparedInsert,
+    single?: string,
+  ): Promise<void> {
     try {
       await insert.run();
     } catch (err) {
       if (!isForeignKeyViolation(err)) throw err;
       const ids = [...new Set(fresh.map((p) => p.input.contactId!))];
-      const found: { id: string }[] = await em.query(`SELECT id FROM contacts WHERE id IN ${valuesPlaceholders(1, ids.length)}`, ids);
+      const found: { id: string }[] = await em.query(
+        `SELECT id FROM contacts WHERE id IN ${valuesPlaceholders(1, ids.length)}`,
+        ids,
+      );
       throwIfMissing(fresh, new Set(found.map((r) => r.id)), single);
       throw err;
     }
@@ -282,20 +340,41 @@ export class ActivitiesService {
    * when the batch names contacts by email) are read: on SQLite an id alone
    * is read from the primary key index, without visiting the row.
    */
-  private async lockContacts(em: EntityManager, viewer: Viewer, prepared: Prepared[], now: Date, loaded: boolean, rules: Rule[], log: ChangeSet, single?: string): Promise<Contact[]> {
+  private async lockContacts(
+    em: EntityManager,
+    viewer: Viewer,
+    prepared: Prepared[],
+    now: Date,
+    loaded: boolean,
+    rules: Rule[],
+    log: ChangeSet,
+    single?: string,
+  ): Promise<Contact[]> {
     const ids = new Set(prepared.filter((p) => !p.email).map((p) => p.input.contactId!));
     const emails = [...new Set(prepared.filter((p) => p.email).map((p) => p.email!))];
     const columns = loaded ? '*' : emails.length ? 'id, email' : 'id';
     if (emails.length) {
-      const known: { id: string }[] = await em.query(`SELECT id FROM contacts WHERE email IN (${emails.map(() => '?').join(', ')})`, emails);
+      const known: { id: string }[] = await em.query(
+        `SELECT id FROM contacts WHERE email IN (${emails.map(() => '?').join(', ')})`,
+        emails,
+      );
       for (const r of known) ids.add(r.id);
     }
     const dialect = dialectOf(em);
     // Through the primary key in key order: transactions locking this way queue for shared rows in one global order.
     const contacts = ids.size
-      ? await selectEntities(em, Contact, `SELECT ${columns} FROM contacts${usePrimaryKey(dialect)} WHERE id IN ${valuesPlaceholders(1, ids.size)} ORDER BY id${forUpdate(dialect)}`, [...ids])
+      ? await selectEntities(
+          em,
+          Contact,
+          `SELECT ${columns} FROM contacts${usePrimaryKey(dialect)} WHERE id IN ${valuesPlaceholders(1, ids.size)} ORDER BY id${forUpdate(dialect)}`,
+          [...ids],
+        )
       : [];
-    throwIfMissing(prepared.filter((p) => !p.email), new Set(contacts.map((c) => c.id)), single);
+    throwIfMissing(
+      prepared.filter((p) => !p.email),
+      new Set(contacts.map((c) => c.id)),
+      single,
+    );
     // Emails absent from the locked rows: unknown when read, or (rarely) moved to another contact since.
     const lockedEmails = new Set(contacts.map((c) => c.email));
     const missing = emails.filter((e) => !lockedEmails.has(e)).sort();
@@ -305,13 +384,23 @@ export class ActivitiesService {
         c.fitScore = c.score = this.scoring.fitScore(c, rules);
         return c;
       });
-      const events = created.filter((c) => c.fitScore !== 0).map((c) => scoreEvent(c, c.fitScore, ScoreChangeCause.FIT_CHANGED, now.getTime()));
+      const events = created
+        .filter((c) => c.fitScore !== 0)
+        .map((c) => scoreEvent(c, c.fitScore, ScoreChangeCause.FIT_CHANGED, now.getTime()));
       await assignGroupKeys(em, created);
       await insertRows(em, 'contacts', CONTACT_COLUMNS, created.map(contactRow), true);
-      const locked = await selectEntities(em, Contact, `SELECT ${columns} FROM contacts WHERE email IN ${valuesPlaceholders(1, missing.length)} ORDER BY email${forUpdate(dialect)}`, missing);
+      const locked = await selectEntities(
+        em,
+        Contact,
+        `SELECT ${columns} FROM contacts WHERE email IN ${valuesPlaceholders(1, missing.length)} ORDER BY email${forUpdate(dialect)}`,
+        missing,
+      );
       // A prospect another request created first (the insert ignored ours) has its own history.
       const ours = new Set(locked.map((c) => c.id));
-      await insertScoreEvents(em, events.filter((e) => ours.has(e.contactId)));
+      await insertScoreEvents(
+        em,
+        events.filter((e) => ours.has(e.contactId)),
+      );
       for (const c of created) if (ours.has(c.id)) log.note(c, [ContactChangeKind.CREATED]);
       contacts.push(...locked);
     }
@@ -319,7 +408,12 @@ export class ActivitiesService {
   }
 
   /** A contact's activities, newest first (the viewer's scope was checked when the contact was read). */
-  async listForContact(contactId: string, first: number, after: string | null | undefined, type: string | null | undefined): Promise<Page<Activity>> {
+  async listForContact(
+    contactId: string,
+    first: number,
+    after: string | null | undefined,
+    type: string | null | undefined,
+  ): Promise<Page<Activity>> {
     return (await this.listForContacts([contactId], first, after, type)).get(contactId)!;
   }
 
@@ -327,7 +421,12 @@ export class ActivitiesService {
    * Pages of activities for many contacts in two statements (rows with a
    * per-contact ROW_NUMBER window, and grouped counts), whatever the number of contacts.
    */
-  async listForContacts(contactIds: readonly string[], first: number, after: string | null | undefined, type: string | null | undefined): Promise<Map<string, Page<Activity>>> {
+  async listForContacts(
+    contactIds: readonly string[],
+    first: number,
+    after: string | null | undefined,
+    type: string | null | undefined,
+  ): Promise<Map<string, Page<Activity>>> {
     checkFirst(first, this.maxFirst);
     const out = new Map<string, Page<Activity>>();
     for (const id of contactIds) out.set(id, { nodes: [], cursors: [], hasNextPage: false, totalCount: 0 });
@@ -351,7 +450,13 @@ export class ActivitiesService {
       `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY occurred_at DESC, id DESC) AS rn FROM activities WHERE contact_id IN (${inList})${typeClause}${afterClause}) ranked WHERE rn <= ?`,
       [...contactIds, ...typeParams, ...afterParams, first + 1],
     );
-    const rows = ids.length ? await this.ds.getRepository(Activity).createQueryBuilder('a').where('a.id IN (:...ids)', { ids: ids.map((r) => r.id) }).getMany() : [];
+    const rows = ids.length
+      ? await this.ds
+          .getRepository(Activity)
+          .createQueryBuilder('a')
+          .where('a.id IN (:...ids)', { ids: ids.map((r) => r.id) })
+          .getMany()
+      : [];
     rows.sort((a, b) => b.occurredAt.getTime() - a.occurredAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     for (const a of rows) {
       const page = out.get(a.contactId)!;

@@ -12,7 +12,10 @@ export class ActivityInput {
   @Field(() => ID, { nullable: true, description: 'The contact, by id; or give contactEmail.' })
   contactId?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'The contact, by email; a new PROSPECT contact is created when none has it.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The contact, by email; a new PROSPECT contact is created when none has it.',
+  })
   contactEmail?: string | null;
 
   @Field(() => String)
@@ -30,7 +33,9 @@ export class ActivityInput {
 
 @ObjectType()
 export class RecordActivitiesPayload {
-  @Field(() => [Activity], { description: 'The recorded activities, in input order; a duplicate returns the activity first recorded.' })
+  @Field(() => [Activity], {
+    description: 'The recorded activities, in input order; a duplicate returns the activity first recorded.',
+  })
   activities: Activity[];
 
   @Field(() => [StageTransition], { description: 'Transitions the batch caused, in order.' })

@@ -3,9 +3,30 @@ import { Activity } from './activity.entity';
 import { SqlValue } from '../../db/bulk';
 import { dbDate } from '../../db/portable';
 
-export const ACTIVITY_COLUMNS = ['id', 'contact_id', 'type', 'occurred_at', 'properties', 'idempotency_key', 'points', 'created_at'];
+export const ACTIVITY_COLUMNS = [
+  'id',
+  'contact_id',
+  'type',
+  'occurred_at',
+  'properties',
+  'idempotency_key',
+  'points',
+  'created_at',
+];
 
 /** One activity's row; `propertiesJson`, when given, is its properties already serialised (ingestion measured them). */
-export function activityRow(a: Activity, propertiesJson: string | null = a.properties === null ? null : JSON.stringify(a.properties)): SqlValue[] {
-  return [a.id, a.contactId, a.type, dbDate(a.occurredAt), propertiesJson, a.idempotencyKey, a.points, dbDate(a.createdAt)];
+export function activityRow(
+  a: Activity,
+  propertiesJson: string | null = a.properties === null ? null : JSON.stringify(a.properties),
+): SqlValue[] {
+  return [
+    a.id,
+    a.contactId,
+    a.type,
+    dbDate(a.occurredAt),
+    propertiesJson,
+    a.idempotencyKey,
+    a.points,
+    dbDate(a.createdAt),
+  ];
 }

@@ -27,9 +27,14 @@ export function validateActivity(input: ActivityData, prefix: string, now: Date)
   const byId = input.contactId != null && input.contactId !== '';
   const byEmail = input.contactEmail != null && input.contactEmail !== '';
   if (byId === byEmail) throw badInput(`${prefix}.contactId`, 'give exactly one of contactId or contactEmail');
-  if (!ACTIVITY_TYPE.test(input.type)) throw badInput(`${prefix}.type`, `"${String(input.type).slice(0, 80)}" must match ^[a-z][a-z0-9_]{0,63}$ (lower snake case)`);
+  if (!ACTIVITY_TYPE.test(input.type))
+    throw badInput(
+      `${prefix}.type`,
+      `"${String(input.type).slice(0, 80)}" must match ^[a-z][a-z0-9_]{0,63}$ (lower snake case)`,
+    );
   const occurredAt = input.occurredAt ?? now;
-  if (occurredAt.getTime() > now.getTime() + MAX_FUTURE_MS) throw badInput(`${prefix}.occurredAt`, 'must be at most 5 minutes in the future');
+  if (occurredAt.getTime() > now.getTime() + MAX_FUTURE_MS)
+    throw badInput(`${prefix}.occurredAt`, 'must be at most 5 minutes in the future');
   if (occurredAt.getTime() < Date.UTC(1970, 0, 1)) throw badInput(`${prefix}.occurredAt`, 'must be after 1970-01-01');
   const propertiesJson = input.properties != null ? JSON.stringify(input.properties) : null;
   if (propertiesJson !== null && Buffer.byteLength(propertiesJson) > MAX_PROPERTIES_BYTES) {

@@ -48,11 +48,17 @@ export class Contact {
   @Column({ type: 'varchar', length: 191, nullable: true })
   country: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Acquisition source, e.g. webinar, organic, paid_search, partner.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Acquisition source, e.g. webinar, organic, paid_search, partner.',
+  })
   @Column({ type: 'varchar', length: 191, nullable: true })
   source: string | null;
 
-  @Field(() => String, { nullable: true, description: "The sales owner (free-form id from the caller's user directory)." })
+  @Field(() => String, {
+    nullable: true,
+    description: "The sales owner (free-form id from the caller's user directory).",
+  })
   @Column({ name: 'owner_id', type: 'varchar', length: 191, nullable: true })
   ownerId: string | null;
 
@@ -88,7 +94,11 @@ export class Contact {
   @DateColumn('last_engaged_at', { nullable: true })
   lastEngagedAt: Date | null;
 
-  @Field(() => Date, { nullable: true, description: "When the contact's latest activity occurred (its occurredAt); null before any. Sort with LAST_ACTIVITY." })
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      "When the contact's latest activity occurred (its occurredAt); null before any. Sort with LAST_ACTIVITY.",
+  })
   @DateColumn('last_activity_at', { nullable: true })
   lastActivityAt: Date | null;
 

@@ -8,8 +8,15 @@ import { dbDate } from '../../db/portable';
 import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../metrics/group-keys';
 
 /** The NAME and COMPANY sort keys of a contact: lower-cased "last first" and company, null when absent. */
-export function sortKeys(c: { firstName?: string | null; lastName?: string | null; company?: string | null }): { sortName: string | null; sortCompany: string | null } {
-  const name = [c.lastName, c.firstName].filter((p) => p).join(' ').toLowerCase().slice(0, 191);
+export function sortKeys(c: { firstName?: string | null; lastName?: string | null; company?: string | null }): {
+  sortName: string | null;
+  sortCompany: string | null;
+} {
+  const name = [c.lastName, c.firstName]
+    .filter((p) => p)
+    .join(' ')
+    .toLowerCase()
+    .slice(0, 191);
   return { sortName: name || null, sortCompany: c.company ? c.company.toLowerCase().slice(0, 191) : null };
 }
 
@@ -48,16 +55,63 @@ export function newContact(data: ContactData & { email: string }, now: Date): Co
 
 /** Column list and row values for raw multi-row inserts of contacts. */
 export const CONTACT_COLUMNS = [
-  'id', 'email', 'first_name', 'last_name', 'company', 'job_title', 'industry', 'company_size', 'country', 'source', 'owner_id', 'partner_id',
-  'attributes', 'stage', 'score', 'fit_score', 'engagement_score', 'last_engaged_at', 'last_transition_at', 'stage_changed_at', 'created_at', 'updated_at',
-  ...GROUP_KEY_COLUMNS, 'score_changed_at', 'last_activity_at', 'sort_name', 'sort_company',
+  'id',
+  'email',
+  'first_name',
+  'last_name',
+  'company',
+  'job_title',
+  'industry',
+  'company_size',
+  'country',
+  'source',
+  'owner_id',
+  'partner_id',
+  'attributes',
+  'stage',
+  'score',
+  'fit_score',
+  'engagement_score',
+  'last_engaged_at',
+  'last_transition_at',
+  'stage_changed_at',
+  'created_at',
+  'updated_at',
+  ...GROUP_KEY_COLUMNS,
+  'score_changed_at',
+  'last_activity_at',
+  'sort_name',
+  'sort_company',
 ];
 
 export function contactRow(c: Contact): SqlValue[] {
   return [
-    c.id, c.email, c.firstName, c.lastName, c.company, c.jobTitle, c.industry, c.companySize, c.country, c.source, c.ownerId, c.partnerId,
-    c.attributes === null ? null : JSON.stringify(c.attributes), c.stage, c.score, c.fitScore, c.engagementScore,
-    c.lastEngagedAt ? dbDate(c.lastEngagedAt) : null, c.lastTransitionAt ? dbDate(c.lastTransitionAt) : null, dbDate(c.stageChangedAt), dbDate(c.createdAt), dbDate(c.updatedAt),
-    ...groupKeyValues(c.keys), c.scoreChangedAt ? dbDate(c.scoreChangedAt) : null, c.lastActivityAt ? dbDate(c.lastActivityAt) : null, c.sortName, c.sortCompany,
+    c.id,
+    c.email,
+    c.firstName,
+    c.lastName,
+    c.company,
+    c.jobTitle,
+    c.industry,
+    c.companySize,
+    c.country,
+    c.source,
+    c.ownerId,
+    c.partnerId,
+    c.attributes === null ? null : JSON.stringify(c.attributes),
+    c.stage,
+    c.score,
+    c.fitScore,
+    c.engagementScore,
+    c.lastEngagedAt ? dbDate(c.lastEngagedAt) : null,
+    c.lastTransitionAt ? dbDate(c.lastTransitionAt) : null,
+    dbDate(c.stageChangedAt),
+    dbDate(c.createdAt),
+    dbDate(c.updatedAt),
+    ...groupKeyValues(c.keys),
+    c.scoreChangedAt ? dbDate(c.scoreChangedAt) : null,
+    c.lastActivityAt ? dbDate(c.lastActivityAt) : null,
+    c.sortName,
+    c.sortCompany,
   ];
 }

@@ -24,7 +24,10 @@ export enum ContactSortField {
 registerEnumType(ContactSortField, {
   name: 'ContactSortField',
   valuesConfig: {
-    NAME: { description: 'lastName then firstName, case-insensitive; contacts without a name come first ascending, last descending.' },
+    NAME: {
+      description:
+        'lastName then firstName, case-insensitive; contacts without a name come first ascending, last descending.',
+    },
     COMPANY: { description: 'Case-insensitive; contacts without a company come first ascending, last descending.' },
     EMAIL: { description: 'The lower-cased email.' },
     LAST_ACTIVITY: { description: 'lastActivityAt; contacts without activity come first ascending, last descending.' },
@@ -56,7 +59,10 @@ export class ContactFilter {
   @Field(() => String, { nullable: true })
   source?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Case-insensitive prefix of email, first name, last name or company.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Case-insensitive prefix of email, first name, last name or company.',
+  })
   search?: string | null;
 
   @Field(() => Date, { nullable: true })

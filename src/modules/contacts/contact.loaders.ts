@@ -65,13 +65,20 @@ export function createContactLoaders(viewer: Viewer, services: Services): Contac
       const results = new Map<string, Page<ScoreChange>>();
       for (const [g, ids] of groups) {
         const [from, to, first, after] = JSON.parse(g) as [number | null, number | null, number, string | null];
-        const pages = await services.scoreHistory.pages(ids, { from: from === null ? null : new Date(from), to: to === null ? null : new Date(to), first, after });
+        const pages = await services.scoreHistory.pages(ids, {
+          from: from === null ? null : new Date(from),
+          to: to === null ? null : new Date(to),
+          first,
+          after,
+        });
         for (const [id, page] of pages) results.set(JSON.stringify([id, from, to, first, after]), page);
       }
       return keys.map((k) => results.get(k)!);
     }),
     // A PARTNER key reads only its own partner: the contacts it sees are its partner's anyway.
-    partner: byId(async (ids) => (await services.access.partnersByIds(ids)).filter((p) => scope === null || p.id === scope)),
+    partner: byId(async (ids) =>
+      (await services.access.partnersByIds(ids)).filter((p) => scope === null || p.id === scope),
+    ),
     assignments: new DataLoader(async (ids) => {
       const rows = await services.owners.assignmentsOf(ids);
       return ids.map((id) => rows.filter((a) => a.contactId === id));

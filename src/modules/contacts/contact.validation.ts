@@ -17,8 +17,18 @@ export interface ContactData {
   attributes?: Record<string, unknown> | null;
 }
 
-const EMAIL = /^[^\s\u0000-\u001f\u007f@"(),:;<>[\\\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
-const STRING_FIELDS = ['firstName', 'lastName', 'company', 'jobTitle', 'industry', 'country', 'source', 'ownerId'] as const;
+const EMAIL =
+  /^[^\s\u0000-\u001f\u007f@"(),:;<>[\\\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const STRING_FIELDS = [
+  'firstName',
+  'lastName',
+  'company',
+  'jobTitle',
+  'industry',
+  'country',
+  'source',
+  'ownerId',
+] as const;
 const MAX_ATTRIBUTES_BYTES = 16 * 1024;
 
 /**
@@ -29,7 +39,8 @@ const MAX_ATTRIBUTES_BYTES = 16 * 1024;
  */
 export function normaliseEmail(raw: string, field: string): string {
   const email = raw.normalize('NFC').trim().toLowerCase();
-  if (email.length > 191 || !EMAIL.test(email)) throw badInput(field, `"${raw.slice(0, 200)}" is not a valid email address`);
+  if (email.length > 191 || !EMAIL.test(email))
+    throw badInput(field, `"${raw.slice(0, 200)}" is not a valid email address`);
   return email;
 }
 
@@ -52,7 +63,8 @@ export function normaliseContact(input: ContactData, prefix = 'input'): ContactD
     out[f] = t === '' ? null : t;
   }
   if (input.companySize !== undefined) {
-    if (input.companySize !== null && input.companySize < 0) throw badInput(`${prefix}.companySize`, 'must not be negative');
+    if (input.companySize !== null && input.companySize < 0)
+      throw badInput(`${prefix}.companySize`, 'must not be negative');
     out.companySize = input.companySize;
   }
   if (input.partnerId !== undefined) out.partnerId = input.partnerId;

@@ -2,7 +2,13 @@
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Contact } from './contact.entity';
-import { ContactConnection, ContactFilter, ContactOrder, CreateContactInput, UpdateContactInput } from './contact.inputs';
+import {
+  ContactConnection,
+  ContactFilter,
+  ContactOrder,
+  CreateContactInput,
+  UpdateContactInput,
+} from './contact.inputs';
 import { ActivityConnection } from '../activities/activity.inputs';
 import { ScoreContribution } from '../scoring/scoring.inputs';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
@@ -38,7 +44,15 @@ export class ContactsResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
     // The count is a scan of every matching contact: only when asked for.
-    return toConnection(await ctx.services.contacts.list(ctx.viewer, { filter, orderBy, first: first ?? 20, after, count: selects(info, 'totalCount') }));
+    return toConnection(
+      await ctx.services.contacts.list(ctx.viewer, {
+        filter,
+        orderBy,
+        first: first ?? 20,
+        after,
+        count: selects(info, 'totalCount'),
+      }),
+    );
   }
 
   @Mutation(() => Contact)
@@ -47,7 +61,11 @@ export class ContactsResolver {
   }
 
   @Mutation(() => Contact)
-  updateContact(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateContactInput) input: UpdateContactInput, @Ctx() ctx: Context) {
+  updateContact(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateContactInput) input: UpdateContactInput,
+    @Ctx() ctx: Context,
+  ) {
     return ctx.services.contacts.update(ctx.viewer, id, input);
   }
 
@@ -64,7 +82,9 @@ export class ContactsResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('type', () => String, { nullable: true }) type?: string,
   ) {
-    return toConnection(await ctx.loaders.activities.load(JSON.stringify([contact.id, first ?? 20, after ?? null, type ?? null])));
+    return toConnection(
+      await ctx.loaders.activities.load(JSON.stringify([contact.id, first ?? 20, after ?? null, type ?? null])),
+    );
   }
 
   @FieldResolver(() => [StageTransition], { description: 'Oldest first.' })
@@ -72,7 +92,10 @@ export class ContactsResolver {
     return ctx.loaders.transitions.load(contact.id);
   }
 
-  @FieldResolver(() => Qualification, { nullable: true, description: 'The latest BANT qualification by sales, if any.' })
+  @FieldResolver(() => Qualification, {
+    nullable: true,
+    description: 'The latest BANT qualification by sales, if any.',
+  })
   qualification(@Root() contact: Contact, @Ctx() ctx: Context) {
     return ctx.loaders.qualification.load(contact.id);
   }
@@ -83,35 +106,54 @@ export class ContactsResolver {
     return temperatureOf(points, policy);
   }
 
-  @FieldResolver(() => ScoreChangeConnection, { description: 'Every change of the score, oldest first, inside [from, to) when given.' })
+  @FieldResolver(() => ScoreChangeConnection, {
+    description: 'Every change of the score, oldest first, inside [from, to) when given.',
+  })
   async scoreHistory(
     @Root() contact: Contact,
     @Ctx() ctx: Context,
     @Arg('from', () => Date, { nullable: true, description: 'Changes at or after this time.' }) from?: Date,
     @Arg('to', () => Date, { nullable: true, description: 'Changes before this time.' }) to?: Date,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 100, description: 'Page size, at most MAX_PAGE_SIZE.' }) first?: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 100, description: 'Page size, at most MAX_PAGE_SIZE.' })
+    first?: number,
     @Arg('after', () => String, { nullable: true, description: 'The endCursor of the previous page.' }) after?: string,
   ) {
-    const key = JSON.stringify([contact.id, from ? from.getTime() : null, to ? to.getTime() : null, first ?? 100, after ?? null]);
+    const key = JSON.stringify([
+      contact.id,
+      from ? from.getTime() : null,
+      to ? to.getTime() : null,
+      first ?? 100,
+      after ?? null,
+    ]);
     return toConnection(await ctx.loaders.scoreHistory.load(key));
   }
 
-  @FieldResolver(() => Owner, { nullable: true, description: 'The owner ownerId names, when it is the id of an Owner.' })
+  @FieldResolver(() => Owner, {
+    nullable: true,
+    description: 'The owner ownerId names, when it is the id of an Owner.',
+  })
   owner(@Root() contact: Contact, @Ctx() ctx: Context) {
     return contact.ownerId ? ctx.loaders.owner.load(contact.ownerId) : null;
   }
 
-  @FieldResolver(() => Partner, { nullable: true, description: 'The partner that referred the contact (a PARTNER key reads its own).' })
+  @FieldResolver(() => Partner, {
+    nullable: true,
+    description: 'The partner that referred the contact (a PARTNER key reads its own).',
+  })
   partner(@Root() contact: Contact, @Ctx() ctx: Context) {
     return contact.partnerId ? ctx.loaders.partner.load(contact.partnerId) : null;
   }
 
-  @FieldResolver(() => [OwnerAssignment], { description: 'Every change of owner (routing or manual), oldest first: who, when, why.' })
+  @FieldResolver(() => [OwnerAssignment], {
+    description: 'Every change of owner (routing or manual), oldest first: who, when, why.',
+  })
   assignments(@Root() contact: Contact, @Ctx() ctx: Context) {
     return ctx.loaders.assignments.load(contact.id);
   }
 
-  @FieldResolver(() => [ScoreContribution], { description: 'One row per rule that contributes points now; largest absolute contribution first.' })
+  @FieldResolver(() => [ScoreContribution], {
+    description: 'One row per rule that contributes points now; largest absolute contribution first.',
+  })
   scoreBreakdown(@Root() contact: Contact, @Ctx() ctx: Context) {
     return ctx.loaders.breakdown.load(contact);
   }

@@ -24,7 +24,8 @@ import { ChangeSet, ContactChangeKind, contactValues } from '../realtime/contact
 import { AssignmentTrigger, OwnerAssignment, OwnersService } from '../owners';
 
 /** Sortable columns of the contacts list. */
-export type ContactSortField = 'SCORE' | 'CREATED_AT' | 'UPDATED_AT' | 'STAGE_CHANGED_AT' | 'NAME' | 'COMPANY' | 'EMAIL' | 'LAST_ACTIVITY';
+export type ContactSortField =
+  'SCORE' | 'CREATED_AT' | 'UPDATED_AT' | 'STAGE_CHANGED_AT' | 'NAME' | 'COMPANY' | 'EMAIL' | 'LAST_ACTIVITY';
 
 /** Filter of the contacts list (the contract's ContactFilter); contactChanged evaluates the same in memory (contact-filter.ts). */
 export type ContactListFilter = ValuesFilter;
@@ -53,11 +54,23 @@ const SORT_COLUMNS: Record<ContactSortField, SortColumn> = {
   SCORE: { column: 'c.score', part: 'int', key: (c) => c.score, isDate: false, nullable: false },
   CREATED_AT: { column: 'c.created_at', part: 'time', key: (c) => time(c.createdAt), isDate: true, nullable: false },
   UPDATED_AT: { column: 'c.updated_at', part: 'time', key: (c) => time(c.updatedAt), isDate: true, nullable: false },
-  STAGE_CHANGED_AT: { column: 'c.stage_changed_at', part: 'time', key: (c) => time(c.stageChangedAt), isDate: true, nullable: false },
+  STAGE_CHANGED_AT: {
+    column: 'c.stage_changed_at',
+    part: 'time',
+    key: (c) => time(c.stageChangedAt),
+    isDate: true,
+    nullable: false,
+  },
   NAME: { column: 'c.sort_name', part: 'key?', key: (c) => c.sortName, isDate: false, nullable: true },
   COMPANY: { column: 'c.sort_company', part: 'key?', key: (c) => c.sortCompany, isDate: false, nullable: true },
   EMAIL: { column: 'c.email', part: 'key', key: (c) => c.email, isDate: false, nullable: false },
-  LAST_ACTIVITY: { column: 'c.last_activity_at', part: 'time?', key: (c) => time(c.lastActivityAt), isDate: true, nullable: true },
+  LAST_ACTIVITY: {
+    column: 'c.last_activity_at',
+    part: 'time?',
+    key: (c) => time(c.lastActivityAt),
+    isDate: true,
+    nullable: true,
+  },
 };
 
 /**
@@ -68,7 +81,10 @@ const SORT_COLUMNS: Record<ContactSortField, SortColumn> = {
 function afterCursor(sort: SortColumn, dir: 'ASC' | 'DESC', v: string | number | null): string {
   const col = sort.column;
   const cmp = dir === 'ASC' ? '>' : '<';
-  if (v === null) return dir === 'ASC' ? `((${col} IS NULL AND c.id > :cid) OR ${col} IS NOT NULL)` : `(${col} IS NULL AND c.id < :cid)`;
+  if (v === null)
+    return dir === 'ASC'
+      ? `((${col} IS NULL AND c.id > :cid) OR ${col} IS NOT NULL)`
+      : `(${col} IS NULL AND c.id < :cid)`;
   const base = `(${col} ${cmp} :cv OR (${col} = :cv AND c.id ${cmp} :cid))`;
   return sort.nullable && dir === 'DESC' ? `(${base} OR ${col} IS NULL)` : base;
 }
@@ -80,7 +96,19 @@ function groupValues(c: Contact): string {
 
 /** The fields updateContact may change but ownerId, as one comparable value: a change is a FIELDS change. */
 function editableFields(c: Contact): string {
-  return JSON.stringify([c.email, c.firstName, c.lastName, c.company, c.jobTitle, c.industry, c.companySize, c.country, c.source, c.partnerId, c.attributes]);
+  return JSON.stringify([
+    c.email,
+    c.firstName,
+    c.lastName,
+    c.company,
+    c.jobTitle,
+    c.industry,
+    c.companySize,
+    c.country,
+    c.source,
+    c.partnerId,
+    c.attributes,
+  ]);
 }
 
 /** Escapes LIKE wildcards with '!' (a backslash escape would mean different things to MySQL and SQLite). */
@@ -95,7 +123,10 @@ function escapeLike(s: string): string {
  * names, stage or owner (docs/api.md, "What a partner may learn").
  */
 function emailTaken(email: string) {
-  return conflict(`A contact with email ${email} is already registered`, { field: 'input.email', reason: 'EMAIL_TAKEN' });
+  return conflict(`A contact with email ${email} is already registered`, {
+    field: 'input.email',
+    reason: 'EMAIL_TAKEN',
+  });
 }
 
 export class ContactsService {
@@ -121,7 +152,9 @@ export class ContactsService {
 
   /** Reads a contact by email (any case, accents significant: normaliseEmail) the viewer may see, or null. */
   async getByEmail(viewer: Viewer, email: string): Promise<Contact | null> {
-    const contact = await this.ds.getRepository(Contact).findOne({ where: { email: email.normalize('NFC').trim().toLowerCase() } });
+    const contact = await this.ds
+      .getRepository(Contact)
+      .findOne({ where: { email: email.normalize('NFC').trim().toLowerCase() } });
     return contact && this.visible(viewer, contact) ? contact : null;
   }
 
@@ -152,7 +185,10 @@ export class ContactsService {
       const rules = await this.scoring.activeRules(em);
       contact.fitScore = this.scoring.fitScore(contact, rules);
       contact.score = contact.fitScore;
-      const events = contact.fitScore === 0 ? [] : [scoreEvent(contact, contact.fitScore, ScoreChangeCause.FIT_CHANGED, contact.createdAt.getTime())];
+      const events =
+        contact.fitScore === 0
+          ? []
+          : [scoreEvent(contact, contact.fitScore, ScoreChangeCause.FIT_CHANGED, contact.createdAt.getTime())];
       await assignGroupKeys(em, [contact]);
       try {
         await insertRows(em, 'contacts', CONTACT_COLUMNS, [contactRow(contact)]);
@@ -191,7 +227,17 @@ export class ContactsService {
       const fitBefore = contact.fitScore;
       contact.fitScore = this.scoring.fitScore(contact, rules);
       contact.score = contact.fitScore + contact.engagementScore;
-      const events = contact.fitScore === fitBefore ? [] : [scoreEvent(contact, contact.fitScore - fitBefore, ScoreChangeCause.FIT_CHANGED, contact.updatedAt.getTime())];
+      const events =
+        contact.fitScore === fitBefore
+          ? []
+          : [
+              scoreEvent(
+                contact,
+                contact.fitScore - fitBefore,
+                ScoreChangeCause.FIT_CHANGED,
+                contact.updatedAt.getTime(),
+              ),
+            ];
       try {
         await em.getRepository(Contact).save(contact);
       } catch (err) {
@@ -200,7 +246,8 @@ export class ContactsService {
       }
       await insertScoreEvents(em, events);
       if (regrouped) await this.lifecycle.syncGroupKeys(em, contact);
-      if (contact.ownerId !== previousOwner) await this.recordOwnerChange(em, viewer, contact, previousOwner, 'updateContact');
+      if (contact.ownerId !== previousOwner)
+        await this.recordOwnerChange(em, viewer, contact, previousOwner, 'updateContact');
       const log = new ChangeSet();
       const kinds = [
         ...(editableFields(contact) !== fieldsBefore ? [ContactChangeKind.FIELDS] : []),
@@ -217,9 +264,23 @@ export class ContactsService {
     return contact;
   }
 
-  private recordOwnerChange(em: EntityManager, viewer: Viewer, contact: Contact, previousOwnerId: string | null, reason: string): Promise<void> {
+  private recordOwnerChange(
+    em: EntityManager,
+    viewer: Viewer,
+    contact: Contact,
+    previousOwnerId: string | null,
+    reason: string,
+  ): Promise<void> {
     return this.owners.recordAssignments(em, [
-      { contactId: contact.id, ownerId: contact.ownerId, previousOwnerId, trigger: AssignmentTrigger.MANUAL, reason, viewer, at: contact.updatedAt },
+      {
+        contactId: contact.id,
+        ownerId: contact.ownerId,
+        previousOwnerId,
+        trigger: AssignmentTrigger.MANUAL,
+        reason,
+        viewer,
+        at: contact.updatedAt,
+      },
     ]);
   }
 
@@ -263,7 +324,12 @@ export class ContactsService {
       .limit(first + 1)
       .getMany();
     const nodes = rows.slice(0, first);
-    return { nodes, cursors: nodes.map((c) => encodeCursor([sort.key(c), c.id])), hasNextPage: rows.length > first, totalCount };
+    return {
+      nodes,
+      cursors: nodes.map((c) => encodeCursor([sort.key(c), c.id])),
+      hasNextPage: rows.length > first,
+      totalCount,
+    };
   }
 
   private async applyFilter(viewer: Viewer, qb: SelectQueryBuilder<Contact>, f: ContactListFilter): Promise<void> {
@@ -314,4 +380,3 @@ export class ContactsService {
     if (rows.length === 0) throw badInput('input.partnerId', `partner ${partnerId} does not exist`);
   }
 }
-

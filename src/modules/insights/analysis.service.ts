@@ -27,7 +27,11 @@ export class AnalysisService {
   ) {}
 
   /** Observes every contact of the window under the active rules (activities up to `to`: features never read later ones; transitions all). */
-  private async observeAll(rules: Rule[], window: Window, each: (o: Observation, facts: ContactFacts) => void): Promise<void> {
+  private async observeAll(
+    rules: Rule[],
+    window: Window,
+    each: (o: Observation, facts: ContactFacts) => void,
+  ): Promise<void> {
     await forEachHistoryBatch(this.ds, this.batchSize, window.to, (batch) => {
       for (const h of batch) {
         const o = observe(h, rules, window);
@@ -51,15 +55,30 @@ export class AnalysisService {
     assertCan(viewer, 'manageScoring');
     const window = checkWindow(from, to, horizonDays);
     const holdout = holdoutOf(window);
-    if (!holdout) throw badInput('to', `the window must be longer than horizonDays (${horizonDays}) to hold a training and a test part`);
+    if (!holdout)
+      throw badInput(
+        'to',
+        `the window must be longer than horizonDays (${horizonDays}) to hold a training and a test part`,
+      );
     const [rules, policy] = await Promise.all([this.scoring.activeRules(), this.lifecycle.policy()]);
     if (rules.length === 0) throw badInput('from', 'there are no active rules to suggest points for');
     const tally = new SuggestionTally(holdout);
     await this.observeAll(rules, window, (o) => tally.add(o));
     const s = suggest(tally, rules, policy.mqlThreshold);
-    if (!s) throw badInput('from', 'the training part needs contacts that reached SQL and contacts that did not; widen the window');
+    if (!s)
+      throw badInput(
+        'from',
+        'the training part needs contacts that reached SQL and contacts that did not; widen the window',
+      );
     return {
-      rules: rules.map((r, i) => ({ ruleId: r.id, ruleName: r.name, kind: r.kind, currentPoints: r.points, suggestedPoints: s.points[i], coefficient: s.coefficients[i] })),
+      rules: rules.map((r, i) => ({
+        ruleId: r.id,
+        ruleName: r.name,
+        kind: r.kind,
+        currentPoints: r.points,
+        suggestedPoints: s.points[i],
+        coefficient: s.coefficients[i],
+      })),
       simulationRules: rules.map((r, i) => ({ id: r.id, points: s.points[i] })),
       mqlThreshold: policy.mqlThreshold,
       pointsPerLogOdds: s.scale,

@@ -26,11 +26,15 @@ export class ProposedRuleInput extends ScoringRuleFields {
 @InputType()
 export class SimulateScoringInput {
   @Field(() => [ProposedRuleInput], {
-    description: 'The whole proposed rule set: exactly these rules are active in the simulation (an active rule left out is off). suggestScoring returns one ready to pass here.',
+    description:
+      'The whole proposed rule set: exactly these rules are active in the simulation (an active rule left out is off). suggestScoring returns one ready to pass here.',
   })
   rules: ProposedRuleInput[];
 
-  @Field(() => QualificationPolicyInput, { nullable: true, description: 'Policy changes on top of the current policy; omitted keeps it.' })
+  @Field(() => QualificationPolicyInput, {
+    nullable: true,
+    description: 'Policy changes on top of the current policy; omitted keeps it.',
+  })
   policy?: QualificationPolicyInput | null;
 
   @Field(() => Date)
@@ -39,6 +43,10 @@ export class SimulateScoringInput {
   @Field(() => Date)
   to: Date;
 
-  @Field(() => Int, { nullable: true, defaultValue: 30, description: 'Days after becoming MQL within which reaching SQL (or CUSTOMER) counts.' })
+  @Field(() => Int, {
+    nullable: true,
+    defaultValue: 30,
+    description: 'Days after becoming MQL within which reaching SQL (or CUSTOMER) counts.',
+  })
   horizonDays?: number | null;
 }

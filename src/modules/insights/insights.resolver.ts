@@ -6,21 +6,37 @@ import { RuleInsights, ScoringSuggestion, SimulationDifferenceConnection, Simula
 import { checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import type { Context } from '../../graphql/context';
 
-const HORIZON = { nullable: true, defaultValue: 30, description: 'Days after entering the window within which reaching SQL counts.' } as const;
+const HORIZON = {
+  nullable: true,
+  defaultValue: 30,
+  description: 'Days after entering the window within which reaching SQL counts.',
+} as const;
 
 @Resolver(() => SimulationJob)
 export class SimulationJobResolver {
-  @Mutation(() => SimulationJob, { description: 'Replays the window under a proposed rule set and policy as a job; writes nothing to scores, stages or transitions. ADMIN and MARKETING.' })
+  @Mutation(() => SimulationJob, {
+    description:
+      'Replays the window under a proposed rule set and policy as a job; writes nothing to scores, stages or transitions. ADMIN and MARKETING.',
+  })
   simulateScoring(@Arg('input', () => SimulateScoringInput) input: SimulateScoringInput, @Ctx() ctx: Context) {
-    return ctx.services.insights.simulation.simulate(ctx.viewer, { ...input, rules: input.rules.map((r) => ({ ...r, conditions: r.conditions ?? undefined })) });
+    return ctx.services.insights.simulation.simulate(ctx.viewer, {
+      ...input,
+      rules: input.rules.map((r) => ({ ...r, conditions: r.conditions ?? undefined })),
+    });
   }
 
-  @Query(() => SimulationJob, { nullable: true, description: 'A simulation job: progress, then its result. ADMIN and MARKETING.' })
+  @Query(() => SimulationJob, {
+    nullable: true,
+    description: 'A simulation job: progress, then its result. ADMIN and MARKETING.',
+  })
   simulationJob(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.insights.simulation.get(ctx.viewer, id);
   }
 
-  @Mutation(() => SimulationJob, { description: "Makes a SUCCEEDED simulation's rule set and policy the live ones (one transaction), then the usual rescore. ADMIN and MARKETING." })
+  @Mutation(() => SimulationJob, {
+    description:
+      "Makes a SUCCEEDED simulation's rule set and policy the live ones (one transaction), then the usual rescore. ADMIN and MARKETING.",
+  })
   applySimulation(@Arg('jobId', () => ID) jobId: string, @Ctx() ctx: Context) {
     return ctx.services.insights.simulation.apply(ctx.viewer, jobId);
   }
@@ -42,20 +58,38 @@ export class SimulationJobResolver {
     };
   }
 
-  @Query(() => RuleInsights, { description: 'For each active rule: SQL rate of the contacts it applied to against the others, lift with a 95% interval (Wilson, MOVER-R), median days to SQL, points. ADMIN and MARKETING.' })
-  ruleInsights(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: Context, @Arg('horizonDays', () => Int, HORIZON) horizonDays: number) {
+  @Query(() => RuleInsights, {
+    description:
+      'For each active rule: SQL rate of the contacts it applied to against the others, lift with a 95% interval (Wilson, MOVER-R), median days to SQL, points. ADMIN and MARKETING.',
+  })
+  ruleInsights(
+    @Arg('from', () => Date) from: Date,
+    @Arg('to', () => Date) to: Date,
+    @Ctx() ctx: Context,
+    @Arg('horizonDays', () => Int, HORIZON) horizonDays: number,
+  ) {
     return ctx.services.insights.analysis.ruleInsights(ctx.viewer, from, to, horizonDays);
   }
 
-  @Query(() => ScoringSuggestion, { description: 'Suggested points from a logistic regression with a time-based holdout, scaled to keep the MQL volume; holdout AUC and calibration. ADMIN and MARKETING.' })
-  suggestScoring(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: Context, @Arg('horizonDays', () => Int, HORIZON) horizonDays: number) {
+  @Query(() => ScoringSuggestion, {
+    description:
+      'Suggested points from a logistic regression with a time-based holdout, scaled to keep the MQL volume; holdout AUC and calibration. ADMIN and MARKETING.',
+  })
+  suggestScoring(
+    @Arg('from', () => Date) from: Date,
+    @Arg('to', () => Date) to: Date,
+    @Ctx() ctx: Context,
+    @Arg('horizonDays', () => Int, HORIZON) horizonDays: number,
+  ) {
     return ctx.services.insights.analysis.suggestScoring(ctx.viewer, from, to, horizonDays);
   }
 }
 
 @Resolver(() => SimulationResult)
 export class SimulationResultResolver {
-  @FieldResolver(() => SimulationDifferenceConnection, { description: 'The contacts whose MQL status would differ, with the rules that made the difference; by contact id.' })
+  @FieldResolver(() => SimulationDifferenceConnection, {
+    description: 'The contacts whose MQL status would differ, with the rules that made the difference; by contact id.',
+  })
   async changedContacts(
     @Root() result: SimulationResult,
     @Ctx() ctx: Context,
@@ -67,8 +101,14 @@ export class SimulationResultResolver {
     const page = await ctx.services.insights.simulation.differences(result.jobId, size, start);
     const contacts = await Promise.all(page.rows.map((r) => ctx.loaders.contact.load(r.contactId)));
     return {
-      edges: page.rows.map((r, i) => ({ cursor: encodeCursor([r.contactId]), node: { ...r, contact: contacts[i] ?? null } })),
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.rows.length ? encodeCursor([page.rows[page.rows.length - 1].contactId]) : null },
+      edges: page.rows.map((r, i) => ({
+        cursor: encodeCursor([r.contactId]),
+        node: { ...r, contact: contacts[i] ?? null },
+      })),
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        endCursor: page.rows.length ? encodeCursor([page.rows[page.rows.length - 1].contactId]) : null,
+      },
       totalCount: result.changedContactCount,
     };
   }

@@ -16,7 +16,8 @@ export enum RuleSignalEnum {
 }
 registerEnumType(RuleSignalEnum, {
   name: 'RuleSignal',
-  description: "What a rule's lift says: PREDICTIVE (interval above 1), COUNTER_PREDICTIVE (below 1), NOISE (holds 1 and the rule applies to 10% of contacts or more: fires a lot, predicts nothing), NO_EVIDENCE (holds 1, applies rarely).",
+  description:
+    "What a rule's lift says: PREDICTIVE (interval above 1), COUNTER_PREDICTIVE (below 1), NOISE (holds 1 and the rule applies to 10% of contacts or more: fires a lot, predicts nothing), NO_EVIDENCE (holds 1, applies rarely).",
 });
 
 @ObjectType({ description: 'Contacts that entered a stage inside the window: in the simulation and in reality.' })
@@ -48,24 +49,35 @@ export class OutcomeQuality {
   @Field(() => Int, { description: 'Contacts that became MQL in the window.' })
   mqls: number;
 
-  @Field(() => Int, { description: 'Of them, those that really entered SQL no later than horizonDays after becoming MQL.' })
+  @Field(() => Int, {
+    description: 'Of them, those that really entered SQL no later than horizonDays after becoming MQL.',
+  })
   reachedSql: number;
 
-  @Field(() => Int, { description: 'Of them, those that really became CUSTOMER no later than horizonDays after becoming MQL.' })
+  @Field(() => Int, {
+    description: 'Of them, those that really became CUSTOMER no later than horizonDays after becoming MQL.',
+  })
   reachedCustomer: number;
 
   @Field(() => Float, { nullable: true, description: 'reachedSql / mqls: how often "MQL" meant "reached SQL".' })
   precision: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'reachedSql / contacts that really reached SQL between `from` and `to` + horizonDays.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'reachedSql / contacts that really reached SQL between `from` and `to` + horizonDays.',
+  })
   recall: number | null;
 
   @Field(() => Int, {
-    description: 'MQLs of the set that never really became MQL (up to `to` + horizonDays): sales never saw them, so their outcome is unknown and counts as not reaching SQL. 0 for the real set.',
+    description:
+      'MQLs of the set that never really became MQL (up to `to` + horizonDays): sales never saw them, so their outcome is unknown and counts as not reaching SQL. 0 for the real set.',
   })
   unjudged: number;
 
-  @Field(() => Float, { nullable: true, description: 'reachedSql / (mqls - unjudged): precision on the MQLs sales did see.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'reachedSql / (mqls - unjudged): precision on the MQLs sales did see.',
+  })
   judgedPrecision: number | null;
 }
 
@@ -97,7 +109,9 @@ export class SimulationDifference {
   @Field(() => Boolean, { description: 'Became MQL in the window in reality.' })
   actualMql: boolean;
 
-  @Field(() => [RuleDifference], { description: 'The rules whose points for this contact differ, largest difference first.' })
+  @Field(() => [RuleDifference], {
+    description: 'The rules whose points for this contact differ, largest difference first.',
+  })
   rules: RuleDifference[];
 }
 
@@ -134,10 +148,16 @@ export class SimulationResult {
 
 @ObjectType({ description: 'The ratio of two SQL rates (applied / not applied) with its 95% interval.' })
 export class LiftInterval {
-  @Field(() => Float, { nullable: true, description: 'appliedRate / otherRate; null when no other contact reached SQL.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'appliedRate / otherRate; null when no other contact reached SQL.',
+  })
   estimate: number | null;
 
-  @Field(() => Float, { nullable: true, description: '95% lower bound (MOVER-R from the Wilson intervals of both rates).' })
+  @Field(() => Float, {
+    nullable: true,
+    description: '95% lower bound (MOVER-R from the Wilson intervals of both rates).',
+  })
   low: number | null;
 
   @Field(() => Float, { nullable: true, description: '95% upper bound; null when unbounded.' })
@@ -152,13 +172,19 @@ export class RuleInsight {
   @Field(() => String)
   ruleName: string;
 
-  @Field(() => String, { nullable: true, description: 'For a FIT rule of several conditions, a row per condition: this one alone (`field OPERATOR value`); null on the row of the whole rule.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'For a FIT rule of several conditions, a row per condition: this one alone (`field OPERATOR value`); null on the row of the whole rule.',
+  })
   condition: string | null;
 
   @Field(() => ScoringRuleKind)
   kind: RuleKind;
 
-  @Field(() => Int, { description: 'Contacts of the window it applied to before their outcome (FIT: whose attributes it matches).' })
+  @Field(() => Int, {
+    description: 'Contacts of the window it applied to before their outcome (FIT: whose attributes it matches).',
+  })
   appliedContacts: number;
 
   @Field(() => Int)
@@ -191,13 +217,18 @@ export class RuleInsight {
 
 @ObjectType()
 export class RuleInsights {
-  @Field(() => Int, { description: 'Contacts with activity in the window not yet sales-qualified when it started (the population).' })
+  @Field(() => Int, {
+    description: 'Contacts with activity in the window not yet sales-qualified when it started (the population).',
+  })
   contacts: number;
 
   @Field(() => Int)
   reachedSql: number;
 
-  @Field(() => [RuleInsight], { description: 'Every active rule, and every condition of a FIT rule of several, the most predictive (lift lower bound) first.' })
+  @Field(() => [RuleInsight], {
+    description:
+      'Every active rule, and every condition of a FIT rule of several, the most predictive (lift lower bound) first.',
+  })
   rules: RuleInsight[];
 }
 
@@ -222,7 +253,10 @@ export class SuggestedRule {
   coefficient: number;
 }
 
-@ObjectType({ description: 'The time-based holdout: the model learns on contacts that entered the window before trainTo and is judged on those that entered from testFrom.' })
+@ObjectType({
+  description:
+    'The time-based holdout: the model learns on contacts that entered the window before trainTo and is judged on those that entered from testFrom.',
+})
 export class Holdout {
   @Field(() => Date)
   trainTo: Date;
@@ -272,16 +306,23 @@ export class ScoringSuggestion {
   @Field(() => [SuggestedRule])
   rules: SuggestedRule[];
 
-  @Field(() => JSONScalar, { description: 'The suggestion as SimulateScoringInput.rules: pass it to simulateScoring as it is.' })
+  @Field(() => JSONScalar, {
+    description: 'The suggestion as SimulateScoringInput.rules: pass it to simulateScoring as it is.',
+  })
   simulationRules: { id: string; points: number }[];
 
   @Field(() => Int)
   mqlThreshold: number;
 
-  @Field(() => Float, { description: 'Points per unit of log-odds, chosen so the MQL threshold keeps about the same MQL volume.' })
+  @Field(() => Float, {
+    description: 'Points per unit of log-odds, chosen so the MQL threshold keeps about the same MQL volume.',
+  })
   pointsPerLogOdds: number;
 
-  @Field(() => Int, { description: 'Contacts of the window at or above the MQL threshold by the current points (features over the window).' })
+  @Field(() => Int, {
+    description:
+      'Contacts of the window at or above the MQL threshold by the current points (features over the window).',
+  })
   mqlsCurrent: number;
 
   @Field(() => Int, { description: 'The same by the suggested points.' })

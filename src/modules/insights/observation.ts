@@ -36,10 +36,13 @@ const SALES_STAGES = new Set(['SQL', 'OPPORTUNITY', 'CUSTOMER']);
 export function observe(history: ContactHistory, rules: Rule[], window: Window): Observation | null {
   const { from, to, horizonDays } = window;
   let anchor = Infinity;
-  for (const a of history.activities) if (a.occurredAt >= from && a.occurredAt <= to && a.occurredAt < anchor) anchor = a.occurredAt;
+  for (const a of history.activities)
+    if (a.occurredAt >= from && a.occurredAt <= to && a.occurredAt < anchor) anchor = a.occurredAt;
   if (!Number.isFinite(anchor)) return null;
   if (history.transitions.some((t) => SALES_STAGES.has(t.to) && t.at < anchor)) return null;
-  const sql = history.transitions.find((t) => t.to === 'SQL' && t.at >= anchor && t.at <= anchor + horizonDays * DAY_MS);
+  const sql = history.transitions.find(
+    (t) => t.to === 'SQL' && t.at >= anchor && t.at <= anchor + horizonDays * DAY_MS,
+  );
   const sqlAt = sql ? sql.at : null;
   const cutoff = sqlAt ?? Math.min(to, anchor + horizonDays * DAY_MS);
   const index = new Map(rules.map((r, i) => [r.id, i]));
@@ -52,7 +55,10 @@ export function observe(history: ContactHistory, rules: Rule[], window: Window):
     firstApplied[i] = anchor;
     points[i] = f.points;
   }
-  const apps = scoreAllActivities(history.activities.filter((a) => a.occurredAt <= to), rules);
+  const apps = scoreAllActivities(
+    history.activities.filter((a) => a.occurredAt <= to),
+    rules,
+  );
   for (const app of apps) {
     if (app.occurredAt < from) continue;
     const i = index.get(app.ruleId)!;

@@ -29,7 +29,10 @@ export type ResolvedRule = Rule & { existing: boolean };
 const NULLABLE = ['activityType', 'maxApplications', 'capWindowDays', 'expiresAfterDays'] as const;
 
 /** The resolved rule set, or the first problem, its field a path into the input (`input.rules.2.points`). */
-export function resolveProposal(proposed: ProposedRule[], stored: Rule[]): { rules: ResolvedRule[] } | { problem: RuleProblem } {
+export function resolveProposal(
+  proposed: ProposedRule[],
+  stored: Rule[],
+): { rules: ResolvedRule[] } | { problem: RuleProblem } {
   const byId = new Map(stored.map((r) => [r.id, r]));
   const seen = new Set<string>();
   const rules: ResolvedRule[] = [];
@@ -40,15 +43,22 @@ export function resolveProposal(proposed: ProposedRule[], stored: Rule[]): { rul
     if (p.id && !base) return { problem: { field: `${at}.id`, message: `no scoring rule has id ${p.id}` } };
     if (p.id && seen.has(p.id)) return { problem: { field: `${at}.id`, message: `rule ${p.id} is listed twice` } };
     if (p.id) seen.add(p.id);
-    if (base && p.kind && p.kind !== base.kind) return { problem: { field: `${at}.kind`, message: 'a rule keeps its kind' } };
+    if (base && p.kind && p.kind !== base.kind)
+      return { problem: { field: `${at}.kind`, message: 'a rule keeps its kind' } };
     if (!base) {
-      for (const f of ['name', 'kind', 'points'] as const) if (p[f] === undefined || p[f] === null) return { problem: { field: `${at}.${f}`, message: 'is required for a new rule' } };
+      for (const f of ['name', 'kind', 'points'] as const)
+        if (p[f] === undefined || p[f] === null)
+          return { problem: { field: `${at}.${f}`, message: 'is required for a new rule' } };
     }
     const draft: Omit<Rule, 'id'> = {
       name: (p.name ?? base!.name).trim(),
       kind: p.kind ?? base!.kind,
       activityType: base?.activityType ?? null,
-      conditions: (p.conditions ?? base?.conditions ?? []).map((c) => ({ field: c.field, operator: c.operator, ...(c.value === undefined ? {} : { value: c.value }) })),
+      conditions: (p.conditions ?? base?.conditions ?? []).map((c) => ({
+        field: c.field,
+        operator: c.operator,
+        ...(c.value === undefined ? {} : { value: c.value }),
+      })),
       points: p.points ?? base!.points,
       maxApplications: base?.maxApplications ?? null,
       capWindowDays: base?.capWindowDays ?? null,

@@ -11,7 +11,16 @@
  * replay reproduces its transitions; transitions a rescore made after a
  * rule change are not replayed (the rules then are not the replayed ones).
  */
-import { ActivityFacts, Application, CapState, ContactFacts, Rule, fitContributions, isExpired, scoreActivity } from '../scoring/scorer';
+import {
+  ActivityFacts,
+  Application,
+  CapState,
+  ContactFacts,
+  Rule,
+  fitContributions,
+  isExpired,
+  scoreActivity,
+} from '../scoring/scorer';
 import { Policy, Stage, promotions } from '../lifecycle/lifecycle';
 
 /** A stored activity and when it was recorded (epoch ms). */
@@ -78,7 +87,9 @@ export function replayContact(history: ContactHistory, rules: Rule[], policy: Po
   const fitScore = fit.reduce((s, f) => s + f.points, 0);
   const events: Event[] = [
     ...history.activities.filter((a) => a.occurredAt <= until).map((a): Event => ({ kind: 'activity', a })),
-    ...history.transitions.filter((t) => t.trigger !== 'SCORE' && t.at <= until).map((t): Event => ({ kind: 'step', t })),
+    ...history.transitions
+      .filter((t) => t.trigger !== 'SCORE' && t.at <= until)
+      .map((t): Event => ({ kind: 'step', t })),
   ].sort(eventOrder);
   const capState: CapState = new Map();
   const applications: Application[] = [];
@@ -100,7 +111,10 @@ export function replayContact(history: ContactHistory, rules: Rule[], policy: Po
     if (apps.reduce((s, a) => s + a.points, 0) > 0) lastEngagedAt = Math.max(lastEngagedAt, e.a.occurredAt);
     // Engagement as an expiry sweep running all along would leave it when this activity was recorded.
     const engagement = applications.reduce((s, a) => (isExpired(a, e.a.recordedAt) ? s : s + a.points), 0);
-    const next = promotions({ stage, fitScore, engagementScore: engagement, engagedSinceStageChange: lastEngagedAt > stageChangedAt }, policy);
+    const next = promotions(
+      { stage, fitScore, engagementScore: engagement, engagedSinceStageChange: lastEngagedAt > stageChangedAt },
+      policy,
+    );
     if (next.length === 0) continue;
     const at = Math.max(e.a.occurredAt, lastTransitionAt);
     for (const to of next) {
@@ -113,7 +127,12 @@ export function replayContact(history: ContactHistory, rules: Rule[], policy: Po
 }
 
 /** When the contact first entered `stage` at or after `from` (and at or before `to`); null if never. */
-export function firstEntry(transitions: { to: Stage; at: number }[], stage: Stage, from: number, to: number): number | null {
+export function firstEntry(
+  transitions: { to: Stage; at: number }[],
+  stage: Stage,
+  from: number,
+  to: number,
+): number | null {
   for (const t of transitions) if (t.to === stage && t.at >= from && t.at <= to) return t.at;
   return null;
 }

@@ -60,9 +60,18 @@ export class RuleInsightTally {
     private readonly rules: Rule[],
     horizonDays: number,
   ) {
-    const conditions = rules.flatMap((rule) => (rule.kind === 'FIT' && rule.conditions.length > 1 ? rule.conditions.map((condition) => ({ rule, condition })) : []));
+    const conditions = rules.flatMap((rule) =>
+      rule.kind === 'FIT' && rule.conditions.length > 1
+        ? rule.conditions.map((condition) => ({ rule, condition }))
+        : [],
+    );
     this.items = [...rules.map((rule) => ({ rule, condition: null })), ...conditions];
-    this.applied = this.items.map(() => ({ n: 0, k: 0, points: 0, days: new Array<number>(Math.ceil(horizonDays / BIN_DAYS) + 1).fill(0) }));
+    this.applied = this.items.map(() => ({
+      n: 0,
+      k: 0,
+      points: 0,
+      days: new Array<number>(Math.ceil(horizonDays / BIN_DAYS) + 1).fill(0),
+    }));
   }
 
   /** Adds a contact: its observation and its attributes (for the conditions of FIT rules). */
@@ -72,7 +81,9 @@ export class RuleInsightTally {
     this.items.forEach((item, i) => {
       const row = this.applied[i];
       if (i < this.rules.length) row.points += o.points[i];
-      const applied = item.condition ? conditionHolds(item.condition, contactField(facts, item.condition.field)) : o.x[i] > 0;
+      const applied = item.condition
+        ? conditionHolds(item.condition, contactField(facts, item.condition.field))
+        : o.x[i] > 0;
       if (!applied) return;
       row.n++;
       if (o.sqlAt === null) return;
@@ -112,7 +123,12 @@ export class RuleInsightTally {
           signal: signalOf(lift, a.n / Math.max(1, this.population)),
         };
       })
-      .sort((x, y) => (y.lift.low ?? 0) - (x.lift.low ?? 0) || x.ruleName.localeCompare(y.ruleName) || (x.condition ?? '').localeCompare(y.condition ?? ''));
+      .sort(
+        (x, y) =>
+          (y.lift.low ?? 0) - (x.lift.low ?? 0) ||
+          x.ruleName.localeCompare(y.ruleName) ||
+          (x.condition ?? '').localeCompare(y.condition ?? ''),
+      );
   }
 }
 

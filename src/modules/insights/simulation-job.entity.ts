@@ -16,7 +16,10 @@ export interface SimulationSpec {
 }
 
 /** A replay of the window's history under a proposed rule set and policy; writes nothing to scores, stages or transitions. */
-@ObjectType({ description: 'A scoring simulation run as a job (like RescoreJob): progress (contacts replayed of those in the store), then the comparison with what really happened.' })
+@ObjectType({
+  description:
+    'A scoring simulation run as a job (like RescoreJob): progress (contacts replayed of those in the store), then the comparison with what really happened.',
+})
 @Entity('simulation_jobs')
 export class SimulationJob extends JobFields {
   @JsonColumn('input', { nullable: false })
@@ -28,7 +31,10 @@ export class SimulationJob extends JobFields {
   @Column({ name: 'created_by', type: 'varchar', length: 191 })
   createdBy: string;
 
-  @Field(() => Date, { nullable: true, description: 'When applySimulation made its rule set and policy the live ones.' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When applySimulation made its rule set and policy the live ones.',
+  })
   @DateColumn('applied_at', { nullable: true })
   appliedAt: Date | null;
 }

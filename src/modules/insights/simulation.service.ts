@@ -56,16 +56,29 @@ export class SimulationService {
   async simulate(viewer: Viewer, input: SimulateInput): Promise<SimulationJob> {
     assertCan(viewer, 'manageScoring');
     const window = checkWindow(input.from, input.to, input.horizonDays ?? 30);
-    const resolved = resolveProposal(input.rules, (await this.scoring.listRules(true)).map((r) => ({ ...r, conditions: r.conditions ?? [] })));
+    const resolved = resolveProposal(
+      input.rules,
+      (await this.scoring.listRules(true)).map((r) => ({ ...r, conditions: r.conditions ?? [] })),
+    );
     if ('problem' in resolved) throw badInput(resolved.problem.field, resolved.problem.message);
     const policy = mergePolicy(await this.lifecycle.policy(), input.policy ?? {});
     const problem = validatePolicy(policy);
     if (problem) throw badInput(`input.policy.${problem.field}`, problem.message);
     const now = new Date();
     const job = Object.assign(new SimulationJob(), {
-      id: randomUUID(), state: JobState.RUNNING, processed: 0, total: await this.ds.query('SELECT COUNT(*) AS n FROM contacts').then((r) => Number(r[0].n)),
+      id: randomUUID(),
+      state: JobState.RUNNING,
+      processed: 0,
+      total: await this.ds.query('SELECT COUNT(*) AS n FROM contacts').then((r) => Number(r[0].n)),
       input: { rules: resolved.rules, policy, ...window } satisfies SimulationSpec,
-      summary: null, createdBy: viewer.name, runner: this.runnerId, heartbeatAt: now, startedAt: now, finishedAt: null, appliedAt: null, error: null,
+      summary: null,
+      createdBy: viewer.name,
+      runner: this.runnerId,
+      heartbeatAt: now,
+      startedAt: now,
+      finishedAt: null,
+      appliedAt: null,
+      error: null,
     });
     await this.ds.getRepository(SimulationJob).save(job);
     const run = this.run(job).finally(() => this.running.delete(run));
@@ -78,8 +91,14 @@ export class SimulationService {
     assertCan(viewer, 'manageScoring');
     const job = await this.ds.getRepository(SimulationJob).findOne({ where: { id } });
     if (job?.state === JobState.RUNNING && Date.now() - (job.heartbeatAt?.getTime() ?? 0) > STALE_MS) {
-      Object.assign(job, { state: JobState.FAILED, finishedAt: new Date(), error: 'the process running the simulation stopped; run it again' });
-      await this.ds.getRepository(SimulationJob).update({ id, state: JobState.RUNNING }, { state: job.state, finishedAt: job.finishedAt, error: job.error });
+      Object.assign(job, {
+        state: JobState.FAILED,
+        finishedAt: new Date(),
+        error: 'the process running the simulation stopped; run it again',
+      });
+      await this.ds
+        .getRepository(SimulationJob)
+        .update({ id, state: JobState.RUNNING }, { state: job.state, finishedAt: job.finishedAt, error: job.error });
     }
     return job;
   }
@@ -106,19 +125,52 @@ export class SimulationService {
         if (this.stopping) throw new Error('the service stopped during the simulation; run it again');
         const rows = batch.flatMap((h) => this.replay(h, spec, current, tally, job.id));
         await transaction(this.ds, async (em) => {
-          if (rows.length) await insertRows(em, 'simulation_differences', ['job_id', 'contact_id', 'simulated_mql', 'actual_mql', 'rules'], rows);
+          if (rows.length)
+            await insertRows(
+              em,
+              'simulation_differences',
+              ['job_id', 'contact_id', 'simulated_mql', 'actual_mql', 'rules'],
+              rows,
+            );
           processed += batch.length;
-          await em.getRepository(SimulationJob).update({ id: job.id }, { processed, total: Math.max(job.total, processed), heartbeatAt: new Date() });
+          await em
+            .getRepository(SimulationJob)
+            .update({ id: job.id }, { processed, total: Math.max(job.total, processed), heartbeatAt: new Date() });
         });
       });
-      await repo.update({ id: job.id }, { state: JobState.SUCCEEDED, summary: tally.summary(), processed, total: processed, finishedAt: new Date(), heartbeatAt: new Date() });
+      await repo.update(
+        { id: job.id },
+        {
+          state: JobState.SUCCEEDED,
+          summary: tally.summary(),
+          processed,
+          total: processed,
+          finishedAt: new Date(),
+          heartbeatAt: new Date(),
+        },
+      );
     } catch (err) {
-      await repo.update({ id: job.id }, { state: JobState.FAILED, finishedAt: new Date(), error: String((err as Error)?.message ?? err).slice(0, 1000) }).catch(() => undefined);
+      await repo
+        .update(
+          { id: job.id },
+          {
+            state: JobState.FAILED,
+            finishedAt: new Date(),
+            error: String((err as Error)?.message ?? err).slice(0, 1000),
+          },
+        )
+        .catch(() => undefined);
     }
   }
 
   /** Replays one contact, tallies it, and returns its difference row when its MQL status changes. */
-  private replay(h: ContactHistory, spec: SimulationSpec, current: Rule[], tally: SimulationTally, jobId: string): SqlValue[][] {
+  private replay(
+    h: ContactHistory,
+    spec: SimulationSpec,
+    current: Rule[],
+    tally: SimulationTally,
+    jobId: string,
+  ): SqlValue[][] {
     const sim = replayContact(h, spec.rules, spec.policy, spec.to);
     const { simulatedMql, actualMql } = tally.add(sim.transitions, h.transitions);
     if (simulatedMql === actualMql) return [];
@@ -127,12 +179,19 @@ export class SimulationService {
     const after = pointsByRule(sim.fit, sim.applications, spec.to);
     const names = new Map([...current, ...spec.rules].map((r) => [r.id, r.name]));
     const newIds = new Set(spec.rules.filter((r) => !r.existing).map((r) => r.id));
-    const rules = ruleDifferences(before, after, (id) => ({ ruleId: newIds.has(id) ? null : id, ruleName: names.get(id) ?? id }));
+    const rules = ruleDifferences(before, after, (id) => ({
+      ruleId: newIds.has(id) ? null : id,
+      ruleName: names.get(id) ?? id,
+    }));
     return [[jobId, h.id, simulatedMql ? 1 : 0, actualMql ? 1 : 0, JSON.stringify(rules)]];
   }
 
   /** The contacts whose MQL status differs, by contact id after `after`. */
-  async differences(jobId: string, first: number, after: string | null): Promise<{ rows: SimulationDifferenceRow[]; hasNextPage: boolean }> {
+  async differences(
+    jobId: string,
+    first: number,
+    after: string | null,
+  ): Promise<{ rows: SimulationDifferenceRow[]; hasNextPage: boolean }> {
     const rows = await this.ds
       .getRepository(SimulationDifferenceRow)
       .createQueryBuilder('d')
@@ -151,8 +210,16 @@ export class SimulationService {
       const repo = em.getRepository(SimulationJob);
       const found = await repo.findOne({ where: { id: jobId } });
       if (!found) throw notFound('Simulation job', jobId);
-      if (found.state !== JobState.SUCCEEDED) throw badInput('jobId', `only a SUCCEEDED simulation can be applied; this one is ${found.state}`, { state: found.state });
-      const taken = await repo.createQueryBuilder().update().set({ appliedAt: new Date() }).where('id = :id AND applied_at IS NULL', { id: jobId }).execute();
+      if (found.state !== JobState.SUCCEEDED)
+        throw badInput('jobId', `only a SUCCEEDED simulation can be applied; this one is ${found.state}`, {
+          state: found.state,
+        });
+      const taken = await repo
+        .createQueryBuilder()
+        .update()
+        .set({ appliedAt: new Date() })
+        .where('id = :id AND applied_at IS NULL', { id: jobId })
+        .execute();
       if (taken.affected !== 1) throw conflict('This simulation was already applied');
       await this.scoring.replaceRuleSet(em, found.input.rules);
       ({ transitions } = await this.lifecycle.changePolicy(em, found.input.policy));

@@ -66,21 +66,32 @@ interface QualityCounts {
 
 /** Accumulates contacts into a SimulationSummary. */
 export class SimulationTally {
-  private readonly stages = new Map<Stage, { simulated: number; actual: number }>(STAGES.map((s) => [s, { simulated: 0, actual: 0 }]));
+  private readonly stages = new Map<Stage, { simulated: number; actual: number }>(
+    STAGES.map((s) => [s, { simulated: 0, actual: 0 }]),
+  );
   private readonly weeks: { simulated: number; actual: number }[];
-  private readonly counts = { simulated: { mqls: 0, reachedSql: 0, reachedCustomer: 0, unjudged: 0 }, current: { mqls: 0, reachedSql: 0, reachedCustomer: 0, unjudged: 0 } };
+  private readonly counts = {
+    simulated: { mqls: 0, reachedSql: 0, reachedCustomer: 0, unjudged: 0 },
+    current: { mqls: 0, reachedSql: 0, reachedCustomer: 0, unjudged: 0 },
+  };
   private sqlContacts = 0;
   private changed = 0;
 
   constructor(private readonly window: Window) {
-    this.weeks = Array.from({ length: Math.max(1, Math.ceil((window.to - window.from) / (7 * DAY_MS))) }, () => ({ simulated: 0, actual: 0 }));
+    this.weeks = Array.from({ length: Math.max(1, Math.ceil((window.to - window.from) / (7 * DAY_MS))) }, () => ({
+      simulated: 0,
+      actual: 0,
+    }));
   }
 
   /**
    * Adds one contact: its simulated and its actual (stored) transitions.
    * Returns whether it is an MQL of the window in each (its MQL status).
    */
-  add(simulated: { to: Stage; at: number }[], actual: { to: Stage; at: number }[]): { simulatedMql: boolean; actualMql: boolean } {
+  add(
+    simulated: { to: Stage; at: number }[],
+    actual: { to: Stage; at: number }[],
+  ): { simulatedMql: boolean; actualMql: boolean } {
     const { from, to, horizonDays } = this.window;
     const horizon = horizonDays * DAY_MS;
     for (const stage of STAGES) {
@@ -152,11 +163,19 @@ export function ruleDifferences(
     const s = simulated.get(id) ?? 0;
     if (c !== s) out.push({ ...names(id), currentPoints: c, simulatedPoints: s });
   }
-  return out.sort((a, b) => Math.abs(b.simulatedPoints - b.currentPoints) - Math.abs(a.simulatedPoints - a.currentPoints) || a.ruleName.localeCompare(b.ruleName));
+  return out.sort(
+    (a, b) =>
+      Math.abs(b.simulatedPoints - b.currentPoints) - Math.abs(a.simulatedPoints - a.currentPoints) ||
+      a.ruleName.localeCompare(b.ruleName),
+  );
 }
 
 /** Points per rule id from FIT contributions and applications occurring up to `until`. */
-export function pointsByRule(fit: { ruleId: string; points: number }[], apps: { ruleId: string; points: number; occurredAt: number }[], until: number): Map<string, number> {
+export function pointsByRule(
+  fit: { ruleId: string; points: number }[],
+  apps: { ruleId: string; points: number; occurredAt: number }[],
+  until: number,
+): Map<string, number> {
   const out = new Map<string, number>();
   for (const f of fit) out.set(f.ruleId, (out.get(f.ruleId) ?? 0) + f.points);
   for (const a of apps) if (a.occurredAt <= until) out.set(a.ruleId, (out.get(a.ruleId) ?? 0) + a.points);

@@ -71,7 +71,7 @@ export function auc(examples: Scored[]): number | null {
   let neg = 0;
   let below = 0;
   let sum = 0;
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     let tiePos = 0;
     let tieNeg = 0;

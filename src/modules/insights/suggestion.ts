@@ -38,7 +38,11 @@ type Part = 'train' | 'test';
 
 /** Aggregates observations by feature vector, per part (and all of them, for scaling). */
 export class SuggestionTally {
-  readonly parts: Record<Part | 'all', Map<string, WeightedRow>> = { train: new Map(), test: new Map(), all: new Map() };
+  readonly parts: Record<Part | 'all', Map<string, WeightedRow>> = {
+    train: new Map(),
+    test: new Map(),
+    all: new Map(),
+  };
 
   constructor(private readonly holdout: Holdout) {}
 
@@ -132,7 +136,15 @@ function scaleFor(rows: WeightedRow[], coefficients: number[], current: number[]
 }
 
 function calibration(rows: WeightedRow[], model: LogisticModel, points: number[]): CalibrationBand[] {
-  const bands = Array.from({ length: 10 }, (_, i) => ({ lo: i / 10, hi: (i + 1) / 10, n: 0, k: 0, p: 0, min: Infinity, max: -Infinity }));
+  const bands = Array.from({ length: 10 }, (_, i) => ({
+    lo: i / 10,
+    hi: (i + 1) / 10,
+    n: 0,
+    k: 0,
+    p: 0,
+    min: Infinity,
+    max: -Infinity,
+  }));
   for (const r of rows) {
     const p = predict(model, r.x);
     const b = bands[Math.min(9, Math.floor(p * 10))];
@@ -145,7 +157,15 @@ function calibration(rows: WeightedRow[], model: LogisticModel, points: number[]
   }
   return bands
     .filter((b) => b.n > 0)
-    .map((b) => ({ minProbability: b.lo, maxProbability: b.hi, contacts: b.n, predictedRate: b.p / b.n, actualRate: b.k / b.n, minPoints: b.min, maxPoints: b.max }));
+    .map((b) => ({
+      minProbability: b.lo,
+      maxProbability: b.hi,
+      contacts: b.n,
+      predictedRate: b.p / b.n,
+      actualRate: b.k / b.n,
+      minPoints: b.min,
+      maxPoints: b.max,
+    }));
 }
 
 /** Fits, scales and evaluates; null when either part lacks a class (nothing to learn or to judge). */
@@ -153,7 +173,10 @@ export function suggest(tally: SuggestionTally, rules: Rule[], threshold: number
   const train = [...tally.parts.train.values()];
   const test = [...tally.parts.test.values()];
   const all = [...tally.parts.all.values()];
-  const sum = (rows: WeightedRow[]) => ({ contacts: rows.reduce((s, r) => s + r.weight, 0), reachedSql: rows.reduce((s, r) => s + r.positives, 0) });
+  const sum = (rows: WeightedRow[]) => ({
+    contacts: rows.reduce((s, r) => s + r.weight, 0),
+    reachedSql: rows.reduce((s, r) => s + r.positives, 0),
+  });
   const trainCounts = sum(train);
   if (trainCounts.reachedSql === 0 || trainCounts.reachedSql === trainCounts.contacts) return null;
   // A light ridge on standardised coefficients keeps a rule that separates perfectly (or never fires) finite.

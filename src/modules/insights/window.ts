@@ -13,7 +13,9 @@ export function checkWindow(from: Date, to: Date, horizonDays: number, prefix = 
   if (Number.isNaN(from.getTime())) throw badInput(`${prefix}from`, 'must be a date');
   if (Number.isNaN(to.getTime())) throw badInput(`${prefix}to`, 'must be a date');
   if (to.getTime() <= from.getTime()) throw badInput(`${prefix}to`, 'must be after from');
-  if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * 86_400_000) throw badInput(`${prefix}to`, `must be at most ${MAX_WINDOW_DAYS} days after from`);
-  if (!Number.isInteger(horizonDays) || horizonDays < 1 || horizonDays > MAX_HORIZON_DAYS) throw badInput(`${prefix}horizonDays`, `must be an integer from 1 to ${MAX_HORIZON_DAYS}`);
+  if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * 86_400_000)
+    throw badInput(`${prefix}to`, `must be at most ${MAX_WINDOW_DAYS} days after from`);
+  if (!Number.isInteger(horizonDays) || horizonDays < 1 || horizonDays > MAX_HORIZON_DAYS)
+    throw badInput(`${prefix}horizonDays`, `must be an integer from 1 to ${MAX_HORIZON_DAYS}`);
   return { from: from.getTime(), to: to.getTime(), horizonDays };
 }

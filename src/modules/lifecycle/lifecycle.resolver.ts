@@ -2,7 +2,12 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { StageTransition } from './stage-transition.entity';
 import { QualificationPolicy } from './qualification-policy.entity';
-import { QualificationInput, QualificationPolicyInput, StageTransitionConnection, StageTransitionFilter } from './lifecycle.inputs';
+import {
+  QualificationInput,
+  QualificationPolicyInput,
+  StageTransitionConnection,
+  StageTransitionFilter,
+} from './lifecycle.inputs';
 import { LifecycleStage } from './stage';
 import { Contact } from '../contacts/contact.entity';
 import { assertCan } from '../access/viewer';
@@ -29,7 +34,10 @@ export class LifecycleResolver {
   }
 
   @Mutation(() => QualificationPolicy)
-  updateQualificationPolicy(@Arg('input', () => QualificationPolicyInput) input: QualificationPolicyInput, @Ctx() ctx: Context) {
+  updateQualificationPolicy(
+    @Arg('input', () => QualificationPolicyInput) input: QualificationPolicyInput,
+    @Ctx() ctx: Context,
+  ) {
     return ctx.services.lifecycle.updatePolicy(ctx.viewer, input);
   }
 
@@ -43,8 +51,14 @@ export class LifecycleResolver {
     return ctx.services.lifecycle.transition(ctx.viewer, id, toStage, reason);
   }
 
-  @Mutation(() => Contact, { description: 'Sales qualification of an MQL: enough BANT criteria makes it SQL, too few sends it to NURTURE.' })
-  qualifyContact(@Arg('id', () => ID) id: string, @Arg('input', () => QualificationInput) input: QualificationInput, @Ctx() ctx: Context) {
+  @Mutation(() => Contact, {
+    description: 'Sales qualification of an MQL: enough BANT criteria makes it SQL, too few sends it to NURTURE.',
+  })
+  qualifyContact(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => QualificationInput) input: QualificationInput,
+    @Ctx() ctx: Context,
+  ) {
     return ctx.services.lifecycle.qualify(ctx.viewer, id, input);
   }
 

@@ -10,11 +10,27 @@ import { StageTransition } from './stage-transition.entity';
 import { Qualification } from './qualification.entity';
 import { QualificationPolicy } from './qualification-policy.entity';
 import { LifecycleStage, TransitionTrigger } from './stage';
-import { Bant, DEFAULT_POLICY, Policy, mergePolicy, promotions, qualificationOutcome, validatePolicy } from './lifecycle';
+import {
+  Bant,
+  DEFAULT_POLICY,
+  Policy,
+  mergePolicy,
+  promotions,
+  qualificationOutcome,
+  validatePolicy,
+} from './lifecycle';
 import { Viewer, actorName, assertCan, partnerScope } from '../access/viewer';
 import { badInput, notFound } from '../../graphql/errors';
 import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
-import { dbDate, insertIgnorePrefix, dialectOf, lockRows, parseDbDate, transaction, valuesPlaceholders } from '../../db/portable';
+import {
+  dbDate,
+  insertIgnorePrefix,
+  dialectOf,
+  lockRows,
+  parseDbDate,
+  transaction,
+  valuesPlaceholders,
+} from '../../db/portable';
 import { SqlValue, insertRows, updateRowsById } from '../../db/bulk';
 import { selectEntities } from '../../db/hydrate';
 import { StayColumns, stayMarks } from './stays';
@@ -48,18 +64,51 @@ export interface TransitionOutbox {
 const CONTACTS_PER_STATEMENT = 1000;
 
 const TRANSITION_COLUMNS = [
-  'seq', 'contact_id', 'from_stage', 'to_stage', '`trigger`', 'reason', 'score', 'actor', 'actor_owner_id', 'occurred_at', 'partner_id', 'owner_id', 'created_at', ...STAY_COLUMNS, ...GROUP_KEY_COLUMNS,
+  'seq',
+  'contact_id',
+  'from_stage',
+  'to_stage',
+  '`trigger`',
+  'reason',
+  'score',
+  'actor',
+  'actor_owner_id',
+  'occurred_at',
+  'partner_id',
+  'owner_id',
+  'created_at',
+  ...STAY_COLUMNS,
+  ...GROUP_KEY_COLUMNS,
 ];
 
 function transitionRow(t: StageTransition, stay: StayColumns): SqlValue[] {
   return [
-    t.seq, t.contactId, t.fromStage, t.toStage, t.trigger, t.reason, t.score, t.actor, t.actorOwnerId ?? null, dbDate(t.occurredAt), t.partnerId, t.ownerId, dbDate(t.createdAt), ...stayValues(stay), ...groupKeyValues(t.keys),
+    t.seq,
+    t.contactId,
+    t.fromStage,
+    t.toStage,
+    t.trigger,
+    t.reason,
+    t.score,
+    t.actor,
+    t.actorOwnerId ?? null,
+    dbDate(t.occurredAt),
+    t.partnerId,
+    t.ownerId,
+    dbDate(t.createdAt),
+    ...stayValues(stay),
+    ...groupKeyValues(t.keys),
   ];
 }
 
 /** Assigns owners to contacts a transaction's transitions move (owners/OwnersService.route). */
 export interface Router {
-  route(em: EntityManager, transitions: StageTransition[], subjectOf: (t: StageTransition) => Contact | undefined, regrouped: (em: EntityManager, c: Contact) => Promise<void>): Promise<void>;
+  route(
+    em: EntityManager,
+    transitions: StageTransition[],
+    subjectOf: (t: StageTransition) => Contact | undefined,
+    regrouped: (em: EntityManager, c: Contact) => Promise<void>,
+  ): Promise<void>;
 }
 
 /** The contact each new transition was built from (newTransition), so routing can update it in memory too. */
@@ -102,13 +151,25 @@ export class LifecycleService {
     const d = DEFAULT_POLICY;
     await this.ds.query(
       `${insertIgnorePrefix(dialectOf(this.ds))} qualification_policy (id, lead_threshold, mql_threshold, sql_threshold, required_bant_criteria, hot_threshold, warm_threshold, temperature_window_days, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [POLICY_ID, d.leadThreshold, d.mqlThreshold, d.sqlThreshold, d.requiredBantCriteria, d.hotThreshold, d.warmThreshold, d.temperatureWindowDays, dbDate(new Date())],
+      [
+        POLICY_ID,
+        d.leadThreshold,
+        d.mqlThreshold,
+        d.sqlThreshold,
+        d.requiredBantCriteria,
+        d.hotThreshold,
+        d.warmThreshold,
+        d.temperatureWindowDays,
+        dbDate(new Date()),
+      ],
     );
   }
 
   /** The policy row (entity, for the API). */
   async policyEntity(em: EntityManager = this.ds.manager): Promise<QualificationPolicy> {
-    const [row] = await selectEntities(em, QualificationPolicy, 'SELECT * FROM qualification_policy WHERE id = ?', [POLICY_ID]);
+    const [row] = await selectEntities(em, QualificationPolicy, 'SELECT * FROM qualification_policy WHERE id = ?', [
+      POLICY_ID,
+    ]);
     if (!row) throw new Error('qualification policy row missing: ensurePolicy() was not run');
     return row;
   }
@@ -133,9 +194,16 @@ export class LifecycleService {
     out: StageTransition[] = [],
   ): Promise<StageTransition[]> {
     const policy = opts.policy ?? (await this.policy(em));
-    const engagedSinceStageChange = opts.engagedNow || (contact.lastEngagedAt !== null && contact.lastEngagedAt.getTime() > contact.stageChangedAt.getTime());
+    const engagedSinceStageChange =
+      opts.engagedNow ||
+      (contact.lastEngagedAt !== null && contact.lastEngagedAt.getTime() > contact.stageChangedAt.getTime());
     const stages = promotions(
-      { stage: contact.stage, fitScore: contact.fitScore, engagementScore: contact.engagementScore, engagedSinceStageChange },
+      {
+        stage: contact.stage,
+        fitScore: contact.fitScore,
+        engagementScore: contact.engagementScore,
+        engagedSinceStageChange,
+      },
       policy,
     );
     if (stages.length === 0) return out;
@@ -152,7 +220,14 @@ export class LifecycleService {
   }
 
   /** Builds (does not write) a transition from the contact's current stage. */
-  newTransition(contact: Contact, to: LifecycleStage, trigger: TransitionTrigger, at: Date, reason: string | null, actor: Viewer | null): StageTransition {
+  newTransition(
+    contact: Contact,
+    to: LifecycleStage,
+    trigger: TransitionTrigger,
+    at: Date,
+    reason: string | null,
+    actor: Viewer | null,
+  ): StageTransition {
     const t = Object.assign(new StageTransition(), {
       contactId: contact.id,
       fromStage: contact.stage,
@@ -187,14 +262,22 @@ export class LifecycleService {
    * what the transitions and routing did) go into the change log with the
    * same epoch; a transaction with changes but no transitions calls it too.
    */
-  async insertTransitions(em: EntityManager, transitions: StageTransition[], changes: ChangeSet = new ChangeSet()): Promise<void> {
+  async insertTransitions(
+    em: EntityManager,
+    transitions: StageTransition[],
+    changes: ChangeSet = new ChangeSet(),
+  ): Promise<void> {
     if (transitions.length === 0 && changes.size === 0) return;
     const seq = transitions.length ? await this.writeTransitions(em, transitions, changes) : await nextEpoch(em);
     await changes.write(em, seq, await this.policy(em), new Date(), transitions);
   }
 
   /** insertTransitions for a non-empty list: routing, stays, the epoch and the rows; returns the epoch. */
-  private async writeTransitions(em: EntityManager, transitions: StageTransition[], changes: ChangeSet): Promise<number> {
+  private async writeTransitions(
+    em: EntityManager,
+    transitions: StageTransition[],
+    changes: ChangeSet,
+  ): Promise<number> {
     const byContact = new Map<string, StageTransition[]>();
     for (const t of transitions) {
       const list = byContact.get(t.contactId);
@@ -211,18 +294,30 @@ export class LifecycleService {
     }
     const subjects = transitions.map((t) => SUBJECTS.get(t)).filter((c): c is Contact => c !== undefined);
     const ownersBefore = new Map(subjects.map((c) => [c.id, c.ownerId]));
-    await this.router?.route(em, transitions, (t) => SUBJECTS.get(t), (tx, c) => this.syncGroupKeys(tx, c));
+    await this.router?.route(
+      em,
+      transitions,
+      (t) => SUBJECTS.get(t),
+      (tx, c) => this.syncGroupKeys(tx, c),
+    );
     for (const t of transitions) {
       const c = SUBJECTS.get(t);
       if (c) changes.note(c, [ContactChangeKind.STAGE], { stage: t.fromStage ?? c.stage });
     }
-    for (const c of subjects) if (c.ownerId !== ownersBefore.get(c.id)) changes.note(c, [ContactChangeKind.OWNER], { ownerId: ownersBefore.get(c.id) ?? null });
+    for (const c of subjects)
+      if (c.ownerId !== ownersBefore.get(c.id))
+        changes.note(c, [ContactChangeKind.OWNER], { ownerId: ownersBefore.get(c.id) ?? null });
     const stays = new Map<StageTransition, StayColumns>();
     for (const chunk of chunks) await this.closeStays(em, chunk.contactIds, byContact, stays);
     const seq = await nextEpoch(em);
     for (const chunk of chunks) {
       for (const t of chunk.transitions) t.seq = seq;
-      await insertRows(em, 'stage_transitions', TRANSITION_COLUMNS, chunk.transitions.map((t) => transitionRow(t, stays.get(t)!)));
+      await insertRows(
+        em,
+        'stage_transitions',
+        TRANSITION_COLUMNS,
+        chunk.transitions.map((t) => transitionRow(t, stays.get(t)!)),
+      );
       const rows: { id: string | number }[] = await em.query(
         `SELECT id FROM stage_transitions WHERE contact_id IN ${valuesPlaceholders(1, chunk.contactIds.length)} ORDER BY id DESC LIMIT ${chunk.transitions.length}`,
         chunk.contactIds,
@@ -239,7 +334,12 @@ export class LifecycleService {
    * stay columns of their new transitions in `stays` and closes what those
    * end on the stored rows.
    */
-  private async closeStays(em: EntityManager, contactIds: string[], byContact: Map<string, StageTransition[]>, stays: Map<StageTransition, StayColumns>): Promise<void> {
+  private async closeStays(
+    em: EntityManager,
+    contactIds: string[],
+    byContact: Map<string, StageTransition[]>,
+    stays: Map<StageTransition, StayColumns>,
+  ): Promise<void> {
     const inContacts = `contact_id IN ${valuesPlaceholders(1, contactIds.length)}`;
     const latest: { contact_id: string; to_stage: string; at: unknown }[] = await em.query(
       `SELECT contact_id, to_stage, MAX(occurred_at) AS at FROM stage_transitions WHERE ${inContacts} GROUP BY contact_id, to_stage`,
@@ -252,15 +352,21 @@ export class LifecycleService {
     const firsts: { id: string; values: SqlValue[] }[] = [];
     for (const contactId of contactIds) {
       const added = byContact.get(contactId)!;
-      const marks = stayMarks({ latestEntry: histories.get(contactId)! }, added.map((t) => ({ toStage: t.toStage, occurredAt: t.occurredAt.getTime() })));
+      const marks = stayMarks(
+        { latestEntry: histories.get(contactId)! },
+        added.map((t) => ({ toStage: t.toStage, occurredAt: t.occurredAt.getTime() })),
+      );
       added.forEach((t, i) => stays.set(t, marks.added[i]));
       if (marks.storedLeftAt !== null) leftWhens.push(contactId, dbDate(marks.storedLeftAt));
       for (const [stage, at] of marks.storedConvertedAt) convertedWhens.push(contactId, stage, dbDate(at));
-      if (marks.firstTransitionAt !== null) firsts.push({ id: contactId, values: [firstTransitionValue(marks.firstTransitionAt)] });
+      if (marks.firstTransitionAt !== null)
+        firsts.push({ id: contactId, values: [firstTransitionValue(marks.firstTransitionAt)] });
     }
     if (leftWhens.length > 0) {
       const left = `CASE contact_id ${'WHEN ? THEN ? '.repeat(leftWhens.length / 2)}END`;
-      const converted = convertedWhens.length ? `CASE ${'WHEN contact_id = ? AND to_stage = ? THEN ? '.repeat(convertedWhens.length / 3)}END` : 'NULL';
+      const converted = convertedWhens.length
+        ? `CASE ${'WHEN contact_id = ? AND to_stage = ? THEN ? '.repeat(convertedWhens.length / 3)}END`
+        : 'NULL';
       await em.query(
         `UPDATE stage_transitions SET left_at = COALESCE(left_at, ${left}), converted_at = COALESCE(converted_at, ${converted}) WHERE ${inContacts} AND (left_at IS NULL OR converted_at IS NULL)`,
         [...leftWhens, ...convertedWhens, ...contactIds],
@@ -272,10 +378,14 @@ export class LifecycleService {
   /** BANT qualification of an MQL by sales: SQL with enough criteria, else NURTURE. `at`: see backfillDate. */
   async qualify(viewer: Viewer, id: string, bant: Bant & { notes?: string | null }, at?: Date): Promise<Contact> {
     assertCan(viewer, 'qualify');
-    if (bant.notes != null && bant.notes.length > 10_000) throw badInput('input.notes', 'must be at most 10000 characters');
+    if (bant.notes != null && bant.notes.length > 10_000)
+      throw badInput('input.notes', 'must be at most 10000 characters');
     const { contact, transitions } = await transaction(this.ds, async (em) => {
       const contact = await this.lockContact(em, viewer, id);
-      if (contact.stage !== LifecycleStage.MQL) throw badInput('id', `qualifyContact needs an MQL contact; this one is ${contact.stage}`, { stage: contact.stage });
+      if (contact.stage !== LifecycleStage.MQL)
+        throw badInput('id', `qualifyContact needs an MQL contact; this one is ${contact.stage}`, {
+          stage: contact.stage,
+        });
       const policy = await this.policy(em);
       const now = backfillDate(contact, at);
       await em.getRepository(Qualification).insert({
@@ -303,7 +413,13 @@ export class LifecycleService {
   }
 
   /** Manual move to any other stage, with a reason; the actor is the key's name. `at`: see backfillDate. */
-  async transition(viewer: Viewer, id: string, toStage: LifecycleStage, rawReason: string, at?: Date): Promise<Contact> {
+  async transition(
+    viewer: Viewer,
+    id: string,
+    toStage: LifecycleStage,
+    rawReason: string,
+    at?: Date,
+  ): Promise<Contact> {
     assertCan(viewer, 'qualify');
     const reason = rawReason.trim();
     if (!reason) throw badInput('reason', 'must not be empty');
@@ -331,7 +447,10 @@ export class LifecycleService {
   }
 
   /** updatePolicy inside the caller's transaction (applySimulation's); the caller publishes the transitions after it commits. */
-  async changePolicy(em: EntityManager, patch: Partial<Policy>): Promise<{ row: QualificationPolicy; transitions: StageTransition[] }> {
+  async changePolicy(
+    em: EntityManager,
+    patch: Partial<Policy>,
+  ): Promise<{ row: QualificationPolicy; transitions: StageTransition[] }> {
     const current = await this.policyEntity(em);
     const next = mergePolicy(toPolicy(current), patch);
     const problem = validatePolicy(next);
@@ -345,7 +464,11 @@ export class LifecycleService {
 
   /** Promotes every score-managed contact the policy now promotes; candidates are found in SQL by threshold. */
   private async reevaluateAll(em: EntityManager, policy: Policy, at: Date): Promise<StageTransition[]> {
-    const minThreshold = Math.min(policy.leadThreshold, policy.mqlThreshold, policy.sqlThreshold ?? Number.MAX_SAFE_INTEGER);
+    const minThreshold = Math.min(
+      policy.leadThreshold,
+      policy.mqlThreshold,
+      policy.sqlThreshold ?? Number.MAX_SAFE_INTEGER,
+    );
     const out: StageTransition[] = [];
     const pageSize = 500;
     let lastId = '';
@@ -354,7 +477,9 @@ export class LifecycleService {
         em
           .getRepository(Contact)
           .createQueryBuilder('c')
-          .where('c.stage IN (:...stages)', { stages: [LifecycleStage.PROSPECT, LifecycleStage.LEAD, LifecycleStage.MQL, LifecycleStage.NURTURE] })
+          .where('c.stage IN (:...stages)', {
+            stages: [LifecycleStage.PROSPECT, LifecycleStage.LEAD, LifecycleStage.MQL, LifecycleStage.NURTURE],
+          })
           .andWhere('(c.score >= :min OR c.engagement_score >= :min)', { min: minThreshold })
           .andWhere('c.id > :lastId', { lastId })
           .orderBy('c.id', 'ASC')
@@ -381,19 +506,31 @@ export class LifecycleService {
    * row lock), so metric breakdowns follow the contact's current values.
    */
   async syncGroupKeys(em: EntityManager, contact: Contact): Promise<void> {
-    await em.query(`UPDATE stage_transitions SET ${GROUP_KEY_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE contact_id = ?`, [
-      ...groupKeyValues(contact.keys),
-      contact.id,
-    ]);
+    await em.query(
+      `UPDATE stage_transitions SET ${GROUP_KEY_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE contact_id = ?`,
+      [...groupKeyValues(contact.keys), contact.id],
+    );
   }
 
   /** Writes a contact's stage columns. */
   async saveStage(em: EntityManager, contact: Contact): Promise<void> {
-    await em.getRepository(Contact).update({ id: contact.id }, { stage: contact.stage, stageChangedAt: contact.stageChangedAt, lastTransitionAt: contact.lastTransitionAt, updatedAt: contact.updatedAt });
+    await em
+      .getRepository(Contact)
+      .update(
+        { id: contact.id },
+        {
+          stage: contact.stage,
+          stageChangedAt: contact.stageChangedAt,
+          lastTransitionAt: contact.lastTransitionAt,
+          updatedAt: contact.updatedAt,
+        },
+      );
   }
 
   private async lockContact(em: EntityManager, viewer: Viewer, id: string): Promise<Contact> {
-    const contact = await lockRows(em.getRepository(Contact).createQueryBuilder('c').where('c.id = :id', { id })).getOne();
+    const contact = await lockRows(
+      em.getRepository(Contact).createQueryBuilder('c').where('c.id = :id', { id }),
+    ).getOne();
     const scope = partnerScope(viewer);
     if (!contact || (scope !== null && contact.partnerId !== scope)) throw notFound('Contact', id);
     return contact;
@@ -402,17 +539,26 @@ export class LifecycleService {
   /** Transitions of many contacts, oldest first, in one statement. */
   transitionsOf(contactIds: readonly string[]): Promise<StageTransition[]> {
     if (contactIds.length === 0) return Promise.resolve([]);
-    return this.ds.getRepository(StageTransition).find({ where: { contactId: In([...contactIds]) }, order: { id: 'ASC' } });
+    return this.ds
+      .getRepository(StageTransition)
+      .find({ where: { contactId: In([...contactIds]) }, order: { id: 'ASC' } });
   }
 
   /** Qualifications of many contacts, oldest first, in one statement. */
   qualificationsOf(contactIds: readonly string[]): Promise<Qualification[]> {
     if (contactIds.length === 0) return Promise.resolve([]);
-    return this.ds.getRepository(Qualification).find({ where: { contactId: In([...contactIds]) }, order: { qualifiedAt: 'ASC', id: 'ASC' } });
+    return this.ds
+      .getRepository(Qualification)
+      .find({ where: { contactId: In([...contactIds]) }, order: { qualifiedAt: 'ASC', id: 'ASC' } });
   }
 
   /** The stageTransitions list, oldest first, partner-scoped. */
-  async list(viewer: Viewer, filter: TransitionListFilter, first: number, after: string | null | undefined): Promise<Page<StageTransition>> {
+  async list(
+    viewer: Viewer,
+    filter: TransitionListFilter,
+    first: number,
+    after: string | null | undefined,
+  ): Promise<Page<StageTransition>> {
     checkFirst(first, this.maxFirst);
     const qb = this.ds.getRepository(StageTransition).createQueryBuilder('t').where('1 = 1');
     const scope = partnerScope(viewer);
@@ -431,11 +577,23 @@ export class LifecycleService {
     const totalCount = await qb.clone().getCount();
     if (after) {
       const [at, id] = decodeCursor(after, ['time', 'serial']);
-      qb.andWhere('(t.occurred_at > :cat OR (t.occurred_at = :cat AND t.id > :cid))', { cat: dbDate(Number(at)), cid: Number(id) });
+      qb.andWhere('(t.occurred_at > :cat OR (t.occurred_at = :cat AND t.id > :cid))', {
+        cat: dbDate(Number(at)),
+        cid: Number(id),
+      });
     }
-    const rows = await qb.orderBy('t.occurred_at', 'ASC').addOrderBy('t.id', 'ASC').limit(first + 1).getMany();
+    const rows = await qb
+      .orderBy('t.occurred_at', 'ASC')
+      .addOrderBy('t.id', 'ASC')
+      .limit(first + 1)
+      .getMany();
     const nodes = rows.slice(0, first);
-    return { nodes, cursors: nodes.map((t) => encodeCursor([t.occurredAt.getTime(), t.id])), hasNextPage: rows.length > first, totalCount };
+    return {
+      nodes,
+      cursors: nodes.map((t) => encodeCursor([t.occurredAt.getTime(), t.id])),
+      hasNextPage: rows.length > first,
+      totalCount,
+    };
   }
 }
 

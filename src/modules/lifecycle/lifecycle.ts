@@ -38,13 +38,23 @@ export interface PolicyProblem {
 
 /** Returns the first rule of the contract the policy breaks, or null. */
 export function validatePolicy(p: Policy): PolicyProblem | null {
-  const nonNegative: (keyof Policy)[] = ['leadThreshold', 'mqlThreshold', 'hotThreshold', 'warmThreshold', 'temperatureWindowDays'];
+  const nonNegative: (keyof Policy)[] = [
+    'leadThreshold',
+    'mqlThreshold',
+    'hotThreshold',
+    'warmThreshold',
+    'temperatureWindowDays',
+  ];
   for (const f of nonNegative) if ((p[f] as number) < 0) return { field: f, message: 'must not be negative' };
   // At most 100 years: the window's start must be a date both stores can hold.
-  if (p.temperatureWindowDays < 1 || p.temperatureWindowDays > 36_500) return { field: 'temperatureWindowDays', message: 'must be between 1 and 36500' };
-  if (p.warmThreshold > p.hotThreshold) return { field: 'warmThreshold', message: `must be <= hotThreshold (${p.hotThreshold})` };
-  if (p.sqlThreshold !== null && p.sqlThreshold <= p.mqlThreshold) return { field: 'sqlThreshold', message: `must be greater than mqlThreshold (${p.mqlThreshold})` };
-  if (!Number.isInteger(p.requiredBantCriteria) || p.requiredBantCriteria < 0 || p.requiredBantCriteria > 4) return { field: 'requiredBantCriteria', message: 'must be between 0 and 4' };
+  if (p.temperatureWindowDays < 1 || p.temperatureWindowDays > 36_500)
+    return { field: 'temperatureWindowDays', message: 'must be between 1 and 36500' };
+  if (p.warmThreshold > p.hotThreshold)
+    return { field: 'warmThreshold', message: `must be <= hotThreshold (${p.hotThreshold})` };
+  if (p.sqlThreshold !== null && p.sqlThreshold <= p.mqlThreshold)
+    return { field: 'sqlThreshold', message: `must be greater than mqlThreshold (${p.mqlThreshold})` };
+  if (!Number.isInteger(p.requiredBantCriteria) || p.requiredBantCriteria < 0 || p.requiredBantCriteria > 4)
+    return { field: 'requiredBantCriteria', message: 'must be between 0 and 4' };
   return null;
 }
 

@@ -13,11 +13,16 @@ export class QualificationPolicy {
   @Column({ name: 'lead_threshold', type: 'int' })
   leadThreshold: number;
 
-  @Field(() => Int, { description: 'A LEAD (or PROSPECT past leadThreshold, or NURTURE with new engagement) becomes MQL at this score.' })
+  @Field(() => Int, {
+    description: 'A LEAD (or PROSPECT past leadThreshold, or NURTURE with new engagement) becomes MQL at this score.',
+  })
   @Column({ name: 'mql_threshold', type: 'int' })
   mqlThreshold: number;
 
-  @Field(() => Int, { nullable: true, description: 'When set, anything below SQL (not DISQUALIFIED) becomes SQL at this score.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'When set, anything below SQL (not DISQUALIFIED) becomes SQL at this score.',
+  })
   @Column({ name: 'sql_threshold', type: 'int', nullable: true })
   sqlThreshold: number | null;
 

@@ -41,7 +41,10 @@ export class Qualification {
   @Column({ name: 'qualified_by_owner_id', type: 'varchar', length: 36, nullable: true })
   qualifiedByOwnerId: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Who qualified: the owner the API key acts for (its name), else the API key name.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Who qualified: the owner the API key acts for (its name), else the API key name.',
+  })
   @Column({ name: 'qualified_by', type: 'varchar', length: 191, nullable: true })
   qualifiedBy: string | null;
 }

@@ -35,11 +35,15 @@ export class StageTransition {
   @Column({ type: 'varchar', length: 1000, nullable: true })
   reason: string | null;
 
-  @Field(() => Int, { description: 'The contact\'s score when the transition happened.' })
+  @Field(() => Int, { description: "The contact's score when the transition happened." })
   @Column({ type: 'int' })
   score: number;
 
-  @Field(() => String, { nullable: true, description: 'Who caused it: the owner the API key acts for (its name), else the API key name; null when ingestion or a rescore caused it.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Who caused it: the owner the API key acts for (its name), else the API key name; null when ingestion or a rescore caused it.',
+  })
   @Column({ type: 'varchar', length: 191, nullable: true })
   actor: string | null;
 
@@ -66,6 +70,10 @@ export class StageTransition {
   createdAt: Date;
 
   /** Epoch of the transaction that wrote it (realtime/promotion-log.ts): the first half of a subscription cursor. */
-  @Column({ type: 'bigint', nullable: true, transformer: { to: (v: unknown) => v, from: (v: unknown) => (v === null || v === undefined ? null : Number(v)) } })
+  @Column({
+    type: 'bigint',
+    nullable: true,
+    transformer: { to: (v: unknown) => v, from: (v: unknown) => (v === null || v === undefined ? null : Number(v)) },
+  })
   seq: number | null;
 }

@@ -24,7 +24,10 @@ export enum Temperature {
   WARM = 'WARM',
   HOT = 'HOT',
 }
-registerEnumType(Temperature, { name: 'Temperature', description: "Recent engagement: engagement points earned inside the policy's temperature window." });
+registerEnumType(Temperature, {
+  name: 'Temperature',
+  description: "Recent engagement: engagement points earned inside the policy's temperature window.",
+});
 
 /** What caused a stage transition. */
 export enum TransitionTrigger {

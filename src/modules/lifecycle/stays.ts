@@ -73,7 +73,11 @@ export function stayMarks(history: StayHistory, added: readonly AddedTransition[
   const columns = added.map((t, i): StayColumns => {
     const previousEntryAt = latest.get(t.toStage) ?? null;
     latest.set(t.toStage, t.occurredAt);
-    return { previousEntryAt, leftAt: added[i + 1]?.occurredAt ?? null, convertedAt: conversionAt(t.toStage, added.slice(i + 1)) };
+    return {
+      previousEntryAt,
+      leftAt: added[i + 1]?.occurredAt ?? null,
+      convertedAt: conversionAt(t.toStage, added.slice(i + 1)),
+    };
   });
   const storedConvertedAt = new Map<string, number>();
   for (const stage of history.latestEntry.keys()) {
@@ -81,5 +85,10 @@ export function stayMarks(history: StayHistory, added: readonly AddedTransition[
     if (at !== null) storedConvertedAt.set(stage, at);
   }
   const first = added[0]?.occurredAt ?? null;
-  return { added: columns, storedLeftAt: stored ? first : null, storedConvertedAt, firstTransitionAt: stored ? null : first };
+  return {
+    added: columns,
+    storedLeftAt: stored ? first : null,
+    storedConvertedAt,
+    firstTransitionAt: stored ? null : first,
+  };
 }

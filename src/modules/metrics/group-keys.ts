@@ -75,7 +75,10 @@ export async function groupValueIds(em: EntityManager, values: Iterable<string>)
   await read(wanted, false);
   const missing = wanted.filter((v) => !ids.has(v)).sort();
   if (missing.length > 0) {
-    await em.query(`${insertIgnorePrefix(dialect)} group_values (value) VALUES ${valuesPlaceholders(missing.length, 1)}`, missing);
+    await em.query(
+      `${insertIgnorePrefix(dialect)} group_values (value) VALUES ${valuesPlaceholders(missing.length, 1)}`,
+      missing,
+    );
     await read(missing, true);
   }
   return ids;
@@ -91,6 +94,9 @@ export function setGroupKeys(c: Grouped, ids: ReadonlyMap<string, number>): void
 
 /** Sets the group keys of `contacts` from their values, storing values seen for the first time. */
 export async function assignGroupKeys(em: EntityManager, contacts: Grouped[]): Promise<void> {
-  const ids = await groupValueIds(em, contacts.flatMap((c) => GROUP_KEYS.map((k) => c[k.field])).filter((v): v is string => v !== null));
+  const ids = await groupValueIds(
+    em,
+    contacts.flatMap((c) => GROUP_KEYS.map((k) => c[k.field])).filter((v): v is string => v !== null),
+  );
   for (const c of contacts) setGroupKeys(c, ids);
 }

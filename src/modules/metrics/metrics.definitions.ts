@@ -38,7 +38,8 @@ export function rangeProblem(from: Date, to: Date): RangeProblem | null {
   if (from.getTime() >= to.getTime()) return { field: 'to', message: 'must be after from' };
   const limit = new Date(from.getTime());
   limit.setUTCFullYear(limit.getUTCFullYear() + MAX_RANGE_YEARS);
-  if (to.getTime() > limit.getTime()) return { field: 'to', message: `must be at most ${MAX_RANGE_YEARS} years after from` };
+  if (to.getTime() > limit.getTime())
+    return { field: 'to', message: `must be at most ${MAX_RANGE_YEARS} years after from` };
   return null;
 }
 
@@ -118,7 +119,8 @@ interface Acc {
 }
 
 function funnel(byStage: Map<Stage, Acc>): FunnelValue {
-  const get = (s: Stage): Acc => byStage.get(s) ?? { entered: 0, converted: 0, current: 0, stayMedianMs: null, convertMedianMs: null };
+  const get = (s: Stage): Acc =>
+    byStage.get(s) ?? { entered: 0, converted: 0, current: 0, stayMedianMs: null, convertMedianMs: null };
   return {
     stages: FUNNEL_STAGES.map((stage) => {
       const a = get(stage);
@@ -126,7 +128,14 @@ function funnel(byStage: Map<Stage, Acc>): FunnelValue {
     }),
     conversions: CONVERSIONS.map(({ fromStage, toStage }) => {
       const a = get(fromStage);
-      return { fromStage, toStage, entered: a.entered, converted: a.converted, rate: conversionRate(a.converted, a.entered), medianDaysToConvert: msToDays(a.convertMedianMs) };
+      return {
+        fromStage,
+        toStage,
+        entered: a.entered,
+        converted: a.converted,
+        rate: conversionRate(a.converted, a.entered),
+        medianDaysToConvert: msToDays(a.convertMedianMs),
+      };
     }),
   };
 }
@@ -144,7 +153,12 @@ function orderedKeys(keys: Iterable<string | null>): (string | null)[] {
  * contacts), each with every funnel stage and conversion, zeros included.
  * Without a grouping the database returns total rows only, hence no groups.
  */
-export function assembleMetrics(from: Date, to: Date, stageRows: StageRow[], currentRows: CurrentRow[]): ConversionMetricsValue {
+export function assembleMetrics(
+  from: Date,
+  to: Date,
+  stageRows: StageRow[],
+  currentRows: CurrentRow[],
+): ConversionMetricsValue {
   const total = new Map<Stage, Acc>();
   const groups = new Map<string | null, Map<Stage, Acc>>();
   const accOf = (isTotal: boolean, key: string | null, stage: Stage): Acc => {
@@ -154,11 +168,17 @@ export function assembleMetrics(from: Date, to: Date, stageRows: StageRow[], cur
       groups.set(key, byStage);
     }
     let a = byStage.get(stage);
-    if (!a) byStage.set(stage, (a = { entered: 0, converted: 0, current: 0, stayMedianMs: null, convertMedianMs: null }));
+    if (!a)
+      byStage.set(stage, (a = { entered: 0, converted: 0, current: 0, stayMedianMs: null, convertMedianMs: null }));
     return a;
   };
   for (const r of stageRows) {
-    Object.assign(accOf(r.isTotal, r.key, r.stage), { entered: r.entered, converted: r.converted, stayMedianMs: r.stayMedianMs, convertMedianMs: r.convertMedianMs });
+    Object.assign(accOf(r.isTotal, r.key, r.stage), {
+      entered: r.entered,
+      converted: r.converted,
+      stayMedianMs: r.stayMedianMs,
+      convertMedianMs: r.convertMedianMs,
+    });
   }
   for (const r of currentRows) accOf(r.isTotal, r.key, r.stage).current = r.current;
   return {

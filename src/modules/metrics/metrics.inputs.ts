@@ -24,7 +24,10 @@ export class StageMetric {
   @Field(() => Int, { description: 'Contacts in the stage now.' })
   current: number;
 
-  @Field(() => Float, { nullable: true, description: 'Median days spent in the stage by contacts that entered it inside [from, to) and have left it.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Median days spent in the stage by contacts that entered it inside [from, to) and have left it.',
+  })
   medianDaysInStage: number | null;
 }
 
@@ -51,7 +54,11 @@ export class StageConversion {
 
 @ObjectType()
 export class ConversionGroup {
-  @Field(() => String, { nullable: true, description: "The group's value (source, owner, partner id, or the period's first day as YYYY-MM-DD); null for contacts without one." })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The group's value (source, owner, partner id, or the period's first day as YYYY-MM-DD); null for contacts without one.",
+  })
   key: string | null;
 
   @Field(() => [StageMetric])
@@ -72,7 +79,9 @@ export class ConversionMetrics {
   @Field(() => [StageMetric], { description: 'One row per funnel stage, in funnel order.' })
   stages: StageMetric[];
 
-  @Field(() => [StageConversion], { description: 'LEAD->MQL, MQL->SQL, SQL->OPPORTUNITY, OPPORTUNITY->CUSTOMER, in that order.' })
+  @Field(() => [StageConversion], {
+    description: 'LEAD->MQL, MQL->SQL, SQL->OPPORTUNITY, OPPORTUNITY->CUSTOMER, in that order.',
+  })
   conversions: StageConversion[];
 
   @Field(() => [ConversionGroup], { description: 'Empty for NONE.' })

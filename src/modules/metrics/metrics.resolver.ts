@@ -10,7 +10,8 @@ export class MetricsResolver {
     @Arg('from', () => Date) from: Date,
     @Arg('to', () => Date) to: Date,
     @Ctx() ctx: Context,
-    @Arg('groupBy', () => MetricsGroupBy, { nullable: true, defaultValue: MetricsGroupBy.NONE }) groupBy?: MetricsGroupBy | null,
+    @Arg('groupBy', () => MetricsGroupBy, { nullable: true, defaultValue: MetricsGroupBy.NONE })
+    groupBy?: MetricsGroupBy | null,
   ) {
     return ctx.services.metrics.conversionMetrics(ctx.viewer, from, to, groupBy ?? MetricsGroupBy.NONE);
   }

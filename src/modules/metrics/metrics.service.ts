@@ -8,7 +8,15 @@ import { Viewer, assertCan, partnerScope } from '../access/viewer';
 import { badInput } from '../../graphql/errors';
 import { analyticQuery, dbDate, dialectOf } from '../../db/portable';
 import type { Stage } from '../lifecycle/lifecycle';
-import { ConversionMetricsValue, CurrentRow, FUNNEL_STAGES, GroupBy, StageRow, assembleMetrics, rangeProblem } from './metrics.definitions';
+import {
+  ConversionMetricsValue,
+  CurrentRow,
+  FUNNEL_STAGES,
+  GroupBy,
+  StageRow,
+  assembleMetrics,
+  rangeProblem,
+} from './metrics.definitions';
 import { MetricsQuery, RawCurrentRow, RawStageRow, currentStatement, groupOf, stageStatement } from './metrics.sql';
 
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -47,7 +55,13 @@ export class MetricsService {
     assertCan(viewer, 'read');
     const problem = rangeProblem(from, to);
     if (problem) throw badInput(problem.field, problem.message);
-    const q: MetricsQuery = { dialect: dialectOf(this.ds), groupBy, from: dbDate(from), to: dbDate(to), partnerId: partnerScope(viewer) };
+    const q: MetricsQuery = {
+      dialect: dialectOf(this.ds),
+      groupBy,
+      from: dbDate(from),
+      to: dbDate(to),
+      partnerId: partnerScope(viewer),
+    };
     const current = currentStatement(q);
     const [stageRaw, currentRaw] = await Promise.all([
       inParallel(
@@ -70,7 +84,12 @@ export class MetricsService {
         convertMedianMs: num(r.convert_median_ms),
       })),
     );
-    const currentRows: CurrentRow[] = currentRaw.map((r) => ({ key: groupOf(q, r), isTotal: Number(r.is_total) === 1, stage: r.stage as Stage, current: Number(r.current) }));
+    const currentRows: CurrentRow[] = currentRaw.map((r) => ({
+      key: groupOf(q, r),
+      isTotal: Number(r.is_total) === 1,
+      stage: r.stage as Stage,
+      current: Number(r.current),
+    }));
     return assembleMetrics(from, to, stageRows, currentRows);
   }
 }

@@ -78,7 +78,11 @@ export interface RawCurrentRow {
  * contact's current value (contract), as an id of group_values, on
  * `contacts` and on each of the contact's transitions.
  */
-const CONTACT_KEY: Partial<Record<GroupBy, string>> = { SOURCE: 'source_key', OWNER: 'owner_key', PARTNER: 'partner_key' };
+const CONTACT_KEY: Partial<Record<GroupBy, string>> = {
+  SOURCE: 'source_key',
+  OWNER: 'owner_key',
+  PARTNER: 'partner_key',
+};
 
 /** Whether a grouping is by a contact's source, owner or partner: its rows carry group keys, labelled at the end. */
 export function groupsByContactKey(groupBy: GroupBy): boolean {
@@ -160,7 +164,8 @@ function samplesSql(q: MetricsQuery, stage: Stage, params: string[]): string {
 function mysqlAggregate(q: MetricsQuery, samples: string): string {
   const grouped = q.groupBy !== 'NONE';
   const gkey = !grouped ? "''" : groupsByContactKey(q.groupBy) ? 'COALESCE(grp, 0)' : 'grp';
-  const middle = (x: string) => `CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(GROUP_CONCAT(${x} ORDER BY ${x}), ',', COUNT(${x}) DIV 2 + 1), ',', -2) AS CHAR(64))`;
+  const middle = (x: string) =>
+    `CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(GROUP_CONCAT(${x} ORDER BY ${x}), ',', COUNT(${x}) DIV 2 + 1), ',', -2) AS CHAR(64))`;
   const median = (mid: string, n: string) =>
     `CASE WHEN ${n} = 0 THEN NULL WHEN ${n} % 2 = 1 THEN CAST(SUBSTRING_INDEX(${mid}, ',', -1) AS SIGNED) ` +
     `ELSE (CAST(SUBSTRING_INDEX(${mid}, ',', 1) AS SIGNED) + CAST(SUBSTRING_INDEX(${mid}, ',', -1) AS SIGNED)) / 2 END`;

@@ -4,4 +4,10 @@ export { OwnerAssignment, AssignmentTrigger } from './owner-assignment.entity';
 export { RoutingPolicy } from './routing-policy.entity';
 export { OwnersService } from './owners.service';
 export type { AssignmentData } from './owners.service';
-export { OwnersResolver, OwnerAssignmentResolver, TransitionActorResolver, QualifierResolver, ApiKeyOwnerResolver } from './owners.resolver';
+export {
+  OwnersResolver,
+  OwnerAssignmentResolver,
+  TransitionActorResolver,
+  QualifierResolver,
+  ApiKeyOwnerResolver,
+} from './owners.resolver';

@@ -29,7 +29,10 @@ export class OwnerAssignment {
   @Column({ name: 'contact_id', type: 'varchar', length: 36 })
   contactId: string;
 
-  @Field(() => String, { nullable: true, description: 'The ownerId after the change; null when the owner was removed.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The ownerId after the change; null when the owner was removed.',
+  })
   @Column({ name: 'owner_id', type: 'varchar', length: 191, nullable: true })
   ownerId: string | null;
 
@@ -41,11 +44,17 @@ export class OwnerAssignment {
   @Column({ type: 'varchar', length: 16 })
   trigger: AssignmentTrigger;
 
-  @Field(() => String, { nullable: true, description: 'Why: the routing rule or team that chose the owner, or the mutation that set it.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why: the routing rule or team that chose the owner, or the mutation that set it.',
+  })
   @Column({ type: 'varchar', length: 1000, nullable: true })
   reason: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Who: the owner the API key acts for, else the key name; null for routing.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Who: the owner the API key acts for, else the key name; null for routing.',
+  })
   @Column({ type: 'varchar', length: 191, nullable: true })
   actor: string | null;
 

@@ -22,7 +22,10 @@ export class Owner {
   @Column({ type: 'boolean' })
   active: boolean;
 
-  @Field(() => String, { nullable: true, description: 'The team whose round-robin the owner takes part in (compared exactly).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The team whose round-robin the owner takes part in (compared exactly).',
+  })
   @Column({ type: 'varchar', length: 191, nullable: true })
   team: string | null;
 

@@ -28,7 +28,10 @@ export class UpdateOwnerInput {
   @Field(() => String, { nullable: true, description: 'The routing team; null takes the owner out of every team.' })
   team?: string | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'false takes the owner out of routing; contacts it holds keep it.' })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'false takes the owner out of routing; contacts it holds keep it.',
+  })
   active?: boolean | null;
 }
 

@@ -14,19 +14,31 @@ export class OwnersResolver {
   @Query(() => [Owner], { description: 'Owners by name. Every role but PARTNER may read them; ADMIN manages them.' })
   owners(
     @Ctx() ctx: Context,
-    @Arg('includeInactive', () => Boolean, { nullable: true, defaultValue: true, description: 'false: active owners only.' }) includeInactive?: boolean,
+    @Arg('includeInactive', () => Boolean, {
+      nullable: true,
+      defaultValue: true,
+      description: 'false: active owners only.',
+    })
+    includeInactive?: boolean,
     @Arg('team', () => String, { nullable: true, description: 'Owners of this team only.' }) team?: string,
   ) {
     return ctx.services.owners.list(ctx.viewer, { includeInactive, team });
   }
 
   @Mutation(() => Owner, { description: 'ADMIN only.' })
-  createOwner(@Arg('input', () => CreateOwnerInput, { description: 'The owner.' }) input: CreateOwnerInput, @Ctx() ctx: Context) {
+  createOwner(
+    @Arg('input', () => CreateOwnerInput, { description: 'The owner.' }) input: CreateOwnerInput,
+    @Ctx() ctx: Context,
+  ) {
     return ctx.services.owners.create(ctx.viewer, input);
   }
 
   @Mutation(() => Owner, { description: 'ADMIN only.' })
-  updateOwner(@Arg('id', () => ID, { description: 'Owner id.' }) id: string, @Arg('input', () => UpdateOwnerInput, { description: 'Fields to change.' }) input: UpdateOwnerInput, @Ctx() ctx: Context) {
+  updateOwner(
+    @Arg('id', () => ID, { description: 'Owner id.' }) id: string,
+    @Arg('input', () => UpdateOwnerInput, { description: 'Fields to change.' }) input: UpdateOwnerInput,
+    @Ctx() ctx: Context,
+  ) {
     return ctx.services.owners.update(ctx.viewer, id, input);
   }
 
@@ -36,7 +48,10 @@ export class OwnersResolver {
   }
 
   @Mutation(() => RoutingPolicy, { description: 'ADMIN only. Applies to contacts that reach the stage from now on.' })
-  updateRoutingPolicy(@Arg('input', () => RoutingPolicyInput, { description: 'Settings to change.' }) input: RoutingPolicyInput, @Ctx() ctx: Context) {
+  updateRoutingPolicy(
+    @Arg('input', () => RoutingPolicyInput, { description: 'Settings to change.' }) input: RoutingPolicyInput,
+    @Ctx() ctx: Context,
+  ) {
     return ctx.services.owners.updateRouting(ctx.viewer, input);
   }
 }

@@ -47,7 +47,16 @@ export interface AssignmentData {
 }
 
 const ROUTING_ID = 1;
-const ASSIGNMENT_COLUMNS = ['contact_id', 'owner_id', 'previous_owner_id', '`trigger`', 'reason', 'actor', 'actor_owner_id', 'assigned_at'];
+const ASSIGNMENT_COLUMNS = [
+  'contact_id',
+  'owner_id',
+  'previous_owner_id',
+  '`trigger`',
+  'reason',
+  'actor',
+  'actor_owner_id',
+  'assigned_at',
+];
 
 function clean(field: string, v: string | null | undefined, required: boolean): string | null | undefined {
   if (v === undefined) return undefined;
@@ -66,9 +75,10 @@ export class OwnersService {
   /** Creates the routing row with its defaults on a new store (idempotent). */
   async ensureRouting(): Promise<void> {
     const d = DEFAULT_ROUTING;
-    await this.ds.query(`${insertIgnorePrefix(dialectOf(this.ds))} routing_policy (id, enabled, assign_at_stage, default_team, rules, updated_at) VALUES (?, ?, ?, ?, ?, ?)`, [
-      ROUTING_ID, d.enabled ? 1 : 0, d.assignAtStage, d.defaultTeam, JSON.stringify(d.rules), dbDate(new Date()),
-    ]);
+    await this.ds.query(
+      `${insertIgnorePrefix(dialectOf(this.ds))} routing_policy (id, enabled, assign_at_stage, default_team, rules, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      [ROUTING_ID, d.enabled ? 1 : 0, d.assignAtStage, d.defaultTeam, JSON.stringify(d.rules), dbDate(new Date())],
+    );
   }
 
   async list(viewer: Viewer, opts: { includeInactive?: boolean | null; team?: string | null }): Promise<Owner[]> {
@@ -130,7 +140,8 @@ export class OwnersService {
       if (insert) await this.ds.getRepository(Owner).insert(owner);
       else await this.ds.getRepository(Owner).save(owner);
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict(`An owner with email ${owner.email} already exists`, { field: 'input.email' });
+      if (isUniqueViolation(err))
+        throw conflict(`An owner with email ${owner.email} already exists`, { field: 'input.email' });
       throw err;
     }
   }
@@ -157,7 +168,10 @@ export class OwnersService {
         enabled: patch.enabled ?? row.enabled,
         assignAtStage: patch.assignAtStage ?? row.assignAtStage,
         defaultTeam: patch.defaultTeam === undefined ? row.defaultTeam : patch.defaultTeam?.trim() || null,
-        rules: patch.rules === undefined ? row.rules ?? [] : (patch.rules ?? []).map((r) => ({ ...r, team: r.team?.trim() })),
+        rules:
+          patch.rules === undefined
+            ? (row.rules ?? [])
+            : (patch.rules ?? []).map((r) => ({ ...r, team: r.team?.trim() })),
       };
       const problem = validateRouting(next);
       if (problem) throw badInput(`input.${problem.field}`, problem.message);
@@ -175,8 +189,15 @@ export class OwnersService {
    * ownerId and group keys (stored and in memory), the transitions' owner,
    * records the assignment, and calls `regrouped` so stored transitions follow.
    */
-  async route(em: EntityManager, transitions: StageTransition[], subjectOf: (t: StageTransition) => Contact | undefined, regrouped: (em: EntityManager, c: Contact) => Promise<void>): Promise<void> {
-    const candidates = transitions.filter((t) => t.ownerId === null && (t.toStage === 'MQL' || t.toStage === 'SQL') && subjectOf(t));
+  async route(
+    em: EntityManager,
+    transitions: StageTransition[],
+    subjectOf: (t: StageTransition) => Contact | undefined,
+    regrouped: (em: EntityManager, c: Contact) => Promise<void>,
+  ): Promise<void> {
+    const candidates = transitions.filter(
+      (t) => t.ownerId === null && (t.toStage === 'MQL' || t.toStage === 'SQL') && subjectOf(t),
+    );
     if (candidates.length === 0) return;
     const routing = await this.routingEntity(em);
     if (!routing.enabled) return;
@@ -189,14 +210,26 @@ export class OwnersService {
       if (!owner) continue;
       contact.ownerId = owner.id;
       await assignGroupKeys(em, [contact]);
-      await em.query('UPDATE contacts SET owner_id = ?, owner_key = ? WHERE id = ?', [owner.id, contact.keys.ownerKey, contact.id]);
+      await em.query('UPDATE contacts SET owner_id = ?, owner_key = ? WHERE id = ?', [
+        owner.id,
+        contact.keys.ownerKey,
+        contact.id,
+      ]);
       for (const later of transitions) {
         if (later.contactId !== contact.id || Number(later.occurredAt) < Number(t.occurredAt)) continue;
         later.ownerId = owner.id;
         later.keys.ownerKey = contact.keys.ownerKey;
       }
       await regrouped(em, contact);
-      assignments.push({ contactId: contact.id, ownerId: owner.id, previousOwnerId: null, trigger: AssignmentTrigger.ROUTING, reason: `${t.toStage}: ${reason}: ${owner.name}`, viewer: null, at: t.occurredAt });
+      assignments.push({
+        contactId: contact.id,
+        ownerId: owner.id,
+        previousOwnerId: null,
+        trigger: AssignmentTrigger.ROUTING,
+        reason: `${t.toStage}: ${reason}: ${owner.name}`,
+        viewer: null,
+        at: t.occurredAt,
+      });
     }
     await this.recordAssignments(em, assignments);
   }
@@ -204,7 +237,12 @@ export class OwnersService {
   /** The next active owner of `team` (null: of every team) and marks it assigned now; null when there is none. */
   private async nextInRotation(em: EntityManager, team: string | null): Promise<Owner | null> {
     const where = team === null ? 'active = 1' : 'team = ? AND active = 1';
-    const [owner] = await selectEntities(em, Owner, `SELECT * FROM owners WHERE ${where} ORDER BY last_assigned_at, created_at, id LIMIT 1${forUpdate(dialectOf(em))}`, team === null ? [] : [team]);
+    const [owner] = await selectEntities(
+      em,
+      Owner,
+      `SELECT * FROM owners WHERE ${where} ORDER BY last_assigned_at, created_at, id LIMIT 1${forUpdate(dialectOf(em))}`,
+      team === null ? [] : [team],
+    );
     if (!owner) return null;
     owner.lastAssignedAt = new Date();
     await em.query('UPDATE owners SET last_assigned_at = ? WHERE id = ?', [dbDate(owner.lastAssignedAt), owner.id]);
@@ -214,7 +252,14 @@ export class OwnersService {
   /** Records owner changes inside the caller's transaction. */
   async recordAssignments(em: EntityManager, rows: AssignmentData[]): Promise<void> {
     const values: SqlValue[][] = rows.map((a) => [
-      a.contactId, a.ownerId, a.previousOwnerId, a.trigger, a.reason, a.viewer ? actorName(a.viewer) : null, a.viewer?.ownerId ?? null, dbDate(a.at),
+      a.contactId,
+      a.ownerId,
+      a.previousOwnerId,
+      a.trigger,
+      a.reason,
+      a.viewer ? actorName(a.viewer) : null,
+      a.viewer?.ownerId ?? null,
+      dbDate(a.at),
     ]);
     await insertRows(em, 'owner_assignments', ASSIGNMENT_COLUMNS, values);
   }
@@ -222,6 +267,8 @@ export class OwnersService {
   /** Assignments of many contacts, oldest first, in one statement. */
   assignmentsOf(contactIds: readonly string[]): Promise<OwnerAssignment[]> {
     if (contactIds.length === 0) return Promise.resolve([]);
-    return this.ds.getRepository(OwnerAssignment).find({ where: { contactId: In([...contactIds]) }, order: { id: 'ASC' } });
+    return this.ds
+      .getRepository(OwnerAssignment)
+      .find({ where: { contactId: In([...contactIds]) }, order: { id: 'ASC' } });
   }
 }

@@ -4,15 +4,23 @@ import { DateColumn, JsonColumn } from '../../db/columns';
 import { LifecycleStage } from '../lifecycle/stage';
 
 /** One routing rule: contacts matching every condition set go to the team. */
-@ObjectType({ description: 'Contacts matching every condition that is set go to `team`; the first matching rule wins.' })
+@ObjectType({
+  description: 'Contacts matching every condition that is set go to `team`; the first matching rule wins.',
+})
 export class RoutingRule {
   @Field(() => String, { description: 'The team whose active owners rotate for matching contacts.' })
   team: string;
 
-  @Field(() => [String], { nullable: true, description: 'Matches when the contact country is one of these (case-insensitive).' })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Matches when the contact country is one of these (case-insensitive).',
+  })
   countries?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Matches when the contact source is one of these (case-insensitive).' })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Matches when the contact source is one of these (case-insensitive).',
+  })
   sources?: string[] | null;
 
   @Field(() => Int, { nullable: true, description: 'Matches when companySize is at least this.' })
@@ -36,11 +44,16 @@ export class RoutingPolicy {
   @Column({ type: 'boolean' })
   enabled: boolean;
 
-  @Field(() => LifecycleStage, { description: 'MQL (default) or SQL: the stage at which a contact without an owner is assigned.' })
+  @Field(() => LifecycleStage, {
+    description: 'MQL (default) or SQL: the stage at which a contact without an owner is assigned.',
+  })
   @Column({ name: 'assign_at_stage', type: 'varchar', length: 16 })
   assignAtStage: LifecycleStage;
 
-  @Field(() => String, { nullable: true, description: 'Team for contacts no rule matches; null: all active owners, whatever their team.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Team for contacts no rule matches; null: all active owners, whatever their team.',
+  })
   @Column({ name: 'default_team', type: 'varchar', length: 191, nullable: true })
   defaultTeam: string | null;
 

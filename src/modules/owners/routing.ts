@@ -50,21 +50,29 @@ export function ruleMatches(rule: RouteRule, c: RoutedContact): boolean {
  */
 export function chooseTeam(routing: Routing, c: RoutedContact): { team: string | null; reason: string } {
   const index = routing.rules.findIndex((r) => ruleMatches(r, c));
-  if (index >= 0) return { team: routing.rules[index].team, reason: `routing rule ${index + 1} -> team ${routing.rules[index].team}` };
-  if (routing.defaultTeam !== null) return { team: routing.defaultTeam, reason: `no rule matched -> default team ${routing.defaultTeam}` };
+  if (index >= 0)
+    return {
+      team: routing.rules[index].team,
+      reason: `routing rule ${index + 1} -> team ${routing.rules[index].team}`,
+    };
+  if (routing.defaultTeam !== null)
+    return { team: routing.defaultTeam, reason: `no rule matched -> default team ${routing.defaultTeam}` };
   return { team: null, reason: 'no rule matched -> all active owners' };
 }
 
 /** The first problem of a policy, or null. */
 export function validateRouting(r: Routing): { field: string; message: string } | null {
   if (!ROUTING_STAGES.includes(r.assignAtStage)) return { field: 'assignAtStage', message: 'must be MQL or SQL' };
-  if (r.defaultTeam !== null && (r.defaultTeam.trim() === '' || r.defaultTeam.length > 191)) return { field: 'defaultTeam', message: 'must be 1 to 191 characters' };
+  if (r.defaultTeam !== null && (r.defaultTeam.trim() === '' || r.defaultTeam.length > 191))
+    return { field: 'defaultTeam', message: 'must be 1 to 191 characters' };
   if (r.rules.length > 100) return { field: 'rules', message: 'at most 100 rules' };
   for (const [i, rule] of r.rules.entries()) {
-    if (!rule.team || rule.team.trim() === '' || rule.team.length > 191) return { field: `rules[${i}].team`, message: 'must be 1 to 191 characters' };
+    if (!rule.team || rule.team.trim() === '' || rule.team.length > 191)
+      return { field: `rules[${i}].team`, message: 'must be 1 to 191 characters' };
     for (const key of ['minCompanySize', 'maxCompanySize'] as const) {
       const v = rule[key];
-      if (v != null && (!Number.isInteger(v) || v < 0)) return { field: `rules[${i}].${key}`, message: 'must be a non-negative integer' };
+      if (v != null && (!Number.isInteger(v) || v < 0))
+        return { field: `rules[${i}].${key}`, message: 'must be a non-negative integer' };
     }
     if (rule.minCompanySize != null && rule.maxCompanySize != null && rule.minCompanySize > rule.maxCompanySize) {
       return { field: `rules[${i}].maxCompanySize`, message: 'must be at least minCompanySize' };

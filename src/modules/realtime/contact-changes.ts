@@ -35,7 +35,9 @@ registerEnumType(ContactChangeKind, {
     OWNER: { description: 'ownerId changed (updateContact or routing).' },
     SCORE: { description: 'score, fitScore or engagementScore changed (see scoreHistory).' },
     STAGE: { description: 'The stage changed (see transitions).' },
-    TEMPERATURE: { description: 'The temperature changed with the points of this change (not when time alone moves it).' },
+    TEMPERATURE: {
+      description: 'The temperature changed with the points of this change (not when time alone moves it).',
+    },
     DELETED: { description: 'deleteContact erased it; contact is null.' },
   },
 });
@@ -55,8 +57,17 @@ export interface WireChange {
 /** A contact's filterable values now. `temperature` is the logged one until the log computes it. */
 export function contactValues(c: Contact): ContactValues {
   return {
-    stage: c.stage, score: c.score, temperature: c.loggedTemperature ?? 'COLD', ownerId: c.ownerId, partnerId: c.partnerId, source: c.source,
-    email: c.email, firstName: c.firstName, lastName: c.lastName, company: c.company, createdAt: c.createdAt.getTime(),
+    stage: c.stage,
+    score: c.score,
+    temperature: c.loggedTemperature ?? 'COLD',
+    ownerId: c.ownerId,
+    partnerId: c.partnerId,
+    source: c.source,
+    email: c.email,
+    firstName: c.firstName,
+    lastName: c.lastName,
+    company: c.company,
+    createdAt: c.createdAt.getTime(),
   };
 }
 
@@ -126,7 +137,8 @@ export class ChangeSet {
     if (!e) this.entries.set(contact.id, (e = { contact, kinds: new Set(), before: {} }));
     e.contact = contact;
     for (const k of kinds) e.kinds.add(k);
-    for (const [key, value] of Object.entries(before) as [keyof ContactValues, never][]) if (!(key in e.before)) e.before[key] = value;
+    for (const [key, value] of Object.entries(before) as [keyof ContactValues, never][])
+      if (!(key in e.before)) e.before[key] = value;
   }
 
   /**
@@ -136,14 +148,27 @@ export class ChangeSet {
    * it, and reads the rows' ids back (their contacts' row locks make the
    * newest rows of these contacts ours).
    */
-  async write(em: EntityManager, seq: number, policy: Policy, now: Date, transitions: StageTransition[]): Promise<void> {
+  async write(
+    em: EntityManager,
+    seq: number,
+    policy: Policy,
+    now: Date,
+    transitions: StageTransition[],
+  ): Promise<void> {
     const all = [...this.entries.values()];
     this.written = [];
-    for (let i = 0; i < all.length; i += CHUNK) this.written.push(...(await this.writeChunk(em, all.slice(i, i + CHUNK), seq, policy, now)));
+    for (let i = 0; i < all.length; i += CHUNK)
+      this.written.push(...(await this.writeChunk(em, all.slice(i, i + CHUNK), seq, policy, now)));
     if (transitions.length) LOGGED.set(transitions[0], this.written);
   }
 
-  private async writeChunk(em: EntityManager, entries: Entry[], seq: number, policy: Policy, now: Date): Promise<WireChange[]> {
+  private async writeChunk(
+    em: EntityManager,
+    entries: Entry[],
+    seq: number,
+    policy: Policy,
+    now: Date,
+  ): Promise<WireChange[]> {
     const live = entries.filter((e) => !e.kinds.has(ContactChangeKind.DELETED)).map((e) => e.contact.id);
     const points = new Map<string, number>();
     if (live.length) {
@@ -167,7 +192,15 @@ export class ChangeSet {
         }
       }
       const after = contactValues(c);
-      return [seq, c.id, [...e.kinds].sort().join(','), c.partnerId, JSON.stringify({ ...after, ...e.before }), JSON.stringify(after), dbDate(now)];
+      return [
+        seq,
+        c.id,
+        [...e.kinds].sort().join(','),
+        c.partnerId,
+        JSON.stringify({ ...after, ...e.before }),
+        JSON.stringify(after),
+        dbDate(now),
+      ];
     });
     await updateRowsById(em, 'contacts', ['temperature'], moved);
     await insertRows(em, 'contact_changes', COLUMNS, rows);

@@ -76,7 +76,9 @@ export class PromotionBus implements PromotionPublisher {
       for (const conn of [this.pub, sub]) conn.on('error', (err) => this.warn('redis error', err));
       sub.on('message', (_channel: string, message: string) => this.receiveMessage(message));
       sub.on('ready', () => {
-        sub.subscribe(this.channel).catch((err) => this.warn('redis subscribe failed; the poll delivers meanwhile', err));
+        sub
+          .subscribe(this.channel)
+          .catch((err) => this.warn('redis subscribe failed; the poll delivers meanwhile', err));
         // Messages published while the link was down are gone: read them from the store.
         this.catchUp();
       });
@@ -93,7 +95,8 @@ export class PromotionBus implements PromotionPublisher {
     if ((transitions.length === 0 && changes.length === 0) || this.stopped) return;
     const epochs = new Map<number, Epoch>();
     const epoch = (seq: number) => epochs.get(seq) ?? epochs.set(seq, { seq, transitions: [], changes: [] }).get(seq)!;
-    for (const t of [...transitions].sort((a, b) => Number(a.id) - Number(b.id))) epoch(t.seq!).transitions.push(wireTransition(t));
+    for (const t of [...transitions].sort((a, b) => Number(a.id) - Number(b.id)))
+      epoch(t.seq!).transitions.push(wireTransition(t));
     for (const c of [...changes].sort((a, b) => Number(a.id) - Number(b.id))) epoch(c.seq).changes.push(c);
     for (const [, e] of [...epochs].sort((a, b) => a[0] - b[0])) this.send(e);
   }
@@ -145,7 +148,12 @@ export class PromotionBus implements PromotionPublisher {
     } catch (err) {
       return this.warn('unreadable message on the promotions channel ignored', err);
     }
-    if (message.deployment !== this.options.deployment || !Number.isSafeInteger(message.seq) || !Array.isArray(message.transitions)) return;
+    if (
+      message.deployment !== this.options.deployment ||
+      !Number.isSafeInteger(message.seq) ||
+      !Array.isArray(message.transitions)
+    )
+      return;
     const { deployment: _d, ...epoch } = message;
     this.receive(epoch);
   }

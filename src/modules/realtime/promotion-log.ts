@@ -12,7 +12,15 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
 import { CHANGE_SELECT, ChangeRow, WireChange, fromChangeRow } from './contact-changes';
-import { dialectOf, forUpdateSkipLocked, incrementCounter, parseDbDate, transaction, dbDate, usePrimaryKey } from '../../db/portable';
+import {
+  dialectOf,
+  forUpdateSkipLocked,
+  incrementCounter,
+  parseDbDate,
+  transaction,
+  dbDate,
+  usePrimaryKey,
+} from '../../db/portable';
 
 /** A transition as it travels between instances and to subscribers. */
 export interface WireTransition {
@@ -63,7 +71,8 @@ export interface ReplayFilter {
   scope: string | null;
 }
 
-const COLUMNS = 'seq, id, contact_id, from_stage, to_stage, `trigger`, reason, score, actor, actor_owner_id, occurred_at, partner_id, owner_id';
+const COLUMNS =
+  'seq, id, contact_id, from_stage, to_stage, `trigger`, reason, score, actor, actor_owner_id, occurred_at, partner_id, owner_id';
 /** Orphans stamped per sweep transaction. */
 const SWEEP_LIMIT = 1000;
 
@@ -114,7 +123,10 @@ export function nextEpoch(em: EntityManager): Promise<number> {
 /** Transitions by id, as they travel (webhook bodies are built from them). */
 export async function transitionsById(em: EntityManager, ids: string[]): Promise<WireTransition[]> {
   if (ids.length === 0) return [];
-  const rows: Row[] = await em.query(`SELECT ${COLUMNS} FROM stage_transitions WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
+  const rows: Row[] = await em.query(
+    `SELECT ${COLUMNS} FROM stage_transitions WHERE id IN (${ids.map(() => '?').join(', ')})`,
+    ids,
+  );
   return rows.map(fromRow);
 }
 
@@ -154,7 +166,9 @@ export class PromotionLog {
 
   /** The last epoch committed. */
   async head(): Promise<number> {
-    return transaction(this.ds, async (em) => Number((await em.query('SELECT last_seq FROM promotion_sequence WHERE id = 1'))[0].last_seq));
+    return transaction(this.ds, async (em) =>
+      Number((await em.query('SELECT last_seq FROM promotion_sequence WHERE id = 1'))[0].last_seq),
+    );
   }
 
   /**
@@ -173,27 +187,47 @@ export class PromotionLog {
       if (rows.length === 0) return null;
       const seq = await nextEpoch(em);
       // On the primary key: through the seq index it would also lock (and wait on) unstamped rows of transactions still open.
-      await em.query(`UPDATE stage_transitions${usePrimaryKey(dialect)} SET seq = ? WHERE id IN (${rows.map(() => '?').join(', ')})`, [seq, ...rows.map((r) => r.id)]);
-      const stamped: Row[] = await em.query(`SELECT ${COLUMNS} FROM stage_transitions WHERE seq = ? ORDER BY id`, [seq]);
+      await em.query(
+        `UPDATE stage_transitions${usePrimaryKey(dialect)} SET seq = ? WHERE id IN (${rows.map(() => '?').join(', ')})`,
+        [seq, ...rows.map((r) => r.id)],
+      );
+      const stamped: Row[] = await em.query(`SELECT ${COLUMNS} FROM stage_transitions WHERE seq = ? ORDER BY id`, [
+        seq,
+      ]);
       return { seq, transitions: stamped.map(fromRow), changes: [] };
     });
   }
 
   /** True when some row older than `before` was never stamped (a cheap check before taking the sequence lock). */
   async hasOrphans(before: Date): Promise<boolean> {
-    return transaction(this.ds, async (em) => (await em.query('SELECT id FROM stage_transitions WHERE seq IS NULL AND created_at < ? LIMIT 1', [dbDate(before)])).length > 0);
+    return transaction(
+      this.ds,
+      async (em) =>
+        (
+          await em.query('SELECT id FROM stage_transitions WHERE seq IS NULL AND created_at < ? LIMIT 1', [
+            dbDate(before),
+          ])
+        ).length > 0,
+    );
   }
 
   /** Every epoch in [from, to] (all committed when `to` <= head); epochs whose rows are gone come back empty. */
   async epochs(from: number, to: number): Promise<Epoch[]> {
     const [rows, changeRows] = await transaction(this.ds, async (em) => [
-      (await em.query(`SELECT ${COLUMNS} FROM stage_transitions WHERE seq >= ? AND seq <= ? ORDER BY seq, id`, [from, to])) as Row[],
-      (await em.query(`SELECT ${CHANGE_SELECT} FROM contact_changes WHERE seq >= ? AND seq <= ? ORDER BY seq, id`, [from, to])) as ChangeRow[],
+      (await em.query(`SELECT ${COLUMNS} FROM stage_transitions WHERE seq >= ? AND seq <= ? ORDER BY seq, id`, [
+        from,
+        to,
+      ])) as Row[],
+      (await em.query(`SELECT ${CHANGE_SELECT} FROM contact_changes WHERE seq >= ? AND seq <= ? ORDER BY seq, id`, [
+        from,
+        to,
+      ])) as ChangeRow[],
     ]);
     const transitions = bySeq(rows.map(fromRow));
     const changes = bySeq(changeRows.map(fromChangeRow));
     const out: Epoch[] = [];
-    for (let seq = from; seq <= to; seq++) out.push({ seq, transitions: transitions.get(seq) ?? [], changes: changes.get(seq) ?? [] });
+    for (let seq = from; seq <= to; seq++)
+      out.push({ seq, transitions: transitions.get(seq) ?? [], changes: changes.get(seq) ?? [] });
     return out;
   }
 
@@ -216,9 +250,17 @@ export class PromotionLog {
       const partnerNow = 'partner_key = (SELECT v.id FROM group_values v WHERE v.value = ?)';
       if (filter.partnerId != null) (where.push(partnerNow), params.push(filter.partnerId));
       if (filter.scope !== null) (where.push(partnerNow), params.push(filter.scope));
-      const rows: Row[] = await em.query(`SELECT ${COLUMNS} FROM stage_transitions WHERE ${where.join(' AND ')} ORDER BY seq, id LIMIT ${limit}`, params);
+      const rows: Row[] = await em.query(
+        `SELECT ${COLUMNS} FROM stage_transitions WHERE ${where.join(' AND ')} ORDER BY seq, id LIMIT ${limit}`,
+        params,
+      );
       const events = rows.map(fromRow);
-      return { rows: events, head, complete: rows.length < limit, last: events.length ? [events[events.length - 1].seq, Number(events[events.length - 1].id)] : null };
+      return {
+        rows: events,
+        head,
+        complete: rows.length < limit,
+        last: events.length ? [events[events.length - 1].seq, Number(events[events.length - 1].id)] : null,
+      };
     });
   }
 
@@ -232,9 +274,17 @@ export class PromotionLog {
       const where = ['seq >= ?', 'seq <= ?', '(seq > ? OR id > ?)'];
       const params: unknown[] = [after[0], head, after[0], after[1]];
       if (scope !== null) (where.unshift('partner_id = ?'), params.unshift(scope));
-      const rows: ChangeRow[] = await em.query(`SELECT ${CHANGE_SELECT} FROM contact_changes WHERE ${where.join(' AND ')} ORDER BY seq, id LIMIT ${limit}`, params);
+      const rows: ChangeRow[] = await em.query(
+        `SELECT ${CHANGE_SELECT} FROM contact_changes WHERE ${where.join(' AND ')} ORDER BY seq, id LIMIT ${limit}`,
+        params,
+      );
       const events = rows.map(fromChangeRow);
-      return { rows: events, head, complete: rows.length < limit, last: events.length ? [events[events.length - 1].seq, Number(events[events.length - 1].id)] : null };
+      return {
+        rows: events,
+        head,
+        complete: rows.length < limit,
+        last: events.length ? [events[events.length - 1].seq, Number(events[events.length - 1].id)] : null,
+      };
     });
   }
 }

@@ -24,15 +24,20 @@ export class PromotionEvent {
 @Resolver()
 export class RealtimeResolver {
   @Subscription(() => PromotionEvent, {
-    description: 'Transitions into the given stages as they happen; with `after`, first replays those since that cursor.',
+    description:
+      'Transitions into the given stages as they happen; with `after`, first replays those since that cursor.',
     subscribe: ({ args, context }) => {
       const ctx = context as Context;
-      return ctx.services.realtime.stream(ctx.viewer, { ...(args as PromotionFilter), after: ctx.resumeAfter ?? (args as PromotionFilter).after });
+      return ctx.services.realtime.stream(ctx.viewer, {
+        ...(args as PromotionFilter),
+        after: ctx.resumeAfter ?? (args as PromotionFilter).after,
+      });
     },
   })
   leadPromoted(
     @Root() t: WireTransition,
-    @Arg('stages', () => [LifecycleStage], { nullable: true, defaultValue: [LifecycleStage.MQL, LifecycleStage.SQL] }) _stages: LifecycleStage[],
+    @Arg('stages', () => [LifecycleStage], { nullable: true, defaultValue: [LifecycleStage.MQL, LifecycleStage.SQL] })
+    _stages: LifecycleStage[],
     @Arg('ownerId', () => String, { nullable: true }) _ownerId?: string,
     @Arg('partnerId', () => ID, { nullable: true }) _partnerId?: string,
     @Arg('after', () => String, { nullable: true }) _after?: string,
@@ -51,7 +56,10 @@ export class RealtimeResolver {
 }
 
 /** A change of a contact streamed to contactChanged subscribers; pass its cursor back as `after` to resume. */
-@ObjectType({ description: 'A change of a contact streamed to contactChanged subscribers; pass its cursor back as `after` to resume.' })
+@ObjectType({
+  description:
+    'A change of a contact streamed to contactChanged subscribers; pass its cursor back as `after` to resume.',
+})
 export class ContactChangedEvent {
   @Field(() => String, { description: 'Pass it back as `after` to resume after this event.' })
   cursor: string;
@@ -65,7 +73,10 @@ export class ContactChangedEvent {
   @Field(() => Date, { description: 'When the change was committed.' })
   at: Date;
 
-  @Field(() => Boolean, { description: 'Whether the contact matches the subscription filter after the change; false: it has just left the filter (or was deleted).' })
+  @Field(() => Boolean, {
+    description:
+      'Whether the contact matches the subscription filter after the change; false: it has just left the filter (or was deleted).',
+  })
   matchesFilter: boolean;
 }
 
@@ -81,8 +92,13 @@ export class ContactChangedResolver {
   })
   contactChanged(
     @Root() c: WireChange,
-    @Arg('filter', () => ContactFilter, { nullable: true, description: 'The contacts list filter.' }) filter?: ContactFilter,
-    @Arg('after', () => String, { nullable: true, description: 'A cursor an earlier event carried: replays every later change first.' }) _after?: string,
+    @Arg('filter', () => ContactFilter, { nullable: true, description: 'The contacts list filter.' })
+    filter?: ContactFilter,
+    @Arg('after', () => String, {
+      nullable: true,
+      description: 'A cursor an earlier event carried: replays every later change first.',
+    })
+    _after?: string,
   ): ContactChangedEvent {
     return {
       cursor: promotionCursor(c),
@@ -93,7 +109,10 @@ export class ContactChangedResolver {
     };
   }
 
-  @FieldResolver(() => Contact, { nullable: true, description: 'The contact as it is when the event is delivered; null once deleted.' })
+  @FieldResolver(() => Contact, {
+    nullable: true,
+    description: 'The contact as it is when the event is delivered; null once deleted.',
+  })
   contact(@Root() e: ContactChangedEvent, @Ctx() ctx: Context) {
     return ctx.loaders.contact.load(e.contactId);
   }

@@ -37,7 +37,8 @@ export function promotionCursor(t: LogEvent): string {
 
 function decodePosition(cursor: string): LogPosition {
   const [seq, id] = decodeCursor(cursor, ['int', 'int'], 'after');
-  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(id)) throw badInput('after', 'is not a cursor leadPromoted returned');
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(id))
+    throw badInput('after', 'is not a cursor leadPromoted returned');
   return [seq as number, id as number];
 }
 
@@ -51,7 +52,11 @@ export class SubscriptionOverflow extends DomainError {
     limit: number,
     readonly cursor: string,
   ) {
-    super('RATE_LIMITED', `This subscriber fell more than ${limit} events behind: subscribe again with after to resume`, { reason: 'SUBSCRIPTION_QUEUE_OVERFLOW', cursor });
+    super(
+      'RATE_LIMITED',
+      `This subscriber fell more than ${limit} events behind: subscribe again with after to resume`,
+      { reason: 'SUBSCRIPTION_QUEUE_OVERFLOW', cursor },
+    );
   }
 }
 
@@ -98,7 +103,11 @@ interface LogSource<T extends LogEvent> {
 const CHANGE_VIEWS = new WeakMap<Epoch, Epoch>();
 function changeView(epoch: Epoch): Epoch {
   let view = CHANGE_VIEWS.get(epoch);
-  if (!view) CHANGE_VIEWS.set(epoch, (view = { seq: epoch.seq, transitions: epoch.changes as unknown as WireTransition[], changes: [] }));
+  if (!view)
+    CHANGE_VIEWS.set(
+      epoch,
+      (view = { seq: epoch.seq, transitions: epoch.changes as unknown as WireTransition[], changes: [] }),
+    );
   return view;
 }
 
@@ -119,7 +128,12 @@ export class RealtimeService {
     assertCan(viewer, 'read');
     // An explicit null is the argument's default (docs/api.md): MQL and SQL.
     const wanted = filter.stages ?? DEFAULT_STAGES;
-    const replayFilter: ReplayFilter = { stages: wanted, ownerId: filter.ownerId, partnerId: filter.partnerId, scope: partnerScope(viewer) };
+    const replayFilter: ReplayFilter = {
+      stages: wanted,
+      ownerId: filter.ownerId,
+      partnerId: filter.partnerId,
+      scope: partnerScope(viewer),
+    };
     const stages = new Set(wanted);
     return this.open<WireTransition>(filter.after, {
       events: (epoch) => epoch.transitions,
@@ -140,7 +154,8 @@ export class RealtimeService {
   changes(viewer: Viewer, filter: ValuesFilter, after: string | null | undefined): LogStream<WireChange> {
     assertCan(viewer, 'read');
     const scope = partnerScope(viewer);
-    const matches = (c: WireChange) => (scope === null || c.partnerId === scope) && (matchesFilter(filter, c.after) || matchesFilter(filter, c.before));
+    const matches = (c: WireChange) =>
+      (scope === null || c.partnerId === scope) && (matchesFilter(filter, c.after) || matchesFilter(filter, c.before));
     return this.open<WireChange>(after, {
       events: (epoch) => epoch.changes,
       view: changeView,

@@ -47,7 +47,10 @@ export function resumeKey(payload: ResumablePayload): string {
 }
 
 /** The cursor to resume `payload` from, as the client sent it in connectionParams, or null. */
-export function resumeCursor(connectionParams: Readonly<Record<string, unknown>> | undefined, payload: ResumablePayload): string | null {
+export function resumeCursor(
+  connectionParams: Readonly<Record<string, unknown>> | undefined,
+  payload: ResumablePayload,
+): string | null {
   const map = connectionParams?.[RESUME_PARAM];
   if (!map || typeof map !== 'object') return null;
   const cursor = (map as Record<string, unknown>)[resumeKey(payload)];

@@ -16,7 +16,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { createSourceEventStream, DocumentNode, execute, ExecutionArgs, ExecutionResult, FormattedExecutionResult, print } from 'graphql';
+import {
+  createSourceEventStream,
+  DocumentNode,
+  execute,
+  ExecutionArgs,
+  ExecutionResult,
+  FormattedExecutionResult,
+  print,
+} from 'graphql';
 import { Context, createContext } from '../../graphql/context';
 import { partnerScope } from '../access/viewer';
 import type { PromotionStream } from './realtime.service';
@@ -186,7 +194,10 @@ class Group {
    */
   private async drainThenWrite(t: WireTransition, payload: string, full: Member[]): Promise<void> {
     const { maxBufferedBytes, drainWaitMs } = this.broadcast;
-    const over = () => full.filter((m) => !m.gone && m.socket.readyState === m.socket.OPEN && m.socket.bufferedAmount > maxBufferedBytes);
+    const over = () =>
+      full.filter(
+        (m) => !m.gone && m.socket.readyState === m.socket.OPEN && m.socket.bufferedAmount > maxBufferedBytes,
+      );
     for (const m of full) this.broadcast.flush(m.socket);
     const until = Date.now() + drainWaitMs;
     while (over().length > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
@@ -213,9 +224,16 @@ export function sharedSubscribe(serialised: SerialisedResults, broadcast?: Broad
     const { viewer, services } = args.contextValue as Context;
     let text = printed.get(args.document);
     if (text === undefined) printed.set(args.document, (text = print(args.document)));
-    const key = JSON.stringify([viewer.role, partnerScope(viewer), args.operationName ?? null, text, args.variableValues ?? {}]);
+    const key = JSON.stringify([
+      viewer.role,
+      partnerScope(viewer),
+      args.operationName ?? null,
+      text,
+      args.variableValues ?? {},
+    ]);
     const run = (payload: unknown): Promise<ExecutionResult> => {
-      const own = () => Promise.resolve(execute({ ...args, rootValue: payload, contextValue: createContext(viewer, services) }));
+      const own = () =>
+        Promise.resolve(execute({ ...args, rootValue: payload, contextValue: createContext(viewer, services) }));
       if (typeof payload !== 'object' || payload === null) return own();
       let perEvent = results.get(payload);
       if (!perEvent) results.set(payload, (perEvent = new Map()));
@@ -226,7 +244,15 @@ export function sharedSubscribe(serialised: SerialisedResults, broadcast?: Broad
     const it = source[Symbol.asyncIterator]();
     const target = broadcast?.target(args.contextValue as object);
     const stream = target && isPromotionStream(it) ? it : null;
-    const member: Member | null = stream && target ? { socket: target.socket, prefix: `{"id":${JSON.stringify(target.id)},"type":"next","payload":`, stream, gone: false } : null;
+    const member: Member | null =
+      stream && target
+        ? {
+            socket: target.socket,
+            prefix: `{"id":${JSON.stringify(target.id)},"type":"next","payload":`,
+            stream,
+            gone: false,
+          }
+        : null;
     // Set once live delivery is the group's: next() then waits for return().
     let group: Group | null = null;
     let ended = false;

@@ -50,7 +50,11 @@ export class RescoreService implements RescoreTrigger {
     // Locking the QUEUED range (a gap lock when empty, on MySQL) makes two racing requests queue one job:
     // the second waits, or deadlocks and is retried by transaction(), and then finds the first one's job.
     const queued = await lockRows(
-      em.getRepository(RescoreJob).createQueryBuilder('j').where('j.state = :state', { state: JobState.QUEUED }).orderBy('j.startedAt', 'ASC'),
+      em
+        .getRepository(RescoreJob)
+        .createQueryBuilder('j')
+        .where('j.state = :state', { state: JobState.QUEUED })
+        .orderBy('j.startedAt', 'ASC'),
     ).getOne();
     if (queued) return queued;
     const job = Object.assign(new RescoreJob(), {
@@ -96,7 +100,9 @@ export class RescoreService implements RescoreTrigger {
   async idle(timeoutMs = 60_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
-      const busy = await this.ds.getRepository(RescoreJob).count({ where: [{ state: JobState.QUEUED }, { state: JobState.RUNNING }] });
+      const busy = await this.ds
+        .getRepository(RescoreJob)
+        .count({ where: [{ state: JobState.QUEUED }, { state: JobState.RUNNING }] });
       if (busy === 0 && !this.running) return;
       this.tick();
       await new Promise((r) => setTimeout(r, 25));
@@ -135,11 +141,18 @@ export class RescoreService implements RescoreTrigger {
         .createQueryBuilder()
         .update()
         .set({ runner: this.runnerId, heartbeatAt: now })
-        .where('id = :id AND state = :state AND (heartbeat_at = :beat OR heartbeat_at IS NULL)', { id: running.id, state: JobState.RUNNING, beat: running.heartbeatAt ? dbDate(running.heartbeatAt) : null })
+        .where('id = :id AND state = :state AND (heartbeat_at = :beat OR heartbeat_at IS NULL)', {
+          id: running.id,
+          state: JobState.RUNNING,
+          beat: running.heartbeatAt ? dbDate(running.heartbeatAt) : null,
+        })
         .execute();
       return taken.affected === 1 ? { ...running, runner: this.runnerId, heartbeatAt: now } : null;
     }
-    const queued = await repo.findOne({ where: { state: JobState.QUEUED, finishedAt: IsNull() }, order: { startedAt: 'ASC' } });
+    const queued = await repo.findOne({
+      where: { state: JobState.QUEUED, finishedAt: IsNull() },
+      order: { startedAt: 'ASC' },
+    });
     if (!queued) return null;
     const total = await this.ds.getRepository(Contact).count();
     const taken = await repo
@@ -148,7 +161,9 @@ export class RescoreService implements RescoreTrigger {
       .set({ state: JobState.RUNNING, runner: this.runnerId, heartbeatAt: now, startedAt: now, total })
       .where('id = :id AND state = :state', { id: queued.id, state: JobState.QUEUED })
       .execute();
-    return taken.affected === 1 ? { ...queued, state: JobState.RUNNING, runner: this.runnerId, heartbeatAt: now, startedAt: now, total } : null;
+    return taken.affected === 1
+      ? { ...queued, state: JobState.RUNNING, runner: this.runnerId, heartbeatAt: now, startedAt: now, total }
+      : null;
   }
 
   /** Runs a claimed job batch by batch; each batch is one transaction that also records progress. */
@@ -176,18 +191,34 @@ export class RescoreService implements RescoreTrigger {
       if (err instanceof DatabaseUnavailableError) throw err;
       await this.ds
         .getRepository(RescoreJob)
-        .update({ id: job.id, runner: this.runnerId }, { state: JobState.FAILED, finishedAt: new Date(), error: String((err as Error)?.message ?? err).slice(0, 1000) });
+        .update(
+          { id: job.id, runner: this.runnerId },
+          {
+            state: JobState.FAILED,
+            finishedAt: new Date(),
+            error: String((err as Error)?.message ?? err).slice(0, 1000),
+          },
+        );
       // Batches already committed are consistent per contact; the next rule change or rescoreContacts reruns the whole set.
       throw err;
     }
   }
 
-  private async runBatch(em: EntityManager, job: RescoreJob): Promise<{ done: boolean; transitions: StageTransition[]; changes: WireChange[]; owned: boolean }> {
+  private async runBatch(
+    em: EntityManager,
+    job: RescoreJob,
+  ): Promise<{ done: boolean; transitions: StageTransition[]; changes: WireChange[]; owned: boolean }> {
     const jobs = em.getRepository(RescoreJob);
     const current = await lockRows(jobs.createQueryBuilder('j').where('j.id = :id', { id: job.id })).getOne();
-    if (!current || current.runner !== this.runnerId || current.state !== JobState.RUNNING) return { done: true, transitions: [], changes: [], owned: false };
+    if (!current || current.runner !== this.runnerId || current.state !== JobState.RUNNING)
+      return { done: true, transitions: [], changes: [], owned: false };
     const contacts = await lockRows(
-      em.getRepository(Contact).createQueryBuilder('c').where('c.id > :last', { last: current.lastContactId ?? '' }).orderBy('c.id', 'ASC').limit(this.opts.batchSize),
+      em
+        .getRepository(Contact)
+        .createQueryBuilder('c')
+        .where('c.id > :last', { last: current.lastContactId ?? '' })
+        .orderBy('c.id', 'ASC')
+        .limit(this.opts.batchSize),
     ).getMany();
     if (contacts.length === 0) return { done: true, transitions: [], changes: [], owned: true };
     const now = new Date();
@@ -198,7 +229,15 @@ export class RescoreService implements RescoreTrigger {
     await this.scoring.writeContactScores(em, changed, log);
     await this.lifecycle.insertTransitions(em, transitions, log);
     const processed = current.processed + contacts.length;
-    await jobs.update({ id: job.id }, { processed, total: Math.max(current.total, processed), lastContactId: contacts[contacts.length - 1].id, heartbeatAt: now });
+    await jobs.update(
+      { id: job.id },
+      {
+        processed,
+        total: Math.max(current.total, processed),
+        lastContactId: contacts[contacts.length - 1].id,
+        heartbeatAt: now,
+      },
+    );
     return { done: contacts.length < this.opts.batchSize, transitions, changes: log.written, owned: true };
   }
 }

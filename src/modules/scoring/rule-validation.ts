@@ -15,7 +15,19 @@ export type RuleDraft = Omit<Rule, 'id'>;
 
 /** Contact fields FIT conditions may name (plus `attributes.<key>`). */
 export const FIT_FIELDS: readonly string[] = [
-  'email', 'emailDomain', 'freeEmail', 'firstName', 'lastName', 'company', 'jobTitle', 'industry', 'companySize', 'country', 'source', 'ownerId', 'partnerId',
+  'email',
+  'emailDomain',
+  'freeEmail',
+  'firstName',
+  'lastName',
+  'company',
+  'jobTitle',
+  'industry',
+  'companySize',
+  'country',
+  'source',
+  'ownerId',
+  'partnerId',
 ];
 
 const KEY = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -32,10 +44,18 @@ function isScalar(v: unknown): boolean {
 function conditionProblem(kind: RuleKind, c: RuleCondition, at: string): RuleProblem | null {
   const field = String(c.field ?? '');
   if (kind === 'FIT') {
-    const known = FIT_FIELDS.includes(field) || (field.startsWith('attributes.') && KEY.test(field.slice('attributes.'.length)));
-    if (!known) return { field: `${at}.field`, message: `unknown FIT field "${field}"; use ${FIT_FIELDS.join(', ')} or attributes.<key>` };
+    const known =
+      FIT_FIELDS.includes(field) || (field.startsWith('attributes.') && KEY.test(field.slice('attributes.'.length)));
+    if (!known)
+      return {
+        field: `${at}.field`,
+        message: `unknown FIT field "${field}"; use ${FIT_FIELDS.join(', ')} or attributes.<key>`,
+      };
   } else if (!(field.startsWith('properties.') && KEY.test(field.slice('properties.'.length)))) {
-    return { field: `${at}.field`, message: `BEHAVIOR conditions read properties.<key> of the activity, got "${field}"` };
+    return {
+      field: `${at}.field`,
+      message: `BEHAVIOR conditions read properties.<key> of the activity, got "${field}"`,
+    };
   }
   const v = c.value;
   const op = c.operator;
@@ -43,19 +63,27 @@ function conditionProblem(kind: RuleKind, c: RuleCondition, at: string): RulePro
     return v === null || v === undefined ? null : { field: `${at}.value`, message: `${op} takes no value` };
   }
   if (field === 'freeEmail') {
-    return (op === 'EQ' || op === 'NEQ') && typeof v === 'boolean' ? null : { field: `${at}.value`, message: 'freeEmail is compared with EQ or NEQ to true or false' };
+    return (op === 'EQ' || op === 'NEQ') && typeof v === 'boolean'
+      ? null
+      : { field: `${at}.value`, message: 'freeEmail is compared with EQ or NEQ to true or false' };
   }
   if (op === 'IN' || op === 'NOT_IN') {
-    if (!Array.isArray(v) || v.length === 0 || !v.every(isScalar)) return { field: `${at}.value`, message: `${op} takes a non-empty array of strings, numbers or booleans` };
+    if (!Array.isArray(v) || v.length === 0 || !v.every(isScalar))
+      return { field: `${at}.value`, message: `${op} takes a non-empty array of strings, numbers or booleans` };
     return null;
   }
   if (ORDERED.includes(op)) {
-    const ok = Number.isFinite(v) || (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v)));
+    const ok =
+      Number.isFinite(v) || (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v)));
     if (!ok) return { field: `${at}.value`, message: `${op} takes a number or an ISO date` };
-    if (field === 'companySize' && typeof v !== 'number') return { field: `${at}.value`, message: 'companySize is compared with numbers' };
+    if (field === 'companySize' && typeof v !== 'number')
+      return { field: `${at}.value`, message: 'companySize is compared with numbers' };
     return null;
   }
-  if (TEXT.includes(op)) return typeof v === 'string' && v !== '' ? null : { field: `${at}.value`, message: `${op} takes a non-empty string` };
+  if (TEXT.includes(op))
+    return typeof v === 'string' && v !== ''
+      ? null
+      : { field: `${at}.value`, message: `${op} takes a non-empty string` };
   return isScalar(v) ? null : { field: `${at}.value`, message: `${op} takes a string, number or boolean` };
 }
 
@@ -67,19 +95,27 @@ export function validateRule(rule: RuleDraft): RuleProblem | null {
   const name = (rule.name ?? '').trim();
   if (!name) return { field: 'name', message: 'must not be empty' };
   if (name.length > 191) return { field: 'name', message: 'must be at most 191 characters' };
-  if (!Number.isInteger(rule.points) || Math.abs(rule.points) > MAX_POINTS) return { field: 'points', message: `must be an integer between -${MAX_POINTS} and ${MAX_POINTS}` };
+  if (!Number.isInteger(rule.points) || Math.abs(rule.points) > MAX_POINTS)
+    return { field: 'points', message: `must be an integer between -${MAX_POINTS} and ${MAX_POINTS}` };
   if (rule.kind === 'FIT') {
     for (const f of ['activityType', 'maxApplications', 'capWindowDays', 'expiresAfterDays'] as const) {
-      if (rule[f] !== null) return { field: f, message: 'is for BEHAVIOR rules only; FIT rules score who the contact is' };
+      if (rule[f] !== null)
+        return { field: f, message: 'is for BEHAVIOR rules only; FIT rules score who the contact is' };
     }
   } else {
-    if (!rule.activityType || !ACTIVITY_TYPE.test(rule.activityType)) return { field: 'activityType', message: 'BEHAVIOR rules need an activityType matching ^[a-z][a-z0-9_]{0,63}$' };
-    if (rule.maxApplications !== null && (!Number.isInteger(rule.maxApplications) || rule.maxApplications < 1)) return { field: 'maxApplications', message: 'must be at least 1' };
+    if (!rule.activityType || !ACTIVITY_TYPE.test(rule.activityType))
+      return { field: 'activityType', message: 'BEHAVIOR rules need an activityType matching ^[a-z][a-z0-9_]{0,63}$' };
+    if (rule.maxApplications !== null && (!Number.isInteger(rule.maxApplications) || rule.maxApplications < 1))
+      return { field: 'maxApplications', message: 'must be at least 1' };
     if (rule.capWindowDays !== null) {
-      if (!Number.isInteger(rule.capWindowDays) || rule.capWindowDays < 1 || rule.capWindowDays > MAX_DAYS) return { field: 'capWindowDays', message: `must be between 1 and ${MAX_DAYS}` };
+      if (!Number.isInteger(rule.capWindowDays) || rule.capWindowDays < 1 || rule.capWindowDays > MAX_DAYS)
+        return { field: 'capWindowDays', message: `must be between 1 and ${MAX_DAYS}` };
       if (rule.maxApplications === null) return { field: 'capWindowDays', message: 'needs maxApplications' };
     }
-    if (rule.expiresAfterDays !== null && (!Number.isInteger(rule.expiresAfterDays) || rule.expiresAfterDays < 1 || rule.expiresAfterDays > MAX_DAYS)) {
+    if (
+      rule.expiresAfterDays !== null &&
+      (!Number.isInteger(rule.expiresAfterDays) || rule.expiresAfterDays < 1 || rule.expiresAfterDays > MAX_DAYS)
+    ) {
       return { field: 'expiresAfterDays', message: `must be between 1 and ${MAX_DAYS}` };
     }
   }

@@ -10,12 +10,17 @@ import { badInput } from '../../graphql/errors';
 import { dbDate, parseDbDate } from '../../db/portable';
 
 /** One change of a contact's score. */
-@ObjectType({ description: "One change of a contact's stored score; replaying a contact's changes in order ends on its score." })
+@ObjectType({
+  description: "One change of a contact's stored score; replaying a contact's changes in order ends on its score.",
+})
 export class ScoreChange {
   @Field(() => ID, { description: 'Stable: a cache key for clients.' })
   id: string;
 
-  @Field(() => Date, { description: "When the change took effect: the activity's occurredAt, the points' expiry, or the rescore or edit; never before the contact's previous change." })
+  @Field(() => Date, {
+    description:
+      "When the change took effect: the activity's occurredAt, the points' expiry, or the rescore or edit; never before the contact's previous change.",
+  })
   at: Date;
 
   @Field(() => ScoreChangeCause, { description: 'What changed the score.' })
@@ -97,13 +102,18 @@ export class ScoreHistoryReader {
   async pages(contactIds: readonly string[], args: HistoryArgs): Promise<Map<string, Page<ScoreChange>>> {
     checkFirst(args.first, this.maxFirst);
     if (args.from && args.to && args.from > args.to) throw badInput('to', 'must not be before from');
-    const out = new Map<string, Page<ScoreChange>>(contactIds.map((id) => [id, { nodes: [], cursors: [], hasNextPage: false, totalCount: 0 }]));
+    const out = new Map<string, Page<ScoreChange>>(
+      contactIds.map((id) => [id, { nodes: [], cursors: [], hasNextPage: false, totalCount: 0 }]),
+    );
     if (contactIds.length === 0) return out;
     const where = [`contact_id IN (${contactIds.map(() => '?').join(', ')})`];
     const params: unknown[] = [...contactIds];
     if (args.from) (where.push('at >= ?'), params.push(dbDate(args.from)));
     if (args.to) (where.push('at < ?'), params.push(dbDate(args.to)));
-    const counts: { contact_id: string; n: number | string }[] = await this.ds.query(`SELECT contact_id, COUNT(*) AS n FROM score_events WHERE ${where.join(' AND ')} GROUP BY contact_id`, params);
+    const counts: { contact_id: string; n: number | string }[] = await this.ds.query(
+      `SELECT contact_id, COUNT(*) AS n FROM score_events WHERE ${where.join(' AND ')} GROUP BY contact_id`,
+      params,
+    );
     for (const r of counts) out.get(r.contact_id)!.totalCount = Number(r.n);
     if (args.after) {
       const [at, id] = decodeCursor(args.after, ['time', 'serial']);

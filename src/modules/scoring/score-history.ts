@@ -22,8 +22,13 @@ registerEnumType(ScoreChangeCause, {
   description: "What changed a contact's score.",
   valuesConfig: {
     ACTIVITY_SCORED: { description: 'A rule scored a new activity (rule and activity are set).' },
-    POINTS_EXPIRED: { description: "An activity's points from a rule passed expiresAfterDays (rule and activity are set)." },
-    RESCORED: { description: 'A rule changed and the rescore recomputed the contact (also: the points a contact had before history was kept).' },
+    POINTS_EXPIRED: {
+      description: "An activity's points from a rule passed expiresAfterDays (rule and activity are set).",
+    },
+    RESCORED: {
+      description:
+        'A rule changed and the rescore recomputed the contact (also: the points a contact had before history was kept).',
+    },
     FIT_CHANGED: { description: "The contact's fields changed its fit score (or it was created with one)." },
   },
 });
@@ -41,7 +46,17 @@ export interface ScoreEventRow {
   activityId: string | null;
 }
 
-const COLUMNS = ['contact_id', 'at', 'cause', 'delta', 'score', 'fit_score', 'engagement_score', 'rule_id', 'activity_id'];
+const COLUMNS = [
+  'contact_id',
+  'at',
+  'cause',
+  'delta',
+  'score',
+  'fit_score',
+  'engagement_score',
+  'rule_id',
+  'activity_id',
+];
 
 /**
  * Records a change the caller has just applied to `contact` (its score, fit
@@ -49,14 +64,41 @@ const COLUMNS = ['contact_id', 'at', 'cause', 'delta', 'score', 'fit_score', 'en
  * contact's previous change (contact.scoreChangedAt moves with it), so a
  * contact's events are in time order.
  */
-export function scoreEvent(contact: Contact, delta: number, cause: ScoreChangeCause, atMs: number, ruleId: string | null = null, activityId: string | null = null): ScoreEventRow {
+export function scoreEvent(
+  contact: Contact,
+  delta: number,
+  cause: ScoreChangeCause,
+  atMs: number,
+  ruleId: string | null = null,
+  activityId: string | null = null,
+): ScoreEventRow {
   const at = new Date(Math.max(atMs, contact.scoreChangedAt?.getTime() ?? -Infinity));
   contact.scoreChangedAt = at;
-  return { contactId: contact.id, at, cause, delta, score: contact.score, fitScore: contact.fitScore, engagementScore: contact.engagementScore, ruleId, activityId };
+  return {
+    contactId: contact.id,
+    at,
+    cause,
+    delta,
+    score: contact.score,
+    fitScore: contact.fitScore,
+    engagementScore: contact.engagementScore,
+    ruleId,
+    activityId,
+  };
 }
 
 /** Inserts history rows inside the caller's transaction, in as few statements as the drivers allow. */
 export async function insertScoreEvents(em: EntityManager, events: ScoreEventRow[]): Promise<void> {
-  const rows: SqlValue[][] = events.map((e) => [e.contactId, dbDate(e.at), e.cause, e.delta, e.score, e.fitScore, e.engagementScore, e.ruleId, e.activityId]);
+  const rows: SqlValue[][] = events.map((e) => [
+    e.contactId,
+    dbDate(e.at),
+    e.cause,
+    e.delta,
+    e.score,
+    e.fitScore,
+    e.engagementScore,
+    e.ruleId,
+    e.activityId,
+  ]);
   await insertRows(em, 'score_events', COLUMNS, rows);
 }

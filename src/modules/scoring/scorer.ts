@@ -6,8 +6,20 @@
 import freeDomains from './free-email-domains.json';
 
 export type ConditionOperator =
-  | 'EQ' | 'NEQ' | 'IN' | 'NOT_IN' | 'CONTAINS' | 'NOT_CONTAINS' | 'STARTS_WITH' | 'ENDS_WITH'
-  | 'GT' | 'GTE' | 'LT' | 'LTE' | 'EXISTS' | 'NOT_EXISTS';
+  | 'EQ'
+  | 'NEQ'
+  | 'IN'
+  | 'NOT_IN'
+  | 'CONTAINS'
+  | 'NOT_CONTAINS'
+  | 'STARTS_WITH'
+  | 'ENDS_WITH'
+  | 'GT'
+  | 'GTE'
+  | 'LT'
+  | 'LTE'
+  | 'EXISTS'
+  | 'NOT_EXISTS';
 export type RuleKind = 'BEHAVIOR' | 'FIT';
 
 export interface RuleCondition {
@@ -152,7 +164,13 @@ export function conditionHolds(cond: RuleCondition, actual: unknown): boolean {
       const a = comparable(actual, asDate);
       const e = comparable(v, asDate);
       if (a === null || e === null) return false;
-      return cond.operator === 'GT' ? a > e : cond.operator === 'GTE' ? a >= e : cond.operator === 'LT' ? a < e : a <= e;
+      return cond.operator === 'GT'
+        ? a > e
+        : cond.operator === 'GTE'
+          ? a >= e
+          : cond.operator === 'LT'
+            ? a < e
+            : a <= e;
     }
   }
 }
@@ -172,7 +190,12 @@ export function fitScore(contact: ContactFacts, rules: Rule[]): number {
 /** BEHAVIOR rule of the activity's type whose conditions all hold on `properties.<key>` (FIT rules have no activityType). */
 export function ruleMatchesActivity(rule: Rule, activity: ActivityFacts): boolean {
   if (rule.activityType !== activity.type) return false;
-  return rule.conditions.every((c) => conditionHolds(c, c.field.startsWith('properties.') ? activity.properties?.[c.field.slice('properties.'.length)] : undefined));
+  return rule.conditions.every((c) =>
+    conditionHolds(
+      c,
+      c.field.startsWith('properties.') ? activity.properties?.[c.field.slice('properties.'.length)] : undefined,
+    ),
+  );
 }
 
 /** How many counted applications of a capped rule still bind at time t. */
@@ -268,11 +291,22 @@ export interface Contribution {
  * with unexpired applications), rows with a zero total left out; sorted by
  * |points| desc, then rule name. The rows sum to fitScore + engagementScore.
  */
-export function scoreBreakdown(fit: { ruleId: string; points: number }[], apps: Application[], rules: Rule[], now: number): Contribution[] {
+export function scoreBreakdown(
+  fit: { ruleId: string; points: number }[],
+  apps: Application[],
+  rules: Rule[],
+  now: number,
+): Contribution[] {
   const byId = new Map(rules.map((r) => [r.id, r]));
   const rows = new Map<string, Contribution>();
   const add = (ruleId: string, points: number, kind: RuleKind) => {
-    const row = rows.get(ruleId) ?? { ruleId, ruleName: byId.get(ruleId)?.name ?? ruleId, kind, points: 0, applications: 0 };
+    const row = rows.get(ruleId) ?? {
+      ruleId,
+      ruleName: byId.get(ruleId)?.name ?? ruleId,
+      kind,
+      points: 0,
+      applications: 0,
+    };
     row.points += points;
     row.applications += 1;
     rows.set(ruleId, row);

@@ -80,7 +80,10 @@ export class ScoringRule {
   @Column({ type: 'int' })
   points: number;
 
-  @Field(() => Int, { nullable: true, description: 'BEHAVIOR only: at most this many scored applications per contact (inside capWindowDays when set).' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'BEHAVIOR only: at most this many scored applications per contact (inside capWindowDays when set).',
+  })
   @Column({ name: 'max_applications', type: 'int', nullable: true })
   maxApplications: number | null;
 
@@ -88,7 +91,11 @@ export class ScoringRule {
   @Column({ name: 'cap_window_days', type: 'int', nullable: true })
   capWindowDays: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'BEHAVIOR only: points earned from this rule stop counting this many days after the activity occurred.' })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'BEHAVIOR only: points earned from this rule stop counting this many days after the activity occurred.',
+  })
   @Column({ name: 'expires_after_days', type: 'int', nullable: true })
   expiresAfterDays: number | null;
 

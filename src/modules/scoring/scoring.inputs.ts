@@ -61,7 +61,9 @@ export class ScoringRulePatch extends ScoringRuleFields {
 
 @ObjectType()
 export class ScoreContribution {
-  @Field(() => ID, { description: 'Stable per contact and rule ("<contactId>:<ruleId>"), so client caches keep each row apart.' })
+  @Field(() => ID, {
+    description: 'Stable per contact and rule ("<contactId>:<ruleId>"), so client caches keep each row apart.',
+  })
   id: string;
 
   @Field(() => ID)

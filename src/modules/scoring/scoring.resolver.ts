@@ -9,7 +9,10 @@ import type { Context } from '../../graphql/context';
 @Resolver(() => ScoringRule)
 export class ScoringResolver {
   @Query(() => [ScoringRule])
-  scoringRules(@Ctx() ctx: Context, @Arg('includeInactive', () => Boolean, { nullable: true, defaultValue: false }) includeInactive?: boolean) {
+  scoringRules(
+    @Ctx() ctx: Context,
+    @Arg('includeInactive', () => Boolean, { nullable: true, defaultValue: false }) includeInactive?: boolean,
+  ) {
     assertCan(ctx.viewer, 'readConfig');
     return ctx.services.scoring.listRules(includeInactive ?? false);
   }
@@ -20,16 +23,24 @@ export class ScoringResolver {
   }
 
   @Mutation(() => ScoringRule)
-  updateScoringRule(@Arg('id', () => ID) id: string, @Arg('input', () => ScoringRulePatch) input: ScoringRulePatch, @Ctx() ctx: Context) {
+  updateScoringRule(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => ScoringRulePatch) input: ScoringRulePatch,
+    @Ctx() ctx: Context,
+  ) {
     return ctx.services.scoring.updateRule(ctx.viewer, id, input);
   }
 
-  @Mutation(() => Boolean, { description: 'Deactivates the rule; its points stop counting after the rescore it starts.' })
+  @Mutation(() => Boolean, {
+    description: 'Deactivates the rule; its points stop counting after the rescore it starts.',
+  })
   deleteScoringRule(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.scoring.deleteRule(ctx.viewer, id);
   }
 
-  @Mutation(() => RescoreJob, { description: "Recomputes every contact's scores from its activities and the active rules." })
+  @Mutation(() => RescoreJob, {
+    description: "Recomputes every contact's scores from its activities and the active rules.",
+  })
   rescoreContacts(@Ctx() ctx: Context) {
     assertCan(ctx.viewer, 'manageScoring');
     return ctx.services.rescore.requestRescore();

@@ -36,7 +36,17 @@ import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { Policy } from '../lifecycle/lifecycle';
 import { Viewer, assertCan } from '../access/viewer';
 import { badInput, notFound } from '../../graphql/errors';
-import { MAX_PARAMS, dbDate, dialectOf, forShare, forceIndex, incrementCounter, lockRows, parseDbDate, transaction } from '../../db/portable';
+import {
+  MAX_PARAMS,
+  dbDate,
+  dialectOf,
+  forShare,
+  forceIndex,
+  incrementCounter,
+  lockRows,
+  parseDbDate,
+  transaction,
+} from '../../db/portable';
 import { selectEntities } from '../../db/hydrate';
 import { SqlValue, deleteWhereIn, insertRows, updateRowsById, updateWhereIn, upsertRows } from '../../db/bulk';
 
@@ -94,7 +104,10 @@ interface ScoredState {
 }
 
 function scoredState(c: Contact): ScoredState {
-  return { score: `${c.score}|${c.fitScore}|${c.engagementScore}|${c.lastEngagedAt?.getTime()}`, stage: `${c.stage}|${c.stageChangedAt.getTime()}|${c.lastTransitionAt?.getTime()}` };
+  return {
+    score: `${c.score}|${c.fitScore}|${c.engagementScore}|${c.lastEngagedAt?.getTime()}`,
+    stage: `${c.stage}|${c.stageChangedAt.getTime()}|${c.lastTransitionAt?.getTime()}`,
+  };
 }
 
 /** Files a scored contact under what changed since `before`; a contact with no change is left out (not written). */
@@ -137,7 +150,15 @@ async function selectByContacts<T>(em: EntityManager, select: string, contactIds
 }
 
 function appRow(a: Application, contactId: string, now: number): SqlValue[] {
-  return [a.activityId, a.ruleId, contactId, a.points, dbDate(a.occurredAt), a.expiresAt === null ? null : dbDate(a.expiresAt), isExpired(a, now) ? 1 : 0];
+  return [
+    a.activityId,
+    a.ruleId,
+    contactId,
+    a.points,
+    dbDate(a.occurredAt),
+    a.expiresAt === null ? null : dbDate(a.expiresAt),
+    isExpired(a, now) ? 1 : 0,
+  ];
 }
 
 export class ScoringService {
@@ -157,7 +178,11 @@ export class ScoringService {
 
   /** Active rules, in a stable order. */
   async activeRules(em: EntityManager = this.ds.manager): Promise<Rule[]> {
-    const rows = await selectEntities(em, ScoringRule, 'SELECT * FROM scoring_rules WHERE active = 1 ORDER BY created_at, id');
+    const rows = await selectEntities(
+      em,
+      ScoringRule,
+      'SELECT * FROM scoring_rules WHERE active = 1 ORDER BY created_at, id',
+    );
     return rows.map(toRule);
   }
 
@@ -170,7 +195,9 @@ export class ScoringService {
    * rules themselves are read again only when the version moved.
    */
   async rulesForIngest(em: EntityManager): Promise<Rule[]> {
-    const [row]: { version: number | string }[] = await em.query(`SELECT version FROM scoring_rule_set WHERE id = 1${forShare(dialectOf(em))}`);
+    const [row]: { version: number | string }[] = await em.query(
+      `SELECT version FROM scoring_rule_set WHERE id = 1${forShare(dialectOf(em))}`,
+    );
     const version = Number(row.version);
     const held = this.ingestRules;
     if (held?.version === version) return held.rules;
@@ -189,14 +216,23 @@ export class ScoringService {
   }
 
   async listRules(includeInactive: boolean): Promise<ScoringRule[]> {
-    return this.ds.getRepository(ScoringRule).find({ where: includeInactive ? {} : { active: true }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return this.ds
+      .getRepository(ScoringRule)
+      .find({ where: includeInactive ? {} : { active: true }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
   async createRule(viewer: Viewer, input: RuleInput): Promise<ScoringRule> {
     assertCan(viewer, 'manageScoring');
     const draft = this.draft(input);
     const now = new Date();
-    const rule = Object.assign(new ScoringRule(), { id: randomUUID(), ...draft, name: draft.name.trim(), active: input.active ?? true, createdAt: now, updatedAt: now });
+    const rule = Object.assign(new ScoringRule(), {
+      id: randomUUID(),
+      ...draft,
+      name: draft.name.trim(),
+      active: input.active ?? true,
+      createdAt: now,
+      updatedAt: now,
+    });
     return transaction(this.ds, async (em) => {
       await this.ruleSetChanging(em);
       await em.getRepository(ScoringRule).save(rule);
@@ -209,12 +245,21 @@ export class ScoringService {
     assertCan(viewer, 'manageScoring');
     return transaction(this.ds, async (em) => {
       await this.ruleSetChanging(em);
-      const rule = await lockRows(em.getRepository(ScoringRule).createQueryBuilder('r').where('r.id = :id', { id })).getOne();
+      const rule = await lockRows(
+        em.getRepository(ScoringRule).createQueryBuilder('r').where('r.id = :id', { id }),
+      ).getOne();
       if (!rule) throw notFound('Scoring rule', id);
-      const merged: RuleInput = { ...rule, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
+      const merged: RuleInput = {
+        ...rule,
+        ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+      };
       if (patch.active === null) throw badInput('input.active', 'must not be null');
       const draft = this.draft(merged);
-      Object.assign(rule, draft, { name: draft.name.trim(), active: merged.active ?? rule.active, updatedAt: new Date() });
+      Object.assign(rule, draft, {
+        name: draft.name.trim(),
+        active: merged.active ?? rule.active,
+        updatedAt: new Date(),
+      });
       await em.getRepository(ScoringRule).save(rule);
       await this.rescore?.requestRescore(em);
       return rule;
@@ -251,8 +296,20 @@ export class ScoringService {
       if (!keep.has(stored.id)) await repo.update({ id: stored.id }, { active: false, updatedAt: now });
     }
     for (const { existing, id, ...draft } of rules) {
-      if (existing) await repo.save(Object.assign((await repo.findOne({ where: { id } }))!, draft, { active: true, updatedAt: now }));
-      else await repo.save(Object.assign(new ScoringRule(), { id: randomUUID(), ...draft, active: true, createdAt: now, updatedAt: now }));
+      if (existing)
+        await repo.save(
+          Object.assign((await repo.findOne({ where: { id } }))!, draft, { active: true, updatedAt: now }),
+        );
+      else
+        await repo.save(
+          Object.assign(new ScoringRule(), {
+            id: randomUUID(),
+            ...draft,
+            active: true,
+            createdAt: now,
+            updatedAt: now,
+          }),
+        );
     }
     await this.rescore?.requestRescore(em);
   }
@@ -262,7 +319,11 @@ export class ScoringService {
       name: input.name,
       kind: input.kind,
       activityType: input.activityType ?? null,
-      conditions: (input.conditions ?? []).map((c) => ({ field: c.field, operator: c.operator, ...(c.value === undefined ? {} : { value: c.value }) })),
+      conditions: (input.conditions ?? []).map((c) => ({
+        field: c.field,
+        operator: c.operator,
+        ...(c.value === undefined ? {} : { value: c.value }),
+      })),
       points: input.points,
       maxApplications: input.maxApplications ?? null,
       capWindowDays: input.capWindowDays ?? null,
@@ -319,8 +380,24 @@ export class ScoringService {
       fileChange(changes, contact, before, now);
     }
     await insertRows(em, 'score_applications', APP_COLUMNS, appRows);
-    const recomputed = await this.recomputeContacts(em, recompute, activitiesByContact, allRules, policy, now, transitions);
-    await this.writeContactScores(em, { rescored: [...changes.rescored, ...recomputed.rescored], moved: [...changes.moved, ...recomputed.moved], events: [...changes.events, ...recomputed.events] }, log);
+    const recomputed = await this.recomputeContacts(
+      em,
+      recompute,
+      activitiesByContact,
+      allRules,
+      policy,
+      now,
+      transitions,
+    );
+    await this.writeContactScores(
+      em,
+      {
+        rescored: [...changes.rescored, ...recomputed.rescored],
+        moved: [...changes.moved, ...recomputed.moved],
+        events: [...changes.events, ...recomputed.events],
+      },
+      log,
+    );
     return transitions;
   }
 
@@ -346,9 +423,19 @@ export class ScoringService {
       if (delta === 0) continue;
       contact.engagementScore += delta;
       contact.score = contact.fitScore + contact.engagementScore;
-      events.push(scoreEvent(contact, delta, ScoreChangeCause.ACTIVITY_SCORED, activity.occurredAt.getTime(), app.ruleId, activity.id));
+      events.push(
+        scoreEvent(
+          contact,
+          delta,
+          ScoreChangeCause.ACTIVITY_SCORED,
+          activity.occurredAt.getTime(),
+          app.ruleId,
+          activity.id,
+        ),
+      );
     }
-    if (activity.points > 0 && (!contact.lastEngagedAt || contact.lastEngagedAt < activity.occurredAt)) contact.lastEngagedAt = activity.occurredAt;
+    if (activity.points > 0 && (!contact.lastEngagedAt || contact.lastEngagedAt < activity.occurredAt))
+      contact.lastEngagedAt = activity.occurredAt;
     await this.lifecycle.promote(em, contact, { at: activity.occurredAt, engagedNow: false, policy }, transitions);
   }
 
@@ -358,7 +445,11 @@ export class ScoringService {
    * rule_id, occurred_at) per such pair, windowed rules only back to where a
    * window can still reach the earliest new activity.
    */
-  private async loadCapStates(em: EntityManager, byContact: Map<string, Activity[]>, rules: Rule[]): Promise<Map<string, CapState>> {
+  private async loadCapStates(
+    em: EntityManager,
+    byContact: Map<string, Activity[]>,
+    rules: Rule[],
+  ): Promise<Map<string, CapState>> {
     const states = new Map<string, CapState>();
     const parts: { sql: string; params: SqlValue[] }[] = [];
     for (const rule of rules) {
@@ -377,19 +468,26 @@ export class ScoringService {
       parts.push(
         rule.capWindowDays === null
           ? { sql: select, params: [rule.id, ...contactIds] }
-          : { sql: `${select} AND occurred_at > ?`, params: [rule.id, ...contactIds, dbDate(earliest - rule.capWindowDays * DAY_MS)] },
+          : {
+              sql: `${select} AND occurred_at > ?`,
+              params: [rule.id, ...contactIds, dbDate(earliest - rule.capWindowDays * DAY_MS)],
+            },
       );
     }
     // One statement, unless the parameters outgrow the drivers' limit.
     const rows: { contact_id: string; rule_id: string; occurred_at: unknown }[] = [];
-    for (let i = 0; i < parts.length; ) {
+    for (let i = 0; i < parts.length;) {
       const group = [parts[i++]];
       let size = group[0].params.length;
       while (i < parts.length && size + parts[i].params.length <= MAX_PARAMS) {
         size += parts[i].params.length;
         group.push(parts[i++]);
       }
-      for (const row of await em.query(group.map((p) => p.sql).join(' UNION ALL '), group.flatMap((p) => p.params))) rows.push(row);
+      for (const row of await em.query(
+        group.map((p) => p.sql).join(' UNION ALL '),
+        group.flatMap((p) => p.params),
+      ))
+        rows.push(row);
     }
     for (const row of rows) {
       let state = states.get(row.contact_id);
@@ -427,16 +525,31 @@ export class ScoringService {
     if (contacts.length === 0) return changes;
     const ids = contacts.map((c) => c.id);
     // Raw rows, not entities: a rescore batch reads ~10k activities and hydration would dominate.
-    const raw = await selectByContacts<{ id: string; contact_id: string; type: string; occurred_at: unknown; properties: unknown; points: number | string }>(
+    const raw = await selectByContacts<{
+      id: string;
+      contact_id: string;
+      type: string;
+      occurred_at: unknown;
+      properties: unknown;
+      points: number | string;
+    }>(em, 'SELECT id, contact_id, type, occurred_at, properties, points FROM activities', ids);
+    const storedApps = await selectByContacts<StoredApplication>(
       em,
-      'SELECT id, contact_id, type, occurred_at, properties, points FROM activities',
+      'SELECT activity_id, rule_id, points, expires_at, expired FROM score_applications',
       ids,
     );
-    const storedApps = await selectByContacts<StoredApplication>(em, 'SELECT activity_id, rule_id, points, expires_at, expired FROM score_applications', ids);
     const byContact = new Map<string, { facts: ActivityFacts; points: number }[]>(ids.map((id) => [id, []]));
     for (const r of raw) {
-      const properties = typeof r.properties === 'string' ? JSON.parse(r.properties) : ((r.properties as Record<string, unknown>) ?? null);
-      byContact.get(r.contact_id)!.push({ facts: { id: r.id, type: r.type, occurredAt: parseDbDate(r.occurred_at).getTime(), properties }, points: Number(r.points) });
+      const properties =
+        typeof r.properties === 'string'
+          ? JSON.parse(r.properties)
+          : ((r.properties as Record<string, unknown>) ?? null);
+      byContact
+        .get(r.contact_id)!
+        .push({
+          facts: { id: r.id, type: r.type, occurredAt: parseDbDate(r.occurred_at).getTime(), properties },
+          points: Number(r.points),
+        });
     }
     const behavior = rules.filter((r) => r.kind === 'BEHAVIOR');
     const nowMs = now.getTime();
@@ -467,7 +580,8 @@ export class ScoringService {
       const freshIds = new Set(fresh.map((a) => a.id));
       const baseline = apps.filter((a) => !freshIds.has(a.activityId));
       let lastEngaged = -Infinity;
-      for (const s of byContact.get(contact.id)!) if (pointsOf(s.facts.id) > 0) lastEngaged = Math.max(lastEngaged, s.facts.occurredAt);
+      for (const s of byContact.get(contact.id)!)
+        if (pointsOf(s.facts.id) > 0) lastEngaged = Math.max(lastEngaged, s.facts.occurredAt);
       const was = [contact.score, contact.fitScore, contact.engagementScore];
       contact.fitScore = fitScore(contact, rules);
       contact.engagementScore = engagementScore(baseline, nowMs);
@@ -479,7 +593,17 @@ export class ScoringService {
       if (fresh.length === 0) {
         await this.lifecycle.promote(em, contact, { at: now, engagedNow: false, policy }, transitions);
       } else {
-        for (const activity of fresh) await this.applyNewActivity(em, contact, activity, appsByActivity.get(activity.id) ?? [], nowMs, policy, transitions, changes.events);
+        for (const activity of fresh)
+          await this.applyNewActivity(
+            em,
+            contact,
+            activity,
+            appsByActivity.get(activity.id) ?? [],
+            nowMs,
+            policy,
+            transitions,
+            changes.events,
+          );
       }
       fileChange(changes, contact, before, now);
     }
@@ -504,24 +628,40 @@ export class ScoringService {
     const inserts: SqlValue[][] = [];
     const deletes = new Map<string, string[]>();
     const updates = new Map<string, { ruleId: string; points: number; expired: number; activityIds: string[] }>();
-    const group = <T>(map: Map<string, T>, key: string, make: () => T) => map.get(key) ?? (map.set(key, make()), map.get(key)!);
+    const group = <T>(map: Map<string, T>, key: string, make: () => T) =>
+      map.get(key) ?? (map.set(key, make()), map.get(key)!);
     for (const { app, contactId } of next) {
       const key = `${app.activityId}|${app.ruleId}`;
       const prev = old.get(key);
       old.delete(key);
       const expired = isExpired(app, nowMs) ? 1 : 0;
-      const prevExpires = prev?.expires_at === null || prev?.expires_at === undefined ? null : parseDbDate(prev.expires_at).getTime();
+      const prevExpires =
+        prev?.expires_at === null || prev?.expires_at === undefined ? null : parseDbDate(prev.expires_at).getTime();
       if (prev && prevExpires === app.expiresAt) {
         if (Number(prev.points) === app.points && Number(prev.expired) === expired) continue;
-        group(updates, `${app.ruleId}|${app.points}|${expired}`, () => ({ ruleId: app.ruleId, points: app.points, expired, activityIds: [] })).activityIds.push(app.activityId);
+        group(updates, `${app.ruleId}|${app.points}|${expired}`, () => ({
+          ruleId: app.ruleId,
+          points: app.points,
+          expired,
+          activityIds: [],
+        })).activityIds.push(app.activityId);
         continue;
       }
       if (prev) group(deletes, app.ruleId, () => []).push(app.activityId);
       inserts.push(appRow(app, contactId, nowMs));
     }
     for (const r of old.values()) group(deletes, r.rule_id, () => []).push(r.activity_id);
-    for (const [ruleId, activityIds] of deletes) await deleteWhereIn(em, 'score_applications', 'activity_id', activityIds, { rule_id: ruleId });
-    for (const u of updates.values()) await updateWhereIn(em, 'score_applications', { points: u.points, expired: u.expired }, 'activity_id', u.activityIds, { rule_id: u.ruleId });
+    for (const [ruleId, activityIds] of deletes)
+      await deleteWhereIn(em, 'score_applications', 'activity_id', activityIds, { rule_id: ruleId });
+    for (const u of updates.values())
+      await updateWhereIn(
+        em,
+        'score_applications',
+        { points: u.points, expired: u.expired },
+        'activity_id',
+        u.activityIds,
+        { rule_id: u.ruleId },
+      );
     await insertRows(em, 'score_applications', APP_COLUMNS, inserts);
   }
 
@@ -534,15 +674,42 @@ export class ScoringService {
     if (log) noteScoreChanges(log, changes);
     // The insert half of the upsert never runs (the rows exist) but must name every NOT NULL column;
     // only the columns after them are rewritten, so only their indexes change.
-    const columns = ['id', 'email', 'created_at', 'stage', 'stage_changed_at', 'updated_at', ...CONTACT_SCORE_COLUMNS, 'last_transition_at'];
+    const columns = [
+      'id',
+      'email',
+      'created_at',
+      'stage',
+      'stage_changed_at',
+      'updated_at',
+      ...CONTACT_SCORE_COLUMNS,
+      'last_transition_at',
+    ];
     const date = (d: Date | null) => (d ? dbDate(d) : null);
     const row = (c: Contact): SqlValue[] => [
-      c.id, c.email, dbDate(c.createdAt), c.stage, dbDate(c.stageChangedAt), dbDate(c.updatedAt),
-      c.score, c.fitScore, c.engagementScore, date(c.lastEngagedAt), date(c.scoreChangedAt), date(c.lastTransitionAt),
+      c.id,
+      c.email,
+      dbDate(c.createdAt),
+      c.stage,
+      dbDate(c.stageChangedAt),
+      dbDate(c.updatedAt),
+      c.score,
+      c.fitScore,
+      c.engagementScore,
+      date(c.lastEngagedAt),
+      date(c.scoreChangedAt),
+      date(c.lastTransitionAt),
     ];
     await insertScoreEvents(em, changes.events);
-    if (changes.rescored.length) await upsertRows(em, 'contacts', columns, CONTACT_SCORE_COLUMNS, changes.rescored.map(row));
-    if (changes.moved.length) await upsertRows(em, 'contacts', columns, [...CONTACT_SCORE_COLUMNS, ...CONTACT_STAGE_COLUMNS], changes.moved.map(row));
+    if (changes.rescored.length)
+      await upsertRows(em, 'contacts', columns, CONTACT_SCORE_COLUMNS, changes.rescored.map(row));
+    if (changes.moved.length)
+      await upsertRows(
+        em,
+        'contacts',
+        columns,
+        [...CONTACT_SCORE_COLUMNS, ...CONTACT_STAGE_COLUMNS],
+        changes.moved.map(row),
+      );
   }
 
   /**
@@ -573,11 +740,14 @@ export class ScoringService {
     const { expired, written } = await transaction(this.ds, async (em) => {
       // Made per attempt: transaction() may run this again after a deadlock.
       const log = new ChangeSet();
-      const contacts = await lockRows(em.getRepository(Contact).createQueryBuilder('c').where('c.id IN (:...ids)', { ids }).orderBy('c.id')).getMany();
-      const rows: { contact_id: string; activity_id: string; rule_id: string; points: number; expires_at: unknown }[] = await em.query(
-        `SELECT contact_id, activity_id, rule_id, points, expires_at FROM score_applications WHERE contact_id IN (${ids.map(() => '?').join(', ')}) AND expired = 0 AND expires_at < ? ORDER BY expires_at, activity_id, rule_id`,
-        [...ids, dbDate(now)],
-      );
+      const contacts = await lockRows(
+        em.getRepository(Contact).createQueryBuilder('c').where('c.id IN (:...ids)', { ids }).orderBy('c.id'),
+      ).getMany();
+      const rows: { contact_id: string; activity_id: string; rule_id: string; points: number; expires_at: unknown }[] =
+        await em.query(
+          `SELECT contact_id, activity_id, rule_id, points, expires_at FROM score_applications WHERE contact_id IN (${ids.map(() => '?').join(', ')}) AND expired = 0 AND expires_at < ? ORDER BY expires_at, activity_id, rule_id`,
+          [...ids, dbDate(now)],
+        );
       if (rows.length === 0) return { expired: 0, written: [] };
       const lost = new Map<string, number>();
       for (const r of rows) lost.set(r.contact_id, (lost.get(r.contact_id) ?? 0) + Number(r.points));
@@ -591,10 +761,28 @@ export class ScoringService {
         const c = byId.get(r.contact_id)!;
         c.engagementScore -= Number(r.points);
         c.score = c.fitScore + c.engagementScore;
-        if (Number(r.points) !== 0) events.push(scoreEvent(c, -Number(r.points), ScoreChangeCause.POINTS_EXPIRED, parseDbDate(r.expires_at).getTime(), r.rule_id, r.activity_id));
+        if (Number(r.points) !== 0)
+          events.push(
+            scoreEvent(
+              c,
+              -Number(r.points),
+              ScoreChangeCause.POINTS_EXPIRED,
+              parseDbDate(r.expires_at).getTime(),
+              r.rule_id,
+              r.activity_id,
+            ),
+          );
       }
       const changed = contacts.filter((c) => lost.has(c.id));
-      await updateRowsById(em, 'contacts', ['engagement_score', 'score', 'score_changed_at'], changed.map((c) => ({ id: c.id, values: [c.engagementScore, c.score, c.scoreChangedAt ? dbDate(c.scoreChangedAt) : null] })));
+      await updateRowsById(
+        em,
+        'contacts',
+        ['engagement_score', 'score', 'score_changed_at'],
+        changed.map((c) => ({
+          id: c.id,
+          values: [c.engagementScore, c.score, c.scoreChangedAt ? dbDate(c.scoreChangedAt) : null],
+        })),
+      );
       await insertScoreEvents(em, events);
       noteScoreChanges(log, { rescored: changed, moved: [], events });
       await this.lifecycle.insertTransitions(em, [], log);
@@ -608,7 +796,9 @@ export class ScoringService {
    * SQL for a contact's temperature points (non-expired engagement points of
    * activities inside the policy window), for filters; `contactIdExpr` is the outer contact id.
    */
-  async temperaturePointsSql(contactIdExpr: string): Promise<{ sql: string; params: Record<string, unknown>; policy: Policy }> {
+  async temperaturePointsSql(
+    contactIdExpr: string,
+  ): Promise<{ sql: string; params: Record<string, unknown>; policy: Policy }> {
     const policy = await this.lifecycle.policy();
     const since = dbDate(Date.now() - policy.temperatureWindowDays * DAY_MS);
     return {
@@ -647,17 +837,25 @@ export class ScoringService {
     if (contacts.length === 0) return out;
     const allRules = (await this.ds.getRepository(ScoringRule).find()).map(toRule);
     const active = (await this.activeRules()).filter((r) => r.kind === 'FIT');
-    const rows: { contact_id: string; activity_id: string; rule_id: string; points: number; occurred_at: unknown }[] = await this.ds.query(
-      `SELECT contact_id, activity_id, rule_id, points, occurred_at FROM ${this.applicationsByContact('score_applications')} WHERE contact_id IN (${contacts.map(() => '?').join(', ')}) AND expired = 0`,
-      contacts.map((c) => c.id),
-    );
+    const rows: { contact_id: string; activity_id: string; rule_id: string; points: number; occurred_at: unknown }[] =
+      await this.ds.query(
+        `SELECT contact_id, activity_id, rule_id, points, occurred_at FROM ${this.applicationsByContact('score_applications')} WHERE contact_id IN (${contacts.map(() => '?').join(', ')}) AND expired = 0`,
+        contacts.map((c) => c.id),
+      );
     const apps = new Map<string, Application[]>();
     for (const r of rows) {
       const list = apps.get(r.contact_id) ?? [];
-      list.push({ activityId: r.activity_id, ruleId: r.rule_id, points: Number(r.points), occurredAt: parseDbDate(r.occurred_at).getTime(), expiresAt: null });
+      list.push({
+        activityId: r.activity_id,
+        ruleId: r.rule_id,
+        points: Number(r.points),
+        occurredAt: parseDbDate(r.occurred_at).getTime(),
+        expiresAt: null,
+      });
       apps.set(r.contact_id, list);
     }
-    for (const c of contacts) out.set(c.id, scoreBreakdown(fitContributions(c, active), apps.get(c.id) ?? [], allRules, 0));
+    for (const c of contacts)
+      out.set(c.id, scoreBreakdown(fitContributions(c, active), apps.get(c.id) ?? [], allRules, 0));
     return out;
   }
 }

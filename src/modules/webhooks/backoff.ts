@@ -32,7 +32,13 @@ export type AfterFailure = { retryAt: number } | { giveUp: true };
  * Decides the next attempt after `failures` failed attempts, the last one at
  * `now`, of a message first attempted at `firstAttemptAt` (epoch ms).
  */
-export function afterFailure(failures: number, firstAttemptAt: number, now: number, random: number, firstRetryMs = FIRST_RETRY_MS): AfterFailure {
+export function afterFailure(
+  failures: number,
+  firstAttemptAt: number,
+  now: number,
+  random: number,
+  firstRetryMs = FIRST_RETRY_MS,
+): AfterFailure {
   const retryAt = now + retryDelayMs(failures, random, firstRetryMs);
   return retryAt - firstAttemptAt > RETRY_WINDOW_MS ? { giveUp: true } : { retryAt };
 }

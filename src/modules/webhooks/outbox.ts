@@ -55,8 +55,15 @@ interface ContactRow {
 }
 
 /** The secrets that sign a message now: the current one, and the previous one until it expires. */
-export function activeSecrets(secret: string, previous: string | null, previousExpiresAt: unknown, now: number): string[] {
-  return previous && previousExpiresAt && parseDbDate(previousExpiresAt).getTime() > now ? [secret, previous] : [secret];
+export function activeSecrets(
+  secret: string,
+  previous: string | null,
+  previousExpiresAt: unknown,
+  now: number,
+): string[] {
+  return previous && previousExpiresAt && parseDbDate(previousExpiresAt).getTime() > now
+    ? [secret, previous]
+    : [secret];
 }
 
 const inList = (n: number) => `(${new Array(n).fill('?').join(', ')})`;
@@ -92,9 +99,24 @@ export class WebhookOutbox {
     const transitions = await transitionsById(em, transitionIds);
     const contactIds = [...new Set(transitions.map((t) => t.contactId))];
     const contacts: ContactRow[] = contactIds.length
-      ? await em.query(`SELECT id, email, stage, score, fit_score, engagement_score FROM contacts WHERE id IN ${inList(contactIds.length)}`, contactIds)
+      ? await em.query(
+          `SELECT id, email, stage, score, fit_score, engagement_score FROM contacts WHERE id IN ${inList(contactIds.length)}`,
+          contactIds,
+        )
       : [];
-    const byId = new Map(contacts.map((c) => [c.id, { id: c.id, email: c.email, stage: c.stage, score: Number(c.score), fitScore: Number(c.fit_score), engagementScore: Number(c.engagement_score) }]));
+    const byId = new Map(
+      contacts.map((c) => [
+        c.id,
+        {
+          id: c.id,
+          email: c.email,
+          stage: c.stage,
+          score: Number(c.score),
+          fitScore: Number(c.fit_score),
+          engagementScore: Number(c.engagement_score),
+        },
+      ]),
+    );
     return new Map(transitions.map((t) => [t.id, { ...t, contact: byId.get(t.contactId) ?? null }]));
   }
 
@@ -105,10 +127,17 @@ export class WebhookOutbox {
    * now + leaseMs; a message's body is built on its first claim and kept, so
    * every retry sends the same bytes.
    */
-  async claim(owner: string, now: number, leaseMs: number, limit: number, busy: Set<string>): Promise<ClaimedMessage[]> {
+  async claim(
+    owner: string,
+    now: number,
+    leaseMs: number,
+    limit: number,
+    busy: Set<string>,
+  ): Promise<ClaimedMessage[]> {
     const dialect = dialectOf(this.ds);
     // Most polls find nothing: one index probe then, and no transaction (on SQLite, none held on the one connection).
-    if ((await this.ds.query("SELECT id FROM webhook_messages WHERE state = 'PENDING' LIMIT 1")).length === 0) return [];
+    if ((await this.ds.query("SELECT id FROM webhook_messages WHERE state = 'PENDING' LIMIT 1")).length === 0)
+      return [];
     return transaction(this.ds, async (em) => {
       const heads: { id: string | number; endpoint_id: string }[] = await em.query(
         "SELECT MIN(m.id) AS id, m.endpoint_id FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id AND e.enabled = 1 WHERE m.state = 'PENDING' GROUP BY m.endpoint_id",
@@ -116,19 +145,36 @@ export class WebhookOutbox {
       const candidates = heads.filter((h) => !busy.has(h.endpoint_id)).map((h) => String(h.id));
       if (candidates.length === 0) return [];
       const at = dbDate(now);
-      const locked: { id: string | number; endpoint_id: string; kind: string; transition_id: string | number | null; attempts: number; first_attempt_at: unknown; payload: string | null }[] = await em.query(
+      const locked: {
+        id: string | number;
+        endpoint_id: string;
+        kind: string;
+        transition_id: string | number | null;
+        attempts: number;
+        first_attempt_at: unknown;
+        payload: string | null;
+      }[] = await em.query(
         `SELECT id, endpoint_id, kind, transition_id, attempts, first_attempt_at, payload FROM webhook_messages WHERE id IN ${inList(candidates.length)} ` +
           `AND state = 'PENDING' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT ${limit}${forUpdateSkipLocked(dialect)}`,
         [...candidates, at, at],
       );
       if (locked.length === 0) return [];
       const endpointIds = [...new Set(locked.map((m) => m.endpoint_id))];
-      const endpoints: { id: string; url: string; secret: string; previous_secret: string | null; previous_secret_expires_at: unknown }[] = await em.query(
+      const endpoints: {
+        id: string;
+        url: string;
+        secret: string;
+        previous_secret: string | null;
+        previous_secret_expires_at: unknown;
+      }[] = await em.query(
         `SELECT id, url, secret, previous_secret, previous_secret_expires_at FROM webhook_endpoints WHERE id IN ${inList(endpointIds.length)}`,
         endpointIds,
       );
       const byId = new Map(endpoints.map((e) => [e.id, e]));
-      const promotions = await this.promotions(em, locked.filter((m) => m.payload === null && m.transition_id !== null).map((m) => String(m.transition_id)));
+      const promotions = await this.promotions(
+        em,
+        locked.filter((m) => m.payload === null && m.transition_id !== null).map((m) => String(m.transition_id)),
+      );
       const claimed: ClaimedMessage[] = [];
       for (const m of locked) {
         const e = byId.get(m.endpoint_id);
@@ -148,10 +194,15 @@ export class WebhookOutbox {
         });
       }
       const until = dbDate(now + leaseMs);
-      await updateRowsById(em, 'webhook_messages', ['lease_owner', 'lease_until', 'payload', 'first_attempt_at'], claimed.map((m) => ({
-        id: m.id,
-        values: [owner, until, m.payload, dbDate(m.firstAttemptAt ?? now)],
-      })));
+      await updateRowsById(
+        em,
+        'webhook_messages',
+        ['lease_owner', 'lease_until', 'payload', 'first_attempt_at'],
+        claimed.map((m) => ({
+          id: m.id,
+          values: [owner, until, m.payload, dbDate(m.firstAttemptAt ?? now)],
+        })),
+      );
       return claimed;
     });
   }
@@ -166,15 +217,30 @@ export class WebhookOutbox {
   async record(owner: string, done: Recorded[]): Promise<void> {
     if (done.length === 0) return;
     await transaction(this.ds, async (em) => {
-      await insertRows(em, 'webhook_attempts', ['message_id', 'endpoint_id', 'attempted_at', 'status_code', 'duration_ms', 'error', 'ok'], done.map((d): SqlValue[] => [
-        d.message.id, d.message.endpointId, dbDate(d.attemptedAt), d.result.statusCode, d.result.durationMs, d.result.error?.slice(0, 1000) ?? null, d.result.ok ? 1 : 0,
-      ]));
+      await insertRows(
+        em,
+        'webhook_attempts',
+        ['message_id', 'endpoint_id', 'attempted_at', 'status_code', 'duration_ms', 'error', 'ok'],
+        done.map((d): SqlValue[] => [
+          d.message.id,
+          d.message.endpointId,
+          dbDate(d.attemptedAt),
+          d.result.statusCode,
+          d.result.durationMs,
+          d.result.error?.slice(0, 1000) ?? null,
+          d.result.ok ? 1 : 0,
+        ]),
+      );
       const delivered = done.filter((d) => d.outcome.kind === 'delivered');
       if (delivered.length > 0) {
         await em.query(
           `UPDATE webhook_messages SET state = 'DELIVERED', attempts = attempts + 1, delivered_at = CASE id ${delivered.map(() => 'WHEN ? THEN ?').join(' ')} END, lease_owner = NULL, lease_until = NULL ` +
             `WHERE id IN ${inList(delivered.length)} AND lease_owner = ?`,
-          [...delivered.flatMap((d) => [d.message.id, dbDate(d.attemptedAt + d.result.durationMs)]), ...delivered.map((d) => d.message.id), owner],
+          [
+            ...delivered.flatMap((d) => [d.message.id, dbDate(d.attemptedAt + d.result.durationMs)]),
+            ...delivered.map((d) => d.message.id),
+            owner,
+          ],
         );
       }
       const failed = done.filter((d) => d.outcome.kind !== 'delivered');
@@ -189,7 +255,11 @@ export class WebhookOutbox {
       }
       for (const d of done) {
         if (d.outcome.kind !== 'giveUp') continue;
-        await em.query('UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?', [d.outcome.reason, dbDate(d.attemptedAt), d.message.endpointId]);
+        await em.query('UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?', [
+          d.outcome.reason,
+          dbDate(d.attemptedAt),
+          d.message.endpointId,
+        ]);
       }
     });
   }

@@ -32,7 +32,11 @@ export function promotionPayload(t: PromotionRow, cursor: string): string {
 
 /** The body of a test event. */
 export function pingPayload(endpointId: string, at: Date): string {
-  return JSON.stringify({ type: PING, timestamp: at.toISOString(), data: { endpointId, message: 'Test event from pingWebhookEndpoint' } });
+  return JSON.stringify({
+    type: PING,
+    timestamp: at.toISOString(),
+    data: { endpointId, message: 'Test event from pingWebhookEndpoint' },
+  });
 }
 
 /** The `webhook-id` of a message: stable across retries and redeliveries, so receivers dedupe by it. */

@@ -34,7 +34,12 @@ const agents = {
 };
 
 /** POSTs `body` with `headers` to `url`; never throws. */
-export function sendWebhook(url: string, body: string, headers: Record<string, string>, opts: SendOptions): Promise<AttemptResult> {
+export function sendWebhook(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  opts: SendOptions,
+): Promise<AttemptResult> {
   const started = performance.now();
   const done = (statusCode: number | null, error: string | null): AttemptResult => ({
     ok: error === null && statusCode !== null && statusCode >= 200 && statusCode < 300,
@@ -49,7 +54,8 @@ export function sendWebhook(url: string, body: string, headers: Record<string, s
     return Promise.resolve(done(null, 'invalid URL'));
   }
   const host = target.hostname.replace(/^\[|\]$/g, '');
-  if (!opts.allowPrivate && isIP(host) && isForbiddenAddress(host)) return Promise.resolve(done(null, `${host} is a private or reserved address`));
+  if (!opts.allowPrivate && isIP(host) && isForbiddenAddress(host))
+    return Promise.resolve(done(null, `${host} is a private or reserved address`));
   const lib = target.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
     let settled = false;
@@ -64,7 +70,12 @@ export function sendWebhook(url: string, body: string, headers: Record<string, s
       {
         method: 'POST',
         agent: agents[target.protocol as 'http:' | 'https:'],
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'lead-qualification-webhooks/1', ...headers },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'user-agent': 'lead-qualification-webhooks/1',
+          ...headers,
+        },
         ...(opts.allowPrivate ? {} : { lookup: guardedLookup as never }),
       },
       (res) => {

@@ -17,10 +17,27 @@ export interface TargetPolicy {
 
 const FORBIDDEN = new BlockList();
 for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) FORBIDDEN.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) FORBIDDEN.addSubnet(net, prefix, 'ipv6');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  FORBIDDEN.addSubnet(net, prefix, 'ipv4');
+for (const [net, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const)
+  FORBIDDEN.addSubnet(net, prefix, 'ipv6');
 
 /** True for an address webhooks must not reach (IPv4-mapped IPv6 addresses are checked as IPv4). */
 export function isForbiddenAddress(address: string): boolean {
@@ -41,13 +58,20 @@ export function parseTargetUrl(raw: string, policy: TargetPolicy, field: string)
   }
   if (raw.length > 2048) throw badInput(field, 'is longer than 2048 characters');
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowHttp)) {
-    throw badInput(field, policy.allowHttp ? 'must be an http: or https: URL' : 'must be an https: URL (http: is refused unless WEBHOOK_ALLOW_HTTP=true)');
+    throw badInput(
+      field,
+      policy.allowHttp
+        ? 'must be an http: or https: URL'
+        : 'must be an https: URL (http: is refused unless WEBHOOK_ALLOW_HTTP=true)',
+    );
   }
   return url;
 }
 
 function resolveAll(host: string): Promise<LookupAddress[]> {
-  return new Promise((resolve, reject) => dnsLookup(host, { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))));
+  return new Promise((resolve, reject) =>
+    dnsLookup(host, { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))),
+  );
 }
 
 /** Checks the form of the URL and every address its host resolves to; throws BAD_USER_INPUT naming `field`. */
@@ -62,7 +86,11 @@ export async function checkTarget(raw: string, policy: TargetPolicy, field: stri
     throw badInput(field, `host ${host} does not resolve`);
   }
   const bad = addresses.find(isForbiddenAddress);
-  if (bad) throw badInput(field, `resolves to ${bad}, a loopback, private, link-local or metadata address (refused unless WEBHOOK_ALLOW_PRIVATE=true)`);
+  if (bad)
+    throw badInput(
+      field,
+      `resolves to ${bad}, a loopback, private, link-local or metadata address (refused unless WEBHOOK_ALLOW_PRIVATE=true)`,
+    );
   return url;
 }
 
@@ -81,7 +109,11 @@ export function guardedLookup(hostname: string, options: LookupOptions, callback
   dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
     if (err) return callback(err, '');
     const bad = addresses.find((a) => isForbiddenAddress(a.address));
-    if (bad) return callback(new ForbiddenAddressError(`${hostname} resolves to ${bad.address}, a private or reserved address`), '');
+    if (bad)
+      return callback(
+        new ForbiddenAddressError(`${hostname} resolves to ${bad.address}, a private or reserved address`),
+        '',
+      );
     if (options.all) return callback(null, addresses);
     callback(null, addresses[0].address, addresses[0].family);
   });

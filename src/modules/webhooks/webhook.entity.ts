@@ -11,7 +11,8 @@ export enum WebhookDeliveryState {
 }
 registerEnumType(WebhookDeliveryState, {
   name: 'WebhookDeliveryState',
-  description: 'PENDING: queued or being retried. DELIVERED: a 2xx answer came back. FAILED: a test event (pingWebhookEndpoint) that got no 2xx.',
+  description:
+    'PENDING: queued or being retried. DELIVERED: a 2xx answer came back. FAILED: a test event (pingWebhookEndpoint) that got no 2xx.',
 });
 
 /** A URL that receives signed `lead.promoted` events. */
@@ -29,16 +30,25 @@ export class WebhookEndpoint {
   @Field(() => [LifecycleStage], { description: 'Transitions into these stages are sent.' })
   stages: LifecycleStage[];
 
-  @Field(() => ID, { nullable: true, description: "Set for endpoints of PARTNER keys: they receive only that partner's contacts." })
+  @Field(() => ID, {
+    nullable: true,
+    description: "Set for endpoints of PARTNER keys: they receive only that partner's contacts.",
+  })
   partnerId: string | null;
 
   @Field(() => Boolean)
   enabled: boolean;
 
-  @Field(() => String, { nullable: true, description: 'Why delivery stopped, when it was disabled after failing for 3 days.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why delivery stopped, when it was disabled after failing for 3 days.',
+  })
   disabledReason: string | null;
 
-  @Field(() => Date, { nullable: true, description: 'Until then the secret replaced by rotateWebhookSecret still signs beside the new one.' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Until then the secret replaced by rotateWebhookSecret still signs beside the new one.',
+  })
   previousSecretExpiresAt: Date | null;
 
   @Field(() => Date)
@@ -54,7 +64,9 @@ export class WebhookEndpointWithSecret {
   @Field(() => WebhookEndpoint)
   endpoint: WebhookEndpoint;
 
-  @Field(() => String, { description: 'The signing secret (whsec_...), shown this once; verify with the standardwebhooks package.' })
+  @Field(() => String, {
+    description: 'The signing secret (whsec_...), shown this once; verify with the standardwebhooks package.',
+  })
   secret: string;
 }
 
@@ -67,7 +79,10 @@ export class WebhookAttempt {
   @Field(() => Date)
   attemptedAt: Date;
 
-  @Field(() => Int, { nullable: true, description: 'HTTP status, null when no answer came (timeout, connection error).' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'HTTP status, null when no answer came (timeout, connection error).',
+  })
   statusCode: number | null;
 
   @Field(() => Int)

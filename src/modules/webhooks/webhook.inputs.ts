@@ -4,10 +4,16 @@ import { LifecycleStage } from '../lifecycle/stage';
 
 @InputType()
 export class CreateWebhookEndpointInput {
-  @Field(() => String, { description: 'https: URL (http: only when WEBHOOK_ALLOW_HTTP=true); never a private or loopback address.' })
+  @Field(() => String, {
+    description: 'https: URL (http: only when WEBHOOK_ALLOW_HTTP=true); never a private or loopback address.',
+  })
   url: string;
 
-  @Field(() => [LifecycleStage], { nullable: true, defaultValue: [LifecycleStage.MQL, LifecycleStage.SQL], description: 'Transitions into these stages are sent.' })
+  @Field(() => [LifecycleStage], {
+    nullable: true,
+    defaultValue: [LifecycleStage.MQL, LifecycleStage.SQL],
+    description: 'Transitions into these stages are sent.',
+  })
   stages: LifecycleStage[];
 
   @Field(() => String, { nullable: true })
@@ -25,6 +31,9 @@ export class UpdateWebhookEndpointInput {
   @Field(() => String, { nullable: true })
   description?: string | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'false stops delivery (messages keep queueing); true resumes it, retrying what waits at once.' })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'false stops delivery (messages keep queueing); true resumes it, retrying what waits at once.',
+  })
   enabled?: boolean | null;
 }

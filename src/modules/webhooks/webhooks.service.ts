@@ -14,7 +14,18 @@ import { dbDate, dialectOf, forUpdate, transaction } from '../../db/portable';
 import { insertRows } from '../../db/bulk';
 import { LifecycleStage } from '../lifecycle/stage';
 import { promotionCursor } from '../realtime/realtime.service';
-import { AttemptRow, EndpointRow, MessageRow, WebhookDelivery, WebhookDeliveryState, WebhookEndpoint, WebhookEndpointWithSecret, toAttempt, toDelivery, toEndpoint } from './webhook.entity';
+import {
+  AttemptRow,
+  EndpointRow,
+  MessageRow,
+  WebhookDelivery,
+  WebhookDeliveryState,
+  WebhookEndpoint,
+  WebhookEndpointWithSecret,
+  toAttempt,
+  toDelivery,
+  toEndpoint,
+} from './webhook.entity';
 import { CreateWebhookEndpointInput, UpdateWebhookEndpointInput } from './webhook.inputs';
 import { TargetPolicy, checkTarget } from './target';
 import { newSecret, signHeaders } from './signer';
@@ -52,7 +63,10 @@ export class WebhooksService {
   private async stagesOf(em: EntityManager, ids: string[]): Promise<Map<string, string[]>> {
     const out = new Map(ids.map((id) => [id, [] as string[]]));
     if (ids.length === 0) return out;
-    const rows: { endpoint_id: string; stage: string }[] = await em.query(`SELECT endpoint_id, stage FROM webhook_endpoint_stages WHERE endpoint_id IN ${inList(ids.length)}`, ids);
+    const rows: { endpoint_id: string; stage: string }[] = await em.query(
+      `SELECT endpoint_id, stage FROM webhook_endpoint_stages WHERE endpoint_id IN ${inList(ids.length)}`,
+      ids,
+    );
     const order = Object.values(LifecycleStage) as string[];
     for (const r of rows) out.get(r.endpoint_id)!.push(r.stage);
     for (const list of out.values()) list.sort((a, b) => order.indexOf(a) - order.indexOf(b));
@@ -98,7 +112,12 @@ export class WebhooksService {
         'INSERT INTO webhook_endpoints (id, url, description, partner_id, secret, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)',
         [id, url, description, partnerScope(viewer), secret, now, now],
       );
-      await insertRows(em, 'webhook_endpoint_stages', ['endpoint_id', 'stage'], stages.map((s) => [id, s]));
+      await insertRows(
+        em,
+        'webhook_endpoint_stages',
+        ['endpoint_id', 'stage'],
+        stages.map((s) => [id, s]),
+      );
       return this.endpoint(em, id);
     });
     return { endpoint, secret };
@@ -121,12 +140,20 @@ export class WebhooksService {
       if (input.enabled === true && !Number(row.enabled)) {
         sets.push('enabled = 1', 'disabled_reason = NULL');
         // A new window of retries for what waited, starting now.
-        await em.query("UPDATE webhook_messages SET next_attempt_at = ?, first_attempt_at = NULL WHERE endpoint_id = ? AND state = 'PENDING'", [dbDate(now), id]);
+        await em.query(
+          "UPDATE webhook_messages SET next_attempt_at = ?, first_attempt_at = NULL WHERE endpoint_id = ? AND state = 'PENDING'",
+          [dbDate(now), id],
+        );
       }
       await em.query(`UPDATE webhook_endpoints SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
       if (stages) {
         await em.query('DELETE FROM webhook_endpoint_stages WHERE endpoint_id = ?', [id]);
-        await insertRows(em, 'webhook_endpoint_stages', ['endpoint_id', 'stage'], stages.map((s) => [id, s]));
+        await insertRows(
+          em,
+          'webhook_endpoint_stages',
+          ['endpoint_id', 'stage'],
+          stages.map((s) => [id, s]),
+        );
       }
       return this.endpoint(em, id);
     });
@@ -139,7 +166,8 @@ export class WebhooksService {
     return transaction(this.ds, async (em) => {
       await this.row(em, viewer, id);
       const endpoint = await this.endpoint(em, id);
-      for (const table of ['webhook_attempts', 'webhook_messages', 'webhook_endpoint_stages']) await em.query(`DELETE FROM ${table} WHERE endpoint_id = ?`, [id]);
+      for (const table of ['webhook_attempts', 'webhook_messages', 'webhook_endpoint_stages'])
+        await em.query(`DELETE FROM ${table} WHERE endpoint_id = ?`, [id]);
       await em.query('DELETE FROM webhook_endpoints WHERE id = ?', [id]);
       return endpoint;
     });
@@ -151,9 +179,10 @@ export class WebhooksService {
     const endpoint = await transaction(this.ds, async (em) => {
       const row = await this.row(em, viewer, id);
       const now = this.clock.now();
-      await em.query('UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_secret_expires_at = ?, updated_at = ? WHERE id = ?', [
-        secret, row.secret, dbDate(now + PREVIOUS_SECRET_MS), dbDate(now), id,
-      ]);
+      await em.query(
+        'UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_secret_expires_at = ?, updated_at = ? WHERE id = ?',
+        [secret, row.secret, dbDate(now + PREVIOUS_SECRET_MS), dbDate(now), id],
+      );
       return this.endpoint(em, id);
     });
     return { endpoint, secret };
@@ -164,8 +193,14 @@ export class WebhooksService {
     this.assertManager(viewer);
     const scope = partnerScope(viewer);
     return transaction(this.ds, async (em) => {
-      const rows: EndpointRow[] = await em.query(`SELECT * FROM webhook_endpoints${scope === null ? '' : ' WHERE partner_id = ?'} ORDER BY created_at, id`, scope === null ? [] : [scope]);
-      const stages = await this.stagesOf(em, rows.map((r) => r.id));
+      const rows: EndpointRow[] = await em.query(
+        `SELECT * FROM webhook_endpoints${scope === null ? '' : ' WHERE partner_id = ?'} ORDER BY created_at, id`,
+        scope === null ? [] : [scope],
+      );
+      const stages = await this.stagesOf(
+        em,
+        rows.map((r) => r.id),
+      );
       return rows.map((r) => toEndpoint(r, stages.get(r.id)!));
     });
   }
@@ -176,7 +211,12 @@ export class WebhooksService {
   }
 
   /** An endpoint's deliveries, newest first, each with every attempt. */
-  async deliveries(viewer: Viewer, endpointId: string, first: number, after: string | null | undefined): Promise<Page<WebhookDelivery>> {
+  async deliveries(
+    viewer: Viewer,
+    endpointId: string,
+    first: number,
+    after: string | null | undefined,
+  ): Promise<Page<WebhookDelivery>> {
     checkFirst(first, this.settings.maxFirst);
     const before = after ? Number(decodeCursor(after, ['serial'])[0]) : null;
     return transaction(this.ds, async (em) => {
@@ -188,13 +228,20 @@ export class WebhooksService {
       const page = rows.slice(0, first);
       const [{ n }] = await em.query('SELECT COUNT(*) AS n FROM webhook_messages WHERE endpoint_id = ?', [endpointId]);
       const nodes = await this.withAttempts(em, page);
-      return { nodes, cursors: page.map((r) => encodeCursor([Number(r.id)])), hasNextPage: rows.length > first, totalCount: Number(n) };
+      return {
+        nodes,
+        cursors: page.map((r) => encodeCursor([Number(r.id)])),
+        hasNextPage: rows.length > first,
+        totalCount: Number(n),
+      };
     });
   }
 
   private async withAttempts(em: EntityManager, rows: MessageRow[]): Promise<WebhookDelivery[]> {
     const ids = rows.map((r) => String(r.id));
-    const attempts: AttemptRow[] = ids.length ? await em.query(`SELECT * FROM webhook_attempts WHERE message_id IN ${inList(ids.length)} ORDER BY id`, ids) : [];
+    const attempts: AttemptRow[] = ids.length
+      ? await em.query(`SELECT * FROM webhook_attempts WHERE message_id IN ${inList(ids.length)} ORDER BY id`, ids)
+      : [];
     return rows.map((r) =>
       toDelivery(
         r,
@@ -210,13 +257,24 @@ export class WebhooksService {
   }
 
   /** Sends once, now, with the endpoint's current secrets; records the attempt on message `messageId`. */
-  private async attempt(endpoint: EndpointRow, messageId: string, id: string, payload: string): Promise<{ at: number; result: AttemptResult }> {
+  private async attempt(
+    endpoint: EndpointRow,
+    messageId: string,
+    id: string,
+    payload: string,
+  ): Promise<{ at: number; result: AttemptResult }> {
     const at = this.clock.now();
     const secrets = activeSecrets(endpoint.secret, endpoint.previous_secret, endpoint.previous_secret_expires_at, at);
-    const result = await sendWebhook(endpoint.url, payload, { ...signHeaders(id, new Date(), payload, secrets) }, this.settings);
-    await this.ds.query('INSERT INTO webhook_attempts (message_id, endpoint_id, attempted_at, status_code, duration_ms, error, ok) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-      messageId, endpoint.id, dbDate(at), result.statusCode, result.durationMs, result.error, result.ok ? 1 : 0,
-    ]);
+    const result = await sendWebhook(
+      endpoint.url,
+      payload,
+      { ...signHeaders(id, new Date(), payload, secrets) },
+      this.settings,
+    );
+    await this.ds.query(
+      'INSERT INTO webhook_attempts (message_id, endpoint_id, attempted_at, status_code, duration_ms, error, ok) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [messageId, endpoint.id, dbDate(at), result.statusCode, result.durationMs, result.error, result.ok ? 1 : 0],
+    );
     return { at, result };
   }
 
@@ -235,14 +293,27 @@ export class WebhooksService {
     });
     let payload = msg.payload;
     if (payload === null) {
-      const t = (await transaction(this.ds, (em) => this.outbox.promotions(em, [String(msg.transition_id)]))).get(String(msg.transition_id));
+      const t = (await transaction(this.ds, (em) => this.outbox.promotions(em, [String(msg.transition_id)]))).get(
+        String(msg.transition_id),
+      );
       if (!t) throw notFound('Webhook delivery', deliveryId);
       payload = promotionPayload(t, promotionCursor(t));
-      await this.ds.query('UPDATE webhook_messages SET payload = ? WHERE id = ? AND payload IS NULL', [payload, deliveryId]);
+      await this.ds.query('UPDATE webhook_messages SET payload = ? WHERE id = ? AND payload IS NULL', [
+        payload,
+        deliveryId,
+      ]);
     }
-    const { at, result } = await this.attempt(endpoint, deliveryId, webhookId(msg.kind, msg.transition_id === null ? null : String(msg.transition_id), deliveryId), payload);
+    const { at, result } = await this.attempt(
+      endpoint,
+      deliveryId,
+      webhookId(msg.kind, msg.transition_id === null ? null : String(msg.transition_id), deliveryId),
+      payload,
+    );
     if (result.ok) {
-      await this.ds.query("UPDATE webhook_messages SET state = 'DELIVERED', delivered_at = ? WHERE id = ? AND state <> 'DELIVERED'", [dbDate(at + result.durationMs), deliveryId]);
+      await this.ds.query(
+        "UPDATE webhook_messages SET state = 'DELIVERED', delivered_at = ? WHERE id = ? AND state <> 'DELIVERED'",
+        [dbDate(at + result.durationMs), deliveryId],
+      );
     }
     return transaction(this.ds, (em) => this.message(em, deliveryId));
   }
@@ -255,14 +326,22 @@ export class WebhooksService {
     const messageId = await transaction(this.ds, async (em) => {
       // The endpoint's row lock keeps concurrent pings apart, so MAX(id) below is this one.
       await em.query(`SELECT id FROM webhook_endpoints WHERE id = ?${forUpdate(dialectOf(em))}`, [endpointId]);
-      await em.query("INSERT INTO webhook_messages (endpoint_id, kind, state, attempts, next_attempt_at, payload, created_at) VALUES (?, ?, 'FAILED', 1, ?, ?, ?)", [
-        endpointId, PING, dbDate(now), payload, dbDate(now),
+      await em.query(
+        "INSERT INTO webhook_messages (endpoint_id, kind, state, attempts, next_attempt_at, payload, created_at) VALUES (?, ?, 'FAILED', 1, ?, ?, ?)",
+        [endpointId, PING, dbDate(now), payload, dbDate(now)],
+      );
+      const [row] = await em.query('SELECT MAX(id) AS id FROM webhook_messages WHERE endpoint_id = ? AND kind = ?', [
+        endpointId,
+        PING,
       ]);
-      const [row] = await em.query('SELECT MAX(id) AS id FROM webhook_messages WHERE endpoint_id = ? AND kind = ?', [endpointId, PING]);
       return String(row.id);
     });
     const { at, result } = await this.attempt(endpoint, messageId, webhookId(PING, null, messageId), payload);
-    if (result.ok) await this.ds.query(`UPDATE webhook_messages SET state = '${WebhookDeliveryState.DELIVERED}', delivered_at = ? WHERE id = ?`, [dbDate(at + result.durationMs), messageId]);
+    if (result.ok)
+      await this.ds.query(
+        `UPDATE webhook_messages SET state = '${WebhookDeliveryState.DELIVERED}', delivered_at = ? WHERE id = ?`,
+        [dbDate(at + result.durationMs), messageId],
+      );
     return transaction(this.ds, (em) => this.message(em, messageId));
   }
 }

@@ -35,14 +35,25 @@ export interface WorkerOptions {
 }
 
 /** What follows an attempt (pure): delivered, a retry at a time, or giving up (the endpoint is disabled). */
-export function decideOutcome(message: Pick<ClaimedMessage, 'attempts' | 'firstAttemptAt'>, attemptedAt: number, result: AttemptResult, now: number, random: number, firstRetryMs?: number): Outcome {
+export function decideOutcome(
+  message: Pick<ClaimedMessage, 'attempts' | 'firstAttemptAt'>,
+  attemptedAt: number,
+  result: AttemptResult,
+  now: number,
+  random: number,
+  firstRetryMs?: number,
+): Outcome {
   if (result.ok) return { kind: 'delivered' };
   const first = message.firstAttemptAt ?? attemptedAt;
   const next = afterFailure(message.attempts + 1, first, now, random, firstRetryMs);
   if ('retryAt' in next) return { kind: 'retry', at: next.retryAt };
   return {
     kind: 'giveUp',
-    reason: `Disabled after ${message.attempts + 1} failed attempts since ${new Date(first).toISOString()}; last: ${result.error ?? `HTTP ${result.statusCode}`}`.slice(0, 1000),
+    reason:
+      `Disabled after ${message.attempts + 1} failed attempts since ${new Date(first).toISOString()}; last: ${result.error ?? `HTTP ${result.statusCode}`}`.slice(
+        0,
+        1000,
+      ),
   };
 }
 
@@ -101,10 +112,13 @@ export class WebhookWorker {
   private wakeAt(at: number): void {
     if (this.stopped || (this.retryTimer && this.retryTimer.at <= at)) return;
     if (this.retryTimer) clearTimeout(this.retryTimer.timer);
-    const timer = setTimeout(() => {
-      this.retryTimer = null;
-      this.wake();
-    }, Math.max(0, at - this.clock.now()));
+    const timer = setTimeout(
+      () => {
+        this.retryTimer = null;
+        this.wake();
+      },
+      Math.max(0, at - this.clock.now()),
+    );
     timer.unref();
     this.retryTimer = { at, timer };
   }
@@ -134,7 +148,12 @@ export class WebhookWorker {
     const headers = signHeaders(webhookId(m.kind, m.transitionId, m.id), new Date(), m.payload, m.secrets);
     this.attempts++;
     const sending = sendWebhook(m.url, m.payload, { ...headers }, this.options).then((result) => {
-      this.done.push({ message: m, attemptedAt, result, outcome: decideOutcome(m, attemptedAt, result, this.clock.now(), this.random(), this.options.firstRetryMs) });
+      this.done.push({
+        message: m,
+        attemptedAt,
+        result,
+        outcome: decideOutcome(m, attemptedAt, result, this.clock.now(), this.random(), this.options.firstRetryMs),
+      });
       this.sends.delete(sending);
       void this.flush();
     });

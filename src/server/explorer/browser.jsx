@@ -35,7 +35,11 @@ function App() {
   const fetcher = useMemo(() => {
     const auth = key ? { authorization: `Bearer ${key}` } : {};
     const url = `${location.origin}/graphql`;
-    return createGraphiQLFetcher({ url, headers: auth, wsClient: createClient({ url: url.replace(/^http/, 'ws'), connectionParams: auth, lazy: true, retryAttempts: 3 }) });
+    return createGraphiQLFetcher({
+      url,
+      headers: auth,
+      wsClient: createClient({ url: url.replace(/^http/, 'ws'), connectionParams: auth, lazy: true, retryAttempts: 3 }),
+    });
   }, [key]);
   const save = (event) => {
     event.preventDefault();
@@ -47,9 +51,21 @@ function App() {
     <div className="lq-explorer">
       <form className="lq-key" onSubmit={save}>
         <label htmlFor="lq-api-key">API key</label>
-        <input id="lq-api-key" name="apiKey" type="password" autoComplete="off" placeholder="lq_… (the secret createApiKey returned, or ADMIN_API_KEY)" value={draft} onChange={(e) => setDraft(e.target.value)} />
+        <input
+          id="lq-api-key"
+          name="apiKey"
+          type="password"
+          autoComplete="off"
+          placeholder="lq_… (the secret createApiKey returned, or ADMIN_API_KEY)"
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+        />
         <button type="submit">Use key</button>
-        <span className="lq-key-state" data-testid="key-state">{key ? 'Key set: sent as Authorization: Bearer …, and to subscriptions' : 'No key: every request, introspection included, is refused until you set one'}</span>
+        <span className="lq-key-state" data-testid="key-state">
+          {key
+            ? 'Key set: sent as Authorization: Bearer …, and to subscriptions'
+            : 'No key: every request, introspection included, is refused until you set one'}
+        </span>
       </form>
       <div className="lq-graphiql">
         <GraphiQL key={key} fetcher={fetcher} defaultQuery={DEFAULT_QUERY} isHeadersEditorEnabled={true} />

@@ -28,7 +28,8 @@ const PAGE = `<!doctype html>
 `;
 
 /** Everything the page loads comes from this service; GraphiQL styles elements inline and its CSS embeds fonts and images as data: URLs. */
-const CSP = "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /** The directory holding package.json above `from`: the repository (or image) root, from the sources or from dist/. */
 function packageRoot(from: string): string {
@@ -50,11 +51,17 @@ export class Explorer {
   handles(req: IncomingMessage, url: URL): boolean {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     if (url.pathname === '/graphql/explorer.js' || url.pathname === '/graphql/explorer.css') return true;
-    return url.pathname === '/graphql' && !url.searchParams.has('query') && /\btext\/html\b/.test(req.headers.accept ?? '');
+    return (
+      url.pathname === '/graphql' && !url.searchParams.has('query') && /\btext\/html\b/.test(req.headers.accept ?? '')
+    );
   }
 
   async serve(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const headers = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' };
+    const headers = {
+      'content-security-policy': CSP,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-cache',
+    };
     if (url.pathname === '/graphql') {
       res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
       res.end(req.method === 'HEAD' ? undefined : PAGE);
@@ -62,7 +69,10 @@ export class Explorer {
     }
     const assets = await this.load();
     const js = url.pathname.endsWith('.js');
-    res.writeHead(200, { ...headers, 'content-type': js ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8' });
+    res.writeHead(200, {
+      ...headers,
+      'content-type': js ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8',
+    });
     res.end(req.method === 'HEAD' ? undefined : js ? assets.js : assets.css);
   }
 
@@ -70,7 +80,10 @@ export class Explorer {
   private load(): Promise<ExplorerAssets> {
     this.assets ??= (async () => {
       if (existsSync(join(this.built, 'explorer.js'))) {
-        const [js, css] = await Promise.all([readFile(join(this.built, 'explorer.js'), 'utf8'), readFile(join(this.built, 'explorer.css'), 'utf8')]);
+        const [js, css] = await Promise.all([
+          readFile(join(this.built, 'explorer.js'), 'utf8'),
+          readFile(join(this.built, 'explorer.css'), 'utf8'),
+        ]);
         return { js, css };
       }
       return bundleExplorer(join(packageRoot(__dirname), 'src', 'server', 'explorer', 'browser.jsx'));
