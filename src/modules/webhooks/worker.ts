@@ -160,7 +160,15 @@ export class WebhookWorker {
     const run = (async () => {
       const { messages } = batch;
       for (let i = 0; i < messages.length; i++) {
-        const recorded = await this.attempt(messages[i]);
+        let recorded: Recorded;
+        try {
+          recorded = await this.attempt(messages[i]);
+        } catch (err) {
+          // Not sent (a secret that cannot sign): the run ends, its messages go back to the queue.
+          this.warn('webhook attempt failed before sending', err);
+          this.endRun(batch, i);
+          return;
+        }
         const last =
           i === messages.length - 1 ||
           recorded.outcome.kind !== 'delivered' ||
@@ -168,15 +176,21 @@ export class WebhookWorker {
           this.clock.now() + this.options.timeoutMs + LEASE_MARGIN_MS > batch.leaseUntil;
         this.pending.done.push(recorded);
         if (last) {
-          this.pending.released.push(...messages.slice(i + 1).map((m) => m.id));
-          this.pending.ended.push(batch.endpointId);
+          this.endRun(batch, i + 1);
+          return;
         }
         void this.flush();
-        if (last) return;
       }
     })();
     this.runs.add(run);
     void run.finally(() => this.runs.delete(run));
+  }
+
+  /** Hands back the run's messages from `from` on and frees its endpoint once that is written. */
+  private endRun(batch: ClaimedBatch, from: number): void {
+    this.pending.released.push(...batch.messages.slice(from).map((m) => m.id));
+    this.pending.ended.push(batch.endpointId);
+    void this.flush();
   }
 
   private async attempt(m: ClaimedMessage): Promise<Recorded> {
