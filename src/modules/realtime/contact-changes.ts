@@ -59,7 +59,7 @@ export function contactValues(c: Contact): ContactValues {
   return {
     stage: c.stage,
     score: c.score,
-    temperature: c.loggedTemperature ?? 'COLD',
+    temperature: c.temperature ?? 'COLD',
     ownerId: c.ownerId,
     partnerId: c.partnerId,
     source: c.source,
@@ -182,12 +182,12 @@ export class ChangeSet {
     const rows: SqlValue[][] = entries.map((e) => {
       const c = e.contact;
       if (!e.kinds.has(ContactChangeKind.DELETED)) {
-        const logged = c.loggedTemperature ?? 'COLD';
+        const logged = c.temperature ?? 'COLD';
         const temperature = temperatureOf(points.get(c.id) ?? 0, policy);
         if (temperature !== logged) {
           e.kinds.add(ContactChangeKind.TEMPERATURE);
           e.before.temperature ??= logged;
-          c.loggedTemperature = temperature;
+          c.temperature = temperature;
           moved.push({ id: c.id, values: [temperature] });
         }
       }
