@@ -408,3 +408,28 @@ export async function setExactCollation(q: QueryRunner, table: string, names: st
     await q.changeColumn(t!, column, changed);
   }
 }
+
+/**
+ * A case-sensitive prefix match of a lower-cased string column, served by an
+ * index range on both stores: MySQL turns `LIKE 'p%'` into a range itself
+ * (under the column's collation, as the search always compared), while
+ * SQLite's LIKE never uses an index on a BINARY column, so it gets the range
+ * `[p, p + U+10FFFF)`, which holds exactly the strings that start with p.
+ * `name` prefixes the named parameters.
+ */
+export function prefixMatch(
+  dialect: Dialect,
+  column: string,
+  prefix: string,
+  name: string,
+): { sql: string; params: Record<string, string> } {
+  if (dialect === 'mysql')
+    return {
+      sql: `${column} LIKE :${name} ESCAPE '!'`,
+      params: { [name]: `${prefix.replace(/[!%_]/g, (m) => `!${m}`)}%` },
+    };
+  return {
+    sql: `(${column} >= :${name}Lo AND ${column} < :${name}Hi)`,
+    params: { [`${name}Lo`]: prefix, [`${name}Hi`]: `${prefix}\u{10FFFF}` },
+  };
+}

@@ -110,6 +110,14 @@ export class Contact {
   @Column({ name: 'sort_company', type: 'varchar', length: 191, nullable: true })
   sortCompany: string | null;
 
+  /** Lower-cased first name: the search prefix's index (contact.factory.ts sortKeys). */
+  @Column({ name: 'first_name_key', type: 'varchar', length: 191, nullable: true })
+  firstNameKey: string | null;
+
+  /** Lower-cased last name: the search prefix's index. */
+  @Column({ name: 'last_name_key', type: 'varchar', length: 191, nullable: true })
+  lastNameKey: string | null;
+
   /**
    * Engagement points of the contact's applications inside the policy's
    * temperature window (unexpired, occurred after now - window): kept by

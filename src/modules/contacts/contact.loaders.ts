@@ -26,9 +26,12 @@ function byId<T extends { id: string }>(fetch: (ids: readonly string[]) => Promi
   });
 }
 
+/** An activities page's key: [contactId, first, after, type, whether totalCount is selected]. */
+export type ActivitiesKey = [string, number, string | null, string | null, boolean];
+
 export interface ContactLoaders {
   contact: DataLoader<string, Contact | null>;
-  /** Key: JSON of [contactId, first, after, type]. */
+  /** Key: JSON of ActivitiesKey. */
   activities: DataLoader<string, Page<Activity>>;
   transitions: DataLoader<string, StageTransition[]>;
   qualification: DataLoader<string, Qualification | null>;
@@ -89,18 +92,19 @@ export function createContactLoaders(viewer: Viewer, services: Services): Contac
       return ids.map((id) => map.get(id) ?? null);
     }),
     activities: new DataLoader(async (keys) => {
-      // Keys sharing (first, after, type) are fetched together: one pair of statements per distinct argument set.
+      // Keys sharing their arguments are read together: one statement per distinct argument set (one per page).
       const groups = new Map<string, string[]>();
-      const parsed = keys.map((k) => JSON.parse(k) as [string, number, string | null, string | null]);
-      for (const [id, first, after, type] of parsed) {
-        const g = JSON.stringify([first, after, type]);
+      for (const k of keys) {
+        const [id, ...args] = JSON.parse(k) as ActivitiesKey;
+        const g = JSON.stringify(args);
         groups.set(g, [...(groups.get(g) ?? []), id]);
       }
       const results = new Map<string, Page<Activity>>();
       for (const [g, ids] of groups) {
-        const [first, after, type] = JSON.parse(g) as [number, string | null, string | null];
-        const pages = await services.activities.listForContacts(ids, first, after, type);
-        for (const [id, page] of pages) results.set(JSON.stringify([id, first, after, type]), page);
+        const args = JSON.parse(g) as [number, string | null, string | null, boolean];
+        const [first, after, type, count] = args;
+        const pages = await services.activities.listForContacts(ids, { first, after, type, count });
+        for (const [id, page] of pages) results.set(JSON.stringify([id, ...args]), page);
       }
       return keys.map((k) => results.get(k)!);
     }),
