@@ -101,16 +101,14 @@ export function keysetCondition<T>(
   const [v, id] = decodeCursor(after, order.parts, field);
   const { column: col, idColumn: idCol } = order;
   const asc = order.direction === 'ASC';
-  const cid = bind(id);
+  // Placeholders are bound in the order they appear (positional parameters).
   if (v === null)
     return asc
-      ? `((${col} IS NULL AND ${idCol} > ${cid}) OR ${col} IS NOT NULL)`
-      : `(${col} IS NULL AND ${idCol} < ${cid})`;
+      ? `((${col} IS NULL AND ${idCol} > ${bind(id)}) OR ${col} IS NOT NULL)`
+      : `(${col} IS NULL AND ${idCol} < ${bind(id)})`;
   const value = order.bind ? order.bind(v) : v;
-  const [cv1, cv2] = [bind(value), bind(value)];
-  const base = asc
-    ? `(${col} >= ${cv1} AND (${col} > ${cv2} OR ${idCol} > ${cid}))`
-    : `(${col} <= ${cv1} AND (${col} < ${cv2} OR ${idCol} < ${cid}))`;
+  const [cmp, bound] = asc ? ['>', '>='] : ['<', '<='];
+  const base = `(${col} ${bound} ${bind(value)} AND (${col} ${cmp} ${bind(value)} OR ${idCol} ${cmp} ${bind(id)}))`;
   return order.nullable && !asc ? `(${base} OR ${col} IS NULL)` : base;
 }
 

@@ -21,7 +21,7 @@ import {
 } from './lifecycle';
 import { Viewer, actorName, assertCan, partnerScope } from '../access/viewer';
 import { badInput, notFound } from '../../graphql/errors';
-import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
+import { KeysetOrder, Page, checkFirst, keysetPage } from '../../graphql/pagination';
 import {
   dbDate,
   insertIgnorePrefix,
@@ -514,17 +514,15 @@ export class LifecycleService {
 
   /** Writes a contact's stage columns. */
   async saveStage(em: EntityManager, contact: Contact): Promise<void> {
-    await em
-      .getRepository(Contact)
-      .update(
-        { id: contact.id },
-        {
-          stage: contact.stage,
-          stageChangedAt: contact.stageChangedAt,
-          lastTransitionAt: contact.lastTransitionAt,
-          updatedAt: contact.updatedAt,
-        },
-      );
+    await em.getRepository(Contact).update(
+      { id: contact.id },
+      {
+        stage: contact.stage,
+        stageChangedAt: contact.stageChangedAt,
+        lastTransitionAt: contact.lastTransitionAt,
+        updatedAt: contact.updatedAt,
+      },
+    );
   }
 
   private async lockContact(em: EntityManager, viewer: Viewer, id: string): Promise<Contact> {
@@ -575,27 +573,19 @@ export class LifecycleService {
     if (filter.occurredAfter) qb.andWhere('t.occurred_at >= :oa', { oa: dbDate(filter.occurredAfter) });
     if (filter.occurredBefore) qb.andWhere('t.occurred_at < :ob', { ob: dbDate(filter.occurredBefore) });
     const totalCount = await qb.clone().getCount();
-    if (after) {
-      const [at, id] = decodeCursor(after, ['time', 'serial']);
-      qb.andWhere('(t.occurred_at > :cat OR (t.occurred_at = :cat AND t.id > :cid))', {
-        cat: dbDate(Number(at)),
-        cid: Number(id),
-      });
-    }
-    const rows = await qb
-      .orderBy('t.occurred_at', 'ASC')
-      .addOrderBy('t.id', 'ASC')
-      .limit(first + 1)
-      .getMany();
-    const nodes = rows.slice(0, first);
-    return {
-      nodes,
-      cursors: nodes.map((t) => encodeCursor([t.occurredAt.getTime(), t.id])),
-      hasNextPage: rows.length > first,
-      totalCount,
-    };
+    return keysetPage(qb, OLDEST_FIRST, first, after, totalCount);
   }
 }
+
+/** The stageTransitions list's order: oldest first, ties by id. */
+const OLDEST_FIRST: KeysetOrder<StageTransition> = {
+  column: 't.occurred_at',
+  idColumn: 't.id',
+  direction: 'ASC',
+  parts: ['time', 'serial'],
+  cursor: (t) => [t.occurredAt.getTime(), t.id],
+  bind: (v) => dbDate(Number(v)),
+};
 
 /** When a sales step happens: now for the API, or the `at` of a backfill (the demo), never before the contact's last transition. */
 function backfillDate(contact: Contact, at: Date | undefined): Date {
