@@ -16,8 +16,7 @@ import { CONTACT_COLUMNS, contactRow, newContact } from '../contacts/contact.fac
 import { assignGroupKeys } from '../metrics/group-keys';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
-import type { ScoringService } from '../scoring/scoring.service';
-import type { Rule } from '../scoring/scorer';
+import type { ScoreEngine, ScoringRun } from '../scoring';
 import type { PromotionPublisher } from '../realtime/publisher';
 import { Viewer, assertCan, partnerScope } from '../access/viewer';
 import { DomainError, badInput } from '../../graphql/errors';
@@ -29,6 +28,7 @@ import {
   forUpdate,
   isForeignKeyViolation,
   isUniqueViolation,
+  raiseColumnSql,
   transaction,
   usePrimaryKey,
   valuesPlaceholders,
@@ -53,13 +53,15 @@ function inScoringOrder(added: Activity[]): Map<string, Activity[]> {
   return byContact;
 }
 
-/** Contacts per statement of touchLastActivity: the CASE it evaluates costs contacts x WHENs (bench/ingest measured 500 at 0.31, 50 at 0.38). */
-const TOUCH_CHUNK = 50;
+/** Contacts per statement of touchLastActivity (two parameters each). */
+const TOUCH_CHUNK = 1000;
 
 /**
- * Moves contacts' lastActivityAt forward to their newest new activity: one
- * statement per 50 contacts, in id order (the order every contact locker
- * takes), before the activities' insert share-locks the same rows.
+ * Moves contacts' lastActivityAt forward to their newest new activity when
+ * no contact row is read (a batch nothing scores; otherwise the scoring
+ * engine writes it with the scores): one statement per batch, in id order
+ * (the order every contact locker takes), before the activities' insert
+ * share-locks the same rows.
  */
 async function touchLastActivity(em: EntityManager, added: Activity[]): Promise<void> {
   const newest = new Map<string, number>();
@@ -68,11 +70,9 @@ async function touchLastActivity(em: EntityManager, added: Activity[]): Promise<
   const ids = [...newest.keys()].sort();
   for (let i = 0; i < ids.length; i += TOUCH_CHUNK) {
     const chunk = ids.slice(i, i + TOUCH_CHUNK);
-    const whens = chunk.flatMap((id) => [id, dbDate(newest.get(id)!)]);
-    const value = `CASE id ${'WHEN ? THEN ? '.repeat(chunk.length)}END`;
     await em.query(
-      `UPDATE contacts SET last_activity_at = ${value} WHERE id IN ${valuesPlaceholders(1, chunk.length)} AND (last_activity_at IS NULL OR last_activity_at < ${value})`,
-      [...whens, ...chunk, ...whens],
+      raiseColumnSql(dialectOf(em), 'contacts', 'last_activity_at', chunk.length),
+      chunk.flatMap((id) => [id, dbDate(newest.get(id)!)]),
     );
   }
 }
@@ -161,16 +161,10 @@ interface Prepared {
 
 export class ActivitiesService {
   readonly stats: IngestionStats = { recorded: 0, duplicates: 0, batches: 0 };
-  /**
-   * Whether the last batch found a behaviour rule: if not, the next one binds
-   * its insert before its rules arrive, on the guess that its points are all
-   * 0 again. A wrong guess costs the binding, done again after scoring.
-   */
-  private scoredLastTime = true;
 
   constructor(
     private readonly ds: DataSource,
-    private readonly scoring: ScoringService,
+    private readonly scoring: ScoreEngine,
     private readonly lifecycle: LifecycleService,
     private readonly publisher: PromotionPublisher,
     private readonly maxFirst: number,
@@ -233,21 +227,22 @@ export class ActivitiesService {
         existing.set(a.idempotencyKey!, a);
       }
     }
-    // The first locking statement: the rules then hold until commit (see ScoringService.rulesForIngest).
-    const reading = this.scoring.rulesForIngest(em);
-    // A batch that names its contacts by id has its activities (and, when the last batch found nothing to score
-    // them with, the bound text of its insert) built while the rules are on their way: the store's work and ours overlap.
+    // Scoring opens first: its rules then hold until commit.
+    const opening = this.scoring.open(em, { hot: true });
+    // A batch that names its contacts by id has its activities (and, when scoring is likely to give them no points,
+    // the bound text of its insert) built while the rules are on their way: the store's work and ours overlap.
+    // A wrong guess costs the binding, done again after scoring.
     let early: { built: BuiltActivities; insert: PreparedInsert | null } | null = null;
     if (prepared.every((p) => !p.email)) {
-      reading.catch(() => undefined); // awaited below; a failure must not count as unhandled meanwhile
+      const likely = this.scoring.likelyScoresActivities();
+      opening.catch(() => undefined); // awaited below; a failure must not count as unhandled meanwhile
       await new Promise(setImmediate); // lets the statement reach the store first
       const built = buildActivities(prepared, existing, (p) => p.input.contactId!, now);
-      early = { built, insert: this.scoredLastTime ? null : this.insertActivities(em, built) };
+      early = { built, insert: likely ? null : this.insertActivities(em, built) };
     }
-    const rules = await reading;
-    // Without behaviour rules no activity earns points, so no score or stage can move.
-    const scored = rules.some((r) => r.kind === 'BEHAVIOR');
-    this.scoredLastTime = scored;
+    const run = await opening;
+    // When no activity can earn points, no score, stage or temperature can move.
+    const scored = run.scoresActivities;
     const fresh = prepared.filter((p) => !p.input.idempotencyKey || !existing.has(p.input.idempotencyKey));
     if (early && !scored) {
       await touchLastActivity(em, early.built.added);
@@ -257,7 +252,7 @@ export class ActivitiesService {
     }
     // Made per attempt: record() runs this again after a unique violation, transaction() after a deadlock.
     const log = new ChangeSet();
-    const contacts = await this.lockContacts(em, viewer, fresh, now, scored, rules, log, single);
+    const contacts = await this.lockContacts(em, viewer, fresh, now, run, log, single);
     // An id-named contact was found by its exact id (or the lock threw NOT_FOUND): only emails need mapping.
     const byEmail = new Map(contacts.map((c) => [c.email, c.id]));
     const built =
@@ -267,17 +262,9 @@ export class ActivitiesService {
     if (scored) {
       const byContact = inScoringOrder(built.added);
       const touched = contacts.filter((c) => byContact.has(c.id));
-      transitions = await this.scoring.scoreNewActivities(
-        em,
-        touched,
-        byContact,
-        rules,
-        await this.lifecycle.policy(em),
-        now,
-        log,
-      );
-    }
-    await touchLastActivity(em, built.added);
+      // Writes the contacts' scores, temperatures and lastActivityAt in one upsert.
+      transitions = await run.addActivities(touched, byContact, now, log);
+    } else await touchLastActivity(em, built.added);
     await this.insertActivities(em, built).run();
     await this.lifecycle.insertTransitions(em, transitions, log);
     return { activities: built.results, transitions, duplicates: built.duplicates, changes: log.written };
@@ -332,12 +319,12 @@ export class ActivitiesService {
 
   /**
    * Locks every contact the batch names, creating PROSPECTs for unknown
-   * emails (with their fit under `rules`). Known contacts are locked first,
+   * emails (with their fit under the run's rules). Known contacts are locked first,
    * through the primary key in id order; unknown emails are then inserted in
    * email order (a concurrent creation of the same email waits for the first
    * and yields to it) and their rows locked. Every batch takes its locks in
    * these same ordered phases, so concurrent batches over shared contacts
-   * queue, not deadlock. Unless `loaded`, only the contacts' ids (and emails,
+   * queue, not deadlock. Unless the run scores activities, only the contacts' ids (and emails,
    * when the batch names contacts by email) are read: on SQLite an id alone
    * is read from the primary key index, without visiting the row.
    */
@@ -346,14 +333,13 @@ export class ActivitiesService {
     viewer: Viewer,
     prepared: Prepared[],
     now: Date,
-    loaded: boolean,
-    rules: Rule[],
+    run: ScoringRun,
     log: ChangeSet,
     single?: string,
   ): Promise<Contact[]> {
     const ids = new Set(prepared.filter((p) => !p.email).map((p) => p.input.contactId!));
     const emails = [...new Set(prepared.filter((p) => p.email).map((p) => p.email!))];
-    const columns = loaded ? '*' : emails.length ? 'id, email' : 'id';
+    const columns = run.scoresActivities ? '*' : emails.length ? 'id, email' : 'id';
     if (emails.length) {
       const known: { id: string }[] = await em.query(
         `SELECT id FROM contacts WHERE email IN (${emails.map(() => '?').join(', ')})`,
@@ -382,7 +368,7 @@ export class ActivitiesService {
     if (missing.length) {
       const created = missing.map((email) => {
         const c = newContact({ email, partnerId: partnerScope(viewer) }, now);
-        c.fitScore = c.score = this.scoring.fitScore(c, rules);
+        c.fitScore = c.score = run.fitScore(c);
         return c;
       });
       const events = created

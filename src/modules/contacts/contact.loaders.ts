@@ -35,7 +35,6 @@ export interface ContactLoaders {
   activities: DataLoader<string, Page<Activity>>;
   transitions: DataLoader<string, StageTransition[]>;
   qualification: DataLoader<string, Qualification | null>;
-  temperaturePoints: DataLoader<string, number>;
   breakdown: DataLoader<Contact, (Contribution & { id: string })[], string>;
   owner: DataLoader<string, Owner | null>;
   /** Key: JSON of [contactId, from (ms) | null, to (ms) | null, first, after]. */
@@ -118,14 +117,9 @@ export function createContactLoaders(viewer: Viewer, services: Services): Contac
       for (const q of rows) latest.set(q.contactId, q);
       return ids.map((id) => latest.get(id) ?? null);
     }),
-    temperaturePoints: new DataLoader(async (ids) => {
-      const p = await getPolicy();
-      const points = await services.scoring.temperaturePoints(ids, p.temperatureWindowDays);
-      return ids.map((id) => points.get(id) ?? 0);
-    }),
     breakdown: new DataLoader(
       async (contacts) => {
-        const map = await services.scoring.breakdowns(contacts);
+        const map = await services.scoring.reads.breakdowns(contacts);
         return contacts.map((c) => (map.get(c.id) ?? []).map((x) => ({ ...x, id: `${c.id}:${x.ruleId}` })));
       },
       { cacheKeyFn: (c) => c.id },

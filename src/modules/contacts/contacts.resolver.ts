@@ -14,7 +14,6 @@ import { ScoreContribution } from '../scoring/scoring.inputs';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { Qualification } from '../lifecycle/qualification.entity';
 import { Temperature } from '../lifecycle/stage';
-import { temperatureOf } from '../lifecycle/lifecycle';
 import { toConnection } from '../../graphql/connection';
 import type { ActivitiesKey } from './contact.loaders';
 import { selects } from '../../graphql/selection';
@@ -101,10 +100,10 @@ export class ContactsResolver {
     return ctx.loaders.qualification.load(contact.id);
   }
 
+  /** The stored temperature (contacts.temperature, kept by scoring and the sweeper). */
   @FieldResolver(() => Temperature)
-  async temperature(@Root() contact: Contact, @Ctx() ctx: Context) {
-    const [points, policy] = await Promise.all([ctx.loaders.temperaturePoints.load(contact.id), ctx.loaders.policy()]);
-    return temperatureOf(points, policy);
+  temperature(@Root() contact: Contact): Temperature {
+    return contact.temperature as Temperature;
   }
 
   @FieldResolver(() => ScoreChangeConnection, {

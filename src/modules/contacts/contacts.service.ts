@@ -15,7 +15,7 @@ import { Role } from '../access/api-key.entity';
 import { badInput, conflict, notFound } from '../../graphql/errors';
 import { CursorPart, KeysetOrder, Page, checkFirst, keysetPage } from '../../graphql/pagination';
 import { dbDate, dialectOf, isUniqueViolation, lockRows, prefixMatch, transaction } from '../../db/portable';
-import type { ScoringService } from '../scoring/scoring.service';
+import type { ScoreEngine } from '../scoring';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { PromotionPublisher } from '../realtime/publisher';
 import { ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring/score-history';
@@ -126,7 +126,7 @@ function emailTaken(email: string) {
 export class ContactsService {
   constructor(
     private readonly ds: DataSource,
-    private readonly scoring: ScoringService,
+    private readonly scoring: ScoreEngine,
     private readonly lifecycle: LifecycleService,
     private readonly publisher: PromotionPublisher,
     private readonly maxFirst: number,
@@ -179,8 +179,7 @@ export class ContactsService {
     const contact = newContact({ ...data, email: data.email! }, at);
     const { written } = await transaction(this.ds, async (em) => {
       const log = new ChangeSet();
-      const rules = await this.scoring.activeRules(em);
-      contact.fitScore = this.scoring.fitScore(contact, rules);
+      contact.fitScore = (await this.scoring.open(em)).fitScore(contact);
       contact.score = contact.fitScore;
       const events =
         contact.fitScore === 0
@@ -220,9 +219,8 @@ export class ContactsService {
       Object.assign(contact, sortKeys(contact));
       const regrouped = groupValues(contact) !== grouped;
       if (regrouped) await assignGroupKeys(em, [contact]);
-      const rules = await this.scoring.activeRules(em);
       const fitBefore = contact.fitScore;
-      contact.fitScore = this.scoring.fitScore(contact, rules);
+      contact.fitScore = (await this.scoring.open(em)).fitScore(contact);
       contact.score = contact.fitScore + contact.engagementScore;
       const events =
         contact.fitScore === fitBefore
@@ -339,6 +337,7 @@ export class ContactsService {
       // A set: [HOT, HOT, HOT] is HOT, not all three temperatures.
       const temperatures = [...new Set(f.temperatures)];
       if (temperatures.length === 0) qb.andWhere('1 = 0');
+      // The stored temperature (kept by scoring and the sweeper), served by ix_contacts_temperature_score.
       else if (temperatures.length < 3) qb.andWhere('c.temperature IN (:...temperatures)', { temperatures });
     }
   }

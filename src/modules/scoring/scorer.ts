@@ -271,10 +271,14 @@ export function engagementScore(apps: Application[], now: number): number {
   return apps.reduce((s, a) => (isExpired(a, now) ? s : s + a.points), 0);
 }
 
+/** Whether an application's points count toward temperature at `now`: unexpired, its activity inside the last windowDays. */
+export function inWindow(app: Pick<Application, 'expiresAt' | 'occurredAt'>, now: number, windowDays: number): boolean {
+  return !isExpired(app, now) && app.occurredAt > now - windowDays * DAY_MS;
+}
+
 /** Unexpired points of applications whose activity occurred inside the last windowDays. */
 export function temperaturePoints(apps: Application[], now: number, windowDays: number): number {
-  const since = now - windowDays * DAY_MS;
-  return apps.reduce((s, a) => (!isExpired(a, now) && a.occurredAt > since ? s + a.points : s), 0);
+  return apps.reduce((s, a) => (inWindow(a, now, windowDays) ? s + a.points : s), 0);
 }
 
 /** One row of a score breakdown. */
