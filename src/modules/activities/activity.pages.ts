@@ -25,13 +25,17 @@ export interface ActivityPageArgs {
 }
 
 const WINDOW = 'PARTITION BY a.contact_id ORDER BY a.occurred_at DESC, a.id DESC';
+/** Terms of one UNION ALL: SQLite's limit on compound SELECTs is 500 (above MAX_PAGE_SIZE's default). */
+const TERMS = 500;
 
 /**
- * One statement for any number of contacts: each contact's first + 1
- * activities ranked per contact by a window (ROW_NUMBER, or with a cursor
- * and a count, a running count of the rows after the cursor), and, when
- * asked, each contact's total by COUNT(*) OVER, which counts every activity
- * whatever the cursor (a row per contact carries it when none follows the cursor).
+ * Pages of activities for many contacts in one statement (one per 500
+ * contacts): a UNION ALL of each contact's first + 1 activities, each term
+ * one backward walk of ix_activities_contact_occurred (contact_id,
+ * occurred_at, id) that reads only those rows, with the contact's count
+ * beside them when asked. A count after a cursor needs every activity of
+ * the contact anyway (and a row to carry it when none follows the cursor):
+ * there one window statement ranks them.
  */
 export async function activityPages(
   ds: DataSource,
@@ -39,9 +43,12 @@ export async function activityPages(
   args: ActivityPageArgs,
 ): Promise<Map<string, Page<Activity>>> {
   const out = new Map<string, Page<Activity>>();
-  if (contactIds.length === 0) return out;
-  const { sql, params } = pagesSql(contactIds, args);
-  const rows: Record<string, unknown>[] = await ds.query(sql, params);
+  const rows: Record<string, unknown>[] = [];
+  for (let i = 0; i < contactIds.length; i += TERMS) {
+    const ids = contactIds.slice(i, i + TERMS);
+    const { sql, params } = args.after && args.count ? windowSql(ids, args) : unionSql(ids, args);
+    rows.push(...(await ds.query(sql, params)));
+  }
   const activities = hydrate(ds.manager, Activity, rows);
   const byContact = new Map<string, Activity[]>();
   const totals = new Map<string, number>();
@@ -56,34 +63,46 @@ export async function activityPages(
   return out;
 }
 
-function pagesSql(contactIds: readonly string[], args: ActivityPageArgs): { sql: string; params: unknown[] } {
-  const whereParams: unknown[] = [...contactIds];
+/** The cursor's condition with its parameters (none without a cursor). */
+function afterCursor(args: ActivityPageArgs): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const sql = args.after
+    ? ` AND ${keysetCondition(NEWEST_FIRST, args.after, (v) => {
+        params.push(v);
+        return '?';
+      })}`
+    : '';
+  return { sql, params };
+}
+
+function unionSql(contactIds: readonly string[], args: ActivityPageArgs): { sql: string; params: unknown[] } {
+  const type = args.type ? ' AND a.type = ?' : '';
+  const typeParams = args.type ? [args.type] : [];
+  const after = afterCursor(args);
+  const count = args.count
+    ? `, (SELECT COUNT(*) FROM activities a WHERE a.contact_id = t.contact_id${type}) AS total`
+    : '';
+  const term = `SELECT t.*${count} FROM (SELECT a.* FROM activities a WHERE a.contact_id = ?${type}${after.sql} ORDER BY a.occurred_at DESC, a.id DESC LIMIT ?) t`;
+  const params = contactIds.flatMap((id) => [
+    ...(args.count ? typeParams : []),
+    id,
+    ...typeParams,
+    ...after.params,
+    args.first + 1,
+  ]);
+  return { sql: contactIds.map(() => term).join(' UNION ALL '), params };
+}
+
+function windowSql(contactIds: readonly string[], args: ActivityPageArgs): { sql: string; params: unknown[] } {
+  const params: unknown[] = [...contactIds];
   let where = `a.contact_id IN (${contactIds.map(() => '?').join(', ')})`;
   if (args.type) {
     where += ' AND a.type = ?';
-    whereParams.push(args.type);
+    params.push(args.type);
   }
-  const afterParams: unknown[] = [];
-  const after = args.after
-    ? keysetCondition(NEWEST_FIRST, args.after, (v) => {
-        afterParams.push(v);
-        return '?';
-      })
-    : null;
-  const ordered = (rows: string) => `SELECT * FROM (${rows}) ranked WHERE rn <= ? ORDER BY contact_id, rn`;
-  if (!args.count) {
-    const sql = ordered(
-      `SELECT a.*, ROW_NUMBER() OVER (${WINDOW}) AS rn FROM activities a WHERE ${where}${after ? ` AND ${after}` : ''}`,
-    );
-    return { sql, params: [...whereParams, ...afterParams, args.first + 1] };
-  }
-  const total = 'COUNT(*) OVER (PARTITION BY a.contact_id) AS total';
-  if (!after)
-    return {
-      sql: ordered(`SELECT a.*, ${total}, ROW_NUMBER() OVER (${WINDOW}) AS rn FROM activities a WHERE ${where}`),
-      params: [...whereParams, args.first + 1],
-    };
+  const after = afterCursor(args).sql.slice(' AND '.length);
+  const { params: afterParams } = afterCursor(args);
   const fwd = `CASE WHEN ${after} THEN 1 ELSE 0 END`;
-  const sql = `SELECT * FROM (SELECT a.*, ${total}, ${fwd} AS fwd, SUM(${fwd}) OVER (${WINDOW} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS rn, ROW_NUMBER() OVER (${WINDOW}) AS pos FROM activities a WHERE ${where}) ranked WHERE (fwd = 1 AND rn <= ?) OR pos = 1 ORDER BY contact_id, pos`;
-  return { sql, params: [...afterParams, ...afterParams, ...whereParams, args.first + 1] };
+  const sql = `SELECT * FROM (SELECT a.*, COUNT(*) OVER (PARTITION BY a.contact_id) AS total, ${fwd} AS fwd, SUM(${fwd}) OVER (${WINDOW} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS rn, ROW_NUMBER() OVER (${WINDOW}) AS pos FROM activities a WHERE ${where}) ranked WHERE (fwd = 1 AND rn <= ?) OR pos = 1 ORDER BY contact_id, pos`;
+  return { sql, params: [...afterParams, ...afterParams, ...params, args.first + 1] };
 }
