@@ -9,7 +9,7 @@ import { GroupKeys } from '../metrics/group-keys';
  * A person marketing knows about. Scores are stored (kept current by
  * ingestion, rescore and the expiry sweep) so lists can filter and sort on them.
  */
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 @Entity('contacts')
 export class Contact {
   @Field(() => ID)
