@@ -29,6 +29,13 @@ function byId<T extends { id: string }>(fetch: (ids: readonly string[]) => Promi
 /** An activities page's key: [contactId, first, after, type, whether totalCount is selected]. */
 export type ActivitiesKey = [string, number, string | null, string | null, boolean];
 
+/** Rows per contact id, in the rows' order. */
+function byContact<T extends { contactId: string }>(ids: readonly string[], rows: T[]): T[][] {
+  const map = new Map<string, T[]>(ids.map((id) => [id, []]));
+  for (const r of rows) map.get(r.contactId)?.push(r);
+  return ids.map((id) => map.get(id)!);
+}
+
 export interface ContactLoaders {
   contact: DataLoader<string, Contact | null>;
   /** Key: JSON of ActivitiesKey. */
@@ -81,10 +88,7 @@ export function createContactLoaders(viewer: Viewer, services: Services): Contac
     partner: byId(async (ids) =>
       (await services.access.partnersByIds(ids)).filter((p) => scope === null || p.id === scope),
     ),
-    assignments: new DataLoader(async (ids) => {
-      const rows = await services.owners.assignmentsOf(ids);
-      return ids.map((id) => rows.filter((a) => a.contactId === id));
-    }),
+    assignments: new DataLoader(async (ids) => byContact(ids, await services.owners.assignmentsOf(ids))),
     contact: new DataLoader(async (ids) => {
       const rows = await services.contacts.byIds(ids);
       const map = new Map(rows.filter((c) => scope === null || c.partnerId === scope).map((c) => [c.id, c]));
@@ -107,10 +111,7 @@ export function createContactLoaders(viewer: Viewer, services: Services): Contac
       }
       return keys.map((k) => results.get(k)!);
     }),
-    transitions: new DataLoader(async (ids) => {
-      const rows = await services.lifecycle.transitionsOf(ids);
-      return ids.map((id) => rows.filter((t) => t.contactId === id));
-    }),
+    transitions: new DataLoader(async (ids) => byContact(ids, await services.lifecycle.transitionsOf(ids))),
     qualification: new DataLoader(async (ids) => {
       const rows = await services.lifecycle.qualificationsOf(ids);
       const latest = new Map<string, Qualification>();

@@ -547,12 +547,13 @@ export class LifecycleService {
     return contact;
   }
 
-  /** Transitions of many contacts, oldest first, in one statement. */
+  /** Transitions of many contacts, each contact's oldest first, in one statement. */
   transitionsOf(contactIds: readonly string[]): Promise<StageTransition[]> {
     if (contactIds.length === 0) return Promise.resolve([]);
+    // In ix_transitions_contact's order (contact_id, id): ordered by id alone, SQLite walks the whole table in id order.
     return this.ds
       .getRepository(StageTransition)
-      .find({ where: { contactId: In([...contactIds]) }, order: { id: 'ASC' } });
+      .find({ where: { contactId: In([...contactIds]) }, order: { contactId: 'ASC', id: 'ASC' } });
   }
 
   /** Qualifications of many contacts, oldest first, in one statement. */
