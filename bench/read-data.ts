@@ -341,6 +341,8 @@ export async function loadReadData(
   const now = Date.now();
   const extraColumns = ['window_points', 'temperature'].filter((c) => !CONTACT_COLUMNS.includes(c));
   const contactColumns = [...CONTACT_COLUMNS, 'first_transition_at', ...extraColumns];
+  // Building an index over ten million rows takes minutes: the statement timeout is meant for requests (as for migrations).
+  (app.ds.driver.options as { enableQueryTimeout?: boolean }).enableQueryTimeout = false;
   const qr = app.ds.createQueryRunner();
   await qr.connect();
   const mysql = dialectOf(app.ds) === 'mysql';

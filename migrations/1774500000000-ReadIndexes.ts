@@ -25,6 +25,7 @@ const ADDED = [
   { name: 'ix_contacts_owner_score', columnNames: ['owner_id', 'score', 'id'] },
   { name: 'ix_contacts_partner_score', columnNames: ['partner_id', 'score', 'id'] },
   { name: 'ix_contacts_partner_email', columnNames: ['partner_id', 'email'] },
+  { name: 'ix_contacts_source_score', columnNames: ['source', 'score', 'id'] },
 ];
 
 /**

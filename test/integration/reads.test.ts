@@ -4,7 +4,8 @@
  * totalCount counted only when selected, keyset paging over every order, and
  * a PARTNER key's lookups within its partner.
  */
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, TestApp, TEST_DB } from '../helpers/app';
+import { prefixMatch } from '../../src/db/portable';
 import { createContact, createKey, createPartner, createRule, recordActivities } from '../helpers/factories';
 
 let t: TestApp;
@@ -232,5 +233,50 @@ describe('a PARTNER key', () => {
     const searched = (await t.ok(Q, { filter: { search: 'ada' } }, mine.key)).contacts;
     expect(searched.edges.every((e: any) => e.node.partnerId === mine.id)).toBe(true);
     expect(small.length).toBe(10);
+  });
+});
+
+describe('indexes', () => {
+  const sqliteOnly = TEST_DB === 'sqlite' ? it : it.skip;
+  const plan = async (sql: string) =>
+    ((await t.app.ds.query(`EXPLAIN QUERY PLAN ${sql}`)) as { detail: string }[]).map((p) => p.detail).join(' | ');
+
+  // SQLite plans without statistics, by its rules alone: what it picks on a small store it picks at a million rows.
+  sqliteOnly.each([
+    ["c.stage = 'MQL'", 'created_at'],
+    ["c.stage = 'MQL'", 'score'],
+    ["c.temperature = 'HOT'", 'created_at'],
+    ["c.temperature = 'HOT'", 'score'],
+    ["c.stage = 'MQL' AND c.temperature = 'HOT'", 'score'],
+    ["c.owner_id = 'o'", 'created_at'],
+    ["c.owner_id = 'o'", 'score'],
+    ["c.partner_id = 'p'", 'created_at'],
+    ["c.partner_id = 'p'", 'score'],
+    ["c.partner_id = 'p'", 'email'],
+    ["c.source = 's'", 'created_at'],
+    ["c.source = 's'", 'score'],
+    ['c.score >= 10', 'score'],
+    ["c.created_at >= '2026-01-01'", 'created_at'],
+  ])('serve %s ordered by %s from one index, without sorting', async (where, column) => {
+    const text = await plan(`SELECT c.id FROM contacts c WHERE ${where} ORDER BY c.${column} DESC, c.id DESC LIMIT 21`);
+    expect(text).toMatch(/USING (COVERING )?INDEX ix_contacts_|uq_contacts_email/);
+    expect(text).not.toContain('TEMP B-TREE');
+  });
+
+  sqliteOnly('serve the search prefix with one index range per column', async () => {
+    const { sql, params } = prefixMatch('sqlite', 'c.email', 'ada', 'p');
+    const range = (col: string) => sql.replace(/c\.email/g, col);
+    const where = ['c.email', 'c.first_name_key', 'c.last_name_key', 'c.sort_company'].map(range).join(' OR ');
+    const text = await plan(
+      `SELECT c.id FROM contacts c WHERE ${where.replace(/:pLo/g, `'${params.pLo}'`).replace(/:pHi/g, `'${params.pHi}'`)}`,
+    );
+    expect(text).toContain('MULTI-INDEX OR');
+    for (const ix of [
+      'uq_contacts_email',
+      'ix_contacts_first_name_key',
+      'ix_contacts_last_name_key',
+      'ix_contacts_sort_company',
+    ])
+      expect(text).toContain(ix);
   });
 });
