@@ -7,7 +7,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { DAY_MS } from './scorer';
 import { ScoreChangeCause, ScoreEventRow, insertScoreEvents, scoreEvent } from './score-history';
-import { noteScoreChanges, settleTemperature } from './score-writes';
+import { StoredApplication, noteScoreChanges, settleTemperature } from './score-writes';
 import { ChangeSet } from '../realtime/contact-changes';
 import { Contact } from '../contacts/contact.entity';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
@@ -16,14 +16,8 @@ import { dbDate, lockRows, parseDbDate, transaction, valuesPlaceholders } from '
 import { updateRowsById } from '../../db/bulk';
 
 /** A due score_applications row as a sweep reads it. */
-interface DueRow {
+interface DueRow extends StoredApplication {
   contact_id: string;
-  activity_id: string;
-  rule_id: string;
-  points: number | string;
-  expires_at: unknown;
-  expired: number | string | boolean;
-  in_window: number | string | boolean;
 }
 
 /** What makes an application due at a sweep: its expiry has come, or its activity left the window while counted. */
