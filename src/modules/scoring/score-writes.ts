@@ -67,6 +67,7 @@ export interface ScoredState {
   stage: string;
 }
 
+/** The state `fileChange` compares: score columns (temperature and lastActivityAt included) and stage columns. */
 export function scoredState(c: Contact): ScoredState {
   return {
     score: `${c.score}|${c.fitScore}|${c.engagementScore}|${c.lastEngagedAt?.getTime()}|${c.windowPoints}|${c.temperature}|${c.lastActivityAt?.getTime()}`,
