@@ -205,3 +205,30 @@ describe('stored temperature', () => {
     expect([...after.values()].sort()).toEqual(['COLD', 'COLD', 'COLD', 'WARM']);
   });
 });
+
+describe('the window sweep, run by several sweepers at once', () => {
+  it('takes each point out of the window once', async () => {
+    const source = 'temp-sweepers';
+    const contacts = [];
+    for (let i = 0; i < 5; i++) contacts.push(await createContact(t, { source }));
+    await recordActivities(
+      t,
+      contacts.flatMap((c, i) => [
+        { contactId: c.id, type: 'demo_request', occurredAt: ago(10 + i * 0.1) },
+        { contactId: c.id, type: 'demo_request', occurredAt: ago(10.5 + i * 0.1) },
+        { contactId: c.id, type: 'demo_request', occurredAt: ago(1) },
+      ]),
+    );
+    const at = clock.now() + 4.6 * DAY;
+    // On MariaDB the sweeps run concurrently (a pool of connections); SQLite serialises them.
+    await Promise.all(Array.from({ length: 4 }, () => t.app.services.scoring.sweepExpired(new Date(at))));
+    const rows: { window_points: number | string }[] = await t.app.ds.query(
+      'SELECT window_points FROM contacts WHERE source = ?',
+      [source],
+    );
+    // Only the activity of a day ago is left inside the window (10 points since the rule change above).
+    expect(rows.map((r) => Number(r.window_points))).toEqual([10, 10, 10, 10, 10]);
+    clock.advance(4.6 * DAY);
+    await expectAgreement(source, clock.now());
+  });
+});
