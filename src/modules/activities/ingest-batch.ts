@@ -19,7 +19,10 @@ export interface Prepared {
   email: string | null;
 }
 
-/** A batch's new activities per contact, each list in occurredAt order (stable: input order breaks ties), as they are scored. */
+/**
+ * A batch's new activities per contact, each list in occurredAt order (stable: input order breaks ties), as they are
+ * scored.
+ */
 export function inScoringOrder(added: Activity[]): Map<string, Activity[]> {
   const byContact = new Map<string, Activity[]>();
   for (const a of added) {

@@ -62,7 +62,10 @@ export class Scoring {
     private readonly sweeper: ScoreSweeper,
   ) {}
 
-  /** Sweeps what time moved (expired points, the temperature window) as of `now`; returns how many applications expired. */
+  /**
+   * Sweeps what time moved (expired points, the temperature window) as of `now`; returns how many applications
+   * expired.
+   */
   sweepExpired(now: Date = new Date()): Promise<number> {
     return this.sweeper.sweep(now);
   }
