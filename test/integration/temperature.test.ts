@@ -232,3 +232,35 @@ describe('the window sweep, run by several sweepers at once', () => {
     await expectAgreement(source, clock.now());
   });
 });
+
+describe('what a scored batch writes', () => {
+  it('scores, temperature and lastActivityAt of any number of contacts in the same statements', async () => {
+    const source = 'temp-batch';
+    const contacts = [];
+    for (let i = 0; i < 120; i++) contacts.push(await createContact(t, { source }));
+    const BATCH = `mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { activities { id } } }`;
+    const batch = async (ids: { id: string }[], type: string) => {
+      const res = await t.gql(BATCH, {
+        inputs: ids.map((c) => ({ contactId: c.id, type, occurredAt: ago(0.2) })),
+      });
+      expect(res.errors).toBeUndefined();
+      return res.sql;
+    };
+    await batch(contacts.slice(110, 112), 'demo_request'); // the instance reads the rules once
+    // Scored (a demo earns points, so window points and temperature move) and unscored types alike.
+    expect(await batch(contacts.slice(0, 100), 'demo_request')).toBe(
+      await batch(contacts.slice(100, 110), 'demo_request'),
+    );
+    expect(await batch(contacts.slice(0, 100), 'page_view')).toBe(await batch(contacts.slice(100, 110), 'page_view'));
+    const { contacts: page } = await t.ok(
+      `query($filter: ContactFilter) { contacts(first: 200, filter: $filter) { edges { node { id lastActivityAt temperature } } } }`,
+      { filter: { source } },
+    );
+    const byId = new Map(page.edges.map((e: any) => [e.node.id, e.node]));
+    for (const c of contacts.slice(0, 110)) expect((byId.get(c.id) as any).lastActivityAt).not.toBeNull();
+    expect((byId.get(contacts[115].id) as any).lastActivityAt).toBeNull();
+    expect(new Map(page.edges.map((e: any) => [e.node.id, e.node.temperature]))).toEqual(
+      await definition(source, clock.now()),
+    );
+  });
+});
