@@ -21,10 +21,12 @@ import { DEFAULT_POLICY } from '../src/modules/lifecycle/lifecycle';
 export class StoredTemperature1774000000000 implements MigrationInterface {
   name = 'StoredTemperature1774000000000';
 
-  async up(q: QueryRunner): Promise<void> {
-    const c = columns(dialectOf(q));
-    await q.addColumn('contacts', new TableColumn(c.int('window_points', false, 0)));
-    await q.addColumn('score_applications', new TableColumn(c.bool('in_window', false)));
+  /**
+   * Sets `in_window`, `window_points` and `temperature` of every row from the
+   * stored applications under the current policy, as the read-time definition
+   * had it (unexpired applications whose activity occurred inside the window).
+   */
+  static async backfill(q: QueryRunner): Promise<void> {
     const [policy] = await q.query(
       'SELECT hot_threshold, warm_threshold, temperature_window_days FROM qualification_policy WHERE id = 1',
     );
@@ -32,7 +34,11 @@ export class StoredTemperature1774000000000 implements MigrationInterface {
     const warm = Number(policy?.warm_threshold ?? DEFAULT_POLICY.warmThreshold);
     const windowDays = Number(policy?.temperature_window_days ?? DEFAULT_POLICY.temperatureWindowDays);
     const since = dbDate(Date.now() - windowDays * 86_400_000);
-    await q.query('UPDATE score_applications SET in_window = 1 WHERE expired = 0 AND occurred_at > ?', [since]);
+    await q.query(
+      'UPDATE score_applications SET in_window = CASE WHEN expired = 0 AND occurred_at > ? THEN 1 ELSE 0 END',
+      [since],
+    );
+    await q.query('UPDATE contacts SET window_points = 0 WHERE window_points <> 0');
     await q.query(
       'UPDATE contacts SET window_points = (SELECT COALESCE(SUM(sa.points), 0) FROM score_applications sa WHERE sa.contact_id = contacts.id AND sa.in_window = 1) WHERE id IN (SELECT contact_id FROM score_applications WHERE in_window = 1)',
     );
@@ -40,6 +46,13 @@ export class StoredTemperature1774000000000 implements MigrationInterface {
       "UPDATE contacts SET temperature = CASE WHEN window_points >= ? THEN 'HOT' WHEN window_points >= ? THEN 'WARM' ELSE 'COLD' END",
       [hot, warm],
     );
+  }
+
+  async up(q: QueryRunner): Promise<void> {
+    const c = columns(dialectOf(q));
+    await q.addColumn('contacts', new TableColumn(c.int('window_points', false, 0)));
+    await q.addColumn('score_applications', new TableColumn(c.bool('in_window', false)));
+    await StoredTemperature1774000000000.backfill(q);
     await q.createIndex(
       'contacts',
       new TableIndex({ name: 'ix_contacts_temperature_score', columnNames: ['temperature', 'score'] }),

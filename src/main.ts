@@ -102,7 +102,8 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean;
   rescore.start((err) => logger.error({ err }, 'rescore job failed'));
   webhookWorker.start();
   const sweep = setInterval(() => {
-    scoring.sweepExpired().catch((err) => logger.warn({ err }, 'score sweep failed'));
+    // Expired points and points that left the temperature window, as of the service's clock.
+    scoring.sweepExpired(new Date(clock.now())).catch((err) => logger.warn({ err }, 'score sweep failed'));
   }, config.expirySweepMs);
   sweep.unref();
   // A frozen Redis must not hold requests either: a command without an answer fails and the limiter counts in memory.

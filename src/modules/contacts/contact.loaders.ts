@@ -10,13 +10,11 @@ import { Contact } from './contact.entity';
 import type { Activity } from '../activities/activity.entity';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
 import { Qualification } from '../lifecycle/qualification.entity';
-import type { Contribution } from '../scoring/scorer';
+import type { Contribution, ScoreChange, ScoringRule } from '../scoring';
 import type { Policy } from '../lifecycle/lifecycle';
 import type { Page } from '../../graphql/pagination';
 import type { Owner, OwnerAssignment } from '../owners';
 import type { Partner } from '../access/partner.entity';
-import type { ScoreChange } from '../scoring/score-change';
-import type { ScoringRule } from '../scoring/scoring-rule.entity';
 
 /** A loader of rows by id: one statement per batch, null for ids not found. */
 function byId<T extends { id: string }>(fetch: (ids: readonly string[]) => Promise<T[]>): DataLoader<string, T | null> {

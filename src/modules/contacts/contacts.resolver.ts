@@ -10,7 +10,7 @@ import {
   UpdateContactInput,
 } from './contact.inputs';
 import { ActivityConnection } from '../activities/activity.inputs';
-import { ScoreContribution } from '../scoring/scoring.inputs';
+import { ScoreChangeConnection, ScoreContribution } from '../scoring';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { Qualification } from '../lifecycle/qualification.entity';
 import { Temperature } from '../lifecycle/stage';
@@ -20,7 +20,6 @@ import { selects } from '../../graphql/selection';
 import type { Context } from '../../graphql/context';
 import { Owner, OwnerAssignment } from '../owners';
 import { Partner } from '../access/partner.entity';
-import { ScoreChangeConnection } from '../scoring/score-change';
 
 @Resolver(() => Contact)
 export class ContactsResolver {

@@ -7,7 +7,8 @@ import { CONTACT_COLUMNS, contactRow, newContact, sortKeys } from './contact.fac
 import { GROUP_KEYS, assignGroupKeys } from '../metrics/group-keys';
 import { insertRows } from '../../db/bulk';
 import { Activity } from '../activities/activity.entity';
-import { ScoreApplication } from '../scoring/score-application.entity';
+import { ScoreApplication, ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring';
+import type { ScoreEngine } from '../scoring';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { Qualification } from '../lifecycle/qualification.entity';
 import { Viewer, assertCan, partnerScope } from '../access/viewer';
@@ -15,10 +16,8 @@ import { Role } from '../access/api-key.entity';
 import { badInput, conflict, notFound } from '../../graphql/errors';
 import { CursorPart, KeysetOrder, Page, checkFirst, keysetPage } from '../../graphql/pagination';
 import { dbDate, dialectOf, isUniqueViolation, lockRows, prefixMatch, transaction } from '../../db/portable';
-import type { ScoreEngine } from '../scoring';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { PromotionPublisher } from '../realtime/publisher';
-import { ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring/score-history';
 import { ChangeSet, ContactChangeKind, contactValues } from '../realtime/contact-changes';
 import { AssignmentTrigger, OwnerAssignment, OwnersService } from '../owners';
 

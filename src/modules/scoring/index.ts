@@ -30,7 +30,25 @@ export { ScoringResolver } from './scoring.resolver';
 export { ScoreChangeResolver } from './score-change.resolver';
 export { ScoreChange, ScoreChangeConnection, ScoreHistoryReader } from './score-change';
 export { ScoreChangeCause, insertScoreEvents, scoreEvent } from './score-history';
-export type { Rule, RuleCondition, Contribution, ActivityFacts, Application } from './scorer';
+export {
+  DAY_MS,
+  conditionHolds,
+  contactField,
+  fitContributions,
+  isExpired,
+  scoreActivity,
+  scoreAllActivities,
+} from './scorer';
+export type {
+  ActivityFacts,
+  Application,
+  CapState,
+  ContactFacts,
+  Contribution,
+  Rule,
+  RuleCondition,
+  RuleKind,
+} from './scorer';
 export { validateRule } from './rule-validation';
 export type { RuleDraft, RuleProblem } from './rule-validation';
 
@@ -44,7 +62,10 @@ export class Scoring {
     private readonly sweeper: ScoreSweeper,
   ) {}
 
-  /** Sweeps what time moved (expired points, the temperature window) as of `now`; returns how many applications expired. */
+  /**
+   * Sweeps what time moved (expired points, the temperature window) as of `now`; returns how many applications
+   * expired.
+   */
   sweepExpired(now: Date = new Date()): Promise<number> {
     return this.sweeper.sweep(now);
   }

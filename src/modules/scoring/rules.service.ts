@@ -92,7 +92,10 @@ export class ScoringRules {
     return rules;
   }
 
-  /** First statement of every rule change: bumps the rule set's version and holds its write lock until commit (see rulesUnderLock). */
+  /**
+   * First statement of every rule change: bumps the rule set's version and holds its write lock until commit (see
+   * rulesUnderLock).
+   */
   private async ruleSetChanging(em: EntityManager): Promise<void> {
     await incrementCounter(em, 'scoring_rule_set', 'version', 1);
   }

@@ -31,7 +31,10 @@ export interface ScoringRun {
     now: Date,
     log?: ChangeSet,
   ): Promise<StageTransition[]>;
-  /** Recomputes locked contacts in full from their stored activities (a rescore), writes what changed, returns the transitions. */
+  /**
+   * Recomputes locked contacts in full from their stored activities (a rescore), writes what changed, returns the
+   * transitions.
+   */
   recompute(contacts: Contact[], now: Date, log: ChangeSet): Promise<StageTransition[]>;
 }
 
@@ -44,7 +47,10 @@ export interface ScoreEngine {
    * reused while the rule set has not changed.
    */
   open(em: EntityManager, opts?: { hot?: boolean }): Promise<ScoringRun>;
-  /** Whether the last run opened scored activities: the guess for the next one (ingestion binds its insert early when not). */
+  /**
+   * Whether the last run opened scored activities: the guess for the next one (ingestion binds its insert early when
+   * not).
+   */
   likelyScoresActivities(): boolean;
   /** Brings stored state to a changed policy inside the caller's transaction (see docs/scoring.md, "Temperature"). */
   policyChanged(em: EntityManager, before: Policy, after: Policy): Promise<void>;

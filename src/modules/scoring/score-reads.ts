@@ -1,4 +1,7 @@
-/** Score reads for the API: per-rule breakdowns of stored scores. Temperature is a stored column (contacts.temperature). */
+/**
+ * Score reads for the API: per-rule breakdowns of stored scores. Temperature is a stored column
+ * (contacts.temperature).
+ */
 import { DataSource } from 'typeorm';
 import { ScoringRule } from './scoring-rule.entity';
 import { Application, Contribution, fitContributions, scoreBreakdown } from './scorer';

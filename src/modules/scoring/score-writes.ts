@@ -67,6 +67,7 @@ export interface ScoredState {
   stage: string;
 }
 
+/** The state `fileChange` compares: score columns (temperature and lastActivityAt included) and stage columns. */
 export function scoredState(c: Contact): ScoredState {
   return {
     score: `${c.score}|${c.fitScore}|${c.engagementScore}|${c.lastEngagedAt?.getTime()}|${c.windowPoints}|${c.temperature}|${c.lastActivityAt?.getTime()}`,
@@ -95,7 +96,10 @@ export function settleTemperature(c: Contact, policy: Policy, log?: ChangeSet): 
   c.temperature = temperature;
 }
 
-/** Notes SCORE, with the score before, for each contact with score history in `changes` (the change log, realtime/contact-changes.ts). */
+/**
+ * Notes SCORE, with the score before, for each contact with score history in `changes` (the change log,
+ * realtime/contact-changes.ts).
+ */
 export function noteScoreChanges(log: ChangeSet, changes: ScoreChanges): void {
   const contacts = new Map([...changes.rescored, ...changes.moved].map((c) => [c.id, c]));
   const first = new Map<string, ScoreEventRow>();

@@ -48,7 +48,8 @@ export async function applyNewActivity(
 ): Promise<void> {
   const nowMs = pass.now.getTime();
   activity.points = apps.reduce((s, a) => s + a.points, 0);
-  // One history row per application that counts (expired points never reach the score): rule and activity behind each step.
+  // One history row per application that counts (expired points never reach the score): rule and activity behind each
+  // step.
   for (const app of apps) {
     if (inWindow(app, nowMs, pass.policy.temperatureWindowDays)) contact.windowPoints += app.points;
     const delta = engagementScore([app], nowMs);

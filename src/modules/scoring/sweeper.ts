@@ -7,33 +7,84 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { DAY_MS } from './scorer';
 import { ScoreChangeCause, ScoreEventRow, insertScoreEvents, scoreEvent } from './score-history';
-import { noteScoreChanges, settleTemperature } from './score-writes';
+import { StoredApplication, noteScoreChanges, settleTemperature } from './score-writes';
 import { ChangeSet } from '../realtime/contact-changes';
 import { Contact } from '../contacts/contact.entity';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { Policy } from '../lifecycle/lifecycle';
-import { dbDate, lockRows, parseDbDate, transaction, valuesPlaceholders } from '../../db/portable';
-import { updateRowsById } from '../../db/bulk';
+import {
+  dbDate,
+  dialectOf,
+  forceIndex,
+  lockRows,
+  parseDbDate,
+  transaction,
+  valuesPlaceholders,
+} from '../../db/portable';
+import { updateRowsById, updateWhereIn } from '../../db/bulk';
 
 /** A due score_applications row as a sweep reads it. */
-interface DueRow {
+interface DueRow extends StoredApplication {
   contact_id: string;
-  activity_id: string;
-  rule_id: string;
-  points: number | string;
-  expires_at: unknown;
-  expired: number | string | boolean;
-  in_window: number | string | boolean;
 }
 
 /** What makes an application due at a sweep: its expiry has come, or its activity left the window while counted. */
 const DUE = '((expired = 0 AND expires_at < ?) OR (in_window = 1 AND occurred_at <= ?))';
+
+/** Row flips of one rule and kind: the values to set and the activities whose rows take them. */
+interface Flip {
+  ruleId: string;
+  values: Record<string, number>;
+  activityIds: string[];
+}
+
+/**
+ * Takes the due rows' points off their (locked) contacts in memory: expiring
+ * points leave the engagement score (with their history rows), counted
+ * points leave the window points. Returns what to write.
+ */
+function takeOff(rows: DueRow[], byId: Map<string, Contact>, now: Date) {
+  const events: ScoreEventRow[] = [];
+  const touched = new Set<Contact>();
+  const flips = new Map<string, Flip>();
+  let expired = 0;
+  for (const r of rows) {
+    const c = byId.get(r.contact_id)!;
+    const points = Number(r.points);
+    touched.add(c);
+    if (Number(r.in_window)) c.windowPoints -= points;
+    const expiring = Number(r.expired) === 0 && r.expires_at !== null && parseDbDate(r.expires_at) < now;
+    const key = `${expiring}|${r.rule_id}`;
+    let flip = flips.get(key);
+    if (!flip) {
+      const values: Record<string, number> = expiring ? { expired: 1, in_window: 0 } : { in_window: 0 };
+      flips.set(key, (flip = { ruleId: r.rule_id, values, activityIds: [] }));
+    }
+    flip.activityIds.push(r.activity_id);
+    if (!expiring) continue;
+    expired++;
+    c.engagementScore -= points;
+    c.score = c.fitScore + c.engagementScore;
+    const at = parseDbDate(r.expires_at).getTime();
+    if (points !== 0)
+      events.push(scoreEvent(c, -points, ScoreChangeCause.POINTS_EXPIRED, at, r.rule_id, r.activity_id));
+  }
+  return { events, touched, flips, expired };
+}
 
 export class ScoreSweeper {
   constructor(
     private readonly ds: DataSource,
     private readonly lifecycle: LifecycleService,
   ) {}
+
+  /**
+   * score_applications read by contact: without statistics SQLite would take
+   * the due rows' indexes (an OR of both) and walk every due row for each batch.
+   */
+  private byContact(): string {
+    return forceIndex(dialectOf(this.ds), 'score_applications', 'sa', 'ix_score_apps_contact_rule');
+  }
 
   /**
    * Sweeps until nothing is due, `limit` contacts per transaction (a backlog
@@ -86,42 +137,15 @@ export class ScoreSweeper {
     const contacts = await lockRows(
       em.getRepository(Contact).createQueryBuilder('c').where('c.id IN (:...ids)', { ids }).orderBy('c.id'),
     ).getMany();
-    const params = [...ids, dbDate(now), dbDate(since)];
     const rows: DueRow[] = await em.query(
-      `SELECT contact_id, activity_id, rule_id, points, expires_at, expired, in_window FROM score_applications WHERE contact_id IN ${valuesPlaceholders(1, ids.length)} AND ${DUE} ORDER BY expires_at, activity_id, rule_id`,
-      params,
+      `SELECT contact_id, activity_id, rule_id, points, expires_at, expired, in_window FROM ${this.byContact()} WHERE contact_id IN ${valuesPlaceholders(1, ids.length)} AND ${DUE} ORDER BY expires_at, activity_id, rule_id`,
+      [...ids, dbDate(now), dbDate(since)],
     );
     if (rows.length === 0) return { expired: 0, written: [] };
-    await em.query(
-      `UPDATE score_applications SET expired = CASE WHEN expired = 0 AND expires_at < ? THEN 1 ELSE expired END, in_window = 0 WHERE contact_id IN ${valuesPlaceholders(1, ids.length)} AND ${DUE}`,
-      [dbDate(now), ...params],
-    );
-    const byId = new Map(contacts.map((c) => [c.id, c]));
-    const events: ScoreEventRow[] = [];
-    const touched = new Set<Contact>();
-    let expired = 0;
-    for (const r of rows) {
-      const c = byId.get(r.contact_id)!;
-      const points = Number(r.points);
-      touched.add(c);
-      if (Number(r.in_window)) c.windowPoints -= points;
-      const expiring = Number(r.expired) === 0 && r.expires_at !== null && parseDbDate(r.expires_at) < now;
-      if (!expiring) continue;
-      expired++;
-      c.engagementScore -= points;
-      c.score = c.fitScore + c.engagementScore;
-      if (points !== 0)
-        events.push(
-          scoreEvent(
-            c,
-            -points,
-            ScoreChangeCause.POINTS_EXPIRED,
-            parseDbDate(r.expires_at).getTime(),
-            r.rule_id,
-            r.activity_id,
-          ),
-        );
-    }
+    const { events, touched, flips, expired } = takeOff(rows, new Map(contacts.map((c) => [c.id, c])), now);
+    // By primary key, one UPDATE per rule and kind of flip: exactly the rows read under the contacts' locks.
+    for (const f of flips.values())
+      await updateWhereIn(em, 'score_applications', f.values, 'activity_id', f.activityIds, { rule_id: f.ruleId });
     const scored = new Set(events.map((e) => e.contactId));
     // Points that expired move the temperature with a logged change; a window left by time alone logs nothing.
     for (const c of touched) settleTemperature(c, policy, scored.has(c.id) ? log : undefined);
