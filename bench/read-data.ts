@@ -26,6 +26,7 @@ import { dirname } from 'node:path';
 import { Store, rng, since } from './common';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
 import { ACTIVITY_COLUMNS } from '../src/modules/activities/activity.rows';
+import { APP_COLUMNS } from '../src/modules/scoring/score-writes';
 import { newActivityId } from '../src/modules/activities/activity-id';
 import { TRANSITION_COLUMNS } from '../scripts/demo/rows';
 import { stayMarks } from '../src/modules/lifecycle/stays';
@@ -290,16 +291,6 @@ function contactRows(i: number, f: Fixtures, now: number, extraColumns: string[]
   return rows;
 }
 
-const APPLICATION_COLUMNS = [
-  'activity_id',
-  'rule_id',
-  'contact_id',
-  'points',
-  'occurred_at',
-  'expires_at',
-  'expired',
-  'in_window',
-];
 const QUALIFICATION_COLUMNS = [
   'id',
   'contact_id',
@@ -366,36 +357,14 @@ export async function loadReadData(
       for (let i = start; i < Math.min(size.contacts, start + CHUNK); i++)
         batch.push(contactRows(i, fixtures, now, extraColumns));
       await inTransaction(async (em) => {
-        await insertRows(
-          em,
-          'contacts',
-          contactColumns,
-          batch.map((b) => b.contact),
-        );
-        await insertRows(
-          em,
-          'activities',
-          ACTIVITY_COLUMNS,
-          batch.flatMap((b) => b.activities),
-        );
-        await insertRows(
-          em,
-          'score_applications',
-          APPLICATION_COLUMNS,
-          batch.flatMap((b) => b.applications),
-        );
-        await insertRows(
-          em,
-          'stage_transitions',
-          TRANSITION_COLUMNS,
-          batch.flatMap((b) => b.transitions),
-        );
-        await insertRows(
-          em,
-          'qualifications',
-          QUALIFICATION_COLUMNS,
-          batch.flatMap((b) => b.qualifications),
-        );
+        for (const [table, columns, rows] of [
+          ['contacts', contactColumns, batch.map((b) => b.contact)],
+          ['activities', ACTIVITY_COLUMNS, batch.flatMap((b) => b.activities)],
+          ['score_applications', APP_COLUMNS, batch.flatMap((b) => b.applications)],
+          ['stage_transitions', TRANSITION_COLUMNS, batch.flatMap((b) => b.transitions)],
+          ['qualifications', QUALIFICATION_COLUMNS, batch.flatMap((b) => b.qualifications)],
+        ] as const)
+          await insertRows(em, table, [...columns], rows as SqlValue[][]);
       });
       counts.activities += batch.reduce((s, b) => s + b.activities.length, 0);
       counts.transitions += batch.reduce((s, b) => s + b.transitions.length, 0);

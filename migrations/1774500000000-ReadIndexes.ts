@@ -24,7 +24,7 @@ const ADDED = [
   { name: 'ix_contacts_temp_created', columnNames: ['temperature', 'created_at', 'id'] },
   { name: 'ix_contacts_owner_score', columnNames: ['owner_id', 'score', 'id'] },
   { name: 'ix_contacts_partner_score', columnNames: ['partner_id', 'score', 'id'] },
-  { name: 'ix_contacts_partner_email', columnNames: ['partner_id', 'email'] },
+  { name: 'ix_contacts_partner_email', columnNames: ['partner_id', 'email', 'id'] },
   { name: 'ix_contacts_source_score', columnNames: ['source', 'score', 'id'] },
 ];
 
