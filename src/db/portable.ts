@@ -408,3 +408,45 @@ export async function setExactCollation(q: QueryRunner, table: string, names: st
     await q.changeColumn(t!, column, changed);
   }
 }
+
+/**
+ * A case-sensitive prefix match of a lower-cased string column, served by an
+ * index range on both stores: MySQL turns `LIKE 'p%'` into a range itself
+ * (under the column's collation, as the search always compared), while
+ * SQLite's LIKE never uses an index on a BINARY column, so it gets the range
+ * `[p, p + U+10FFFF)`, which holds exactly the strings that start with p.
+ * `name` prefixes the named parameters.
+ */
+export function prefixMatch(
+  dialect: Dialect,
+  column: string,
+  prefix: string,
+  name: string,
+): { sql: string; params: Record<string, string> } {
+  if (dialect === 'mysql')
+    return {
+      sql: `${column} LIKE :${name} ESCAPE '!'`,
+      params: { [name]: `${prefix.replace(/[!%_]/g, (m) => `!${m}`)}%` },
+    };
+  return {
+    sql: `(${column} >= :${name}Lo AND ${column} < :${name}Hi)`,
+    params: { [`${name}Lo`]: prefix, [`${name}Hi`]: `${prefix}\u{10FFFF}` },
+  };
+}
+
+/**
+ * One UPDATE that moves `column` of the rows of `table` named by `rows`
+ * (pairs of primary key `id` and value, bound in that order) forward to the
+ * pair's value where it is NULL or earlier: the rows are joined to an inline
+ * table of the pairs, so the statement costs one primary-key lookup per pair
+ * (a CASE over the pairs would cost pairs x rows).
+ */
+export function raiseColumnSql(dialect: Dialect, table: string, column: string, rows: number): string {
+  const later = `(${table}.${column} IS NULL OR ${table}.${column} < v.value)`;
+  if (dialect === 'sqlite') {
+    // SQLite names a VALUES table's columns column1, column2.
+    return `UPDATE ${table} SET ${column} = v.column2 FROM (VALUES ${valuesPlaceholders(rows, 2)}) AS v WHERE ${table}.id = v.column1 AND (${table}.${column} IS NULL OR ${table}.${column} < v.column2)`;
+  }
+  const pairs = ['SELECT ? AS id, ? AS value', ...new Array(rows - 1).fill('SELECT ?, ?')].join(' UNION ALL ');
+  return `UPDATE ${table} JOIN (${pairs}) AS v ON ${table}.id = v.id SET ${table}.${column} = v.value WHERE ${later}`;
+}

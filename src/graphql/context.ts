@@ -2,14 +2,14 @@
 import type { Viewer } from '../modules/access/viewer';
 import type { ContactsService } from '../modules/contacts/contacts.service';
 import type { ActivitiesService } from '../modules/activities/activities.service';
-import type { ScoringService } from '../modules/scoring/scoring.service';
-import type { RescoreService } from '../modules/scoring/rescore.service';
+import type { Scoring } from '../modules/scoring';
+import type { RescoreService } from '../modules/scoring';
 import type { LifecycleService } from '../modules/lifecycle/lifecycle.service';
 import type { AccessService } from '../modules/access/access.service';
 import type { MetricsService } from '../modules/metrics/metrics.service';
 import type { RealtimeService } from '../modules/realtime/realtime.service';
 import type { OwnersService } from '../modules/owners';
-import type { ScoreHistoryReader } from '../modules/scoring/score-change';
+import type { ScoreHistoryReader } from '../modules/scoring';
 import type { WebhooksService } from '../modules/webhooks';
 import type { InsightsServices } from '../modules/insights';
 import { ContactLoaders, createContactLoaders } from '../modules/contacts/contact.loaders';
@@ -18,7 +18,7 @@ import { ContactLoaders, createContactLoaders } from '../modules/contacts/contac
 export interface Services {
   contacts: ContactsService;
   activities: ActivitiesService;
-  scoring: ScoringService;
+  scoring: Scoring;
   rescore: RescoreService;
   lifecycle: LifecycleService;
   access: AccessService;

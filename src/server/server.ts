@@ -6,7 +6,10 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import { WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -271,6 +274,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       observabilityPlugin((entry) => gate.record(entry), deps.metrics),
       // Browsers get the bundled explorer instead (explorer/explorer.ts): Apollo's landing page loads from a CDN.
       ApolloServerPluginLandingPageDisabled(),
+      // No cache hints are set: its per-field hook would only cost every field a call.
+      ApolloServerPluginCacheControlDisabled(),
     ],
   });
   await apollo.start();

@@ -9,7 +9,7 @@ import { GroupKeys } from '../metrics/group-keys';
  * A person marketing knows about. Scores are stored (kept current by
  * ingestion, rescore and the expiry sweep) so lists can filter and sort on them.
  */
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 @Entity('contacts')
 export class Contact {
   @Field(() => ID)
@@ -110,9 +110,25 @@ export class Contact {
   @Column({ name: 'sort_company', type: 'varchar', length: 191, nullable: true })
   sortCompany: string | null;
 
-  /** The temperature as of the contact's last logged change (realtime/contact-changes.ts): the next change compares with it. */
+  /** Lower-cased first name: the search prefix's index (contact.factory.ts sortKeys). */
+  @Column({ name: 'first_name_key', type: 'varchar', length: 191, nullable: true })
+  firstNameKey: string | null;
+
+  /** Lower-cased last name: the search prefix's index. */
+  @Column({ name: 'last_name_key', type: 'varchar', length: 191, nullable: true })
+  lastNameKey: string | null;
+
+  /**
+   * Engagement points of the contact's applications inside the policy's
+   * temperature window (unexpired, occurred after now - window): kept by
+   * scoring and the window sweep (docs/scoring.md, "Temperature").
+   */
+  @Column({ name: 'window_points', type: 'int', default: 0 })
+  windowPoints: number;
+
+  /** HOT / WARM / COLD from `windowPoints` and the policy's thresholds, stored so lists filter and sort on it. */
   @Column({ name: 'temperature', type: 'varchar', length: 8, default: 'COLD' })
-  loggedTemperature: string;
+  temperature: string;
 
   /** When the latest score_events row is dated: a contact's score history never goes back in time (scoring/score-history.ts). */
   @DateColumn('score_changed_at', { nullable: true })

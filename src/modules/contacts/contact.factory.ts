@@ -7,17 +7,30 @@ import { SqlValue } from '../../db/bulk';
 import { dbDate } from '../../db/portable';
 import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../metrics/group-keys';
 
-/** The NAME and COMPANY sort keys of a contact: lower-cased "last first" and company, null when absent. */
+const lower = (s: string | null | undefined) => (s ? s.toLowerCase().slice(0, 191) : null);
+
+/**
+ * The lower-cased keys lists sort and search on: NAME ("last first") and
+ * COMPANY sort keys, and the first and last names the search prefix matches
+ * (with the email and the company key); null when absent.
+ */
 export function sortKeys(c: { firstName?: string | null; lastName?: string | null; company?: string | null }): {
   sortName: string | null;
   sortCompany: string | null;
+  firstNameKey: string | null;
+  lastNameKey: string | null;
 } {
   const name = [c.lastName, c.firstName]
     .filter((p) => p)
     .join(' ')
     .toLowerCase()
     .slice(0, 191);
-  return { sortName: name || null, sortCompany: c.company ? c.company.toLowerCase().slice(0, 191) : null };
+  return {
+    sortName: name || null,
+    sortCompany: lower(c.company),
+    firstNameKey: lower(c.firstName),
+    lastNameKey: lower(c.lastName),
+  };
 }
 
 /** A new PROSPECT with the given (already normalised) fields and zero scores; its group keys are set by assignGroupKeys. */
@@ -45,7 +58,8 @@ export function newContact(data: ContactData & { email: string }, now: Date): Co
     lastTransitionAt: null,
     scoreChangedAt: null,
     lastActivityAt: null,
-    loggedTemperature: 'COLD',
+    windowPoints: 0,
+    temperature: 'COLD',
     stageChangedAt: now,
     createdAt: now,
     updatedAt: now,
@@ -82,6 +96,8 @@ export const CONTACT_COLUMNS = [
   'last_activity_at',
   'sort_name',
   'sort_company',
+  'first_name_key',
+  'last_name_key',
 ];
 
 export function contactRow(c: Contact): SqlValue[] {
@@ -113,5 +129,7 @@ export function contactRow(c: Contact): SqlValue[] {
     c.lastActivityAt ? dbDate(c.lastActivityAt) : null,
     c.sortName,
     c.sortCompany,
+    c.firstNameKey,
+    c.lastNameKey,
   ];
 }

@@ -10,17 +10,16 @@ import {
   UpdateContactInput,
 } from './contact.inputs';
 import { ActivityConnection } from '../activities/activity.inputs';
-import { ScoreContribution } from '../scoring/scoring.inputs';
+import { ScoreChangeConnection, ScoreContribution } from '../scoring';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { Qualification } from '../lifecycle/qualification.entity';
 import { Temperature } from '../lifecycle/stage';
-import { temperatureOf } from '../lifecycle/lifecycle';
 import { toConnection } from '../../graphql/connection';
+import type { ActivitiesKey } from './contact.loaders';
 import { selects } from '../../graphql/selection';
 import type { Context } from '../../graphql/context';
 import { Owner, OwnerAssignment } from '../owners';
 import { Partner } from '../access/partner.entity';
-import { ScoreChangeConnection } from '../scoring/score-change';
 
 @Resolver(() => Contact)
 export class ContactsResolver {
@@ -78,13 +77,13 @@ export class ContactsResolver {
   async activities(
     @Root() contact: Contact,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('type', () => String, { nullable: true }) type?: string,
   ) {
-    return toConnection(
-      await ctx.loaders.activities.load(JSON.stringify([contact.id, first ?? 20, after ?? null, type ?? null])),
-    );
+    const key: ActivitiesKey = [contact.id, first ?? 20, after ?? null, type ?? null, selects(info, 'totalCount')];
+    return toConnection(await ctx.loaders.activities.load(JSON.stringify(key)));
   }
 
   @FieldResolver(() => [StageTransition], { description: 'Oldest first.' })
@@ -100,10 +99,10 @@ export class ContactsResolver {
     return ctx.loaders.qualification.load(contact.id);
   }
 
+  /** The stored temperature (contacts.temperature, kept by scoring and the sweeper). */
   @FieldResolver(() => Temperature)
-  async temperature(@Root() contact: Contact, @Ctx() ctx: Context) {
-    const [points, policy] = await Promise.all([ctx.loaders.temperaturePoints.load(contact.id), ctx.loaders.policy()]);
-    return temperatureOf(points, policy);
+  temperature(@Root() contact: Contact): Temperature {
+    return contact.temperature as Temperature;
   }
 
   @FieldResolver(() => ScoreChangeConnection, {

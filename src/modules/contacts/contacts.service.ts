@@ -7,19 +7,17 @@ import { CONTACT_COLUMNS, contactRow, newContact, sortKeys } from './contact.fac
 import { GROUP_KEYS, assignGroupKeys } from '../metrics/group-keys';
 import { insertRows } from '../../db/bulk';
 import { Activity } from '../activities/activity.entity';
-import { ScoreApplication } from '../scoring/score-application.entity';
+import { ScoreApplication, ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring';
+import type { ScoreEngine } from '../scoring';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { Qualification } from '../lifecycle/qualification.entity';
-import { LifecycleStage, Temperature } from '../lifecycle/stage';
 import { Viewer, assertCan, partnerScope } from '../access/viewer';
 import { Role } from '../access/api-key.entity';
 import { badInput, conflict, notFound } from '../../graphql/errors';
-import { CursorPart, Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
-import { dbDate, isUniqueViolation, lockRows, transaction } from '../../db/portable';
-import type { ScoringService } from '../scoring/scoring.service';
+import { CursorPart, KeysetOrder, Page, checkFirst, keysetPage } from '../../graphql/pagination';
+import { dbDate, dialectOf, isUniqueViolation, lockRows, prefixMatch, transaction } from '../../db/portable';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { PromotionPublisher } from '../realtime/publisher';
-import { ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring/score-history';
 import { ChangeSet, ContactChangeKind, contactValues } from '../realtime/contact-changes';
 import { AssignmentTrigger, OwnerAssignment, OwnersService } from '../owners';
 
@@ -39,10 +37,9 @@ export interface ContactListArgs {
   count?: boolean;
 }
 
-/** A sort: its column (indexed with id after it), how its cursor value is read and bound, and whether it may be null. */
+/** A sort: its column (indexed with id after it), what its cursor value is, and whether it may be null. */
 interface SortColumn {
   column: string;
-  /** What its cursor value is (pagination.ts). */
   part: CursorPart;
   key: (c: Contact) => string | number | null;
   isDate: boolean;
@@ -73,21 +70,22 @@ const SORT_COLUMNS: Record<ContactSortField, SortColumn> = {
   },
 };
 
-/**
- * The keyset condition for rows after the cursor (value `v`, id `id`) in
- * `dir` order. Both stores put NULLs first ascending and last descending, so
- * a nullable column's NULL rows form one block ordered by id.
- */
-function afterCursor(sort: SortColumn, dir: 'ASC' | 'DESC', v: string | number | null): string {
-  const col = sort.column;
-  const cmp = dir === 'ASC' ? '>' : '<';
-  if (v === null)
-    return dir === 'ASC'
-      ? `((${col} IS NULL AND c.id > :cid) OR ${col} IS NOT NULL)`
-      : `(${col} IS NULL AND c.id < :cid)`;
-  const base = `(${col} ${cmp} :cv OR (${col} = :cv AND c.id ${cmp} :cid))`;
-  return sort.nullable && dir === 'DESC' ? `(${base} OR ${col} IS NULL)` : base;
+/** The keyset order of a sort field and direction. */
+function contactOrder(field: ContactSortField, direction: 'ASC' | 'DESC'): KeysetOrder<Contact> {
+  const sort = SORT_COLUMNS[field];
+  return {
+    column: sort.column,
+    idColumn: 'c.id',
+    direction,
+    parts: [sort.part, 'key'],
+    cursor: (c) => [sort.key(c), c.id],
+    bind: sort.isDate ? (v) => dbDate(Number(v)) : undefined,
+    nullable: sort.nullable,
+  };
 }
+
+/** The lower-cased columns the search prefix matches, each with an index (migration 1774500000000). */
+const SEARCH_COLUMNS = ['c.email', 'c.first_name_key', 'c.last_name_key', 'c.sort_company'];
 
 /** A contact's source, owner and partner as one comparable value: a change means new group keys (metrics/group-keys.ts). */
 function groupValues(c: Contact): string {
@@ -111,11 +109,6 @@ function editableFields(c: Contact): string {
   ]);
 }
 
-/** Escapes LIKE wildcards with '!' (a backslash escape would mean different things to MySQL and SQLite). */
-function escapeLike(s: string): string {
-  return s.replace(/[!%_]/g, (m) => `!${m}`);
-}
-
 /**
  * The email is registered already. Create and update say the same, whoever
  * asks: a PARTNER key learns that the address exists (partner programs say
@@ -132,7 +125,7 @@ function emailTaken(email: string) {
 export class ContactsService {
   constructor(
     private readonly ds: DataSource,
-    private readonly scoring: ScoringService,
+    private readonly scoring: ScoreEngine,
     private readonly lifecycle: LifecycleService,
     private readonly publisher: PromotionPublisher,
     private readonly maxFirst: number,
@@ -152,10 +145,13 @@ export class ContactsService {
 
   /** Reads a contact by email (any case, accents significant: normaliseEmail) the viewer may see, or null. */
   async getByEmail(viewer: Viewer, email: string): Promise<Contact | null> {
-    const contact = await this.ds
-      .getRepository(Contact)
-      .findOne({ where: { email: email.normalize('NFC').trim().toLowerCase() } });
-    return contact && this.visible(viewer, contact) ? contact : null;
+    const scope = partnerScope(viewer);
+    // A PARTNER key looks up within its partner (ix_contacts_partner_email): another partner's contact is not found.
+    const where = {
+      email: email.normalize('NFC').trim().toLowerCase(),
+      ...(scope === null ? {} : { partnerId: scope }),
+    };
+    return this.ds.getRepository(Contact).findOne({ where });
   }
 
   /** Like get, but NOT_FOUND when missing or outside the viewer's partner. */
@@ -182,8 +178,7 @@ export class ContactsService {
     const contact = newContact({ ...data, email: data.email! }, at);
     const { written } = await transaction(this.ds, async (em) => {
       const log = new ChangeSet();
-      const rules = await this.scoring.activeRules(em);
-      contact.fitScore = this.scoring.fitScore(contact, rules);
+      contact.fitScore = (await this.scoring.open(em)).fitScore(contact);
       contact.score = contact.fitScore;
       const events =
         contact.fitScore === 0
@@ -223,9 +218,8 @@ export class ContactsService {
       Object.assign(contact, sortKeys(contact));
       const regrouped = groupValues(contact) !== grouped;
       if (regrouped) await assignGroupKeys(em, [contact]);
-      const rules = await this.scoring.activeRules(em);
       const fitBefore = contact.fitScore;
-      contact.fitScore = this.scoring.fitScore(contact, rules);
+      contact.fitScore = (await this.scoring.open(em)).fitScore(contact);
       contact.score = contact.fitScore + contact.engagementScore;
       const events =
         contact.fitScore === fitBefore
@@ -309,30 +303,13 @@ export class ContactsService {
   async list(viewer: Viewer, args: ContactListArgs): Promise<Page<Contact>> {
     const first = checkFirst(args.first, this.maxFirst);
     const order = args.orderBy ?? { field: 'CREATED_AT' as const, direction: 'DESC' as const };
-    const sort = SORT_COLUMNS[order.field];
     const qb = this.ds.getRepository(Contact).createQueryBuilder('c');
-    await this.applyFilter(viewer, qb, args.filter ?? {});
+    this.applyFilter(viewer, qb, args.filter ?? {});
     const totalCount = args.count === false ? 0 : await qb.clone().getCount();
-    if (args.after) {
-      const [v, id] = decodeCursor(args.after, [sort.part, 'key']);
-      const value = v === null ? null : sort.isDate ? dbDate(Number(v)) : v;
-      qb.andWhere(afterCursor(sort, order.direction, value), { cv: value, cid: id });
-    }
-    const rows = await qb
-      .orderBy(sort.column, order.direction)
-      .addOrderBy('c.id', order.direction)
-      .limit(first + 1)
-      .getMany();
-    const nodes = rows.slice(0, first);
-    return {
-      nodes,
-      cursors: nodes.map((c) => encodeCursor([sort.key(c), c.id])),
-      hasNextPage: rows.length > first,
-      totalCount,
-    };
+    return keysetPage(qb, contactOrder(order.field, order.direction), first, args.after, totalCount);
   }
 
-  private async applyFilter(viewer: Viewer, qb: SelectQueryBuilder<Contact>, f: ContactListFilter): Promise<void> {
+  private applyFilter(viewer: Viewer, qb: SelectQueryBuilder<Contact>, f: ContactListFilter): void {
     const scope = partnerScope(viewer);
     qb.where('1 = 1');
     if (scope !== null) qb.andWhere('c.partner_id = :scope', { scope });
@@ -350,27 +327,17 @@ export class ContactsService {
     if (f.createdBefore) qb.andWhere('c.created_at < :createdBefore', { createdBefore: dbDate(f.createdBefore) });
     if (f.search != null && f.search.trim() !== '') {
       if (f.search.length > 191) throw badInput('filter.search', 'must be at most 191 characters');
-      const prefix = `${escapeLike(f.search.trim().toLowerCase())}%`;
-      qb.andWhere(
-        "(LOWER(c.email) LIKE :prefix ESCAPE '!' OR LOWER(c.first_name) LIKE :prefix ESCAPE '!' OR LOWER(c.last_name) LIKE :prefix ESCAPE '!' OR LOWER(c.company) LIKE :prefix ESCAPE '!')",
-        { prefix },
-      );
+      const prefix = f.search.trim().toLowerCase();
+      const dialect = dialectOf(this.ds);
+      const parts = SEARCH_COLUMNS.map((col, i) => prefixMatch(dialect, col, prefix, `search${i}`));
+      qb.andWhere(`(${parts.map((p) => p.sql).join(' OR ')})`, Object.assign({}, ...parts.map((p) => p.params)));
     }
     if (f.temperatures) {
       // A set: [HOT, HOT, HOT] is HOT, not all three temperatures.
       const temperatures = [...new Set(f.temperatures)];
       if (temperatures.length === 0) qb.andWhere('1 = 0');
-      else if (temperatures.length < 3) {
-        const { sql, params, policy } = await this.scoring.temperaturePointsSql('c.id');
-        const parts = temperatures.map((t) =>
-          t === Temperature.HOT
-            ? `${sql} >= ${policy.hotThreshold}`
-            : t === Temperature.WARM
-              ? `(${sql} >= ${policy.warmThreshold} AND ${sql} < ${policy.hotThreshold})`
-              : `${sql} < ${policy.warmThreshold}`,
-        );
-        qb.andWhere(`(${parts.join(' OR ')})`, params);
-      }
+      // The stored temperature (kept by scoring and the sweeper), served by ix_contacts_temperature_score.
+      else if (temperatures.length < 3) qb.andWhere('c.temperature IN (:...temperatures)', { temperatures });
     }
   }
 

@@ -4,7 +4,7 @@
  * vectors), observed under the active rules, then tallied (pure).
  */
 import { DataSource } from 'typeorm';
-import type { ScoringService } from '../scoring/scoring.service';
+import type { ScoringRules } from '../scoring';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import { Viewer, assertCan } from '../access/viewer';
 import { badInput } from '../../graphql/errors';
@@ -21,7 +21,7 @@ import type { Observation } from './observation';
 export class AnalysisService {
   constructor(
     private readonly ds: DataSource,
-    private readonly scoring: ScoringService,
+    private readonly scoring: ScoringRules,
     private readonly lifecycle: LifecycleService,
     private readonly batchSize: number,
   ) {}

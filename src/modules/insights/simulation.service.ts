@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { DataSource, EntityManager } from 'typeorm';
 import { Rule, fitContributions, scoreAllActivities } from '../scoring/scorer';
 import { Policy, mergePolicy, validatePolicy } from '../lifecycle/lifecycle';
-import type { ScoringService } from '../scoring/scoring.service';
+import type { ScoringRules } from '../scoring';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { PromotionPublisher } from '../realtime/publisher';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
@@ -46,7 +46,7 @@ export class SimulationService {
 
   constructor(
     private readonly ds: DataSource,
-    private readonly scoring: ScoringService,
+    private readonly scoring: ScoringRules,
     private readonly lifecycle: LifecycleService,
     private readonly publisher: PromotionPublisher,
     private readonly batchSize: number,

@@ -21,7 +21,7 @@ import {
 } from './lifecycle';
 import { Viewer, actorName, assertCan, partnerScope } from '../access/viewer';
 import { badInput, notFound } from '../../graphql/errors';
-import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
+import { KeysetOrder, Page, checkFirst, keysetPage } from '../../graphql/pagination';
 import {
   dbDate,
   insertIgnorePrefix,
@@ -126,8 +126,14 @@ function toPolicy(p: QualificationPolicy): Policy {
   };
 }
 
+/** Hears of policy changes that move stored scoring state (the scoring engine, scoring/score-engine.ts). */
+export interface PolicyListener {
+  policyChanged(em: EntityManager, before: Policy, after: Policy): Promise<void>;
+}
+
 export class LifecycleService {
   private router: Router | null = null;
+  private policyListener: PolicyListener | null = null;
 
   constructor(
     private readonly ds: DataSource,
@@ -139,6 +145,11 @@ export class LifecycleService {
   /** Wired after construction: routing (owners module) is built after this service. */
   setRouter(router: Router): void {
     this.router = router;
+  }
+
+  /** Wired after construction: the scoring engine is built after this service. */
+  setPolicyListener(listener: PolicyListener): void {
+    this.policyListener = listener;
   }
 
   /** Hands a committed transaction's transitions and logged changes to subscribers. */
@@ -452,12 +463,14 @@ export class LifecycleService {
     patch: Partial<Policy>,
   ): Promise<{ row: QualificationPolicy; transitions: StageTransition[] }> {
     const current = await this.policyEntity(em);
-    const next = mergePolicy(toPolicy(current), patch);
+    const before = toPolicy(current);
+    const next = mergePolicy(before, patch);
     const problem = validatePolicy(next);
     if (problem) throw badInput(`input.${problem.field}`, problem.message);
     const now = new Date();
     Object.assign(current, next, { updatedAt: now });
     await em.getRepository(QualificationPolicy).save(current);
+    await this.policyListener?.policyChanged(em, before, next);
     const transitions = await this.reevaluateAll(em, next, now);
     return { row: current, transitions };
   }
@@ -514,17 +527,15 @@ export class LifecycleService {
 
   /** Writes a contact's stage columns. */
   async saveStage(em: EntityManager, contact: Contact): Promise<void> {
-    await em
-      .getRepository(Contact)
-      .update(
-        { id: contact.id },
-        {
-          stage: contact.stage,
-          stageChangedAt: contact.stageChangedAt,
-          lastTransitionAt: contact.lastTransitionAt,
-          updatedAt: contact.updatedAt,
-        },
-      );
+    await em.getRepository(Contact).update(
+      { id: contact.id },
+      {
+        stage: contact.stage,
+        stageChangedAt: contact.stageChangedAt,
+        lastTransitionAt: contact.lastTransitionAt,
+        updatedAt: contact.updatedAt,
+      },
+    );
   }
 
   private async lockContact(em: EntityManager, viewer: Viewer, id: string): Promise<Contact> {
@@ -536,12 +547,13 @@ export class LifecycleService {
     return contact;
   }
 
-  /** Transitions of many contacts, oldest first, in one statement. */
+  /** Transitions of many contacts, each contact's oldest first, in one statement. */
   transitionsOf(contactIds: readonly string[]): Promise<StageTransition[]> {
     if (contactIds.length === 0) return Promise.resolve([]);
+    // In ix_transitions_contact's order (contact_id, id): ordered by id alone, SQLite walks the whole table in id order.
     return this.ds
       .getRepository(StageTransition)
-      .find({ where: { contactId: In([...contactIds]) }, order: { id: 'ASC' } });
+      .find({ where: { contactId: In([...contactIds]) }, order: { contactId: 'ASC', id: 'ASC' } });
   }
 
   /** Qualifications of many contacts, oldest first, in one statement. */
@@ -575,27 +587,19 @@ export class LifecycleService {
     if (filter.occurredAfter) qb.andWhere('t.occurred_at >= :oa', { oa: dbDate(filter.occurredAfter) });
     if (filter.occurredBefore) qb.andWhere('t.occurred_at < :ob', { ob: dbDate(filter.occurredBefore) });
     const totalCount = await qb.clone().getCount();
-    if (after) {
-      const [at, id] = decodeCursor(after, ['time', 'serial']);
-      qb.andWhere('(t.occurred_at > :cat OR (t.occurred_at = :cat AND t.id > :cid))', {
-        cat: dbDate(Number(at)),
-        cid: Number(id),
-      });
-    }
-    const rows = await qb
-      .orderBy('t.occurred_at', 'ASC')
-      .addOrderBy('t.id', 'ASC')
-      .limit(first + 1)
-      .getMany();
-    const nodes = rows.slice(0, first);
-    return {
-      nodes,
-      cursors: nodes.map((t) => encodeCursor([t.occurredAt.getTime(), t.id])),
-      hasNextPage: rows.length > first,
-      totalCount,
-    };
+    return keysetPage(qb, OLDEST_FIRST, first, after, totalCount);
   }
 }
+
+/** The stageTransitions list's order: oldest first, ties by id. */
+const OLDEST_FIRST: KeysetOrder<StageTransition> = {
+  column: 't.occurred_at',
+  idColumn: 't.id',
+  direction: 'ASC',
+  parts: ['time', 'serial'],
+  cursor: (t) => [t.occurredAt.getTime(), t.id],
+  bind: (v) => dbDate(Number(v)),
+};
 
 /** When a sales step happens: now for the API, or the `at` of a backfill (the demo), never before the contact's last transition. */
 function backfillDate(contact: Contact, at: Date | undefined): Date {

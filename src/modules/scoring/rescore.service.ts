@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { JobState, RescoreJob } from './rescore-job.entity';
-import type { RescoreTrigger, ScoringService } from './scoring.service';
+import type { RescoreTrigger } from './rules.service';
+import type { ScoreEngine } from './score-engine';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { PromotionPublisher } from '../realtime/publisher';
 import { Contact } from '../contacts/contact.entity';
@@ -35,7 +36,7 @@ export class RescoreService implements RescoreTrigger {
 
   constructor(
     private readonly ds: DataSource,
-    private readonly scoring: ScoringService,
+    private readonly engine: ScoreEngine,
     private readonly lifecycle: LifecycleService,
     private readonly publisher: PromotionPublisher,
     private readonly opts: RescoreOptions,
@@ -189,16 +190,14 @@ export class RescoreService implements RescoreTrigger {
     } catch (err) {
       // Without the database the job cannot be marked anyway: it stays RUNNING and resumes from its last batch once the database is back.
       if (err instanceof DatabaseUnavailableError) throw err;
-      await this.ds
-        .getRepository(RescoreJob)
-        .update(
-          { id: job.id, runner: this.runnerId },
-          {
-            state: JobState.FAILED,
-            finishedAt: new Date(),
-            error: String((err as Error)?.message ?? err).slice(0, 1000),
-          },
-        );
+      await this.ds.getRepository(RescoreJob).update(
+        { id: job.id, runner: this.runnerId },
+        {
+          state: JobState.FAILED,
+          finishedAt: new Date(),
+          error: String((err as Error)?.message ?? err).slice(0, 1000),
+        },
+      );
       // Batches already committed are consistent per contact; the next rule change or rescoreContacts reruns the whole set.
       throw err;
     }
@@ -222,11 +221,8 @@ export class RescoreService implements RescoreTrigger {
     ).getMany();
     if (contacts.length === 0) return { done: true, transitions: [], changes: [], owned: true };
     const now = new Date();
-    const [rules, policy] = await Promise.all([this.scoring.activeRules(em), this.lifecycle.policy(em)]);
-    const transitions: StageTransition[] = [];
-    const changed = await this.scoring.recomputeContacts(em, contacts, new Map(), rules, policy, now, transitions);
     const log = new ChangeSet();
-    await this.scoring.writeContactScores(em, changed, log);
+    const transitions = await (await this.engine.open(em)).recompute(contacts, now, log);
     await this.lifecycle.insertTransitions(em, transitions, log);
     const processed = current.processed + contacts.length;
     await jobs.update(
