@@ -29,12 +29,10 @@
 import { fork, ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import http from 'node:http';
 import { join } from 'node:path';
 import { BENCH_KEY, BenchApp, Store, runBench, startBenchApp } from './common';
 import type { FromReceivers, ReceiverReport, ToReceivers } from './webhooks-receivers';
-import { promotionPayload, webhookId } from '../src/modules/webhooks/payload';
-import { signHeaders } from '../src/modules/webhooks/signer';
+import { DurableWrites, bareLoop, benchBody } from './webhooks-bare';
 
 const ENDPOINTS = Number(process.env.ENDPOINTS ?? 100);
 const FLAKY = Number(process.env.FLAKY ?? 10);
@@ -47,10 +45,20 @@ const SETUP_CONCURRENCY = 16;
 /** /metrics is closed in production unless a token is set. */
 const METRICS_TOKEN = 'bench-metrics-token-0123456789';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** This process's CPU (all its threads: user + system), seconds. */
 const cpuSeconds = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
+/** CPU per delivery over a window, with its system (kernel) share: the sockets' and the database files' syscalls. */
+function cpuWindow() {
+  const start = process.cpuUsage();
+  return (deliveries: number) => {
+    const u = process.cpuUsage(start);
+    return { perDelivery: (u.user + u.system) / 1e6 / deliveries, systemShare: u.system / (u.user + u.system) };
+  };
+}
+const us = (s: number) => `${(s * 1e6).toFixed(0)} µs`;
 
 /** Profiles this process's CPU while `fn` runs when CPU_PROFILE names a file (open it in Chrome DevTools). */
 async function profiled<T>(file: string | undefined, fn: () => Promise<T>): Promise<T> {
@@ -127,88 +135,6 @@ function line(phase: string, r: ReceiverReport, cpuPerDelivery?: number): string
     `latency healthy p50 ${r.healthy.p50} ms p99 ${r.healthy.p99} ms max ${r.healthy.max} ms, flaky p50 ${r.flaky.p50} ms p99 ${r.flaky.p99} ms` +
     (cpuPerDelivery === undefined ? '' : `; CPU ${(cpuPerDelivery * 1e6).toFixed(0)} µs/delivery`)
   );
-}
-
-/** The bare loop: per endpoint a queue, one request in flight, retried after the same delays until 2xx. */
-function bareLoop(urls: string[], secrets: string[]) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  const queues = urls.map(() => ({ items: [] as { body: string; id: string }[], busy: false, failures: 0 }));
-  let done = 0;
-  let resolveAll: (() => void) | null = null;
-  const post = (url: string, body: string, headers: Record<string, string>) =>
-    new Promise<number>((resolve) => {
-      const req = http.request(
-        url,
-        {
-          method: 'POST',
-          agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on('error', () => resolve(0));
-      req.end(body);
-    });
-  const pump = (e: number): void => {
-    const q = queues[e];
-    if (q.busy || q.items.length === 0) return;
-    q.busy = true;
-    const item = q.items[0];
-    const headers = signHeaders(item.id, new Date(), item.body, [secrets[e]]);
-    void post(urls[e], item.body, { ...headers }).then(async (status) => {
-      if (status >= 200 && status < 300) {
-        q.items.shift();
-        q.failures = 0;
-        if (++done === expected && resolveAll) resolveAll();
-      } else await sleep(FIRST_RETRY_MS * 2 ** q.failures++);
-      q.busy = false;
-      pump(e);
-    });
-  };
-  let expected = 0;
-  let seq = 0;
-  return {
-    enqueue(e: number, sentAt: Date) {
-      const n = ++seq;
-      const body = promotionPayload(
-        {
-          seq: n,
-          id: String(n),
-          contactId: `bare-${n}`,
-          fromStage: 'LEAD',
-          toStage: 'MQL',
-          trigger: 'MANUAL',
-          reason: 'bench',
-          score: 0,
-          actor: 'bench',
-          actorOwnerId: null,
-          occurredAt: sentAt.toISOString(),
-          partnerId: `p-${e}`,
-          ownerId: null,
-          contact: {
-            id: `bare-${n}`,
-            email: `bare-${n}@acme-corp.com`,
-            stage: 'MQL',
-            score: 0,
-            fitScore: 0,
-            engagementScore: 0,
-          },
-        },
-        `cursor-${n}`,
-      );
-      queues[e].items.push({ body, id: webhookId('lead.promoted', String(n), '') });
-      pump(e);
-    },
-    expect(n: number): Promise<void> {
-      expected = n;
-      done = 0;
-      return done === n ? Promise.resolve() : new Promise((resolve) => (resolveAll = resolve));
-    },
-    destroy: () => agent.destroy(),
-  };
 }
 
 async function runStore(store: Store): Promise<void> {
@@ -303,24 +229,27 @@ async function runStore(store: Store): Promise<void> {
     await sleep(500);
     await ask(child, { cmd: 'reset' }, 'ok');
     const attempts0 = await attemptsOf(b);
-    const backlogCpu = cpuSeconds();
+    // Enabled by one UPDATE rather than 100 mutations, so the window holds the delivery path alone (the worker's next poll finds the work).
+    const serviceCpu = cpuWindow();
     const backlogStart = performance.now();
     const backlog = await profiled(process.env.CPU_PROFILE, async () => {
-      await setEnabled(true);
+      await b.app.ds.query('UPDATE webhook_endpoints SET enabled = 1');
       return (await ask(child, { cmd: 'report', expected: EVENTS, waitMs: 30_000 }, 'report')).report;
     });
-    const serverCpu = (cpuSeconds() - backlogCpu) / backlog.delivered;
+    const service = serviceCpu(backlog.delivered);
     const attempts = (await attemptsOf(b)) - attempts0;
     console.log(
-      line('service backlog', backlog, serverCpu) +
-        `; ${attempts} attempts, ${(backlog.delivered / ((performance.now() - backlogStart) / 1000)).toFixed(0)} deliveries/s`,
+      line('service backlog', backlog, service.perDelivery) +
+        `; system ${(service.systemShare * 100).toFixed(0)}%, ${attempts} attempts, ${(backlog.delivered / ((performance.now() - backlogStart) / 1000)).toFixed(0)} deliveries/s`,
     );
     check('backlog', backlog);
 
-    // 3. bare
+    // 3. bare, then the floor (the bare loop and the durable writes)
     const bare = bareLoop(
       urls,
       endpoints.map((e) => e.secret),
+      endpoints.map((e) => e.id),
+      FIRST_RETRY_MS,
     );
     await ask(child, { cmd: 'reset' }, 'ok');
     const pacedDone = bare.expect(EVENTS);
@@ -328,20 +257,36 @@ async function runStore(store: Store): Promise<void> {
     await pacedDone;
     const barePaced = (await ask(child, { cmd: 'report', expected: EVENTS, waitMs: 30_000 }, 'report')).report;
     console.log(line('bare paced', barePaced));
-    await ask(child, { cmd: 'reset' }, 'ok');
-    const bareCpu0 = cpuSeconds();
-    const backlogDone = bare.expect(EVENTS);
-    await profiled(process.env.CPU_PROFILE && process.env.CPU_PROFILE + '.bare', async () => {
-      for (let i = 0; i < EVENTS; i++) bare.enqueue(i % ENDPOINTS, new Date());
-      await backlogDone;
-    });
-    const bareCpu = (cpuSeconds() - bareCpu0) / EVENTS;
-    const bareBacklog = (await ask(child, { cmd: 'report', expected: EVENTS, waitMs: 30_000 }, 'report')).report;
-    console.log(line('bare backlog', bareBacklog, bareCpu));
+    const backlogOf = async (phase: string, profile: string | undefined) => {
+      await ask(child, { cmd: 'reset' }, 'ok');
+      const cpu = cpuWindow();
+      const done = bare.expect(EVENTS);
+      const report = await profiled(profile, async () => {
+        for (let i = 0; i < EVENTS; i++) bare.enqueue(i % ENDPOINTS, new Date());
+        await done;
+        return (await ask(child, { cmd: 'report', expected: EVENTS, waitMs: 30_000 }, 'report')).report;
+      });
+      const used = cpu(report.delivered);
+      console.log(line(phase, report, used.perDelivery) + `; system ${(used.systemShare * 100).toFixed(0)}%`);
+      check(phase, report);
+      return used.perDelivery;
+    };
+    const bareCpu = await backlogOf('bare backlog', process.env.CPU_PROFILE && process.env.CPU_PROFILE + '.bare');
+    const writes = new DurableWrites(b.app.ds);
+    await writes.prepare(
+      endpoints.map((e) => e.id),
+      EVENTS,
+      benchBody(0, 0, new Date()),
+    );
+    bare.useDurable(writes);
+    const floorCpu = await backlogOf('floor backlog', process.env.CPU_PROFILE && process.env.CPU_PROFILE + '.floor');
+    const written = await writes.settle();
+    if (written.delivered !== EVENTS) throw new Error(`floor: ${written.delivered} of ${EVENTS} rows marked delivered`);
+    console.log(`  floor writes: ${written.delivered} delivered rows, ${written.attempts} attempt rows`);
     bare.destroy();
-    check('bare', bareBacklog);
     console.log(
-      `  => healthy p99 ${live.healthy.p99} ms (target < 1000), CPU per delivery ${(serverCpu * 1e6).toFixed(0)} µs vs bare ${(bareCpu * 1e6).toFixed(0)} µs: ratio ${(serverCpu / bareCpu).toFixed(2)} (target <= 2)`,
+      `  => healthy p99 ${live.healthy.p99} ms (target < 1000), CPU per delivery ${us(service.perDelivery)} vs bare ${us(bareCpu)}: ratio ${(service.perDelivery / bareCpu).toFixed(2)} (target <= 2); ` +
+        `floor (bare + attempt row + delivered state) ${us(floorCpu)}: ratio ${(floorCpu / bareCpu).toFixed(2)} to bare, service ${(service.perDelivery / floorCpu).toFixed(2)} to floor`,
     );
   } finally {
     child.send({ cmd: 'close' } satisfies ToReceivers);

@@ -33,6 +33,43 @@ const agents = {
   'https:': new https.Agent({ keepAlive: true, maxSockets: 16 }),
 };
 
+/** A parsed endpoint URL: request options without the per-request fields. */
+interface Target {
+  host: string;
+  https: boolean;
+  options: http.RequestOptions;
+}
+
+const targets = new Map<string, Target | null>();
+
+/** Parses an endpoint URL once (every attempt to the same endpoint reuses it); null when it is not a URL. */
+function targetOf(url: string): Target | null {
+  let t = targets.get(url);
+  if (t !== undefined) return t;
+  try {
+    const u = new URL(url);
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    const https = u.protocol === 'https:';
+    t = {
+      host,
+      https,
+      options: {
+        protocol: u.protocol,
+        hostname: host,
+        port: u.port || undefined,
+        path: u.pathname + u.search,
+        auth: u.username ? `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}` : undefined,
+        agent: agents[https ? 'https:' : 'http:'],
+      },
+    };
+  } catch {
+    t = null;
+  }
+  if (targets.size >= 10_000) targets.clear();
+  targets.set(url, t);
+  return t;
+}
+
 /** POSTs `body` with `headers` to `url`; never throws. */
 export function sendWebhook(
   url: string,
@@ -47,16 +84,10 @@ export function sendWebhook(
     durationMs: Math.round(performance.now() - started),
     error,
   });
-  let target: URL;
-  try {
-    target = new URL(url);
-  } catch {
-    return Promise.resolve(done(null, 'invalid URL'));
-  }
-  const host = target.hostname.replace(/^\[|\]$/g, '');
-  if (!opts.allowPrivate && isIP(host) && isForbiddenAddress(host))
-    return Promise.resolve(done(null, `${host} is a private or reserved address`));
-  const lib = target.protocol === 'https:' ? https : http;
+  const target = targetOf(url);
+  if (!target) return Promise.resolve(done(null, 'invalid URL'));
+  if (!opts.allowPrivate && isIP(target.host) && isForbiddenAddress(target.host))
+    return Promise.resolve(done(null, `${target.host} is a private or reserved address`));
   return new Promise((resolve) => {
     let settled = false;
     const finish = (r: AttemptResult) => {
@@ -65,11 +96,10 @@ export function sendWebhook(
       clearTimeout(timer);
       resolve(r);
     };
-    const req = lib.request(
-      target,
+    const req = (target.https ? https : http).request(
       {
+        ...target.options,
         method: 'POST',
-        agent: agents[target.protocol as 'http:' | 'https:'],
         headers: {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),
