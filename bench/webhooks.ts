@@ -40,6 +40,8 @@ const EVENTS = Number(process.env.EVENTS ?? 10_000);
 const RATE = Number(process.env.RATE ?? 100);
 /** The first retry's delay (5 s in production): shortened so the flaky endpoints' retries end within the run. */
 const FIRST_RETRY_MS = Number(process.env.FIRST_RETRY_MS ?? 100);
+/** How long a phase may take before the missing events are reported (the report comes as soon as all arrived). */
+const REPORT_WAIT_MS = Number(process.env.REPORT_WAIT_MS ?? 120_000);
 /** Requests in flight while setting up (untimed). */
 const SETUP_CONCURRENCY = 16;
 /** /metrics is closed in production unless a token is set. */
@@ -226,7 +228,7 @@ async function runStore(store: Store): Promise<void> {
       'loaded',
     );
     if (loaded.errors) throw new Error(`live: ${loaded.errors} transitionContact requests failed`);
-    const live = (await ask(child, { cmd: 'report', expected: EVENTS, waitMs: 30_000 }, 'report')).report;
+    const live = (await ask(child, { cmd: 'report', expected: EVENTS, waitMs: REPORT_WAIT_MS }, 'report')).report;
     const liveSeconds = (performance.now() - liveStart) / 1000;
     console.log(
       line('service live', live) +
@@ -257,7 +259,7 @@ async function runStore(store: Store): Promise<void> {
     const backlogStart = performance.now();
     const backlog = await profiled(process.env.CPU_PROFILE, async () => {
       await b.app.ds.query('UPDATE webhook_endpoints SET enabled = 1');
-      return (await ask(child, { cmd: 'report', expected: EVENTS, waitMs: 30_000 }, 'report')).report;
+      return (await ask(child, { cmd: 'report', expected: EVENTS, waitMs: REPORT_WAIT_MS }, 'report')).report;
     });
     const service = serviceCpu(backlog.delivered);
     const attempts = (await attemptsOf(b)) - attempts0;
@@ -278,7 +280,7 @@ async function runStore(store: Store): Promise<void> {
     const pacedDone = bare.expect(EVENTS);
     await paced(EVENTS, RATE, async (i) => bare.enqueue(i % ENDPOINTS, new Date()));
     await pacedDone;
-    const barePaced = (await ask(child, { cmd: 'report', expected: EVENTS, waitMs: 30_000 }, 'report')).report;
+    const barePaced = (await ask(child, { cmd: 'report', expected: EVENTS, waitMs: REPORT_WAIT_MS }, 'report')).report;
     console.log(line('bare paced', barePaced));
     const backlogOf = async (phase: string, profile: string | undefined) => {
       await ask(child, { cmd: 'reset' }, 'ok');
@@ -287,7 +289,7 @@ async function runStore(store: Store): Promise<void> {
       const report = await profiled(profile, async () => {
         for (let i = 0; i < EVENTS; i++) bare.enqueue(i % ENDPOINTS, new Date());
         await done;
-        return (await ask(child, { cmd: 'report', expected: EVENTS, waitMs: 30_000 }, 'report')).report;
+        return (await ask(child, { cmd: 'report', expected: EVENTS, waitMs: REPORT_WAIT_MS }, 'report')).report;
       });
       const used = cpu(report.delivered);
       console.log(
