@@ -8,7 +8,8 @@
  *
  *   npm run bench:webhooks [-- sqlite|mysql]     ENDPOINTS=100 FLAKY=10 EVENTS=10000 RATE=100 FIRST_RETRY_MS=100
  *   CPU_PROFILE=backlog.cpuprofile npm run bench:webhooks -- sqlite    (CPU profiles of the backlog phases: the
- *   service's in backlog.cpuprofile, the bare loop's in backlog.cpuprofile.bare; open them in Chrome DevTools)
+ *   service's in backlog.cpuprofile, the bare loop's in .bare, the floor's in .floor; for where time goes only:
+ *   the profiler's own cost falls inside the CPU windows)
  *
  * Phases, in one run per store:
  *  1. live: EVENTS promotions to MQL at RATE/s (sent from the receivers'
@@ -18,12 +19,17 @@
  *     just before commit: an upper bound on commit to receipt) to the first
  *     2xx receipt, same machine, same wall clock.
  *  2. backlog: endpoints disabled, the same contacts promoted to SQL, then
- *     the endpoints enabled: this process's CPU until every event is
- *     delivered, per delivery (no API traffic in that window).
+ *     the endpoints enabled by one UPDATE: this process's CPU until the
+ *     receivers report every event delivered, per delivery (no API traffic
+ *     in that window).
  *  3. bare: a loop in this process that signs (standardwebhooks) and POSTs
  *     (node:http, keep-alive, one request in flight per endpoint, in order,
  *     the same retry delay) the same number of payloads of the same shape:
  *     paced at RATE/s for latency, then as a backlog for CPU per delivery.
+ *  4. floor: the bare backlog again, plus the durable writes the issue
+ *     requires per attempt (bench/webhooks-bare.ts).
+ * Every CPU window subtracts the idle service's CPU per second (measured
+ * before phase 2) times its length; the raw figure is printed beside it.
  * The run fails unless every event arrives, none twice, in order per endpoint.
  */
 import { fork, ChildProcess } from 'node:child_process';
