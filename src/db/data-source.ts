@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DataSource, DataSourceOptions, QueryFailedError, QueryRunner, ReplicationMode } from 'typeorm';
+import { DataSource, DataSourceOptions, Logger, QueryFailedError, QueryRunner, ReplicationMode } from 'typeorm';
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver';
 import { DEFAULT_DATABASE_POOL, DatabaseConfig, DatabasePool } from '../config/config';
 import { DatabaseUnavailableError } from '../graphql/errors';
@@ -11,18 +11,23 @@ import { isConnectionError, mysqlQueryFormat } from './portable';
 import { ENTITIES } from './entities';
 import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer, startCheckpointer } from './sqlite-checkpointer';
 
-/** Creates (not initialises) the DataSource the app, the CLI and the tests share; `pool` applies to MySQL/MariaDB. */
+/**
+ * Creates (not initialises) the DataSource the app, the CLI and the tests
+ * share; `pool` applies to MySQL/MariaDB. The app counts statements through
+ * its logger; the command-line tools pass one that prints (cli-logger.ts).
+ */
 export function createDataSource(
   db: DatabaseConfig,
   onQueryError?: (message: string) => void,
   pool: DatabasePool = DEFAULT_DATABASE_POOL,
+  logger: Logger = new CountingLogger(onQueryError),
 ): DataSource {
   const common = {
     entities: ENTITIES,
     migrations: [join(__dirname, '..', '..', 'migrations', '*.{ts,js}')],
     migrationsTableName: 'migrations',
     synchronize: false,
-    logger: new CountingLogger(onQueryError),
+    logger,
     logging: ['query', 'error'],
   } satisfies Partial<DataSourceOptions>;
   if (db.kind === 'sqlite') {
