@@ -84,10 +84,16 @@ function stats(values: number[]) {
 function report(expected: number): ReceiverReport {
   const first = new Map<string, Receipt>();
   let repeats = 0;
-  for (const r of receipts) first.has(r.id) ? repeats++ : first.set(r.id, r);
+  for (const r of receipts) {
+    if (first.has(r.id)) repeats++;
+    else first.set(r.id, r);
+  }
   const events = new Set<string>();
   let duplicates = 0;
-  for (const r of first.values()) events.has(r.event) ? duplicates++ : events.add(r.event);
+  for (const r of first.values()) {
+    if (events.has(r.event)) duplicates++;
+    else events.add(r.event);
+  }
   const lastOrder = new Map<number, number>();
   let outOfOrder = 0;
   for (const r of first.values()) {
@@ -224,7 +230,10 @@ process.on('message', async (m: ToReceivers) => {
     for (;;) {
       const delivered = new Set(receipts.map((r) => r.id)).size;
       if (delivered >= m.expected) break;
-      if (receipts.length !== seen) ((seen = receipts.length), (quietSince = Date.now()));
+      if (receipts.length !== seen) {
+        seen = receipts.length;
+        quietSince = Date.now();
+      }
       if (Date.now() - quietSince > m.waitMs) break;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -232,7 +241,10 @@ process.on('message', async (m: ToReceivers) => {
   } else if (m.cmd === 'load') {
     send({ kind: 'loaded', ...(await load(m)) });
   } else if (m.cmd === 'close') {
-    for (const s of servers) (s.closeAllConnections(), s.close());
+    for (const s of servers) {
+      s.closeAllConnections();
+      s.close();
+    }
     process.exit(0);
   }
 });

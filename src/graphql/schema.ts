@@ -1,7 +1,7 @@
 /** Builds the executable schema from the resolvers (type-graphql) with the contract's scalar names. */
 import 'reflect-metadata';
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
-import { buildSchema, NonEmptyArray } from 'type-graphql';
+import { buildSchema, BuildSchemaOptions } from 'type-graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { DateTimeScalar } from './scalars';
 import { ContactsResolver } from '../modules/contacts/contacts.resolver';
@@ -22,8 +22,7 @@ import {
 import { WebhooksResolver } from '../modules/webhooks';
 import { SimulationJobResolver, SimulationResultResolver } from '../modules/insights';
 
-// eslint-disable-next-line @typescript-eslint/ban-types
-const RESOLVERS: NonEmptyArray<Function> = [
+const RESOLVERS: BuildSchemaOptions['resolvers'] = [
   ContactsResolver,
   ActivitiesResolver,
   LifecycleResolver,

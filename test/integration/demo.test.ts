@@ -33,7 +33,7 @@ it('creates contacts across the window and dates every transition after its cont
     'SELECT contact_id, occurred_at, to_stage, `trigger` FROM stage_transitions ORDER BY contact_id, id',
   );
   const createdOf = new Map(contacts.map((c) => [c.id, parseDbDate(c.created_at).getTime()]));
-  let last = new Map<string, number>();
+  const last = new Map<string, number>();
   for (const r of rows) {
     const at = parseDbDate(r.occurred_at).getTime();
     expect(at).toBeGreaterThanOrEqual(createdOf.get(r.contact_id)!);

@@ -10,7 +10,7 @@ import { Activity } from '../activities/activity.entity';
 import { ScoreApplication } from '../scoring/score-application.entity';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { Qualification } from '../lifecycle/qualification.entity';
-import { LifecycleStage, Temperature } from '../lifecycle/stage';
+import { Temperature } from '../lifecycle/stage';
 import { Viewer, assertCan, partnerScope } from '../access/viewer';
 import { Role } from '../access/api-key.entity';
 import { badInput, conflict, notFound } from '../../graphql/errors';

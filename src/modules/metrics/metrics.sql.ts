@@ -32,7 +32,7 @@
  */
 import { Dialect, forceIndex, millisBetweenSql, periodStartSql } from '../../db/portable';
 import type { Stage } from '../lifecycle/lifecycle';
-import { CONVERSIONS, FUNNEL_STAGES, GroupBy } from './metrics.definitions';
+import { FUNNEL_STAGES, GroupBy } from './metrics.definitions';
 
 /** A statement and its positional parameters. */
 export interface Statement {

@@ -244,12 +244,21 @@ export class PromotionLog {
       const params: unknown[] = [after[0], head, after[0], after[1]];
       where.push(`to_stage IN (${filter.stages.map(() => '?').join(', ') || 'NULL'})`);
       params.push(...filter.stages);
-      if (filter.ownerId != null) (where.push('owner_id = ?'), params.push(filter.ownerId));
+      if (filter.ownerId != null) {
+        where.push('owner_id = ?');
+        params.push(filter.ownerId);
+      }
       // The contact's partner now (partner_key follows it, LifecycleService.syncGroupKeys), as live delivery sees
       // it: after a move from P1 to P2, P1 no longer replays the contact's transitions and P2 does.
       const partnerNow = 'partner_key = (SELECT v.id FROM group_values v WHERE v.value = ?)';
-      if (filter.partnerId != null) (where.push(partnerNow), params.push(filter.partnerId));
-      if (filter.scope !== null) (where.push(partnerNow), params.push(filter.scope));
+      if (filter.partnerId != null) {
+        where.push(partnerNow);
+        params.push(filter.partnerId);
+      }
+      if (filter.scope !== null) {
+        where.push(partnerNow);
+        params.push(filter.scope);
+      }
       const rows: Row[] = await em.query(
         `SELECT ${COLUMNS} FROM stage_transitions WHERE ${where.join(' AND ')} ORDER BY seq, id LIMIT ${limit}`,
         params,
@@ -273,7 +282,10 @@ export class PromotionLog {
       const head = Number((await em.query('SELECT last_seq FROM promotion_sequence WHERE id = 1'))[0].last_seq);
       const where = ['seq >= ?', 'seq <= ?', '(seq > ? OR id > ?)'];
       const params: unknown[] = [after[0], head, after[0], after[1]];
-      if (scope !== null) (where.unshift('partner_id = ?'), params.unshift(scope));
+      if (scope !== null) {
+        where.unshift('partner_id = ?');
+        params.unshift(scope);
+      }
       const rows: ChangeRow[] = await em.query(
         `SELECT ${CHANGE_SELECT} FROM contact_changes WHERE ${where.join(' AND ')} ORDER BY seq, id LIMIT ${limit}`,
         params,

@@ -108,8 +108,14 @@ export class ScoreHistoryReader {
     if (contactIds.length === 0) return out;
     const where = [`contact_id IN (${contactIds.map(() => '?').join(', ')})`];
     const params: unknown[] = [...contactIds];
-    if (args.from) (where.push('at >= ?'), params.push(dbDate(args.from)));
-    if (args.to) (where.push('at < ?'), params.push(dbDate(args.to)));
+    if (args.from) {
+      where.push('at >= ?');
+      params.push(dbDate(args.from));
+    }
+    if (args.to) {
+      where.push('at < ?');
+      params.push(dbDate(args.to));
+    }
     const counts: { contact_id: string; n: number | string }[] = await this.ds.query(
       `SELECT contact_id, COUNT(*) AS n FROM score_events WHERE ${where.join(' AND ')} GROUP BY contact_id`,
       params,

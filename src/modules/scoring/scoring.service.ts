@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { ScoringRule } from './scoring-rule.entity';
-import { ScoreApplication } from './score-application.entity';
 import {
   ActivityFacts,
   RuleCondition,

@@ -134,8 +134,14 @@ export class WebhooksService {
       const now = this.clock.now();
       const sets: string[] = ['updated_at = ?'];
       const params: unknown[] = [dbDate(now)];
-      if (url !== null) (sets.push('url = ?'), params.push(url));
-      if (description !== undefined) (sets.push('description = ?'), params.push(description));
+      if (url !== null) {
+        sets.push('url = ?');
+        params.push(url);
+      }
+      if (description !== undefined) {
+        sets.push('description = ?');
+        params.push(description);
+      }
       if (input.enabled === false) sets.push('enabled = 0');
       if (input.enabled === true && !Number(row.enabled)) {
         sets.push('enabled = 1', 'disabled_reason = NULL');
