@@ -101,7 +101,10 @@ export function sampleMemory(ms = 250) {
  * ingestion writes (parameters: activityRow's values, row after row).
  */
 export function rawActivityInsert(rows: number): string {
-  return `INSERT INTO activities (${ACTIVITY_COLUMNS.join(', ')}) VALUES ${valuesPlaceholders(rows, ACTIVITY_COLUMNS.length)}`;
+  return (
+    `INSERT INTO activities (${ACTIVITY_COLUMNS.join(', ')}) VALUES ` +
+    `${valuesPlaceholders(rows, ACTIVITY_COLUMNS.length)}`
+  );
 }
 
 /** Seconds since `start` (from performance.now()). */

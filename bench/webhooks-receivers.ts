@@ -15,7 +15,10 @@ export type ToReceivers =
   | { cmd: 'secrets'; secrets: (string | null)[] }
   | { cmd: 'reset' }
   | { cmd: 'report'; expected: number; waitMs: number }
-  /** Moves each contact to `toStage` through transitionContact at `rate` per second (the load, kept out of the service's process). */
+  /**
+   * Moves each contact to `toStage` through transitionContact at `rate` per second (the load, kept out of the service's
+   * process).
+   */
   | { cmd: 'load'; url: string; key: string; contacts: string[]; toStage: string; rate: number }
   | { cmd: 'close' };
 
@@ -161,12 +164,16 @@ async function listen(n: number, flakyOnes: number[]): Promise<number[]> {
   return ports;
 }
 
-/** Sends the transitions on schedule, not waiting for earlier answers; counts failed requests and how late sends were. */
+/**
+ * Sends the transitions on schedule, not waiting for earlier answers; counts failed requests and how late sends were.
+ */
 async function load(
   m: Extract<ToReceivers, { cmd: 'load' }>,
 ): Promise<{ errors: number; lagP99: number; rtP50: number; rtP99: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const query = `mutation($id: ID!, $to: LifecycleStage!) { transitionContact(id: $id, toStage: $to, reason: "bench") { id } }`;
+  const query =
+    `mutation($id: ID!, $to: LifecycleStage!) { transitionContact(id: $id, toStage: $to, reason: "bench") { id ` +
+    `} }`;
   let errors = 0;
   const lags: number[] = [];
   const roundTrips: number[] = [];
@@ -213,7 +220,7 @@ async function load(
   return { errors, lagP99: Math.round(stats(lags).p99), rtP50: rt.p50, rtP99: rt.p99 };
 }
 
-process.on('message', async (m: ToReceivers) => {
+async function onMessage(m: ToReceivers): Promise<void> {
   if (m.cmd === 'listen') send({ kind: 'ports', ports: await listen(m.n, m.flaky) });
   else if (m.cmd === 'secrets') {
     verifiers = m.secrets.map((s) => (s ? new Webhook(s) : null));
@@ -247,4 +254,5 @@ process.on('message', async (m: ToReceivers) => {
     }
     process.exit(0);
   }
-});
+}
+process.on('message', (m: ToReceivers) => void onMessage(m));

@@ -102,8 +102,10 @@ function check(phase: string, r: ReceiverReport): void {
 
 function line(phase: string, r: ReceiverReport, cpuPerDelivery?: number): string {
   return (
-    `  ${phase.padEnd(14)} delivered ${r.delivered}/${r.expected}, missing ${r.missing}, duplicates ${r.duplicates} (repeats ${r.repeats}), out of order ${r.outOfOrder}, 500s ${r.failedOnPurpose}; ` +
-    `latency healthy p50 ${r.healthy.p50} ms p99 ${r.healthy.p99} ms max ${r.healthy.max} ms, flaky p50 ${r.flaky.p50} ms p99 ${r.flaky.p99} ms` +
+    `  ${phase.padEnd(14)} delivered ${r.delivered}/${r.expected}, missing ${r.missing}, duplicates ` +
+    `${r.duplicates} (repeats ${r.repeats}), out of order ${r.outOfOrder}, 500s ${r.failedOnPurpose}; ` +
+    (`latency healthy p50 ${r.healthy.p50} ms p99 ${r.healthy.p99} ms max ${r.healthy.max} ms, flaky p50 ` +
+      `${r.flaky.p50} ms p99 ${r.flaky.p99} ms`) +
     (cpuPerDelivery === undefined ? '' : `; CPU ${(cpuPerDelivery * 1e6).toFixed(0)} µs/delivery`)
   );
 }
@@ -192,7 +194,8 @@ function bareLoop(urls: string[], secrets: string[]) {
 
 async function runStore(store: Store): Promise<void> {
   console.log(
-    `\n${store}: ${ENDPOINTS} endpoints (${FLAKY} flaky), ${EVENTS} promotions at ${RATE}/s, first retry after ${FIRST_RETRY_MS} ms`,
+    `\n${store}: ${ENDPOINTS} endpoints (${FLAKY} flaky), ${EVENTS} promotions at ${RATE}/s, first retry ` +
+      `after ${FIRST_RETRY_MS} ms`,
   );
   const b: BenchApp = await startBenchApp(store, {
     WEBHOOK_ALLOW_HTTP: 'true',
@@ -225,7 +228,9 @@ async function runStore(store: Store): Promise<void> {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
         body: JSON.stringify({
-          query: `mutation($u: String!) { createWebhookEndpoint(input: { url: $u, stages: [MQL, SQL] }) { secret endpoint { id } } }`,
+          query:
+            `mutation($u: String!) { createWebhookEndpoint(input: { url: $u, stages: [MQL, SQL] }) { secret ` +
+            `endpoint { id } } }`,
           variables: { u: urls[e] },
         }),
       });
@@ -262,7 +267,9 @@ async function runStore(store: Store): Promise<void> {
     const liveSeconds = (performance.now() - liveStart) / 1000;
     console.log(
       line('service live', live) +
-        `; service CPU incl. the API ${(((cpuSeconds() - liveCpu) / live.delivered) * 1e6).toFixed(0)} µs/promotion, ${liveSeconds.toFixed(1)} s, send lag p99 ${loaded.lagP99} ms; transitionContact round trip p50 ${loaded.rtP50} ms p99 ${loaded.rtP99} ms`,
+        (`; service CPU incl. the API ${(((cpuSeconds() - liveCpu) / live.delivered) * 1e6).toFixed(0)} ` +
+          `µs/promotion, ${liveSeconds.toFixed(1)} s, send lag p99 ${loaded.lagP99} ms; transitionContact round ` +
+          `trip p50 ${loaded.rtP50} ms p99 ${loaded.rtP99} ms`),
     );
     check('live', live);
 
@@ -290,7 +297,8 @@ async function runStore(store: Store): Promise<void> {
     const attempts = (await attemptsOf(b)) - attempts0;
     console.log(
       line('service backlog', backlog, serverCpu) +
-        `; ${attempts} attempts, ${(backlog.delivered / ((performance.now() - backlogStart) / 1000)).toFixed(0)} deliveries/s`,
+        (`; ${attempts} attempts, ` +
+          `${(backlog.delivered / ((performance.now() - backlogStart) / 1000)).toFixed(0)} deliveries/s`),
     );
     check('backlog', backlog);
 
@@ -316,7 +324,9 @@ async function runStore(store: Store): Promise<void> {
     bare.destroy();
     check('bare', bareBacklog);
     console.log(
-      `  => healthy p99 ${live.healthy.p99} ms (target < 1000), CPU per delivery ${(serverCpu * 1e6).toFixed(0)} µs vs bare ${(bareCpu * 1e6).toFixed(0)} µs: ratio ${(serverCpu / bareCpu).toFixed(2)} (target <= 2)`,
+      `  => healthy p99 ${live.healthy.p99} ms (target < 1000), CPU per delivery ` +
+        `${(serverCpu * 1e6).toFixed(0)} µs vs bare ${(bareCpu * 1e6).toFixed(0)} µs: ratio ` +
+        `${(serverCpu / bareCpu).toFixed(2)} (target <= 2)`,
     );
   } finally {
     child.send({ cmd: 'close' } satisfies ToReceivers);

@@ -55,7 +55,8 @@ export class GroupKeys1768000000000 implements MigrationInterface {
     ).join(' UNION ALL ');
     await q.query(`${insertIgnorePrefix(dialect)} group_values (value) ${values}`);
     const keyOf = (k: (typeof GROUP_KEYS)[number]) =>
-      `${k.keyColumn} = (SELECT v.id FROM group_values v WHERE v.value = ${exactSql(dialect, `contacts.${k.valueColumn}`)})`;
+      `${k.keyColumn} = (SELECT v.id FROM group_values v WHERE v.value = ` +
+      `${exactSql(dialect, `contacts.${k.valueColumn}`)})`;
     await q.query(`UPDATE contacts SET ${GROUP_KEYS.map(keyOf).join(', ')}`);
     const copy = (column: string) =>
       `${column} = (SELECT c.${column} FROM contacts c WHERE c.id = stage_transitions.contact_id)`;

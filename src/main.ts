@@ -190,7 +190,8 @@ async function main(): Promise<void> {
   const app = await startApp(config);
   if (app.generatedAdminSecret) {
     console.log(
-      `\nNo API key existed, so an ADMIN key was created. Its secret is shown this once:\n\n  ${app.generatedAdminSecret}\n\nUse it as: Authorization: Bearer ${app.generatedAdminSecret}\n`,
+      `\nNo API key existed, so an ADMIN key was created. Its secret is shown this once:\n\n  ` +
+        `${app.generatedAdminSecret}\n\nUse it as: Authorization: Bearer ${app.generatedAdminSecret}\n`,
     );
   }
   console.log(

@@ -173,7 +173,9 @@ async function recordRound(
   return due;
 }
 
-/** Takes one sales step, dated as planned; a contact not where the plan expected (another policy) is left where it is. */
+/**
+ * Takes one sales step, dated as planned; a contact not where the plan expected (another policy) is left where it is.
+ */
 async function takeStep(
   services: Services,
   sales: Viewer,

@@ -59,7 +59,10 @@ export interface Config {
   rescoreBatchSize: number;
   /** Bounded per-connection queue of subscription events before the socket is closed. */
   subscriptionQueueLimit: number;
-  /** How old a transition written with no epoch (an import, an earlier version of the service) must be before an instance stamps and sends it. */
+  /**
+   * How old a transition written with no epoch (an import, an earlier version of the service) must be before an
+   * instance stamps and sends it.
+   */
   promotionOrphanMs: number;
   /** How often open WebSocket connections re-check that their API key is not revoked. */
   keyRecheckMs: number;

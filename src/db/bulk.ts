@@ -76,7 +76,8 @@ export async function upsertRows(
   for (let i = 0; i < rows.length; i += perChunk) {
     const chunk = rows.slice(i, i + perChunk);
     await em.query(
-      `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${valuesPlaceholders(chunk.length, columns.length)}${suffix}`,
+      `INSERT INTO ${table} (${columns.join(', ')}) VALUES ` +
+        `${valuesPlaceholders(chunk.length, columns.length)}${suffix}`,
       chunk.flat(),
     );
   }
@@ -133,13 +134,17 @@ export async function updateWhereIn(
   for (let i = 0; i < keys.length; i += perChunk) {
     const chunk = keys.slice(i, i + perChunk);
     await em.query(
-      `UPDATE ${table} SET ${sets.map((c) => `${c} = ?`).join(', ')} WHERE ${clause}${keyColumn} IN (${chunk.map(() => '?').join(', ')})`,
+      `UPDATE ${table} SET ${sets.map((c) => `${c} = ?`).join(', ')} WHERE ${clause}${keyColumn} IN ` +
+        `(${chunk.map(() => '?').join(', ')})`,
       [...params, ...chunk],
     );
   }
 }
 
-/** Deletes every row whose `keyColumn` is one of `keys` (and whose columns equal `where`), one statement per chunk of keys. */
+/**
+ * Deletes every row whose `keyColumn` is one of `keys` (and whose columns equal `where`), one statement per chunk of
+ * keys.
+ */
 export async function deleteWhereIn(
   em: EntityManager,
   table: string,
@@ -152,7 +157,8 @@ export async function deleteWhereIn(
   for (let i = 0; i < keys.length; i += perChunk) {
     const chunk = keys.slice(i, i + perChunk);
     await em.query(
-      `DELETE FROM ${table} WHERE ${fixed.map((c) => `${c} = ? AND `).join('')}${keyColumn} IN (${chunk.map(() => '?').join(', ')})`,
+      `DELETE FROM ${table} WHERE ${fixed.map((c) => `${c} = ? AND `).join('')}${keyColumn} IN ` +
+        `(${chunk.map(() => '?').join(', ')})`,
       [...fixed.map((c) => where[c]), ...chunk],
     );
   }

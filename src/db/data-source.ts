@@ -43,8 +43,8 @@ export function createDataSource(
         conn.pragma('temp_store = MEMORY');
       },
     } as DataSourceOptions);
-    // better-sqlite3 runs a statement synchronously and TypeORM chains statements with resolved promises, so requests in
-    // flight could keep the event loop from ever polling sockets: new connections waited seconds (bench/load). Each
+    // better-sqlite3 runs a statement synchronously and TypeORM chains statements with resolved promises, so requests
+    // in flight could keep the event loop from ever polling sockets: new connections waited seconds (bench/load). Each
     // statement first gives the loop a turn.
     wrapQueries(ds, (query) => async (...args) => {
       await new Promise(setImmediate);

@@ -95,7 +95,10 @@ export function dbDate(d: Date | number): string {
   const t = ms - day * DAY_MS;
   const milli = t % 1000;
   const secs = (t - milli) / 1000;
-  return `${dayText} ${TWO_DIGITS[Math.floor(secs / 3600)]}:${TWO_DIGITS[Math.floor(secs / 60) % 60]}:${TWO_DIGITS[secs % 60]}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}`;
+  const hh = TWO_DIGITS[Math.floor(secs / 3600)];
+  const mm = TWO_DIGITS[Math.floor(secs / 60) % 60];
+  const ss = TWO_DIGITS[secs % 60];
+  return `${dayText} ${hh}:${mm}:${ss}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}`;
 }
 const DAY_MS = 86_400_000;
 const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
@@ -166,7 +169,10 @@ export async function incrementCounter(em: EntityManager, table: string, column:
   return Number(rows[0][column]);
 }
 
-/** Shared-lock suffix: on MySQL a locking read sees the latest committed rows (a plain read sees its snapshot); SQLite has one writer. */
+/**
+ * Shared-lock suffix: on MySQL a locking read sees the latest committed rows (a plain read sees its snapshot); SQLite
+ * has one writer.
+ */
 export function forShare(dialect: Dialect): string {
   return dialect === 'mysql' ? ' LOCK IN SHARE MODE' : '';
 }
@@ -338,7 +344,8 @@ export async function indexNames(ds: DataSource): Promise<string[]> {
   const rows: { name: string }[] =
     dialectOf(ds) === 'mysql'
       ? await ds.query(
-          "SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME <> 'PRIMARY'",
+          'SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ' +
+            "DATABASE() AND INDEX_NAME <> 'PRIMARY'",
         )
       : await ds.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'");
   return rows.map((r) => r.name).sort();
@@ -362,7 +369,8 @@ export async function analyticQuery<T>(ds: DataSource, sql: string, params: unkn
   const runner = ds.createQueryRunner();
   try {
     await runner.query(
-      `SET SESSION group_concat_max_len = 4294967295, tmp_table_size = ${ANALYTIC_TMP_TABLE_BYTES}, max_heap_table_size = ${ANALYTIC_TMP_TABLE_BYTES}`,
+      `SET SESSION group_concat_max_len = 4294967295, tmp_table_size = ${ANALYTIC_TMP_TABLE_BYTES}, ` +
+        `max_heap_table_size = ${ANALYTIC_TMP_TABLE_BYTES}`,
     );
     return await runner.query(sql, params);
   } finally {
@@ -375,7 +383,10 @@ export function forUpdateSkipLocked(dialect: Dialect): string {
   return dialect === 'mysql' ? ' FOR UPDATE SKIP LOCKED' : '';
 }
 
-/** Index hint after a table name (SELECT/UPDATE) that keeps MySQL on the primary key, so an `id IN (...)` update locks only those rows; SQLite needs none. */
+/**
+ * Index hint after a table name (SELECT/UPDATE) that keeps MySQL on the primary key, so an `id IN (...)` update locks
+ * only those rows; SQLite needs none.
+ */
 export function usePrimaryKey(dialect: Dialect): string {
   return dialect === 'mysql' ? ' FORCE INDEX (PRIMARY)' : '';
 }

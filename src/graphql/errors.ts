@@ -109,7 +109,8 @@ export function makeFormatError(production: boolean, onInternal: (err: unknown) 
         extensions: { code: 'BAD_USER_INPUT', reason: code, ...(typeof field === 'string' ? { field } : {}) },
       };
     }
-    // graphql-js's own request errors (e.g. "Too many errors processing variables") carry no code, path or cause: the request was bad.
+    // graphql-js's own request errors (e.g. "Too many errors processing variables") carry no code, path or cause: the
+    // request was bad.
     if (
       (!code || code === 'INTERNAL_SERVER_ERROR') &&
       original instanceof GraphQLError &&

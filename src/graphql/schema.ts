@@ -49,7 +49,8 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
     resolvers: RESOLVERS,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-    // type-graphql insists on a PubSub when a schema has subscriptions; leadPromoted brings its own `subscribe` (PromotionBus), so this one stays idle.
+    // type-graphql insists on a PubSub when a schema has subscriptions; leadPromoted brings its own `subscribe`
+    // (PromotionBus), so this one stays idle.
     pubSub: createPubSub(),
     validate: false,
     emitSchemaFile: false,

@@ -12,7 +12,10 @@ function included(node: SelectionNode, variables: Record<string, unknown>): bool
   return true;
 }
 
-/** Whether the field being resolved selects its sub-field `name` (directly, through fragments, honouring @include/@skip). */
+/**
+ * Whether the field being resolved selects its sub-field `name` (directly, through fragments, honouring
+ * @include/@skip).
+ */
 export function selects(info: GraphQLResolveInfo, name: string): boolean {
   const visit = (set: SelectionSetNode | undefined): boolean =>
     set !== undefined &&

@@ -72,7 +72,8 @@ const SUBSCRIBER_DRAIN_WAIT_MS = 2000;
 export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const { config, schema, services, logger } = deps;
   const httpServer = createServer();
-  // Longer than load balancers' idle timeouts (often 60 s), so a pooled connection is never closed under a client's request.
+  // Longer than load balancers' idle timeouts (often 60 s), so a pooled connection is never closed under a client's
+  // request.
   httpServer.keepAliveTimeout = 65_000;
   httpServer.headersTimeout = 66_000;
   // A message larger than an HTTP body may be is refused by ws itself (close 1009) before it is read into memory.
@@ -139,7 +140,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     corked.clear();
     for (const raw of sockets) raw.uncork();
   };
-  // Every message leaves through here, so a shared result's JSON, made once per event, goes into each subscriber's frame.
+  // Every message leaves through here, so a shared result's JSON, made once per event, goes into each subscriber's
+  // frame.
   wsServer.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     const raw = request.socket;
     rawSockets.set(socket, raw);
@@ -238,7 +240,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       },
       context: (ctx, id, payload) => {
         const context = createContext(ctx.extra.viewer!, services);
-        // Resume state the client sent in connectionParams (src/client/resumable-ws.ts): graphql-ws re-sends `after` unchanged.
+        // Resume state the client sent in connectionParams (src/client/resumable-ws.ts): graphql-ws re-sends `after`
+        // unchanged.
         context.resumeAfter = resumeCursor(ctx.connectionParams, payload);
         targets.set(context, { socket: ctx.extra.socket, id });
         return context;
@@ -295,7 +298,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers))
       if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-    // Once an AsyncLocalStorage is entered, every promise in the process runs async_hooks: only when the count is wanted.
+    // Once an AsyncLocalStorage is entered, every promise in the process runs async_hooks: only when the count is
+    // wanted.
     const stats = deps.exposeSqlCount ? { sqlStatements: 0 } : null;
     // The key is looked up as soon as the headers are in, while the body streams in and is parsed (a batch of
     // activities is tens of KiB); its answer is awaited only by the context, so a bad body still gets its 400/413.
@@ -452,7 +456,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     async stop() {
       draining = true;
       clearInterval(keyRecheck);
-      // SSE streams never finish by themselves: end them now; EventSource clients reconnect (elsewhere) with Last-Event-ID.
+      // SSE streams never finish by themselves: end them now; EventSource clients reconnect (elsewhere) with
+      // Last-Event-ID.
       sse.closeAll();
       // Refuse new connections at once; the callback runs when every connection, WebSockets included, has closed.
       const allClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));

@@ -100,7 +100,9 @@ class OwnServer {
     await until(`${this.cmd} answering (log: ${this.dir}/server.log)`, this.answers, 30_000);
   }
 
-  /** Sends a signal; for SIGSTOP waits until every thread is stopped, for terminating ones until the process is gone. */
+  /**
+   * Sends a signal; for SIGSTOP waits until every thread is stopped, for terminating ones until the process is gone.
+   */
   async signal(sig: NodeJS.Signals): Promise<void> {
     const proc = this.proc;
     if (!proc) return;
@@ -172,7 +174,8 @@ async function mariadb(): Promise<{ server: OwnServer; url: string }> {
 }
 
 function redisServer(port: number): OwnServer {
-  // A bare PING over a socket: a client library would keep reconnect and disconnect timers alive after a refused attempt.
+  // A bare PING over a socket: a client library would keep reconnect and disconnect timers alive after a refused
+  // attempt.
   const answers = () =>
     new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
@@ -288,7 +291,7 @@ if (noMariaDb) console.warn(`faults.test: database fault cases skipped: ${noMari
     await server?.dispose();
   }, 60_000);
 
-  it('stopped: /readyz turns 503 and requests fail fast with HTTP 503, DATABASE_UNAVAILABLE and Retry-After', async () => {
+  it('stopped: /readyz turns 503; requests fail fast with 503, DATABASE_UNAVAILABLE and Retry-After', async () => {
     const before = await ok(app!, CREATE, { input: { email: email('before') } });
     await server!.signal('SIGTERM');
     await until('/readyz 503', async () => (await readyStatus(app!)) === 503);
@@ -310,7 +313,7 @@ if (noMariaDb) console.warn(`faults.test: database fault cases skipped: ${noMari
     );
   }, 60_000);
 
-  it('killed (SIGKILL) under recordActivities batches: each batch is all or nothing and scores match the activities', async () => {
+  it('SIGKILL under recordActivities batches: each batch all or nothing, scores match the activities', async () => {
     const PER_CONTACT = 10;
     const batch = (n: number) => {
       const emails = Array.from(
@@ -369,7 +372,7 @@ if (noMariaDb) console.warn(`faults.test: database fault cases skipped: ${noMari
     }
   }, 120_000);
 
-  it('killed under a rescore job: the job resumes from its last batch once the database is back and finishes', async () => {
+  it('killed under a rescore job: it resumes from its last batch once the database is back, and finishes', async () => {
     for (let n = 0; n < 2; n++) {
       const inputs = Array.from({ length: 1000 }, () => ({ contactEmail: email('rescore'), type: 'visit' }));
       await ok(app!, RECORD, { inputs });
@@ -392,7 +395,7 @@ if (noMariaDb) console.warn(`faults.test: database fault cases skipped: ${noMari
     expect(job!.processed).toBe(job!.total);
   }, 120_000);
 
-  it('frozen (SIGSTOP): /readyz answers 503 and requests fail within the statement timeout; SIGCONT recovers', async () => {
+  it('SIGSTOP: /readyz answers 503, requests fail within the statement timeout; SIGCONT recovers', async () => {
     // Open connections wait idle in the pool: the requests below are sent on them and meet the statement timeout.
     await Promise.all(Array.from({ length: 8 }, () => ok(app!, VIEWER)));
     await server!.signal('SIGSTOP');

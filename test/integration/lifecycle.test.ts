@@ -39,8 +39,12 @@ const read = async (id: string) => (await t.ok(CONTACT, { id })).contact;
 const steps = (transitions: any[]) => transitions.map((x) => [x.fromStage, x.toStage, x.trigger, x.occurredAt]);
 const at = (min: number) => new Date(Date.UTC(2026, 5, 1, 9, 0) + min * 60_000).toISOString();
 const QUALIFY = `mutation($id: ID!, $input: QualificationInput!) { qualifyContact(id: $id, input: $input) { stage } }`;
-const MOVE = `mutation($id: ID!, $to: LifecycleStage!, $reason: String!) { transitionContact(id: $id, toStage: $to, reason: $reason) { stage } }`;
-const POLICY = `mutation($input: QualificationPolicyInput!) { updateQualificationPolicy(input: $input) { leadThreshold mqlThreshold sqlThreshold requiredBantCriteria hotThreshold warmThreshold temperatureWindowDays } }`;
+const MOVE =
+  `mutation($id: ID!, $to: LifecycleStage!, $reason: String!) { transitionContact(id: $id, toStage: $to, ` +
+  `reason: $reason) { stage } }`;
+const POLICY =
+  `mutation($input: QualificationPolicyInput!) { updateQualificationPolicy(input: $input) { leadThreshold ` +
+  `mqlThreshold sqlThreshold requiredBantCriteria hotThreshold warmThreshold temperatureWindowDays } }`;
 const bant = (n: number, notes?: string) => ({
   budget: n > 0,
   authority: n > 1,
@@ -168,7 +172,7 @@ describe('promotions by score', () => {
 });
 
 describe('NURTURE', () => {
-  it('is re-promoted only by new engagement: an activity earning positive points that occurred after it entered NURTURE', async () => {
+  it('is re-promoted only by new engagement: positive points occurring after it entered NURTURE', async () => {
     const c = await mql();
     await t.ok(QUALIFY, { id: c.id, input: bant(1) }, sales);
     const entered = (await read(c.id)).stageChangedAt;
@@ -287,7 +291,7 @@ describe('transitionContact', () => {
     ]);
   });
 
-  it('rejects an empty reason or the current stage with BAD_USER_INPUT, and an unknown contact with NOT_FOUND', async () => {
+  it('rejects an empty reason or the current stage (BAD_USER_INPUT), an unknown contact (NOT_FOUND)', async () => {
     const c = await createContact(t);
     for (const reason of ['', '   ']) {
       const res = await t.gql(MOVE, { id: c.id, to: 'LEAD', reason }, sales);
@@ -312,7 +316,8 @@ describe('stageTransitions', () => {
     ]);
     await t.ok(QUALIFY, { id: c.id, input: bant(4) }, sales);
     await t.ok(MOVE, { id: c.id, to: 'OPPORTUNITY', reason: 'meeting' }, sales);
-    const LIST = `query($filter: StageTransitionFilter, $first: Int, $after: String) { stageTransitions(filter: $filter, first: $first, after: $after) {
+    const LIST = `query($filter: StageTransitionFilter, $first: Int, $after: String) { stageTransitions(filter:
+                   $filter, first: $first, after: $after) {
       totalCount pageInfo { hasNextPage endCursor } edges { cursor node { contactId toStage trigger occurredAt } } } }`;
     const list = async (filter: Record<string, unknown>, first = 20, after?: string) =>
       (await t.ok(LIST, { filter: { contactId: c.id, ...filter }, first, after })).stageTransitions;
@@ -357,7 +362,8 @@ describe('qualification policy', () => {
   ])('rejects %p with BAD_USER_INPUT naming %s and keeps the policy', async (input, field) => {
     const before = (
       await t.ok(
-        `{ qualificationPolicy { leadThreshold mqlThreshold sqlThreshold requiredBantCriteria hotThreshold warmThreshold temperatureWindowDays } }`,
+        `{ qualificationPolicy { leadThreshold mqlThreshold sqlThreshold requiredBantCriteria hotThreshold ` +
+          `warmThreshold temperatureWindowDays } }`,
       )
     ).qualificationPolicy;
     const res = await t.gql(POLICY, { input });
@@ -365,13 +371,14 @@ describe('qualification policy', () => {
     expect(
       (
         await t.ok(
-          `{ qualificationPolicy { leadThreshold mqlThreshold sqlThreshold requiredBantCriteria hotThreshold warmThreshold temperatureWindowDays } }`,
+          `{ qualificationPolicy { leadThreshold mqlThreshold sqlThreshold requiredBantCriteria hotThreshold ` +
+            `warmThreshold temperatureWindowDays } }`,
         )
       ).qualificationPolicy,
     ).toEqual(before);
   });
 
-  it('keeps omitted fields, clears sqlThreshold with null, and re-evaluates contacts: promotions only, dated at that moment', async () => {
+  it('keeps omitted fields, null clears sqlThreshold, re-evaluates: promotions only, dated now', async () => {
     const lead = await createContact(t);
     await recordActivities(t, [{ contactId: lead.id, type: 'page_view', occurredAt: at(0) }]);
     const high = await mql();

@@ -73,7 +73,8 @@ it("moves a contact's past entries to its new source, owner and partner when the
   expect(await leads('PARTNER', await createKey(t, 'PARTNER', p1.id))).toEqual({ [p1.id]: 1 });
 
   await t.ok(
-    `mutation($id: ID!) { updateContact(id: $id, input: { source: "expo", ownerId: "omar", partnerId: "${p2.id}" }) { id } }`,
+    `mutation($id: ID!) { updateContact(id: $id, input: { source: "expo", ownerId: "omar", partnerId: ` +
+      `"${p2.id}" }) { id } }`,
     { id: c.id },
   );
   const bySource = await leads('SOURCE');

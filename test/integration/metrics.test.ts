@@ -23,11 +23,14 @@ const METRICS = `query($from: DateTime!, $to: DateTime!, $groupBy: MetricsGroupB
     from to
     stages { stage entered current medianDaysInStage }
     conversions { fromStage toStage entered converted rate medianDaysToConvert }
-    groups { key stages { stage entered current medianDaysInStage } conversions { fromStage toStage entered converted rate medianDaysToConvert } }
+    groups { key stages { stage entered current medianDaysInStage } conversions { fromStage toStage entered
+      converted rate medianDaysToConvert } }
   } }`;
 const TRANSITIONS = `query($id: ID!) { contact(id: $id) { transitions { toStage occurredAt } } }`;
 const QUALIFY = `mutation($id: ID!, $input: QualificationInput!) { qualifyContact(id: $id, input: $input) { stage } }`;
-const MOVE = `mutation($id: ID!, $to: LifecycleStage!) { transitionContact(id: $id, toStage: $to, reason: "test") { stage } }`;
+const MOVE =
+  `mutation($id: ID!, $to: LifecycleStage!) { transitionContact(id: $id, toStage: $to, reason: "test") { stage ` +
+  `} }`;
 const BANT = (n: number) => ({ budget: n > 0, authority: n > 1, need: n > 2, timeline: n > 3 });
 
 async function metrics(vars: Record<string, unknown>, key?: string) {

@@ -24,7 +24,7 @@ async function gql(query: string, variables: Record<string, unknown> = {}): Prom
   return res.json();
 }
 
-it('counts NOT_FOUND, CONFLICT and BAD_USER_INPUT from services under their own codes, in /metrics and the log', async () => {
+it('counts NOT_FOUND, CONFLICT, BAD_USER_INPUT from services under their codes, in /metrics and the log', async () => {
   const missing = await gql(
     `mutation { updateContact(id: "00000000-0000-0000-0000-000000000000", input: { firstName: "x" }) { id } }`,
   );

@@ -90,7 +90,10 @@ export class Contact {
   @Column({ name: 'engagement_score', type: 'int', default: 0 })
   engagementScore: number;
 
-  /** When the contact last earned engagement points (recorded time): NURTURE contacts need new engagement to be re-promoted. */
+  /**
+   * When the contact last earned engagement points (recorded time): NURTURE contacts need new engagement to be
+   * re-promoted.
+   */
   @DateColumn('last_engaged_at', { nullable: true })
   lastEngagedAt: Date | null;
 
@@ -110,11 +113,17 @@ export class Contact {
   @Column({ name: 'sort_company', type: 'varchar', length: 191, nullable: true })
   sortCompany: string | null;
 
-  /** The temperature as of the contact's last logged change (realtime/contact-changes.ts): the next change compares with it. */
+  /**
+   * The temperature as of the contact's last logged change (realtime/contact-changes.ts): the next change compares with
+   * it.
+   */
   @Column({ name: 'temperature', type: 'varchar', length: 8, default: 'COLD' })
   loggedTemperature: string;
 
-  /** When the latest score_events row is dated: a contact's score history never goes back in time (scoring/score-history.ts). */
+  /**
+   * When the latest score_events row is dated: a contact's score history never goes back in time
+   * (scoring/score-history.ts).
+   */
   @DateColumn('score_changed_at', { nullable: true })
   scoreChangedAt: Date | null;
 

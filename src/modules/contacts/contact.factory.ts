@@ -20,7 +20,9 @@ export function sortKeys(c: { firstName?: string | null; lastName?: string | nul
   return { sortName: name || null, sortCompany: c.company ? c.company.toLowerCase().slice(0, 191) : null };
 }
 
-/** A new PROSPECT with the given (already normalised) fields and zero scores; its group keys are set by assignGroupKeys. */
+/**
+ * A new PROSPECT with the given (already normalised) fields and zero scores; its group keys are set by assignGroupKeys.
+ */
 export function newContact(data: ContactData & { email: string }, now: Date): Contact {
   const contact = Object.assign(new Contact(), {
     id: randomUUID(),

@@ -27,7 +27,10 @@ import { AssignmentTrigger, OwnerAssignment, OwnersService } from '../owners';
 export type ContactSortField =
   'SCORE' | 'CREATED_AT' | 'UPDATED_AT' | 'STAGE_CHANGED_AT' | 'NAME' | 'COMPANY' | 'EMAIL' | 'LAST_ACTIVITY';
 
-/** Filter of the contacts list (the contract's ContactFilter); contactChanged evaluates the same in memory (contact-filter.ts). */
+/**
+ * Filter of the contacts list (the contract's ContactFilter); contactChanged evaluates the same in memory
+ * (contact-filter.ts).
+ */
 export type ContactListFilter = ValuesFilter;
 
 export interface ContactListArgs {
@@ -39,7 +42,9 @@ export interface ContactListArgs {
   count?: boolean;
 }
 
-/** A sort: its column (indexed with id after it), how its cursor value is read and bound, and whether it may be null. */
+/**
+ * A sort: its column (indexed with id after it), how its cursor value is read and bound, and whether it may be null.
+ */
 interface SortColumn {
   column: string;
   /** What its cursor value is (pagination.ts). */
@@ -89,7 +94,9 @@ function afterCursor(sort: SortColumn, dir: 'ASC' | 'DESC', v: string | number |
   return sort.nullable && dir === 'DESC' ? `(${base} OR ${col} IS NULL)` : base;
 }
 
-/** A contact's source, owner and partner as one comparable value: a change means new group keys (metrics/group-keys.ts). */
+/**
+ * A contact's source, owner and partner as one comparable value: a change means new group keys (metrics/group-keys.ts).
+ */
 function groupValues(c: Contact): string {
   return JSON.stringify(GROUP_KEYS.map((k) => c[k.field]));
 }
@@ -352,7 +359,8 @@ export class ContactsService {
       if (f.search.length > 191) throw badInput('filter.search', 'must be at most 191 characters');
       const prefix = `${escapeLike(f.search.trim().toLowerCase())}%`;
       qb.andWhere(
-        "(LOWER(c.email) LIKE :prefix ESCAPE '!' OR LOWER(c.first_name) LIKE :prefix ESCAPE '!' OR LOWER(c.last_name) LIKE :prefix ESCAPE '!' OR LOWER(c.company) LIKE :prefix ESCAPE '!')",
+        "(LOWER(c.email) LIKE :prefix ESCAPE '!' OR LOWER(c.first_name) LIKE :prefix ESCAPE '!' OR " +
+          "LOWER(c.last_name) LIKE :prefix ESCAPE '!' OR LOWER(c.company) LIKE :prefix ESCAPE '!')",
         { prefix },
       );
     }

@@ -50,7 +50,8 @@ interface ContactRow {
 }
 
 const CONTACT_FACTS =
-  'id, email, first_name, last_name, company, job_title, industry, company_size, country, source, owner_id, partner_id, attributes, created_at';
+  'id, email, first_name, last_name, company, job_title, industry, company_size, country, source, owner_id, ' +
+  'partner_id, attributes, created_at';
 
 function contactFacts(c: ContactRow): ContactFacts {
   return {
@@ -73,7 +74,10 @@ function json(v: unknown): Record<string, unknown> | null {
   return typeof v === 'string' ? JSON.parse(v) : ((v as Record<string, unknown>) ?? null);
 }
 
-/** One batch of histories after contact id `after` (ordered by id); empty when done. Activities up to `until`, every transition. */
+/**
+ * One batch of histories after contact id `after` (ordered by id); empty when done. Activities up to `until`, every
+ * transition.
+ */
 export async function historyBatch(
   ds: DataSource,
   after: string,

@@ -7,7 +7,8 @@ import type { RuleKind } from '../scoring/scorer';
 
 @InputType({
   description:
-    'One rule of a proposed rule set: an existing rule by id (fields given here change it; active: false leaves it out), or a new rule (no id; name, kind and points required).',
+    'One rule of a proposed rule set: an existing rule by id (fields given here change it; active: false ' +
+    'leaves it out), or a new rule (no id; name, kind and points required).',
 })
 export class ProposedRuleInput extends ScoringRuleFields {
   @Field(() => ID, { nullable: true, description: 'An existing rule (active or not); omitted fields keep its values.' })
@@ -27,7 +28,8 @@ export class ProposedRuleInput extends ScoringRuleFields {
 export class SimulateScoringInput {
   @Field(() => [ProposedRuleInput], {
     description:
-      'The whole proposed rule set: exactly these rules are active in the simulation (an active rule left out is off). suggestScoring returns one ready to pass here.',
+      'The whole proposed rule set: exactly these rules are active in the simulation (an active rule left out ' +
+      'is off). suggestScoring returns one ready to pass here.',
   })
   rules: ProposedRuleInput[];
 

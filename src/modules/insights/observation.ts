@@ -11,7 +11,9 @@ import { DAY_MS } from '../scoring/scorer';
 import type { ContactHistory } from './replay';
 import type { Window } from './simulation';
 
-/** Most applications of one rule a feature counts (beyond it, more says little; bounds the distinct feature vectors). */
+/**
+ * Most applications of one rule a feature counts (beyond it, more says little; bounds the distinct feature vectors).
+ */
 export const MAX_COUNT = 20;
 
 /** A contact of the population: anchor, outcome and, per rule, what it did before the outcome. */

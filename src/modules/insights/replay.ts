@@ -69,7 +69,10 @@ function recorded(e: Event): number {
   return e.kind === 'activity' ? e.a.recordedAt : e.t.recordedAt;
 }
 
-/** Activities by (recordedAt, occurredAt, id), steps by (recordedAt, order); a step before activities recorded in the same millisecond. */
+/**
+ * Activities by (recordedAt, occurredAt, id), steps by (recordedAt, order); a step before activities recorded in the
+ * same millisecond.
+ */
 function eventOrder(x: Event, y: Event): number {
   const d = recorded(x) - recorded(y);
   if (d !== 0) return d;

@@ -18,7 +18,9 @@ export type RuleSignal = 'PREDICTIVE' | 'COUNTER_PREDICTIVE' | 'NOISE' | 'NO_EVI
 export interface RuleInsight {
   ruleId: string;
   ruleName: string;
-  /** For one condition of a FIT rule of several: that condition alone (`field OPERATOR value`); null for the whole rule. */
+  /**
+   * For one condition of a FIT rule of several: that condition alone (`field OPERATOR value`); null for the whole rule.
+   */
   condition: string | null;
   kind: Rule['kind'];
   appliedContacts: number;
@@ -98,7 +100,9 @@ export class RuleInsightTally {
     return { contacts: this.population, reachedSql: this.positives };
   }
 
-  /** One insight per rule (and per condition of a FIT rule of several), the most predictive (lift's lower bound) first. */
+  /**
+   * One insight per rule (and per condition of a FIT rule of several), the most predictive (lift's lower bound) first.
+   */
   insights(): RuleInsight[] {
     return this.items
       .map(({ rule, condition }, i) => {

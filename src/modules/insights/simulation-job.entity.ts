@@ -15,10 +15,14 @@ export interface SimulationSpec {
   horizonDays: number;
 }
 
-/** A replay of the window's history under a proposed rule set and policy; writes nothing to scores, stages or transitions. */
+/**
+ * A replay of the window's history under a proposed rule set and policy; writes nothing to scores, stages or
+ * transitions.
+ */
 @ObjectType({
   description:
-    'A scoring simulation run as a job (like RescoreJob): progress (contacts replayed of those in the store), then the comparison with what really happened.',
+    'A scoring simulation run as a job (like RescoreJob): progress (contacts replayed of those in the store), ' +
+    'then the comparison with what really happened.',
 })
 @Entity('simulation_jobs')
 export class SimulationJob extends JobFields {

@@ -17,7 +17,10 @@ export interface Window {
   horizonDays: number;
 }
 
-/** Outcome quality of an MQL set: how many of its contacts really reached SQL (and CUSTOMER) within the horizon of becoming MQL. */
+/**
+ * Outcome quality of an MQL set: how many of its contacts really reached SQL (and CUSTOMER) within the horizon of
+ * becoming MQL.
+ */
 export interface Quality {
   mqls: number;
   reachedSql: number;

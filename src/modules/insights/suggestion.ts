@@ -91,7 +91,10 @@ export interface Suggestion {
   calibration: CalibrationBand[];
   train: { contacts: number; reachedSql: number };
   test: { contacts: number; reachedSql: number };
-  /** Contacts of the window at or above the MQL threshold, by the current points and by the suggested ones (features over the window). */
+  /**
+   * Contacts of the window at or above the MQL threshold, by the current points and by the suggested ones (features
+   * over the window).
+   */
   mqlsCurrent: number;
   mqlsSuggested: number;
 }

@@ -150,7 +150,9 @@ export class LifecycleService {
   async ensurePolicy(): Promise<void> {
     const d = DEFAULT_POLICY;
     await this.ds.query(
-      `${insertIgnorePrefix(dialectOf(this.ds))} qualification_policy (id, lead_threshold, mql_threshold, sql_threshold, required_bant_criteria, hot_threshold, warm_threshold, temperature_window_days, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `${insertIgnorePrefix(dialectOf(this.ds))} qualification_policy (id, lead_threshold, mql_threshold, ` +
+        `sql_threshold, required_bant_criteria, hot_threshold, warm_threshold, temperature_window_days, ` +
+        `updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         POLICY_ID,
         d.leadThreshold,
@@ -319,7 +321,8 @@ export class LifecycleService {
         chunk.transitions.map((t) => transitionRow(t, stays.get(t)!)),
       );
       const rows: { id: string | number }[] = await em.query(
-        `SELECT id FROM stage_transitions WHERE contact_id IN ${valuesPlaceholders(1, chunk.contactIds.length)} ORDER BY id DESC LIMIT ${chunk.transitions.length}`,
+        `SELECT id FROM stage_transitions WHERE contact_id IN ` +
+          `${valuesPlaceholders(1, chunk.contactIds.length)} ORDER BY id DESC LIMIT ${chunk.transitions.length}`,
         chunk.contactIds,
       );
       const ids = rows.reverse().map((r) => String(r.id));
@@ -342,7 +345,8 @@ export class LifecycleService {
   ): Promise<void> {
     const inContacts = `contact_id IN ${valuesPlaceholders(1, contactIds.length)}`;
     const latest: { contact_id: string; to_stage: string; at: unknown }[] = await em.query(
-      `SELECT contact_id, to_stage, MAX(occurred_at) AS at FROM stage_transitions WHERE ${inContacts} GROUP BY contact_id, to_stage`,
+      `SELECT contact_id, to_stage, MAX(occurred_at) AS at FROM stage_transitions WHERE ${inContacts} GROUP ` +
+        `BY contact_id, to_stage`,
       contactIds,
     );
     const histories = new Map(contactIds.map((id) => [id, new Map<string, number>()]));
@@ -368,7 +372,9 @@ export class LifecycleService {
         ? `CASE ${'WHEN contact_id = ? AND to_stage = ? THEN ? '.repeat(convertedWhens.length / 3)}END`
         : 'NULL';
       await em.query(
-        `UPDATE stage_transitions SET left_at = COALESCE(left_at, ${left}), converted_at = COALESCE(converted_at, ${converted}) WHERE ${inContacts} AND (left_at IS NULL OR converted_at IS NULL)`,
+        `UPDATE stage_transitions SET left_at = COALESCE(left_at, ${left}), converted_at = ` +
+          `COALESCE(converted_at, ${converted}) WHERE ${inContacts} AND (left_at IS NULL OR converted_at IS ` +
+          `NULL)`,
         [...leftWhens, ...convertedWhens, ...contactIds],
       );
     }
@@ -438,7 +444,10 @@ export class LifecycleService {
     return contact;
   }
 
-  /** Validates and stores a policy change, then re-evaluates every contact that could be promoted under it, in one transaction. */
+  /**
+   * Validates and stores a policy change, then re-evaluates every contact that could be promoted under it, in one
+   * transaction.
+   */
   async updatePolicy(viewer: Viewer, patch: Partial<Policy>): Promise<QualificationPolicy> {
     assertCan(viewer, 'manageScoring');
     const { row, transitions } = await transaction(this.ds, (em) => this.changePolicy(em, patch));
@@ -446,7 +455,10 @@ export class LifecycleService {
     return row;
   }
 
-  /** updatePolicy inside the caller's transaction (applySimulation's); the caller publishes the transitions after it commits. */
+  /**
+   * updatePolicy inside the caller's transaction (applySimulation's); the caller publishes the transitions after it
+   * commits.
+   */
   async changePolicy(
     em: EntityManager,
     patch: Partial<Policy>,
@@ -514,17 +526,15 @@ export class LifecycleService {
 
   /** Writes a contact's stage columns. */
   async saveStage(em: EntityManager, contact: Contact): Promise<void> {
-    await em
-      .getRepository(Contact)
-      .update(
-        { id: contact.id },
-        {
-          stage: contact.stage,
-          stageChangedAt: contact.stageChangedAt,
-          lastTransitionAt: contact.lastTransitionAt,
-          updatedAt: contact.updatedAt,
-        },
-      );
+    await em.getRepository(Contact).update(
+      { id: contact.id },
+      {
+        stage: contact.stage,
+        stageChangedAt: contact.stageChangedAt,
+        lastTransitionAt: contact.lastTransitionAt,
+        updatedAt: contact.updatedAt,
+      },
+    );
   }
 
   private async lockContact(em: EntityManager, viewer: Viewer, id: string): Promise<Contact> {
@@ -597,7 +607,10 @@ export class LifecycleService {
   }
 }
 
-/** When a sales step happens: now for the API, or the `at` of a backfill (the demo), never before the contact's last transition. */
+/**
+ * When a sales step happens: now for the API, or the `at` of a backfill (the demo), never before the contact's last
+ * transition.
+ */
 function backfillDate(contact: Contact, at: Date | undefined): Date {
   if (!at) return new Date();
   return new Date(Math.max(at.getTime(), contact.lastTransitionAt?.getTime() ?? -Infinity));

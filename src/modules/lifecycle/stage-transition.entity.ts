@@ -42,7 +42,8 @@ export class StageTransition {
   @Field(() => String, {
     nullable: true,
     description:
-      'Who caused it: the owner the API key acts for (its name), else the API key name; null when ingestion or a rescore caused it.',
+      'Who caused it: the owner the API key acts for (its name), else the API key name; null when ingestion ' +
+      'or a rescore caused it.',
   })
   @Column({ type: 'varchar', length: 191, nullable: true })
   actor: string | null;

@@ -23,7 +23,10 @@
  */
 import { FUNNEL, Stage } from './lifecycle';
 
-/** The funnel stage a contact in `stage` converts to, or null where no conversion is reported (PROSPECT, CUSTOMER and the stages outside the funnel). */
+/**
+ * The funnel stage a contact in `stage` converts to, or null where no conversion is reported (PROSPECT, CUSTOMER and
+ * the stages outside the funnel).
+ */
 export function convertsTo(stage: string): Stage | null {
   const i = FUNNEL.indexOf(stage as Stage);
   return i >= 1 && i < FUNNEL.length - 1 ? FUNNEL[i + 1] : null;

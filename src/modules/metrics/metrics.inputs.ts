@@ -1,4 +1,7 @@
-/** GraphQL types of conversionMetrics (the contract's StageMetric, StageConversion, ConversionGroup, ConversionMetrics, MetricsGroupBy). */
+/**
+ * GraphQL types of conversionMetrics (the contract's StageMetric, StageConversion, ConversionGroup, ConversionMetrics,
+ * MetricsGroupBy).
+ */
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { LifecycleStage } from '../lifecycle/stage';
 
@@ -57,7 +60,8 @@ export class ConversionGroup {
   @Field(() => String, {
     nullable: true,
     description:
-      "The group's value (source, owner, partner id, or the period's first day as YYYY-MM-DD); null for contacts without one.",
+      "The group's value (source, owner, partner id, or the period's first day as YYYY-MM-DD); null for " +
+      'contacts without one.',
   })
   key: string | null;
 

@@ -76,7 +76,8 @@ export class OwnersService {
   async ensureRouting(): Promise<void> {
     const d = DEFAULT_ROUTING;
     await this.ds.query(
-      `${insertIgnorePrefix(dialectOf(this.ds))} routing_policy (id, enabled, assign_at_stage, default_team, rules, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      `${insertIgnorePrefix(dialectOf(this.ds))} routing_policy (id, enabled, assign_at_stage, default_team, ` +
+        `rules, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
       [ROUTING_ID, d.enabled ? 1 : 0, d.assignAtStage, d.defaultTeam, JSON.stringify(d.rules), dbDate(new Date())],
     );
   }
@@ -240,7 +241,8 @@ export class OwnersService {
     const [owner] = await selectEntities(
       em,
       Owner,
-      `SELECT * FROM owners WHERE ${where} ORDER BY last_assigned_at, created_at, id LIMIT 1${forUpdate(dialectOf(em))}`,
+      `SELECT * FROM owners WHERE ${where} ORDER BY last_assigned_at, created_at, id LIMIT ` +
+        `1${forUpdate(dialectOf(em))}`,
       team === null ? [] : [team],
     );
     if (!owner) return null;

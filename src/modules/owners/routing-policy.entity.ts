@@ -33,7 +33,9 @@ export class RoutingRule {
 /** How contacts without an owner are assigned; one row (id 1). */
 @ObjectType({
   description:
-    'How a contact that reaches assignAtStage without an owner is assigned: the first matching rule names a team (else defaultTeam, else every active owner), and the team rotates round-robin among its active owners.',
+    'How a contact that reaches assignAtStage without an owner is assigned: the first matching rule names a ' +
+    'team (else defaultTeam, else every active owner), and the team rotates round-robin among its active ' +
+    'owners.',
 })
 @Entity('routing_policy')
 export class RoutingPolicy {

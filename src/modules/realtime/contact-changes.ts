@@ -104,7 +104,9 @@ export function fromChangeRow(r: ChangeRow): WireChange {
   };
 }
 
-/** Changes logged with transitions, by the first of them: PromotionBus.publish finds them from the transitions alone. */
+/**
+ * Changes logged with transitions, by the first of them: PromotionBus.publish finds them from the transitions alone.
+ */
 const LOGGED = new WeakMap<StageTransition, WireChange[]>();
 
 /** The changes a transaction logged with these transitions (none when it logged none). */
@@ -118,7 +120,10 @@ interface Entry {
   before: Partial<ContactValues>;
 }
 
-/** What one transaction changed, per contact; written once, by LifecycleService.insertTransitions, with the transaction's epoch. */
+/**
+ * What one transaction changed, per contact; written once, by LifecycleService.insertTransitions, with the
+ * transaction's epoch.
+ */
 export class ChangeSet {
   private readonly entries = new Map<string, Entry>();
   /** The rows written, in id order, once `write` ran. */
@@ -173,7 +178,8 @@ export class ChangeSet {
     const points = new Map<string, number>();
     if (live.length) {
       const rows: { contact_id: string; pts: number | string }[] = await em.query(
-        `SELECT contact_id, SUM(points) AS pts FROM score_applications WHERE contact_id IN ${valuesPlaceholders(1, live.length)} AND expired = 0 AND occurred_at > ? GROUP BY contact_id`,
+        `SELECT contact_id, SUM(points) AS pts FROM score_applications WHERE contact_id IN ` +
+          `${valuesPlaceholders(1, live.length)} AND expired = 0 AND occurred_at > ? GROUP BY contact_id`,
         [...live, dbDate(now.getTime() - policy.temperatureWindowDays * 86_400_000)],
       );
       for (const r of rows) points.set(r.contact_id, Number(r.pts));
@@ -206,7 +212,8 @@ export class ChangeSet {
     await insertRows(em, 'contact_changes', COLUMNS, rows);
     const ids = entries.map((e) => e.contact.id);
     const stored: ChangeRow[] = await em.query(
-      `SELECT ${CHANGE_SELECT} FROM contact_changes WHERE contact_id IN ${valuesPlaceholders(1, ids.length)} ORDER BY id DESC LIMIT ${rows.length}`,
+      `SELECT ${CHANGE_SELECT} FROM contact_changes WHERE contact_id IN ${valuesPlaceholders(1, ids.length)} ` +
+        `ORDER BY id DESC LIMIT ${rows.length}`,
       ids,
     );
     return stored.reverse().map(fromChangeRow);

@@ -90,7 +90,9 @@ export class PromotionBus implements PromotionPublisher {
     this.poll.unref();
   }
 
-  /** Called after commit with the transaction's transitions and contact changes: sends their epochs (asynchronously). */
+  /**
+   * Called after commit with the transaction's transitions and contact changes: sends their epochs (asynchronously).
+   */
   publish(transitions: StageTransition[], changes: WireChange[] = loggedWith(transitions)): void {
     if ((transitions.length === 0 && changes.length === 0) || this.stopped) return;
     const epochs = new Map<number, Epoch>();

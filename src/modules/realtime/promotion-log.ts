@@ -72,7 +72,8 @@ export interface ReplayFilter {
 }
 
 const COLUMNS =
-  'seq, id, contact_id, from_stage, to_stage, `trigger`, reason, score, actor, actor_owner_id, occurred_at, partner_id, owner_id';
+  'seq, id, contact_id, from_stage, to_stage, `trigger`, reason, score, actor, actor_owner_id, occurred_at, ' +
+  'partner_id, owner_id';
 /** Orphans stamped per sweep transaction. */
 const SWEEP_LIMIT = 1000;
 
@@ -160,7 +161,10 @@ function bySeq<T extends { seq: number }>(events: T[]): Map<number, T[]> {
   return out;
 }
 
-/** Stamps, reads and replays the transition log. Every read runs in `transaction()`: on SQLite that keeps other requests' uncommitted rows out of sight. */
+/**
+ * Stamps, reads and replays the transition log. Every read runs in `transaction()`: on SQLite that keeps other
+ * requests' uncommitted rows out of sight.
+ */
 export class PromotionLog {
   constructor(private readonly ds: DataSource) {}
 
@@ -181,12 +185,14 @@ export class PromotionLog {
     return transaction(this.ds, async (em) => {
       // SKIP LOCKED: rows of a transaction still open are not orphans, and waiting on them would stall the sweep.
       const rows: { id: string | number }[] = await em.query(
-        `SELECT id FROM stage_transitions WHERE seq IS NULL AND created_at < ? ORDER BY id LIMIT ${SWEEP_LIMIT}${forUpdateSkipLocked(dialect)}`,
+        `SELECT id FROM stage_transitions WHERE seq IS NULL AND created_at < ? ORDER BY id LIMIT ` +
+          `${SWEEP_LIMIT}${forUpdateSkipLocked(dialect)}`,
         [dbDate(orphanBefore)],
       );
       if (rows.length === 0) return null;
       const seq = await nextEpoch(em);
-      // On the primary key: through the seq index it would also lock (and wait on) unstamped rows of transactions still open.
+      // On the primary key: through the seq index it would also lock (and wait on) unstamped rows of transactions still
+      // open.
       await em.query(
         `UPDATE stage_transitions${usePrimaryKey(dialect)} SET seq = ? WHERE id IN (${rows.map(() => '?').join(', ')})`,
         [seq, ...rows.map((r) => r.id)],

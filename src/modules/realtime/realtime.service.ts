@@ -95,7 +95,10 @@ interface LogSource<T extends LogEvent> {
   view(epoch: Epoch): Epoch;
   /** Whether a live event goes to the subscriber. */
   matches(e: T): boolean;
-  /** A page of the events to replay after a position, already filtered; `last` is the last row read, filtered out or not. */
+  /**
+   * A page of the events to replay after a position, already filtered; `last` is the last row read, filtered out or
+   * not.
+   */
   replay(after: LogPosition, limit: number): Promise<ReplayPage<T>>;
 }
 

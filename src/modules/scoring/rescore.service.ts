@@ -189,16 +189,14 @@ export class RescoreService implements RescoreTrigger {
     } catch (err) {
       // Without the database the job cannot be marked anyway: it stays RUNNING and resumes from its last batch once the database is back.
       if (err instanceof DatabaseUnavailableError) throw err;
-      await this.ds
-        .getRepository(RescoreJob)
-        .update(
-          { id: job.id, runner: this.runnerId },
-          {
-            state: JobState.FAILED,
-            finishedAt: new Date(),
-            error: String((err as Error)?.message ?? err).slice(0, 1000),
-          },
-        );
+      await this.ds.getRepository(RescoreJob).update(
+        { id: job.id, runner: this.runnerId },
+        {
+          state: JobState.FAILED,
+          finishedAt: new Date(),
+          error: String((err as Error)?.message ?? err).slice(0, 1000),
+        },
+      );
       // Batches already committed are consistent per contact; the next rule change or rescoreContacts reruns the whole set.
       throw err;
     }

@@ -543,12 +543,10 @@ export class ScoringService {
         typeof r.properties === 'string'
           ? JSON.parse(r.properties)
           : ((r.properties as Record<string, unknown>) ?? null);
-      byContact
-        .get(r.contact_id)!
-        .push({
-          facts: { id: r.id, type: r.type, occurredAt: parseDbDate(r.occurred_at).getTime(), properties },
-          points: Number(r.points),
-        });
+      byContact.get(r.contact_id)!.push({
+        facts: { id: r.id, type: r.type, occurredAt: parseDbDate(r.occurred_at).getTime(), properties },
+        points: Number(r.points),
+      });
     }
     const behavior = rules.filter((r) => r.kind === 'BEHAVIOR');
     const nowMs = now.getTime();

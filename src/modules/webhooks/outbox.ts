@@ -89,7 +89,8 @@ export class WebhookOutbox {
       'INSERT INTO webhook_messages (endpoint_id, kind, transition_id, state, attempts, next_attempt_at, created_at) ' +
         `SELECT s.endpoint_id, '${PROMOTED}', t.id, 'PENDING', 0, ?, ? FROM stage_transitions t ` +
         'JOIN webhook_endpoint_stages s ON s.stage = t.to_stage JOIN webhook_endpoints e ON e.id = s.endpoint_id ' +
-        `WHERE t.id IN ${inList(transitionIds.length)} AND (e.partner_id IS NULL OR e.partner_id = t.partner_id) ORDER BY t.id, s.endpoint_id`,
+        (`WHERE t.id IN ${inList(transitionIds.length)} AND (e.partner_id IS NULL OR e.partner_id = ` +
+          `t.partner_id) ORDER BY t.id, s.endpoint_id`),
       [at, at, ...transitionIds],
     );
   }
@@ -100,7 +101,8 @@ export class WebhookOutbox {
     const contactIds = [...new Set(transitions.map((t) => t.contactId))];
     const contacts: ContactRow[] = contactIds.length
       ? await em.query(
-          `SELECT id, email, stage, score, fit_score, engagement_score FROM contacts WHERE id IN ${inList(contactIds.length)}`,
+          `SELECT id, email, stage, score, fit_score, engagement_score FROM contacts WHERE id IN ` +
+            `${inList(contactIds.length)}`,
           contactIds,
         )
       : [];
@@ -140,7 +142,8 @@ export class WebhookOutbox {
       return [];
     return transaction(this.ds, async (em) => {
       const heads: { id: string | number; endpoint_id: string }[] = await em.query(
-        "SELECT MIN(m.id) AS id, m.endpoint_id FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id AND e.enabled = 1 WHERE m.state = 'PENDING' GROUP BY m.endpoint_id",
+        'SELECT MIN(m.id) AS id, m.endpoint_id FROM webhook_messages m JOIN webhook_endpoints e ON e.id = ' +
+          "m.endpoint_id AND e.enabled = 1 WHERE m.state = 'PENDING' GROUP BY m.endpoint_id",
       );
       const candidates = heads.filter((h) => !busy.has(h.endpoint_id)).map((h) => String(h.id));
       if (candidates.length === 0) return [];
@@ -154,8 +157,10 @@ export class WebhookOutbox {
         first_attempt_at: unknown;
         payload: string | null;
       }[] = await em.query(
-        `SELECT id, endpoint_id, kind, transition_id, attempts, first_attempt_at, payload FROM webhook_messages WHERE id IN ${inList(candidates.length)} ` +
-          `AND state = 'PENDING' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT ${limit}${forUpdateSkipLocked(dialect)}`,
+        `SELECT id, endpoint_id, kind, transition_id, attempts, first_attempt_at, payload FROM ` +
+          `webhook_messages WHERE id IN ${inList(candidates.length)} ` +
+          (`AND state = 'PENDING' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER ` +
+            `BY next_attempt_at, id LIMIT ${limit}${forUpdateSkipLocked(dialect)}`),
         [...candidates, at, at],
       );
       if (locked.length === 0) return [];
@@ -167,7 +172,8 @@ export class WebhookOutbox {
         previous_secret: string | null;
         previous_secret_expires_at: unknown;
       }[] = await em.query(
-        `SELECT id, url, secret, previous_secret, previous_secret_expires_at FROM webhook_endpoints WHERE id IN ${inList(endpointIds.length)}`,
+        `SELECT id, url, secret, previous_secret, previous_secret_expires_at FROM webhook_endpoints WHERE id ` +
+          `IN ${inList(endpointIds.length)}`,
         endpointIds,
       );
       const byId = new Map(endpoints.map((e) => [e.id, e]));
@@ -234,7 +240,8 @@ export class WebhookOutbox {
       const delivered = done.filter((d) => d.outcome.kind === 'delivered');
       if (delivered.length > 0) {
         await em.query(
-          `UPDATE webhook_messages SET state = 'DELIVERED', attempts = attempts + 1, delivered_at = CASE id ${delivered.map(() => 'WHEN ? THEN ?').join(' ')} END, lease_owner = NULL, lease_until = NULL ` +
+          `UPDATE webhook_messages SET state = 'DELIVERED', attempts = attempts + 1, delivered_at = CASE id ` +
+            `${delivered.map(() => 'WHEN ? THEN ?').join(' ')} END, lease_owner = NULL, lease_until = NULL ` +
             `WHERE id IN ${inList(delivered.length)} AND lease_owner = ?`,
           [
             ...delivered.flatMap((d) => [d.message.id, dbDate(d.attemptedAt + d.result.durationMs)]),
@@ -248,7 +255,8 @@ export class WebhookOutbox {
         // A message given up on waits for its endpoint to be enabled again, which makes it due at once.
         const nextAt = (d: Recorded) => (d.outcome.kind === 'retry' ? d.outcome.at : d.attemptedAt);
         await em.query(
-          `UPDATE webhook_messages SET attempts = attempts + 1, next_attempt_at = CASE id ${failed.map(() => 'WHEN ? THEN ?').join(' ')} END, lease_owner = NULL, lease_until = NULL ` +
+          `UPDATE webhook_messages SET attempts = attempts + 1, next_attempt_at = CASE id ` +
+            `${failed.map(() => 'WHEN ? THEN ?').join(' ')} END, lease_owner = NULL, lease_until = NULL ` +
             `WHERE id IN ${inList(failed.length)} AND lease_owner = ?`,
           [...failed.flatMap((d) => [d.message.id, dbDate(nextAt(d))]), ...failed.map((d) => d.message.id), owner],
         );

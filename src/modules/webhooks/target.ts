@@ -89,7 +89,8 @@ export async function checkTarget(raw: string, policy: TargetPolicy, field: stri
   if (bad)
     throw badInput(
       field,
-      `resolves to ${bad}, a loopback, private, link-local or metadata address (refused unless WEBHOOK_ALLOW_PRIVATE=true)`,
+      `resolves to ${bad}, a loopback, private, link-local or metadata address (refused unless ` +
+        `WEBHOOK_ALLOW_PRIVATE=true)`,
     );
   return url;
 }

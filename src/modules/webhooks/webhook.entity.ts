@@ -12,7 +12,8 @@ export enum WebhookDeliveryState {
 registerEnumType(WebhookDeliveryState, {
   name: 'WebhookDeliveryState',
   description:
-    'PENDING: queued or being retried. DELIVERED: a 2xx answer came back. FAILED: a test event (pingWebhookEndpoint) that got no 2xx.',
+    'PENDING: queued or being retried. DELIVERED: a 2xx answer came back. FAILED: a test event ' +
+    '(pingWebhookEndpoint) that got no 2xx.',
 });
 
 /** A URL that receives signed `lead.promoted` events. */

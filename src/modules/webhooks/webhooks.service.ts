@@ -109,7 +109,8 @@ export class WebhooksService {
     const now = dbDate(this.clock.now());
     const endpoint = await transaction(this.ds, async (em) => {
       await em.query(
-        'INSERT INTO webhook_endpoints (id, url, description, partner_id, secret, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)',
+        'INSERT INTO webhook_endpoints (id, url, description, partner_id, secret, enabled, created_at, ' +
+          'updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)',
         [id, url, description, partnerScope(viewer), secret, now, now],
       );
       await insertRows(
@@ -147,7 +148,8 @@ export class WebhooksService {
         sets.push('enabled = 1', 'disabled_reason = NULL');
         // A new window of retries for what waited, starting now.
         await em.query(
-          "UPDATE webhook_messages SET next_attempt_at = ?, first_attempt_at = NULL WHERE endpoint_id = ? AND state = 'PENDING'",
+          'UPDATE webhook_messages SET next_attempt_at = ?, first_attempt_at = NULL WHERE endpoint_id = ? AND ' +
+            "state = 'PENDING'",
           [dbDate(now), id],
         );
       }
@@ -186,7 +188,8 @@ export class WebhooksService {
       const row = await this.row(em, viewer, id);
       const now = this.clock.now();
       await em.query(
-        'UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_secret_expires_at = ?, updated_at = ? WHERE id = ?',
+        'UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_secret_expires_at = ?, ' +
+          'updated_at = ? WHERE id = ?',
         [secret, row.secret, dbDate(now + PREVIOUS_SECRET_MS), dbDate(now), id],
       );
       return this.endpoint(em, id);
@@ -228,7 +231,8 @@ export class WebhooksService {
     return transaction(this.ds, async (em) => {
       await this.row(em, viewer, endpointId);
       const rows: MessageRow[] = await em.query(
-        `SELECT * FROM webhook_messages WHERE endpoint_id = ?${before === null ? '' : ' AND id < ?'} ORDER BY id DESC LIMIT ${first + 1}`,
+        `SELECT * FROM webhook_messages WHERE endpoint_id = ?${before === null ? '' : ' AND id < ?'} ORDER BY ` +
+          `id DESC LIMIT ${first + 1}`,
         before === null ? [endpointId] : [endpointId, before],
       );
       const page = rows.slice(0, first);
@@ -278,7 +282,8 @@ export class WebhooksService {
       this.settings,
     );
     await this.ds.query(
-      'INSERT INTO webhook_attempts (message_id, endpoint_id, attempted_at, status_code, duration_ms, error, ok) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO webhook_attempts (message_id, endpoint_id, attempted_at, status_code, duration_ms, error, ' +
+        'ok) VALUES (?, ?, ?, ?, ?, ?, ?)',
       [messageId, endpoint.id, dbDate(at), result.statusCode, result.durationMs, result.error, result.ok ? 1 : 0],
     );
     return { at, result };
@@ -333,7 +338,8 @@ export class WebhooksService {
       // The endpoint's row lock keeps concurrent pings apart, so MAX(id) below is this one.
       await em.query(`SELECT id FROM webhook_endpoints WHERE id = ?${forUpdate(dialectOf(em))}`, [endpointId]);
       await em.query(
-        "INSERT INTO webhook_messages (endpoint_id, kind, state, attempts, next_attempt_at, payload, created_at) VALUES (?, ?, 'FAILED', 1, ?, ?, ?)",
+        'INSERT INTO webhook_messages (endpoint_id, kind, state, attempts, next_attempt_at, payload, ' +
+          "created_at) VALUES (?, ?, 'FAILED', 1, ?, ?, ?)",
         [endpointId, PING, dbDate(now), payload, dbDate(now)],
       );
       const [row] = await em.query('SELECT MAX(id) AS id FROM webhook_messages WHERE endpoint_id = ? AND kind = ?', [

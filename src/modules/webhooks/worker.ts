@@ -49,11 +49,10 @@ export function decideOutcome(
   if ('retryAt' in next) return { kind: 'retry', at: next.retryAt };
   return {
     kind: 'giveUp',
-    reason:
-      `Disabled after ${message.attempts + 1} failed attempts since ${new Date(first).toISOString()}; last: ${result.error ?? `HTTP ${result.statusCode}`}`.slice(
-        0,
-        1000,
-      ),
+    reason: (
+      `Disabled after ${message.attempts + 1} failed attempts since ${new Date(first).toISOString()}; last: ` +
+      `${result.error ?? `HTTP ${result.statusCode}`}`
+    ).slice(0, 1000),
   };
 }
 
@@ -160,7 +159,9 @@ export class WebhookWorker {
     this.sends.add(sending);
   }
 
-  /** Writes every outcome gathered so far in one transaction (one flush at a time; later outcomes wait for the next). */
+  /**
+   * Writes every outcome gathered so far in one transaction (one flush at a time; later outcomes wait for the next).
+   */
   private flush(): Promise<void> {
     if (this.flushing) return this.flushing;
     if (this.done.length === 0) return Promise.resolve();
