@@ -4,9 +4,9 @@
  * and memory sampling.
  */
 import './production';
-import { createScratchDatabase, ScratchDatabase } from '../src/db/scratch-database';
+import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database';
 import { loadConfig } from '../src/config/config';
-import { App, startApp } from '../src/main';
+import { type App, startApp } from '../src/main';
 import { ACTIVITY_COLUMNS } from '../src/modules/activities/activity.rows';
 import { valuesPlaceholders } from '../src/db/portable';
 

@@ -13,12 +13,12 @@
  * fetches the next 100 as the end comes near), early pages against deep
  * ones; rows in the DOM; search as you type until the list shows the result.
  */
-import { BENCH_KEY, BenchApp, Store, startBenchApp, storesFromArgs } from './common';
+import { BENCH_KEY, type BenchApp, type Store, startBenchApp, storesFromArgs } from './common';
 import { DEMO_GROUP_VALUES } from '../scripts/demo/catalog';
 import { DemoPlan } from '../scripts/demo/plan';
 import { JOURNEY_CONTACT_COLUMNS, journeyRows } from '../scripts/demo/rows';
-import { groupValueIds } from '../src/modules/metrics/group-keys';
-import { SqlValue, insertRows } from '../src/db/bulk';
+import { groupValueIds } from '../src/db/group-keys';
+import { type SqlValue, insertRows } from '../src/db/bulk';
 import { transaction } from '../src/db/portable';
 import { launch, waitText } from '../test/browser/harness';
 

@@ -22,10 +22,10 @@
  *   npm run bench:ingest-floor [-- sqlite|mysql]      N=100000 ROUNDS=4
  */
 import { randomUUID } from 'node:crypto';
-import { BenchApp, Store, rawActivityInsert, rng, runBench, since, startBenchApp } from './common';
+import { type BenchApp, type Store, rawActivityInsert, rng, runBench, since, startBenchApp } from './common';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
-import { Contact } from '../src/modules/contacts/contact.entity';
-import { SqlValue, insertRows, upsertRows } from '../src/db/bulk';
+import { type Contact } from '../src/modules/contacts/contact.entity';
+import { type SqlValue, insertRows, upsertRows } from '../src/db/bulk';
 import { dbDate, transaction } from '../src/db/portable';
 import { newActivityId } from '../src/modules/activities/activity-id';
 

@@ -16,9 +16,9 @@
  *
  *   npm run bench:ingest [-- sqlite|mysql]      N=100000 CONCURRENCY=1 ROUNDS=4 WARMUP=10
  */
-import { fork, ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { BENCH_KEY, BenchApp, Store, rawActivityInsert, rng, runBench, since, startBenchApp } from './common';
+import { BENCH_KEY, type BenchApp, type Store, rawActivityInsert, rng, runBench, since, startBenchApp } from './common';
 import type { IngestClientMessage, IngestClientReport } from './ingest-client';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
 import { insertRows } from '../src/db/bulk';

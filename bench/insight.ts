@@ -12,13 +12,13 @@
  *
  *   npm run bench:insight [-- sqlite|mysql]      CONTACTS=100000
  */
-import { BenchApp, Store, runBench, sampleMemory, since, startBenchApp } from './common';
+import { type BenchApp, type Store, runBench, sampleMemory, since, startBenchApp } from './common';
 import { DEMO_GROUP_VALUES } from '../scripts/demo/catalog';
-import { DemoPlan, PlannedActivity } from '../scripts/demo/plan';
+import { DemoPlan, type PlannedActivity } from '../scripts/demo/plan';
 import { JOURNEY_CONTACT_COLUMNS, TRANSITION_COLUMNS, journeyRows } from '../scripts/demo/rows';
-import { groupValueIds } from '../src/modules/metrics/group-keys';
+import { groupValueIds } from '../src/db/group-keys';
 import { newActivityId } from '../src/modules/activities/activity-id';
-import { SqlValue, insertRows } from '../src/db/bulk';
+import { type SqlValue, insertRows } from '../src/db/bulk';
 import { dbDate, dialectOf, transaction } from '../src/db/portable';
 
 const CONTACTS = Number(process.env.CONTACTS ?? 100_000);

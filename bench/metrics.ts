@@ -16,20 +16,20 @@
  * the journeys' activities are simulated but not stored. Contacts are created
  * over HISTORY_DAYS, so the 90-day window holds about a quarter of the transitions.
  */
-import { DataSource } from 'typeorm';
-import { BenchApp, Store, runBench, startBenchApp } from './common';
+import { type DataSource } from 'typeorm';
+import { type BenchApp, type Store, runBench, startBenchApp } from './common';
 import { DEMO_GROUP_VALUES } from '../scripts/demo/catalog';
-import { DemoPlan, PlannedContact } from '../scripts/demo/plan';
+import { DemoPlan, type PlannedContact } from '../scripts/demo/plan';
 import { JOURNEY_CONTACT_COLUMNS, TRANSITION_COLUMNS, journeyRows } from '../scripts/demo/rows';
-import { groupValueIds } from '../src/modules/metrics/group-keys';
-import { SqlValue, insertRows } from '../src/db/bulk';
-import { Dialect, analyticQuery, dbDate, dialectOf, millisBetweenSql, periodStartSql } from '../src/db/portable';
+import { groupValueIds } from '../src/db/group-keys';
+import { type SqlValue, insertRows } from '../src/db/bulk';
+import { type Dialect, analyticQuery, dbDate, dialectOf, millisBetweenSql, periodStartSql } from '../src/db/portable';
 import {
   CONVERSIONS,
-  CurrentRow,
+  type CurrentRow,
   FUNNEL_STAGES,
-  GroupBy,
-  StageRow,
+  type GroupBy,
+  type StageRow,
   assembleMetrics,
 } from '../src/modules/metrics/metrics.definitions';
 import type { Stage } from '../src/modules/lifecycle/lifecycle';

@@ -8,9 +8,9 @@
  *
  *   npm run bench:score-history [-- sqlite|mysql]      BULK=1000000 READS=400
  */
-import { BenchApp, Store, rng, runBench, since, startBenchApp } from './common';
+import { type BenchApp, type Store, rng, runBench, since, startBenchApp } from './common';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
-import { SqlValue, insertRows } from '../src/db/bulk';
+import { type SqlValue, insertRows } from '../src/db/bulk';
 import { dbDate } from '../src/db/portable';
 
 const BULK = Number(process.env.BULK ?? 1_000_000);

@@ -5,7 +5,7 @@
  * once the parent sends each event's commit time (same machine, same wall
  * clock). Talks to the parent over IPC only.
  */
-import { createClient, Client } from 'graphql-ws';
+import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
 /** Parent -> client. */

@@ -16,12 +16,12 @@
  * divided by their number. The run fails unless every socket gets every
  * event exactly once, in commit order.
  */
-import { fork, ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { BenchApp, Store, runBench, startBenchApp } from './common';
+import { type BenchApp, type Store, runBench, startBenchApp } from './common';
 import type { FromClient, PhaseResult, ToClient } from './subscriptions-client';
 import { wallNow } from './subscriptions-client';
 

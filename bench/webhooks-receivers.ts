@@ -5,7 +5,7 @@
  * signature verified with the standardwebhooks package; figures are computed
  * here and sent to the parent over IPC.
  */
-import { Agent, createServer, request, Server } from 'node:http';
+import { Agent, createServer, request, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { prng as rng } from '../scripts/demo/random';
 

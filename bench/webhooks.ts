@@ -24,10 +24,10 @@
  *     paced at RATE/s for latency, then as a backlog for CPU per delivery.
  * The run fails unless every event arrives, none twice, in order per endpoint.
  */
-import { fork, ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { join } from 'node:path';
-import { BENCH_KEY, BenchApp, Store, runBench, startBenchApp } from './common';
+import { BENCH_KEY, type BenchApp, type Store, runBench, startBenchApp } from './common';
 import type { FromReceivers, ReceiverReport, ToReceivers } from './webhooks-receivers';
 import { promotionPayload, webhookId } from '../src/modules/webhooks/payload';
 import { signHeaders } from '../src/modules/webhooks/signer';

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, TableColumn, TableIndex } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, TableColumn, TableIndex } from 'typeorm';
 import { columns, dialectOf, parseDbDate } from '../src/db/portable';
 import { updateRowsById } from '../src/db/bulk';
 import { stayMarks } from '../src/modules/lifecycle/stays';

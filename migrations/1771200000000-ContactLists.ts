@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, TableColumn, TableIndex } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, TableColumn, TableIndex } from 'typeorm';
 import { columns, dialectOf } from '../src/db/portable';
 import { updateRowsById } from '../src/db/bulk';
 import { sortKeys } from '../src/modules/contacts/contact.factory';

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
 import { columns, dbDate, dialectOf } from '../src/db/portable';
 import { DEFAULT_POLICY } from '../src/modules/lifecycle/lifecycle';
 

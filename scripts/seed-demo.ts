@@ -16,9 +16,9 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config/config';
-import { App, startApp } from '../src/main';
+import { type App, startApp } from '../src/main';
 import { DemoPlan } from './demo/plan';
-import { DemoKey, demoKeys, liveActivity, seedThroughServices } from './demo/seed';
+import { type DemoKey, demoKeys, liveActivity, seedThroughServices } from './demo/seed';
 import { DEMO_KEYS } from './demo/catalog';
 
 function parse(): { contacts: number; days: number; seed: number; live: number } {

@@ -5,9 +5,9 @@
 import { CONTACT_COLUMNS, contactRow, newContact } from '../../src/modules/contacts/contact.factory';
 import { stayMarks } from '../../src/modules/lifecycle/stays';
 import { STAY_COLUMNS, firstTransitionValue, stayValues } from '../../src/modules/lifecycle/stay.rows';
-import { GROUP_KEY_COLUMNS, groupKeyValues, setGroupKeys } from '../../src/modules/metrics/group-keys';
-import { LifecycleStage } from '../../src/modules/lifecycle/stage';
-import { SqlValue } from '../../src/db/bulk';
+import { GROUP_KEY_COLUMNS, groupKeyValues, setGroupKeys } from '../../src/db/group-keys';
+import { type LifecycleStage } from '../../src/modules/lifecycle/stage';
+import { type SqlValue } from '../../src/db/bulk';
 import { dbDate } from '../../src/db/portable';
 import type { PlannedContact } from './plan';
 

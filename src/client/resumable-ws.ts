@@ -10,7 +10,7 @@
  *   const client = createResumableClient({ url, connectionParams: { authorization: `Bearer ${key}` } });
  *   const link = new GraphQLWsLink(client);
  */
-import { Client, ClientOptions, createClient } from 'graphql-ws';
+import { type Client, type ClientOptions, createClient } from 'graphql-ws';
 import { RESUME_PARAM, resultCursor, resumeKey } from '../modules/realtime/resume';
 
 /** createClient from graphql-ws with resume state; `subscribe` is tracked (what GraphQLWsLink and urql call). */

@@ -2,7 +2,7 @@
  * Set-based writes both stores understand: chunked multi-row INSERTs and
  * `UPDATE ... SET col = CASE id WHEN ... END` for many rows at once.
  */
-import { EntityManager } from 'typeorm';
+import { type EntityManager } from 'typeorm';
 import { MAX_PARAMS, bindParams, insertIgnorePrefix, dialectOf, upsertSuffix, valuesPlaceholders } from './portable';
 
 /** A value as the drivers bind it. */

@@ -2,14 +2,14 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DataSource, DataSourceOptions, QueryFailedError, QueryRunner, ReplicationMode } from 'typeorm';
+import { DataSource, type DataSourceOptions, QueryFailedError, type QueryRunner, type ReplicationMode } from 'typeorm';
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver';
-import { DEFAULT_DATABASE_POOL, DatabaseConfig, DatabasePool } from '../config/config';
-import { DatabaseUnavailableError } from '../graphql/errors';
+import { DEFAULT_DATABASE_POOL, type DatabaseConfig, type DatabasePool } from '../config/config';
+import { DatabaseUnavailableError } from './errors';
 import { CountingLogger } from './sql-counter';
 import { isConnectionError, mysqlQueryFormat } from './portable';
 import { ENTITIES } from './entities';
-import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer, startCheckpointer } from './sqlite-checkpointer';
+import { BACKSTOP_CHECKPOINT_PAGES, type Checkpointer, startCheckpointer } from './sqlite-checkpointer';
 
 /** Creates (not initialises) the DataSource the app, the CLI and the tests share; `pool` applies to MySQL/MariaDB. */
 export function createDataSource(

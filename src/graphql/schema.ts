@@ -1,7 +1,7 @@
 /** Builds the executable schema from the resolvers (type-graphql) with the contract's scalar names. */
 import 'reflect-metadata';
-import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
-import { buildSchema, BuildSchemaOptions } from 'type-graphql';
+import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { buildSchema, type BuildSchemaOptions } from 'type-graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { DateTimeScalar } from './scalars';
 import { ContactsResolver } from '../modules/contacts/contacts.resolver';

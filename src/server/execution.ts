@@ -49,20 +49,20 @@
  *
  * graphql-ws uses the same pair in its `onSubscribe` (server.ts).
  */
-import { ApolloServerPlugin } from '@apollo/server';
+import { type ApolloServerPlugin } from '@apollo/server';
 import {
-  DocumentNode,
-  ExecutionResult,
-  FormattedExecutionResult,
+  type DocumentNode,
+  type ExecutionResult,
+  type FormattedExecutionResult,
   getVariableValues,
   GraphQLError,
-  GraphQLFormattedError,
-  GraphQLSchema,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
   NoSchemaIntrospectionCustomRule,
   parse,
   specifiedRules,
   validate,
-  ValidationRule,
+  type ValidationRule,
 } from 'graphql';
 import type { Logger } from 'pino';
 import type { Context } from '../graphql/context';

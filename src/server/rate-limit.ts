@@ -6,7 +6,7 @@
  * in-memory buckets rather than refusing traffic, and a circuit breaker stops
  * asking a failing Redis for a while so no request waits for it.
  */
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { GraphQLError } from 'graphql';
 import { HeaderMap } from '@apollo/server';
 import type { Viewer } from '../modules/access/viewer';

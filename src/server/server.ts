@@ -2,22 +2,22 @@
  * One Node http server: Apollo Server on POST/GET /graphql, graphql-ws on the
  * same path, /healthz and /readyz. Owns drain and shutdown.
  */
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type ExecutionResult, GraphQLError, type GraphQLSchema } from 'graphql';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import cors from 'cors';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config';
-import { Context, Services, createContext } from '../graphql/context';
+import { type Context, type Services, createContext } from '../graphql/context';
 import { requestStats } from '../db/sql-counter';
 import { viewerFromConnectionParams, viewerFromHeader } from './auth';
 import { Explorer } from './explorer/explorer';
-import { Metrics, observabilityPlugin } from './observability';
+import { type Metrics, observabilityPlugin } from './observability';
 import { ExecutionGate, MAX_TOKENS } from './execution';
 import { screenQueryText } from './input-screen';
 import { BodyTooLarge, readBody, sendJson } from './http-util';

@@ -11,15 +11,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHandler } from 'graphql-sse';
 import {
-  ExecutionArgs,
-  ExecutionResult,
+  type ExecutionArgs,
+  type ExecutionResult,
   GraphQLError,
-  GraphQLFormattedError,
+  type GraphQLFormattedError,
   createSourceEventStream,
   execute,
 } from 'graphql';
 import type { Logger } from 'pino';
-import { Context, Services, createContext } from '../graphql/context';
+import { type Context, type Services, createContext } from '../graphql/context';
 import { viewerFromHeader } from './auth';
 import type { ExecutionGate } from './execution';
 import { BodyTooLarge, readBody } from './http-util';

@@ -5,10 +5,10 @@
  * axe-core on every screen, and a screenshot of every screen for the README.
  */
 import type { Page, WebSocketRoute } from 'playwright-core';
-import { ADMIN_KEY, TestApp, startTestApp } from '../helpers/app';
+import { ADMIN_KEY, type TestApp, startTestApp } from '../helpers/app';
 import { DemoPlan } from '../../scripts/demo/plan';
 import { seedThroughServices } from '../../scripts/demo/seed';
-import { Browser, accessibilityProblems, launch, navLabels, screenshot, signIn, waitText } from './harness';
+import { type Browser, accessibilityProblems, launch, navLabels, screenshot, signIn, waitText } from './harness';
 
 const DAY = 86_400_000;
 let t: TestApp;

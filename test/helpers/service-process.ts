@@ -1,5 +1,5 @@
 /** The real service (src/main.ts) as a child process, as it is deployed. */
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ADMIN_KEY } from './app';
 

@@ -4,7 +4,7 @@
  */
 import request from 'supertest';
 import { loadConfig } from '../../src/config/config';
-import { App, startApp } from '../../src/main';
+import { type App, startApp } from '../../src/main';
 import { createTestDatabase } from '../helpers/app';
 import type { ScratchDatabase } from '../../src/db/scratch-database';
 

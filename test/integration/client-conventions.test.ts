@@ -3,7 +3,7 @@
  */
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { ADMIN_KEY, startTestApp, TestApp } from '../helpers/app';
+import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createRule } from '../helpers/factories';
 import { collect, sleep } from '../helpers/ws';
 

@@ -1,7 +1,7 @@
 /**
  * contactChanged over graphql-ws: what changed, filters before and after, partner scope, resume from the durable log.
  */
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner, createRule, uniqueEmail } from '../helpers/factories';
 import { collect, sleep, wsClient } from '../helpers/ws';
 

@@ -2,7 +2,7 @@
  * lastActivityAt, the NAME / COMPANY / EMAIL / LAST_ACTIVITY sorts and hasOwner, over HTTP and graphql-ws, with their
  * indexes.
  */
-import { startTestApp, TestApp, TEST_DB } from '../helpers/app';
+import { startTestApp, type TestApp, TEST_DB } from '../helpers/app';
 import { createContact, createKey, createRule } from '../helpers/factories';
 import { collect, sleep, wsClient } from '../helpers/ws';
 

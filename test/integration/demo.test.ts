@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { DemoPlan } from '../../scripts/demo/plan';
 import { seedThroughServices } from '../../scripts/demo/seed';
 import { parseDbDate } from '../../src/db/portable';

@@ -6,7 +6,7 @@
  * mistake (the events' deployment id tells them apart).
  */
 import Redis from 'ioredis';
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey } from '../helpers/factories';
 import { collect, sleep, wsClient } from '../helpers/ws';
 

@@ -3,9 +3,9 @@
  * guard applies on both doors, HTTP and graphql-ws, through the one
  * execution path (src/server/execution.ts).
  */
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createKey, createPartner } from '../helpers/factories';
-import { collect, sleep, wsClient, wsRun, WsOutcome } from '../helpers/ws';
+import { collect, sleep, wsClient, wsRun, type WsOutcome } from '../helpers/ws';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -4,8 +4,8 @@
  * without new activity, subtracted once however many instances sweep.
  */
 import { loadConfig } from '../../src/config/config';
-import { App, startApp } from '../../src/main';
-import { ADMIN_KEY, startTestApp, TestApp, TEST_DB } from '../helpers/app';
+import { type App, startApp } from '../../src/main';
+import { ADMIN_KEY, startTestApp, type TestApp, TEST_DB } from '../helpers/app';
 import { createContact, createRule, recordActivities } from '../helpers/factories';
 import { sleep } from '../helpers/ws';
 

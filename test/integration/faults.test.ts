@@ -5,16 +5,16 @@
  * frozen here; the Redis cases run a redis-server of their own next to the
  * TEST_DB store.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { AddressInfo, connect, createServer } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { loadConfig } from '../../src/config/config';
-import { App, startApp } from '../../src/main';
+import { type App, startApp } from '../../src/main';
 import { ADMIN_KEY, createTestDatabase } from '../helpers/app';
 import { collect, sleep, wsClient } from '../helpers/ws';
 import type { ScratchDatabase } from '../../src/db/scratch-database';

@@ -6,10 +6,10 @@
  * process that stops answering. Reproduce a failure with FUZZ_SEED=<seed>
  * (printed with it); FUZZ_CASES sets the number of cases per door.
  */
-import { startTestApp, TestApp, ADMIN_KEY } from '../helpers/app';
+import { startTestApp, type TestApp, ADMIN_KEY } from '../helpers/app';
 import { createContact, createKey, createPartner, createRule } from '../helpers/factories';
-import { fuzzCase, FuzzCase, rootFields, servedSchema, ValueGenerator } from '../helpers/fuzz';
-import { sleep, wsClient, wsRun, WsOutcome } from '../helpers/ws';
+import { fuzzCase, type FuzzCase, rootFields, servedSchema, ValueGenerator } from '../helpers/fuzz';
+import { sleep, wsClient, wsRun, type WsOutcome } from '../helpers/ws';
 import { prng } from '../../scripts/demo/random';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 16);

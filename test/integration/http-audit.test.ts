@@ -1,5 +1,5 @@
 import { serverAudits } from 'graphql-http';
-import { ADMIN_KEY, startTestApp, TestApp } from '../helpers/app';
+import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/app';
 
 let t: TestApp;
 beforeAll(async () => {

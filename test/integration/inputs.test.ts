@@ -3,7 +3,7 @@
  * BAD_USER_INPUT naming the field; identifiers compare the same way on both
  * stores (docs/api.md, "Identifiers").
  */
-import { ADMIN_KEY, startTestApp, TestApp } from '../helpers/app';
+import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner, uniqueEmail } from '../helpers/factories';
 import { collect, sleep, wsClient } from '../helpers/ws';
 

@@ -8,7 +8,7 @@
  * behaviour, and the holdout's parts hold exactly the contacts anchored in
  * them.
  */
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createRule, recordActivities } from '../helpers/factories';
 import { prng } from '../../scripts/demo/random';
 import { Role } from '../../src/modules/access/api-key.entity';

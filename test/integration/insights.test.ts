@@ -4,7 +4,7 @@
  * (scripts/demo/: demo requests lead to SQL far more often than anything
  * else, email opens come to every profile alike).
  */
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createKey } from '../helpers/factories';
 import { DemoPlan } from '../../scripts/demo/plan';
 import { seedThroughServices } from '../../scripts/demo/seed';

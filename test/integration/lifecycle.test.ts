@@ -3,7 +3,7 @@
  * score changes, their dates, NURTURE, stages score never touches, BANT
  * qualification, manual transitions, the stageTransitions list and the policy.
  */
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createRule, recordActivities, uniqueEmail } from '../helpers/factories';
 
 let t: TestApp;

@@ -1,4 +1,4 @@
-import { startTestApp, TestApp, ADMIN_KEY } from '../helpers/app';
+import { startTestApp, type TestApp, ADMIN_KEY } from '../helpers/app';
 import { createKey, createPartner } from '../helpers/factories';
 
 let t: TestApp;

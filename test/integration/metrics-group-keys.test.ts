@@ -4,7 +4,7 @@
  * counts alike (MySQL compares such strings under a case-insensitive
  * collation elsewhere), and the overall funnel is still every contact's.
  */
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner, createRule, recordActivities } from '../helpers/factories';
 
 const DAY = 86_400_000;

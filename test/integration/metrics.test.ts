@@ -5,7 +5,7 @@
  * two partners. Qualifications and manual moves happen "now" (the API dates
  * them when they are made), as does every contact's creation.
  */
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner, createRule, recordActivities } from '../helpers/factories';
 import { TransitionStays1767000000000 } from '../../migrations/1767000000000-TransitionStays';
 import { GroupKeys1768000000000 } from '../../migrations/1768000000000-GroupKeys';

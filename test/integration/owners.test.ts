@@ -1,5 +1,5 @@
 /** Owners, routing, assignment records and the acting owner, over HTTP and graphql-ws. */
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner, createRule, uniqueEmail } from '../helpers/factories';
 import { collect, sleep, wsClient } from '../helpers/ws';
 

@@ -1,4 +1,4 @@
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createRule, recordActivities } from '../helpers/factories';
 
 let t: TestApp;

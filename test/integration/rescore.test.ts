@@ -1,4 +1,4 @@
-import { ADMIN_KEY, startTestApp, TestApp, TEST_DB } from '../helpers/app';
+import { ADMIN_KEY, startTestApp, type TestApp, TEST_DB } from '../helpers/app';
 import { createContact, createKey, createRule, recordActivities } from '../helpers/factories';
 import { collect, wsClient } from '../helpers/ws';
 import { dbDate } from '../../src/db/portable';

@@ -1,5 +1,5 @@
 /** Contact.scoreHistory: every change of the stored score, replayed against it, over HTTP and graphql-ws. */
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createRule } from '../helpers/factories';
 import { collect, sleep, wsClient } from '../helpers/ws';
 

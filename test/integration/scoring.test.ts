@@ -1,4 +1,4 @@
-import { startTestApp, TestApp, TEST_DB } from '../helpers/app';
+import { startTestApp, type TestApp, TEST_DB } from '../helpers/app';
 import { sleep } from '../helpers/ws';
 import { dbDate } from '../../src/db/portable';
 import { createContact, createRule, recordActivities, uniqueEmail } from '../helpers/factories';

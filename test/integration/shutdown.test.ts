@@ -12,7 +12,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { ADMIN_KEY, createTestDatabase } from '../helpers/app';
 import { uniqueEmail } from '../helpers/factories';
-import { Service, startService } from '../helpers/service-process';
+import { type Service, startService } from '../helpers/service-process';
 import { collect, sleep } from '../helpers/ws';
 import type { ScratchDatabase } from '../../src/db/scratch-database';
 

@@ -6,9 +6,9 @@
  * validation, error format, log and metrics).
  */
 import { createClient } from 'graphql-sse';
-import { ADMIN_KEY, startTestApp, TestApp } from '../helpers/app';
+import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner } from '../helpers/factories';
-import { openSse, SseStream } from '../helpers/sse';
+import { openSse, type SseStream } from '../helpers/sse';
 import { sleep } from '../helpers/ws';
 
 let t: TestApp;

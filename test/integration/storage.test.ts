@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { startTestApp, TestApp, TEST_DB } from '../helpers/app';
+import { startTestApp, type TestApp, TEST_DB } from '../helpers/app';
 import { createContact, recordActivities, uniqueEmail } from '../helpers/factories';
 import { sleep } from '../helpers/ws';
 import { dbDate, indexNames } from '../../src/db/portable';

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
-import { ADMIN_KEY, startTestApp, TestApp, TEST_DB } from '../helpers/app';
+import { ADMIN_KEY, startTestApp, type TestApp, TEST_DB } from '../helpers/app';
 import { createKey, createRule, uniqueEmail } from '../helpers/factories';
-import { Service, startService } from '../helpers/service-process';
+import { type Service, startService } from '../helpers/service-process';
 import { collect, sleep, wsClient } from '../helpers/ws';
 
 const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

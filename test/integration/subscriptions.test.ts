@@ -1,4 +1,4 @@
-import { startTestApp, TestApp, TEST_DB } from '../helpers/app';
+import { startTestApp, type TestApp, TEST_DB } from '../helpers/app';
 import { createKey, createPartner, createRule, uniqueEmail } from '../helpers/factories';
 import { collect, pausableSubscriber, sleep, wsClient } from '../helpers/ws';
 

@@ -4,9 +4,9 @@
  * the standardwebhooks package verifies, partner scoping, secret rotation,
  * giving up after 3 days, redelivery and test events.
  */
-import { ADMIN_KEY, startTestApp, TestApp } from '../helpers/app';
+import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner } from '../helpers/factories';
-import { Receiver, startReceiver } from '../helpers/receiver';
+import { type Receiver, startReceiver } from '../helpers/receiver';
 import { sleep } from '../helpers/ws';
 import { JITTER, nominalDelayMs } from '../../src/modules/webhooks/backoff';
 

@@ -1,13 +1,13 @@
 /** The insight definitions (src/modules/insights), without a database: statistics, the regression, replay, holdout. */
 import { auc, liftInterval, median, wilson } from '../../src/modules/insights/stats';
 import { fitLogistic, predict, sigmoid } from '../../src/modules/insights/logistic';
-import { ContactHistory, replayContact } from '../../src/modules/insights/replay';
+import { type ContactHistory, replayContact } from '../../src/modules/insights/replay';
 import { observe } from '../../src/modules/insights/observation';
 import { RuleInsightTally } from '../../src/modules/insights/rule-insights';
 import { SuggestionTally, holdoutOf, suggest } from '../../src/modules/insights/suggestion';
 import { SimulationTally } from '../../src/modules/insights/simulation';
 import { DEFAULT_POLICY } from '../../src/modules/lifecycle/lifecycle';
-import { Rule } from '../../src/modules/scoring/scorer';
+import { type Rule } from '../../src/modules/scoring/scorer';
 import { prng } from '../../scripts/demo/random';
 
 const DAY = 86_400_000;

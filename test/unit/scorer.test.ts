@@ -1,9 +1,9 @@
 import {
-  ActivityFacts,
-  CapState,
-  ContactFacts,
+  type ActivityFacts,
+  type CapState,
+  type ContactFacts,
   DAY_MS,
-  Rule,
+  type Rule,
   conditionHolds,
   contactField,
   engagementScore,

@@ -1,4 +1,4 @@
-import { AddedTransition, convertsTo, stayMarks } from '../../src/modules/lifecycle/stays';
+import { type AddedTransition, convertsTo, stayMarks } from '../../src/modules/lifecycle/stays';
 
 const t = (toStage: string, occurredAt: number): AddedTransition => ({ toStage, occurredAt });
 const none = { latestEntry: new Map<string, number>() };

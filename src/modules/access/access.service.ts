@@ -1,9 +1,9 @@
 /** API keys, partners and authentication. Keys are stored only as a SHA-256 hash. */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { DataSource, In, IsNull, Not } from 'typeorm';
+import { type DataSource, In, IsNull, Not } from 'typeorm';
 import { ApiKey, Role } from './api-key.entity';
 import { Partner } from './partner.entity';
-import { Viewer } from './viewer';
+import { type Viewer } from './viewer';
 import { badInput, conflict, notFound } from '../../graphql/errors';
 import { isUniqueViolation } from '../../db/portable';
 import { selectEntities } from '../../db/hydrate';

@@ -7,21 +7,21 @@
  * by id and that no rule scores reads no contact: the activities' foreign
  * key checks that they exist.
  */
-import { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager } from 'typeorm';
 import { Activity } from './activity.entity';
-import { ActivityData, MAX_BATCH, validateActivity } from './activity.validation';
+import { type ActivityData, MAX_BATCH, validateActivity } from './activity.validation';
 import { Contact } from '../contacts/contact.entity';
 import { normaliseEmail } from '../contacts/contact.validation';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../contacts/contact.factory';
-import { assignGroupKeys } from '../metrics/group-keys';
-import { StageTransition } from '../lifecycle/stage-transition.entity';
+import { assignGroupKeys } from '../../db/group-keys';
+import { type StageTransition } from '../lifecycle/stage-transition.entity';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { ScoringService } from '../scoring/scoring.service';
 import type { Rule } from '../scoring/scorer';
 import type { PromotionPublisher } from '../realtime/publisher';
-import { Viewer, assertCan, partnerScope } from '../access/viewer';
+import { type Viewer, assertCan, partnerScope } from '../access/viewer';
 import { DomainError, badInput } from '../../graphql/errors';
-import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
+import { type Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import {
   dbDate,
   dialectOf,
@@ -34,11 +34,11 @@ import {
   violatedIndex,
 } from '../../db/portable';
 import { selectEntities } from '../../db/hydrate';
-import { PreparedInsert, SqlValue, insertRows, prepareInsert } from '../../db/bulk';
+import { type PreparedInsert, type SqlValue, insertRows, prepareInsert } from '../../db/bulk';
 import { ACTIVITY_COLUMNS, activityRow } from './activity.rows';
 import { newActivityId } from './activity-id';
 import { ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring/score-history';
-import { ChangeSet, ContactChangeKind, WireChange } from '../realtime/contact-changes';
+import { ChangeSet, ContactChangeKind, type WireChange } from '../realtime/contact-changes';
 
 /** A batch's new activities per contact, each list in occurredAt order (stable: input order breaks ties), as they are scored. */
 function inScoringOrder(added: Activity[]): Map<string, Activity[]> {

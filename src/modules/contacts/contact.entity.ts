@@ -3,7 +3,7 @@ import { Entity, PrimaryColumn, Column } from 'typeorm';
 import { DateColumn, JsonColumn } from '../../db/columns';
 import { JSONObjectScalar } from '../../graphql/scalars';
 import { LifecycleStage } from '../lifecycle/stage';
-import { GroupKeys } from '../metrics/group-keys';
+import { GroupKeys } from '../../db/group-keys';
 
 /**
  * A person marketing knows about. Scores are stored (kept current by
@@ -66,7 +66,7 @@ export class Contact {
   @Column({ name: 'partner_id', type: 'varchar', length: 36, nullable: true })
   partnerId: string | null;
 
-  /** Ids of source, ownerId and partnerId in group_values (metrics/group-keys.ts). */
+  /** Ids of source, ownerId and partnerId in group_values (db/group-keys.ts). */
   @Column(() => GroupKeys, { prefix: false })
   keys: GroupKeys;
 

@@ -1,11 +1,11 @@
 /** Builds new Contact rows the same way for createContact and for prospects created by ingestion. */
 import { randomUUID } from 'node:crypto';
 import { Contact } from './contact.entity';
-import { ContactData } from './contact.validation';
+import { type ContactData } from './contact.validation';
 import { LifecycleStage } from '../lifecycle/stage';
-import { SqlValue } from '../../db/bulk';
+import { type SqlValue } from '../../db/bulk';
 import { dbDate } from '../../db/portable';
-import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../metrics/group-keys';
+import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../../db/group-keys';
 
 /** The NAME and COMPANY sort keys of a contact: lower-cased "last first" and company, null when absent. */
 export function sortKeys(c: { firstName?: string | null; lastName?: string | null; company?: string | null }): {

@@ -5,11 +5,11 @@
 import DataLoader from 'dataloader';
 import type { Viewer } from '../access/viewer';
 import { partnerScope } from '../access/viewer';
-import type { Services } from '../../graphql/context';
-import { Contact } from './contact.entity';
+import type { Services } from '../../graphql/services';
+import { type Contact } from './contact.entity';
 import type { Activity } from '../activities/activity.entity';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
-import { Qualification } from '../lifecycle/qualification.entity';
+import { type Qualification } from '../lifecycle/qualification.entity';
 import type { Contribution } from '../scoring/scorer';
 import type { Policy } from '../lifecycle/lifecycle';
 import type { Page } from '../../graphql/pagination';

@@ -1,27 +1,27 @@
 /** Contacts: create, update, delete, read and list, with partner scoping. */
-import { DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
+import { type DataSource, type EntityManager, In, type SelectQueryBuilder } from 'typeorm';
 import { Contact } from './contact.entity';
-import { ContactData, normaliseContact } from './contact.validation';
+import { type ContactData, normaliseContact } from './contact.validation';
 import type { ValuesFilter } from './contact-filter';
 import { CONTACT_COLUMNS, contactRow, newContact, sortKeys } from './contact.factory';
-import { GROUP_KEYS, assignGroupKeys } from '../metrics/group-keys';
+import { GROUP_KEYS, assignGroupKeys } from '../../db/group-keys';
 import { insertRows } from '../../db/bulk';
 import { Activity } from '../activities/activity.entity';
 import { ScoreApplication } from '../scoring/score-application.entity';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { Qualification } from '../lifecycle/qualification.entity';
 import { Temperature } from '../lifecycle/stage';
-import { Viewer, assertCan, partnerScope } from '../access/viewer';
+import { type Viewer, assertCan, partnerScope } from '../access/viewer';
 import { Role } from '../access/api-key.entity';
 import { badInput, conflict, notFound } from '../../graphql/errors';
-import { CursorPart, Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
+import { type CursorPart, type Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { dbDate, isUniqueViolation, lockRows, transaction } from '../../db/portable';
 import type { ScoringService } from '../scoring/scoring.service';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { PromotionPublisher } from '../realtime/publisher';
 import { ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring/score-history';
 import { ChangeSet, ContactChangeKind, contactValues } from '../realtime/contact-changes';
-import { AssignmentTrigger, OwnerAssignment, OwnersService } from '../owners';
+import { AssignmentTrigger, OwnerAssignment, type OwnersService } from '../owners';
 
 /** Sortable columns of the contacts list. */
 export type ContactSortField =
@@ -95,7 +95,7 @@ function afterCursor(sort: SortColumn, dir: 'ASC' | 'DESC', v: string | number |
 }
 
 /**
- * A contact's source, owner and partner as one comparable value: a change means new group keys (metrics/group-keys.ts).
+ * A contact's source, owner and partner as one comparable value: a change means new group keys (db/group-keys.ts).
  */
 function groupValues(c: Contact): string {
   return JSON.stringify(GROUP_KEYS.map((k) => c[k.field]));

@@ -3,10 +3,10 @@
  * batches (memory: one batch, per-rule tallies and the distinct feature
  * vectors), observed under the active rules, then tallied (pure).
  */
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import type { ScoringService } from '../scoring/scoring.service';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
-import { Viewer, assertCan } from '../access/viewer';
+import { type Viewer, assertCan } from '../access/viewer';
 import { badInput } from '../../graphql/errors';
 import { observe } from './observation';
 import { RuleInsightTally } from './rule-insights';

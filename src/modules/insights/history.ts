@@ -4,7 +4,7 @@
  * and their transitions, three statements per batch whatever the batch
  * holds. Memory stays that of one batch, whatever the window.
  */
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import type { ContactFacts } from '../scoring/scorer';
 import type { Stage } from '../lifecycle/lifecycle';
 import { MAX_PARAMS, dbDate, parseDbDate } from '../../db/portable';

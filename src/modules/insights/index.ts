@@ -3,7 +3,7 @@
  * ruleInsights and suggestScoring. The definitions (replay, tallies,
  * statistics, logistic regression) are pure modules beside the services.
  */
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import type { ScoringService } from '../scoring/scoring.service';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { PromotionPublisher } from '../realtime/publisher';

@@ -6,7 +6,7 @@
  * behaviour before the outcome counts, so an activity after qualification
  * cannot explain it. Pure.
  */
-import { Rule, fitContributions, scoreAllActivities } from '../scoring/scorer';
+import { type Rule, fitContributions, scoreAllActivities } from '../scoring/scorer';
 import { DAY_MS } from '../scoring/scorer';
 import type { ContactHistory } from './replay';
 import type { Window } from './simulation';

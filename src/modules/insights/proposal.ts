@@ -5,7 +5,7 @@
  * validated as the rule mutations validate it.
  */
 import type { Rule, RuleCondition, RuleKind } from '../scoring/scorer';
-import { RuleProblem, validateRule } from '../scoring/rule-validation';
+import { type RuleProblem, validateRule } from '../scoring/rule-validation';
 
 /** One rule of a proposal (ProposedRuleInput). */
 export interface ProposedRule {

@@ -12,16 +12,16 @@
  * rule change are not replayed (the rules then are not the replayed ones).
  */
 import {
-  ActivityFacts,
-  Application,
-  CapState,
-  ContactFacts,
-  Rule,
+  type ActivityFacts,
+  type Application,
+  type CapState,
+  type ContactFacts,
+  type Rule,
   fitContributions,
   isExpired,
   scoreActivity,
 } from '../scoring/scorer';
-import { Policy, Stage, promotions } from '../lifecycle/lifecycle';
+import { type Policy, type Stage, promotions } from '../lifecycle/lifecycle';
 
 /** A stored activity and when it was recorded (epoch ms). */
 export interface HistoryActivity extends ActivityFacts {

@@ -6,8 +6,8 @@
  * points it earned. A rule that applies to many contacts and whose interval
  * holds 1 is flagged NOISE: it fires a lot and predicts nothing.
  */
-import { ContactFacts, Rule, RuleCondition, conditionHolds, contactField } from '../scoring/scorer';
-import { RatioInterval, liftInterval, wilson } from './stats';
+import { type ContactFacts, type Rule, type RuleCondition, conditionHolds, contactField } from '../scoring/scorer';
+import { type RatioInterval, liftInterval, wilson } from './stats';
 import type { Observation } from './observation';
 import { DAY_MS } from '../scoring/scorer';
 

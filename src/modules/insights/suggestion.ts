@@ -10,9 +10,9 @@
  * `horizonDays` before the split, so its features and its label were both
  * known before any test contact entered the window.
  */
-import { DAY_MS, Rule } from '../scoring/scorer';
-import { LogisticModel, WeightedRow, fitLogistic, predict } from './logistic';
-import { Scored, auc } from './stats';
+import { DAY_MS, type Rule } from '../scoring/scorer';
+import { type LogisticModel, type WeightedRow, fitLogistic, predict } from './logistic';
+import { type Scored, auc } from './stats';
 import type { Observation } from './observation';
 import type { Window } from './simulation';
 

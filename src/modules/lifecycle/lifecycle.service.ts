@@ -4,24 +4,24 @@
  * stageTransitions list.
  */
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { type DataSource, type EntityManager, In } from 'typeorm';
 import { Contact } from '../contacts/contact.entity';
 import { StageTransition } from './stage-transition.entity';
 import { Qualification } from './qualification.entity';
 import { QualificationPolicy } from './qualification-policy.entity';
 import { LifecycleStage, TransitionTrigger } from './stage';
 import {
-  Bant,
+  type Bant,
   DEFAULT_POLICY,
-  Policy,
+  type Policy,
   mergePolicy,
   promotions,
   qualificationOutcome,
   validatePolicy,
 } from './lifecycle';
-import { Viewer, actorName, assertCan, partnerScope } from '../access/viewer';
+import { type Viewer, actorName, assertCan, partnerScope } from '../access/viewer';
 import { badInput, notFound } from '../../graphql/errors';
-import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
+import { type Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import {
   dbDate,
   insertIgnorePrefix,
@@ -31,14 +31,14 @@ import {
   transaction,
   valuesPlaceholders,
 } from '../../db/portable';
-import { SqlValue, insertRows, updateRowsById } from '../../db/bulk';
+import { type SqlValue, insertRows, updateRowsById } from '../../db/bulk';
 import { selectEntities } from '../../db/hydrate';
-import { StayColumns, stayMarks } from './stays';
+import { type StayColumns, stayMarks } from './stays';
 import { STAY_COLUMNS, firstTransitionValue, stayValues } from './stay.rows';
-import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../metrics/group-keys';
+import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../../db/group-keys';
 import type { PromotionPublisher } from '../realtime/publisher';
 import { nextEpoch } from '../realtime/promotion-log';
-import { ChangeSet, ContactChangeKind, WireChange } from '../realtime/contact-changes';
+import { ChangeSet, ContactChangeKind, type WireChange } from '../realtime/contact-changes';
 
 /** Filter of the stageTransitions list. */
 export interface TransitionListFilter {

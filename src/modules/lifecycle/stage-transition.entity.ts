@@ -2,7 +2,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Entity, PrimaryColumn, Column } from 'typeorm';
 import { DateColumn } from '../../db/columns';
 import { LifecycleStage, TransitionTrigger } from './stage';
-import { GroupKeys } from '../metrics/group-keys';
+import { GroupKeys } from '../../db/group-keys';
 
 /** Bigint ids come back as numbers (SQLite) or strings (MySQL); the API always sees strings. */
 const idToString = { to: (v: unknown) => v, from: (v: unknown) => (v === null || v === undefined ? v : String(v)) };
@@ -63,7 +63,7 @@ export class StageTransition {
   @Column({ name: 'owner_id', type: 'varchar', length: 191, nullable: true })
   ownerId: string | null;
 
-  /** The contact's current group keys (metrics/group-keys.ts), kept in step by LifecycleService.syncGroupKeys. */
+  /** The contact's current group keys (db/group-keys.ts), kept in step by LifecycleService.syncGroupKeys. */
   @Column(() => GroupKeys, { prefix: false })
   keys: GroupKeys;
 

@@ -4,7 +4,7 @@
  * the database returns become the API's answer. No GraphQL or ORM imports, so
  * it is unit-tested without a database.
  */
-import { FUNNEL, Stage } from '../lifecycle/lifecycle';
+import { FUNNEL, type Stage } from '../lifecycle/lifecycle';
 import { convertsTo } from '../lifecycle/stays';
 
 /** How conversionMetrics groups its answer. */

@@ -30,9 +30,9 @@
  * The overall medians of a grouped query come from MySQL's WITH ROLLUP and
  * from a second aggregation of the materialised samples on SQLite.
  */
-import { Dialect, forceIndex, millisBetweenSql, periodStartSql } from '../../db/portable';
+import { type Dialect, forceIndex, millisBetweenSql, periodStartSql } from '../../db/portable';
 import type { Stage } from '../lifecycle/lifecycle';
-import { FUNNEL_STAGES, GroupBy } from './metrics.definitions';
+import { FUNNEL_STAGES, type GroupBy } from './metrics.definitions';
 
 /** A statement and its positional parameters. */
 export interface Statement {

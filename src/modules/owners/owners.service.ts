@@ -5,18 +5,18 @@
  * promotion that caused it and the promotion already names the new owner.
  */
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { type DataSource, type EntityManager, In } from 'typeorm';
 import { Owner } from './owner.entity';
 import { AssignmentTrigger, OwnerAssignment } from './owner-assignment.entity';
 import { RoutingPolicy } from './routing-policy.entity';
-import { DEFAULT_ROUTING, RouteRule, Routing, chooseTeam, validateRouting } from './routing';
+import { DEFAULT_ROUTING, type RouteRule, type Routing, chooseTeam, validateRouting } from './routing';
 import type { Contact } from '../contacts/contact.entity';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
-import { assignGroupKeys } from '../metrics/group-keys';
-import { Viewer, actorName, assertCan } from '../access/viewer';
+import { assignGroupKeys } from '../../db/group-keys';
+import { type Viewer, actorName, assertCan } from '../access/viewer';
 import { badInput, conflict, notFound } from '../../graphql/errors';
 import { dbDate, dialectOf, forUpdate, insertIgnorePrefix, isUniqueViolation, transaction } from '../../db/portable';
-import { SqlValue, insertRows } from '../../db/bulk';
+import { type SqlValue, insertRows } from '../../db/bulk';
 import { selectEntities } from '../../db/hydrate';
 
 /** Fields of createOwner / updateOwner (omitted: unchanged on update). */

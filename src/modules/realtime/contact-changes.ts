@@ -12,8 +12,8 @@ import type { EntityManager } from 'typeorm';
 import type { Contact } from '../contacts/contact.entity';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
 import type { ContactValues } from '../contacts/contact-filter';
-import { Policy, temperatureOf } from '../lifecycle/lifecycle';
-import { SqlValue, insertRows, updateRowsById } from '../../db/bulk';
+import { type Policy, temperatureOf } from '../lifecycle/lifecycle';
+import { type SqlValue, insertRows, updateRowsById } from '../../db/bulk';
 import { dbDate, parseDbDate, valuesPlaceholders } from '../../db/portable';
 
 /** What changed on a contact. */

@@ -16,8 +16,8 @@ import { EventEmitter } from 'node:events';
 import Redis from 'ioredis';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
 import type { PromotionPublisher } from './publisher';
-import { Epoch, PromotionLog, wireTransition } from './promotion-log';
-import { WireChange, loggedWith } from './contact-changes';
+import { type Epoch, type PromotionLog, wireTransition } from './promotion-log';
+import { type WireChange, loggedWith } from './contact-changes';
 
 /** Receives every non-empty epoch, in order. */
 export type EpochListener = (epoch: Epoch) => void;

@@ -9,9 +9,9 @@
  * order, whoever sees epoch n committed also sees every epoch below it, and
  * a cursor `(seq, id)` resumes with no gap.
  */
-import { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager } from 'typeorm';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
-import { CHANGE_SELECT, ChangeRow, WireChange, fromChangeRow } from './contact-changes';
+import { CHANGE_SELECT, type ChangeRow, type WireChange, fromChangeRow } from './contact-changes';
 import {
   dialectOf,
   forUpdateSkipLocked,

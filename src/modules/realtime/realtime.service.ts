@@ -9,11 +9,11 @@
  * (`handOver`, see shared-execution.ts) instead of passing each event through
  * its iterator.
  */
-import { PromotionBus } from './promotion-bus';
-import { Epoch, LogPosition, PromotionLog, ReplayFilter, ReplayPage, WireTransition } from './promotion-log';
+import { type PromotionBus } from './promotion-bus';
+import { type Epoch, type LogPosition, type PromotionLog, type ReplayFilter, type ReplayPage, type WireTransition } from './promotion-log';
 import type { WireChange } from './contact-changes';
-import { ValuesFilter, matchesFilter } from '../contacts/contact-filter';
-import { Viewer, assertCan, partnerScope } from '../access/viewer';
+import { type ValuesFilter, matchesFilter } from '../contacts/contact-filter';
+import { type Viewer, assertCan, partnerScope } from '../access/viewer';
 import { decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { DomainError, badInput } from '../../graphql/errors';
 

@@ -18,14 +18,14 @@ import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import {
   createSourceEventStream,
-  DocumentNode,
+  type DocumentNode,
   execute,
-  ExecutionArgs,
-  ExecutionResult,
-  FormattedExecutionResult,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FormattedExecutionResult,
   print,
 } from 'graphql';
-import { Context, createContext } from '../../graphql/context';
+import { type Context, createContext } from '../../graphql/context';
 import { partnerScope } from '../access/viewer';
 import type { PromotionStream } from './realtime.service';
 import type { Epoch, WireTransition } from './promotion-log';

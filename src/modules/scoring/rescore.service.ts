@@ -6,15 +6,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { type DataSource, type EntityManager, IsNull } from 'typeorm';
 import { JobState, RescoreJob } from './rescore-job.entity';
 import type { RescoreTrigger, ScoringService } from './scoring.service';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { PromotionPublisher } from '../realtime/publisher';
 import { Contact } from '../contacts/contact.entity';
-import { StageTransition } from '../lifecycle/stage-transition.entity';
+import { type StageTransition } from '../lifecycle/stage-transition.entity';
 import { dbDate, lockRows, transaction } from '../../db/portable';
-import { ChangeSet, WireChange } from '../realtime/contact-changes';
+import { ChangeSet, type WireChange } from '../realtime/contact-changes';
 import { DatabaseUnavailableError } from '../../graphql/errors';
 
 /** Tuning of the job runner. */

@@ -7,7 +7,7 @@
 import { registerEnumType } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
 import type { Contact } from '../contacts/contact.entity';
-import { SqlValue, insertRows } from '../../db/bulk';
+import { type SqlValue, insertRows } from '../../db/bulk';
 import { dbDate } from '../../db/portable';
 
 /** Why a contact's score changed. */

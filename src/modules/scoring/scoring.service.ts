@@ -5,16 +5,16 @@
  * The arithmetic itself lives in the pure scorer.
  */
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager } from 'typeorm';
 import { ScoringRule } from './scoring-rule.entity';
 import {
-  ActivityFacts,
-  RuleCondition,
-  Application,
-  CapState,
-  Contribution,
+  type ActivityFacts,
+  type RuleCondition,
+  type Application,
+  type CapState,
+  type Contribution,
   DAY_MS,
-  Rule,
+  type Rule,
   engagementScore,
   fitContributions,
   fitScore,
@@ -25,15 +25,15 @@ import {
   scoreAllActivities,
   scoreBreakdown,
 } from './scorer';
-import { RuleDraft, validateRule } from './rule-validation';
-import { ScoreChangeCause, ScoreEventRow, insertScoreEvents, scoreEvent } from './score-history';
+import { type RuleDraft, validateRule } from './rule-validation';
+import { ScoreChangeCause, type ScoreEventRow, insertScoreEvents, scoreEvent } from './score-history';
 import { ChangeSet, ContactChangeKind } from '../realtime/contact-changes';
 import { Contact } from '../contacts/contact.entity';
-import { Activity } from '../activities/activity.entity';
-import { StageTransition } from '../lifecycle/stage-transition.entity';
+import { type Activity } from '../activities/activity.entity';
+import { type StageTransition } from '../lifecycle/stage-transition.entity';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { Policy } from '../lifecycle/lifecycle';
-import { Viewer, assertCan } from '../access/viewer';
+import { type Viewer, assertCan } from '../access/viewer';
 import { badInput, notFound } from '../../graphql/errors';
 import {
   MAX_PARAMS,
@@ -47,7 +47,7 @@ import {
   transaction,
 } from '../../db/portable';
 import { selectEntities } from '../../db/hydrate';
-import { SqlValue, deleteWhereIn, insertRows, updateRowsById, updateWhereIn, upsertRows } from '../../db/bulk';
+import { type SqlValue, deleteWhereIn, insertRows, updateRowsById, updateWhereIn, upsertRows } from '../../db/bulk';
 
 /** Input of createScoringRule. */
 export type RuleInput = Omit<RuleDraft, 'activityType' | 'maxApplications' | 'capWindowDays' | 'expiresAfterDays'> & {

@@ -7,11 +7,11 @@
  * instance died) lets another instance take the message over. `record`
  * writes the outcomes of attempts, several at once.
  */
-import { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager } from 'typeorm';
 import { dbDate, dialectOf, forUpdateSkipLocked, parseDbDate, transaction } from '../../db/portable';
 import { transitionsById } from '../realtime/promotion-log';
-import { SqlValue, insertRows, updateRowsById } from '../../db/bulk';
-import { PROMOTED, PromotionRow, promotionPayload } from './payload';
+import { type SqlValue, insertRows, updateRowsById } from '../../db/bulk';
+import { PROMOTED, type PromotionRow, promotionPayload } from './payload';
 import { promotionCursor } from '../realtime/realtime.service';
 import type { AttemptResult } from './sender';
 

@@ -6,7 +6,7 @@
  * connection through `guardedLookup`, so DNS rebinding gains nothing).
  */
 import { BlockList, isIP } from 'node:net';
-import { lookup as dnsLookup, LookupAddress, LookupOptions } from 'node:dns';
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { badInput } from '../../graphql/errors';
 
 /** What the configuration allows. */

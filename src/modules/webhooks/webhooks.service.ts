@@ -5,33 +5,33 @@
  * it created, which receive only its partner's contacts.
  */
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager } from 'typeorm';
 import { Role } from '../access/api-key.entity';
-import { Viewer, partnerScope } from '../access/viewer';
+import { type Viewer, partnerScope } from '../access/viewer';
 import { badInput, forbidden, notFound } from '../../graphql/errors';
-import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
+import { type Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { dbDate, dialectOf, forUpdate, transaction } from '../../db/portable';
 import { insertRows } from '../../db/bulk';
 import { LifecycleStage } from '../lifecycle/stage';
 import { promotionCursor } from '../realtime/realtime.service';
 import {
-  AttemptRow,
-  EndpointRow,
-  MessageRow,
-  WebhookDelivery,
+  type AttemptRow,
+  type EndpointRow,
+  type MessageRow,
+  type WebhookDelivery,
   WebhookDeliveryState,
-  WebhookEndpoint,
-  WebhookEndpointWithSecret,
+  type WebhookEndpoint,
+  type WebhookEndpointWithSecret,
   toAttempt,
   toDelivery,
   toEndpoint,
 } from './webhook.entity';
-import { CreateWebhookEndpointInput, UpdateWebhookEndpointInput } from './webhook.inputs';
-import { TargetPolicy, checkTarget } from './target';
+import { type CreateWebhookEndpointInput, type UpdateWebhookEndpointInput } from './webhook.inputs';
+import { type TargetPolicy, checkTarget } from './target';
 import { newSecret, signHeaders } from './signer';
-import { activeSecrets, WebhookOutbox } from './outbox';
+import { activeSecrets, type WebhookOutbox } from './outbox';
 import { PING, pingPayload, promotionPayload, webhookId } from './payload';
-import { AttemptResult, sendWebhook } from './sender';
+import { type AttemptResult, sendWebhook } from './sender';
 import type { Clock } from './worker';
 
 /** How long a rotated-out secret keeps signing beside the new one. */

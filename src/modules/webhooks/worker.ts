@@ -9,9 +9,9 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { afterFailure } from './backoff';
-import { ClaimedMessage, Outcome, Recorded, WebhookOutbox } from './outbox';
+import { type ClaimedMessage, type Outcome, type Recorded, type WebhookOutbox } from './outbox';
 import { webhookId } from './payload';
-import { AttemptResult, sendWebhook } from './sender';
+import { type AttemptResult, sendWebhook } from './sender';
 import { signHeaders } from './signer';
 
 /** Where the worker reads the time (tests pass one they move by hand). */

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ExplorerAssets, bundleExplorer } from './bundle';
+import { type ExplorerAssets, bundleExplorer } from './bundle';
 
 const PAGE = `<!doctype html>
 <html lang="en">

@@ -11,7 +11,7 @@
  * value no contact uses any more costs one row.
  */
 import { Column, EntityManager } from 'typeorm';
-import { dialectOf, forShare, insertIgnorePrefix, valuesPlaceholders } from '../../db/portable';
+import { dialectOf, forShare, insertIgnorePrefix, valuesPlaceholders } from './portable';
 
 /** The contact fields with a group key (field and contacts column), and the key's field and column. */
 export const GROUP_KEYS = [
