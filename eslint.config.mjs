@@ -6,6 +6,40 @@ import prettier from 'eslint-config-prettier';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
+/**
+ * Modules in src/modules/<m>/ are reached only through their index.ts. contacts, lifecycle, activities,
+ * scoring and realtime still use each other's files directly: their entities and change journals depend
+ * on one another both ways, and routing those imports through the indexes would close load-order cycles.
+ * Tests may import any file.
+ */
+const ENTANGLED = ['contacts', 'lifecycle', 'activities', 'scoring', 'realtime'];
+const THROUGH_INDEX = 'Import another module through its index.ts (its public face), not one of its files.';
+function moduleBoundaries() {
+  const deepSibling = (allowed) =>
+    allowed.length ? `^\\.\\./(?!\\.\\.|(?:${allowed.join('|')})/)[^/]+/.+` : '^\\.\\./(?!\\.\\.)[^/]+/.+';
+  const rule = (regex) => [
+    'error',
+    {
+      patterns: [
+        { regex, message: THROUGH_INDEX },
+        { regex: '(^|/)modules/[^/]+/.+', message: THROUGH_INDEX },
+      ],
+    },
+  ];
+  return [
+    { files: ['src/**/*.ts'], rules: { 'no-restricted-imports': rule('^$') } },
+    ...ENTANGLED.map((m) => ({
+      files: [`src/modules/${m}/**/*.ts`],
+      rules: { 'no-restricted-imports': rule(deepSibling(ENTANGLED.filter((x) => x !== m))) },
+    })),
+    {
+      files: ['src/modules/*/**/*.ts'],
+      ignores: ENTANGLED.map((m) => `src/modules/${m}/**`),
+      rules: { 'no-restricted-imports': rule(deepSibling([])) },
+    },
+  ];
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -45,6 +79,7 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
     },
   },
+  ...moduleBoundaries(),
   {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: globals.node },

@@ -26,7 +26,14 @@ import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type DocumentNode, type GraphQLError, execute, parse, validate } from 'graphql';
 import { BENCH_KEY, type BenchApp, type Store, runBench, since, startBenchApp } from './common';
-import { type KeyName, type LoadClientConfig, type LoadClientReport, type LoadTargets, Tally, Workload } from './load-client';
+import {
+  type KeyName,
+  type LoadClientConfig,
+  type LoadClientReport,
+  type LoadTargets,
+  Tally,
+  Workload,
+} from './load-client';
 import { DemoPlan } from '../scripts/demo/plan';
 import { seedThroughServices } from '../scripts/demo/seed';
 import { buildAppSchema } from '../src/graphql/schema';

@@ -11,7 +11,14 @@
  * rows.ts gives a contact and its transitions as table rows, for benchmarks
  * that need far more data than ingestion takes in reasonable time.
  */
-import { type ActivityFacts, type CapState, type Rule, fitScore, isExpired, scoreActivity } from '../../src/modules/scoring/scorer';
+import {
+  type ActivityFacts,
+  type CapState,
+  type Rule,
+  fitScore,
+  isExpired,
+  scoreActivity,
+} from '../../src/modules/scoring/scorer';
 import {
   type Bant,
   DEFAULT_POLICY,

@@ -3,7 +3,14 @@
  * and services stay dialect-free: column shapes, date literals, upserts,
  * locking and error mapping.
  */
-import { DataSource, type EntityManager, type ObjectLiteral, type QueryRunner, type SelectQueryBuilder, type TableColumnOptions } from 'typeorm';
+import {
+  DataSource,
+  type EntityManager,
+  type ObjectLiteral,
+  type QueryRunner,
+  type SelectQueryBuilder,
+  type TableColumnOptions,
+} from 'typeorm';
 import { format as formatMysql } from 'mysql2';
 
 /** The two store families the service runs on. */

@@ -1,7 +1,7 @@
 /** The per-request GraphQL context: who calls, the services, and fresh DataLoaders. */
-import type { Viewer } from '../modules/access/viewer';
+import type { Viewer } from '../modules/access';
 import type { Services } from './services';
-import { type ContactLoaders, createContactLoaders } from '../modules/contacts/contact.loaders';
+import { type ContactLoaders, createContactLoaders } from '../modules/contacts';
 
 export type { Services } from './services';
 

@@ -4,14 +4,13 @@ import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphq
 import { buildSchema, type BuildSchemaOptions } from 'type-graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { DateTimeScalar } from './scalars';
-import { ContactsResolver } from '../modules/contacts/contacts.resolver';
-import { ActivitiesResolver } from '../modules/activities/activities.resolver';
-import { LifecycleResolver } from '../modules/lifecycle/lifecycle.resolver';
-import { ScoringResolver } from '../modules/scoring/scoring.resolver';
-import { AccessResolver } from '../modules/access/access.resolver';
-import { ContactChangedResolver, RealtimeResolver } from '../modules/realtime/realtime.resolver';
-import { MetricsResolver } from '../modules/metrics/metrics.resolver';
-import { ScoreChangeResolver } from '../modules/scoring/score-change.resolver';
+import { ContactsResolver } from '../modules/contacts';
+import { ActivitiesResolver } from '../modules/activities';
+import { LifecycleResolver } from '../modules/lifecycle';
+import { ScoringResolver, ScoreChangeResolver } from '../modules/scoring';
+import { AccessResolver } from '../modules/access';
+import { ContactChangedResolver, RealtimeResolver } from '../modules/realtime';
+import { MetricsResolver } from '../modules/metrics';
 import {
   ApiKeyOwnerResolver,
   OwnerAssignmentResolver,

@@ -1,14 +1,12 @@
 /** The services every resolver reaches through its context. */
-import type { ContactsService } from '../modules/contacts/contacts.service';
-import type { ActivitiesService } from '../modules/activities/activities.service';
-import type { ScoringService } from '../modules/scoring/scoring.service';
-import type { RescoreService } from '../modules/scoring/rescore.service';
-import type { LifecycleService } from '../modules/lifecycle/lifecycle.service';
-import type { AccessService } from '../modules/access/access.service';
-import type { MetricsService } from '../modules/metrics/metrics.service';
-import type { RealtimeService } from '../modules/realtime/realtime.service';
+import type { ContactsService } from '../modules/contacts';
+import type { ActivitiesService } from '../modules/activities';
+import type { ScoringService, RescoreService, ScoreHistoryReader } from '../modules/scoring';
+import type { LifecycleService } from '../modules/lifecycle';
+import type { AccessService } from '../modules/access';
+import type { MetricsService } from '../modules/metrics';
+import type { RealtimeService } from '../modules/realtime';
 import type { OwnersService } from '../modules/owners';
-import type { ScoreHistoryReader } from '../modules/scoring/score-change';
 import type { WebhooksService } from '../modules/webhooks';
 import type { InsightsServices } from '../modules/insights';
 

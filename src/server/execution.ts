@@ -67,7 +67,7 @@ import {
 import type { Logger } from 'pino';
 import type { Context } from '../graphql/context';
 import { makeFormatError } from '../graphql/errors';
-import type { Viewer } from '../modules/access/viewer';
+import type { Viewer } from '../modules/access';
 import { documentDepth, operationCost, selectOperation } from './cost';
 import { InputLiteralsRule, screenQueryText, screenVariables } from './input-screen';
 import type { Metrics } from './observability';

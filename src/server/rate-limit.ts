@@ -9,7 +9,7 @@
 import type Redis from 'ioredis';
 import { GraphQLError } from 'graphql';
 import { HeaderMap } from '@apollo/server';
-import type { Viewer } from '../modules/access/viewer';
+import type { Viewer } from '../modules/access';
 import type { RateLimit } from '../config/config';
 import { CircuitBreaker } from './circuit-breaker';
 

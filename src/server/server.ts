@@ -23,11 +23,9 @@ import { screenQueryText } from './input-screen';
 import { BodyTooLarge, readBody, sendJson } from './http-util';
 import { MetricsEndpoint } from './metrics-endpoint';
 import type { RateLimiter } from './rate-limit';
-import type { Viewer } from '../modules/access/viewer';
-import { SerialisedResults, sharedSubscribe } from '../modules/realtime/shared-execution';
-import { SubscriptionOverflow } from '../modules/realtime/realtime.service';
+import type { Viewer } from '../modules/access';
+import { SerialisedResults, sharedSubscribe, SubscriptionOverflow, resumeCursor } from '../modules/realtime';
 import { consoleHandler } from './console';
-import { resumeCursor } from '../modules/realtime/resume';
 import { createSseDoor } from './sse';
 
 /** What the server needs from the outside. */

@@ -23,7 +23,7 @@ import { type Context, type Services, createContext } from '../graphql/context';
 import { viewerFromHeader } from './auth';
 import type { ExecutionGate } from './execution';
 import { BodyTooLarge, readBody } from './http-util';
-import { promotionCursor } from '../modules/realtime/realtime.service';
+import { promotionCursor } from '../modules/realtime';
 
 /** What the door needs from the server. */
 export interface SseDeps {

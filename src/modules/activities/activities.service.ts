@@ -19,7 +19,7 @@ import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { ScoringService } from '../scoring/scoring.service';
 import type { Rule } from '../scoring/scorer';
 import type { PromotionPublisher } from '../realtime/publisher';
-import { type Viewer, assertCan, partnerScope } from '../access/viewer';
+import { type Viewer, assertCan, partnerScope } from '../access';
 import { DomainError, badInput } from '../../graphql/errors';
 import { type Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import {

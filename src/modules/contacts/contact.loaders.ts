@@ -3,8 +3,7 @@
  * so a list of N contacts costs the same number of statements as one.
  */
 import DataLoader from 'dataloader';
-import type { Viewer } from '../access/viewer';
-import { partnerScope } from '../access/viewer';
+import { type Viewer, partnerScope, type Partner } from '../access';
 import type { Services } from '../../graphql/services';
 import { type Contact } from './contact.entity';
 import type { Activity } from '../activities/activity.entity';
@@ -14,7 +13,6 @@ import type { Contribution } from '../scoring/scorer';
 import type { Policy } from '../lifecycle/lifecycle';
 import type { Page } from '../../graphql/pagination';
 import type { Owner, OwnerAssignment } from '../owners';
-import type { Partner } from '../access/partner.entity';
 import type { ScoreChange } from '../scoring/score-change';
 import type { ScoringRule } from '../scoring/scoring-rule.entity';
 

@@ -19,7 +19,7 @@ import { toConnection } from '../../graphql/connection';
 import { selects } from '../../graphql/selection';
 import type { Context } from '../../graphql/context';
 import { Owner, OwnerAssignment } from '../owners';
-import { Partner } from '../access/partner.entity';
+import { Partner } from '../access';
 import { ScoreChangeConnection } from '../scoring/score-change';
 
 @Resolver(() => Contact)

@@ -4,16 +4,15 @@
  * vectors), observed under the active rules, then tallied (pure).
  */
 import { type DataSource } from 'typeorm';
-import type { ScoringService } from '../scoring/scoring.service';
-import type { LifecycleService } from '../lifecycle/lifecycle.service';
-import { type Viewer, assertCan } from '../access/viewer';
+import type { ScoringService, ContactFacts, Rule } from '../scoring';
+import type { LifecycleService } from '../lifecycle';
+import { type Viewer, assertCan } from '../access';
 import { badInput } from '../../graphql/errors';
 import { observe } from './observation';
 import { RuleInsightTally } from './rule-insights';
 import { SuggestionTally, holdoutOf, suggest } from './suggestion';
 import { forEachHistoryBatch } from './history';
 import { checkWindow } from './window';
-import type { ContactFacts, Rule } from '../scoring/scorer';
 import type { RuleInsights, ScoringSuggestion } from './insights.types';
 import type { Window } from './simulation';
 import type { Observation } from './observation';

@@ -5,8 +5,8 @@
  * holds. Memory stays that of one batch, whatever the window.
  */
 import { type DataSource } from 'typeorm';
-import type { ContactFacts } from '../scoring/scorer';
-import type { Stage } from '../lifecycle/lifecycle';
+import type { ContactFacts } from '../scoring';
+import type { Stage } from '../lifecycle';
 import { MAX_PARAMS, dbDate, parseDbDate } from '../../db/portable';
 import type { ContactHistory, HistoryTransition } from './replay';
 

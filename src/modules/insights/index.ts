@@ -4,9 +4,9 @@
  * statistics, logistic regression) are pure modules beside the services.
  */
 import { type DataSource } from 'typeorm';
-import type { ScoringService } from '../scoring/scoring.service';
-import type { LifecycleService } from '../lifecycle/lifecycle.service';
-import type { PromotionPublisher } from '../realtime/publisher';
+import type { ScoringService } from '../scoring';
+import type { LifecycleService } from '../lifecycle';
+import type { PromotionPublisher } from '../realtime';
 import { SimulationService } from './simulation.service';
 import { AnalysisService } from './analysis.service';
 

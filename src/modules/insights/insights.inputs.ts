@@ -1,9 +1,7 @@
 /** GraphQL inputs of the insights: a proposed rule set and policy for simulateScoring. */
 import { Field, ID, InputType, Int } from 'type-graphql';
-import { ScoringRuleFields } from '../scoring/scoring.inputs';
-import { ScoringRuleKind } from '../scoring/scoring-rule.entity';
-import { QualificationPolicyInput } from '../lifecycle/lifecycle.inputs';
-import type { RuleKind } from '../scoring/scorer';
+import { ScoringRuleFields, ScoringRuleKind, type RuleKind } from '../scoring';
+import { QualificationPolicyInput } from '../lifecycle';
 
 @InputType({
   description:

@@ -1,11 +1,10 @@
 /** GraphQL output types of simulateScoring, ruleInsights and suggestScoring. */
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { LifecycleStage } from '../lifecycle/stage';
-import { ScoringRuleKind } from '../scoring/scoring-rule.entity';
-import { Contact } from '../contacts/contact.entity';
+import { LifecycleStage } from '../lifecycle';
+import { ScoringRuleKind, type RuleKind } from '../scoring';
+import { Contact } from '../contacts';
 import { connectionTypes } from '../../graphql/connection';
 import { JSONScalar } from '../../graphql/scalars';
-import type { RuleKind } from '../scoring/scorer';
 import type { RuleSignal } from './rule-insights';
 
 export enum RuleSignalEnum {

@@ -6,8 +6,7 @@
  * behaviour before the outcome counts, so an activity after qualification
  * cannot explain it. Pure.
  */
-import { type Rule, fitContributions, scoreAllActivities } from '../scoring/scorer';
-import { DAY_MS } from '../scoring/scorer';
+import { type Rule, fitContributions, scoreAllActivities, DAY_MS } from '../scoring';
 import type { ContactHistory } from './replay';
 import type { Window } from './simulation';
 

@@ -20,8 +20,8 @@ import {
   fitContributions,
   isExpired,
   scoreActivity,
-} from '../scoring/scorer';
-import { type Policy, type Stage, promotions } from '../lifecycle/lifecycle';
+} from '../scoring';
+import { type Policy, type Stage, promotions } from '../lifecycle';
 
 /** A stored activity and when it was recorded (epoch ms). */
 export interface HistoryActivity extends ActivityFacts {

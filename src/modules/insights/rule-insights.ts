@@ -6,10 +6,9 @@
  * points it earned. A rule that applies to many contacts and whose interval
  * holds 1 is flagged NOISE: it fires a lot and predicts nothing.
  */
-import { type ContactFacts, type Rule, type RuleCondition, conditionHolds, contactField } from '../scoring/scorer';
+import { type ContactFacts, type Rule, type RuleCondition, conditionHolds, contactField, DAY_MS } from '../scoring';
 import { type RatioInterval, liftInterval, wilson } from './stats';
 import type { Observation } from './observation';
-import { DAY_MS } from '../scoring/scorer';
 
 /** What a rule's lift says. */
 export type RuleSignal = 'PREDICTIVE' | 'COUNTER_PREDICTIVE' | 'NOISE' | 'NO_EVIDENCE';

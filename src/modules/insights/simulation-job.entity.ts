@@ -1,9 +1,8 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { DateColumn, JsonColumn } from '../../db/columns';
-import { JobFields } from '../scoring/rescore-job.entity';
-import type { Policy } from '../lifecycle/lifecycle';
-import type { Rule } from '../scoring/scorer';
+import { JobFields, type Rule } from '../scoring';
+import type { Policy } from '../lifecycle';
 import type { SimulationSummary } from './simulation';
 
 /** What a simulation was asked: the whole proposed rule set (resolved), the policy, the window. */

@@ -9,14 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type DataSource, type EntityManager } from 'typeorm';
-import { type Rule, fitContributions, scoreAllActivities } from '../scoring/scorer';
-import { type Policy, mergePolicy, validatePolicy } from '../lifecycle/lifecycle';
-import type { ScoringService } from '../scoring/scoring.service';
-import type { LifecycleService } from '../lifecycle/lifecycle.service';
-import type { PromotionPublisher } from '../realtime/publisher';
-import type { StageTransition } from '../lifecycle/stage-transition.entity';
-import { JobState } from '../scoring/rescore-job.entity';
-import { type Viewer, assertCan } from '../access/viewer';
+import { type Rule, fitContributions, scoreAllActivities, type ScoringService, JobState } from '../scoring';
+import { type Policy, mergePolicy, validatePolicy, type LifecycleService, type StageTransition } from '../lifecycle';
+import type { PromotionPublisher } from '../realtime';
+import { type Viewer, assertCan } from '../access';
 import { badInput, conflict, notFound } from '../../graphql/errors';
 import { type SqlValue, insertRows } from '../../db/bulk';
 import { transaction } from '../../db/portable';

@@ -5,9 +5,8 @@
  * and the outcome quality of the simulated and the actual MQL sets against
  * what really happened to the same contacts.
  */
-import type { Stage } from '../lifecycle/lifecycle';
-import { FUNNEL } from '../lifecycle/lifecycle';
-import { DAY_MS } from '../scoring/scorer';
+import { type Stage, FUNNEL } from '../lifecycle';
+import { DAY_MS } from '../scoring';
 import { firstEntry } from './replay';
 
 /** The window and horizon of a simulation (epoch ms, days). */

@@ -10,7 +10,7 @@ import {
 } from './lifecycle.inputs';
 import { LifecycleStage } from './stage';
 import { Contact } from '../contacts/contact.entity';
-import { assertCan } from '../access/viewer';
+import { assertCan } from '../access';
 import { notFound } from '../../graphql/errors';
 import { toConnection } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';

@@ -19,7 +19,7 @@ import {
   qualificationOutcome,
   validatePolicy,
 } from './lifecycle';
-import { type Viewer, actorName, assertCan, partnerScope } from '../access/viewer';
+import { type Viewer, actorName, assertCan, partnerScope } from '../access';
 import { badInput, notFound } from '../../graphql/errors';
 import { type Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import {

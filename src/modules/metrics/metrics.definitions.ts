@@ -4,8 +4,7 @@
  * the database returns become the API's answer. No GraphQL or ORM imports, so
  * it is unit-tested without a database.
  */
-import { FUNNEL, type Stage } from '../lifecycle/lifecycle';
-import { convertsTo } from '../lifecycle/stays';
+import { FUNNEL, type Stage, convertsTo } from '../lifecycle';
 
 /** How conversionMetrics groups its answer. */
 export type GroupBy = 'NONE' | 'SOURCE' | 'OWNER' | 'PARTNER' | 'WEEK' | 'MONTH';

@@ -3,7 +3,7 @@
  * MetricsGroupBy).
  */
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { LifecycleStage } from '../lifecycle/stage';
+import { LifecycleStage } from '../lifecycle';
 
 /** How conversionMetrics groups its answer. */
 export enum MetricsGroupBy {

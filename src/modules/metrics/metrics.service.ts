@@ -4,10 +4,10 @@
  * shaped by the pure definitions (metrics.definitions.ts).
  */
 import { type DataSource } from 'typeorm';
-import { type Viewer, assertCan, partnerScope } from '../access/viewer';
+import { type Viewer, assertCan, partnerScope } from '../access';
 import { badInput } from '../../graphql/errors';
 import { analyticQuery, dbDate, dialectOf } from '../../db/portable';
-import type { Stage } from '../lifecycle/lifecycle';
+import type { Stage } from '../lifecycle';
 import {
   type ConversionMetricsValue,
   type CurrentRow,
@@ -17,7 +17,14 @@ import {
   assembleMetrics,
   rangeProblem,
 } from './metrics.definitions';
-import { type MetricsQuery, type RawCurrentRow, type RawStageRow, currentStatement, groupOf, stageStatement } from './metrics.sql';
+import {
+  type MetricsQuery,
+  type RawCurrentRow,
+  type RawStageRow,
+  currentStatement,
+  groupOf,
+  stageStatement,
+} from './metrics.sql';
 
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
 

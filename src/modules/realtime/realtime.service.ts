@@ -10,10 +10,17 @@
  * its iterator.
  */
 import { type PromotionBus } from './promotion-bus';
-import { type Epoch, type LogPosition, type PromotionLog, type ReplayFilter, type ReplayPage, type WireTransition } from './promotion-log';
+import {
+  type Epoch,
+  type LogPosition,
+  type PromotionLog,
+  type ReplayFilter,
+  type ReplayPage,
+  type WireTransition,
+} from './promotion-log';
 import type { WireChange } from './contact-changes';
 import { type ValuesFilter, matchesFilter } from '../contacts/contact-filter';
-import { type Viewer, assertCan, partnerScope } from '../access/viewer';
+import { type Viewer, assertCan, partnerScope } from '../access';
 import { decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { DomainError, badInput } from '../../graphql/errors';
 

@@ -26,7 +26,7 @@ import {
   print,
 } from 'graphql';
 import { type Context, createContext } from '../../graphql/context';
-import { partnerScope } from '../access/viewer';
+import { partnerScope } from '../access';
 import type { PromotionStream } from './realtime.service';
 import type { Epoch, WireTransition } from './promotion-log';
 

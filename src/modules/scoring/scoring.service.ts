@@ -33,7 +33,7 @@ import { type Activity } from '../activities/activity.entity';
 import { type StageTransition } from '../lifecycle/stage-transition.entity';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { Policy } from '../lifecycle/lifecycle';
-import { type Viewer, assertCan } from '../access/viewer';
+import { type Viewer, assertCan } from '../access';
 import { badInput, notFound } from '../../graphql/errors';
 import {
   MAX_PARAMS,

@@ -9,10 +9,9 @@
  */
 import { type DataSource, type EntityManager } from 'typeorm';
 import { dbDate, dialectOf, forUpdateSkipLocked, parseDbDate, transaction } from '../../db/portable';
-import { transitionsById } from '../realtime/promotion-log';
+import { transitionsById, promotionCursor } from '../realtime';
 import { type SqlValue, insertRows, updateRowsById } from '../../db/bulk';
 import { PROMOTED, type PromotionRow, promotionPayload } from './payload';
-import { promotionCursor } from '../realtime/realtime.service';
 import type { AttemptResult } from './sender';
 
 /** A message claimed for delivery, with what is needed to sign and send it. */

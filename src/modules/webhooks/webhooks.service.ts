@@ -6,14 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type DataSource, type EntityManager } from 'typeorm';
-import { Role } from '../access/api-key.entity';
-import { type Viewer, partnerScope } from '../access/viewer';
+import { Role, type Viewer, partnerScope } from '../access';
 import { badInput, forbidden, notFound } from '../../graphql/errors';
 import { type Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { dbDate, dialectOf, forUpdate, transaction } from '../../db/portable';
 import { insertRows } from '../../db/bulk';
-import { LifecycleStage } from '../lifecycle/stage';
-import { promotionCursor } from '../realtime/realtime.service';
+import { LifecycleStage } from '../lifecycle';
+import { promotionCursor } from '../realtime';
 import {
   type AttemptRow,
   type EndpointRow,
