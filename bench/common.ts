@@ -4,7 +4,7 @@
  * and memory sampling.
  */
 import './production';
-import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database';
+import { createScratchDatabase, type ScratchDatabase } from '../test/helpers/scratch-database';
 import { loadConfig } from '../src/config/config';
 import { type App, startApp } from '../src/main';
 import { ACTIVITY_COLUMNS } from '../src/modules/activities/activity.rows';

@@ -4,7 +4,7 @@
  * real service on a free port, and a GraphQL client over real HTTP.
  */
 import request from 'supertest';
-import { type ScratchDatabase, createScratchDatabase } from '../../src/db/scratch-database';
+import { type ScratchDatabase, createScratchDatabase } from './scratch-database';
 import { loadConfig } from '../../src/config/config';
 import { type App, startApp } from '../../src/main';
 import type { Clock } from '../../src/modules/webhooks';

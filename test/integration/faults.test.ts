@@ -17,7 +17,7 @@ import { loadConfig } from '../../src/config/config';
 import { type App, startApp } from '../../src/main';
 import { ADMIN_KEY, createTestDatabase } from '../helpers/app';
 import { collect, sleep, wsClient } from '../helpers/ws';
-import type { ScratchDatabase } from '../../src/db/scratch-database';
+import type { ScratchDatabase } from '../helpers/scratch-database';
 
 /** Longest a request may take before the test calls it hung (far above the timeouts configured below). */
 const HUNG_MS = 20_000;

@@ -1,7 +1,7 @@
 /** /metrics and the request log count the code a client received, not the raw error's (issue 20 item 5). */
 import { createTestDatabase, ADMIN_KEY } from '../helpers/app';
 import { type Service, startService } from '../helpers/service-process';
-import type { ScratchDatabase } from '../../src/db/scratch-database';
+import type { ScratchDatabase } from '../helpers/scratch-database';
 
 const METRICS = 'metrics-token-0123456789';
 let db: ScratchDatabase;

@@ -15,7 +15,7 @@ import { type Service, startService } from '../helpers/service-process';
 import { uniqueEmail } from '../helpers/factories';
 import { sleep } from '../helpers/ws';
 import { createResumableClient } from '../../src/client/resumable-ws';
-import type { ScratchDatabase } from '../../src/db/scratch-database';
+import type { ScratchDatabase } from '../helpers/scratch-database';
 
 let db: ScratchDatabase;
 const services: Service[] = [];

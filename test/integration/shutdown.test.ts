@@ -14,7 +14,7 @@ import { ADMIN_KEY, createTestDatabase } from '../helpers/app';
 import { uniqueEmail } from '../helpers/factories';
 import { type Service, startService } from '../helpers/service-process';
 import { collect, sleep } from '../helpers/ws';
-import type { ScratchDatabase } from '../../src/db/scratch-database';
+import type { ScratchDatabase } from '../helpers/scratch-database';
 
 async function gql(port: number, query: string, variables: Record<string, unknown> = {}): Promise<any> {
   const res = await fetch(`http://127.0.0.1:${port}/graphql`, {

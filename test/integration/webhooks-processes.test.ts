@@ -8,7 +8,7 @@ import { type Service, startService } from '../helpers/service-process';
 import { type Receiver, startReceiver } from '../helpers/receiver';
 import { uniqueEmail } from '../helpers/factories';
 import { sleep } from '../helpers/ws';
-import type { ScratchDatabase } from '../../src/db/scratch-database';
+import type { ScratchDatabase } from '../helpers/scratch-database';
 
 const METRICS = 'metrics-token-0123456789';
 const ENV = {

@@ -42,8 +42,8 @@ export class RealtimeResolver {
     @Arg('partnerId', () => ID, { nullable: true }) _partnerId?: string,
     @Arg('after', () => String, { nullable: true }) _after?: string,
   ): PromotionEvent {
-    // Contact data comes from loaders of a context built for this event (see shared-execution.ts), so it is never
-    // stale.
+    // Contact data comes from loaders of a context built for this event (see src/server/shared-execution.ts),
+    // so it is never stale.
     const { seq: _seq, ...fields } = t;
     const transition = Object.assign(new StageTransition(), {
       ...fields,

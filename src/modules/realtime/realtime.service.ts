@@ -6,7 +6,7 @@
  * increasing (seq, id) order). A subscription whose undelivered events exceed
  * `queueLimit` ends with SubscriptionOverflow, which carries its resume cursor.
  * Once caught up, a stream can hand its live epochs to a broadcaster
- * (`handOver`, see shared-execution.ts) instead of passing each event through
+ * (`handOver`, see src/server/shared-execution.ts) instead of passing each event through
  * its iterator.
  */
 import { type PromotionBus } from './promotion-bus';
@@ -97,7 +97,7 @@ interface LogSource<T extends LogEvent> {
   events(epoch: Epoch): T[];
   /**
    * The epoch as the broadcaster sees it: its `transitions` are this source's events. One object per epoch and
-   * source, so every subscription of a shared execution hands over the same one (shared-execution.ts).
+   * source, so every subscription of a shared execution hands over the same one (src/server/shared-execution.ts).
    */
   view(epoch: Epoch): Epoch;
   /** Whether a live event goes to the subscriber. */

@@ -25,10 +25,9 @@ import {
   type FormattedExecutionResult,
   print,
 } from 'graphql';
-import { type Context, createContext } from '../../graphql/context';
-import { partnerScope } from '../access';
-import type { PromotionStream } from './realtime.service';
-import type { Epoch, WireTransition } from './promotion-log';
+import { type Context, createContext } from '../graphql/context';
+import { partnerScope } from '../modules/access';
+import type { Epoch, PromotionStream, WireTransition } from '../modules/realtime';
 
 type Subscribe = (args: ExecutionArgs) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
 
