@@ -73,7 +73,7 @@ export interface Config {
   /** Guards of every door (issue 16): production defaults closed, per-socket caps, Redis namespace, cost budgets. */
   guards: Guards;
   /** Query limits (abuse protection). */
-  limits: { maxDepth: number; maxComplexity: number; maxFirst: number; maxBodyBytes: number; maxBatch: number };
+  limits: { maxDepth: number; maxComplexity: number; maxFirst: number; maxBodyBytes: number };
 }
 
 /** Webhook delivery settings. */
@@ -295,7 +295,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxComplexity: int(env, 'MAX_QUERY_COMPLEXITY', 200_000, 1, 100_000_000),
       maxFirst: int(env, 'MAX_PAGE_SIZE', 500, 1, 10_000),
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', 2_000_000, 1024, 100_000_000),
-      maxBatch: int(env, 'MAX_BATCH_OPERATIONS', 10, 1, 1000),
     },
   };
 }

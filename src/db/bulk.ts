@@ -107,7 +107,7 @@ export async function updateRowsById(
       return `${col} = CASE id ${whens.join(' ')} END`;
     });
     params.push(...chunk.map((r) => r.id));
-    await em.query(`UPDATE ${table} SET ${sets.join(', ')} WHERE id IN (${chunk.map(() => '?').join(', ')})`, params);
+    await em.query(`UPDATE ${table} SET ${sets.join(', ')} WHERE id IN ${valuesPlaceholders(1, chunk.length)}`, params);
   }
 }
 
@@ -135,7 +135,7 @@ export async function updateWhereIn(
     const chunk = keys.slice(i, i + perChunk);
     await em.query(
       `UPDATE ${table} SET ${sets.map((c) => `${c} = ?`).join(', ')} WHERE ${clause}${keyColumn} IN ` +
-        `(${chunk.map(() => '?').join(', ')})`,
+        `${valuesPlaceholders(1, chunk.length)}`,
       [...params, ...chunk],
     );
   }
@@ -158,7 +158,7 @@ export async function deleteWhereIn(
     const chunk = keys.slice(i, i + perChunk);
     await em.query(
       `DELETE FROM ${table} WHERE ${fixed.map((c) => `${c} = ? AND `).join('')}${keyColumn} IN ` +
-        `(${chunk.map(() => '?').join(', ')})`,
+        `${valuesPlaceholders(1, chunk.length)}`,
       [...fixed.map((c) => where[c]), ...chunk],
     );
   }

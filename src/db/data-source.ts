@@ -31,7 +31,8 @@ export function createDataSource(
       ...common,
       type: 'better-sqlite3',
       database: db.file,
-      // WAL lets readers proceed while a writer commits; foreign keys are not used (ids are checked by services).
+      // WAL lets readers proceed while a writer commits. better-sqlite3 enforces foreign keys (migration 1769's
+      // activities -> contacts) by default, as MySQL does.
       prepareDatabase: (conn: { pragma: (s: string) => unknown }) => {
         conn.pragma('journal_mode = WAL');
         conn.pragma('synchronous = NORMAL');

@@ -68,7 +68,7 @@ export async function groupValueIds(em: EntityManager, values: Iterable<string>)
   const read = async (some: string[], locking: boolean) => {
     const rows: { id: number | string; value: string }[] = await em.query(
       `SELECT id, value FROM group_values WHERE value IN ` +
-        `(${some.map(() => '?').join(', ')})${locking ? forShare(dialect) : ''}`,
+        `${valuesPlaceholders(1, some.length)}${locking ? forShare(dialect) : ''}`,
       some,
     );
     for (const r of rows) ids.set(r.value, Number(r.id));

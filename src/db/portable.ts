@@ -12,6 +12,7 @@ import {
   type TableColumnOptions,
 } from 'typeorm';
 import { format as formatMysql } from 'mysql2';
+import { DAY_MS } from '../config/units';
 
 /** The two store families the service runs on. */
 export type Dialect = 'sqlite' | 'mysql';
@@ -107,7 +108,6 @@ export function dbDate(d: Date | number): string {
   const ss = TWO_DIGITS[secs % 60];
   return `${dayText} ${hh}:${mm}:${ss}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}`;
 }
-const DAY_MS = 86_400_000;
 const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
 /** `YYYY-MM-DD` of the days met lately, by day number since the epoch (bounded: cleared when full). */
 const DAY_TEXTS = new Map<number, string>();
@@ -117,13 +117,6 @@ export function parseDbDate(v: unknown): Date {
   if (v instanceof Date) return v;
   const s = String(v);
   return new Date(/[zZ]|[+-]\d\d:\d\d$/.test(s) ? s : s.replace(' ', 'T') + 'Z');
-}
-
-/** SQL expression: days between two datetime expressions, as a fraction. */
-export function daysBetweenSql(dialect: Dialect, fromExpr: string, toExpr: string): string {
-  return dialect === 'mysql'
-    ? `(TIMESTAMPDIFF(MICROSECOND, ${fromExpr}, ${toExpr}) / 86400000000.0)`
-    : `(julianday(${toExpr}) - julianday(${fromExpr}))`;
 }
 
 /**

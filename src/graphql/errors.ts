@@ -15,8 +15,6 @@ export const badInput = (field: string, message: string, extra: Record<string, u
 export const notFound = (what: string, id?: string) =>
   new DomainError('NOT_FOUND', id ? `${what} ${id} not found` : `${what} not found`);
 export const forbidden = (message = 'Your API key role may not do this') => new DomainError('FORBIDDEN', message);
-export const unauthenticated = (message = 'A valid API key is required: Authorization: Bearer <secret>') =>
-  new DomainError('UNAUTHENTICATED', message);
 export const conflict = (message: string, extra: Record<string, unknown> = {}) =>
   new DomainError('CONFLICT', message, extra);
 

@@ -168,8 +168,4 @@ export class AccessService {
   listPartners(): Promise<Partner[]> {
     return this.ds.getRepository(Partner).find({ order: { name: 'ASC' } });
   }
-
-  async partnerExists(id: string): Promise<boolean> {
-    return (await this.ds.getRepository(Partner).count({ where: { id } })) > 0;
-  }
 }

@@ -407,16 +407,6 @@ export class ActivitiesService {
     return contacts;
   }
 
-  /** A contact's activities, newest first (the viewer's scope was checked when the contact was read). */
-  async listForContact(
-    contactId: string,
-    first: number,
-    after: string | null | undefined,
-    type: string | null | undefined,
-  ): Promise<Page<Activity>> {
-    return (await this.listForContacts([contactId], first, after, type)).get(contactId)!;
-  }
-
   /**
    * Pages of activities for many contacts in two statements (rows with a
    * per-contact ROW_NUMBER window, and grouped counts), whatever the number of contacts.

@@ -4,6 +4,7 @@ import { Contact } from './contact.entity';
 import { type ContactData, normaliseContact } from './contact.validation';
 import type { ValuesFilter } from './contact-filter';
 import { CONTACT_COLUMNS, contactRow, newContact, sortKeys } from './contact.factory';
+import { requireContact } from './contact-lock';
 import { GROUP_KEYS, assignGroupKeys } from '../../db/group-keys';
 import { insertRows } from '../../db/bulk';
 import { Activity } from '../activities/activity.entity';
@@ -12,9 +13,9 @@ import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { Qualification } from '../lifecycle/qualification.entity';
 import { Temperature } from '../lifecycle/stage';
 import { type Viewer, assertCan, partnerScope, Role } from '../access';
-import { badInput, conflict, notFound } from '../../graphql/errors';
+import { badInput, conflict } from '../../graphql/errors';
 import { type CursorPart, type Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
-import { dbDate, isUniqueViolation, lockRows, transaction } from '../../db/portable';
+import { dbDate, isUniqueViolation, transaction } from '../../db/portable';
 import type { ScoringService } from '../scoring/scoring.service';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { PromotionPublisher } from '../realtime/publisher';
@@ -165,12 +166,8 @@ export class ContactsService {
   }
 
   /** Like get, but NOT_FOUND when missing or outside the viewer's partner. */
-  async require(viewer: Viewer, id: string, em: EntityManager = this.ds.manager, lock = false): Promise<Contact> {
-    const qb = em.getRepository(Contact).createQueryBuilder('c').where('c.id = :id', { id });
-    const rows = await (lock ? lockRows(qb) : qb).getMany();
-    const contact = rows[0];
-    if (!contact || !this.visible(viewer, contact)) throw notFound('Contact', id);
-    return contact;
+  require(viewer: Viewer, id: string, em: EntityManager = this.ds.manager, lock = false): Promise<Contact> {
+    return requireContact(em, viewer, id, lock);
   }
 
   private visible(viewer: Viewer, contact: Contact): boolean {

@@ -7,7 +7,7 @@
 import { type DataSource } from 'typeorm';
 import type { ContactFacts } from '../scoring';
 import type { Stage } from '../lifecycle';
-import { MAX_PARAMS, dbDate, parseDbDate } from '../../db/portable';
+import { MAX_PARAMS, dbDate, parseDbDate, valuesPlaceholders } from '../../db/portable';
 import type { ContactHistory, HistoryTransition } from './replay';
 
 /** Rows of `select ... WHERE contact_id IN (...) <tail>`, chunked to the drivers' parameter limit. */
@@ -22,7 +22,7 @@ async function byContacts<T>(
   const size = MAX_PARAMS - params.length;
   for (let i = 0; i < ids.length; i += size) {
     const chunk = ids.slice(i, i + size);
-    for (const row of await ds.query(`${select} WHERE contact_id IN (${chunk.map(() => '?').join(', ')}) ${tail}`, [
+    for (const row of await ds.query(`${select} WHERE contact_id IN ${valuesPlaceholders(1, chunk.length)} ${tail}`, [
       ...chunk,
       ...params,
     ]))

@@ -6,7 +6,8 @@
  * behaviour before the outcome counts, so an activity after qualification
  * cannot explain it. Pure.
  */
-import { type Rule, fitContributions, scoreAllActivities, DAY_MS } from '../scoring';
+import { type Rule, fitContributions, scoreAllActivities } from '../scoring';
+import { DAY_MS } from '../../config/units';
 import type { ContactHistory } from './replay';
 import type { Window } from './simulation';
 

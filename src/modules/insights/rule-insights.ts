@@ -6,7 +6,8 @@
  * points it earned. A rule that applies to many contacts and whose interval
  * holds 1 is flagged NOISE: it fires a lot and predicts nothing.
  */
-import { type ContactFacts, type Rule, type RuleCondition, conditionHolds, contactField, DAY_MS } from '../scoring';
+import { type ContactFacts, type Rule, type RuleCondition, conditionHolds, contactField } from '../scoring';
+import { DAY_MS } from '../../config/units';
 import { type RatioInterval, liftInterval, wilson } from './stats';
 import type { Observation } from './observation';
 

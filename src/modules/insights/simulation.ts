@@ -6,7 +6,7 @@
  * what really happened to the same contacts.
  */
 import { type Stage, FUNNEL } from '../lifecycle';
-import { DAY_MS } from '../scoring';
+import { DAY_MS } from '../../config/units';
 import { firstEntry } from './replay';
 
 /** The window and horizon of a simulation (epoch ms, days). */

@@ -10,7 +10,8 @@
  * `horizonDays` before the split, so its features and its label were both
  * known before any test contact entered the window.
  */
-import { DAY_MS, type Rule } from '../scoring';
+import { type Rule } from '../scoring';
+import { DAY_MS } from '../../config/units';
 import { type LogisticModel, type WeightedRow, fitLogistic, predict } from './logistic';
 import { type Scored, auc } from './stats';
 import type { Observation } from './observation';

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import { Contact } from '../contacts/contact.entity';
+import { requireContact } from '../contacts/contact-lock';
 import { StageTransition } from './stage-transition.entity';
 import { Qualification } from './qualification.entity';
 import { QualificationPolicy } from './qualification-policy.entity';
@@ -20,7 +21,7 @@ import {
   validatePolicy,
 } from './lifecycle';
 import { type Viewer, actorName, assertCan, partnerScope } from '../access';
-import { badInput, notFound } from '../../graphql/errors';
+import { badInput } from '../../graphql/errors';
 import { type Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import {
   dbDate,
@@ -34,7 +35,8 @@ import {
 import { type SqlValue, insertRows, updateRowsById } from '../../db/bulk';
 import { selectEntities } from '../../db/hydrate';
 import { type StayColumns, stayMarks } from './stays';
-import { STAY_COLUMNS, firstTransitionValue, stayValues } from './stay.rows';
+import { firstTransitionValue } from './stay.rows';
+import { TRANSITION_COLUMNS, transitionRow } from './transition.rows';
 import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../../db/group-keys';
 import type { PromotionPublisher } from '../realtime/publisher';
 import { nextEpoch } from '../realtime/promotion-log';
@@ -62,44 +64,6 @@ export interface TransitionOutbox {
 
 /** Contacts per statement of insertTransitions: their stay updates bind up to ~10 values each. */
 const CONTACTS_PER_STATEMENT = 1000;
-
-const TRANSITION_COLUMNS = [
-  'seq',
-  'contact_id',
-  'from_stage',
-  'to_stage',
-  '`trigger`',
-  'reason',
-  'score',
-  'actor',
-  'actor_owner_id',
-  'occurred_at',
-  'partner_id',
-  'owner_id',
-  'created_at',
-  ...STAY_COLUMNS,
-  ...GROUP_KEY_COLUMNS,
-];
-
-function transitionRow(t: StageTransition, stay: StayColumns): SqlValue[] {
-  return [
-    t.seq,
-    t.contactId,
-    t.fromStage,
-    t.toStage,
-    t.trigger,
-    t.reason,
-    t.score,
-    t.actor,
-    t.actorOwnerId ?? null,
-    dbDate(t.occurredAt),
-    t.partnerId,
-    t.ownerId,
-    dbDate(t.createdAt),
-    ...stayValues(stay),
-    ...groupKeyValues(t.keys),
-  ];
-}
 
 /** Assigns owners to contacts a transaction's transitions move (owners/OwnersService.route). */
 export interface Router {
@@ -387,7 +351,7 @@ export class LifecycleService {
     if (bant.notes != null && bant.notes.length > 10_000)
       throw badInput('input.notes', 'must be at most 10000 characters');
     const { contact, transitions } = await transaction(this.ds, async (em) => {
-      const contact = await this.lockContact(em, viewer, id);
+      const contact = await requireContact(em, viewer, id, true);
       if (contact.stage !== LifecycleStage.MQL)
         throw badInput('id', `qualifyContact needs an MQL contact; this one is ${contact.stage}`, {
           stage: contact.stage,
@@ -431,7 +395,7 @@ export class LifecycleService {
     if (!reason) throw badInput('reason', 'must not be empty');
     if (reason.length > 1000) throw badInput('reason', 'must be at most 1000 characters');
     const { contact, transitions } = await transaction(this.ds, async (em) => {
-      const contact = await this.lockContact(em, viewer, id);
+      const contact = await requireContact(em, viewer, id, true);
       if (contact.stage === toStage) throw badInput('toStage', `the contact is already ${toStage}`);
       const now = backfillDate(contact, at);
       const transitions = [this.newTransition(contact, toStage, TransitionTrigger.MANUAL, now, reason, viewer)];
@@ -535,15 +499,6 @@ export class LifecycleService {
         updatedAt: contact.updatedAt,
       },
     );
-  }
-
-  private async lockContact(em: EntityManager, viewer: Viewer, id: string): Promise<Contact> {
-    const contact = await lockRows(
-      em.getRepository(Contact).createQueryBuilder('c').where('c.id = :id', { id }),
-    ).getOne();
-    const scope = partnerScope(viewer);
-    if (!contact || (scope !== null && contact.partnerId !== scope)) throw notFound('Contact', id);
-    return contact;
   }
 
   /** Transitions of many contacts, oldest first, in one statement. */

@@ -5,6 +5,7 @@
  * it is unit-tested without a database.
  */
 import { FUNNEL, type Stage, convertsTo } from '../lifecycle';
+import { DAY_MS } from '../../config/units';
 
 /** How conversionMetrics groups its answer. */
 export type GroupBy = 'NONE' | 'SOURCE' | 'OWNER' | 'PARTNER' | 'WEEK' | 'MONTH';
@@ -20,8 +21,6 @@ export const CONVERSIONS: readonly { fromStage: Stage; toStage: Stage }[] = FUNN
 
 /** The longest window a query may span. */
 export const MAX_RANGE_YEARS = 3;
-
-const DAY_MS = 86_400_000;
 
 /** What is wrong with the requested window, and which argument to blame. */
 export interface RangeProblem {

@@ -15,6 +15,7 @@ import type { ContactValues } from '../contacts/contact-filter';
 import { type Policy, temperatureOf } from '../lifecycle/lifecycle';
 import { type SqlValue, insertRows, updateRowsById } from '../../db/bulk';
 import { dbDate, parseDbDate, valuesPlaceholders } from '../../db/portable';
+import { DAY_MS } from '../../config/units';
 
 /** What changed on a contact. */
 export enum ContactChangeKind {
@@ -180,7 +181,7 @@ export class ChangeSet {
       const rows: { contact_id: string; pts: number | string }[] = await em.query(
         `SELECT contact_id, SUM(points) AS pts FROM score_applications WHERE contact_id IN ` +
           `${valuesPlaceholders(1, live.length)} AND expired = 0 AND occurred_at > ? GROUP BY contact_id`,
-        [...live, dbDate(now.getTime() - policy.temperatureWindowDays * 86_400_000)],
+        [...live, dbDate(now.getTime() - policy.temperatureWindowDays * DAY_MS)],
       );
       for (const r of rows) points.set(r.contact_id, Number(r.pts));
     }

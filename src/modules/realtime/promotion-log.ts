@@ -20,6 +20,7 @@ import {
   transaction,
   dbDate,
   usePrimaryKey,
+  valuesPlaceholders,
 } from '../../db/portable';
 
 /** A transition as it travels between instances and to subscribers. */
@@ -125,7 +126,7 @@ export function nextEpoch(em: EntityManager): Promise<number> {
 export async function transitionsById(em: EntityManager, ids: string[]): Promise<WireTransition[]> {
   if (ids.length === 0) return [];
   const rows: Row[] = await em.query(
-    `SELECT ${COLUMNS} FROM stage_transitions WHERE id IN (${ids.map(() => '?').join(', ')})`,
+    `SELECT ${COLUMNS} FROM stage_transitions WHERE id IN ${valuesPlaceholders(1, ids.length)}`,
     ids,
   );
   return rows.map(fromRow);
@@ -194,7 +195,8 @@ export class PromotionLog {
       // On the primary key: through the seq index it would also lock (and wait on) unstamped rows of transactions still
       // open.
       await em.query(
-        `UPDATE stage_transitions${usePrimaryKey(dialect)} SET seq = ? WHERE id IN (${rows.map(() => '?').join(', ')})`,
+        `UPDATE stage_transitions${usePrimaryKey(dialect)} SET seq = ? ` +
+          `WHERE id IN ${valuesPlaceholders(1, rows.length)}`,
         [seq, ...rows.map((r) => r.id)],
       );
       const stamped: Row[] = await em.query(`SELECT ${COLUMNS} FROM stage_transitions WHERE seq = ? ORDER BY id`, [
@@ -248,7 +250,7 @@ export class PromotionLog {
       const head = Number((await em.query('SELECT last_seq FROM promotion_sequence WHERE id = 1'))[0].last_seq);
       const where = ['seq >= ?', 'seq <= ?', '(seq > ? OR id > ?)'];
       const params: unknown[] = [after[0], head, after[0], after[1]];
-      where.push(`to_stage IN (${filter.stages.map(() => '?').join(', ') || 'NULL'})`);
+      where.push(`to_stage IN ${filter.stages.length ? valuesPlaceholders(1, filter.stages.length) : '(NULL)'}`);
       params.push(...filter.stages);
       if (filter.ownerId != null) {
         where.push('owner_id = ?');

@@ -6,15 +6,7 @@ export type { RuleProblem } from './rule-validation';
 export { ScoreApplication } from './score-application.entity';
 export { ScoreHistoryReader } from './score-change';
 export { ScoreChangeResolver } from './score-change.resolver';
-export {
-  DAY_MS,
-  conditionHolds,
-  contactField,
-  fitContributions,
-  isExpired,
-  scoreActivity,
-  scoreAllActivities,
-} from './scorer';
+export { conditionHolds, contactField, fitContributions, isExpired, scoreActivity, scoreAllActivities } from './scorer';
 export type { ActivityFacts, Application, CapState, ContactFacts, Rule, RuleCondition, RuleKind } from './scorer';
 export { ScoringRule, ScoringRuleKind } from './scoring-rule.entity';
 export { ScoringRuleFields } from './scoring.inputs';

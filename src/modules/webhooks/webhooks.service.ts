@@ -9,7 +9,7 @@ import { type DataSource, type EntityManager } from 'typeorm';
 import { Role, type Viewer, partnerScope } from '../access';
 import { badInput, forbidden, notFound } from '../../graphql/errors';
 import { type Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
-import { dbDate, dialectOf, forUpdate, transaction } from '../../db/portable';
+import { dbDate, dialectOf, forUpdate, transaction, valuesPlaceholders } from '../../db/portable';
 import { insertRows } from '../../db/bulk';
 import { LifecycleStage } from '../lifecycle';
 import { promotionCursor } from '../realtime';
@@ -36,7 +36,6 @@ import type { Clock } from './worker';
 /** How long a rotated-out secret keeps signing beside the new one. */
 export const PREVIOUS_SECRET_MS = 24 * 3600_000;
 const MANAGERS = new Set([Role.ADMIN, Role.MARKETING, Role.PARTNER]);
-const inList = (n: number) => `(${new Array(n).fill('?').join(', ')})`;
 
 /** Settings of the service (config.webhooks). */
 export interface WebhookSettings extends TargetPolicy {
@@ -63,7 +62,7 @@ export class WebhooksService {
     const out = new Map(ids.map((id) => [id, [] as string[]]));
     if (ids.length === 0) return out;
     const rows: { endpoint_id: string; stage: string }[] = await em.query(
-      `SELECT endpoint_id, stage FROM webhook_endpoint_stages WHERE endpoint_id IN ${inList(ids.length)}`,
+      `SELECT endpoint_id, stage FROM webhook_endpoint_stages WHERE endpoint_id IN ${valuesPlaceholders(1, ids.length)}`,
       ids,
     );
     const order = Object.values(LifecycleStage) as string[];
@@ -249,7 +248,10 @@ export class WebhooksService {
   private async withAttempts(em: EntityManager, rows: MessageRow[]): Promise<WebhookDelivery[]> {
     const ids = rows.map((r) => String(r.id));
     const attempts: AttemptRow[] = ids.length
-      ? await em.query(`SELECT * FROM webhook_attempts WHERE message_id IN ${inList(ids.length)} ORDER BY id`, ids)
+      ? await em.query(
+          `SELECT * FROM webhook_attempts WHERE message_id IN ${valuesPlaceholders(1, ids.length)} ORDER BY id`,
+          ids,
+        )
       : [];
     return rows.map((r) =>
       toDelivery(
