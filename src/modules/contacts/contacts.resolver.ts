@@ -2,14 +2,9 @@
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Contact } from './contact.entity';
-import {
-  ContactConnection,
-  ContactFilter,
-  ContactOrder,
-  CreateContactInput,
-  UpdateContactInput,
-} from './contact.inputs';
-import { ActivityConnection } from '../activities/activity.inputs';
+import { ContactConnection } from './contact.types';
+import { ContactFilter, ContactOrder, CreateContactInput, UpdateContactInput } from './contact.inputs';
+import { ActivityConnection } from '../activities/activity.types';
 import { ScoreContribution } from '../scoring/scoring.inputs';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { Qualification } from '../lifecycle/qualification.entity';

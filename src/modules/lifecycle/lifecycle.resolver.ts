@@ -2,12 +2,8 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { StageTransition } from './stage-transition.entity';
 import { QualificationPolicy } from './qualification-policy.entity';
-import {
-  QualificationInput,
-  QualificationPolicyInput,
-  StageTransitionConnection,
-  StageTransitionFilter,
-} from './lifecycle.inputs';
+import { QualificationInput, QualificationPolicyInput, StageTransitionFilter } from './lifecycle.inputs';
+import { StageTransitionConnection } from './lifecycle.types';
 import { LifecycleStage } from './stage';
 import { Contact } from '../contacts/contact.entity';
 import { assertCan } from '../access';
