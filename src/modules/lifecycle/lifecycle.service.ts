@@ -3,10 +3,8 @@
  * BANT qualification, manual transitions, the qualification policy and the
  * stageTransitions list.
  */
-import { randomUUID } from 'node:crypto';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import { Contact } from '../contacts/contact.entity';
-import { requireContact } from '../contacts/contact-lock';
 import { StageTransition } from './stage-transition.entity';
 import { Qualification } from './qualification.entity';
 import { QualificationPolicy } from './qualification-policy.entity';
@@ -17,30 +15,21 @@ import {
   type Policy,
   mergePolicy,
   promotions,
-  qualificationOutcome,
   validatePolicy,
 } from './lifecycle';
 import { type Viewer, actorName, assertCan, partnerScope } from '../access';
 import { badInput } from '../../graphql/errors';
 import { type Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
-import {
-  dbDate,
-  insertIgnorePrefix,
-  dialectOf,
-  lockRows,
-  parseDbDate,
-  transaction,
-  valuesPlaceholders,
-} from '../../db/portable';
-import { type SqlValue, insertRows, updateRowsById } from '../../db/bulk';
+import { dbDate, insertIgnorePrefix, dialectOf, lockRows, transaction } from '../../db/portable';
 import { selectEntities } from '../../db/hydrate';
-import { type StayColumns, stayMarks } from './stays';
-import { firstTransitionValue } from './stay.rows';
-import { TRANSITION_COLUMNS, transitionRow } from './transition.rows';
 import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../../db/group-keys';
 import type { PromotionPublisher } from '../realtime/publisher';
 import { nextEpoch } from '../realtime/promotion-log';
-import { ChangeSet, ContactChangeKind, type WireChange } from '../realtime/contact-changes';
+import { ChangeSet, type WireChange } from '../realtime/contact-changes';
+import { type SalesStepDeps, moveContact, qualifyContact } from './sales-steps';
+import { SUBJECTS, type Router, type TransitionOutbox, writeTransitions } from './transition-writes';
+
+export type { Router, TransitionOutbox } from './transition-writes';
 
 /** Filter of the stageTransitions list. */
 export interface TransitionListFilter {
@@ -52,31 +41,6 @@ export interface TransitionListFilter {
 }
 
 const POLICY_ID = 1;
-
-/**
- * Writes, in the transaction of the transitions, what must happen because of
- * them (the webhook outbox): called with the ids of the transitions just
- * inserted, after the transaction's epoch is taken.
- */
-export interface TransitionOutbox {
-  enqueue(em: EntityManager, transitionIds: string[]): Promise<void>;
-}
-
-/** Contacts per statement of insertTransitions: their stay updates bind up to ~10 values each. */
-const CONTACTS_PER_STATEMENT = 1000;
-
-/** Assigns owners to contacts a transaction's transitions move (owners/OwnersService.route). */
-export interface Router {
-  route(
-    em: EntityManager,
-    transitions: StageTransition[],
-    subjectOf: (t: StageTransition) => Contact | undefined,
-    regrouped: (em: EntityManager, c: Contact) => Promise<void>,
-  ): Promise<void>;
-}
-
-/** The contact each new transition was built from (newTransition), so routing can update it in memory too. */
-const SUBJECTS = new WeakMap<StageTransition, Contact>();
 
 function toPolicy(p: QualificationPolicy): Policy {
   return {
@@ -234,178 +198,35 @@ export class LifecycleService {
     changes: ChangeSet = new ChangeSet(),
   ): Promise<void> {
     if (transitions.length === 0 && changes.size === 0) return;
-    const seq = transitions.length ? await this.writeTransitions(em, transitions, changes) : await nextEpoch(em);
+    const seq = transitions.length
+      ? await writeTransitions(em, transitions, changes, {
+          router: this.router,
+          outbox: this.outbox,
+          syncGroupKeys: (tx, c) => this.syncGroupKeys(tx, c),
+        })
+      : await nextEpoch(em);
     await changes.write(em, seq, await this.policy(em), new Date(), transitions);
   }
 
-  /** insertTransitions for a non-empty list: routing, stays, the epoch and the rows; returns the epoch. */
-  private async writeTransitions(
-    em: EntityManager,
-    transitions: StageTransition[],
-    changes: ChangeSet,
-  ): Promise<number> {
-    const byContact = new Map<string, StageTransition[]>();
-    for (const t of transitions) {
-      const list = byContact.get(t.contactId);
-      if (list) list.push(t);
-      else byContact.set(t.contactId, [t]);
-    }
-    // Statements keyed by contact take a bounded IN list (a policy change may promote every contact at once).
-    const contactIds = [...byContact.keys()];
-    const chunks: { contactIds: string[]; transitions: StageTransition[] }[] = [];
-    for (let i = 0; i < contactIds.length; i += CONTACTS_PER_STATEMENT) {
-      const ids = contactIds.slice(i, i + CONTACTS_PER_STATEMENT);
-      const mine = new Set(ids);
-      chunks.push({ contactIds: ids, transitions: transitions.filter((t) => mine.has(t.contactId)) });
-    }
-    const subjects = transitions.map((t) => SUBJECTS.get(t)).filter((c): c is Contact => c !== undefined);
-    const ownersBefore = new Map(subjects.map((c) => [c.id, c.ownerId]));
-    await this.router?.route(
-      em,
-      transitions,
-      (t) => SUBJECTS.get(t),
-      (tx, c) => this.syncGroupKeys(tx, c),
-    );
-    for (const t of transitions) {
-      const c = SUBJECTS.get(t);
-      if (c) changes.note(c, [ContactChangeKind.STAGE], { stage: t.fromStage ?? c.stage });
-    }
-    for (const c of subjects)
-      if (c.ownerId !== ownersBefore.get(c.id))
-        changes.note(c, [ContactChangeKind.OWNER], { ownerId: ownersBefore.get(c.id) ?? null });
-    const stays = new Map<StageTransition, StayColumns>();
-    for (const chunk of chunks) await this.closeStays(em, chunk.contactIds, byContact, stays);
-    const seq = await nextEpoch(em);
-    for (const chunk of chunks) {
-      for (const t of chunk.transitions) t.seq = seq;
-      await insertRows(
-        em,
-        'stage_transitions',
-        TRANSITION_COLUMNS,
-        chunk.transitions.map((t) => transitionRow(t, stays.get(t)!)),
-      );
-      const rows: { id: string | number }[] = await em.query(
-        `SELECT id FROM stage_transitions WHERE contact_id IN ` +
-          `${valuesPlaceholders(1, chunk.contactIds.length)} ORDER BY id DESC LIMIT ${chunk.transitions.length}`,
-        chunk.contactIds,
-      );
-      const ids = rows.reverse().map((r) => String(r.id));
-      chunk.transitions.forEach((t, i) => (t.id = ids[i]));
-      await this.outbox?.enqueue(em, ids);
-    }
-    return seq;
+  /** BANT qualification of an MQL by sales: SQL with enough criteria, else NURTURE. `at`: see sales-steps.ts. */
+  qualify(viewer: Viewer, id: string, bant: Bant & { notes?: string | null }, at?: Date): Promise<Contact> {
+    return qualifyContact(this.salesSteps(), viewer, id, bant, at);
   }
 
-  /**
-   * The stay bookkeeping of insertTransitions for some contacts: sets the
-   * stay columns of their new transitions in `stays` and closes what those
-   * end on the stored rows.
-   */
-  private async closeStays(
-    em: EntityManager,
-    contactIds: string[],
-    byContact: Map<string, StageTransition[]>,
-    stays: Map<StageTransition, StayColumns>,
-  ): Promise<void> {
-    const inContacts = `contact_id IN ${valuesPlaceholders(1, contactIds.length)}`;
-    const latest: { contact_id: string; to_stage: string; at: unknown }[] = await em.query(
-      `SELECT contact_id, to_stage, MAX(occurred_at) AS at FROM stage_transitions WHERE ${inContacts} GROUP ` +
-        `BY contact_id, to_stage`,
-      contactIds,
-    );
-    const histories = new Map(contactIds.map((id) => [id, new Map<string, number>()]));
-    for (const r of latest) histories.get(r.contact_id)!.set(r.to_stage, parseDbDate(r.at).getTime());
-    const leftWhens: SqlValue[] = [];
-    const convertedWhens: SqlValue[] = [];
-    const firsts: { id: string; values: SqlValue[] }[] = [];
-    for (const contactId of contactIds) {
-      const added = byContact.get(contactId)!;
-      const marks = stayMarks(
-        { latestEntry: histories.get(contactId)! },
-        added.map((t) => ({ toStage: t.toStage, occurredAt: t.occurredAt.getTime() })),
-      );
-      added.forEach((t, i) => stays.set(t, marks.added[i]));
-      if (marks.storedLeftAt !== null) leftWhens.push(contactId, dbDate(marks.storedLeftAt));
-      for (const [stage, at] of marks.storedConvertedAt) convertedWhens.push(contactId, stage, dbDate(at));
-      if (marks.firstTransitionAt !== null)
-        firsts.push({ id: contactId, values: [firstTransitionValue(marks.firstTransitionAt)] });
-    }
-    if (leftWhens.length > 0) {
-      const left = `CASE contact_id ${'WHEN ? THEN ? '.repeat(leftWhens.length / 2)}END`;
-      const converted = convertedWhens.length
-        ? `CASE ${'WHEN contact_id = ? AND to_stage = ? THEN ? '.repeat(convertedWhens.length / 3)}END`
-        : 'NULL';
-      await em.query(
-        `UPDATE stage_transitions SET left_at = COALESCE(left_at, ${left}), converted_at = ` +
-          `COALESCE(converted_at, ${converted}) WHERE ${inContacts} AND (left_at IS NULL OR converted_at IS ` +
-          `NULL)`,
-        [...leftWhens, ...convertedWhens, ...contactIds],
-      );
-    }
-    await updateRowsById(em, 'contacts', ['first_transition_at'], firsts);
+  /** Manual move to any other stage, with a reason; the actor is the key's name. `at`: see sales-steps.ts. */
+  transition(viewer: Viewer, id: string, toStage: LifecycleStage, reason: string, at?: Date): Promise<Contact> {
+    return moveContact(this.salesSteps(), viewer, id, toStage, reason, at);
   }
 
-  /** BANT qualification of an MQL by sales: SQL with enough criteria, else NURTURE. `at`: see backfillDate. */
-  async qualify(viewer: Viewer, id: string, bant: Bant & { notes?: string | null }, at?: Date): Promise<Contact> {
-    assertCan(viewer, 'qualify');
-    if (bant.notes != null && bant.notes.length > 10_000)
-      throw badInput('input.notes', 'must be at most 10000 characters');
-    const { contact, transitions } = await transaction(this.ds, async (em) => {
-      const contact = await requireContact(em, viewer, id, true);
-      if (contact.stage !== LifecycleStage.MQL)
-        throw badInput('id', `qualifyContact needs an MQL contact; this one is ${contact.stage}`, {
-          stage: contact.stage,
-        });
-      const policy = await this.policy(em);
-      const now = backfillDate(contact, at);
-      await em.getRepository(Qualification).insert({
-        id: randomUUID(),
-        contactId: contact.id,
-        budget: bant.budget,
-        authority: bant.authority,
-        need: bant.need,
-        timeline: bant.timeline,
-        notes: bant.notes ?? null,
-        qualifiedAt: now,
-        qualifiedBy: actorName(viewer),
-        qualifiedByOwnerId: viewer.ownerId ?? null,
-      });
-      const to = qualificationOutcome(bant, policy) as LifecycleStage;
-      const transitions = [this.newTransition(contact, to, TransitionTrigger.QUALIFICATION, now, null, viewer)];
-      // The contact's new values first: the change log records them.
-      Object.assign(contact, { stage: to, stageChangedAt: now, lastTransitionAt: now, updatedAt: now });
-      await this.insertTransitions(em, transitions);
-      await this.saveStage(em, contact);
-      return { contact, transitions };
-    });
-    this.publisher.publish(transitions);
-    return contact;
-  }
-
-  /** Manual move to any other stage, with a reason; the actor is the key's name. `at`: see backfillDate. */
-  async transition(
-    viewer: Viewer,
-    id: string,
-    toStage: LifecycleStage,
-    rawReason: string,
-    at?: Date,
-  ): Promise<Contact> {
-    assertCan(viewer, 'qualify');
-    const reason = rawReason.trim();
-    if (!reason) throw badInput('reason', 'must not be empty');
-    if (reason.length > 1000) throw badInput('reason', 'must be at most 1000 characters');
-    const { contact, transitions } = await transaction(this.ds, async (em) => {
-      const contact = await requireContact(em, viewer, id, true);
-      if (contact.stage === toStage) throw badInput('toStage', `the contact is already ${toStage}`);
-      const now = backfillDate(contact, at);
-      const transitions = [this.newTransition(contact, toStage, TransitionTrigger.MANUAL, now, reason, viewer)];
-      Object.assign(contact, { stage: toStage, stageChangedAt: now, lastTransitionAt: now, updatedAt: now });
-      await this.insertTransitions(em, transitions);
-      await this.saveStage(em, contact);
-      return { contact, transitions };
-    });
-    this.publisher.publish(transitions);
-    return contact;
+  private salesSteps(): SalesStepDeps {
+    return {
+      ds: this.ds,
+      policy: (em) => this.policy(em),
+      newTransition: (...args) => this.newTransition(...args),
+      insertTransitions: (em, transitions) => this.insertTransitions(em, transitions),
+      saveStage: (em, contact) => this.saveStage(em, contact),
+      publish: (transitions) => this.publisher.publish(transitions),
+    };
   }
 
   /**
@@ -560,13 +381,4 @@ export class LifecycleService {
       totalCount,
     };
   }
-}
-
-/**
- * When a sales step happens: now for the API, or the `at` of a backfill (the demo), never before the contact's last
- * transition.
- */
-function backfillDate(contact: Contact, at: Date | undefined): Date {
-  if (!at) return new Date();
-  return new Date(Math.max(at.getTime(), contact.lastTransitionAt?.getTime() ?? -Infinity));
 }
