@@ -8,7 +8,7 @@ import type { Page, WebSocketRoute } from 'playwright-core';
 import { ADMIN_KEY, type TestApp, startTestApp } from '../helpers/app';
 import { DemoPlan } from '../../scripts/demo/plan';
 import { seedThroughServices } from '../../scripts/demo/seed';
-import { type Browser, accessibilityProblems, launch, navLabels, screenshot, signIn, waitText } from './harness';
+import { type Browser, accessibilityProblems, launch, navLabels, screenshot, signIn, tabTo, waitText } from './harness';
 
 const DAY = 86_400_000;
 let t: TestApp;
@@ -76,23 +76,6 @@ test('sign in: a wrong key gets a sentence beside the field; a right one opens t
   ).toBe(0);
   await Promise.all([page.close(), other.close()]);
 });
-
-/** Presses Tab until the focused element's text or label is `name`; fails after `max` presses. */
-async function tabTo(page: Page, name: string, max = 40): Promise<void> {
-  for (let i = 0; i < max; i++) {
-    await page.keyboard.press('Tab');
-    const focused = await page.evaluate(() => {
-      const el = (
-        globalThis as unknown as {
-          document: { activeElement: { textContent: string | null; getAttribute(n: string): string | null } | null };
-        }
-      ).document.activeElement;
-      return el ? (el.getAttribute('aria-label') ?? el.textContent ?? '').trim() : '';
-    });
-    if (focused === name) return;
-  }
-  throw new Error(`${name} not reached with ${max} presses of Tab`);
-}
 
 test('keyboard only: sign in, change screens, open a contact, go on to Rules', async () => {
   const page = await browser.page();
