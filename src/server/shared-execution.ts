@@ -12,7 +12,8 @@
  * (PromotionStream.handOver) and each event is executed once per shared
  * group and written, in one synchronous loop, to every member's socket as
  * graphql-ws's `next` frame. No promise or iterator step per subscriber and
- * event: that is what limited the fan-out (docs/benchmarks.md).
+ * event: with one, scheduling rather than writing would bound the fan-out
+ * (docs/benchmarks.md has the figures).
  */
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';

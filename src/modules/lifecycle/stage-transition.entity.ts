@@ -70,7 +70,10 @@ export class StageTransition {
   @DateColumn('created_at')
   createdAt: Date;
 
-  /** Epoch of the transaction that wrote it (realtime/promotion-log.ts): the first half of a subscription cursor. */
+  /**
+   * The epoch of the transaction that wrote it (realtime/promotion-log.ts), under the column's name `seq`: the
+   * first half of a subscription cursor.
+   */
   @Column({
     type: 'bigint',
     nullable: true,
