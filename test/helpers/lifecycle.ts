@@ -35,8 +35,8 @@ export const bant = (n: number, notes?: string) => ({
   ...(notes ? { notes } : {}),
 });
 
-/** Starts the world before the file's tests and stops it after them. */
-export function lifecycleWorld(): LifecycleWorld {
+/** Starts the world before the file's tests (then calls `started`) and stops it after them. */
+export function lifecycleWorld(started: (w: LifecycleWorld) => void): LifecycleWorld {
   const w = {} as LifecycleWorld;
   w.read = async (id) => (await w.t.ok(CONTACT, { id })).contact;
   w.mql = async () => {
@@ -77,6 +77,7 @@ export function lifecycleWorld(): LifecycleWorld {
     await createRule(t, { name: 'Unsubscribe', kind: 'BEHAVIOR', activityType: 'unsubscribe', points: -30 });
     await t.app.services.rescore.idle();
     w.sales = await createKey(t, 'SALES', undefined, 'sally');
+    started(w);
   });
   afterAll(() => w.t.stop());
   return w;

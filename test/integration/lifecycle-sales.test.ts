@@ -8,11 +8,7 @@ import { MOVE, POLICY, QUALIFY, at, bant, lifecycleWorld } from '../helpers/life
 
 let t: TestApp;
 let sales: string;
-const w = lifecycleWorld();
-const { read, mql, withPolicy } = w;
-beforeAll(() => {
-  ({ t, sales } = w);
-});
+const { read, mql, withPolicy } = lifecycleWorld((w) => ({ t, sales } = w));
 
 describe('qualifyContact', () => {
   it('makes an MQL an SQL with enough BANT criteria, stored with who and when; trigger QUALIFICATION', async () => {

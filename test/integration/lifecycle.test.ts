@@ -9,11 +9,7 @@ import { MOVE, QUALIFY, at, bant, lifecycleWorld, steps } from '../helpers/lifec
 
 let t: TestApp;
 let sales: string;
-const w = lifecycleWorld();
-const { read, mql, withPolicy } = w;
-beforeAll(() => {
-  ({ t, sales } = w);
-});
+const { read, mql, withPolicy } = lifecycleWorld((w) => ({ t, sales } = w));
 
 describe('promotions by score', () => {
   it('starts a new contact as PROSPECT with no transition, and never leaves PROSPECT on fit alone', async () => {

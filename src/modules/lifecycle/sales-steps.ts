@@ -13,19 +13,13 @@ import { type Bant, type Policy, qualificationOutcome } from './lifecycle';
 import { Qualification } from './qualification.entity';
 import { LifecycleStage, TransitionTrigger } from './stage';
 import type { StageTransition } from './stage-transition.entity';
+import type { LifecycleService } from './lifecycle.service';
 
 /** What the sales steps need of the lifecycle service. */
 export interface SalesStepDeps {
   ds: DataSource;
   policy(em: EntityManager): Promise<Policy>;
-  newTransition(
-    contact: Contact,
-    to: LifecycleStage,
-    trigger: TransitionTrigger,
-    at: Date,
-    reason: string | null,
-    viewer: Viewer | null,
-  ): StageTransition;
+  newTransition: LifecycleService['newTransition'];
   insertTransitions(em: EntityManager, transitions: StageTransition[]): Promise<void>;
   saveStage(em: EntityManager, contact: Contact): Promise<void>;
   publish(transitions: StageTransition[]): void;
@@ -42,14 +36,12 @@ export async function qualifyContact(
   assertCan(viewer, 'qualify');
   if (bant.notes != null && bant.notes.length > 10_000)
     throw badInput('input.notes', 'must be at most 10000 characters');
-  const { contact, transitions } = await transaction(deps.ds, async (em) => {
-    const contact = await requireContact(em, viewer, id, true);
+  return salesStep(deps, viewer, id, at, async (em, contact, now) => {
     if (contact.stage !== LifecycleStage.MQL)
       throw badInput('id', `qualifyContact needs an MQL contact; this one is ${contact.stage}`, {
         stage: contact.stage,
       });
     const policy = await deps.policy(em);
-    const now = backfillDate(contact, at);
     await em.getRepository(Qualification).insert({
       id: randomUUID(),
       contactId: contact.id,
@@ -63,15 +55,8 @@ export async function qualifyContact(
       qualifiedByOwnerId: viewer.ownerId ?? null,
     });
     const to = qualificationOutcome(bant, policy) as LifecycleStage;
-    const transitions = [deps.newTransition(contact, to, TransitionTrigger.QUALIFICATION, now, null, viewer)];
-    // The contact's new values first: the change log records them.
-    Object.assign(contact, { stage: to, stageChangedAt: now, lastTransitionAt: now, updatedAt: now });
-    await deps.insertTransitions(em, transitions);
-    await deps.saveStage(em, contact);
-    return { contact, transitions };
+    return { to, trigger: TransitionTrigger.QUALIFICATION, reason: null };
   });
-  deps.publish(transitions);
-  return contact;
 }
 
 /** Manual move to any other stage, with a reason; the actor is the key's name. `at`: see backfillDate. */
@@ -87,12 +72,34 @@ export async function moveContact(
   const reason = rawReason.trim();
   if (!reason) throw badInput('reason', 'must not be empty');
   if (reason.length > 1000) throw badInput('reason', 'must be at most 1000 characters');
+  return salesStep(deps, viewer, id, at, async (_em, contact) => {
+    if (contact.stage === toStage) throw badInput('toStage', `the contact is already ${toStage}`);
+    return { to: toStage, trigger: TransitionTrigger.MANUAL, reason };
+  });
+}
+
+/**
+ * One sales step in one transaction: locks the contact, lets `decide` check it and say where it goes (writing
+ * what else the step stores), then writes the transition and the contact's stage; publishes after commit.
+ */
+async function salesStep(
+  deps: SalesStepDeps,
+  viewer: Viewer,
+  id: string,
+  at: Date | undefined,
+  decide: (
+    em: EntityManager,
+    contact: Contact,
+    now: Date,
+  ) => Promise<{ to: LifecycleStage; trigger: TransitionTrigger; reason: string | null }>,
+): Promise<Contact> {
   const { contact, transitions } = await transaction(deps.ds, async (em) => {
     const contact = await requireContact(em, viewer, id, true);
-    if (contact.stage === toStage) throw badInput('toStage', `the contact is already ${toStage}`);
     const now = backfillDate(contact, at);
-    const transitions = [deps.newTransition(contact, toStage, TransitionTrigger.MANUAL, now, reason, viewer)];
-    Object.assign(contact, { stage: toStage, stageChangedAt: now, lastTransitionAt: now, updatedAt: now });
+    const { to, trigger, reason } = await decide(em, contact, now);
+    const transitions = [deps.newTransition(contact, to, trigger, now, reason, viewer)];
+    // The contact's new values first: the change log records them.
+    Object.assign(contact, { stage: to, stageChangedAt: now, lastTransitionAt: now, updatedAt: now });
     await deps.insertTransitions(em, transitions);
     await deps.saveStage(em, contact);
     return { contact, transitions };
