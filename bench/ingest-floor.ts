@@ -10,7 +10,7 @@
  *   foreign key costs the baseline.
  * - `scores`: one transaction inserting the activities and rewriting the
  *   score columns of their ~490 contacts with the upsert ingestion uses
- *   (ScoringService.writeContactScores).
+ *   (scoring/score-writes.ts writeContactScores).
  * - `scores + applications`: the same plus one score_applications row per
  *   activity (the current model's floor with rules).
  * - `narrow scores`: the activities, their applications inside their own
@@ -28,6 +28,7 @@ import { type Contact } from '../src/modules/contacts/contact.entity';
 import { type SqlValue, insertRows, upsertRows } from '../src/db/bulk';
 import { dbDate, transaction } from '../src/db/portable';
 import { newActivityId } from '../src/modules/activities/activity-id';
+import { writeContactScores } from '../src/modules/scoring/score-writes';
 
 const CONTACTS = 10_000;
 const BATCH = 500;
@@ -87,7 +88,6 @@ async function runStore(store: Store): Promise<void> {
   const b = await startBenchApp(store);
   const ds = b.app.ds;
   // The contacts' score columns are written by the service's own upsert, as ingestion writes them.
-  const scoring = b.app.services.scoring;
   // MySQL: a connection of its own with foreign key checks off for its session. SQLite has one connection,
   // so its pragma is switched off around each batch instead (a no-op cost next to a 500-row insert).
   const noFk = ds.createQueryRunner();
@@ -118,7 +118,7 @@ async function runStore(store: Store): Promise<void> {
         (batch) =>
           transaction(ds, async (em) => {
             await em.query(INSERT, activityRows(batch, 1, plain, createdAt).flat());
-            await scoring.writeContactScores(em, { rescored: scoredContacts(batch, now), moved: [], events: [] });
+            await writeContactScores(em, { rescored: scoredContacts(batch, now), moved: [], events: [] });
           }),
       ],
       [
@@ -127,7 +127,7 @@ async function runStore(store: Store): Promise<void> {
           transaction(ds, async (em) => {
             const rows = activityRows(batch, 1, plain, createdAt);
             await em.query(INSERT, rows.flat());
-            await scoring.writeContactScores(em, { rescored: scoredContacts(batch, now), moved: [], events: [] });
+            await writeContactScores(em, { rescored: scoredContacts(batch, now), moved: [], events: [] });
             await insertRows(
               em,
               'score_applications',

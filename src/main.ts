@@ -9,7 +9,7 @@ import { startServer, type RunningServer } from './server/server';
 import { AccessService } from './modules/access';
 import { ContactsService } from './modules/contacts';
 import { ActivitiesService } from './modules/activities';
-import { ScoringService, RescoreService, ScoreHistoryReader, JobState, RescoreJob } from './modules/scoring';
+import { JobState, RescoreJob, ScoreHistoryReader, createScoring } from './modules/scoring';
 import { LifecycleService } from './modules/lifecycle';
 import { MetricsService } from './modules/metrics';
 import { PromotionBus, PromotionLog, RealtimeService, type PromotionPublisher } from './modules/realtime';
@@ -68,20 +68,19 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean;
   const lifecycle = new LifecycleService(ds, notify, config.limits.maxFirst, outbox);
   const owners = new OwnersService(ds);
   lifecycle.setRouter(owners);
-  const scoring = new ScoringService(ds, lifecycle);
-  const rescore = new RescoreService(ds, scoring, lifecycle, notify, {
+  const scoring = createScoring(ds, lifecycle, notify, {
     batchSize: config.rescoreBatchSize,
     pollMs: 1000,
     staleMs: 30_000,
   });
-  scoring.setRescoreTrigger(rescore);
+  const rescore = scoring.rescore;
   const services: Services = {
     access,
     lifecycle,
     scoring,
     rescore,
-    contacts: new ContactsService(ds, scoring, lifecycle, notify, config.limits.maxFirst, owners),
-    activities: new ActivitiesService(ds, scoring, lifecycle, notify, config.limits.maxFirst),
+    contacts: new ContactsService(ds, scoring.engine, lifecycle, notify, config.limits.maxFirst, owners),
+    activities: new ActivitiesService(ds, scoring.engine, lifecycle, notify, config.limits.maxFirst),
     metrics: new MetricsService(ds),
     realtime: new RealtimeService(promotionLog, publisher, config.subscriptionQueueLimit),
     owners,
@@ -91,7 +90,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean;
     ),
     insights: createInsights(
       ds,
-      { scoring, lifecycle, publisher: notify },
+      { scoring: scoring.rules, lifecycle, publisher: notify },
       { batchSize: config.rescoreBatchSize, maxFirst: config.limits.maxFirst },
     ),
   };
@@ -100,7 +99,8 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean;
   rescore.start((err) => logger.error({ err }, 'rescore job failed'));
   webhookWorker.start();
   const sweep = setInterval(() => {
-    scoring.sweepExpired().catch((err) => logger.warn({ err }, 'expiry sweep failed'));
+    // Expired points and points that left the temperature window, as of the service's clock.
+    scoring.sweepExpired(new Date(clock.now())).catch((err) => logger.warn({ err }, 'score sweep failed'));
   }, config.expirySweepMs);
   sweep.unref();
   // A frozen Redis must not hold requests either: a command without an answer fails and the limiter counts in memory.

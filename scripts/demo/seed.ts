@@ -76,10 +76,10 @@ async function seedPartners(services: Services, plan: DemoPlan, report: SeedRepo
 
 /** The plan's rules, created when missing; waits for the rescore they start. */
 async function seedRules(services: Services, plan: DemoPlan, marketing: Viewer, report: SeedReport): Promise<void> {
-  const ruleNames = new Set((await services.scoring.listRules(true)).map((r) => r.name));
+  const ruleNames = new Set((await services.scoring.rules.listRules(true)).map((r) => r.name));
   for (const r of plan.rules) {
     if (ruleNames.has(r.name)) continue;
-    await services.scoring.createRule(marketing, r);
+    await services.scoring.rules.createRule(marketing, r);
     report.rules++;
   }
   // New rules start a rescore; let it finish before contacts arrive so it cannot interleave with them.

@@ -1,7 +1,6 @@
 /**
- * Every difference between SQLite and MySQL/MariaDB lives here, so migrations
- * and services stay dialect-free: column shapes, date literals, upserts,
- * locking and error mapping.
+ * Every difference between SQLite and MySQL/MariaDB lives here, so migrations and services stay dialect-free: column
+ * shapes, date literals, upserts, locking and error mapping.
  */
 import {
   DataSource,
@@ -50,9 +49,8 @@ export function columns(dialect: Dialect) {
       isNullable: nullable,
     }),
     /**
-     * Indexable string compared exactly: 'Web' and 'web' differ (SQLite's
-     * default BINARY; on MySQL utf8mb4_bin, which both MySQL 8 and MariaDB
-     * have; it ignores trailing spaces, which trimmed input never has).
+     * Indexable string compared exactly: 'Web' and 'web' differ (SQLite's default BINARY; on MySQL utf8mb4_bin, which
+     * both MySQL 8 and MariaDB have; it ignores trailing spaces, which trimmed input never has).
      */
     exactStr: (name: string, length = 191, nullable = false): TableColumnOptions => ({
       name,
@@ -90,10 +88,9 @@ export function columns(dialect: Dialect) {
 }
 
 /**
- * SQL expression: whole milliseconds between two datetime expressions (null
- * when either is null). Exact on both stores, so results computed from it
- * match to the bit: MySQL counts microseconds; SQLite's julianday difference
- * is off by well under a millisecond, which the rounding removes.
+ * SQL expression: whole milliseconds between two datetime expressions (null when either is null). Exact on both
+ * stores, so results computed from it match to the bit: MySQL counts microseconds; SQLite's julianday difference is
+ * off by well under a millisecond, which the rounding removes.
  */
 export function millisBetweenSql(dialect: Dialect, fromExpr: string, toExpr: string): string {
   return dialect === 'mysql'
@@ -119,9 +116,8 @@ export function forUpdate(dialect: Dialect): string {
 }
 
 /**
- * Adds one to `column` of the row `id` of `table` and returns the new value,
- * in one statement that also holds the row's write lock until commit. MySQL
- * has no UPDATE ... RETURNING: `LAST_INSERT_ID(expr)` hands the value back in
+ * Adds one to `column` of the row `id` of `table` and returns the new value, in one statement that also holds the
+ * row's write lock until commit. MySQL has no UPDATE ... RETURNING: `LAST_INSERT_ID(expr)` hands the value back in
  * the statement's OK packet instead.
  */
 export async function incrementCounter(em: EntityManager, table: string, column: string, id: number): Promise<number> {
@@ -148,9 +144,8 @@ export function forShare(dialect: Dialect): string {
 }
 
 /**
- * SQL expression: a string column compared as `exactStr` columns compare
- * (MySQL would otherwise refuse to compare utf8mb4_bin with the column's
- * own collation, or compare it case-insensitively).
+ * SQL expression: a string column compared as `exactStr` columns compare (MySQL would otherwise refuse to compare
+ * utf8mb4_bin with the column's own collation, or compare it case-insensitively).
  */
 export function exactSql(dialect: Dialect, expr: string): string {
   return dialect === 'mysql' ? `CONVERT(${expr} USING utf8mb4) COLLATE utf8mb4_bin` : expr;
@@ -232,8 +227,8 @@ export function isConnectionError(err: unknown): boolean {
 }
 
 /**
- * SQLite has one connection, so two interleaved async transactions would share
- * it; writers queue here instead. MySQL runs them concurrently with row locks.
+ * SQLite has one connection, so two interleaved async transactions would share it; writers queue here instead. MySQL
+ * runs them concurrently with row locks.
  */
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
@@ -249,9 +244,8 @@ class Mutex {
 const sqliteLocks = new WeakMap<DataSource, Mutex>();
 
 /**
- * Runs `fn` in one transaction, retrying on deadlocks (MySQL) a few times.
- * On SQLite transactions are serialised per DataSource. MySQL sessions run
- * READ COMMITTED (data-source.ts sets it once per connection).
+ * Runs `fn` in one transaction, retrying on deadlocks (MySQL) a few times. On SQLite transactions are serialised per
+ * DataSource. MySQL sessions run READ COMMITTED (data-source.ts sets it once per connection).
  */
 export async function transaction<T>(ds: DataSource, fn: (em: EntityManager) => Promise<T>): Promise<T> {
   if (dialectOf(ds) === 'sqlite') {
@@ -270,10 +264,9 @@ export async function transaction<T>(ds: DataSource, fn: (em: EntityManager) => 
 }
 
 /**
- * A statement with its parameters bound in advance: on MySQL written into
- * the text with the driver's own escaping (the work mysql2 would otherwise
- * do when the statement is sent, so it can be done while waiting on an
- * earlier one); SQLite binds natively, so the parameters stay apart.
+ * A statement with its parameters bound in advance: on MySQL written into the text with the driver's own escaping
+ * (the work mysql2 would otherwise do when the statement is sent, so it can be done while waiting on an earlier one);
+ * SQLite binds natively, so the parameters stay apart.
  */
 export function bindParams(
   dialect: Dialect,
@@ -284,10 +277,9 @@ export function bindParams(
 }
 
 /**
- * mysql2's `queryFormat`: formats as the driver does, except that a
- * statement given no parameters is sent as it is. The driver would scan it
- * for placeholders all the same: 0.2 ms for an activity batch's insert that
- * bindParams has already bound.
+ * mysql2's `queryFormat`: formats as the driver does, except that a statement given no parameters is sent as it is.
+ * The driver would scan it for placeholders all the same: 0.2 ms for an activity batch's insert that bindParams has
+ * already bound.
  */
 export function mysqlQueryFormat(
   this: { config: { stringifyObjects?: boolean } },
@@ -325,14 +317,11 @@ export async function indexNames(ds: DataSource): Promise<string[]> {
 const ANALYTIC_TMP_TABLE_BYTES = 64 * 2 ** 20;
 
 /**
- * Runs a read-only analytic statement. On MySQL it gets a pooled connection
- * of its own whose GROUP_CONCAT may build a whole group's list (the default
- * cuts it at 1 KiB on MySQL 8 and 1 MiB on MariaDB, silently), so several
- * such statements also run in parallel. Its implicit temporary tables (one
- * row per counted entry, some 100 bytes each) may grow to 64 MiB in memory
- * before the server moves them to an on-disk table in its tmpdir: the
- * default 16 MiB sends a few hundred thousand rows to disk. SQLite needs
- * nothing.
+ * Runs a read-only analytic statement. On MySQL it gets a pooled connection of its own whose GROUP_CONCAT may build a
+ * whole group's list (the default cuts it at 1 KiB on MySQL 8 and 1 MiB on MariaDB, silently), so several such
+ * statements also run in parallel. Its implicit temporary tables (one row per counted entry, some 100 bytes each) may
+ * grow to 64 MiB in memory before the server moves them to an on-disk table in its tmpdir: the default 16 MiB sends a
+ * few hundred thousand rows to disk. SQLite needs nothing.
  */
 export async function analyticQuery<T>(ds: DataSource, sql: string, params: unknown[]): Promise<T[]> {
   if (dialectOf(ds) !== 'mysql') return ds.query(sql, params);
@@ -362,21 +351,19 @@ export function usePrimaryKey(dialect: Dialect): string {
 }
 
 /**
- * A table reference pinned to one index. Without statistics SQLite may pick
- * an index that matches a low-selectivity equality (e.g. `expired = 0`) over
- * one that matches the correlated contact id, and then walks most of the
- * table for every outer row; MySQL gets the same hint so both plan alike.
+ * A table reference pinned to one index. Without statistics SQLite may pick an index that matches a low-selectivity
+ * equality (e.g. `expired = 0`) over one that matches the correlated contact id, and then walks most of the table for
+ * every outer row; MySQL gets the same hint so both plan alike.
  */
 export function forceIndex(dialect: Dialect, table: string, alias: string, index: string): string {
   return dialect === 'sqlite' ? `${table} ${alias} INDEXED BY ${index}` : `${table} ${alias} FORCE INDEX (${index})`;
 }
 
 /**
- * Makes string columns compare exactly (byte for byte after the service's
- * own normalisation), the way SQLite's default BINARY collation already
- * does: on MySQL/MariaDB they move to utf8mb4_bin, so `Key-X` and `key-X`,
- * or `josé` and `jose`, are different values on both stores. `exact` false
- * puts the database's default collation back (migration down).
+ * Makes string columns compare exactly (byte for byte after the service's own normalisation), the way SQLite's
+ * default BINARY collation already does: on MySQL/MariaDB they move to utf8mb4_bin, so `Key-X` and `key-X`, or `josé`
+ * and `jose`, are different values on both stores. `exact` false puts the database's default collation back
+ * (migration down).
  */
 export async function setExactCollation(q: QueryRunner, table: string, names: string[], exact = true): Promise<void> {
   if (dialectOf(q) !== 'mysql') return;
@@ -388,4 +375,22 @@ export async function setExactCollation(q: QueryRunner, table: string, names: st
     changed.collation = exact ? 'utf8mb4_bin' : 'utf8mb4_unicode_ci';
     await q.changeColumn(t!, column, changed);
   }
+}
+
+/**
+ * One UPDATE that moves `column` of the rows of `table` named by `rows` (pairs of primary key `id` and value, bound
+ * in that order) forward to the pair's value where it is NULL or earlier: the rows are joined to an inline table of
+ * the pairs, so the statement costs one primary-key lookup per pair (a CASE over the pairs would cost pairs x rows).
+ */
+export function raiseColumnSql(dialect: Dialect, table: string, column: string, rows: number): string {
+  const later = `(${table}.${column} IS NULL OR ${table}.${column} < v.value)`;
+  if (dialect === 'sqlite') {
+    // SQLite names a VALUES table's columns column1, column2.
+    return (
+      `UPDATE ${table} SET ${column} = v.column2 FROM (VALUES ${valuesPlaceholders(rows, 2)}) AS v WHERE ` +
+      `${table}.id = v.column1 AND (${table}.${column} IS NULL OR ${table}.${column} < v.column2)`
+    );
+  }
+  const pairs = ['SELECT ? AS id, ? AS value', ...new Array(rows - 1).fill('SELECT ?, ?')].join(' UNION ALL ');
+  return `UPDATE ${table} JOIN (${pairs}) AS v ON ${table}.id = v.id SET ${table}.${column} = v.value WHERE ${later}`;
 }

@@ -1,7 +1,7 @@
 /** The services every resolver reaches through its context. */
 import type { ContactsService } from '../modules/contacts';
 import type { ActivitiesService } from '../modules/activities';
-import type { ScoringService, RescoreService, ScoreHistoryReader } from '../modules/scoring';
+import type { Scoring, RescoreService, ScoreHistoryReader } from '../modules/scoring';
 import type { LifecycleService } from '../modules/lifecycle';
 import type { AccessService } from '../modules/access';
 import type { MetricsService } from '../modules/metrics';
@@ -14,7 +14,7 @@ import type { InsightsServices } from '../modules/insights';
 export interface Services {
   contacts: ContactsService;
   activities: ActivitiesService;
-  scoring: ScoringService;
+  scoring: Scoring;
   rescore: RescoreService;
   lifecycle: LifecycleService;
   access: AccessService;

@@ -10,14 +10,21 @@
 import { type DataSource, type EntityManager } from 'typeorm';
 import { Activity } from './activity.entity';
 import { type ActivityData, MAX_BATCH, validateActivity } from './activity.validation';
+import {
+  type BuiltActivities,
+  type Prepared,
+  buildActivities,
+  inScoringOrder,
+  throwIfMissing,
+  touchLastActivity,
+} from './ingest-batch';
 import { Contact } from '../contacts/contact.entity';
 import { normaliseEmail } from '../contacts/contact.validation';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../contacts/contact.factory';
 import { assignGroupKeys } from '../../db/group-keys';
 import { type StageTransition } from '../lifecycle/stage-transition.entity';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
-import type { ScoringService } from '../scoring/scoring.service';
-import type { Rule } from '../scoring/scorer';
+import type { ScoreEngine, ScoringRun } from '../scoring';
 import type { PromotionPublisher } from '../realtime/publisher';
 import { type Viewer, assertCan, partnerScope } from '../access';
 import { DomainError, badInput } from '../../graphql/errors';
@@ -36,103 +43,8 @@ import {
 import { selectEntities } from '../../db/hydrate';
 import { type PreparedInsert, type SqlValue, insertRows, prepareInsert } from '../../db/bulk';
 import { ACTIVITY_COLUMNS, activityRow } from './activity.rows';
-import { newActivityId } from './activity-id';
-import { ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring/score-history';
+import { ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring';
 import { ChangeSet, ContactChangeKind, type WireChange } from '../realtime/contact-changes';
-
-/** A batch's new activities per contact, each list in occurredAt order (stable: input order breaks ties), as they are scored. */
-function inScoringOrder(added: Activity[]): Map<string, Activity[]> {
-  const byContact = new Map<string, Activity[]>();
-  for (const a of added) {
-    const list = byContact.get(a.contactId);
-    if (list) list.push(a);
-    else byContact.set(a.contactId, [a]);
-  }
-  for (const list of byContact.values()) list.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
-  return byContact;
-}
-
-/** Contacts per statement of touchLastActivity: the CASE it evaluates costs contacts x WHENs (bench/ingest measured 500 at 0.31, 50 at 0.38). */
-const TOUCH_CHUNK = 50;
-
-/**
- * Moves contacts' lastActivityAt forward to their newest new activity: one
- * statement per 50 contacts, in id order (the order every contact locker
- * takes), before the activities' insert share-locks the same rows.
- */
-async function touchLastActivity(em: EntityManager, added: Activity[]): Promise<void> {
-  const newest = new Map<string, number>();
-  for (const a of added)
-    newest.set(a.contactId, Math.max(newest.get(a.contactId) ?? -Infinity, a.occurredAt.getTime()));
-  const ids = [...newest.keys()].sort();
-  for (let i = 0; i < ids.length; i += TOUCH_CHUNK) {
-    const chunk = ids.slice(i, i + TOUCH_CHUNK);
-    const whens = chunk.flatMap((id) => [id, dbDate(newest.get(id)!)]);
-    const value = `CASE id ${'WHEN ? THEN ? '.repeat(chunk.length)}END`;
-    await em.query(
-      `UPDATE contacts SET last_activity_at = ${value} WHERE id IN ${valuesPlaceholders(1, chunk.length)} AND (last_activity_at IS NULL OR last_activity_at < ${value})`,
-      [...whens, ...chunk, ...whens],
-    );
-  }
-}
-
-/** A batch's activities as recorded: the new ones (with their properties' JSON) and every input's result. */
-interface BuiltActivities {
-  /** Per input, in input order: the new activity, or the one its idempotency key recorded first. */
-  results: Activity[];
-  added: Activity[];
-  addedJson: (string | null)[];
-  duplicates: number;
-}
-
-/** Makes the batch's new activities, each for the contact `contactOf` names; idempotent repeats return the first. */
-function buildActivities(
-  prepared: Prepared[],
-  existing: Map<string, Activity>,
-  contactOf: (p: Prepared) => string,
-  now: Date,
-): BuiltActivities {
-  const results: Activity[] = new Array(prepared.length);
-  const firstByKey = new Map<string, Activity>();
-  const added: Activity[] = [];
-  const addedJson: (string | null)[] = [];
-  let duplicates = 0;
-  for (const p of prepared) {
-    const key = p.input.idempotencyKey || null;
-    const repeat = key ? (existing.get(key) ?? firstByKey.get(key)) : undefined;
-    if (repeat) {
-      results[p.index] = repeat;
-      duplicates++;
-      continue;
-    }
-    const activity = Object.assign(new Activity(), {
-      id: newActivityId(),
-      contactId: contactOf(p),
-      type: p.input.type,
-      occurredAt: p.occurredAt,
-      properties: p.input.properties ?? null,
-      idempotencyKey: key,
-      points: 0,
-      createdAt: now,
-    });
-    if (key) firstByKey.set(key, activity);
-    results[p.index] = activity;
-    added.push(activity);
-    addedJson.push(p.propertiesJson);
-  }
-  return { results, added, addedJson, duplicates };
-}
-
-/** Throws NOT_FOUND for the first of the id-named `inputs` whose contact is not in `found`. */
-function throwIfMissing(inputs: Prepared[], found: Set<string>, single?: string): void {
-  const missing = inputs.find((p) => !found.has(p.input.contactId!));
-  if (!missing) return;
-  const prefix = single ?? `inputs[${missing.index}]`;
-  throw new DomainError('NOT_FOUND', `${prefix}.contactId: contact ${missing.input.contactId} not found`, {
-    field: `${prefix}.contactId`,
-    ...(single ? {} : { index: missing.index }),
-  });
-}
 
 /** What recordActivities returns. */
 export interface RecordResult {
@@ -150,26 +62,12 @@ export interface IngestionStats {
   batches: number;
 }
 
-interface Prepared {
-  input: ActivityData;
-  index: number;
-  occurredAt: Date;
-  propertiesJson: string | null;
-  email: string | null;
-}
-
 export class ActivitiesService {
   readonly stats: IngestionStats = { recorded: 0, duplicates: 0, batches: 0 };
-  /**
-   * Whether the last batch found a behaviour rule: if not, the next one binds
-   * its insert before its rules arrive, on the guess that its points are all
-   * 0 again. A wrong guess costs the binding, done again after scoring.
-   */
-  private scoredLastTime = true;
 
   constructor(
     private readonly ds: DataSource,
-    private readonly scoring: ScoringService,
+    private readonly scoring: ScoreEngine,
     private readonly lifecycle: LifecycleService,
     private readonly publisher: PromotionPublisher,
     private readonly maxFirst: number,
@@ -232,21 +130,22 @@ export class ActivitiesService {
         existing.set(a.idempotencyKey!, a);
       }
     }
-    // The first locking statement: the rules then hold until commit (see ScoringService.rulesForIngest).
-    const reading = this.scoring.rulesForIngest(em);
-    // A batch that names its contacts by id has its activities (and, when the last batch found nothing to score
-    // them with, the bound text of its insert) built while the rules are on their way: the store's work and ours overlap.
+    // Scoring opens first: its rules then hold until commit.
+    const opening = this.scoring.open(em, { hot: true });
+    // A batch that names its contacts by id has its activities (and, when scoring is likely to give them no points,
+    // the bound text of its insert) built while the rules are on their way: the store's work and ours overlap.
+    // A wrong guess costs the binding, done again after scoring.
     let early: { built: BuiltActivities; insert: PreparedInsert | null } | null = null;
     if (prepared.every((p) => !p.email)) {
-      reading.catch(() => undefined); // awaited below; a failure must not count as unhandled meanwhile
+      const likely = this.scoring.likelyScoresActivities();
+      opening.catch(() => undefined); // awaited below; a failure must not count as unhandled meanwhile
       await new Promise(setImmediate); // lets the statement reach the store first
       const built = buildActivities(prepared, existing, (p) => p.input.contactId!, now);
-      early = { built, insert: this.scoredLastTime ? null : this.insertActivities(em, built) };
+      early = { built, insert: likely ? null : this.insertActivities(em, built) };
     }
-    const rules = await reading;
-    // Without behaviour rules no activity earns points, so no score or stage can move.
-    const scored = rules.some((r) => r.kind === 'BEHAVIOR');
-    this.scoredLastTime = scored;
+    const run = await opening;
+    // When no activity can earn points, no score, stage or temperature can move.
+    const scored = run.scoresActivities;
     const fresh = prepared.filter((p) => !p.input.idempotencyKey || !existing.has(p.input.idempotencyKey));
     if (early && !scored) {
       await touchLastActivity(em, early.built.added);
@@ -256,7 +155,7 @@ export class ActivitiesService {
     }
     // Made per attempt: record() runs this again after a unique violation, transaction() after a deadlock.
     const log = new ChangeSet();
-    const contacts = await this.lockContacts(em, viewer, fresh, now, scored, rules, log, single);
+    const contacts = await this.lockContacts(em, viewer, fresh, now, run, log, single);
     // An id-named contact was found by its exact id (or the lock threw NOT_FOUND): only emails need mapping.
     const byEmail = new Map(contacts.map((c) => [c.email, c.id]));
     const built =
@@ -266,17 +165,9 @@ export class ActivitiesService {
     if (scored) {
       const byContact = inScoringOrder(built.added);
       const touched = contacts.filter((c) => byContact.has(c.id));
-      transitions = await this.scoring.scoreNewActivities(
-        em,
-        touched,
-        byContact,
-        rules,
-        await this.lifecycle.policy(em),
-        now,
-        log,
-      );
-    }
-    await touchLastActivity(em, built.added);
+      // Writes the contacts' scores, temperatures and lastActivityAt in one upsert.
+      transitions = await run.addActivities(touched, byContact, now, log);
+    } else await touchLastActivity(em, built.added);
     await this.insertActivities(em, built).run();
     await this.lifecycle.insertTransitions(em, transitions, log);
     return { activities: built.results, transitions, duplicates: built.duplicates, changes: log.written };
@@ -331,12 +222,12 @@ export class ActivitiesService {
 
   /**
    * Locks every contact the batch names, creating PROSPECTs for unknown
-   * emails (with their fit under `rules`). Known contacts are locked first,
+   * emails (with their fit under the run's rules). Known contacts are locked first,
    * through the primary key in id order; unknown emails are then inserted in
    * email order (a concurrent creation of the same email waits for the first
    * and yields to it) and their rows locked. Every batch takes its locks in
    * these same ordered phases, so concurrent batches over shared contacts
-   * queue, not deadlock. Unless `loaded`, only the contacts' ids (and emails,
+   * queue, not deadlock. Unless the run scores activities, only the contacts' ids (and emails,
    * when the batch names contacts by email) are read: on SQLite an id alone
    * is read from the primary key index, without visiting the row.
    */
@@ -345,14 +236,13 @@ export class ActivitiesService {
     viewer: Viewer,
     prepared: Prepared[],
     now: Date,
-    loaded: boolean,
-    rules: Rule[],
+    run: ScoringRun,
     log: ChangeSet,
     single?: string,
   ): Promise<Contact[]> {
     const ids = new Set(prepared.filter((p) => !p.email).map((p) => p.input.contactId!));
     const emails = [...new Set(prepared.filter((p) => p.email).map((p) => p.email!))];
-    const columns = loaded ? '*' : emails.length ? 'id, email' : 'id';
+    const columns = run.scoresActivities ? '*' : emails.length ? 'id, email' : 'id';
     if (emails.length) {
       const known: { id: string }[] = await em.query(
         `SELECT id FROM contacts WHERE email IN (${emails.map(() => '?').join(', ')})`,
@@ -366,7 +256,8 @@ export class ActivitiesService {
       ? await selectEntities(
           em,
           Contact,
-          `SELECT ${columns} FROM contacts${usePrimaryKey(dialect)} WHERE id IN ${valuesPlaceholders(1, ids.size)} ORDER BY id${forUpdate(dialect)}`,
+          `SELECT ${columns} FROM contacts${usePrimaryKey(dialect)} WHERE id IN ` +
+            `${valuesPlaceholders(1, ids.size)} ORDER BY id${forUpdate(dialect)}`,
           [...ids],
         )
       : [];
@@ -381,7 +272,7 @@ export class ActivitiesService {
     if (missing.length) {
       const created = missing.map((email) => {
         const c = newContact({ email, partnerId: partnerScope(viewer) }, now);
-        c.fitScore = c.score = this.scoring.fitScore(c, rules);
+        c.fitScore = c.score = run.fitScore(c);
         return c;
       });
       const events = created
@@ -392,7 +283,8 @@ export class ActivitiesService {
       const locked = await selectEntities(
         em,
         Contact,
-        `SELECT ${columns} FROM contacts WHERE email IN ${valuesPlaceholders(1, missing.length)} ORDER BY email${forUpdate(dialect)}`,
+        `SELECT ${columns} FROM contacts WHERE email IN ${valuesPlaceholders(1, missing.length)} ORDER BY ` +
+          `email${forUpdate(dialect)}`,
         missing,
       );
       // A prospect another request created first (the insert ignored ours) has its own history.
@@ -425,7 +317,8 @@ export class ActivitiesService {
     const typeClause = type ? ' AND type = ?' : '';
     const typeParams = type ? [type] : [];
     const counts: { contact_id: string; n: number | string }[] = await this.ds.query(
-      `SELECT contact_id, COUNT(*) AS n FROM activities WHERE contact_id IN (${inList})${typeClause} GROUP BY contact_id`,
+      `SELECT contact_id, COUNT(*) AS n FROM activities WHERE contact_id IN (${inList})${typeClause} GROUP BY ` +
+        `contact_id`,
       [...contactIds, ...typeParams],
     );
     for (const r of counts) out.get(r.contact_id)!.totalCount = Number(r.n);
@@ -437,7 +330,9 @@ export class ActivitiesService {
       afterParams.push(dbDate(Number(at)), dbDate(Number(at)), String(id));
     }
     const ids: { id: string }[] = await this.ds.query(
-      `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY occurred_at DESC, id DESC) AS rn FROM activities WHERE contact_id IN (${inList})${typeClause}${afterClause}) ranked WHERE rn <= ?`,
+      `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY occurred_at DESC, id ` +
+        `DESC) AS rn FROM activities WHERE contact_id IN (${inList})${typeClause}${afterClause}) ranked WHERE ` +
+        `rn <= ?`,
       [...contactIds, ...typeParams, ...afterParams, first + 1],
     );
     const rows = ids.length

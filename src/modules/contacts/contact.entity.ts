@@ -114,11 +114,16 @@ export class Contact {
   sortCompany: string | null;
 
   /**
-   * The temperature as of the contact's last logged change (realtime/contact-changes.ts): the next change compares with
-   * it.
+   * Engagement points of the contact's applications inside the policy's
+   * temperature window (unexpired, occurred after now - window): kept by
+   * scoring and the window sweep (docs/scoring.md, "Temperature").
    */
+  @Column({ name: 'window_points', type: 'int', default: 0 })
+  windowPoints: number;
+
+  /** HOT / WARM / COLD from `windowPoints` and the policy's thresholds, stored so lists filter and sort on it. */
   @Column({ name: 'temperature', type: 'varchar', length: 8, default: 'COLD' })
-  loggedTemperature: string;
+  temperature: string;
 
   /**
    * When the latest score_events row is dated: a contact's score history never goes back in time

@@ -9,12 +9,10 @@ import { type Contact } from './contact.entity';
 import type { Activity } from '../activities/activity.entity';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
 import { type Qualification } from '../lifecycle/qualification.entity';
-import type { Contribution } from '../scoring/scorer';
+import type { Contribution, ScoreChange, ScoringRule } from '../scoring';
 import type { Policy } from '../lifecycle/lifecycle';
 import type { Page } from '../../graphql/pagination';
 import type { Owner, OwnerAssignment } from '../owners';
-import type { ScoreChange } from '../scoring/score-change';
-import type { ScoringRule } from '../scoring/scoring-rule.entity';
 
 /** A loader of rows by id: one statement per batch, null for ids not found. */
 function byId<T extends { id: string }>(fetch: (ids: readonly string[]) => Promise<T[]>): DataLoader<string, T | null> {
@@ -30,7 +28,6 @@ export interface ContactLoaders {
   activities: DataLoader<string, Page<Activity>>;
   transitions: DataLoader<string, StageTransition[]>;
   qualification: DataLoader<string, Qualification | null>;
-  temperaturePoints: DataLoader<string, number>;
   breakdown: DataLoader<Contact, (Contribution & { id: string })[], string>;
   owner: DataLoader<string, Owner | null>;
   /** Key: JSON of [contactId, from (ms) | null, to (ms) | null, first, after]. */
@@ -112,14 +109,9 @@ export function createContactLoaders(viewer: Viewer, services: Services): Contac
       for (const q of rows) latest.set(q.contactId, q);
       return ids.map((id) => latest.get(id) ?? null);
     }),
-    temperaturePoints: new DataLoader(async (ids) => {
-      const p = await getPolicy();
-      const points = await services.scoring.temperaturePoints(ids, p.temperatureWindowDays);
-      return ids.map((id) => points.get(id) ?? 0);
-    }),
     breakdown: new DataLoader(
       async (contacts) => {
-        const map = await services.scoring.breakdowns(contacts);
+        const map = await services.scoring.reads.breakdowns(contacts);
         return contacts.map((c) => (map.get(c.id) ?? []).map((x) => ({ ...x, id: `${c.id}:${x.ruleId}` })));
       },
       { cacheKeyFn: (c) => c.id },

@@ -5,17 +5,15 @@ import { Contact } from './contact.entity';
 import { ContactConnection } from './contact.types';
 import { ContactFilter, ContactOrder, CreateContactInput, UpdateContactInput } from './contact.inputs';
 import { ActivityConnection } from '../activities/activity.types';
-import { ScoreContribution } from '../scoring/scoring.inputs';
+import { ScoreChangeConnection, ScoreContribution } from '../scoring';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { Qualification } from '../lifecycle/qualification.entity';
 import { Temperature } from '../lifecycle/stage';
-import { temperatureOf } from '../lifecycle/lifecycle';
 import { toConnection } from '../../graphql/connection';
 import { selects } from '../../graphql/selection';
 import type { Context } from '../../graphql/context';
 import { Owner, OwnerAssignment } from '../owners';
 import { Partner } from '../access';
-import { ScoreChangeConnection } from '../scoring/score-change';
 
 @Resolver(() => Contact)
 export class ContactsResolver {
@@ -95,10 +93,10 @@ export class ContactsResolver {
     return ctx.loaders.qualification.load(contact.id);
   }
 
+  /** The stored temperature (contacts.temperature, kept by scoring and the sweeper). */
   @FieldResolver(() => Temperature)
-  async temperature(@Root() contact: Contact, @Ctx() ctx: Context) {
-    const [points, policy] = await Promise.all([ctx.loaders.temperaturePoints.load(contact.id), ctx.loaders.policy()]);
-    return temperatureOf(points, policy);
+  temperature(@Root() contact: Contact): Temperature {
+    return contact.temperature as Temperature;
   }
 
   @FieldResolver(() => ScoreChangeConnection, {

@@ -8,18 +8,16 @@ import { requireContact } from './contact-lock';
 import { GROUP_KEYS, assignGroupKeys } from '../../db/group-keys';
 import { insertRows } from '../../db/bulk';
 import { Activity } from '../activities/activity.entity';
-import { ScoreApplication } from '../scoring/score-application.entity';
+import { ScoreApplication, ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring';
+import type { ScoreEngine } from '../scoring';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { Qualification } from '../lifecycle/qualification.entity';
-import { Temperature } from '../lifecycle/stage';
 import { type Viewer, assertCan, partnerScope, Role } from '../access';
 import { badInput, conflict } from '../../graphql/errors';
 import { type CursorPart, type Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { dbDate, isUniqueViolation, transaction } from '../../db/portable';
-import type { ScoringService } from '../scoring/scoring.service';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { PromotionPublisher } from '../realtime/publisher';
-import { ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring/score-history';
 import { ChangeSet, ContactChangeKind, contactValues } from '../realtime/contact-changes';
 import { AssignmentTrigger, OwnerAssignment, type OwnersService } from '../owners';
 
@@ -139,7 +137,7 @@ function emailTaken(email: string) {
 export class ContactsService {
   constructor(
     private readonly ds: DataSource,
-    private readonly scoring: ScoringService,
+    private readonly scoring: ScoreEngine,
     private readonly lifecycle: LifecycleService,
     private readonly publisher: PromotionPublisher,
     private readonly maxFirst: number,
@@ -185,8 +183,7 @@ export class ContactsService {
     const contact = newContact({ ...data, email: data.email! }, at);
     const { written } = await transaction(this.ds, async (em) => {
       const log = new ChangeSet();
-      const rules = await this.scoring.activeRules(em);
-      contact.fitScore = this.scoring.fitScore(contact, rules);
+      contact.fitScore = (await this.scoring.open(em)).fitScore(contact);
       contact.score = contact.fitScore;
       const events =
         contact.fitScore === 0
@@ -226,9 +223,8 @@ export class ContactsService {
       Object.assign(contact, sortKeys(contact));
       const regrouped = groupValues(contact) !== grouped;
       if (regrouped) await assignGroupKeys(em, [contact]);
-      const rules = await this.scoring.activeRules(em);
       const fitBefore = contact.fitScore;
-      contact.fitScore = this.scoring.fitScore(contact, rules);
+      contact.fitScore = (await this.scoring.open(em)).fitScore(contact);
       contact.score = contact.fitScore + contact.engagementScore;
       const events =
         contact.fitScore === fitBefore
@@ -364,17 +360,8 @@ export class ContactsService {
       // A set: [HOT, HOT, HOT] is HOT, not all three temperatures.
       const temperatures = [...new Set(f.temperatures)];
       if (temperatures.length === 0) qb.andWhere('1 = 0');
-      else if (temperatures.length < 3) {
-        const { sql, params, policy } = await this.scoring.temperaturePointsSql('c.id');
-        const parts = temperatures.map((t) =>
-          t === Temperature.HOT
-            ? `${sql} >= ${policy.hotThreshold}`
-            : t === Temperature.WARM
-              ? `(${sql} >= ${policy.warmThreshold} AND ${sql} < ${policy.hotThreshold})`
-              : `${sql} < ${policy.warmThreshold}`,
-        );
-        qb.andWhere(`(${parts.join(' OR ')})`, params);
-      }
+      // The stored temperature (kept by scoring and the sweeper), served by ix_contacts_temperature_score.
+      else if (temperatures.length < 3) qb.andWhere('c.temperature IN (:...temperatures)', { temperatures });
     }
   }
 

@@ -4,7 +4,7 @@
  * vectors), observed under the active rules, then tallied (pure).
  */
 import { type DataSource } from 'typeorm';
-import type { ScoringService, ContactFacts, Rule } from '../scoring';
+import type { ScoringRules } from '../scoring';
 import type { LifecycleService } from '../lifecycle';
 import { type Viewer, assertCan } from '../access';
 import { badInput } from '../../graphql/errors';
@@ -13,6 +13,7 @@ import { RuleInsightTally } from './rule-insights';
 import { SuggestionTally, holdoutOf, suggest } from './suggestion';
 import { forEachHistoryBatch } from './history';
 import { checkWindow } from './window';
+import type { ContactFacts, Rule } from '../scoring';
 import type { RuleInsights, ScoringSuggestion } from './insights.types';
 import type { Window } from './simulation';
 import type { Observation } from './observation';
@@ -20,7 +21,7 @@ import type { Observation } from './observation';
 export class AnalysisService {
   constructor(
     private readonly ds: DataSource,
-    private readonly scoring: ScoringService,
+    private readonly scoring: ScoringRules,
     private readonly lifecycle: LifecycleService,
     private readonly batchSize: number,
   ) {}

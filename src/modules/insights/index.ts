@@ -4,7 +4,7 @@
  * statistics, logistic regression) are pure modules beside the services.
  */
 import { type DataSource } from 'typeorm';
-import type { ScoringService } from '../scoring';
+import type { ScoringRules } from '../scoring';
 import type { LifecycleService } from '../lifecycle';
 import type { PromotionPublisher } from '../realtime';
 import { SimulationService } from './simulation.service';
@@ -26,7 +26,7 @@ export interface InsightsServices {
 /** Builds the insights' services; `batchSize` contacts are read per batch. */
 export function createInsights(
   ds: DataSource,
-  deps: { scoring: ScoringService; lifecycle: LifecycleService; publisher: PromotionPublisher },
+  deps: { scoring: ScoringRules; lifecycle: LifecycleService; publisher: PromotionPublisher },
   opts: { batchSize: number; maxFirst: number },
 ): InsightsServices {
   return {

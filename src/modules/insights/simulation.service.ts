@@ -9,8 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type DataSource, type EntityManager } from 'typeorm';
-import { type Rule, fitContributions, scoreAllActivities, type ScoringService, JobState } from '../scoring';
+import { type Rule, fitContributions, scoreAllActivities, JobState } from '../scoring';
 import { type Policy, mergePolicy, validatePolicy, type LifecycleService, type StageTransition } from '../lifecycle';
+import type { ScoringRules } from '../scoring';
 import type { PromotionPublisher } from '../realtime';
 import { type Viewer, assertCan } from '../access';
 import { badInput, conflict, notFound } from '../../graphql/errors';
@@ -42,7 +43,7 @@ export class SimulationService {
 
   constructor(
     private readonly ds: DataSource,
-    private readonly scoring: ScoringService,
+    private readonly scoring: ScoringRules,
     private readonly lifecycle: LifecycleService,
     private readonly publisher: PromotionPublisher,
     private readonly batchSize: number,

@@ -9,14 +9,7 @@ import { StageTransition } from './stage-transition.entity';
 import { Qualification } from './qualification.entity';
 import { QualificationPolicy } from './qualification-policy.entity';
 import { LifecycleStage, TransitionTrigger } from './stage';
-import {
-  type Bant,
-  DEFAULT_POLICY,
-  type Policy,
-  mergePolicy,
-  promotions,
-  validatePolicy,
-} from './lifecycle';
+import { type Bant, DEFAULT_POLICY, type Policy, mergePolicy, promotions, validatePolicy } from './lifecycle';
 import { type Viewer, actorName, assertCan, partnerScope } from '../access';
 import { badInput } from '../../graphql/errors';
 import { type Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
@@ -54,8 +47,14 @@ function toPolicy(p: QualificationPolicy): Policy {
   };
 }
 
+/** Hears of policy changes that move stored scoring state (the scoring engine, scoring/score-engine.ts). */
+export interface PolicyListener {
+  policyChanged(em: EntityManager, before: Policy, after: Policy): Promise<void>;
+}
+
 export class LifecycleService {
   private router: Router | null = null;
+  private policyListener: PolicyListener | null = null;
 
   constructor(
     private readonly ds: DataSource,
@@ -67,6 +66,11 @@ export class LifecycleService {
   /** Wired after construction: routing (owners module) is built after this service. */
   setRouter(router: Router): void {
     this.router = router;
+  }
+
+  /** Wired after construction: the scoring engine is built after this service. */
+  setPolicyListener(listener: PolicyListener): void {
+    this.policyListener = listener;
   }
 
   /** Hands a committed transaction's transitions and logged changes to subscribers. */
@@ -249,12 +253,14 @@ export class LifecycleService {
     patch: Partial<Policy>,
   ): Promise<{ row: QualificationPolicy; transitions: StageTransition[] }> {
     const current = await this.policyEntity(em);
-    const next = mergePolicy(toPolicy(current), patch);
+    const before = toPolicy(current);
+    const next = mergePolicy(before, patch);
     const problem = validatePolicy(next);
     if (problem) throw badInput(`input.${problem.field}`, problem.message);
     const now = new Date();
     Object.assign(current, next, { updatedAt: now });
     await em.getRepository(QualificationPolicy).save(current);
+    await this.policyListener?.policyChanged(em, before, next);
     const transitions = await this.reevaluateAll(em, next, now);
     return { row: current, transitions };
   }

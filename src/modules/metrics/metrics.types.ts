@@ -1,4 +1,7 @@
-/** GraphQL outputs of conversionMetrics (the contract's StageMetric, StageConversion, ConversionGroup, ConversionMetrics). */
+/**
+ * GraphQL outputs of conversionMetrics (the contract's StageMetric, StageConversion, ConversionGroup,
+ * ConversionMetrics).
+ */
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { LifecycleStage } from '../lifecycle';
 

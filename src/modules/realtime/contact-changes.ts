@@ -15,7 +15,6 @@ import type { ContactValues } from '../contacts/contact-filter';
 import { type Policy, temperatureOf } from '../lifecycle/lifecycle';
 import { type SqlValue, insertRows, updateRowsById } from '../../db/bulk';
 import { dbDate, parseDbDate, valuesPlaceholders } from '../../db/portable';
-import { DAY_MS } from '../../config/units';
 
 /** What changed on a contact. */
 export enum ContactChangeKind {
@@ -55,12 +54,12 @@ export interface WireChange {
   occurredAt: string;
 }
 
-/** A contact's filterable values now. `temperature` is the logged one until the log computes it. */
+/** A contact's filterable values now. */
 export function contactValues(c: Contact): ContactValues {
   return {
     stage: c.stage,
     score: c.score,
-    temperature: c.loggedTemperature ?? 'COLD',
+    temperature: c.temperature,
     ownerId: c.ownerId,
     partnerId: c.partnerId,
     source: c.source,
@@ -149,10 +148,11 @@ export class ChangeSet {
 
   /**
    * Writes the rows with epoch `seq` inside the caller's transaction, 1000
-   * contacts per statement: works out each live contact's temperature from
-   * its points (one grouped read), adds TEMPERATURE where it moved, stores
-   * it, and reads the rows' ids back (their contacts' row locks make the
-   * newest rows of these contacts ours).
+   * contacts per statement, and reads the rows' ids back (their contacts'
+   * row locks make the newest rows of these contacts ours). Scoring keeps
+   * the stored temperature and notes TEMPERATURE when its points move it;
+   * here a contact whose temperature disagrees with its window points under
+   * `policy` (a new contact when warmThreshold is 0) is brought in line too.
    */
   async write(
     em: EntityManager,
@@ -175,26 +175,17 @@ export class ChangeSet {
     policy: Policy,
     now: Date,
   ): Promise<WireChange[]> {
-    const live = entries.filter((e) => !e.kinds.has(ContactChangeKind.DELETED)).map((e) => e.contact.id);
-    const points = new Map<string, number>();
-    if (live.length) {
-      const rows: { contact_id: string; pts: number | string }[] = await em.query(
-        `SELECT contact_id, SUM(points) AS pts FROM score_applications WHERE contact_id IN ` +
-          `${valuesPlaceholders(1, live.length)} AND expired = 0 AND occurred_at > ? GROUP BY contact_id`,
-        [...live, dbDate(now.getTime() - policy.temperatureWindowDays * DAY_MS)],
-      );
-      for (const r of rows) points.set(r.contact_id, Number(r.pts));
-    }
     const moved: { id: string; values: SqlValue[] }[] = [];
     const rows: SqlValue[][] = entries.map((e) => {
       const c = e.contact;
-      if (!e.kinds.has(ContactChangeKind.DELETED)) {
-        const logged = c.loggedTemperature ?? 'COLD';
-        const temperature = temperatureOf(points.get(c.id) ?? 0, policy);
+      // A contact read without its score columns (none is noted so today) has nothing to compare.
+      if (!e.kinds.has(ContactChangeKind.DELETED) && c.windowPoints !== undefined) {
+        const logged = c.temperature;
+        const temperature = temperatureOf(c.windowPoints, policy);
         if (temperature !== logged) {
           e.kinds.add(ContactChangeKind.TEMPERATURE);
           e.before.temperature ??= logged;
-          c.loggedTemperature = temperature;
+          c.temperature = temperature;
           moved.push({ id: c.id, values: [temperature] });
         }
       }

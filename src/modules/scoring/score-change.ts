@@ -19,7 +19,8 @@ export class ScoreChange {
 
   @Field(() => Date, {
     description:
-      "When the change took effect: the activity's occurredAt, the points' expiry, or the rescore or edit; never before the contact's previous change.",
+      "When the change took effect: the activity's occurredAt, the points' expiry, or the rescore or edit; " +
+      "never before the contact's previous change.",
   })
   at: Date;
 
@@ -127,7 +128,9 @@ export class ScoreHistoryReader {
       params.push(dbDate(Number(at)), dbDate(Number(at)), Number(id));
     }
     const rows: Row[] = await this.ds.query(
-      `SELECT * FROM (SELECT id, contact_id, at, cause, delta, score, fit_score, engagement_score, rule_id, activity_id, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY at, id) AS rn FROM score_events WHERE ${where.join(' AND ')}) ranked WHERE rn <= ? ORDER BY contact_id, at, id`,
+      `SELECT * FROM (SELECT id, contact_id, at, cause, delta, score, fit_score, engagement_score, rule_id, ` +
+        `activity_id, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY at, id) AS rn FROM score_events WHERE ` +
+        `${where.join(' AND ')}) ranked WHERE rn <= ? ORDER BY contact_id, at, id`,
       [...params, args.first + 1],
     );
     for (const r of rows) {

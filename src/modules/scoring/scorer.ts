@@ -188,7 +188,10 @@ export function fitScore(contact: ContactFacts, rules: Rule[]): number {
   return fitContributions(contact, rules).reduce((s, c) => s + c.points, 0);
 }
 
-/** BEHAVIOR rule of the activity's type whose conditions all hold on `properties.<key>` (FIT rules have no activityType). */
+/**
+ * BEHAVIOR rule of the activity's type whose conditions all hold on `properties.<key>` (FIT rules have no
+ * activityType).
+ */
 export function ruleMatchesActivity(rule: Rule, activity: ActivityFacts): boolean {
   if (rule.activityType !== activity.type) return false;
   return rule.conditions.every((c) =>
@@ -272,10 +275,17 @@ export function engagementScore(apps: Application[], now: number): number {
   return apps.reduce((s, a) => (isExpired(a, now) ? s : s + a.points), 0);
 }
 
+/**
+ * Whether an application's points count toward temperature at `now`: unexpired, its activity inside the last
+ * windowDays.
+ */
+export function inWindow(app: Pick<Application, 'expiresAt' | 'occurredAt'>, now: number, windowDays: number): boolean {
+  return !isExpired(app, now) && app.occurredAt > now - windowDays * DAY_MS;
+}
+
 /** Unexpired points of applications whose activity occurred inside the last windowDays. */
 export function temperaturePoints(apps: Application[], now: number, windowDays: number): number {
-  const since = now - windowDays * DAY_MS;
-  return apps.reduce((s, a) => (!isExpired(a, now) && a.occurredAt > since ? s + a.points : s), 0);
+  return apps.reduce((s, a) => (inWindow(a, now, windowDays) ? s + a.points : s), 0);
 }
 
 /** One row of a score breakdown. */

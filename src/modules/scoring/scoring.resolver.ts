@@ -14,12 +14,12 @@ export class ScoringResolver {
     @Arg('includeInactive', () => Boolean, { nullable: true, defaultValue: false }) includeInactive?: boolean,
   ) {
     assertCan(ctx.viewer, 'readConfig');
-    return ctx.services.scoring.listRules(includeInactive ?? false);
+    return ctx.services.scoring.rules.listRules(includeInactive ?? false);
   }
 
   @Mutation(() => ScoringRule)
   createScoringRule(@Arg('input', () => ScoringRuleInput) input: ScoringRuleInput, @Ctx() ctx: Context) {
-    return ctx.services.scoring.createRule(ctx.viewer, { ...input, conditions: input.conditions ?? [] });
+    return ctx.services.scoring.rules.createRule(ctx.viewer, { ...input, conditions: input.conditions ?? [] });
   }
 
   @Mutation(() => ScoringRule)
@@ -28,14 +28,14 @@ export class ScoringResolver {
     @Arg('input', () => ScoringRulePatch) input: ScoringRulePatch,
     @Ctx() ctx: Context,
   ) {
-    return ctx.services.scoring.updateRule(ctx.viewer, id, input);
+    return ctx.services.scoring.rules.updateRule(ctx.viewer, id, input);
   }
 
   @Mutation(() => Boolean, {
     description: 'Deactivates the rule; its points stop counting after the rescore it starts.',
   })
   deleteScoringRule(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
-    return ctx.services.scoring.deleteRule(ctx.viewer, id);
+    return ctx.services.scoring.rules.deleteRule(ctx.viewer, id);
   }
 
   @Mutation(() => RescoreJob, {

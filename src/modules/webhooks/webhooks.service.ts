@@ -62,7 +62,8 @@ export class WebhooksService {
     const out = new Map(ids.map((id) => [id, [] as string[]]));
     if (ids.length === 0) return out;
     const rows: { endpoint_id: string; stage: string }[] = await em.query(
-      `SELECT endpoint_id, stage FROM webhook_endpoint_stages WHERE endpoint_id IN ${valuesPlaceholders(1, ids.length)}`,
+      `SELECT endpoint_id, stage FROM webhook_endpoint_stages WHERE endpoint_id IN ` +
+        `${valuesPlaceholders(1, ids.length)}`,
       ids,
     );
     const order = Object.values(LifecycleStage) as string[];
