@@ -17,9 +17,17 @@ export async function selectEntities<T extends ObjectLiteral>(
   sql: string,
   params: unknown[] = [],
 ): Promise<T[]> {
+  return hydrate(em, target, await em.query(sql, params));
+}
+
+/** Rows selected with the entity's columns under their database names, as entities (other columns are left out). */
+export function hydrate<T extends ObjectLiteral>(
+  em: EntityManager,
+  target: EntityTarget<T>,
+  rows: Record<string, unknown>[],
+): T[] {
   const metadata = em.connection.getMetadata(target);
   const driver = em.connection.driver;
-  const rows: Record<string, unknown>[] = await em.query(sql, params);
   return rows.map((row) => {
     const entity = metadata.create() as T;
     for (const column of metadata.columns) {

@@ -12,8 +12,17 @@ import {
 } from 'typeorm';
 import { format as formatMysql } from 'mysql2';
 
-// Dates as both stores compare them: no dialect branch, kept apart in dates.ts.
+// Dates as both stores compare them (no dialect branch), and the drivers' errors told apart (one branch per driver
+// code): kept in files of their own, used through this one.
 export { dbDate, parseDbDate } from './dates';
+export {
+  isConnectionError,
+  isForeignKeyViolation,
+  isRetryable,
+  isUniqueViolation,
+  violatedIndex,
+} from './driver-errors';
+import { isRetryable } from './driver-errors';
 
 /** The two store families the service runs on. */
 export type Dialect = 'sqlite' | 'mysql';
@@ -168,64 +177,6 @@ export function upsertSuffix(dialect: Dialect, updateColumns: string[]): string 
     : ` ON CONFLICT(id) DO UPDATE SET ${updateColumns.map((c) => `${c} = excluded.${c}`).join(', ')}`;
 }
 
-/** The driver's code and errno of an error, whether TypeORM wrapped it or not. */
-function driverCode(err: unknown): { code?: string; errno?: number } {
-  const e = err as { code?: string; errno?: number; driverError?: { code?: string; errno?: number } };
-  return { code: e?.driverError?.code ?? e?.code, errno: e?.driverError?.errno ?? e?.errno };
-}
-
-/** True when a driver error is a unique-index violation. */
-export function isUniqueViolation(err: unknown): boolean {
-  const { code, errno } = driverCode(err);
-  return (
-    code === 'ER_DUP_ENTRY' ||
-    errno === 1062 ||
-    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
-  );
-}
-
-/** True when a row names a parent that does not exist (a foreign key refused it). */
-export function isForeignKeyViolation(err: unknown): boolean {
-  const { code, errno } = driverCode(err);
-  return code === 'ER_NO_REFERENCED_ROW_2' || errno === 1452 || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
-}
-
-/** The unique index a violation names, when the driver says (MySQL: `for key 'uq_x'`; SQLite: `table.column`). */
-export function violatedIndex(err: unknown): string | null {
-  const msg = String((err as Error)?.message ?? '');
-  const m = /for key '(?:[^.']+\.)?([^']+)'/.exec(msg) ?? /UNIQUE constraint failed: ([\w.]+)/.exec(msg);
-  return m ? m[1] : null;
-}
-
-/** True for errors a transaction should simply be retried on (deadlock, lock wait timeout, SQLite busy). */
-export function isRetryable(err: unknown): boolean {
-  const { code, errno } = driverCode(err);
-  return (
-    code === 'ER_LOCK_DEADLOCK' ||
-    errno === 1213 ||
-    code === 'ER_LOCK_WAIT_TIMEOUT' ||
-    errno === 1205 ||
-    code === 'SQLITE_BUSY'
-  );
-}
-
-/** True when the error means the database is unreachable (connection refused/lost). */
-export function isConnectionError(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string }; fatal?: boolean };
-  const code = e?.driverError?.code ?? e?.code;
-  return (
-    code === 'ECONNREFUSED' ||
-    code === 'PROTOCOL_CONNECTION_LOST' ||
-    code === 'ECONNRESET' ||
-    code === 'ETIMEDOUT' ||
-    code === 'EPIPE' ||
-    code === 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR' ||
-    code === 'ER_CON_COUNT_ERROR' ||
-    e?.fatal === true
-  );
-}
-
 /**
  * SQLite has one connection, so two interleaved async transactions would share it; writers queue here instead. MySQL
  * runs them concurrently with row locks.
@@ -375,6 +326,30 @@ export async function setExactCollation(q: QueryRunner, table: string, names: st
     changed.collation = exact ? 'utf8mb4_bin' : 'utf8mb4_unicode_ci';
     await q.changeColumn(t!, column, changed);
   }
+}
+
+/**
+ * A case-sensitive prefix match of a lower-cased string column, served by an index range on both stores: MySQL turns
+ * `LIKE 'p%'` into a range itself (under the column's collation, as the search always compared), while SQLite's LIKE
+ * never uses an index on a BINARY column, so it gets the range
+ * `[p, p + U+10FFFF)`, which holds exactly the strings that start with p.
+ * `name` prefixes the named parameters.
+ */
+export function prefixMatch(
+  dialect: Dialect,
+  column: string,
+  prefix: string,
+  name: string,
+): { sql: string; params: Record<string, string> } {
+  if (dialect === 'mysql')
+    return {
+      sql: `${column} LIKE :${name} ESCAPE '!'`,
+      params: { [name]: `${prefix.replace(/[!%_]/g, (m) => `!${m}`)}%` },
+    };
+  return {
+    sql: `(${column} >= :${name}Lo AND ${column} < :${name}Hi)`,
+    params: { [`${name}Lo`]: prefix, [`${name}Hi`]: `${prefix}\u{10FFFF}` },
+  };
 }
 
 /**

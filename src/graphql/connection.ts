@@ -2,7 +2,7 @@
 import { ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { Page } from './pagination';
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PageInfo {
   @Field(() => Boolean)
   hasNextPage: boolean;
@@ -20,7 +20,7 @@ export interface ConnectionShape<T> {
 
 /** Declares `<Name>Edge` and `<Name>Connection` for a node class. */
 export function connectionTypes<T extends object>(name: string, node: ClassType<T>) {
-  @ObjectType(`${name}Edge`, { description: `A ${name} and its cursor.` })
+  @ObjectType(`${name}Edge`, { description: `A ${name} and its cursor.`, simpleResolvers: true })
   class Edge {
     @Field(() => String, { description: 'Pass it as `after` to read the rows after this one.' })
     cursor: string;
@@ -29,7 +29,7 @@ export function connectionTypes<T extends object>(name: string, node: ClassType<
     node: T;
   }
 
-  @ObjectType(`${name}Connection`, { description: `A page of ${name} rows.` })
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} rows.`, simpleResolvers: true })
   class Connection implements ConnectionShape<T> {
     @Field(() => [Edge], { description: "This page's rows, in order." })
     edges: Edge[];

@@ -1,6 +1,9 @@
 /** Apollo Server for GraphQL over HTTP, behind the execution gate's rules, formatError and plugins. */
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config/config';
 import type { Context } from '../graphql/context';
@@ -33,6 +36,8 @@ export async function startApollo(
       observabilityPlugin((entry) => gate.record(entry), metrics),
       // Browsers get the bundled explorer instead (explorer/explorer.ts): Apollo's landing page loads from a CDN.
       ApolloServerPluginLandingPageDisabled(),
+      // No cache hints are set: its per-field hook would only cost every field a call.
+      ApolloServerPluginCacheControlDisabled(),
     ],
   });
   await apollo.start();

@@ -3,7 +3,7 @@ import { Entity, PrimaryColumn, Column } from 'typeorm';
 import { DateColumn } from '../../db/columns';
 
 /** A company that refers contacts; its PARTNER keys see only its referrals. */
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 @Entity('partners')
 export class Partner {
   @Field(() => ID)

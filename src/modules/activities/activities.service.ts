@@ -28,9 +28,9 @@ import type { ScoreEngine, ScoringRun } from '../scoring';
 import type { PromotionPublisher } from '../realtime/publisher';
 import { type Viewer, assertCan, partnerScope } from '../access';
 import { DomainError, badInput } from '../../graphql/errors';
-import { type Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
+import { type Page, checkFirst } from '../../graphql/pagination';
+import { type ActivityPageArgs, activityPages } from './activity.pages';
 import {
-  dbDate,
   dialectOf,
   forUpdate,
   isForeignKeyViolation,
@@ -41,7 +41,7 @@ import {
   violatedIndex,
 } from '../../db/portable';
 import { selectEntities } from '../../db/hydrate';
-import { type PreparedInsert, type SqlValue, insertRows, prepareInsert } from '../../db/bulk';
+import { type PreparedInsert, insertRows, prepareInsert } from '../../db/bulk';
 import { ACTIVITY_COLUMNS, activityRow } from './activity.rows';
 import { ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring';
 import { ChangeSet, ContactChangeKind, type WireChange } from '../realtime/contact-changes';
@@ -299,57 +299,9 @@ export class ActivitiesService {
     return contacts;
   }
 
-  /**
-   * Pages of activities for many contacts in two statements (rows with a
-   * per-contact ROW_NUMBER window, and grouped counts), whatever the number of contacts.
-   */
-  async listForContacts(
-    contactIds: readonly string[],
-    first: number,
-    after: string | null | undefined,
-    type: string | null | undefined,
-  ): Promise<Map<string, Page<Activity>>> {
-    checkFirst(first, this.maxFirst);
-    const out = new Map<string, Page<Activity>>();
-    for (const id of contactIds) out.set(id, { nodes: [], cursors: [], hasNextPage: false, totalCount: 0 });
-    if (contactIds.length === 0) return out;
-    const inList = contactIds.map(() => '?').join(', ');
-    const typeClause = type ? ' AND type = ?' : '';
-    const typeParams = type ? [type] : [];
-    const counts: { contact_id: string; n: number | string }[] = await this.ds.query(
-      `SELECT contact_id, COUNT(*) AS n FROM activities WHERE contact_id IN (${inList})${typeClause} GROUP BY ` +
-        `contact_id`,
-      [...contactIds, ...typeParams],
-    );
-    for (const r of counts) out.get(r.contact_id)!.totalCount = Number(r.n);
-    let afterClause = '';
-    const afterParams: SqlValue[] = [];
-    if (after) {
-      const [at, id] = decodeCursor(after, ['time', 'key']);
-      afterClause = ' AND (occurred_at < ? OR (occurred_at = ? AND id < ?))';
-      afterParams.push(dbDate(Number(at)), dbDate(Number(at)), String(id));
-    }
-    const ids: { id: string }[] = await this.ds.query(
-      `SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY occurred_at DESC, id ` +
-        `DESC) AS rn FROM activities WHERE contact_id IN (${inList})${typeClause}${afterClause}) ranked WHERE ` +
-        `rn <= ?`,
-      [...contactIds, ...typeParams, ...afterParams, first + 1],
-    );
-    const rows = ids.length
-      ? await this.ds
-          .getRepository(Activity)
-          .createQueryBuilder('a')
-          .where('a.id IN (:...ids)', { ids: ids.map((r) => r.id) })
-          .getMany()
-      : [];
-    rows.sort((a, b) => b.occurredAt.getTime() - a.occurredAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-    for (const a of rows) {
-      const page = out.get(a.contactId)!;
-      if (page.nodes.length < first) {
-        page.nodes.push(a);
-        page.cursors.push(encodeCursor([a.occurredAt.getTime(), a.id]));
-      } else page.hasNextPage = true;
-    }
-    return out;
+  /** Pages of activities for many contacts in one statement (activity.pages.ts); the loaders scoped the contacts. */
+  listForContacts(contactIds: readonly string[], args: ActivityPageArgs): Promise<Map<string, Page<Activity>>> {
+    checkFirst(args.first, this.maxFirst);
+    return activityPages(this.ds, contactIds, args);
   }
 }

@@ -4,7 +4,7 @@ import { DateColumn, JsonColumn } from '../../db/columns';
 import { JSONObjectScalar } from '../../graphql/scalars';
 
 /** One thing a contact did (page view, email open, demo request, ...). */
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 @Entity('activities')
 export class Activity {
   @Field(() => ID)

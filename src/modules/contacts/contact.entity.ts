@@ -9,7 +9,7 @@ import { GroupKeys } from '../../db/group-keys';
  * A person marketing knows about. Scores are stored (kept current by
  * ingestion, rescore and the expiry sweep) so lists can filter and sort on them.
  */
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 @Entity('contacts')
 export class Contact {
   @Field(() => ID)
@@ -112,6 +112,14 @@ export class Contact {
   /** Lower-cased company: the COMPANY sort's key. */
   @Column({ name: 'sort_company', type: 'varchar', length: 191, nullable: true })
   sortCompany: string | null;
+
+  /** Lower-cased first name: the search prefix's index (contact.factory.ts sortKeys). */
+  @Column({ name: 'first_name_key', type: 'varchar', length: 191, nullable: true })
+  firstNameKey: string | null;
+
+  /** Lower-cased last name: the search prefix's index. */
+  @Column({ name: 'last_name_key', type: 'varchar', length: 191, nullable: true })
+  lastNameKey: string | null;
 
   /**
    * Engagement points of the contact's applications inside the policy's

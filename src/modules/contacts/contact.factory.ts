@@ -7,17 +7,30 @@ import { type SqlValue } from '../../db/bulk';
 import { dbDate } from '../../db/portable';
 import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../../db/group-keys';
 
-/** The NAME and COMPANY sort keys of a contact: lower-cased "last first" and company, null when absent. */
+const lower = (s: string | null | undefined) => (s ? s.toLowerCase().slice(0, 191) : null);
+
+/**
+ * The lower-cased keys lists sort and search on: NAME ("last first") and
+ * COMPANY sort keys, and the first and last names the search prefix matches
+ * (with the email and the company key); null when absent.
+ */
 export function sortKeys(c: { firstName?: string | null; lastName?: string | null; company?: string | null }): {
   sortName: string | null;
   sortCompany: string | null;
+  firstNameKey: string | null;
+  lastNameKey: string | null;
 } {
   const name = [c.lastName, c.firstName]
     .filter((p) => p)
     .join(' ')
     .toLowerCase()
     .slice(0, 191);
-  return { sortName: name || null, sortCompany: c.company ? c.company.toLowerCase().slice(0, 191) : null };
+  return {
+    sortName: name || null,
+    sortCompany: lower(c.company),
+    firstNameKey: lower(c.firstName),
+    lastNameKey: lower(c.lastName),
+  };
 }
 
 /**
@@ -85,6 +98,8 @@ export const CONTACT_COLUMNS = [
   'last_activity_at',
   'sort_name',
   'sort_company',
+  'first_name_key',
+  'last_name_key',
 ];
 
 export function contactRow(c: Contact): SqlValue[] {
@@ -116,5 +131,7 @@ export function contactRow(c: Contact): SqlValue[] {
     c.lastActivityAt ? dbDate(c.lastActivityAt) : null,
     c.sortName,
     c.sortCompany,
+    c.firstNameKey,
+    c.lastNameKey,
   ];
 }

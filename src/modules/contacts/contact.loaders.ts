@@ -22,9 +22,19 @@ function byId<T extends { id: string }>(fetch: (ids: readonly string[]) => Promi
   });
 }
 
+/** An activities page's key: [contactId, first, after, type, whether totalCount is selected]. */
+export type ActivitiesKey = [string, number, string | null, string | null, boolean];
+
+/** Rows per contact id, in the rows' order. */
+function byContact<T extends { contactId: string }>(ids: readonly string[], rows: T[]): T[][] {
+  const map = new Map<string, T[]>(ids.map((id) => [id, []]));
+  for (const r of rows) map.get(r.contactId)?.push(r);
+  return ids.map((id) => map.get(id)!);
+}
+
 export interface ContactLoaders {
   contact: DataLoader<string, Contact | null>;
-  /** Key: JSON of [contactId, first, after, type]. */
+  /** Key: JSON of ActivitiesKey. */
   activities: DataLoader<string, Page<Activity>>;
   transitions: DataLoader<string, StageTransition[]>;
   qualification: DataLoader<string, Qualification | null>;
@@ -74,35 +84,30 @@ export function createContactLoaders(viewer: Viewer, services: Services): Contac
     partner: byId(async (ids) =>
       (await services.access.partnersByIds(ids)).filter((p) => scope === null || p.id === scope),
     ),
-    assignments: new DataLoader(async (ids) => {
-      const rows = await services.owners.assignmentsOf(ids);
-      return ids.map((id) => rows.filter((a) => a.contactId === id));
-    }),
+    assignments: new DataLoader(async (ids) => byContact(ids, await services.owners.assignmentsOf(ids))),
     contact: new DataLoader(async (ids) => {
       const rows = await services.contacts.byIds(ids);
       const map = new Map(rows.filter((c) => scope === null || c.partnerId === scope).map((c) => [c.id, c]));
       return ids.map((id) => map.get(id) ?? null);
     }),
     activities: new DataLoader(async (keys) => {
-      // Keys sharing (first, after, type) are fetched together: one pair of statements per distinct argument set.
+      // Keys sharing their arguments are read together: one statement per distinct argument set (one per page).
       const groups = new Map<string, string[]>();
-      const parsed = keys.map((k) => JSON.parse(k) as [string, number, string | null, string | null]);
-      for (const [id, first, after, type] of parsed) {
-        const g = JSON.stringify([first, after, type]);
+      for (const k of keys) {
+        const [id, ...args] = JSON.parse(k) as ActivitiesKey;
+        const g = JSON.stringify(args);
         groups.set(g, [...(groups.get(g) ?? []), id]);
       }
       const results = new Map<string, Page<Activity>>();
       for (const [g, ids] of groups) {
-        const [first, after, type] = JSON.parse(g) as [number, string | null, string | null];
-        const pages = await services.activities.listForContacts(ids, first, after, type);
-        for (const [id, page] of pages) results.set(JSON.stringify([id, first, after, type]), page);
+        const args = JSON.parse(g) as [number, string | null, string | null, boolean];
+        const [first, after, type, count] = args;
+        const pages = await services.activities.listForContacts(ids, { first, after, type, count });
+        for (const [id, page] of pages) results.set(JSON.stringify([id, ...args]), page);
       }
       return keys.map((k) => results.get(k)!);
     }),
-    transitions: new DataLoader(async (ids) => {
-      const rows = await services.lifecycle.transitionsOf(ids);
-      return ids.map((id) => rows.filter((t) => t.contactId === id));
-    }),
+    transitions: new DataLoader(async (ids) => byContact(ids, await services.lifecycle.transitionsOf(ids))),
     qualification: new DataLoader(async (ids) => {
       const rows = await services.lifecycle.qualificationsOf(ids);
       const latest = new Map<string, Qualification>();

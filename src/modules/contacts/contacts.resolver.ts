@@ -10,6 +10,7 @@ import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { Qualification } from '../lifecycle/qualification.entity';
 import { Temperature } from '../lifecycle/stage';
 import { toConnection } from '../../graphql/connection';
+import type { ActivitiesKey } from './contact.loaders';
 import { selects } from '../../graphql/selection';
 import type { Context } from '../../graphql/context';
 import { Owner, OwnerAssignment } from '../owners';
@@ -71,13 +72,13 @@ export class ContactsResolver {
   async activities(
     @Root() contact: Contact,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('type', () => String, { nullable: true }) type?: string,
   ) {
-    return toConnection(
-      await ctx.loaders.activities.load(JSON.stringify([contact.id, first ?? 20, after ?? null, type ?? null])),
-    );
+    const key: ActivitiesKey = [contact.id, first ?? 20, after ?? null, type ?? null, selects(info, 'totalCount')];
+    return toConnection(await ctx.loaders.activities.load(JSON.stringify(key)));
   }
 
   @FieldResolver(() => [StageTransition], { description: 'Oldest first.' })

@@ -14,8 +14,8 @@ import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { Qualification } from '../lifecycle/qualification.entity';
 import { type Viewer, assertCan, partnerScope, Role } from '../access';
 import { badInput, conflict } from '../../graphql/errors';
-import { type CursorPart, type Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
-import { dbDate, isUniqueViolation, transaction } from '../../db/portable';
+import { type CursorPart, type KeysetOrder, type Page, checkFirst, keysetPage } from '../../graphql/pagination';
+import { dbDate, dialectOf, isUniqueViolation, prefixMatch, transaction } from '../../db/portable';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { PromotionPublisher } from '../realtime/publisher';
 import { ChangeSet, ContactChangeKind, contactValues } from '../realtime/contact-changes';
@@ -40,12 +40,9 @@ export interface ContactListArgs {
   count?: boolean;
 }
 
-/**
- * A sort: its column (indexed with id after it), how its cursor value is read and bound, and whether it may be null.
- */
+/** A sort: its column (indexed with id after it), what its cursor value is, and whether it may be null. */
 interface SortColumn {
   column: string;
-  /** What its cursor value is (pagination.ts). */
   part: CursorPart;
   key: (c: Contact) => string | number | null;
   isDate: boolean;
@@ -76,21 +73,22 @@ const SORT_COLUMNS: Record<ContactSortField, SortColumn> = {
   },
 };
 
-/**
- * The keyset condition for rows after the cursor (value `v`, id `id`) in
- * `dir` order. Both stores put NULLs first ascending and last descending, so
- * a nullable column's NULL rows form one block ordered by id.
- */
-function afterCursor(sort: SortColumn, dir: 'ASC' | 'DESC', v: string | number | null): string {
-  const col = sort.column;
-  const cmp = dir === 'ASC' ? '>' : '<';
-  if (v === null)
-    return dir === 'ASC'
-      ? `((${col} IS NULL AND c.id > :cid) OR ${col} IS NOT NULL)`
-      : `(${col} IS NULL AND c.id < :cid)`;
-  const base = `(${col} ${cmp} :cv OR (${col} = :cv AND c.id ${cmp} :cid))`;
-  return sort.nullable && dir === 'DESC' ? `(${base} OR ${col} IS NULL)` : base;
+/** The keyset order of a sort field and direction. */
+function contactOrder(field: ContactSortField, direction: 'ASC' | 'DESC'): KeysetOrder<Contact> {
+  const sort = SORT_COLUMNS[field];
+  return {
+    column: sort.column,
+    idColumn: 'c.id',
+    direction,
+    parts: [sort.part, 'key'],
+    cursor: (c) => [sort.key(c), c.id],
+    bind: sort.isDate ? (v) => dbDate(Number(v)) : undefined,
+    nullable: sort.nullable,
+  };
 }
+
+/** The lower-cased columns the search prefix matches, each with an index (migration 1774500000000). */
+const SEARCH_COLUMNS = ['c.email', 'c.first_name_key', 'c.last_name_key', 'c.sort_company'];
 
 /**
  * A contact's source, owner and partner as one comparable value: a change means new group keys (db/group-keys.ts).
@@ -114,11 +112,6 @@ function editableFields(c: Contact): string {
     c.partnerId,
     c.attributes,
   ]);
-}
-
-/** Escapes LIKE wildcards with '!' (a backslash escape would mean different things to MySQL and SQLite). */
-function escapeLike(s: string): string {
-  return s.replace(/[!%_]/g, (m) => `!${m}`);
 }
 
 /**
@@ -157,10 +150,13 @@ export class ContactsService {
 
   /** Reads a contact by email (any case, accents significant: normaliseEmail) the viewer may see, or null. */
   async getByEmail(viewer: Viewer, email: string): Promise<Contact | null> {
-    const contact = await this.ds
-      .getRepository(Contact)
-      .findOne({ where: { email: email.normalize('NFC').trim().toLowerCase() } });
-    return contact && this.visible(viewer, contact) ? contact : null;
+    const scope = partnerScope(viewer);
+    // A PARTNER key looks up within its partner (ix_contacts_partner_email): another partner's contact is not found.
+    const where = {
+      email: email.normalize('NFC').trim().toLowerCase(),
+      ...(scope === null ? {} : { partnerId: scope }),
+    };
+    return this.ds.getRepository(Contact).findOne({ where });
   }
 
   /** Like get, but NOT_FOUND when missing or outside the viewer's partner. */
@@ -308,30 +304,13 @@ export class ContactsService {
   async list(viewer: Viewer, args: ContactListArgs): Promise<Page<Contact>> {
     const first = checkFirst(args.first, this.maxFirst);
     const order = args.orderBy ?? { field: 'CREATED_AT' as const, direction: 'DESC' as const };
-    const sort = SORT_COLUMNS[order.field];
     const qb = this.ds.getRepository(Contact).createQueryBuilder('c');
-    await this.applyFilter(viewer, qb, args.filter ?? {});
+    this.applyFilter(viewer, qb, args.filter ?? {});
     const totalCount = args.count === false ? 0 : await qb.clone().getCount();
-    if (args.after) {
-      const [v, id] = decodeCursor(args.after, [sort.part, 'key']);
-      const value = v === null ? null : sort.isDate ? dbDate(Number(v)) : v;
-      qb.andWhere(afterCursor(sort, order.direction, value), { cv: value, cid: id });
-    }
-    const rows = await qb
-      .orderBy(sort.column, order.direction)
-      .addOrderBy('c.id', order.direction)
-      .limit(first + 1)
-      .getMany();
-    const nodes = rows.slice(0, first);
-    return {
-      nodes,
-      cursors: nodes.map((c) => encodeCursor([sort.key(c), c.id])),
-      hasNextPage: rows.length > first,
-      totalCount,
-    };
+    return keysetPage(qb, contactOrder(order.field, order.direction), first, args.after, totalCount);
   }
 
-  private async applyFilter(viewer: Viewer, qb: SelectQueryBuilder<Contact>, f: ContactListFilter): Promise<void> {
+  private applyFilter(viewer: Viewer, qb: SelectQueryBuilder<Contact>, f: ContactListFilter): void {
     const scope = partnerScope(viewer);
     qb.where('1 = 1');
     if (scope !== null) qb.andWhere('c.partner_id = :scope', { scope });
@@ -349,12 +328,10 @@ export class ContactsService {
     if (f.createdBefore) qb.andWhere('c.created_at < :createdBefore', { createdBefore: dbDate(f.createdBefore) });
     if (f.search != null && f.search.trim() !== '') {
       if (f.search.length > 191) throw badInput('filter.search', 'must be at most 191 characters');
-      const prefix = `${escapeLike(f.search.trim().toLowerCase())}%`;
-      qb.andWhere(
-        "(LOWER(c.email) LIKE :prefix ESCAPE '!' OR LOWER(c.first_name) LIKE :prefix ESCAPE '!' OR " +
-          "LOWER(c.last_name) LIKE :prefix ESCAPE '!' OR LOWER(c.company) LIKE :prefix ESCAPE '!')",
-        { prefix },
-      );
+      const prefix = f.search.trim().toLowerCase();
+      const dialect = dialectOf(this.ds);
+      const parts = SEARCH_COLUMNS.map((col, i) => prefixMatch(dialect, col, prefix, `search${i}`));
+      qb.andWhere(`(${parts.map((p) => p.sql).join(' OR ')})`, Object.assign({}, ...parts.map((p) => p.params)));
     }
     if (f.temperatures) {
       // A set: [HOT, HOT, HOT] is HOT, not all three temperatures.

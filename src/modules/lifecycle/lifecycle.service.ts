@@ -12,7 +12,7 @@ import { LifecycleStage, TransitionTrigger } from './stage';
 import { type Bant, DEFAULT_POLICY, type Policy, mergePolicy, promotions, validatePolicy } from './lifecycle';
 import { type Viewer, actorName, assertCan, partnerScope } from '../access';
 import { badInput } from '../../graphql/errors';
-import { type Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
+import { type KeysetOrder, type Page, checkFirst, keysetPage } from '../../graphql/pagination';
 import { dbDate, insertIgnorePrefix, dialectOf, lockRows, transaction } from '../../db/portable';
 import { selectEntities } from '../../db/hydrate';
 import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../../db/group-keys';
@@ -328,12 +328,14 @@ export class LifecycleService {
     );
   }
 
-  /** Transitions of many contacts, oldest first, in one statement. */
+  /** Transitions of many contacts, each contact's oldest first, in one statement. */
   transitionsOf(contactIds: readonly string[]): Promise<StageTransition[]> {
     if (contactIds.length === 0) return Promise.resolve([]);
+    // In ix_transitions_contact's order (contact_id, id): ordered by id alone, SQLite walks the whole table in id
+    // order.
     return this.ds
       .getRepository(StageTransition)
-      .find({ where: { contactId: In([...contactIds]) }, order: { id: 'ASC' } });
+      .find({ where: { contactId: In([...contactIds]) }, order: { contactId: 'ASC', id: 'ASC' } });
   }
 
   /** Qualifications of many contacts, oldest first, in one statement. */
@@ -367,24 +369,16 @@ export class LifecycleService {
     if (filter.occurredAfter) qb.andWhere('t.occurred_at >= :oa', { oa: dbDate(filter.occurredAfter) });
     if (filter.occurredBefore) qb.andWhere('t.occurred_at < :ob', { ob: dbDate(filter.occurredBefore) });
     const totalCount = await qb.clone().getCount();
-    if (after) {
-      const [at, id] = decodeCursor(after, ['time', 'serial']);
-      qb.andWhere('(t.occurred_at > :cat OR (t.occurred_at = :cat AND t.id > :cid))', {
-        cat: dbDate(Number(at)),
-        cid: Number(id),
-      });
-    }
-    const rows = await qb
-      .orderBy('t.occurred_at', 'ASC')
-      .addOrderBy('t.id', 'ASC')
-      .limit(first + 1)
-      .getMany();
-    const nodes = rows.slice(0, first);
-    return {
-      nodes,
-      cursors: nodes.map((t) => encodeCursor([t.occurredAt.getTime(), t.id])),
-      hasNextPage: rows.length > first,
-      totalCount,
-    };
+    return keysetPage(qb, OLDEST_FIRST, first, after, totalCount);
   }
 }
+
+/** The stageTransitions list's order: oldest first, ties by id. */
+const OLDEST_FIRST: KeysetOrder<StageTransition> = {
+  column: 't.occurred_at',
+  idColumn: 't.id',
+  direction: 'ASC',
+  parts: ['time', 'serial'],
+  cursor: (t) => [t.occurredAt.getTime(), t.id],
+  bind: (v) => dbDate(Number(v)),
+};

@@ -3,7 +3,7 @@ import { Entity, PrimaryColumn, Column } from 'typeorm';
 import { DateColumn } from '../../db/columns';
 
 /** A BANT qualification given by sales; the latest one is the contact's. */
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 @Entity('qualifications')
 export class Qualification {
   @Field(() => ID, { description: 'Stable: a cache key for clients.' })

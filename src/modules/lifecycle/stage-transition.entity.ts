@@ -8,7 +8,7 @@ import { GroupKeys } from '../../db/group-keys';
 const idToString = { to: (v: unknown) => v, from: (v: unknown) => (v === null || v === undefined ? v : String(v)) };
 
 /** One stage change of a contact. The table is the durable log subscriptions replay from (ordered by id). */
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 @Entity('stage_transitions')
 export class StageTransition {
   @Field(() => ID)
