@@ -1,6 +1,9 @@
-/** The DataSource the TypeORM CLI and `npm run migrate` use; the app builds the same one in src/main.ts. */
+/**
+ * The DataSource of the TypeORM CLI (`npm run migration:show|revert`, see
+ * the README), on DATABASE_URL; it prints what the CLI does. The app builds
+ * the same one in src/main.ts, with a logger that counts instead.
+ */
 import 'reflect-metadata';
-import { loadConfig } from './src/config/config';
-import { createDataSource } from './src/db/data-source';
+import { cliDataSource } from './src/db/cli-logger';
 
-export default createDataSource(loadConfig().database);
+export default cliDataSource();

@@ -7,6 +7,8 @@
  * verify every signature with the standardwebhooks package.
  *
  *   npm run bench:webhooks [-- sqlite|mysql]     ENDPOINTS=100 FLAKY=10 EVENTS=10000 RATE=100 FIRST_RETRY_MS=100
+ *   CPU_PROFILE=backlog.cpuprofile npm run bench:webhooks -- sqlite    (CPU profiles of the backlog phases: the
+ *   service's in backlog.cpuprofile, the bare loop's in backlog.cpuprofile.bare; open them in Chrome DevTools)
  *
  * Phases, in one run per store:
  *  1. live: EVENTS promotions to MQL at RATE/s (sent from the receivers'
@@ -25,6 +27,8 @@
  * The run fails unless every event arrives, none twice, in order per endpoint.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import http from 'node:http';
 import { join } from 'node:path';
 import { BENCH_KEY, type BenchApp, type Store, runBench, startBenchApp } from './common';
@@ -47,6 +51,23 @@ const cpuSeconds = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
+
+/** Profiles this process's CPU while `fn` runs when CPU_PROFILE names a file (open it in Chrome DevTools). */
+async function profiled<T>(file: string | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!file) return fn();
+  const session = new Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<any>((resolve, reject) => session.post(method, (err, result) => (err ? reject(err) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    writeFileSync(file, JSON.stringify((await post('Profiler.stop')).profile));
+    session.disconnect();
+  }
+}
 
 function ask<K extends FromReceivers['kind']>(
   child: ChildProcess,
@@ -291,8 +312,10 @@ async function runStore(store: Store): Promise<void> {
     const attempts0 = await attemptsOf(b);
     const backlogCpu = cpuSeconds();
     const backlogStart = performance.now();
-    await setEnabled(true);
-    const backlog = (await ask(child, { cmd: 'report', expected: EVENTS, waitMs: 30_000 }, 'report')).report;
+    const backlog = await profiled(process.env.CPU_PROFILE, async () => {
+      await setEnabled(true);
+      return (await ask(child, { cmd: 'report', expected: EVENTS, waitMs: 30_000 }, 'report')).report;
+    });
     const serverCpu = (cpuSeconds() - backlogCpu) / backlog.delivered;
     const attempts = (await attemptsOf(b)) - attempts0;
     console.log(
@@ -316,8 +339,10 @@ async function runStore(store: Store): Promise<void> {
     await ask(child, { cmd: 'reset' }, 'ok');
     const bareCpu0 = cpuSeconds();
     const backlogDone = bare.expect(EVENTS);
-    for (let i = 0; i < EVENTS; i++) bare.enqueue(i % ENDPOINTS, new Date());
-    await backlogDone;
+    await profiled(process.env.CPU_PROFILE && process.env.CPU_PROFILE + '.bare', async () => {
+      for (let i = 0; i < EVENTS; i++) bare.enqueue(i % ENDPOINTS, new Date());
+      await backlogDone;
+    });
     const bareCpu = (cpuSeconds() - bareCpu0) / EVENTS;
     const bareBacklog = (await ask(child, { cmd: 'report', expected: EVENTS, waitMs: 30_000 }, 'report')).report;
     console.log(line('bare backlog', bareBacklog, bareCpu));

@@ -41,11 +41,10 @@ function hash(paths) {
 
 const TARGETS = {
   service: {
-    // What tsconfig.build.json compiles, and what decides how.
+    // What tsconfig.build.json compiles, the demo seeder bundled beside it (scripts/), and what decides how.
     inputs: [
       'src',
       'migrations',
-      'bench',
       'scripts',
       'ormconfig.ts',
       'tsconfig.json',

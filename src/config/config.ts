@@ -88,8 +88,10 @@ export interface WebhookConfig {
   leaseMs: number;
   /** WEBHOOK_POLL_MS: how often due retries and other instances' messages are looked for. */
   pollMs: number;
-  /** WEBHOOK_CONCURRENCY: messages in flight per instance. */
+  /** WEBHOOK_CONCURRENCY: endpoints delivered to at once per instance (one request in flight each). */
   concurrency: number;
+  /** WEBHOOK_BATCH_SIZE: consecutive messages of an endpoint claimed under one lease, sent in order. */
+  batchSize: number;
   /** WEBHOOK_FIRST_RETRY_MS: delay before the first retry, doubling after each failure (default 5 s). */
   firstRetryMs: number;
 }
@@ -109,6 +111,7 @@ function webhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
     leaseMs,
     pollMs: int(env, 'WEBHOOK_POLL_MS', 1000, 10, 60_000),
     concurrency: int(env, 'WEBHOOK_CONCURRENCY', 200, 1, 10_000),
+    batchSize: int(env, 'WEBHOOK_BATCH_SIZE', 50, 1, 500),
     firstRetryMs: int(env, 'WEBHOOK_FIRST_RETRY_MS', 5_000, 10, 3_600_000),
   };
 }

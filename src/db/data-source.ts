@@ -2,7 +2,14 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DataSource, type DataSourceOptions, QueryFailedError, type QueryRunner, type ReplicationMode } from 'typeorm';
+import {
+  DataSource,
+  type DataSourceOptions,
+  type Logger,
+  QueryFailedError,
+  type QueryRunner,
+  type ReplicationMode,
+} from 'typeorm';
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver';
 import { DEFAULT_DATABASE_POOL, type DatabaseConfig, type DatabasePool } from '../config/config';
 import { DatabaseUnavailableError } from './errors';
@@ -11,18 +18,23 @@ import { isConnectionError, mysqlQueryFormat } from './portable';
 import { ENTITIES } from './entities';
 import { BACKSTOP_CHECKPOINT_PAGES, type Checkpointer, startCheckpointer } from './sqlite-checkpointer';
 
-/** Creates (not initialises) the DataSource the app, the CLI and the tests share; `pool` applies to MySQL/MariaDB. */
+/**
+ * Creates (not initialises) the DataSource the app, the CLI and the tests
+ * share; `pool` applies to MySQL/MariaDB. The app counts statements through
+ * its logger; the command-line tools pass one that prints (cli-logger.ts).
+ */
 export function createDataSource(
   db: DatabaseConfig,
   onQueryError?: (message: string) => void,
   pool: DatabasePool = DEFAULT_DATABASE_POOL,
+  logger: Logger = new CountingLogger(onQueryError),
 ): DataSource {
   const common = {
     entities: ENTITIES,
     migrations: [join(__dirname, '..', '..', 'migrations', '*.{ts,js}')],
     migrationsTableName: 'migrations',
     synchronize: false,
-    logger: new CountingLogger(onQueryError),
+    logger,
     logging: ['query', 'error'],
   } satisfies Partial<DataSourceOptions>;
   if (db.kind === 'sqlite') {

@@ -1,10 +1,11 @@
-/** `npm run migrate`: applies pending migrations to DATABASE_URL and exits. */
+/** `npm run migrate`: applies pending migrations to DATABASE_URL, printing each one, and exits. */
 import 'reflect-metadata';
-import { loadConfig, ConfigError } from '../config/config';
-import { createDataSource, openDatabase } from './data-source';
+import { ConfigError } from '../config/config';
+import { openDatabase } from './data-source';
+import { cliDataSource } from './cli-logger';
 
 async function main(): Promise<void> {
-  const ds = createDataSource(loadConfig().database);
+  const ds = cliDataSource();
   await openDatabase(ds);
   const applied = await ds.query('SELECT name FROM migrations ORDER BY id');
   console.log(`migrations applied: ${applied.map((r: { name: string }) => r.name).join(', ')}`);

@@ -76,3 +76,21 @@ export async function startReceiver(script: (n: number) => Answer = () => 204): 
   };
   return r;
 }
+
+/** Receivers started by a test file, closed together after it. */
+export function receiverPool(): {
+  start(script?: (n: number) => Answer): Promise<Receiver>;
+  closeAll(): Promise<void>;
+} {
+  const started: Receiver[] = [];
+  return {
+    async start(script) {
+      const r = await startReceiver(script);
+      started.push(r);
+      return r;
+    },
+    async closeAll() {
+      for (const r of started) await r.close();
+    },
+  };
+}

@@ -6,7 +6,7 @@
  */
 import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner } from '../helpers/factories';
-import { type Receiver, startReceiver } from '../helpers/receiver';
+import { type Receiver, receiverPool } from '../helpers/receiver';
 import { sleep } from '../helpers/ws';
 import { JITTER, nominalDelayMs } from '../../src/modules/webhooks/backoff';
 
@@ -20,7 +20,7 @@ class ManualClock {
 
 const clock = new ManualClock();
 let t: TestApp;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
 beforeAll(async () => {
   t = await startTestApp(
     {
@@ -36,14 +36,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t.stop();
-  for (const r of receivers) await r.close();
+  await receivers.closeAll();
 });
-
-async function receiver(script?: Parameters<typeof startReceiver>[0]): Promise<Receiver> {
-  const r = await startReceiver(script);
-  receivers.push(r);
-  return r;
-}
+const receiver = receivers.start;
 
 const CREATE =
   `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret endpoint { id ` +

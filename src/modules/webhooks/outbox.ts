@@ -1,33 +1,33 @@
 /**
  * The webhook outbox in the database. Messages are written by the
  * transaction that writes their transitions (`enqueue`, after the epoch is
- * taken, so ids follow commit order); instances claim the head of each
- * endpoint's queue under a lease (`claim`), which makes delivery ordered per
- * endpoint and exclusive across instances, and a lease that expires (its
- * instance died) lets another instance take the message over. `record`
- * writes the outcomes of attempts, several at once.
+ * taken, so ids follow commit order); instances claim a run of consecutive
+ * messages from the head of each endpoint's queue under one lease (`claim`),
+ * which makes delivery ordered per endpoint and exclusive across instances,
+ * and a lease that expires (its instance died) lets another instance take the
+ * messages over. `record` writes the outcomes of attempts, several at once.
  */
 import { type DataSource, type EntityManager } from 'typeorm';
-import { dbDate, dialectOf, forUpdateSkipLocked, parseDbDate, transaction } from '../../db/portable';
-import { transitionsById, promotionCursor } from '../realtime';
-import { type SqlValue, insertRows, updateRowsById } from '../../db/bulk';
-import { PROMOTED, type PromotionRow, promotionPayload } from './payload';
+import { dbDate, parseDbDate, transaction } from '../../db/portable';
+import { transitionsById } from '../realtime';
+import { type SqlValue, insertRows } from '../../db/bulk';
+import { PROMOTED, type PromotionRow } from './payload';
 import type { AttemptResult } from './sender';
+import {
+  type ClaimEndpoint,
+  type ClaimedBatch,
+  type ClaimedMessage,
+  inList,
+  lockMessages,
+  pickHeads,
+  readyHeads,
+  runsFrom,
+  takeWhileLocked,
+  toClaimed,
+  writeLeases,
+} from './claim';
 
-/** A message claimed for delivery, with what is needed to sign and send it. */
-export interface ClaimedMessage {
-  id: string;
-  endpointId: string;
-  kind: string;
-  transitionId: string | null;
-  /** Attempts made before this one. */
-  attempts: number;
-  firstAttemptAt: number | null;
-  payload: string;
-  url: string;
-  /** Current secret first, then a rotated-out one still valid. */
-  secrets: string[];
-}
+export type { ClaimedBatch, ClaimedMessage } from './claim';
 
 /** What happened to a claimed message. */
 export type Outcome =
@@ -64,8 +64,6 @@ export function activeSecrets(
     ? [secret, previous]
     : [secret];
 }
-
-const inList = (n: number) => `(${new Array(n).fill('?').join(', ')})`;
 
 export class WebhookOutbox {
   constructor(
@@ -122,125 +120,126 @@ export class WebhookOutbox {
   }
 
   /**
-   * Claims up to `limit` messages that are due, each the oldest pending
-   * message of its endpoint, not leased, on an enabled endpoint, skipping
-   * `busy` endpoints (already in flight here). Leases them to `owner` until
-   * now + leaseMs; a message's body is built on its first claim and kept, so
-   * every retry sends the same bytes.
+   * Claims, for up to `endpoints` endpoints not in `busy`, a run of up to
+   * `perEndpoint` consecutive pending messages starting at the endpoint's
+   * oldest one, which must be due and not leased (every later one must be
+   * due and unleased too: the run stops before the first that is not), on
+   * enabled endpoints, earliest due first. One lease per run until now +
+   * leaseMs, owned by `owner`; a message's body is built on its first claim
+   * and kept, so every retry sends the same bytes. The statements are the
+   * same few whatever the number of messages (at most MAX_CLAIM_ROWS).
    */
   async claim(
     owner: string,
     now: number,
     leaseMs: number,
-    limit: number,
+    size: { endpoints: number; perEndpoint: number },
     busy: Set<string>,
-  ): Promise<ClaimedMessage[]> {
-    const dialect = dialectOf(this.ds);
-    // Most polls find nothing: one index probe then, and no transaction (on SQLite, none held on the one connection).
-    if ((await this.ds.query("SELECT id FROM webhook_messages WHERE state = 'PENDING' LIMIT 1")).length === 0)
-      return [];
+  ): Promise<ClaimedBatch[]> {
+    const at = dbDate(now);
+    // Most polls find nothing ready: then one read of the heads and no transaction (on SQLite, none held on the one
+    // connection).
+    const picked = pickHeads(await readyHeads(this.ds, at), busy, size.endpoints, size.perEndpoint);
+    if (picked.heads.length === 0) return [];
     return transaction(this.ds, async (em) => {
-      const heads: { id: string | number; endpoint_id: string }[] = await em.query(
-        'SELECT MIN(m.id) AS id, m.endpoint_id FROM webhook_messages m JOIN webhook_endpoints e ON e.id = ' +
-          "m.endpoint_id AND e.enabled = 1 WHERE m.state = 'PENDING' GROUP BY m.endpoint_id",
+      const runs = await runsFrom(em, picked.heads, picked.perEndpoint);
+      const locked = await lockMessages(
+        em,
+        runs.flatMap((r) => r.ids),
+        at,
       );
-      const candidates = heads.filter((h) => !busy.has(h.endpoint_id)).map((h) => String(h.id));
-      if (candidates.length === 0) return [];
-      const at = dbDate(now);
-      const locked: {
-        id: string | number;
-        endpoint_id: string;
-        kind: string;
-        transition_id: string | number | null;
-        attempts: number;
-        first_attempt_at: unknown;
-        payload: string | null;
-      }[] = await em.query(
-        `SELECT id, endpoint_id, kind, transition_id, attempts, first_attempt_at, payload FROM ` +
-          `webhook_messages WHERE id IN ${inList(candidates.length)} ` +
-          (`AND state = 'PENDING' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER ` +
-            `BY next_attempt_at, id LIMIT ${limit}${forUpdateSkipLocked(dialect)}`),
-        [...candidates, at, at],
+      const kept = runs
+        .map((r) => ({ endpointId: r.endpointId, ids: takeWhileLocked(r.ids, locked) }))
+        .filter((r) => r.ids.length > 0);
+      if (kept.length === 0) return [];
+      const endpoints = await this.endpointsOf(
+        em,
+        kept.map((r) => r.endpointId),
+        now,
       );
-      if (locked.length === 0) return [];
-      const endpointIds = [...new Set(locked.map((m) => m.endpoint_id))];
-      const endpoints: {
-        id: string;
-        url: string;
-        secret: string;
-        previous_secret: string | null;
-        previous_secret_expires_at: unknown;
-      }[] = await em.query(
-        `SELECT id, url, secret, previous_secret, previous_secret_expires_at FROM webhook_endpoints WHERE id ` +
-          `IN ${inList(endpointIds.length)}`,
-        endpointIds,
-      );
-      const byId = new Map(endpoints.map((e) => [e.id, e]));
+      const rows = kept.flatMap((r) => r.ids.map((id) => locked.get(id)!));
       const promotions = await this.promotions(
         em,
-        locked.filter((m) => m.payload === null && m.transition_id !== null).map((m) => String(m.transition_id)),
+        rows.filter((m) => m.payload === null && m.transition_id !== null).map((m) => String(m.transition_id)),
       );
-      const claimed: ClaimedMessage[] = [];
-      for (const m of locked) {
-        const e = byId.get(m.endpoint_id);
-        const t = m.transition_id === null ? undefined : promotions.get(String(m.transition_id));
-        const payload = m.payload ?? (t ? promotionPayload(t, promotionCursor(t)) : null);
-        if (!e || payload === null) continue;
-        claimed.push({
-          id: String(m.id),
-          endpointId: m.endpoint_id,
-          kind: m.kind,
-          transitionId: m.transition_id === null ? null : String(m.transition_id),
-          attempts: Number(m.attempts),
-          firstAttemptAt: m.first_attempt_at ? parseDbDate(m.first_attempt_at).getTime() : null,
-          payload,
+      const leaseUntil = now + leaseMs;
+      const batches: ClaimedBatch[] = [];
+      for (const run of kept) {
+        const endpoint = endpoints.get(run.endpointId);
+        if (!endpoint) continue;
+        const messages: ClaimedMessage[] = [];
+        for (const id of run.ids) {
+          const m = toClaimed(locked.get(id)!, promotions, endpoint);
+          // A message whose transition is gone cannot be built: the run ends before it, as if it were locked.
+          if (!m) break;
+          messages.push(m);
+        }
+        if (messages.length > 0) batches.push({ endpointId: endpoint.id, leaseUntil, messages });
+      }
+      await writeLeases(em, batches, locked, owner, dbDate(leaseUntil));
+      return batches;
+    });
+  }
+
+  /** Endpoints' URLs and signing secrets by id. */
+  private async endpointsOf(em: EntityManager, ids: string[], now: number): Promise<Map<string, ClaimEndpoint>> {
+    const rows: {
+      id: string;
+      url: string;
+      secret: string;
+      previous_secret: string | null;
+      previous_secret_expires_at: unknown;
+    }[] = await em.query(
+      `SELECT id, url, secret, previous_secret, previous_secret_expires_at FROM webhook_endpoints WHERE id IN ` +
+        `${inList(ids.length)}`,
+      ids,
+    );
+    return new Map(
+      rows.map((e) => [
+        e.id,
+        {
+          id: e.id,
           url: e.url,
           secrets: activeSecrets(e.secret, e.previous_secret, e.previous_secret_expires_at, now),
-        });
-      }
-      const until = dbDate(now + leaseMs);
-      await updateRowsById(
-        em,
-        'webhook_messages',
-        ['lease_owner', 'lease_until', 'payload', 'first_attempt_at'],
-        claimed.map((m) => ({
-          id: m.id,
-          values: [owner, until, m.payload, dbDate(m.firstAttemptAt ?? now)],
-        })),
-      );
-      return claimed;
-    });
+        },
+      ]),
+    );
   }
 
   /**
    * Writes attempts and their outcomes in one transaction: delivered
-   * messages leave the queue, failed ones get their next attempt time,
-   * endpoints given up on are disabled with the reason. Only messages still
-   * leased to `owner` change state (one whose lease was taken over belongs to
-   * its new owner); every attempt is kept either way.
+   * messages leave the queue, failed ones get their next attempt time (and
+   * their first attempt's, which starts the retry window), endpoints given up
+   * on are disabled with the reason, and `released` messages (claimed but
+   * not sent: their run stopped at a failure, or the lease ran short) are
+   * free to claim again. Only messages still leased to `owner` change (one
+   * whose lease was taken over belongs to its new owner); every attempt is
+   * kept either way. At most one statement per kind of change, whatever the
+   * number of messages.
    */
-  async record(owner: string, done: Recorded[]): Promise<void> {
-    if (done.length === 0) return;
+  async record(owner: string, done: Recorded[], released: string[] = []): Promise<void> {
+    if (done.length === 0 && released.length === 0) return;
     await transaction(this.ds, async (em) => {
-      await insertRows(
-        em,
-        'webhook_attempts',
-        ['message_id', 'endpoint_id', 'attempted_at', 'status_code', 'duration_ms', 'error', 'ok'],
-        done.map((d): SqlValue[] => [
-          d.message.id,
-          d.message.endpointId,
-          dbDate(d.attemptedAt),
-          d.result.statusCode,
-          d.result.durationMs,
-          d.result.error?.slice(0, 1000) ?? null,
-          d.result.ok ? 1 : 0,
-        ]),
-      );
+      if (done.length > 0)
+        await insertRows(
+          em,
+          'webhook_attempts',
+          ['message_id', 'endpoint_id', 'attempted_at', 'status_code', 'duration_ms', 'error', 'ok'],
+          done.map((d): SqlValue[] => [
+            d.message.id,
+            d.message.endpointId,
+            dbDate(d.attemptedAt),
+            d.result.statusCode,
+            d.result.durationMs,
+            d.result.error?.slice(0, 1000) ?? null,
+            d.result.ok ? 1 : 0,
+          ]),
+        );
       const delivered = done.filter((d) => d.outcome.kind === 'delivered');
       if (delivered.length > 0) {
         await em.query(
           `UPDATE webhook_messages SET state = 'DELIVERED', attempts = attempts + 1, delivered_at = CASE id ` +
-            `${delivered.map(() => 'WHEN ? THEN ?').join(' ')} END, lease_owner = NULL, lease_until = NULL ` +
+            `${whens(delivered.length)} END, lease_owner = NULL, lease_until = NULL ` +
             `WHERE id IN ${inList(delivered.length)} AND lease_owner = ?`,
           [
             ...delivered.flatMap((d) => [d.message.id, dbDate(d.attemptedAt + d.result.durationMs)]),
@@ -255,11 +254,24 @@ export class WebhookOutbox {
         const nextAt = (d: Recorded) => (d.outcome.kind === 'retry' ? d.outcome.at : d.attemptedAt);
         await em.query(
           `UPDATE webhook_messages SET attempts = attempts + 1, next_attempt_at = CASE id ` +
-            `${failed.map(() => 'WHEN ? THEN ?').join(' ')} END, lease_owner = NULL, lease_until = NULL ` +
+            `${whens(failed.length)} END, ` +
+            (`first_attempt_at = COALESCE(first_attempt_at, CASE id ${whens(failed.length)} END), lease_owner ` +
+              `= NULL, lease_until = NULL `) +
             `WHERE id IN ${inList(failed.length)} AND lease_owner = ?`,
-          [...failed.flatMap((d) => [d.message.id, dbDate(nextAt(d))]), ...failed.map((d) => d.message.id), owner],
+          [
+            ...failed.flatMap((d) => [d.message.id, dbDate(nextAt(d))]),
+            ...failed.flatMap((d) => [d.message.id, dbDate(d.attemptedAt)]),
+            ...failed.map((d) => d.message.id),
+            owner,
+          ],
         );
       }
+      if (released.length > 0)
+        await em.query(
+          `UPDATE webhook_messages SET lease_owner = NULL, lease_until = NULL WHERE id IN ` +
+            `${inList(released.length)} AND lease_owner = ?`,
+          [...released, owner],
+        );
       for (const d of done) {
         if (d.outcome.kind !== 'giveUp') continue;
         await em.query('UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?', [
@@ -271,3 +283,5 @@ export class WebhookOutbox {
     });
   }
 }
+
+const whens = (n: number) => new Array(n).fill('WHEN ? THEN ?').join(' ');
