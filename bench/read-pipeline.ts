@@ -13,7 +13,7 @@ import { loadConfig } from '../src/config/config';
 import { startApp } from '../src/main';
 import { BENCH_KEY } from './common';
 import { readDatabaseUrl } from './read-data';
-(async () => {
+void (async () => {
   const app = await startApp(
     loadConfig({
       DATABASE_URL: readDatabaseUrl((process.argv[2] ?? 'sqlite') as any),
@@ -62,11 +62,15 @@ import { readDatabaseUrl } from './read-data';
   const floor = await run('http://127.0.0.1:4413/', false);
   const cpu2 = process.cpuUsage(cpu0);
   const ms = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+  const seconds = Number(process.env.SECONDS ?? 10);
+  const perReq = (cpuMs: number, rps: number) => (cpuMs / (rps * seconds)).toFixed(3);
   console.log(
-    `{ __typename } API: ${api.rps.toFixed(0)} req/s p50 ${api.p50} ms non2xx ${api.non2xx}, server CPU ${(ms(cpu1) / (api.rps * Number(process.env.SECONDS ?? 10))).toFixed(3)} ms/req`,
+    `{ __typename } API: ${api.rps.toFixed(0)} req/s p50 ${api.p50} ms non2xx ${api.non2xx}, ` +
+      `server CPU ${perReq(ms(cpu1), api.rps)} ms/req`,
   );
   console.log(
-    `bare node:http:    ${floor.rps.toFixed(0)} req/s p50 ${floor.p50} ms non2xx ${floor.non2xx}, server CPU ${((ms(cpu2) - ms(cpu1)) / (floor.rps * Number(process.env.SECONDS ?? 10))).toFixed(3)} ms/req`,
+    `bare node:http:    ${floor.rps.toFixed(0)} req/s p50 ${floor.p50} ms non2xx ${floor.non2xx}, ` +
+      `server CPU ${perReq(ms(cpu2) - ms(cpu1), floor.rps)} ms/req`,
   );
   console.log(`ratio ${(api.rps / floor.rps).toFixed(2)}`);
   bare.close();

@@ -26,12 +26,12 @@
  *     paced at RATE/s for latency, then as a backlog for CPU per delivery.
  * The run fails unless every event arrives, none twice, in order per endpoint.
  */
-import { fork, ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import http from 'node:http';
 import { join } from 'node:path';
-import { BENCH_KEY, BenchApp, Store, runBench, startBenchApp } from './common';
+import { BENCH_KEY, type BenchApp, type Store, runBench, startBenchApp } from './common';
 import type { FromReceivers, ReceiverReport, ToReceivers } from './webhooks-receivers';
 import { promotionPayload, webhookId } from '../src/modules/webhooks/payload';
 import { signHeaders } from '../src/modules/webhooks/signer';
@@ -123,8 +123,10 @@ function check(phase: string, r: ReceiverReport): void {
 
 function line(phase: string, r: ReceiverReport, cpuPerDelivery?: number): string {
   return (
-    `  ${phase.padEnd(14)} delivered ${r.delivered}/${r.expected}, missing ${r.missing}, duplicates ${r.duplicates} (repeats ${r.repeats}), out of order ${r.outOfOrder}, 500s ${r.failedOnPurpose}; ` +
-    `latency healthy p50 ${r.healthy.p50} ms p99 ${r.healthy.p99} ms max ${r.healthy.max} ms, flaky p50 ${r.flaky.p50} ms p99 ${r.flaky.p99} ms` +
+    `  ${phase.padEnd(14)} delivered ${r.delivered}/${r.expected}, missing ${r.missing}, duplicates ` +
+    `${r.duplicates} (repeats ${r.repeats}), out of order ${r.outOfOrder}, 500s ${r.failedOnPurpose}; ` +
+    (`latency healthy p50 ${r.healthy.p50} ms p99 ${r.healthy.p99} ms max ${r.healthy.max} ms, flaky p50 ` +
+      `${r.flaky.p50} ms p99 ${r.flaky.p99} ms`) +
     (cpuPerDelivery === undefined ? '' : `; CPU ${(cpuPerDelivery * 1e6).toFixed(0)} µs/delivery`)
   );
 }
@@ -213,7 +215,8 @@ function bareLoop(urls: string[], secrets: string[]) {
 
 async function runStore(store: Store): Promise<void> {
   console.log(
-    `\n${store}: ${ENDPOINTS} endpoints (${FLAKY} flaky), ${EVENTS} promotions at ${RATE}/s, first retry after ${FIRST_RETRY_MS} ms`,
+    `\n${store}: ${ENDPOINTS} endpoints (${FLAKY} flaky), ${EVENTS} promotions at ${RATE}/s, first retry ` +
+      `after ${FIRST_RETRY_MS} ms`,
   );
   const b: BenchApp = await startBenchApp(store, {
     WEBHOOK_ALLOW_HTTP: 'true',
@@ -246,7 +249,9 @@ async function runStore(store: Store): Promise<void> {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
         body: JSON.stringify({
-          query: `mutation($u: String!) { createWebhookEndpoint(input: { url: $u, stages: [MQL, SQL] }) { secret endpoint { id } } }`,
+          query:
+            `mutation($u: String!) { createWebhookEndpoint(input: { url: $u, stages: [MQL, SQL] }) { secret ` +
+            `endpoint { id } } }`,
           variables: { u: urls[e] },
         }),
       });
@@ -283,7 +288,9 @@ async function runStore(store: Store): Promise<void> {
     const liveSeconds = (performance.now() - liveStart) / 1000;
     console.log(
       line('service live', live) +
-        `; service CPU incl. the API ${(((cpuSeconds() - liveCpu) / live.delivered) * 1e6).toFixed(0)} µs/promotion, ${liveSeconds.toFixed(1)} s, send lag p99 ${loaded.lagP99} ms; transitionContact round trip p50 ${loaded.rtP50} ms p99 ${loaded.rtP99} ms`,
+        (`; service CPU incl. the API ${(((cpuSeconds() - liveCpu) / live.delivered) * 1e6).toFixed(0)} ` +
+          `µs/promotion, ${liveSeconds.toFixed(1)} s, send lag p99 ${loaded.lagP99} ms; transitionContact round ` +
+          `trip p50 ${loaded.rtP50} ms p99 ${loaded.rtP99} ms`),
     );
     check('live', live);
 
@@ -313,7 +320,8 @@ async function runStore(store: Store): Promise<void> {
     const attempts = (await attemptsOf(b)) - attempts0;
     console.log(
       line('service backlog', backlog, serverCpu) +
-        `; ${attempts} attempts, ${(backlog.delivered / ((performance.now() - backlogStart) / 1000)).toFixed(0)} deliveries/s`,
+        (`; ${attempts} attempts, ` +
+          `${(backlog.delivered / ((performance.now() - backlogStart) / 1000)).toFixed(0)} deliveries/s`),
     );
     check('backlog', backlog);
 
@@ -341,7 +349,9 @@ async function runStore(store: Store): Promise<void> {
     bare.destroy();
     check('bare', bareBacklog);
     console.log(
-      `  => healthy p99 ${live.healthy.p99} ms (target < 1000), CPU per delivery ${(serverCpu * 1e6).toFixed(0)} µs vs bare ${(bareCpu * 1e6).toFixed(0)} µs: ratio ${(serverCpu / bareCpu).toFixed(2)} (target <= 2)`,
+      `  => healthy p99 ${live.healthy.p99} ms (target < 1000), CPU per delivery ` +
+        `${(serverCpu * 1e6).toFixed(0)} µs vs bare ${(bareCpu * 1e6).toFixed(0)} µs: ratio ` +
+        `${(serverCpu / bareCpu).toFixed(2)} (target <= 2)`,
     );
   } finally {
     child.send({ cmd: 'close' } satisfies ToReceivers);

@@ -1,4 +1,4 @@
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createContact, recordActivities } from '../helpers/factories';
 
 let t: TestApp;
@@ -6,12 +6,14 @@ beforeAll(async () => {
   t = await startTestApp();
   // Rules so contacts have transitions, breakdowns and temperatures to load.
   await t.ok(
-    `mutation { createScoringRule(input: { name: "views", kind: BEHAVIOR, activityType: "page_view", points: 30 }) { id } }`,
+    `mutation { createScoringRule(input: { name: "views", kind: BEHAVIOR, activityType: "page_view", points: ` +
+      `30 }) { id } }`,
   );
 });
 afterAll(() => t.stop());
 
-const QUERY = `query($first: Int, $source: String) { contacts(first: $first, filter: { source: $source }) { edges { node {
+const QUERY = `query($first: Int, $source: String) { contacts(first: $first, filter: { source: $source }) { edges
+                { node {
   id temperature qualification { budget } scoreBreakdown { ruleName points }
   activities(first: 5) { totalCount edges { node { type contact { id } } } }
   transitions { toStage contact { email } }

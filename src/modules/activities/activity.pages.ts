@@ -1,7 +1,7 @@
 /** Pages of activities for many contacts at once: what a contacts list's `activities(first: N)` reads. */
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import { Activity } from './activity.entity';
-import { KeysetOrder, Page, keysetCondition, toPage } from '../../graphql/pagination';
+import { type KeysetOrder, type Page, keysetCondition, toPage } from '../../graphql/pagination';
 import { dbDate } from '../../db/portable';
 import { hydrate } from '../../db/hydrate';
 
@@ -88,9 +88,11 @@ function unionSql(contactIds: readonly string[], args: ActivityPageArgs): { sql:
   const typeParams = args.type ? [args.type] : [];
   const after = afterCursor(args);
   const count = args.count
-    ? `, (SELECT COUNT(*) FROM activities n WHERE n.contact_id = a.contact_id${type.replace('a.', 'n.')}) AS total`
+    ? `, (SELECT COUNT(*) FROM activities n WHERE n.contact_id = a.contact_id${type.replace('a.', 'n.')}) ` + `AS total`
     : '';
-  const ids = `SELECT a.id FROM activities a WHERE a.contact_id = ?${type}${after.sql} ORDER BY a.occurred_at DESC, a.id DESC LIMIT ?`;
+  const ids =
+    `SELECT a.id FROM activities a WHERE a.contact_id = ?${type}${after.sql} ` +
+    `ORDER BY a.occurred_at DESC, a.id DESC LIMIT ?`;
   const term = `SELECT a.*${count} FROM (${ids}) t JOIN activities a ON a.id = t.id`;
   const params = contactIds.flatMap((id) => [
     ...(args.count ? typeParams : []),
@@ -112,6 +114,10 @@ function windowSql(contactIds: readonly string[], args: ActivityPageArgs): { sql
   const after = afterCursor(args).sql.slice(' AND '.length);
   const { params: afterParams } = afterCursor(args);
   const fwd = `CASE WHEN ${after} THEN 1 ELSE 0 END`;
-  const sql = `SELECT * FROM (SELECT a.*, COUNT(*) OVER (PARTITION BY a.contact_id) AS total, ${fwd} AS fwd, SUM(${fwd}) OVER (${WINDOW} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS rn, ROW_NUMBER() OVER (${WINDOW}) AS pos FROM activities a WHERE ${where}) ranked WHERE (fwd = 1 AND rn <= ?) OR pos = 1 ORDER BY contact_id, pos`;
+  const sql =
+    `SELECT * FROM (SELECT a.*, COUNT(*) OVER (PARTITION BY a.contact_id) AS total, ${fwd} AS fwd, SUM(${fwd}) ` +
+    `OVER (${WINDOW} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS rn, ROW_NUMBER() OVER (${WINDOW}) AS ` +
+    `pos FROM activities a WHERE ${where}) ranked WHERE (fwd = 1 AND rn <= ?) OR pos = 1 ORDER BY contact_id, ` +
+    `pos`;
   return { sql, params: [...afterParams, ...afterParams, ...params, args.first + 1] };
 }

@@ -1,10 +1,11 @@
 /** Contacts: create, update, delete, read and list, with partner scoping. */
-import { DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
+import { type DataSource, type EntityManager, In, type SelectQueryBuilder } from 'typeorm';
 import { Contact } from './contact.entity';
-import { ContactData, normaliseContact } from './contact.validation';
+import { type ContactData, normaliseContact } from './contact.validation';
 import type { ValuesFilter } from './contact-filter';
 import { CONTACT_COLUMNS, contactRow, newContact, sortKeys } from './contact.factory';
-import { GROUP_KEYS, assignGroupKeys } from '../metrics/group-keys';
+import { requireContact } from './contact-lock';
+import { GROUP_KEYS, assignGroupKeys } from '../../db/group-keys';
 import { insertRows } from '../../db/bulk';
 import { selectEntities } from '../../db/hydrate';
 import { Activity } from '../activities/activity.entity';
@@ -12,21 +13,23 @@ import { ScoreApplication, ScoreChangeCause, insertScoreEvents, scoreEvent } fro
 import type { ScoreEngine } from '../scoring';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { Qualification } from '../lifecycle/qualification.entity';
-import { Viewer, assertCan, partnerScope } from '../access/viewer';
-import { Role } from '../access/api-key.entity';
-import { badInput, conflict, notFound } from '../../graphql/errors';
-import { CursorPart, KeysetOrder, Page, checkFirst, keysetPage } from '../../graphql/pagination';
-import { dbDate, dialectOf, isUniqueViolation, lockRows, prefixMatch, transaction } from '../../db/portable';
+import { type Viewer, assertCan, partnerScope, Role } from '../access';
+import { badInput, conflict } from '../../graphql/errors';
+import { type CursorPart, type KeysetOrder, type Page, checkFirst, keysetPage } from '../../graphql/pagination';
+import { dbDate, dialectOf, isUniqueViolation, prefixMatch, transaction } from '../../db/portable';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { PromotionPublisher } from '../realtime/publisher';
 import { ChangeSet, ContactChangeKind, contactValues } from '../realtime/contact-changes';
-import { AssignmentTrigger, OwnerAssignment, OwnersService } from '../owners';
+import { AssignmentTrigger, OwnerAssignment, type OwnersService } from '../owners';
 
 /** Sortable columns of the contacts list. */
 export type ContactSortField =
   'SCORE' | 'CREATED_AT' | 'UPDATED_AT' | 'STAGE_CHANGED_AT' | 'NAME' | 'COMPANY' | 'EMAIL' | 'LAST_ACTIVITY';
 
-/** Filter of the contacts list (the contract's ContactFilter); contactChanged evaluates the same in memory (contact-filter.ts). */
+/**
+ * Filter of the contacts list (the contract's ContactFilter); contactChanged evaluates the same in memory
+ * (contact-filter.ts).
+ */
 export type ContactListFilter = ValuesFilter;
 
 export interface ContactListArgs {
@@ -88,7 +91,9 @@ function contactOrder(field: ContactSortField, direction: 'ASC' | 'DESC'): Keyse
 /** The lower-cased columns the search prefix matches, each with an index (migration 1774500000000). */
 const SEARCH_COLUMNS = ['c.email', 'c.first_name_key', 'c.last_name_key', 'c.sort_company'];
 
-/** A contact's source, owner and partner as one comparable value: a change means new group keys (metrics/group-keys.ts). */
+/**
+ * A contact's source, owner and partner as one comparable value: a change means new group keys (db/group-keys.ts).
+ */
 function groupValues(c: Contact): string {
   return JSON.stringify(GROUP_KEYS.map((k) => c[k.field]));
 }
@@ -162,12 +167,8 @@ export class ContactsService {
   }
 
   /** Like get, but NOT_FOUND when missing or outside the viewer's partner. */
-  async require(viewer: Viewer, id: string, em: EntityManager = this.ds.manager, lock = false): Promise<Contact> {
-    const qb = em.getRepository(Contact).createQueryBuilder('c').where('c.id = :id', { id });
-    const rows = await (lock ? lockRows(qb) : qb).getMany();
-    const contact = rows[0];
-    if (!contact || !this.visible(viewer, contact)) throw notFound('Contact', id);
-    return contact;
+  require(viewer: Viewer, id: string, em: EntityManager = this.ds.manager, lock = false): Promise<Contact> {
+    return requireContact(em, viewer, id, lock);
   }
 
   private visible(viewer: Viewer, contact: Contact): boolean {

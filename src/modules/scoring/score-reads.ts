@@ -2,9 +2,9 @@
  * Score reads for the API: per-rule breakdowns of stored scores. Temperature is a stored column
  * (contacts.temperature).
  */
-import { DataSource } from 'typeorm';
-import { Contribution, Rule, RuleSum, breakdownOfSums, fitContributions } from './scorer';
-import { ScoringRules } from './rules.service';
+import { type DataSource } from 'typeorm';
+import { type Contribution, type Rule, type RuleSum, breakdownOfSums, fitContributions } from './scorer';
+import { type ScoringRules } from './rules.service';
 import type { Contact } from '../contacts/contact.entity';
 import { dialectOf, forceIndex } from '../../db/portable';
 

@@ -4,6 +4,9 @@
  * imports, so every rule of the contract is unit-tested without a database.
  */
 import freeDomains from './free-email-domains.json';
+import { DAY_MS } from '../../config/units';
+
+export { DAY_MS };
 
 export type ConditionOperator =
   | 'EQ'
@@ -76,8 +79,6 @@ export interface Application {
 
 /** Per capped rule id: occurredAt (ms, ascending) of its counted applications for one contact. */
 export type CapState = Map<string, number[]>;
-
-export const DAY_MS = 86_400_000;
 
 const FREE_DOMAINS = new Set<string>((freeDomains as string[]).map((d) => d.toLowerCase()));
 
