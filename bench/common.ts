@@ -4,9 +4,9 @@
  * and memory sampling.
  */
 import './production';
-import { createScratchDatabase, ScratchDatabase } from '../src/db/scratch-database';
+import { createScratchDatabase, type ScratchDatabase } from '../test/helpers/scratch-database';
 import { loadConfig } from '../src/config/config';
-import { App, startApp } from '../src/main';
+import { type App, startApp } from '../src/main';
 import { ACTIVITY_COLUMNS } from '../src/modules/activities/activity.rows';
 import { valuesPlaceholders } from '../src/db/portable';
 
@@ -101,7 +101,10 @@ export function sampleMemory(ms = 250) {
  * ingestion writes (parameters: activityRow's values, row after row).
  */
 export function rawActivityInsert(rows: number): string {
-  return `INSERT INTO activities (${ACTIVITY_COLUMNS.join(', ')}) VALUES ${valuesPlaceholders(rows, ACTIVITY_COLUMNS.length)}`;
+  return (
+    `INSERT INTO activities (${ACTIVITY_COLUMNS.join(', ')}) VALUES ` +
+    `${valuesPlaceholders(rows, ACTIVITY_COLUMNS.length)}`
+  );
 }
 
 /** Seconds since `start` (from performance.now()). */

@@ -13,19 +13,21 @@
  * fetches the next 100 as the end comes near), early pages against deep
  * ones; rows in the DOM; search as you type until the list shows the result.
  */
-import { BENCH_KEY, BenchApp, Store, startBenchApp, storesFromArgs } from './common';
+import { BENCH_KEY, type BenchApp, type Store, startBenchApp, storesFromArgs } from './common';
 import { DEMO_GROUP_VALUES } from '../scripts/demo/catalog';
 import { DemoPlan } from '../scripts/demo/plan';
 import { JOURNEY_CONTACT_COLUMNS, journeyRows } from '../scripts/demo/rows';
-import { groupValueIds } from '../src/modules/metrics/group-keys';
-import { SqlValue, insertRows } from '../src/db/bulk';
+import { groupValueIds } from '../src/db/group-keys';
+import { type SqlValue, insertRows } from '../src/db/bulk';
 import { transaction } from '../src/db/portable';
 import { launch, waitText } from '../test/browser/harness';
 
 const CONTACTS = Number(process.env.CONTACTS ?? 1_000_000);
 const PAGES = Number(process.env.PAGES ?? 30);
-const PAGE_QUERY = `query($after: String) { contacts(first: 100, after: $after, orderBy: { field: SCORE, direction: DESC }) {
-  pageInfo { hasNextPage endCursor } edges { node { id email firstName lastName company ownerId source stage temperature score } } } }`;
+const PAGE_QUERY = `query($after: String) {
+  contacts(first: 100, after: $after, orderBy: { field: SCORE, direction: DESC }) {
+  pageInfo { hasNextPage endCursor } edges { node { id email firstName lastName company ownerId source stage
+    temperature score } } } }`;
 
 async function load(b: BenchApp): Promise<void> {
   const started = performance.now();
@@ -71,7 +73,8 @@ async function floors(b: BenchApp): Promise<{ api: number; apiDeep: number; sql:
   for (let i = 0; i < 5; i++) {
     let t0 = performance.now();
     await b.app.ds.query(
-      'SELECT id, email, first_name, last_name, company, owner_id, source, stage, score FROM contacts ORDER BY score DESC, id DESC LIMIT 101',
+      'SELECT id, email, first_name, last_name, company, owner_id, source, stage, score FROM contacts ORDER ' +
+        'BY score DESC, id DESC LIMIT 101',
     );
     sql.push(performance.now() - t0);
     t0 = performance.now();
@@ -122,7 +125,11 @@ async function inBrowser(b: BenchApp): Promise<void> {
     const early = median(pageTimes.slice(0, 5));
     const late = median(pageTimes.slice(-5));
     console.log(
-      `  browser: sign-in to first rows and total ${ms(firstRows)}; next page by scrolling: pages 2-6 median ${ms(early)}, pages ${PAGES - 3}-${PAGES + 1} median ${ms(late)} (deep/early ${(late / early).toFixed(2)}); rows in the DOM after ${(PAGES + 1) * 100} loaded: ${domRows}; search "grace" shown ${ms(search)} after the last key (250 ms of it is the debounce); counting its ${contacts.totalCount} matches, which the console does not ask for, takes the API ${ms(searchCount)}`,
+      `  browser: sign-in to first rows and total ${ms(firstRows)}; next page by scrolling: pages 2-6 median ` +
+        `${ms(early)}, pages ${PAGES - 3}-${PAGES + 1} median ${ms(late)} (deep/early ` +
+        `${(late / early).toFixed(2)}); rows in the DOM after ${(PAGES + 1) * 100} loaded: ${domRows}; search ` +
+        `"grace" shown ${ms(search)} after the last key (250 ms of it is the debounce); counting its ` +
+        `${contacts.totalCount} matches, which the console does not ask for, takes the API ${ms(searchCount)}`,
     );
   } finally {
     await browser.close();
@@ -137,7 +144,10 @@ async function main(): Promise<void> {
       await load(b);
       const f = await floors(b);
       console.log(
-        `  floors: GraphQL page of 100 by score (no totalCount, as the console asks), first ${ms(f.api)}, after ${PAGES} pages ${ms(f.apiDeep)}; raw SQL for the first page's rows ${ms(f.sql)} (API/raw ${(f.api / f.sql).toFixed(1)}, deep ${(f.apiDeep / f.sql).toFixed(1)}); raw COUNT(*) of all contacts ${ms(f.count)}`,
+        `  floors: GraphQL page of 100 by score (no totalCount, as the console asks), first ${ms(f.api)}, ` +
+          `after ${PAGES} pages ${ms(f.apiDeep)}; raw SQL for the first page's rows ${ms(f.sql)} (API/raw ` +
+          `${(f.api / f.sql).toFixed(1)}, deep ${(f.apiDeep / f.sql).toFixed(1)}); raw COUNT(*) of all contacts ` +
+          `${ms(f.count)}`,
       );
       await inBrowser(b);
     } finally {

@@ -22,10 +22,10 @@
  *   npm run bench:ingest-floor [-- sqlite|mysql]      N=100000 ROUNDS=4
  */
 import { randomUUID } from 'node:crypto';
-import { BenchApp, Store, rawActivityInsert, rng, runBench, since, startBenchApp } from './common';
+import { type BenchApp, type Store, rawActivityInsert, rng, runBench, since, startBenchApp } from './common';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
-import { Contact } from '../src/modules/contacts/contact.entity';
-import { SqlValue, insertRows, upsertRows } from '../src/db/bulk';
+import { type Contact } from '../src/modules/contacts/contact.entity';
+import { type SqlValue, insertRows, upsertRows } from '../src/db/bulk';
 import { dbDate, transaction } from '../src/db/portable';
 import { newActivityId } from '../src/modules/activities/activity-id';
 import { writeContactScores } from '../src/modules/scoring/score-writes';
@@ -72,7 +72,8 @@ function scoredContacts(batch: Batch, at: Date): Contact[] {
 async function createNarrowScores(b: BenchApp, store: Store, contacts: Contact[]): Promise<void> {
   const datetime = store === 'mysql' ? 'datetime(3)' : 'datetime';
   await b.app.ds.query(
-    `CREATE TABLE bench_scores (id varchar(36) NOT NULL PRIMARY KEY, score int NOT NULL, engagement int NOT NULL, last_engaged_at ${datetime} NULL)`,
+    `CREATE TABLE bench_scores (id varchar(36) NOT NULL PRIMARY KEY, score int NOT NULL, engagement int NOT ` +
+      `NULL, last_engaged_at ${datetime} NULL)`,
   );
   await b.app.ds.query('CREATE INDEX ix_bench_scores_score ON bench_scores (score, id)');
   await insertRows(
@@ -171,7 +172,8 @@ async function runStore(store: Store): Promise<void> {
     const base = seconds.get('raw insert')!;
     for (const [name, s] of seconds) {
       console.log(
-        `${store}  ${name.padEnd(22)} ${((perRound * ROUNDS * BATCH) / s).toFixed(0).padStart(6)} act/s   ratio to raw insert ${(base / s).toFixed(2)}`,
+        `${store}  ${name.padEnd(22)} ${((perRound * ROUNDS * BATCH) / s).toFixed(0).padStart(6)} act/s   ` +
+          `ratio to raw insert ${(base / s).toFixed(2)}`,
       );
     }
   } finally {
@@ -181,6 +183,7 @@ async function runStore(store: Store): Promise<void> {
 }
 
 runBench(
-  `bench/ingest-floor: the writes of a scored batch in raw SQL, ${ACTIVITIES} activities per variant, ${CONTACTS} contacts, batches of ${BATCH}, ${ROUNDS} alternating rounds`,
+  `bench/ingest-floor: the writes of a scored batch in raw SQL, ${ACTIVITIES} activities per variant, ` +
+    `${CONTACTS} contacts, batches of ${BATCH}, ${ROUNDS} alternating rounds`,
   runStore,
 );

@@ -16,9 +16,9 @@
  *
  *   npm run bench:ingest [-- sqlite|mysql]      N=100000 CONCURRENCY=1 ROUNDS=4 WARMUP=10
  */
-import { fork, ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { BENCH_KEY, BenchApp, Store, rawActivityInsert, rng, runBench, since, startBenchApp } from './common';
+import { BENCH_KEY, type BenchApp, type Store, rawActivityInsert, rng, runBench, since, startBenchApp } from './common';
 import type { IngestClientMessage, IngestClientReport } from './ingest-client';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
 import { insertRows } from '../src/db/bulk';
@@ -32,7 +32,10 @@ const BATCH = 500;
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 1);
 /** Turns the API and the baseline take per phase. */
 const ROUNDS = Number(process.env.ROUNDS ?? 4);
-/** Untimed batches each side sends first in each phase (JIT, caches, pooled connections), taken before the phase's window. */
+/**
+ * Untimed batches each side sends first in each phase (JIT, caches, pooled connections), taken before the phase's
+ * window.
+ */
 const WARMUP = Number(process.env.WARMUP ?? 10);
 const TYPES = [
   'page_view',
@@ -130,7 +133,10 @@ function plan(contactIds: string[], seed: number, endDaysAgo: number): Planned[]
 
 const RECORD = `mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { duplicates } }`;
 
-/** Runs `send` over the batches with CONCURRENCY of them in flight (in order within each lane); returns the seconds taken. */
+/**
+ * Runs `send` over the batches with CONCURRENCY of them in flight (in order within each lane); returns the seconds
+ * taken.
+ */
 async function timed(batches: Planned[][], send: (batch: Planned[]) => Promise<unknown>): Promise<number> {
   const start = performance.now();
   let next = 0;
@@ -209,7 +215,8 @@ async function phase(b: BenchApp, batches: Planned[][]): Promise<{ api: number; 
 
 function report(store: Store, label: string, r: { api: number; raw: number }): void {
   console.log(
-    `${store}  ${label}   api ${r.api.toFixed(0)} act/s   raw ${r.raw.toFixed(0)} act/s   ratio ${(r.api / r.raw).toFixed(2)}`,
+    `${store}  ${label}   api ${r.api.toFixed(0)} act/s   raw ${r.raw.toFixed(0)} act/s   ratio ` +
+      `${(r.api / r.raw).toFixed(2)}`,
   );
 }
 
@@ -235,6 +242,7 @@ async function runStore(store: Store): Promise<void> {
 }
 
 runBench(
-  `bench/ingest: ${ACTIVITIES} activities, ${CONTACTS} contacts, batches of ${BATCH}, ${CONCURRENCY} in flight over HTTP (NODE_ENV=production), ${ROUNDS} alternating rounds after ${WARMUP} untimed batches each`,
+  `bench/ingest: ${ACTIVITIES} activities, ${CONTACTS} contacts, batches of ${BATCH}, ${CONCURRENCY} in ` +
+    `flight over HTTP (NODE_ENV=production), ${ROUNDS} alternating rounds after ${WARMUP} untimed batches each`,
   runStore,
 );

@@ -12,13 +12,13 @@
  *
  *   npm run bench:insight [-- sqlite|mysql]      CONTACTS=100000
  */
-import { BenchApp, Store, runBench, sampleMemory, since, startBenchApp } from './common';
+import { type BenchApp, type Store, runBench, sampleMemory, since, startBenchApp } from './common';
 import { DEMO_GROUP_VALUES } from '../scripts/demo/catalog';
-import { DemoPlan, PlannedActivity } from '../scripts/demo/plan';
+import { DemoPlan, type PlannedActivity } from '../scripts/demo/plan';
 import { JOURNEY_CONTACT_COLUMNS, TRANSITION_COLUMNS, journeyRows } from '../scripts/demo/rows';
-import { groupValueIds } from '../src/modules/metrics/group-keys';
+import { groupValueIds } from '../src/db/group-keys';
 import { newActivityId } from '../src/modules/activities/activity-id';
-import { SqlValue, insertRows } from '../src/db/bulk';
+import { type SqlValue, insertRows } from '../src/db/bulk';
 import { dbDate, dialectOf, transaction } from '../src/db/portable';
 
 const CONTACTS = Number(process.env.CONTACTS ?? 100_000);
@@ -111,15 +111,18 @@ async function rawRead(b: BenchApp, to: string): Promise<number> {
     if (ids.length === 0) break;
     const list = ids.map(() => '?').join(', ');
     await b.app.ds.query(
-      `SELECT id, email, first_name, last_name, company, job_title, industry, company_size, country, source, owner_id, partner_id, attributes, created_at FROM contacts WHERE id IN (${list})`,
+      `SELECT id, email, first_name, last_name, company, job_title, industry, company_size, country, source, ` +
+        `owner_id, partner_id, attributes, created_at FROM contacts WHERE id IN (${list})`,
       ids,
     );
     await b.app.ds.query(
-      `SELECT id, contact_id, type, occurred_at, properties, created_at FROM activities WHERE contact_id IN (${list}) AND occurred_at <= ?`,
+      `SELECT id, contact_id, type, occurred_at, properties, created_at FROM activities WHERE contact_id IN ` +
+        `(${list}) AND occurred_at <= ?`,
       [...ids, end],
     );
     await b.app.ds.query(
-      `SELECT id, contact_id, from_stage, to_stage, \`trigger\`, occurred_at, created_at FROM stage_transitions WHERE contact_id IN (${list}) ORDER BY id`,
+      `SELECT id, contact_id, from_stage, to_stage, \`trigger\`, occurred_at, created_at FROM ` +
+        `stage_transitions WHERE contact_id IN (${list}) ORDER BY id`,
       ids,
     );
     last = ids[ids.length - 1];
@@ -135,7 +138,9 @@ async function timed<T>(label: string, work: () => Promise<T>): Promise<{ secs: 
   const secs = since(t0);
   const m = mem.stop();
   console.log(
-    `  ${label}: ${secs.toFixed(1)} s; heap ${m.heapMin.toFixed(0)}-${m.heapMax.toFixed(0)} MiB (peak ${m.heapMaxFirstHalf.toFixed(0)} / ${m.heapMaxSecondHalf.toFixed(0)} by half), rss max ${m.rssMax.toFixed(0)} MiB`,
+    `  ${label}: ${secs.toFixed(1)} s; heap ${m.heapMin.toFixed(0)}-${m.heapMax.toFixed(0)} MiB (peak ` +
+      `${m.heapMaxFirstHalf.toFixed(0)} / ${m.heapMaxSecondHalf.toFixed(0)} by half), rss max ` +
+      `${m.rssMax.toFixed(0)} MiB`,
   );
   return { secs, value };
 }
@@ -173,7 +178,8 @@ async function runStore(store: Store): Promise<void> {
     const t0 = performance.now();
     const loaded = await load(b, plan);
     console.log(
-      `${store}: loaded ${CONTACTS} contacts, ${loaded.activities} activities, ${loaded.transitions} transitions in ${since(t0).toFixed(0)} s`,
+      `${store}: loaded ${CONTACTS} contacts, ${loaded.activities} activities, ${loaded.transitions} ` +
+        `transitions in ${since(t0).toFixed(0)} s`,
     );
     const window = {
       from: new Date(now.getTime() - 120 * DAY).toISOString(),
@@ -202,18 +208,23 @@ async function runStore(store: Store): Promise<void> {
       ).simulateScoring;
       return poll(
         b,
-        `query($id: ID!) { simulationJob(id: $id) { state processed error result { changedContactCount current { mqls precision } } } }`,
+        `query($id: ID!) { simulationJob(id: $id) { state processed error result { changedContactCount ` +
+          `current { mqls precision } } } }`,
         id,
         'simulationJob',
       );
     });
     if (sim.value.state !== 'SUCCEEDED') throw new Error(`simulation ${sim.value.state}: ${sim.value.error}`);
     console.log(
-      `    ${sim.value.processed} contacts; ratio to the first scoring ${(sim.secs / first.secs).toFixed(2)}, to the rescore after a rule change ${(sim.secs / change.secs).toFixed(2)} (target <= 0.5); ${(sim.secs / floor).toFixed(1)} x the floor`,
+      `    ${sim.value.processed} contacts; ratio to the first scoring ${(sim.secs / first.secs).toFixed(2)}, ` +
+        `to the rescore after a rule change ${(sim.secs / change.secs).toFixed(2)} (target <= 0.5); ` +
+        `${(sim.secs / floor).toFixed(1)} x the floor`,
     );
     const insights = await timed('ruleInsights', () =>
       b.gql(
-        `query($from: DateTime!, $to: DateTime!, $horizonDays: Int) { ruleInsights(from: $from, to: $to, horizonDays: $horizonDays) { contacts reachedSql rules { ruleName lift { estimate low high } signal } } }`,
+        `query($from: DateTime!, $to: DateTime!, $horizonDays: Int) { ruleInsights(from: $from, to: $to, ` +
+          `horizonDays: $horizonDays) { contacts reachedSql rules { ruleName lift { estimate low high } signal ` +
+          `} } }`,
         window,
       ),
     );
@@ -223,17 +234,22 @@ async function runStore(store: Store): Promise<void> {
       .map((r: any) => `${r.ruleName} ${r.lift.estimate?.toFixed(2)}`)
       .join(', ');
     console.log(
-      `    ${insights.value.ruleInsights.contacts} contacts, ${insights.value.ruleInsights.reachedSql} reached SQL; top lifts: ${top}`,
+      `    ${insights.value.ruleInsights.contacts} contacts, ${insights.value.ruleInsights.reachedSql} ` +
+        `reached SQL; top lifts: ${top}`,
     );
     const suggestion = await timed('suggestScoring', () =>
       b.gql(
-        `query($from: DateTime!, $to: DateTime!, $horizonDays: Int) { suggestScoring(from: $from, to: $to, horizonDays: $horizonDays) { currentAuc suggestedAuc holdout { trainContacts testContacts } rules { ruleName suggestedPoints } } }`,
+        `query($from: DateTime!, $to: DateTime!, $horizonDays: Int) { suggestScoring(from: $from, to: $to, ` +
+          `horizonDays: $horizonDays) { currentAuc suggestedAuc holdout { trainContacts testContacts } rules { ` +
+          `ruleName suggestedPoints } } }`,
         window,
       ),
     );
     const s = suggestion.value.suggestScoring;
     console.log(
-      `    holdout AUC: suggestion ${s.suggestedAuc.toFixed(3)} vs hand-made rules ${s.currentAuc.toFixed(3)} (train ${s.holdout.trainContacts}, test ${s.holdout.testContacts}); ${(suggestion.secs / floor).toFixed(1)} x the floor`,
+      `    holdout AUC: suggestion ${s.suggestedAuc.toFixed(3)} vs hand-made rules ${s.currentAuc.toFixed(3)} ` +
+        `(train ${s.holdout.trainContacts}, test ${s.holdout.testContacts}); ` +
+        `${(suggestion.secs / floor).toFixed(1)} x the floor`,
     );
   } finally {
     await b.stop();

@@ -37,19 +37,22 @@ const CONTACT_FIELDS =
   'id email firstName lastName company score fitScore engagementScore stage temperature stageChangedAt';
 
 const LIST = `query Contacts($filter: ContactFilter, $orderBy: ContactOrder, $first: Int) {
-  contacts(filter: $filter, orderBy: $orderBy, first: $first) { totalCount pageInfo { endCursor hasNextPage } edges { node { ${CONTACT_FIELDS} } } } }`;
+  contacts(filter: $filter, orderBy: $orderBy, first: $first) { totalCount pageInfo { endCursor hasNextPage }
+    edges { node { ${CONTACT_FIELDS} } } } }`;
 
 const PAGE = `query ContactPage($id: ID!) {
   contact(id: $id) {
     ${CONTACT_FIELDS} source ownerId partnerId
     qualification { budget authority need timeline qualifiedAt }
-    activities(first: 20) { totalCount pageInfo { hasNextPage } edges { node { id type occurredAt points properties } } }
+    activities(first: 20) { totalCount pageInfo { hasNextPage } edges { node { id type occurredAt points
+      properties } } }
     transitions { fromStage toStage trigger score actor occurredAt }
     scoreBreakdown { ruleId ruleName kind points applications }
   } }`;
 
 const RECORD = `mutation Record($inputs: [ActivityInput!]!) {
-  recordActivities(inputs: $inputs) { duplicates activities { id points } transitions { contactId fromStage toStage } } }`;
+  recordActivities(inputs: $inputs) { duplicates activities { id points } transitions { contactId fromStage
+    toStage } } }`;
 
 const METRICS = `query Metrics($from: DateTime!, $to: DateTime!, $groupBy: MetricsGroupBy) {
   conversionMetrics(from: $from, to: $to, groupBy: $groupBy) {

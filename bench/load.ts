@@ -24,9 +24,16 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { DocumentNode, GraphQLError, execute, parse, validate } from 'graphql';
-import { BENCH_KEY, BenchApp, Store, runBench, since, startBenchApp } from './common';
-import { KeyName, LoadClientConfig, LoadClientReport, LoadTargets, Tally, Workload } from './load-client';
+import { type DocumentNode, type GraphQLError, execute, parse, validate } from 'graphql';
+import { BENCH_KEY, type BenchApp, type Store, runBench, since, startBenchApp } from './common';
+import {
+  type KeyName,
+  type LoadClientConfig,
+  type LoadClientReport,
+  type LoadTargets,
+  Tally,
+  Workload,
+} from './load-client';
 import { DemoPlan } from '../scripts/demo/plan';
 import { seedThroughServices } from '../scripts/demo/seed';
 import { buildAppSchema } from '../src/graphql/schema';
@@ -63,7 +70,8 @@ async function seed(b: BenchApp): Promise<{ secrets: Record<KeyName, string>; ta
     new DemoPlan({ contacts: CONTACTS, days: 90, seed: 42, policy: await services.lifecycle.policy() }),
   );
   const [partner] = await ds.query(
-    'SELECT partner_id AS id FROM contacts WHERE partner_id IS NOT NULL GROUP BY partner_id ORDER BY COUNT(*) DESC LIMIT 1',
+    'SELECT partner_id AS id FROM contacts WHERE partner_id IS NOT NULL GROUP BY partner_id ORDER BY COUNT(*) ' +
+      'DESC LIMIT 1',
   );
   const key = async (name: string, role: Role, partnerId?: string) =>
     (await services.access.createApiKey({ name, role, partnerId })).secret;
@@ -90,12 +98,17 @@ async function seed(b: BenchApp): Promise<{ secrets: Record<KeyName, string>; ta
     ],
   };
   console.log(
-    `  seeded ${report.contacts} contacts, ${report.activities} activities, ${report.transitions} transitions, ${report.rules} rules, ${report.partners} partners in ${since(started).toFixed(0)} s; partner key sees ${targets.partnerContactIds.length} contacts`,
+    `  seeded ${report.contacts} contacts, ${report.activities} activities, ${report.transitions} ` +
+      `transitions, ${report.rules} rules, ${report.partners} partners in ${since(started).toFixed(0)} s; ` +
+      `partner key sees ${targets.partnerContactIds.length} contacts`,
   );
   return { secrets, targets };
 }
 
-/** The same mix through graphql-js `execute` in this process, `CONNECTIONS` requests in flight; ops/s and per-operation latency. */
+/**
+ * The same mix through graphql-js `execute` in this process, `CONNECTIONS` requests in flight; ops/s and per-operation
+ * latency.
+ */
 async function inProcess(
   b: BenchApp,
   secrets: Record<KeyName, string>,
@@ -229,37 +242,47 @@ async function runStore(store: Store): Promise<void> {
 
     const limited = http.errors.RATE_LIMITED ?? 0;
     console.log(
-      `  HTTP: ${http.requests} responses in ${f1(http.seconds)} s = ${f0(http.reqPerSec)} req/s (${f0((http.requests - limited) / http.seconds)} req/s without the RATE_LIMITED ones), server CPU ${f0(cpuShare * 100)} % of one core, machine load average ${load.toFixed(1)}`,
+      `  HTTP: ${http.requests} responses in ${f1(http.seconds)} s = ${f0(http.reqPerSec)} req/s ` +
+        `(${f0((http.requests - limited) / http.seconds)} req/s without the RATE_LIMITED ones), server CPU ` +
+        `${f0(cpuShare * 100)} % of one core, machine load average ${load.toFixed(1)}`,
     );
     console.log(
-      `  server event-loop delay ms: p50 ${f0(loopDelay.percentile(50) / 1e6)}  p99 ${f0(loopDelay.percentile(99) / 1e6)}  max ${f0(loopDelay.max / 1e6)}`,
+      `  server event-loop delay ms: p50 ${f0(loopDelay.percentile(50) / 1e6)}  p99 ` +
+        `${f0(loopDelay.percentile(99) / 1e6)}  max ${f0(loopDelay.max / 1e6)}`,
     );
     console.log(
-      `  latency ms: p50 ${http.latency.p50}  p97.5 ${http.latency.p97_5}  p99 ${http.latency.p99}  max ${http.latency.max}  mean ${f1(http.latency.mean)}`,
+      `  latency ms: p50 ${http.latency.p50}  p97.5 ${http.latency.p97_5}  p99 ${http.latency.p99}  max ` +
+        `${http.latency.max}  mean ${f1(http.latency.mean)}`,
     );
     console.log(
-      `  status codes: ${JSON.stringify(http.statusCodes)}  socket errors ${http.socketErrors}  timeouts ${http.timeouts}`,
+      `  status codes: ${JSON.stringify(http.statusCodes)}  socket errors ${http.socketErrors}  timeouts ` +
+        `${http.timeouts}`,
     );
     console.log(`  errors by code: ${JSON.stringify(http.errors)}`);
     console.log(
-      `  ratio HTTP / in-process execute: ${(http.reqPerSec / baseline).toFixed(2)} (${f0(http.reqPerSec)} / ${f0(baseline)} ops/s)`,
+      `  ratio HTTP / in-process execute: ${(http.reqPerSec / baseline).toFixed(2)} (${f0(http.reqPerSec)} / ` +
+        `${f0(baseline)} ops/s)`,
     );
     console.log('  per operation (HTTP p50/p99 ms, n | in-process before p50/p99 ms):');
     const base = before.tally.perOp();
     for (const [op, s] of Object.entries(http.perOp).sort()) {
       const x = base[op];
       console.log(
-        `    ${op.padEnd(28)} ${f1(s.p50).padStart(7)} ${f1(s.p99).padStart(7)} ${String(s.n).padStart(7)} | ${x ? `${f1(x.p50).padStart(7)} ${f1(x.p99).padStart(7)}` : '-'}`,
+        `    ${op.padEnd(28)} ${f1(s.p50).padStart(7)} ${f1(s.p99).padStart(7)} ${String(s.n).padStart(7)} | ` +
+          `${x ? `${f1(x.p50).padStart(7)} ${f1(x.p99).padStart(7)}` : '-'}`,
       );
     }
     console.log(
-      `  server memory every ${SAMPLE_MS / 1000} s${memory.gc ? ' after a forced GC' : ' (no --expose-gc: not settled)'} (MiB):`,
+      `  server memory every ${SAMPLE_MS / 1000} ` +
+        `s${memory.gc ? ' after a forced GC' : ' (no --expose-gc: not settled)'} (MiB):`,
     );
     console.log(`    heap ${mem.samples.map((s) => f0(s.heap)).join(' ')}`);
     console.log(`    rss  ${mem.samples.map((s) => f0(s.rss)).join(' ')}`);
     console.log(`    longest forced GC ${f0(mem.gcMaxMs)} ms`);
     console.log(
-      `    heap first quarter ${f1(mem.heapFirstQuarter)} -> last quarter ${f1(mem.heapLastQuarter)} (x${(mem.heapLastQuarter / mem.heapFirstQuarter).toFixed(2)});  rss ${f0(mem.rssFirstQuarter)} -> ${f0(mem.rssLastQuarter)}`,
+      `    heap first quarter ${f1(mem.heapFirstQuarter)} -> last quarter ${f1(mem.heapLastQuarter)} ` +
+        `(x${(mem.heapLastQuarter / mem.heapFirstQuarter).toFixed(2)});  rss ${f0(mem.rssFirstQuarter)} -> ` +
+        `${f0(mem.rssLastQuarter)}`,
     );
 
     const unexpected = Object.entries(http.errors).filter(([code]) => code !== 'RATE_LIMITED');
@@ -278,7 +301,8 @@ async function runStore(store: Store): Promise<void> {
     ] as const) {
       if (Object.keys(run.tally.errors).length)
         failures.push(
-          `in-process baseline ${name}: errors ${JSON.stringify(run.tally.errors)} e.g. ${Object.values(run.tally.examples)[0]}`,
+          `in-process baseline ${name}: errors ${JSON.stringify(run.tally.errors)} e.g. ` +
+            `${Object.values(run.tally.examples)[0]}`,
         );
     }
     if (mem.heapLastQuarter > mem.heapFirstQuarter * MAX_HEAP_GROWTH)
@@ -291,6 +315,7 @@ async function runStore(store: Store): Promise<void> {
 }
 
 runBench(
-  `bench/load: mixed read/ingest, ${CONNECTIONS} connections for ${SECONDS} s over HTTP on loopback (NODE_ENV=production), ${CONTACTS} demo contacts`,
+  `bench/load: mixed read/ingest, ${CONNECTIONS} connections for ${SECONDS} s over HTTP on loopback ` +
+    `(NODE_ENV=production), ${CONTACTS} demo contacts`,
   runStore,
 );

@@ -16,20 +16,20 @@
  * the journeys' activities are simulated but not stored. Contacts are created
  * over HISTORY_DAYS, so the 90-day window holds about a quarter of the transitions.
  */
-import { DataSource } from 'typeorm';
-import { BenchApp, Store, runBench, startBenchApp } from './common';
+import { type DataSource } from 'typeorm';
+import { type BenchApp, type Store, runBench, startBenchApp } from './common';
 import { DEMO_GROUP_VALUES } from '../scripts/demo/catalog';
-import { DemoPlan, PlannedContact } from '../scripts/demo/plan';
+import { DemoPlan, type PlannedContact } from '../scripts/demo/plan';
 import { JOURNEY_CONTACT_COLUMNS, TRANSITION_COLUMNS, journeyRows } from '../scripts/demo/rows';
-import { groupValueIds } from '../src/modules/metrics/group-keys';
-import { SqlValue, insertRows } from '../src/db/bulk';
-import { Dialect, analyticQuery, dbDate, dialectOf, millisBetweenSql, periodStartSql } from '../src/db/portable';
+import { groupValueIds } from '../src/db/group-keys';
+import { type SqlValue, insertRows } from '../src/db/bulk';
+import { type Dialect, analyticQuery, dbDate, dialectOf, millisBetweenSql, periodStartSql } from '../src/db/portable';
 import {
   CONVERSIONS,
-  CurrentRow,
+  type CurrentRow,
   FUNNEL_STAGES,
-  GroupBy,
-  StageRow,
+  type GroupBy,
+  type StageRow,
   assembleMetrics,
 } from '../src/modules/metrics/metrics.definitions';
 import type { Stage } from '../src/modules/lifecycle/lifecycle';
@@ -43,7 +43,9 @@ const WINDOW_DAYS = 90;
 const GROUPINGS: GroupBy[] = ['NONE', 'SOURCE', 'MONTH'];
 const DAY = 86_400_000;
 
-/** The benchmark's funnel: everyone engages and most go deep, so 200,000 contacts make a bit over a million transitions. */
+/**
+ * The benchmark's funnel: everyone engages and most go deep, so 200,000 contacts make a bit over a million transitions.
+ */
 function benchPlan(now: Date): DemoPlan {
   return new DemoPlan({
     contacts: CONTACTS,
@@ -120,7 +122,8 @@ async function load(b: BenchApp, plan: DemoPlan): Promise<void> {
   // MySQL refreshes index statistics after bulk changes on its own, but later; now, so every run plans alike.
   if (dialectOf(b.app.ds) === 'mysql') await b.app.ds.query('ANALYZE TABLE contacts, stage_transitions');
   console.log(
-    `  loaded ${CONTACTS} contacts, ${transitions.length} transitions over ${HISTORY_DAYS} days in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    `  loaded ${CONTACTS} contacts, ${transitions.length} transitions over ${HISTORY_DAYS} days in ` +
+      `${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
 }
 
@@ -128,7 +131,8 @@ const METRICS = `query($from: DateTime!, $to: DateTime!, $groupBy: MetricsGroupB
   conversionMetrics(from: $from, to: $to, groupBy: $groupBy) {
     stages { stage entered current medianDaysInStage }
     conversions { fromStage toStage entered converted rate medianDaysToConvert }
-    groups { key stages { stage entered current medianDaysInStage } conversions { fromStage toStage entered converted rate medianDaysToConvert } }
+    groups { key stages { stage entered current medianDaysInStage } conversions { fromStage toStage entered
+      converted rate medianDaysToConvert } }
   } }`;
 
 /**
@@ -145,8 +149,10 @@ function referenceSql(dialect: Dialect, groupBy: GroupBy): { stages: string; cur
   const ms = (a: string, b: string) =>
     `CASE WHEN ${millisBetweenSql(dialect, a, b)} < 0 THEN 0 ELSE ${millisBetweenSql(dialect, a, b)} END`;
   const ranks = (partition: string, p: string) => `
-      ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY stay IS NULL, stay) AS ${p}_sr, COUNT(stay) OVER (PARTITION BY ${partition}) AS ${p}_sn,
-      ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY conv IS NULL, conv) AS ${p}_cr, COUNT(conv) OVER (PARTITION BY ${partition}) AS ${p}_cn`;
+      ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY stay IS NULL, stay) AS ${p}_sr, COUNT(stay) OVER
+        (PARTITION BY ${partition}) AS ${p}_sn,
+      ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY conv IS NULL, conv) AS ${p}_cr, COUNT(conv) OVER
+        (PARTITION BY ${partition}) AS ${p}_cn`;
   const agg = (grp: string, total: number, p: string, by: string) => `
   SELECT stage, ${grp} AS grp, ${total} AS is_total, COUNT(*) AS entered, COUNT(conv) AS converted,
     AVG(CASE WHEN 2 * ${p}_sr BETWEEN ${p}_sn AND ${p}_sn + 2 THEN stay END) AS stay_median_ms,
@@ -155,7 +161,8 @@ function referenceSql(dialect: Dialect, groupBy: GroupBy): { stages: string; cur
   const stages = `
 WITH firsts AS (
   SELECT contact_id, to_stage AS stage, id, occurred_at FROM (
-    SELECT t.contact_id, t.to_stage, t.id, t.occurred_at, ROW_NUMBER() OVER (PARTITION BY t.contact_id, t.to_stage ORDER BY t.id) AS rn
+    SELECT t.contact_id, t.to_stage, t.id, t.occurred_at, ROW_NUMBER() OVER (PARTITION BY t.contact_id, t.to_stage
+      ORDER BY t.id) AS rn
     FROM stage_transitions t
     WHERE t.to_stage IN ('LEAD', 'MQL', 'SQL', 'OPPORTUNITY', 'CUSTOMER') AND t.occurred_at >= ? AND t.occurred_at < ?
   ) x WHERE rn = 1
@@ -163,19 +170,25 @@ WITH firsts AS (
 entries AS (
   SELECT f.stage, ${key('c', 'f.occurred_at')} AS grp, f.occurred_at AS entered_at,
     (SELECT MIN(n.occurred_at) FROM stage_transitions n WHERE n.contact_id = f.contact_id AND n.id > f.id) AS left_at,
-    (SELECT MIN(n.occurred_at) FROM stage_transitions n WHERE n.contact_id = f.contact_id AND n.id > f.id AND n.to_stage = ${next}) AS converted_at
+    (SELECT MIN(n.occurred_at) FROM stage_transitions n WHERE n.contact_id = f.contact_id AND n.id > f.id AND
+      n.to_stage = ${next}) AS converted_at
   FROM firsts f JOIN contacts c ON c.id = f.contact_id
   UNION ALL
-  SELECT 'PROSPECT', ${key('c', 'c.created_at')}, c.created_at, (SELECT MIN(n.occurred_at) FROM stage_transitions n WHERE n.contact_id = c.id), NULL
+  SELECT 'PROSPECT', ${key('c', 'c.created_at')}, c.created_at, (SELECT MIN(n.occurred_at) FROM stage_transitions
+    n WHERE n.contact_id = c.id), NULL
   FROM contacts c WHERE c.created_at >= ? AND c.created_at < ?
 ),
 ranked AS (
   SELECT stage, grp, stay, conv,${ranks('stage', 'a')},${ranks('stage, grp', 'g')}
-  FROM (SELECT stage, grp, ${ms('entered_at', 'left_at')} AS stay, ${ms('entered_at', 'converted_at')} AS conv FROM entries) s
+  FROM (SELECT stage, grp, ${ms('entered_at', 'left_at')} AS stay, ${ms('entered_at', 'converted_at')} AS conv
+    FROM entries) s
 )${groupBy === 'NONE' ? '' : `${agg('grp', 0, 'g', 'stage, grp')}\n  UNION ALL`}${agg('NULL', 1, 'a', 'stage')}`;
+  const monthWindow = groupBy === 'MONTH' ? ' WHERE c.stage_changed_at >= ? AND c.stage_changed_at < ?' : '';
+  const groupedCurrent = `UNION ALL SELECT stage, ${key('c', 'c.stage_changed_at')}, 0, COUNT(*)
+  FROM contacts c${monthWindow} GROUP BY stage, ${key('c', 'c.stage_changed_at')}`;
   const current = `
 SELECT stage, NULL AS grp, 1 AS is_total, COUNT(*) AS current FROM contacts GROUP BY stage
-${groupBy === 'NONE' ? '' : `UNION ALL SELECT stage, ${key('c', 'c.stage_changed_at')}, 0, COUNT(*) FROM contacts c${groupBy === 'MONTH' ? ' WHERE c.stage_changed_at >= ? AND c.stage_changed_at < ?' : ''} GROUP BY stage, ${key('c', 'c.stage_changed_at')}`}`;
+${groupBy === 'NONE' ? '' : groupedCurrent}`;
   return { stages, current };
 }
 
@@ -222,7 +235,9 @@ async function time<T>(runs: number, fn: () => Promise<T>): Promise<{ ms: number
   return { ms: times[Math.floor(times.length / 2)], answer };
 }
 
-/** The parts both answers must agree on, in a comparable shape (dates and rates left out: same inputs, same arithmetic). */
+/**
+ * The parts both answers must agree on, in a comparable shape (dates and rates left out: same inputs, same arithmetic).
+ */
 function comparable(m: { stages: any[]; conversions: any[]; groups: any[] }) {
   const funnel = (f: { stages: any[]; conversions: any[] }) => ({
     stages: f.stages.map((s) => [s.stage, s.entered, s.current, s.medianDaysInStage]),
@@ -259,7 +274,9 @@ async function runStore(store: Store): Promise<void> {
         throw new Error(`${store} ${groupBy}: the API and the reference disagree`);
       }
       console.log(
-        `  groupBy ${groupBy.padEnd(6)} api ${api.ms.toFixed(0).padStart(5)} ms   reference ${ref.ms.toFixed(0).padStart(5)} ms   ratio ${(api.ms / ref.ms).toFixed(2)}   (same answer, ${api.answer.conversionMetrics.groups.length} groups)`,
+        `  groupBy ${groupBy.padEnd(6)} api ${api.ms.toFixed(0).padStart(5)} ms   reference ` +
+          `${ref.ms.toFixed(0).padStart(5)} ms   ratio ${(api.ms / ref.ms).toFixed(2)}   (same answer, ` +
+          `${api.answer.conversionMetrics.groups.length} groups)`,
       );
     }
   } finally {
@@ -268,6 +285,7 @@ async function runStore(store: Store): Promise<void> {
 }
 
 runBench(
-  `bench/metrics: ${CONTACTS} contacts, ${TRANSITIONS} transitions, median of ${RUNS} runs (reference: ${REFERENCE_RUNS}) after a warm-up, GraphQL over HTTP (NODE_ENV=production)`,
+  `bench/metrics: ${CONTACTS} contacts, ${TRANSITIONS} transitions, median of ${RUNS} runs (reference: ` +
+    `${REFERENCE_RUNS}) after a warm-up, GraphQL over HTTP (NODE_ENV=production)`,
   runStore,
 );

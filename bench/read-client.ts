@@ -61,7 +61,7 @@ function load(job: ReadClientJob): Promise<{ reqPerSec: number; errors: number }
   });
 }
 
-process.on('message', async (job: ReadClientJob) => {
+async function onJob(job: ReadClientJob): Promise<void> {
   // A few requests first: JIT and caches warm up in both servers alike.
   await sequential({ ...job, sequential: 20 });
   const seq = await sequential(job);
@@ -73,4 +73,5 @@ process.on('message', async (job: ReadClientJob) => {
     errors: seq.errors + run.errors,
   };
   process.send!(report, () => process.exit(0));
-});
+}
+process.on('message', (job: ReadClientJob) => void onJob(job));

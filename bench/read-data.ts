@@ -18,12 +18,12 @@
  * A database whose row counts match is reused (BENCH_RELOAD=1 or --reload
  * loads it again): loading a million contacts takes many minutes.
  */
-import { EntityManager, QueryRunner, TableIndex } from 'typeorm';
+import { type EntityManager, type QueryRunner, type TableIndex } from 'typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Store, rng, since } from './common';
+import { type Store, rng, since } from './common';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
 import { ACTIVITY_COLUMNS } from '../src/modules/activities/activity.rows';
 import { APP_COLUMNS } from '../src/modules/scoring/score-writes';
@@ -31,10 +31,10 @@ import { newActivityId } from '../src/modules/activities/activity-id';
 import { TRANSITION_COLUMNS } from '../scripts/demo/rows';
 import { stayMarks } from '../src/modules/lifecycle/stays';
 import { firstTransitionValue, stayValues } from '../src/modules/lifecycle/stay.rows';
-import { groupKeyValues, groupValueIds, setGroupKeys } from '../src/modules/metrics/group-keys';
-import { DEFAULT_POLICY, Stage, temperatureOf } from '../src/modules/lifecycle/lifecycle';
-import { LifecycleStage } from '../src/modules/lifecycle/stage';
-import { SqlValue, insertRows } from '../src/db/bulk';
+import { groupKeyValues, groupValueIds, setGroupKeys } from '../src/db/group-keys';
+import { DEFAULT_POLICY, type Stage, temperatureOf } from '../src/modules/lifecycle/lifecycle';
+import { type LifecycleStage } from '../src/modules/lifecycle/stage';
+import { type SqlValue, insertRows } from '../src/db/bulk';
 import { dbDate, dialectOf, transaction } from '../src/db/portable';
 import type { App } from '../src/main';
 
@@ -83,7 +83,8 @@ export async function rowCounts(
 ): Promise<{ contacts: number; activities: number; transitions: number } | null> {
   try {
     const [r] = await app.ds.query(
-      'SELECT (SELECT COUNT(*) FROM contacts) AS c, (SELECT COUNT(*) FROM activities) AS a, (SELECT COUNT(*) FROM stage_transitions) AS t',
+      'SELECT (SELECT COUNT(*) FROM contacts) AS c, (SELECT COUNT(*) FROM activities) AS a, (SELECT COUNT(*) ' +
+        'FROM stage_transitions) AS t',
     );
     return { contacts: Number(r.c), activities: Number(r.a), transitions: Number(r.t) };
   } catch {
@@ -332,7 +333,8 @@ export async function loadReadData(
   const now = Date.now();
   const extraColumns = ['window_points', 'temperature'].filter((c) => !CONTACT_COLUMNS.includes(c));
   const contactColumns = [...CONTACT_COLUMNS, 'first_transition_at', ...extraColumns];
-  // Building an index over ten million rows takes minutes: the statement timeout is meant for requests (as for migrations).
+  // Building an index over ten million rows takes minutes: the statement timeout is meant for requests (as for
+  // migrations).
   (app.ds.driver.options as { enableQueryTimeout?: boolean }).enableQueryTimeout = false;
   const qr = app.ds.createQueryRunner();
   await qr.connect();
@@ -371,7 +373,8 @@ export async function loadReadData(
       const done = Math.min(size.contacts, start + CHUNK);
       if (done % (CHUNK * 10) === 0 || done === size.contacts)
         console.log(
-          `  ${done} contacts, ${counts.activities} activities, ${counts.transitions} transitions (${since(started).toFixed(0)} s)`,
+          `  ${done} contacts, ${counts.activities} activities, ${counts.transitions} transitions ` +
+            `(${since(started).toFixed(0)} s)`,
         );
     }
     const rowsDone = since(started);
@@ -386,7 +389,8 @@ export async function loadReadData(
     if (mysql)
       await qr.query('ANALYZE TABLE contacts, activities, score_applications, stage_transitions, qualifications');
     console.log(
-      `  loaded ${size.contacts} contacts, ${counts.activities} activities, ${counts.transitions} transitions: rows ${rowsDone.toFixed(0)} s, with indexes and statistics ${since(started).toFixed(0)} s`,
+      `  loaded ${size.contacts} contacts, ${counts.activities} activities, ${counts.transitions} ` +
+        `transitions: rows ${rowsDone.toFixed(0)} s, with indexes and statistics ${since(started).toFixed(0)} s`,
     );
   } finally {
     await qr.release();

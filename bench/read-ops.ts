@@ -23,7 +23,8 @@ const iso = (v: unknown) => (v instanceof Date ? v : new Date(`${String(v).repla
 const marks = (n: number) => new Array(n).fill('?').join(', ');
 
 const LIST_A = `query HotMqls($after: String) {
-  contacts(first: 50, after: $after, filter: { stages: [MQL], temperatures: [HOT] }, orderBy: { field: SCORE, direction: DESC }) {
+  contacts(first: 50, after: $after, filter: { stages: [MQL], temperatures: [HOT] }, orderBy: { field: SCORE,
+    direction: DESC }) {
     edges { cursor node { id email firstName lastName score temperature
       scoreBreakdown { ruleName points }
       activities(first: 3) { edges { node { id type occurredAt } } } } }
@@ -35,7 +36,9 @@ async function breakdowns(sql: Sql, ids: string[]): Promise<Map<string, { ruleNa
   if (ids.length === 0) return out;
   // `+sa.expired`: the contact's index, not the expiry index (SQLite has no statistics to know better).
   const rows = await sql(
-    `SELECT sa.contact_id, r.name, SUM(sa.points) AS points FROM score_applications sa JOIN scoring_rules r ON r.id = sa.rule_id WHERE sa.contact_id IN (${marks(ids.length)}) AND +sa.expired = 0 GROUP BY sa.contact_id, r.name`,
+    `SELECT sa.contact_id, r.name, SUM(sa.points) AS points FROM score_applications sa JOIN scoring_rules r ` +
+      `ON r.id = sa.rule_id WHERE sa.contact_id IN (${marks(ids.length)}) AND +sa.expired = 0 GROUP BY ` +
+      `sa.contact_id, r.name`,
     ids,
   );
   for (const r of rows)
@@ -54,7 +57,9 @@ async function newest(
 ): Promise<Map<string, Record<string, any>[]>> {
   const out = new Map<string, Record<string, any>[]>(ids.map((id) => [id, []]));
   if (ids.length === 0) return out;
-  const term = `SELECT * FROM (SELECT contact_id, ${columns} FROM activities WHERE contact_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ${n}) t`;
+  const term =
+    `SELECT * FROM (SELECT contact_id, ${columns} FROM activities WHERE contact_id = ? ORDER BY occurred_at ` +
+    `DESC, id DESC LIMIT ${n}) t`;
   const rows = await sql(ids.map(() => term).join(' UNION ALL '), ids);
   for (const r of rows) out.get(r.contact_id)!.push(r);
   return out;
@@ -69,7 +74,8 @@ async function hotMqls(sql: Sql, variables: Record<string, any>) {
     params.push(score, score, id);
   }
   const rows = await sql(
-    `SELECT id, email, first_name, last_name, score, temperature FROM contacts WHERE stage = 'MQL' AND temperature = 'HOT'${after} ORDER BY score DESC, id DESC LIMIT 51`,
+    `SELECT id, email, first_name, last_name, score, temperature FROM contacts WHERE stage = 'MQL' AND ` +
+      `temperature = 'HOT'${after} ORDER BY score DESC, id DESC LIMIT 51`,
     params,
   );
   const page = rows.slice(0, 50);
@@ -101,7 +107,8 @@ async function hotMqls(sql: Sql, variables: Record<string, any>) {
 async function contactPage(sql: Sql, variables: Record<string, any>) {
   const id = variables.id as string;
   const [c] = await sql(
-    'SELECT id, email, first_name, last_name, company, stage, score, temperature, owner_id, partner_id, created_at FROM contacts WHERE id = ?',
+    'SELECT id, email, first_name, last_name, company, stage, score, temperature, owner_id, partner_id, ' +
+      'created_at FROM contacts WHERE id = ?',
     [id],
   );
   if (!c) return { contact: null };
@@ -109,12 +116,14 @@ async function contactPage(sql: Sql, variables: Record<string, any>) {
     newest(sql, [id], 21, 'id, type, occurred_at, points'),
     sql('SELECT COUNT(*) AS n FROM activities WHERE contact_id = ?', [id]),
     sql(
-      'SELECT from_stage, to_stage, `trigger`, occurred_at, score FROM stage_transitions WHERE contact_id = ? ORDER BY id',
+      'SELECT from_stage, to_stage, `trigger`, occurred_at, score FROM stage_transitions WHERE contact_id = ? ' +
+        'ORDER BY id',
       [id],
     ),
     breakdowns(sql, [id]),
     sql(
-      'SELECT budget, authority, need, timeline, qualified_at FROM qualifications WHERE contact_id = ? ORDER BY qualified_at DESC, id DESC LIMIT 1',
+      'SELECT budget, authority, need, timeline, qualified_at FROM qualifications WHERE contact_id = ? ORDER ' +
+        'BY qualified_at DESC, id DESC LIMIT 1',
       [id],
     ),
   ]);
@@ -180,7 +189,8 @@ async function search(sql: Sql, store: Store, variables: Record<string, any>) {
   const [[count], rows] = await Promise.all([
     sql(`SELECT COUNT(*) AS n FROM contacts WHERE ${where.sql}`, where.params),
     sql(
-      `SELECT id, email, first_name, last_name, company FROM contacts WHERE ${where.sql} ORDER BY created_at DESC, id DESC LIMIT 21`,
+      `SELECT id, email, first_name, last_name, company FROM contacts WHERE ${where.sql} ORDER BY created_at ` +
+        `DESC, id DESC LIMIT 21`,
       where.params,
     ),
   ]);
@@ -210,8 +220,10 @@ export const OPS: ReadOp[] = [
   {
     name: 'c',
     title: 'contact page (20 activities, transitions, breakdown, BANT)',
-    query: `query ContactPage($id: ID!) { contact(id: $id) { id email firstName lastName company stage score temperature ownerId partnerId createdAt
-      activities(first: 20) { totalCount edges { node { id type occurredAt points } } pageInfo { hasNextPage endCursor } }
+    query: `query ContactPage($id: ID!) { contact(id: $id) { id email firstName lastName company stage score
+             temperature ownerId partnerId createdAt
+      activities(first: 20) { totalCount edges { node { id type occurredAt points } } pageInfo { hasNextPage
+        endCursor } }
       transitions { fromStage toStage trigger occurredAt score }
       scoreBreakdown { ruleName points }
       qualification { budget authority need timeline qualifiedAt } } }`,
@@ -221,7 +233,9 @@ export const OPS: ReadOp[] = [
     name: 'd',
     title: "PARTNER key's contactByEmail",
     partner: true,
-    query: `query ByEmail($email: String!) { contactByEmail(email: $email) { id email stage score temperature updatedAt } }`,
+    query:
+      `query ByEmail($email: String!) { contactByEmail(email: $email) { id email stage score temperature ` +
+      `updatedAt } }`,
     floor: async (sql, _store, v, partnerId) => {
       const [c] = await sql(
         'SELECT id, email, stage, score, temperature, updated_at FROM contacts WHERE partner_id = ? AND email = ?',
@@ -244,7 +258,9 @@ export const OPS: ReadOp[] = [
   {
     name: 'e',
     title: 'search prefix, 20 with totalCount',
-    query: `query Search($search: String!) { contacts(first: 20, filter: { search: $search }) { totalCount edges { node { id email firstName lastName company } } } }`,
+    query:
+      `query Search($search: String!) { contacts(first: 20, filter: { search: $search }) { totalCount edges { ` +
+      `node { id email firstName lastName company } } } }`,
     floor: (sql, store, v) => search(sql, store, v),
   },
 ];

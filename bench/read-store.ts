@@ -5,8 +5,8 @@
  */
 import './production';
 import { loadConfig } from '../src/config/config';
-import { App, startApp } from '../src/main';
-import { BENCH_KEY, Store, since } from './common';
+import { type App, startApp } from '../src/main';
+import { BENCH_KEY, type Store, since } from './common';
 import { SIZES, loadReadData, readDatabaseUrl, recreateDatabase, rowCounts } from './read-data';
 
 /** The API's port (bench/read's floor server takes the next one). */
@@ -43,7 +43,9 @@ export function gqlClient(app: App): Gql {
   };
 }
 
-/** Starts the service on the store's bench database, loading it first when its row counts do not match (or `reload`). */
+/**
+ * Starts the service on the store's bench database, loading it first when its row counts do not match (or `reload`).
+ */
 export async function openReadStore(store: Store, reload: boolean): Promise<{ app: App; gql: Gql }> {
   const size = SIZES[store];
   let app = await start(store).catch(() => null);
@@ -55,7 +57,8 @@ export async function openReadStore(store: Store, reload: boolean): Promise<{ ap
     counts.transitions > size.transitions * 0.8;
   if (app && matches && !reload) {
     console.log(
-      `  reusing ${readDatabaseUrl(store)}: ${counts.contacts} contacts, ${counts.activities} activities, ${counts.transitions} transitions`,
+      `  reusing ${readDatabaseUrl(store)}: ${counts.contacts} contacts, ${counts.activities} activities, ` +
+        `${counts.transitions} transitions`,
     );
     return { app, gql: gqlClient(app) };
   }

@@ -15,14 +15,14 @@
  * /tmp/lq_bench_18b_read (SQLite) and is reused by the next run.
  */
 import { fork } from 'node:child_process';
-import { createServer, Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { deepStrictEqual } from 'node:assert';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { createPool } from 'mysql2/promise';
-import { BENCH_KEY, Store, runBench } from './common';
-import { API_PORT, Gql, openReadStore } from './read-store';
-import { OPS, ReadOp, Sql } from './read-ops';
+import { BENCH_KEY, type Store, runBench } from './common';
+import { API_PORT, type Gql, openReadStore } from './read-store';
+import { OPS, type ReadOp, type Sql } from './read-ops';
 import { readDatabaseUrl } from './read-data';
 import type { ReadClientJob, ReadClientReport } from './read-client';
 import { Role } from '../src/modules/access/api-key.entity';
@@ -43,7 +43,8 @@ const load = () =>
 async function targets(app: App, gql: Gql) {
   const q = (sql: string, params: unknown[] = []) => app.ds.query(sql, params) as Promise<Record<string, any>[]>;
   const [partner] = await q(
-    'SELECT partner_id AS id FROM contacts WHERE partner_id IS NOT NULL GROUP BY partner_id ORDER BY COUNT(*) DESC LIMIT 1',
+    'SELECT partner_id AS id FROM contacts WHERE partner_id IS NOT NULL GROUP BY partner_id ORDER BY COUNT(*) ' +
+      'DESC LIMIT 1',
   );
   const key = await app.services.access.createApiKey({
     name: `bench-read-partner-${Date.now()}`,
@@ -103,7 +104,8 @@ function floorServer(sql: Sql, store: Store, partnerId: string): Promise<Server>
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
+    req.on('end', () => void answer());
+    const answer = async () => {
       try {
         const op = OPS.find((o) => `/${o.name}` === req.url)!;
         const { variables } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
@@ -114,7 +116,7 @@ function floorServer(sql: Sql, store: Store, partnerId: string): Promise<Server>
         // A request still in flight when the run ends finds the pool closed: it fails, the bench goes on.
         res.writeHead(500).end(String(err));
       }
-    });
+    };
   });
   return new Promise((resolve) => server.listen(FLOOR_PORT, '127.0.0.1', () => resolve(server)));
 }
@@ -155,7 +157,8 @@ runBench('bench:read', async (store: Store) => {
     const server = await floorServer(floor.sql, store, t.partnerId);
     try {
       console.log(
-        `  op  API p50/p99 ms   floor p50/p99 ms   API req/s  floor req/s  ratio   (${SEQUENTIAL} sequential; ${CONNECTIONS} connections x ${SECONDS} s)`,
+        `  op  API p50/p99 ms   floor p50/p99 ms   API req/s  floor req/s  ratio   (${SEQUENTIAL} sequential; ` +
+          `${CONNECTIONS} connections x ${SECONDS} s)`,
       );
       for (const op of OPS) {
         const vars = t.variables[op.name];
@@ -176,7 +179,9 @@ runBench('bench:read', async (store: Store) => {
         });
         const f = (n: number) => n.toFixed(1).padStart(6);
         console.log(
-          `  (${op.name}) ${f(api.p50)} / ${f(api.p99)}   ${f(bare.p50)} / ${f(bare.p99)}   ${f(api.reqPerSec)}   ${f(bare.reqPerSec)}    ${(api.reqPerSec / bare.reqPerSec).toFixed(2)}  ${op.title}; ${check}; errors ${api.errors}/${bare.errors}; load ${load()}`,
+          `  (${op.name}) ${f(api.p50)} / ${f(api.p99)}   ${f(bare.p50)} / ${f(bare.p99)}   ` +
+            `${f(api.reqPerSec)}   ${f(bare.reqPerSec)}    ${(api.reqPerSec / bare.reqPerSec).toFixed(2)}  ` +
+            `${op.title}; ${check}; errors ${api.errors}/${bare.errors}; load ${load()}`,
         );
       }
     } finally {

@@ -7,7 +7,7 @@
  *
  *   npm run bench:rescore [-- sqlite|mysql]      CONTACTS=100000 PER_CONTACT=10
  */
-import { BenchApp, Store, rng, runBench, sampleMemory, since, startBenchApp } from './common';
+import { type BenchApp, type Store, rng, runBench, sampleMemory, since, startBenchApp } from './common';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
 import { insertRows } from '../src/db/bulk';
 import { dbDate } from '../src/db/portable';
@@ -63,7 +63,8 @@ async function rawScan(b: BenchApp): Promise<number> {
   let last = '';
   for (;;) {
     const rows: { contact_id: string }[] = await b.app.ds.query(
-      `SELECT a.contact_id, a.id, a.type, a.occurred_at, a.properties, a.points FROM activities a WHERE a.contact_id IN (SELECT id FROM (SELECT id FROM contacts WHERE id > ? ORDER BY id LIMIT 1000) k)`,
+      `SELECT a.contact_id, a.id, a.type, a.occurred_at, a.properties, a.points FROM activities a WHERE ` +
+        `a.contact_id IN (SELECT id FROM (SELECT id FROM contacts WHERE id > ? ORDER BY id LIMIT 1000) k)`,
       [last],
     );
     if (rows.length === 0) break;
@@ -85,8 +86,10 @@ async function timedRescore(b: BenchApp, label: string, start: () => Promise<str
   const secs = since(t0);
   const m = mem.stop();
   console.log(
-    `  ${label}: ${job.state} ${job.processed}/${job.total} contacts in ${secs.toFixed(1)} s = ${(job.processed / secs).toFixed(0)} contacts/s; ` +
-      `heap ${m.heapMin.toFixed(0)}-${m.heapMax.toFixed(0)} MiB (peak ${m.heapMaxFirstHalf.toFixed(0)} in the first half, ${m.heapMaxSecondHalf.toFixed(0)} in the second), ` +
+    `  ${label}: ${job.state} ${job.processed}/${job.total} contacts in ${secs.toFixed(1)} s = ` +
+      `${(job.processed / secs).toFixed(0)} contacts/s; ` +
+      (`heap ${m.heapMin.toFixed(0)}-${m.heapMax.toFixed(0)} MiB (peak ${m.heapMaxFirstHalf.toFixed(0)} in the ` +
+        `first half, ${m.heapMaxSecondHalf.toFixed(0)} in the second), `) +
       `rss ${m.rssStart.toFixed(0)} -> max ${m.rssMax.toFixed(0)} MiB (${m.samples} samples)`,
   );
 }

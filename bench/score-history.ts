@@ -8,9 +8,9 @@
  *
  *   npm run bench:score-history [-- sqlite|mysql]      BULK=1000000 READS=400
  */
-import { BenchApp, Store, rng, runBench, since, startBenchApp } from './common';
+import { type BenchApp, type Store, rng, runBench, since, startBenchApp } from './common';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
-import { SqlValue, insertRows } from '../src/db/bulk';
+import { type SqlValue, insertRows } from '../src/db/bulk';
 import { dbDate } from '../src/db/portable';
 
 const BULK = Number(process.env.BULK ?? 1_000_000);
@@ -28,7 +28,9 @@ const EVENT_COLUMNS = [
   'rule_id',
   'activity_id',
 ];
-const QUERY = `query($id: ID!) { contact(id: $id) { scoreHistory(first: 50) { totalCount edges { cursor node { id at cause delta score fitScore engagementScore ruleId activityId } } } } }`;
+const QUERY =
+  `query($id: ID!) { contact(id: $id) { scoreHistory(first: 50) { totalCount edges { cursor node { id at cause ` +
+  `delta score fitScore engagementScore ruleId activityId } } } } }`;
 
 /** Events for `contactIds`, `each` apiece, 10 points up each time, an hour apart. */
 function eventRows(contactIds: string[], each: number, start: number): SqlValue[][] {
@@ -55,7 +57,9 @@ async function measure(b: BenchApp, ids: string[], label: string): Promise<void>
     Promise.all([
       ds.query('SELECT contact_id, COUNT(*) AS n FROM score_events WHERE contact_id IN (?) GROUP BY contact_id', [id]),
       ds.query(
-        'SELECT * FROM (SELECT id, contact_id, at, cause, delta, score, fit_score, engagement_score, rule_id, activity_id, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY at, id) AS rn FROM score_events WHERE contact_id IN (?)) ranked WHERE rn <= ? ORDER BY contact_id, at, id',
+        'SELECT * FROM (SELECT id, contact_id, at, cause, delta, score, fit_score, engagement_score, rule_id, ' +
+          'activity_id, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY at, id) AS rn FROM score_events ' +
+          'WHERE contact_id IN (?)) ranked WHERE rn <= ? ORDER BY contact_id, at, id',
         [id, 51],
       ),
     ]);
@@ -68,7 +72,8 @@ async function measure(b: BenchApp, ids: string[], label: string): Promise<void>
   const request = await timeReads(`${label}: { viewer { id } } over HTTP`, () => b.gql('{ viewer { id } }'), ids);
   const served = await timeReads(`${label}: scoreHistory over HTTP`, api, ids);
   console.log(
-    `  ${label}: ratio API / raw SQL ${(served / floor).toFixed(2)}; history's own share ${(served - request).toFixed(3)} ms = ${((served - request) / floor).toFixed(2)} x raw SQL`,
+    `  ${label}: ratio API / raw SQL ${(served / floor).toFixed(2)}; history's own share ` +
+      `${(served - request).toFixed(3)} ms = ${((served - request) / floor).toFixed(2)} x raw SQL`,
   );
 }
 

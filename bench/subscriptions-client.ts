@@ -5,7 +5,7 @@
  * once the parent sends each event's commit time (same machine, same wall
  * clock). Talks to the parent over IPC only.
  */
-import { createClient, Client } from 'graphql-ws';
+import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
 /** Parent -> client. */
@@ -28,7 +28,10 @@ export interface PhaseResult {
   p50: number;
   p99: number;
   max: number;
-  /** Median over events of the first socket's latency, and of the time from the first socket's receipt to the last one's. */
+  /**
+   * Median over events of the first socket's latency, and of the time from the first socket's receipt to the last
+   * one's.
+   */
   firstP50: number;
   spreadP50: number;
   /** Deliveries per second from the first commit to the last receipt. */
@@ -211,7 +214,7 @@ async function result(
 
 let sockets = 0;
 let cpuAtConnected = process.cpuUsage();
-process.on('message', async (m: ToClient) => {
+async function onMessage(m: ToClient): Promise<void> {
   try {
     if (m.cmd === 'connect') {
       receipts = new Receipts();
@@ -239,4 +242,5 @@ process.on('message', async (m: ToClient) => {
     console.error(err);
     process.exit(1);
   }
-});
+}
+process.on('message', (m: ToClient) => void onMessage(m));

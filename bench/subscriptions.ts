@@ -16,12 +16,12 @@
  * divided by their number. The run fails unless every socket gets every
  * event exactly once, in commit order.
  */
-import { fork, ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { BenchApp, Store, runBench, startBenchApp } from './common';
+import { type BenchApp, type Store, runBench, startBenchApp } from './common';
 import type { FromClient, PhaseResult, ToClient } from './subscriptions-client';
 import { wallNow } from './subscriptions-client';
 
@@ -30,12 +30,17 @@ const EVENTS = Number(process.env.EVENTS ?? 1000);
 const RATE = Number(process.env.RATE ?? 10);
 /** How long the clients wait for missing deliveries once nothing more arrives. */
 const SETTLE_MS = 30_000;
-/** When set, a CPU profile of this process during each phase's deliveries is written there (<dir>/<phase>.cpuprofile). */
+/**
+ * When set, a CPU profile of this process during each phase's deliveries is written there (<dir>/<phase>.cpuprofile).
+ */
 const PROFILE_DIR = process.env.PROFILE_DIR;
 
 /** What a live dashboard of promotions selects: the event and the promoted contact. */
-const SUBSCRIPTION = `subscription { leadPromoted { cursor transition { id contactId fromStage toStage trigger score occurredAt contact { email stage score temperature } } } }`;
-const RECORD = `mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { transitions { id toStage } } }`;
+const SUBSCRIPTION =
+  `subscription { leadPromoted { cursor transition { id contactId fromStage toStage trigger score occurredAt ` +
+  `contact { email stage score temperature } } } }`;
+const RECORD =
+  'mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { transitions { id toStage } } }';
 
 interface Memory {
   heap: number;
@@ -127,7 +132,10 @@ interface Server {
   subscribed(): boolean;
 }
 
-/** Connects the subscribers, measures them idle, commits the promotions, collects the figures, waits for the sockets to be gone. */
+/**
+ * Connects the subscribers, measures them idle, commits the promotions, collects the figures, waits for the sockets to
+ * be gone.
+ */
 async function measure(
   name: string,
   child: ChildProcess,
@@ -241,12 +249,18 @@ function complete(r: PhaseResult): boolean {
 function report(name: string, p: Phase): void {
   const r = p.result;
   console.log(
-    `  ${name.padEnd(10)} sent ${p.achievedRate.toFixed(1)} events/s (schedule ${RATE}/s, lag p99 ${p.lagP99.toFixed(0)} ms)` +
-      `  delivered ${r.delivered - r.duplicates}/${r.expected} (missing ${r.missing}, repeated/out of order ${r.duplicates}, unknown ${r.unknown})` +
-      `  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(1)} ms  ${Math.round(r.perSecond)} deliveries/s` +
-      `  per event (median): first socket ${r.firstP50.toFixed(1)} ms, first to last socket ${r.spreadP50.toFixed(1)} ms` +
-      `  idle memory/connection: heap ${(p.perConnection.heap / 1024).toFixed(1)} KiB, RSS ${(p.perConnection.rss / 1024).toFixed(1)} KiB` +
-      `  CPU: server ${p.serverCpu.toFixed(1)} s (${((p.serverCpu / r.delivered) * 1e6).toFixed(1)} µs/delivery), clients ${r.clientCpu.toFixed(1)} s` +
+    `  ${name.padEnd(10)} sent ${p.achievedRate.toFixed(1)} events/s (schedule ${RATE}/s, lag p99 ` +
+      `${p.lagP99.toFixed(0)} ms)` +
+      (`  delivered ${r.delivered - r.duplicates}/${r.expected} (missing ${r.missing}, repeated/out of order ` +
+        `${r.duplicates}, unknown ${r.unknown})`) +
+      (`  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(1)} ms  ` +
+        `${Math.round(r.perSecond)} deliveries/s`) +
+      (`  per event (median): first socket ${r.firstP50.toFixed(1)} ms, first to last socket ` +
+        `${r.spreadP50.toFixed(1)} ms`) +
+      (`  idle memory/connection: heap ${(p.perConnection.heap / 1024).toFixed(1)} KiB, RSS ` +
+        `${(p.perConnection.rss / 1024).toFixed(1)} KiB`) +
+      (`  CPU: server ${p.serverCpu.toFixed(1)} s (${((p.serverCpu / r.delivered) * 1e6).toFixed(1)} ` +
+        `µs/delivery), clients ${r.clientCpu.toFixed(1)} s`) +
       (p.commitP50 !== undefined
         ? `  recordActivities round trip p50 ${p.commitP50.toFixed(1)} ms, p99 ${p.commitP99!.toFixed(1)} ms`
         : ''),
@@ -274,7 +288,10 @@ async function runStore(store: Store): Promise<void> {
     report('bare ws', bare);
     const ratio = (x: number, y: number) => (x / y).toFixed(2);
     console.log(
-      `  ratio api/bare: p50 ${ratio(service.result.p50, bare.result.p50)}, p99 ${ratio(service.result.p99, bare.result.p99)}, server CPU ${ratio(service.serverCpu, bare.serverCpu)}, heap/connection ${ratio(service.perConnection.heap, bare.perConnection.heap)}, RSS/connection ${ratio(service.perConnection.rss, bare.perConnection.rss)}`,
+      `  ratio api/bare: p50 ${ratio(service.result.p50, bare.result.p50)}, p99 ` +
+        `${ratio(service.result.p99, bare.result.p99)}, server CPU ${ratio(service.serverCpu, bare.serverCpu)}, ` +
+        `heap/connection ${ratio(service.perConnection.heap, bare.perConnection.heap)}, RSS/connection ` +
+        `${ratio(service.perConnection.rss, bare.perConnection.rss)}`,
     );
     if (!complete(service.result) || !complete(bare.result))
       throw new Error('some deliveries are missing, repeated or out of order');
@@ -285,6 +302,7 @@ async function runStore(store: Store): Promise<void> {
 }
 
 runBench(
-  `bench/subscriptions: ${SUBSCRIBERS} subscribers in a second process, ${EVENTS} promotions at ${RATE}/s, beside bare ws sends (same run)`,
+  `bench/subscriptions: ${SUBSCRIBERS} subscribers in a second process, ${EVENTS} promotions at ${RATE}/s, ` +
+    `beside bare ws sends (same run)`,
   runStore,
 );

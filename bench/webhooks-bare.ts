@@ -11,10 +11,10 @@
  *    as the worker flushes) to rows of webhook_messages queued for it.
  */
 import http from 'node:http';
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import { dbDate } from '../src/db/portable';
 import { insertRows } from '../src/db/bulk';
-import { Recorded, WebhookOutbox } from '../src/modules/webhooks/outbox';
+import { type Recorded, WebhookOutbox } from '../src/modules/webhooks/outbox';
 import { promotionPayload, webhookId } from '../src/modules/webhooks/payload';
 import { signHeaders } from '../src/modules/webhooks/signer';
 
@@ -97,10 +97,12 @@ export class DurableWrites {
     const retried = batch.filter((d) => d.outcome.kind === 'retry').map((d) => d.message.id);
     this.flushing = (async () => {
       await this.outbox.record(FLOOR_OWNER, batch);
-      // record() hands a failed message back to the queue; the service's next claim leases it again, the floor re-leases it.
+      // record() hands a failed message back to the queue; the service's next claim leases it again,
+      // the floor re-leases it.
       if (retried.length > 0)
         await this.ds.query(
-          `UPDATE webhook_messages SET lease_owner = ?, lease_until = ? WHERE id IN (${retried.map(() => '?').join(', ')})`,
+          'UPDATE webhook_messages SET lease_owner = ?, lease_until = ? ' +
+            `WHERE id IN (${retried.map(() => '?').join(', ')})`,
           [FLOOR_OWNER, dbDate(Date.now() + 3_600_000), ...retried],
         );
     })().finally(() => {

@@ -5,7 +5,7 @@
  * signature verified with the standardwebhooks package; figures are computed
  * here and sent to the parent over IPC.
  */
-import { Agent, createServer, request, Server } from 'node:http';
+import { Agent, createServer, request, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { prng as rng } from '../scripts/demo/random';
 
@@ -15,7 +15,10 @@ export type ToReceivers =
   | { cmd: 'secrets'; secrets: (string | null)[] }
   | { cmd: 'reset' }
   | { cmd: 'report'; expected: number; waitMs: number }
-  /** Moves each contact to `toStage` through transitionContact at `rate` per second (the load, kept out of the service's process). */
+  /**
+   * Moves each contact to `toStage` through transitionContact at `rate` per second (the load, kept out of the service's
+   * process).
+   */
   | { cmd: 'load'; url: string; key: string; contacts: string[]; toStage: string; rate: number }
   | { cmd: 'close' };
 
@@ -84,10 +87,16 @@ function stats(values: number[]) {
 function report(expected: number): ReceiverReport {
   const first = new Map<string, Receipt>();
   let repeats = 0;
-  for (const r of receipts) first.has(r.id) ? repeats++ : first.set(r.id, r);
+  for (const r of receipts) {
+    if (first.has(r.id)) repeats++;
+    else first.set(r.id, r);
+  }
   const events = new Set<string>();
   let duplicates = 0;
-  for (const r of first.values()) events.has(r.event) ? duplicates++ : events.add(r.event);
+  for (const r of first.values()) {
+    if (events.has(r.event)) duplicates++;
+    else events.add(r.event);
+  }
   const lastOrder = new Map<number, number>();
   let outOfOrder = 0;
   for (const r of first.values()) {
@@ -155,12 +164,16 @@ async function listen(n: number, flakyOnes: number[]): Promise<number[]> {
   return ports;
 }
 
-/** Sends the transitions on schedule, not waiting for earlier answers; counts failed requests and how late sends were. */
+/**
+ * Sends the transitions on schedule, not waiting for earlier answers; counts failed requests and how late sends were.
+ */
 async function load(
   m: Extract<ToReceivers, { cmd: 'load' }>,
 ): Promise<{ errors: number; lagP99: number; rtP50: number; rtP99: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const query = `mutation($id: ID!, $to: LifecycleStage!) { transitionContact(id: $id, toStage: $to, reason: "bench") { id } }`;
+  const query =
+    `mutation($id: ID!, $to: LifecycleStage!) { transitionContact(id: $id, toStage: $to, reason: "bench") { id ` +
+    `} }`;
   let errors = 0;
   const lags: number[] = [];
   const roundTrips: number[] = [];
@@ -207,7 +220,7 @@ async function load(
   return { errors, lagP99: Math.round(stats(lags).p99), rtP50: rt.p50, rtP99: rt.p99 };
 }
 
-process.on('message', async (m: ToReceivers) => {
+async function onMessage(m: ToReceivers): Promise<void> {
   if (m.cmd === 'listen') send({ kind: 'ports', ports: await listen(m.n, m.flaky) });
   else if (m.cmd === 'secrets') {
     verifiers = m.secrets.map((s) => (s ? new Webhook(s) : null));
@@ -224,7 +237,10 @@ process.on('message', async (m: ToReceivers) => {
     for (;;) {
       const delivered = new Set(receipts.map((r) => r.id)).size;
       if (delivered >= m.expected) break;
-      if (receipts.length !== seen) ((seen = receipts.length), (quietSince = Date.now()));
+      if (receipts.length !== seen) {
+        seen = receipts.length;
+        quietSince = Date.now();
+      }
       if (Date.now() - quietSince > m.waitMs) break;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -232,7 +248,11 @@ process.on('message', async (m: ToReceivers) => {
   } else if (m.cmd === 'load') {
     send({ kind: 'loaded', ...(await load(m)) });
   } else if (m.cmd === 'close') {
-    for (const s of servers) (s.closeAllConnections(), s.close());
+    for (const s of servers) {
+      s.closeAllConnections();
+      s.close();
+    }
     process.exit(0);
   }
-});
+}
+process.on('message', (m: ToReceivers) => void onMessage(m));

@@ -32,11 +32,11 @@
  * before phase 2) times its length; the raw figure is printed beside it.
  * The run fails unless every event arrives, none twice, in order per endpoint.
  */
-import { fork, ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
-import { BENCH_KEY, BenchApp, Store, runBench, startBenchApp } from './common';
+import { BENCH_KEY, type BenchApp, type Store, runBench, startBenchApp } from './common';
 import type { FromReceivers, ReceiverReport, ToReceivers } from './webhooks-receivers';
 import { DurableWrites, bareLoop, benchBody } from './webhooks-bare';
 
@@ -160,15 +160,18 @@ function check(phase: string, r: ReceiverReport): void {
 
 function line(phase: string, r: ReceiverReport, cpuPerDelivery?: number): string {
   return (
-    `  ${phase.padEnd(14)} delivered ${r.delivered}/${r.expected}, missing ${r.missing}, duplicates ${r.duplicates} (repeats ${r.repeats}), out of order ${r.outOfOrder}, 500s ${r.failedOnPurpose}; ` +
-    `latency healthy p50 ${r.healthy.p50} ms p99 ${r.healthy.p99} ms max ${r.healthy.max} ms, flaky p50 ${r.flaky.p50} ms p99 ${r.flaky.p99} ms` +
+    `  ${phase.padEnd(14)} delivered ${r.delivered}/${r.expected}, missing ${r.missing}, duplicates ` +
+    `${r.duplicates} (repeats ${r.repeats}), out of order ${r.outOfOrder}, 500s ${r.failedOnPurpose}; ` +
+    `latency healthy p50 ${r.healthy.p50} ms p99 ${r.healthy.p99} ms max ${r.healthy.max} ms, flaky p50 ` +
+    `${r.flaky.p50} ms p99 ${r.flaky.p99} ms` +
     (cpuPerDelivery === undefined ? '' : `; CPU ${(cpuPerDelivery * 1e6).toFixed(0)} µs/delivery`)
   );
 }
 
 async function runStore(store: Store): Promise<void> {
   console.log(
-    `\n${store}: ${ENDPOINTS} endpoints (${FLAKY} flaky), ${EVENTS} promotions at ${RATE}/s, first retry after ${FIRST_RETRY_MS} ms`,
+    `\n${store}: ${ENDPOINTS} endpoints (${FLAKY} flaky), ${EVENTS} promotions at ${RATE}/s, first retry ` +
+      `after ${FIRST_RETRY_MS} ms`,
   );
   const b: BenchApp = await startBenchApp(store, {
     WEBHOOK_ALLOW_HTTP: 'true',
@@ -201,7 +204,9 @@ async function runStore(store: Store): Promise<void> {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
         body: JSON.stringify({
-          query: `mutation($u: String!) { createWebhookEndpoint(input: { url: $u, stages: [MQL, SQL] }) { secret endpoint { id } } }`,
+          query:
+            `mutation($u: String!) { createWebhookEndpoint(input: { url: $u, stages: [MQL, SQL] }) { secret ` +
+            `endpoint { id } } }`,
           variables: { u: urls[e] },
         }),
       });
@@ -238,7 +243,9 @@ async function runStore(store: Store): Promise<void> {
     const liveSeconds = (performance.now() - liveStart) / 1000;
     console.log(
       line('service live', live) +
-        `; service CPU incl. the API ${(((cpuSeconds() - liveCpu) / live.delivered) * 1e6).toFixed(0)} µs/promotion, ${liveSeconds.toFixed(1)} s, send lag p99 ${loaded.lagP99} ms; transitionContact round trip p50 ${loaded.rtP50} ms p99 ${loaded.rtP99} ms`,
+        (`; service CPU incl. the API ${(((cpuSeconds() - liveCpu) / live.delivered) * 1e6).toFixed(0)} ` +
+          `µs/promotion, ${liveSeconds.toFixed(1)} s, send lag p99 ${loaded.lagP99} ms; transitionContact round ` +
+          `trip p50 ${loaded.rtP50} ms p99 ${loaded.rtP99} ms`),
     );
     check('live', live);
 
@@ -258,7 +265,8 @@ async function runStore(store: Store): Promise<void> {
     await sleep(500);
     await ask(child, { cmd: 'reset' }, 'ok');
     const attempts0 = await attemptsOf(b);
-    // Enabled by one UPDATE rather than 100 mutations, so the window holds the delivery path alone (the worker's next poll finds the work).
+    // Enabled by one UPDATE rather than 100 mutations, so the window holds the delivery path alone
+    // (the worker's next poll finds the work).
     const idle = await idleCpuPerSecond();
     console.log(`  idle service: ${(idle * 1000).toFixed(1)} ms CPU per second (subtracted from every window below)`);
     const serviceCpu = cpuWindow(idle);
@@ -271,7 +279,9 @@ async function runStore(store: Store): Promise<void> {
     const attempts = (await attemptsOf(b)) - attempts0;
     console.log(
       line('service backlog', backlog, service.perDelivery) +
-        `; raw ${us(service.raw)} over ${service.seconds.toFixed(1)} s, system ${(service.systemShare * 100).toFixed(0)}%, ${attempts} attempts, ${(backlog.delivered / ((performance.now() - backlogStart) / 1000)).toFixed(0)} deliveries/s`,
+        (`; raw ${us(service.raw)} over ${service.seconds.toFixed(1)} s, system ` +
+          `${(service.systemShare * 100).toFixed(0)}%, ${attempts} attempts, ` +
+          `${(backlog.delivered / ((performance.now() - backlogStart) / 1000)).toFixed(0)} deliveries/s`),
     );
     check('backlog', backlog);
 
@@ -319,8 +329,10 @@ async function runStore(store: Store): Promise<void> {
     console.log(`  floor writes: ${written.delivered} delivered rows, ${written.attempts} attempt rows`);
     bare.destroy();
     console.log(
-      `  => healthy p99 ${live.healthy.p99} ms (target < 1000), CPU per delivery ${us(service.perDelivery)} vs bare ${us(bareCpu)}: ratio ${(service.perDelivery / bareCpu).toFixed(2)} (target <= 2); ` +
-        `floor (bare + attempt row + delivered state) ${us(floorCpu)}: ratio ${(floorCpu / bareCpu).toFixed(2)} to bare, service ${(service.perDelivery / floorCpu).toFixed(2)} to floor`,
+      `  => healthy p99 ${live.healthy.p99} ms (target < 1000), CPU per delivery ${us(service.perDelivery)} ` +
+        `vs bare ${us(bareCpu)}: ratio ${(service.perDelivery / bareCpu).toFixed(2)} (target <= 2); ` +
+        `floor (bare + attempt row + delivered state) ${us(floorCpu)}: ratio ${(floorCpu / bareCpu).toFixed(2)} ` +
+        `to bare, service ${(service.perDelivery / floorCpu).toFixed(2)} to floor`,
     );
   } finally {
     child.send({ cmd: 'close' } satisfies ToReceivers);

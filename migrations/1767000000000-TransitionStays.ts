@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, TableColumn, TableIndex } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, TableColumn, TableIndex } from 'typeorm';
 import { columns, dialectOf, parseDbDate } from '../src/db/portable';
 import { updateRowsById } from '../src/db/bulk';
 import { stayMarks } from '../src/modules/lifecycle/stays';
@@ -30,7 +30,8 @@ export class TransitionStays1767000000000 implements MigrationInterface {
     await q.addColumn('contacts', new TableColumn(c.datetime('first_transition_at', true)));
     await backfill(q);
     await q.query(
-      'UPDATE contacts SET first_transition_at = (SELECT MIN(t.occurred_at) FROM stage_transitions t WHERE t.contact_id = contacts.id)',
+      'UPDATE contacts SET first_transition_at = (SELECT MIN(t.occurred_at) FROM stage_transitions t WHERE ' +
+        't.contact_id = contacts.id)',
     );
     await q.dropIndex('stage_transitions', 'ix_transitions_to_stage_occurred');
     await q.createIndex(
@@ -71,13 +72,15 @@ async function backfill(q: QueryRunner): Promise<void> {
   let after = '';
   for (;;) {
     const page: { contact_id: string }[] = await q.query(
-      `SELECT DISTINCT contact_id FROM stage_transitions WHERE contact_id > ? ORDER BY contact_id LIMIT ${BACKFILL_CONTACTS}`,
+      `SELECT DISTINCT contact_id FROM stage_transitions WHERE contact_id > ? ORDER BY contact_id LIMIT ` +
+        `${BACKFILL_CONTACTS}`,
       [after],
     );
     if (page.length === 0) return;
     after = page[page.length - 1].contact_id;
     const rows: { id: string | number; contact_id: string; to_stage: string; occurred_at: unknown }[] = await q.query(
-      `SELECT id, contact_id, to_stage, occurred_at FROM stage_transitions WHERE contact_id IN (${page.map(() => '?').join(', ')}) ORDER BY contact_id, id`,
+      `SELECT id, contact_id, to_stage, occurred_at FROM stage_transitions WHERE contact_id IN ` +
+        `(${page.map(() => '?').join(', ')}) ORDER BY contact_id, id`,
       page.map((r) => r.contact_id),
     );
     const updates: { id: string; values: ReturnType<typeof stayValues> }[] = [];

@@ -1,6 +1,6 @@
-import { MigrationInterface, QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
 import { columns, dialectOf, exactSql, insertIgnorePrefix } from '../src/db/portable';
-import { GROUP_KEYS, GROUP_KEY_COLUMNS } from '../src/modules/metrics/group-keys';
+import { GROUP_KEYS, GROUP_KEY_COLUMNS } from '../src/db/group-keys';
 
 /** Indexes as earlier migrations left them, and what this one makes of them: each grows by columns the metrics read. */
 const INDEXES = [
@@ -21,7 +21,7 @@ const INDEXES = [
 ];
 
 /**
- * Group keys (src/modules/metrics/group-keys.ts): `group_values` holds each
+ * Group keys (src/db/group-keys.ts): `group_values` holds each
  * exact source, owner and partner value once; contacts and their transitions
  * hold the values' ids. The indexes conversion metrics read cover what they
  * group and count by (`ix_transitions_stays` and `ix_contacts_created_at`
@@ -55,7 +55,8 @@ export class GroupKeys1768000000000 implements MigrationInterface {
     ).join(' UNION ALL ');
     await q.query(`${insertIgnorePrefix(dialect)} group_values (value) ${values}`);
     const keyOf = (k: (typeof GROUP_KEYS)[number]) =>
-      `${k.keyColumn} = (SELECT v.id FROM group_values v WHERE v.value = ${exactSql(dialect, `contacts.${k.valueColumn}`)})`;
+      `${k.keyColumn} = (SELECT v.id FROM group_values v WHERE v.value = ` +
+      `${exactSql(dialect, `contacts.${k.valueColumn}`)})`;
     await q.query(`UPDATE contacts SET ${GROUP_KEYS.map(keyOf).join(', ')}`);
     const copy = (column: string) =>
       `${column} = (SELECT c.${column} FROM contacts c WHERE c.id = stage_transitions.contact_id)`;

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, Table, TableForeignKey } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, Table, TableForeignKey } from 'typeorm';
 import { columns, dialectOf } from '../src/db/portable';
 
 /**

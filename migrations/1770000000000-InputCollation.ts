@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, Table, TableColumn } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, Table, TableColumn } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { columns, dialectOf, setExactCollation } from '../src/db/portable';
 

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
 import { columns, dbDate, dialectOf } from '../src/db/portable';
 
 /**
@@ -40,7 +40,9 @@ export class ScoreHistory1771100000000 implements MigrationInterface {
     await q.addColumn('contacts', new TableColumn(c.datetime('score_changed_at', true)));
     const now = dbDate(new Date());
     await q.query(
-      `INSERT INTO score_events (contact_id, at, cause, delta, score, fit_score, engagement_score) SELECT id, ?, 'RESCORED', score, score, fit_score, engagement_score FROM contacts WHERE score <> 0 OR fit_score <> 0 OR engagement_score <> 0`,
+      `INSERT INTO score_events (contact_id, at, cause, delta, score, fit_score, engagement_score) SELECT id, ` +
+        `?, 'RESCORED', score, score, fit_score, engagement_score FROM contacts WHERE score <> 0 OR fit_score ` +
+        `<> 0 OR engagement_score <> 0`,
       [now],
     );
     await q.query(

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, TableColumn, TableIndex } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, TableColumn, TableIndex } from 'typeorm';
 import { columns, dialectOf } from '../src/db/portable';
 import { updateRowsById } from '../src/db/bulk';
 import { sortKeys } from '../src/modules/contacts/contact.factory';
@@ -24,13 +24,15 @@ export class ContactLists1771200000000 implements MigrationInterface {
       new TableColumn(c.str('sort_company')),
     ]);
     await q.query(
-      'UPDATE contacts SET last_activity_at = (SELECT MAX(a.occurred_at) FROM activities a WHERE a.contact_id = contacts.id)',
+      'UPDATE contacts SET last_activity_at = (SELECT MAX(a.occurred_at) FROM activities a WHERE a.contact_id ' +
+        '= contacts.id)',
     );
     let after = '';
     for (;;) {
       const page: { id: string; first_name: string | null; last_name: string | null; company: string | null }[] =
         await q.query(
-          `SELECT id, first_name, last_name, company FROM contacts WHERE id > ? AND (first_name IS NOT NULL OR last_name IS NOT NULL OR company IS NOT NULL) ORDER BY id LIMIT ${PAGE}`,
+          `SELECT id, first_name, last_name, company FROM contacts WHERE id > ? AND (first_name IS NOT NULL ` +
+            `OR last_name IS NOT NULL OR company IS NOT NULL) ORDER BY id LIMIT ${PAGE}`,
           [after],
         );
       if (page.length === 0) break;

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
 import { columns, dbDate, dialectOf } from '../src/db/portable';
 import { DEFAULT_POLICY } from '../src/modules/lifecycle/lifecycle';
 
@@ -56,9 +56,11 @@ export class ContactChanges1771300000000 implements MigrationInterface {
       Date.now() - Number(policy?.temperature_window_days ?? DEFAULT_POLICY.temperatureWindowDays) * 86_400_000,
     );
     const points =
-      '(SELECT COALESCE(SUM(sa.points), 0) FROM score_applications sa WHERE sa.contact_id = contacts.id AND sa.expired = 0 AND sa.occurred_at > ?)';
+      '(SELECT COALESCE(SUM(sa.points), 0) FROM score_applications sa WHERE sa.contact_id = contacts.id AND ' +
+      'sa.expired = 0 AND sa.occurred_at > ?)';
     await q.query(
-      `UPDATE contacts SET temperature = CASE WHEN ${points} >= ? THEN 'HOT' WHEN ${points} >= ? THEN 'WARM' ELSE 'COLD' END`,
+      `UPDATE contacts SET temperature = CASE WHEN ${points} >= ? THEN 'HOT' WHEN ${points} >= ? THEN 'WARM' ` +
+        `ELSE 'COLD' END`,
       [since, hot, since, warm],
     );
   }

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, TableColumn, TableIndex } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, TableColumn, TableIndex } from 'typeorm';
 import { columns, dbDate, dialectOf } from '../src/db/portable';
 import { DEFAULT_POLICY } from '../src/modules/lifecycle/lifecycle';
 
@@ -40,10 +40,13 @@ export class StoredTemperature1774000000000 implements MigrationInterface {
     );
     await q.query('UPDATE contacts SET window_points = 0 WHERE window_points <> 0');
     await q.query(
-      'UPDATE contacts SET window_points = (SELECT COALESCE(SUM(sa.points), 0) FROM score_applications sa WHERE sa.contact_id = contacts.id AND sa.in_window = 1) WHERE id IN (SELECT contact_id FROM score_applications WHERE in_window = 1)',
+      'UPDATE contacts SET window_points = (SELECT COALESCE(SUM(sa.points), 0) FROM score_applications sa ' +
+        'WHERE sa.contact_id = contacts.id AND sa.in_window = 1) WHERE id IN (SELECT contact_id FROM ' +
+        'score_applications WHERE in_window = 1)',
     );
     await q.query(
-      "UPDATE contacts SET temperature = CASE WHEN window_points >= ? THEN 'HOT' WHEN window_points >= ? THEN 'WARM' ELSE 'COLD' END",
+      "UPDATE contacts SET temperature = CASE WHEN window_points >= ? THEN 'HOT' WHEN window_points >= ? THEN " +
+        "'WARM' ELSE 'COLD' END",
       [hot, warm],
     );
   }

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, TableColumn, TableIndex } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, TableColumn, TableIndex } from 'typeorm';
 import { columns, dialectOf } from '../src/db/portable';
 import { updateRowsById } from '../src/db/bulk';
 import { sortKeys } from '../src/modules/contacts/contact.factory';
@@ -6,7 +6,9 @@ import { sortKeys } from '../src/modules/contacts/contact.factory';
 /** Contacts backfilled per round trip. */
 const PAGE = 1000;
 
-/** Indexes this migration replaces: the same name, columns before and after (each now ends in id for keyset cursors). */
+/**
+ * Indexes this migration replaces: the same name, columns before and after (each now ends in id for keyset cursors).
+ */
 const REPLACED = [
   { name: 'ix_contacts_owner', before: ['owner_id'], after: ['owner_id', 'created_at', 'id'] },
   { name: 'ix_contacts_partner', before: ['partner_id', 'created_at'], after: ['partner_id', 'created_at', 'id'] },
@@ -46,7 +48,8 @@ export class ReadIndexes1774500000000 implements MigrationInterface {
     let after = '';
     for (;;) {
       const page: { id: string; first_name: string | null; last_name: string | null }[] = await q.query(
-        `SELECT id, first_name, last_name FROM contacts WHERE id > ? AND (first_name IS NOT NULL OR last_name IS NOT NULL) ORDER BY id LIMIT ${PAGE}`,
+        `SELECT id, first_name, last_name FROM contacts WHERE id > ? AND (first_name IS NOT NULL OR last_name ` +
+          `IS NOT NULL) ORDER BY id LIMIT ${PAGE}`,
         [after],
       );
       if (page.length === 0) break;

@@ -8,6 +8,7 @@
  * node_modules.
  */
 import { join, relative, resolve } from 'node:path';
+import type * as Esbuild from 'esbuild';
 import type { Plugin } from 'esbuild';
 
 const root = join(__dirname, '..');
@@ -29,7 +30,8 @@ const compiledService: Plugin = {
 
 async function main(): Promise<void> {
   // Required here: esbuild is a development dependency.
-  const esbuild = require('esbuild') as typeof import('esbuild');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild') as typeof Esbuild;
   await esbuild.build({
     entryPoints: [join(root, 'scripts', 'seed-demo.ts')],
     outfile,

@@ -8,7 +8,7 @@ import { schemaSdl } from '../src/graphql/schema';
 
 const file = join(__dirname, '..', 'schema', 'schema.graphql');
 
-schemaSdl().then((sdl) => {
+void schemaSdl().then((sdl) => {
   if (process.argv.includes('--check')) {
     if (readFileSync(file, 'utf8') !== sdl) {
       console.error(

@@ -16,9 +16,9 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config/config';
-import { App, startApp } from '../src/main';
+import { type App, startApp } from '../src/main';
 import { DemoPlan } from './demo/plan';
-import { DemoKey, demoKeys, liveActivity, seedThroughServices } from './demo/seed';
+import { type DemoKey, demoKeys, liveActivity, seedThroughServices } from './demo/seed';
 import { DEMO_KEYS } from './demo/catalog';
 
 function parse(): { contacts: number; days: number; seed: number; live: number } {
@@ -41,7 +41,8 @@ function printKeys(keys: DemoKey[]): void {
   console.log('\nDemo API keys (send as "Authorization: Bearer <secret>"):');
   for (const k of keys)
     console.log(
-      `  ${k.role.padEnd(9)} ${k.name.padEnd(15)} ${k.secret ?? '(created by an earlier run; its secret was printed then)'}`,
+      `  ${k.role.padEnd(9)} ${k.name.padEnd(15)} ` +
+        `${k.secret ?? '(created by an earlier run; its secret was printed then)'}`,
     );
   console.log('');
 }
@@ -60,7 +61,8 @@ async function seedEmpty(app: App, opts: ReturnType<typeof parse>): Promise<void
   printKeys(Object.values(keys));
   const from = new Date(Date.now() - opts.days * 86_400_000).toISOString();
   console.log(
-    `try: { conversionMetrics(from: "${from}", to: "${new Date(Date.now() + 3_600_000).toISOString()}", groupBy: SOURCE) { stages { stage entered current medianDaysInStage } } }`,
+    `try: { conversionMetrics(from: "${from}", to: "${new Date(Date.now() + 3_600_000).toISOString()}", ` +
+      `groupBy: SOURCE) { stages { stage entered current medianDaysInStage } } }`,
   );
 }
 
@@ -73,12 +75,14 @@ async function main(): Promise<void> {
     const [{ k }] = await app.ds.query('SELECT COUNT(*) AS k FROM api_keys WHERE name = ?', [DEMO_KEYS.MARKETING]);
     if (app.generatedAdminSecret)
       console.log(
-        `No API key existed, so an ADMIN key was created. Its secret is shown this once:\n\n  ${app.generatedAdminSecret}\n`,
+        `No API key existed, so an ADMIN key was created. Its secret is shown this once:\n\n  ` +
+          `${app.generatedAdminSecret}\n`,
       );
     if (Number(n) === 0) await seedEmpty(app, opts);
     else if (Number(k) === 0 || opts.live === 0) {
       throw new ConfigError(
-        `the demo goes into an empty store, and this one holds ${n} contacts: point DATABASE_URL at a new database (or pass --live N on a store the demo filled)`,
+        `the demo goes into an empty store, and this one holds ${n} contacts: point DATABASE_URL at a new ` +
+          `database (or pass --live N on a store the demo filled)`,
       );
     }
     if (opts.live > 0) {

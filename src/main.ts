@@ -1,27 +1,24 @@
 /** Wiring only: config -> db -> services -> server. `npm start` runs this file. */
 import 'reflect-metadata';
 import pino from 'pino';
-import { Config, ConfigError, loadConfig } from './config/config';
+import { type Config, ConfigError, loadConfig } from './config/config';
 import { createDataSource, openDatabase, pingDatabase } from './db/data-source';
 import { buildAppSchema } from './graphql/schema';
-import { Services } from './graphql/context';
-import { startServer, RunningServer } from './server/server';
-import { AccessService } from './modules/access/access.service';
-import { ContactsService } from './modules/contacts/contacts.service';
-import { ActivitiesService } from './modules/activities/activities.service';
+import { type Services } from './graphql/context';
+import { startServer, type RunningServer } from './server/server';
+import { AccessService } from './modules/access';
+import { ContactsService } from './modules/contacts';
+import { ActivitiesService } from './modules/activities';
 import { JobState, RescoreJob, ScoreHistoryReader, createScoring } from './modules/scoring';
-import { LifecycleService } from './modules/lifecycle/lifecycle.service';
-import { MetricsService } from './modules/metrics/metrics.service';
-import { PromotionBus } from './modules/realtime/promotion-bus';
-import { PromotionLog } from './modules/realtime/promotion-log';
-import { RealtimeService } from './modules/realtime/realtime.service';
+import { LifecycleService } from './modules/lifecycle';
+import { MetricsService } from './modules/metrics';
+import { PromotionBus, PromotionLog, RealtimeService, type PromotionPublisher } from './modules/realtime';
 import { OwnersService } from './modules/owners';
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import Redis from 'ioredis';
 import { Metrics } from './server/observability';
 import { RateLimiter } from './server/rate-limit';
-import { Clock, WebhookOutbox, WebhookWorker, WebhooksService, systemClock } from './modules/webhooks';
-import type { PromotionPublisher } from './modules/realtime/publisher';
+import { type Clock, WebhookOutbox, WebhookWorker, WebhooksService, systemClock } from './modules/webhooks';
 import { readDeploymentId, redisNamespace } from './db/deployment';
 import { createInsights } from './modules/insights';
 
@@ -187,7 +184,8 @@ async function main(): Promise<void> {
   const app = await startApp(config);
   if (app.generatedAdminSecret) {
     console.log(
-      `\nNo API key existed, so an ADMIN key was created. Its secret is shown this once:\n\n  ${app.generatedAdminSecret}\n\nUse it as: Authorization: Bearer ${app.generatedAdminSecret}\n`,
+      `\nNo API key existed, so an ADMIN key was created. Its secret is shown this once:\n\n  ` +
+        `${app.generatedAdminSecret}\n\nUse it as: Authorization: Bearer ${app.generatedAdminSecret}\n`,
     );
   }
   console.log(

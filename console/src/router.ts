@@ -1,4 +1,6 @@
-/** Hash routes (#/funnel, #/contacts/<id>): the service serves one index.html at `/`, so every screen is a deep link. */
+/**
+ * Hash routes (#/funnel, #/contacts/<id>): the service serves one index.html at `/`, so every screen is a deep link.
+ */
 import { useEffect, useState } from 'react';
 
 /** The current route's parts, e.g. ['contacts', '42']. */

@@ -39,7 +39,10 @@ export async function seedOwners(services: Services, admin: Viewer): Promise<Map
   return new Map(existing.map((o) => [o.id, o.name]));
 }
 
-/** The SALES key acting for the contact's owner, as the owner working the lead would (qualifiedBy and actor name the person). */
+/**
+ * The SALES key acting for the contact's owner, as the owner working the lead would (qualifiedBy and actor name the
+ * person).
+ */
 export async function actingOwner(
   services: Services,
   sales: Viewer,

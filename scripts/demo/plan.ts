@@ -11,16 +11,23 @@
  * rows.ts gives a contact and its transitions as table rows, for benchmarks
  * that need far more data than ingestion takes in reasonable time.
  */
-import { ActivityFacts, CapState, Rule, fitScore, isExpired, scoreActivity } from '../../src/modules/scoring/scorer';
 import {
-  Bant,
+  type ActivityFacts,
+  type CapState,
+  type Rule,
+  fitScore,
+  isExpired,
+  scoreActivity,
+} from '../../src/modules/scoring/scorer';
+import {
+  type Bant,
   DEFAULT_POLICY,
-  Policy,
-  Stage,
+  type Policy,
+  type Stage,
   promotions,
   qualificationOutcome,
 } from '../../src/modules/lifecycle/lifecycle';
-import { ContactData } from '../../src/modules/contacts/contact.validation';
+import { type ContactData } from '../../src/modules/contacts/contact.validation';
 import { newContact } from '../../src/modules/contacts/contact.factory';
 import { delay, pick, prng, weighted } from './random';
 import {
@@ -30,7 +37,7 @@ import {
   DEFAULT_ODDS,
   DEFAULT_PROFILES,
   DEMO_RULES,
-  DemoRule,
+  type DemoRule,
   FIRST,
   FREE_DOMAINS,
   INDUSTRIES,
@@ -40,11 +47,11 @@ import {
   PAGES,
   PARTNER_NAMES,
   PRICING_PAGES,
-  Profile,
+  type Profile,
   REASONS,
   SALES_ACTOR,
   SOURCES,
-  SalesOdds,
+  type SalesOdds,
   TITLES,
 } from './catalog';
 

@@ -4,37 +4,19 @@
  */
 import { CONTACT_COLUMNS, contactRow, newContact } from '../../src/modules/contacts/contact.factory';
 import { stayMarks } from '../../src/modules/lifecycle/stays';
-import { STAY_COLUMNS, firstTransitionValue, stayValues } from '../../src/modules/lifecycle/stay.rows';
-import { GROUP_KEY_COLUMNS, groupKeyValues, setGroupKeys } from '../../src/modules/metrics/group-keys';
-import { LifecycleStage } from '../../src/modules/lifecycle/stage';
-import { SqlValue } from '../../src/db/bulk';
-import { dbDate } from '../../src/db/portable';
+import { firstTransitionValue } from '../../src/modules/lifecycle/stay.rows';
+import { TRANSITION_COLUMNS, transitionRow } from '../../src/modules/lifecycle/transition.rows';
+import { setGroupKeys } from '../../src/db/group-keys';
+import { type LifecycleStage } from '../../src/modules/lifecycle/stage';
+import { type SqlValue } from '../../src/db/bulk';
 import type { PlannedContact } from './plan';
 
 /**
- * Column order of `journeyRows().transitions`, as in the stage_transitions
- * table (id is generated; `trigger` is a reserved word in MySQL, and both
- * stores accept backticks), stay columns (stays.ts) included. Rows written
- * this way are history, not events to stream: `seq` 0, as the migration that
- * added it stamped older rows, so the promotion bus neither sweeps nor sends
- * them.
+ * Column order of `journeyRows().transitions`: the service's own (stay columns, stays.ts, included). Rows
+ * written this way are history, not events to stream: `seq` 0, as the migration that added it stamped older
+ * rows, so the promotion bus neither sweeps nor sends them.
  */
-export const TRANSITION_COLUMNS = [
-  'contact_id',
-  'from_stage',
-  'to_stage',
-  '`trigger`',
-  'reason',
-  'score',
-  'actor',
-  'occurred_at',
-  'partner_id',
-  'owner_id',
-  'created_at',
-  'seq',
-  ...STAY_COLUMNS,
-  ...GROUP_KEY_COLUMNS,
-];
+export { TRANSITION_COLUMNS };
 
 /** Column order of `journeyRows().contact`: a contact row and when it left PROSPECT (stays.ts). */
 export const JOURNEY_CONTACT_COLUMNS = [...CONTACT_COLUMNS, 'first_transition_at'];
@@ -73,22 +55,24 @@ export function journeyRows(
     contact: [...contactRow(contact), firstTransitionValue(stays.firstTransitionAt)],
     transitions: c.transitions.map((t, i) => ({
       at: t.at,
-      row: [
-        contact.id,
-        t.from,
-        t.to,
-        t.trigger,
-        t.reason,
-        t.score,
-        t.actor,
-        dbDate(t.at),
-        contact.partnerId,
-        contact.ownerId,
-        dbDate(t.at),
-        0,
-        ...stayValues(stays.added[i]),
-        ...groupKeyValues(contact.keys),
-      ],
+      row: transitionRow(
+        {
+          seq: 0,
+          contactId: contact.id,
+          fromStage: t.from,
+          toStage: t.to,
+          trigger: t.trigger,
+          reason: t.reason,
+          score: t.score,
+          actor: t.actor,
+          occurredAt: new Date(t.at),
+          partnerId: contact.partnerId,
+          ownerId: contact.ownerId,
+          createdAt: new Date(t.at),
+          keys: contact.keys,
+        },
+        stays.added[i],
+      ),
     })),
   };
 }

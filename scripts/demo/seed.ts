@@ -6,14 +6,14 @@
  * that assigns the MQLs). Also the demo's
  * API keys (one per role) and the live mode that keeps it moving.
  */
-import { ActivityData, MAX_BATCH } from '../../src/modules/activities/activity.validation';
+import { type ActivityData, MAX_BATCH } from '../../src/modules/activities/activity.validation';
 import { LifecycleStage } from '../../src/modules/lifecycle/stage';
 import { Role } from '../../src/modules/access/api-key.entity';
 import type { Viewer } from '../../src/modules/access/viewer';
 import type { Services } from '../../src/graphql/context';
 import { DomainError } from '../../src/graphql/errors';
 import { DEMO_KEYS } from './catalog';
-import { DemoPlan, PlannedActivity, PlannedContact, PlannedStep } from './plan';
+import { type DemoPlan, type PlannedActivity, type PlannedContact, type PlannedStep } from './plan';
 import { pick, prng } from './random';
 import { actingOwner, seedOwners } from './owners';
 
@@ -173,7 +173,9 @@ async function recordRound(
   return due;
 }
 
-/** Takes one sales step, dated as planned; a contact not where the plan expected (another policy) is left where it is. */
+/**
+ * Takes one sales step, dated as planned; a contact not where the plan expected (another policy) is left where it is.
+ */
 async function takeStep(
   services: Services,
   sales: Viewer,

@@ -10,8 +10,8 @@
  *   const client = createResumableClient({ url, connectionParams: { authorization: `Bearer ${key}` } });
  *   const link = new GraphQLWsLink(client);
  */
-import { Client, ClientOptions, createClient } from 'graphql-ws';
-import { RESUME_PARAM, resultCursor, resumeKey } from '../modules/realtime/resume';
+import { type Client, type ClientOptions, createClient } from 'graphql-ws';
+import { RESUME_PARAM, resultCursor, resumeKey } from '../modules/realtime';
 
 /** createClient from graphql-ws with resume state; `subscribe` is tracked (what GraphQLWsLink and urql call). */
 export function createResumableClient(options: ClientOptions): Client {

@@ -59,7 +59,10 @@ export interface Config {
   rescoreBatchSize: number;
   /** Bounded per-connection queue of subscription events before the socket is closed. */
   subscriptionQueueLimit: number;
-  /** How old a transition written with no epoch (an import, an earlier version of the service) must be before an instance stamps and sends it. */
+  /**
+   * How old a transition written with no epoch (an import, an earlier version of the service) must be before an
+   * instance stamps and sends it.
+   */
   promotionOrphanMs: number;
   /** How often open WebSocket connections re-check that their API key is not revoked. */
   keyRecheckMs: number;
@@ -70,7 +73,7 @@ export interface Config {
   /** Guards of every door (issue 16): production defaults closed, per-socket caps, Redis namespace, cost budgets. */
   guards: Guards;
   /** Query limits (abuse protection). */
-  limits: { maxDepth: number; maxComplexity: number; maxFirst: number; maxBodyBytes: number; maxBatch: number };
+  limits: { maxDepth: number; maxComplexity: number; maxFirst: number; maxBodyBytes: number };
 }
 
 /** Webhook delivery settings. */
@@ -295,7 +298,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxComplexity: int(env, 'MAX_QUERY_COMPLEXITY', 200_000, 1, 100_000_000),
       maxFirst: int(env, 'MAX_PAGE_SIZE', 500, 1, 10_000),
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', 2_000_000, 1024, 100_000_000),
-      maxBatch: int(env, 'MAX_BATCH_OPERATIONS', 10, 1, 1000),
     },
   };
 }

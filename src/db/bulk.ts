@@ -2,7 +2,7 @@
  * Set-based writes both stores understand: chunked multi-row INSERTs and
  * `UPDATE ... SET col = CASE id WHEN ... END` for many rows at once.
  */
-import { EntityManager } from 'typeorm';
+import { type EntityManager } from 'typeorm';
 import { MAX_PARAMS, bindParams, insertIgnorePrefix, dialectOf, upsertSuffix, valuesPlaceholders } from './portable';
 
 /** A value as the drivers bind it. */
@@ -76,7 +76,8 @@ export async function upsertRows(
   for (let i = 0; i < rows.length; i += perChunk) {
     const chunk = rows.slice(i, i + perChunk);
     await em.query(
-      `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${valuesPlaceholders(chunk.length, columns.length)}${suffix}`,
+      `INSERT INTO ${table} (${columns.join(', ')}) VALUES ` +
+        `${valuesPlaceholders(chunk.length, columns.length)}${suffix}`,
       chunk.flat(),
     );
   }
@@ -106,7 +107,7 @@ export async function updateRowsById(
       return `${col} = CASE id ${whens.join(' ')} END`;
     });
     params.push(...chunk.map((r) => r.id));
-    await em.query(`UPDATE ${table} SET ${sets.join(', ')} WHERE id IN (${chunk.map(() => '?').join(', ')})`, params);
+    await em.query(`UPDATE ${table} SET ${sets.join(', ')} WHERE id IN ${valuesPlaceholders(1, chunk.length)}`, params);
   }
 }
 
@@ -133,13 +134,17 @@ export async function updateWhereIn(
   for (let i = 0; i < keys.length; i += perChunk) {
     const chunk = keys.slice(i, i + perChunk);
     await em.query(
-      `UPDATE ${table} SET ${sets.map((c) => `${c} = ?`).join(', ')} WHERE ${clause}${keyColumn} IN (${chunk.map(() => '?').join(', ')})`,
+      `UPDATE ${table} SET ${sets.map((c) => `${c} = ?`).join(', ')} WHERE ${clause}${keyColumn} IN ` +
+        `${valuesPlaceholders(1, chunk.length)}`,
       [...params, ...chunk],
     );
   }
 }
 
-/** Deletes every row whose `keyColumn` is one of `keys` (and whose columns equal `where`), one statement per chunk of keys. */
+/**
+ * Deletes every row whose `keyColumn` is one of `keys` (and whose columns equal `where`), one statement per chunk of
+ * keys.
+ */
 export async function deleteWhereIn(
   em: EntityManager,
   table: string,
@@ -152,7 +157,8 @@ export async function deleteWhereIn(
   for (let i = 0; i < keys.length; i += perChunk) {
     const chunk = keys.slice(i, i + perChunk);
     await em.query(
-      `DELETE FROM ${table} WHERE ${fixed.map((c) => `${c} = ? AND `).join('')}${keyColumn} IN (${chunk.map(() => '?').join(', ')})`,
+      `DELETE FROM ${table} WHERE ${fixed.map((c) => `${c} = ? AND `).join('')}${keyColumn} IN ` +
+        `${valuesPlaceholders(1, chunk.length)}`,
       [...fixed.map((c) => where[c]), ...chunk],
     );
   }

@@ -5,7 +5,7 @@
  * migration:show, "Migration … has been executed/reverted successfully")
  * would vanish; this one prints them, and failed statements on stderr.
  */
-import { AbstractLogger, DataSource, LogLevel, LogMessage } from 'typeorm';
+import { AbstractLogger, type DataSource, type LogLevel, type LogMessage } from 'typeorm';
 import { loadConfig } from '../config/config';
 import { createDataSource } from './data-source';
 

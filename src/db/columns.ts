@@ -2,7 +2,7 @@
  * Entity column helpers shared by every entity, so timestamps and JSON map the
  * same way on SQLite and MySQL (UTC, millisecond precision).
  */
-import { Column, ColumnOptions } from 'typeorm';
+import { Column, type ColumnOptions } from 'typeorm';
 
 /** A UTC datetime with millisecond precision (`datetime(3)` on MySQL). */
 export function DateColumn(name: string, options: ColumnOptions = {}): PropertyDecorator {

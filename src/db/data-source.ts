@@ -2,14 +2,21 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DataSource, DataSourceOptions, Logger, QueryFailedError, QueryRunner, ReplicationMode } from 'typeorm';
+import {
+  DataSource,
+  type DataSourceOptions,
+  type Logger,
+  QueryFailedError,
+  type QueryRunner,
+  type ReplicationMode,
+} from 'typeorm';
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver';
-import { DEFAULT_DATABASE_POOL, DatabaseConfig, DatabasePool } from '../config/config';
-import { DatabaseUnavailableError } from '../graphql/errors';
+import { DEFAULT_DATABASE_POOL, type DatabaseConfig, type DatabasePool } from '../config/config';
+import { DatabaseUnavailableError } from './errors';
 import { CountingLogger } from './sql-counter';
 import { isConnectionError, mysqlQueryFormat } from './portable';
 import { ENTITIES } from './entities';
-import { BACKSTOP_CHECKPOINT_PAGES, Checkpointer, startCheckpointer } from './sqlite-checkpointer';
+import { BACKSTOP_CHECKPOINT_PAGES, type Checkpointer, startCheckpointer } from './sqlite-checkpointer';
 
 /**
  * Creates (not initialises) the DataSource the app, the CLI and the tests
@@ -36,7 +43,8 @@ export function createDataSource(
       ...common,
       type: 'better-sqlite3',
       database: db.file,
-      // WAL lets readers proceed while a writer commits; foreign keys are not used (ids are checked by services).
+      // WAL lets readers proceed while a writer commits. better-sqlite3 enforces foreign keys (migration 1769's
+      // activities -> contacts) by default, as MySQL does.
       prepareDatabase: (conn: { pragma: (s: string) => unknown }) => {
         conn.pragma('journal_mode = WAL');
         conn.pragma('synchronous = NORMAL');
@@ -48,8 +56,8 @@ export function createDataSource(
         conn.pragma('temp_store = MEMORY');
       },
     } as DataSourceOptions);
-    // better-sqlite3 runs a statement synchronously and TypeORM chains statements with resolved promises, so requests in
-    // flight could keep the event loop from ever polling sockets: new connections waited seconds (bench/load). Each
+    // better-sqlite3 runs a statement synchronously and TypeORM chains statements with resolved promises, so requests
+    // in flight could keep the event loop from ever polling sockets: new connections waited seconds (bench/load). Each
     // statement first gives the loop a turn.
     wrapQueries(ds, (query) => async (...args) => {
       await new Promise(setImmediate);

@@ -5,7 +5,7 @@
  * as written and hydrates each column with the driver's own conversion, so
  * dates, JSON and embedded columns come out exactly as the builder gives them.
  */
-import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 
 /**
  * Runs `sql` (which must select the entity's columns under their database

@@ -1,10 +1,28 @@
 /**
- * Every difference between SQLite and MySQL/MariaDB lives here, so migrations
- * and services stay dialect-free: column shapes, date literals, upserts,
- * locking and error mapping.
+ * Every difference between SQLite and MySQL/MariaDB lives here, so migrations and services stay dialect-free: column
+ * shapes, date literals, upserts, locking and error mapping.
  */
-import { DataSource, EntityManager, ObjectLiteral, QueryRunner, SelectQueryBuilder, TableColumnOptions } from 'typeorm';
+import {
+  DataSource,
+  type EntityManager,
+  type ObjectLiteral,
+  type QueryRunner,
+  type SelectQueryBuilder,
+  type TableColumnOptions,
+} from 'typeorm';
 import { format as formatMysql } from 'mysql2';
+
+// Dates as both stores compare them (no dialect branch), and the drivers' errors told apart (one branch per driver
+// code): kept in files of their own, used through this one.
+export { dbDate, parseDbDate } from './dates';
+export {
+  isConnectionError,
+  isForeignKeyViolation,
+  isRetryable,
+  isUniqueViolation,
+  violatedIndex,
+} from './driver-errors';
+import { isRetryable } from './driver-errors';
 
 /** The two store families the service runs on. */
 export type Dialect = 'sqlite' | 'mysql';
@@ -40,9 +58,8 @@ export function columns(dialect: Dialect) {
       isNullable: nullable,
     }),
     /**
-     * Indexable string compared exactly: 'Web' and 'web' differ (SQLite's
-     * default BINARY; on MySQL utf8mb4_bin, which both MySQL 8 and MariaDB
-     * have; it ignores trailing spaces, which trimmed input never has).
+     * Indexable string compared exactly: 'Web' and 'web' differ (SQLite's default BINARY; on MySQL utf8mb4_bin, which
+     * both MySQL 8 and MariaDB have; it ignores trailing spaces, which trimmed input never has).
      */
     exactStr: (name: string, length = 191, nullable = false): TableColumnOptions => ({
       name,
@@ -79,48 +96,10 @@ export function columns(dialect: Dialect) {
   };
 }
 
-/** Formats a date the way both stores compare it as text/datetime: `YYYY-MM-DD HH:MM:SS.mmm` (UTC). */
-export function dbDate(d: Date | number): string {
-  const ms = typeof d === 'number' ? d : d.getTime();
-  // Ingestion formats two dates per activity (occurredAt, createdAt): the
-  // day part comes from toISOString once per day met, the time of day is
-  // computed, several times faster than toISOString per call.
-  const day = Math.floor(ms / DAY_MS);
-  let dayText = DAY_TEXTS.get(day);
-  if (dayText === undefined) {
-    if (DAY_TEXTS.size >= 4096) DAY_TEXTS.clear();
-    dayText = new Date(day * DAY_MS).toISOString().slice(0, 10);
-    DAY_TEXTS.set(day, dayText);
-  }
-  const t = ms - day * DAY_MS;
-  const milli = t % 1000;
-  const secs = (t - milli) / 1000;
-  return `${dayText} ${TWO_DIGITS[Math.floor(secs / 3600)]}:${TWO_DIGITS[Math.floor(secs / 60) % 60]}:${TWO_DIGITS[secs % 60]}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}`;
-}
-const DAY_MS = 86_400_000;
-const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
-/** `YYYY-MM-DD` of the days met lately, by day number since the epoch (bounded: cleared when full). */
-const DAY_TEXTS = new Map<number, string>();
-
-/** Parses a datetime as returned by a raw query (string on SQLite, Date or string on MySQL). */
-export function parseDbDate(v: unknown): Date {
-  if (v instanceof Date) return v;
-  const s = String(v);
-  return new Date(/[zZ]|[+-]\d\d:\d\d$/.test(s) ? s : s.replace(' ', 'T') + 'Z');
-}
-
-/** SQL expression: days between two datetime expressions, as a fraction. */
-export function daysBetweenSql(dialect: Dialect, fromExpr: string, toExpr: string): string {
-  return dialect === 'mysql'
-    ? `(TIMESTAMPDIFF(MICROSECOND, ${fromExpr}, ${toExpr}) / 86400000000.0)`
-    : `(julianday(${toExpr}) - julianday(${fromExpr}))`;
-}
-
 /**
- * SQL expression: whole milliseconds between two datetime expressions (null
- * when either is null). Exact on both stores, so results computed from it
- * match to the bit: MySQL counts microseconds; SQLite's julianday difference
- * is off by well under a millisecond, which the rounding removes.
+ * SQL expression: whole milliseconds between two datetime expressions (null when either is null). Exact on both
+ * stores, so results computed from it match to the bit: MySQL counts microseconds; SQLite's julianday difference is
+ * off by well under a millisecond, which the rounding removes.
  */
 export function millisBetweenSql(dialect: Dialect, fromExpr: string, toExpr: string): string {
   return dialect === 'mysql'
@@ -146,9 +125,8 @@ export function forUpdate(dialect: Dialect): string {
 }
 
 /**
- * Adds one to `column` of the row `id` of `table` and returns the new value,
- * in one statement that also holds the row's write lock until commit. MySQL
- * has no UPDATE ... RETURNING: `LAST_INSERT_ID(expr)` hands the value back in
+ * Adds one to `column` of the row `id` of `table` and returns the new value, in one statement that also holds the
+ * row's write lock until commit. MySQL has no UPDATE ... RETURNING: `LAST_INSERT_ID(expr)` hands the value back in
  * the statement's OK packet instead.
  */
 export async function incrementCounter(em: EntityManager, table: string, column: string, id: number): Promise<number> {
@@ -166,15 +144,17 @@ export async function incrementCounter(em: EntityManager, table: string, column:
   return Number(rows[0][column]);
 }
 
-/** Shared-lock suffix: on MySQL a locking read sees the latest committed rows (a plain read sees its snapshot); SQLite has one writer. */
+/**
+ * Shared-lock suffix: on MySQL a locking read sees the latest committed rows (a plain read sees its snapshot); SQLite
+ * has one writer.
+ */
 export function forShare(dialect: Dialect): string {
   return dialect === 'mysql' ? ' LOCK IN SHARE MODE' : '';
 }
 
 /**
- * SQL expression: a string column compared as `exactStr` columns compare
- * (MySQL would otherwise refuse to compare utf8mb4_bin with the column's
- * own collation, or compare it case-insensitively).
+ * SQL expression: a string column compared as `exactStr` columns compare (MySQL would otherwise refuse to compare
+ * utf8mb4_bin with the column's own collation, or compare it case-insensitively).
  */
 export function exactSql(dialect: Dialect, expr: string): string {
   return dialect === 'mysql' ? `CONVERT(${expr} USING utf8mb4) COLLATE utf8mb4_bin` : expr;
@@ -197,67 +177,9 @@ export function upsertSuffix(dialect: Dialect, updateColumns: string[]): string 
     : ` ON CONFLICT(id) DO UPDATE SET ${updateColumns.map((c) => `${c} = excluded.${c}`).join(', ')}`;
 }
 
-/** The driver's code and errno of an error, whether TypeORM wrapped it or not. */
-function driverCode(err: unknown): { code?: string; errno?: number } {
-  const e = err as { code?: string; errno?: number; driverError?: { code?: string; errno?: number } };
-  return { code: e?.driverError?.code ?? e?.code, errno: e?.driverError?.errno ?? e?.errno };
-}
-
-/** True when a driver error is a unique-index violation. */
-export function isUniqueViolation(err: unknown): boolean {
-  const { code, errno } = driverCode(err);
-  return (
-    code === 'ER_DUP_ENTRY' ||
-    errno === 1062 ||
-    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
-  );
-}
-
-/** True when a row names a parent that does not exist (a foreign key refused it). */
-export function isForeignKeyViolation(err: unknown): boolean {
-  const { code, errno } = driverCode(err);
-  return code === 'ER_NO_REFERENCED_ROW_2' || errno === 1452 || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
-}
-
-/** The unique index a violation names, when the driver says (MySQL: `for key 'uq_x'`; SQLite: `table.column`). */
-export function violatedIndex(err: unknown): string | null {
-  const msg = String((err as Error)?.message ?? '');
-  const m = /for key '(?:[^.']+\.)?([^']+)'/.exec(msg) ?? /UNIQUE constraint failed: ([\w.]+)/.exec(msg);
-  return m ? m[1] : null;
-}
-
-/** True for errors a transaction should simply be retried on (deadlock, lock wait timeout, SQLite busy). */
-export function isRetryable(err: unknown): boolean {
-  const { code, errno } = driverCode(err);
-  return (
-    code === 'ER_LOCK_DEADLOCK' ||
-    errno === 1213 ||
-    code === 'ER_LOCK_WAIT_TIMEOUT' ||
-    errno === 1205 ||
-    code === 'SQLITE_BUSY'
-  );
-}
-
-/** True when the error means the database is unreachable (connection refused/lost). */
-export function isConnectionError(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string }; fatal?: boolean };
-  const code = e?.driverError?.code ?? e?.code;
-  return (
-    code === 'ECONNREFUSED' ||
-    code === 'PROTOCOL_CONNECTION_LOST' ||
-    code === 'ECONNRESET' ||
-    code === 'ETIMEDOUT' ||
-    code === 'EPIPE' ||
-    code === 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR' ||
-    code === 'ER_CON_COUNT_ERROR' ||
-    e?.fatal === true
-  );
-}
-
 /**
- * SQLite has one connection, so two interleaved async transactions would share
- * it; writers queue here instead. MySQL runs them concurrently with row locks.
+ * SQLite has one connection, so two interleaved async transactions would share it; writers queue here instead. MySQL
+ * runs them concurrently with row locks.
  */
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
@@ -273,9 +195,8 @@ class Mutex {
 const sqliteLocks = new WeakMap<DataSource, Mutex>();
 
 /**
- * Runs `fn` in one transaction, retrying on deadlocks (MySQL) a few times.
- * On SQLite transactions are serialised per DataSource. MySQL sessions run
- * READ COMMITTED (data-source.ts sets it once per connection).
+ * Runs `fn` in one transaction, retrying on deadlocks (MySQL) a few times. On SQLite transactions are serialised per
+ * DataSource. MySQL sessions run READ COMMITTED (data-source.ts sets it once per connection).
  */
 export async function transaction<T>(ds: DataSource, fn: (em: EntityManager) => Promise<T>): Promise<T> {
   if (dialectOf(ds) === 'sqlite') {
@@ -294,10 +215,9 @@ export async function transaction<T>(ds: DataSource, fn: (em: EntityManager) => 
 }
 
 /**
- * A statement with its parameters bound in advance: on MySQL written into
- * the text with the driver's own escaping (the work mysql2 would otherwise
- * do when the statement is sent, so it can be done while waiting on an
- * earlier one); SQLite binds natively, so the parameters stay apart.
+ * A statement with its parameters bound in advance: on MySQL written into the text with the driver's own escaping
+ * (the work mysql2 would otherwise do when the statement is sent, so it can be done while waiting on an earlier one);
+ * SQLite binds natively, so the parameters stay apart.
  */
 export function bindParams(
   dialect: Dialect,
@@ -308,10 +228,9 @@ export function bindParams(
 }
 
 /**
- * mysql2's `queryFormat`: formats as the driver does, except that a
- * statement given no parameters is sent as it is. The driver would scan it
- * for placeholders all the same: 0.2 ms for an activity batch's insert that
- * bindParams has already bound.
+ * mysql2's `queryFormat`: formats as the driver does, except that a statement given no parameters is sent as it is.
+ * The driver would scan it for placeholders all the same: 0.2 ms for an activity batch's insert that bindParams has
+ * already bound.
  */
 export function mysqlQueryFormat(
   this: { config: { stringifyObjects?: boolean } },
@@ -338,7 +257,8 @@ export async function indexNames(ds: DataSource): Promise<string[]> {
   const rows: { name: string }[] =
     dialectOf(ds) === 'mysql'
       ? await ds.query(
-          "SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME <> 'PRIMARY'",
+          'SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ' +
+            "DATABASE() AND INDEX_NAME <> 'PRIMARY'",
         )
       : await ds.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'");
   return rows.map((r) => r.name).sort();
@@ -348,21 +268,19 @@ export async function indexNames(ds: DataSource): Promise<string[]> {
 const ANALYTIC_TMP_TABLE_BYTES = 64 * 2 ** 20;
 
 /**
- * Runs a read-only analytic statement. On MySQL it gets a pooled connection
- * of its own whose GROUP_CONCAT may build a whole group's list (the default
- * cuts it at 1 KiB on MySQL 8 and 1 MiB on MariaDB, silently), so several
- * such statements also run in parallel. Its implicit temporary tables (one
- * row per counted entry, some 100 bytes each) may grow to 64 MiB in memory
- * before the server moves them to an on-disk table in its tmpdir: the
- * default 16 MiB sends a few hundred thousand rows to disk. SQLite needs
- * nothing.
+ * Runs a read-only analytic statement. On MySQL it gets a pooled connection of its own whose GROUP_CONCAT may build a
+ * whole group's list (the default cuts it at 1 KiB on MySQL 8 and 1 MiB on MariaDB, silently), so several such
+ * statements also run in parallel. Its implicit temporary tables (one row per counted entry, some 100 bytes each) may
+ * grow to 64 MiB in memory before the server moves them to an on-disk table in its tmpdir: the default 16 MiB sends a
+ * few hundred thousand rows to disk. SQLite needs nothing.
  */
 export async function analyticQuery<T>(ds: DataSource, sql: string, params: unknown[]): Promise<T[]> {
   if (dialectOf(ds) !== 'mysql') return ds.query(sql, params);
   const runner = ds.createQueryRunner();
   try {
     await runner.query(
-      `SET SESSION group_concat_max_len = 4294967295, tmp_table_size = ${ANALYTIC_TMP_TABLE_BYTES}, max_heap_table_size = ${ANALYTIC_TMP_TABLE_BYTES}`,
+      `SET SESSION group_concat_max_len = 4294967295, tmp_table_size = ${ANALYTIC_TMP_TABLE_BYTES}, ` +
+        `max_heap_table_size = ${ANALYTIC_TMP_TABLE_BYTES}`,
     );
     return await runner.query(sql, params);
   } finally {
@@ -375,27 +293,28 @@ export function forUpdateSkipLocked(dialect: Dialect): string {
   return dialect === 'mysql' ? ' FOR UPDATE SKIP LOCKED' : '';
 }
 
-/** Index hint after a table name (SELECT/UPDATE) that keeps MySQL on the primary key, so an `id IN (...)` update locks only those rows; SQLite needs none. */
+/**
+ * Index hint after a table name (SELECT/UPDATE) that keeps MySQL on the primary key, so an `id IN (...)` update locks
+ * only those rows; SQLite needs none.
+ */
 export function usePrimaryKey(dialect: Dialect): string {
   return dialect === 'mysql' ? ' FORCE INDEX (PRIMARY)' : '';
 }
 
 /**
- * A table reference pinned to one index. Without statistics SQLite may pick
- * an index that matches a low-selectivity equality (e.g. `expired = 0`) over
- * one that matches the correlated contact id, and then walks most of the
- * table for every outer row; MySQL gets the same hint so both plan alike.
+ * A table reference pinned to one index. Without statistics SQLite may pick an index that matches a low-selectivity
+ * equality (e.g. `expired = 0`) over one that matches the correlated contact id, and then walks most of the table for
+ * every outer row; MySQL gets the same hint so both plan alike.
  */
 export function forceIndex(dialect: Dialect, table: string, alias: string, index: string): string {
   return dialect === 'sqlite' ? `${table} ${alias} INDEXED BY ${index}` : `${table} ${alias} FORCE INDEX (${index})`;
 }
 
 /**
- * Makes string columns compare exactly (byte for byte after the service's
- * own normalisation), the way SQLite's default BINARY collation already
- * does: on MySQL/MariaDB they move to utf8mb4_bin, so `Key-X` and `key-X`,
- * or `josé` and `jose`, are different values on both stores. `exact` false
- * puts the database's default collation back (migration down).
+ * Makes string columns compare exactly (byte for byte after the service's own normalisation), the way SQLite's
+ * default BINARY collation already does: on MySQL/MariaDB they move to utf8mb4_bin, so `Key-X` and `key-X`, or `josé`
+ * and `jose`, are different values on both stores. `exact` false puts the database's default collation back
+ * (migration down).
  */
 export async function setExactCollation(q: QueryRunner, table: string, names: string[], exact = true): Promise<void> {
   if (dialectOf(q) !== 'mysql') return;
@@ -410,10 +329,9 @@ export async function setExactCollation(q: QueryRunner, table: string, names: st
 }
 
 /**
- * A case-sensitive prefix match of a lower-cased string column, served by an
- * index range on both stores: MySQL turns `LIKE 'p%'` into a range itself
- * (under the column's collation, as the search always compared), while
- * SQLite's LIKE never uses an index on a BINARY column, so it gets the range
+ * A case-sensitive prefix match of a lower-cased string column, served by an index range on both stores: MySQL turns
+ * `LIKE 'p%'` into a range itself (under the column's collation, as the search always compared), while SQLite's LIKE
+ * never uses an index on a BINARY column, so it gets the range
  * `[p, p + U+10FFFF)`, which holds exactly the strings that start with p.
  * `name` prefixes the named parameters.
  */
@@ -435,17 +353,18 @@ export function prefixMatch(
 }
 
 /**
- * One UPDATE that moves `column` of the rows of `table` named by `rows`
- * (pairs of primary key `id` and value, bound in that order) forward to the
- * pair's value where it is NULL or earlier: the rows are joined to an inline
- * table of the pairs, so the statement costs one primary-key lookup per pair
- * (a CASE over the pairs would cost pairs x rows).
+ * One UPDATE that moves `column` of the rows of `table` named by `rows` (pairs of primary key `id` and value, bound
+ * in that order) forward to the pair's value where it is NULL or earlier: the rows are joined to an inline table of
+ * the pairs, so the statement costs one primary-key lookup per pair (a CASE over the pairs would cost pairs x rows).
  */
 export function raiseColumnSql(dialect: Dialect, table: string, column: string, rows: number): string {
   const later = `(${table}.${column} IS NULL OR ${table}.${column} < v.value)`;
   if (dialect === 'sqlite') {
     // SQLite names a VALUES table's columns column1, column2.
-    return `UPDATE ${table} SET ${column} = v.column2 FROM (VALUES ${valuesPlaceholders(rows, 2)}) AS v WHERE ${table}.id = v.column1 AND (${table}.${column} IS NULL OR ${table}.${column} < v.column2)`;
+    return (
+      `UPDATE ${table} SET ${column} = v.column2 FROM (VALUES ${valuesPlaceholders(rows, 2)}) AS v WHERE ` +
+      `${table}.id = v.column1 AND (${table}.${column} IS NULL OR ${table}.${column} < v.column2)`
+    );
   }
   const pairs = ['SELECT ? AS id, ? AS value', ...new Array(rows - 1).fill('SELECT ?, ?')].join(' UNION ALL ');
   return `UPDATE ${table} JOIN (${pairs}) AS v ON ${table}.id = v.id SET ${table}.${column} = v.value WHERE ${later}`;

@@ -7,7 +7,7 @@
  * for async_hooks. Nothing else (logs, /metrics) reads it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { AbstractLogger, LogLevel, LogMessage, QueryRunner } from 'typeorm';
+import { AbstractLogger, type LogLevel, type LogMessage, type QueryRunner } from 'typeorm';
 
 /** Per-request statistics. */
 export interface RequestStats {

@@ -3,54 +3,11 @@
  * `extensions.code`. Services throw DomainError; nothing else reaches clients
  * in production except as INTERNAL_SERVER_ERROR without details.
  */
-import { GraphQLError, GraphQLFormattedError } from 'graphql';
-import { HeaderMap } from '@apollo/server';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 
-/** The contract's error codes. */
-export type ErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'BAD_USER_INPUT'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'RATE_LIMITED'
-  | 'INTERNAL_SERVER_ERROR';
-
-/** An error a client can act on; `field` names the offending input (e.g. `inputs[3].type`). */
-export class DomainError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
-/** Seconds a client is told to wait before retrying when the database is unavailable. */
-const DATABASE_RETRY_AFTER_S = 5;
-
-/**
- * The database is gone, frozen or out of connections. Clients see
- * INTERNAL_SERVER_ERROR (the contract's code for failures that are not theirs)
- * with `reason: DATABASE_UNAVAILABLE` and `retryAfter` seconds, sent with HTTP
- * 503 and Retry-After. The cause stays in the server's logs.
- */
-export class DatabaseUnavailableError extends DomainError {
-  /** graphql-js copies these onto the GraphQLError; Apollo turns `http` into the response status and headers. */
-  readonly extensions = {
-    http: { status: 503, headers: new HeaderMap([['retry-after', String(DATABASE_RETRY_AFTER_S)]]) },
-  };
-
-  constructor(cause: unknown) {
-    super('INTERNAL_SERVER_ERROR', `The database is unavailable; retry in ${DATABASE_RETRY_AFTER_S} s`, {
-      reason: 'DATABASE_UNAVAILABLE',
-      retryAfter: DATABASE_RETRY_AFTER_S,
-    });
-    this.cause = cause;
-  }
-}
+export { type ErrorCode, DomainError, DatabaseUnavailableError } from '../db/errors';
+import { DomainError } from '../db/errors';
 
 /** Shorthands used by services. */
 export const badInput = (field: string, message: string, extra: Record<string, unknown> = {}) =>
@@ -58,8 +15,6 @@ export const badInput = (field: string, message: string, extra: Record<string, u
 export const notFound = (what: string, id?: string) =>
   new DomainError('NOT_FOUND', id ? `${what} ${id} not found` : `${what} not found`);
 export const forbidden = (message = 'Your API key role may not do this') => new DomainError('FORBIDDEN', message);
-export const unauthenticated = (message = 'A valid API key is required: Authorization: Bearer <secret>') =>
-  new DomainError('UNAUTHENTICATED', message);
 export const conflict = (message: string, extra: Record<string, unknown> = {}) =>
   new DomainError('CONFLICT', message, extra);
 
@@ -109,7 +64,8 @@ export function makeFormatError(production: boolean, onInternal: (err: unknown) 
         extensions: { code: 'BAD_USER_INPUT', reason: code, ...(typeof field === 'string' ? { field } : {}) },
       };
     }
-    // graphql-js's own request errors (e.g. "Too many errors processing variables") carry no code, path or cause: the request was bad.
+    // graphql-js's own request errors (e.g. "Too many errors processing variables") carry no code, path or cause: the
+    // request was bad.
     if (
       (!code || code === 'INTERNAL_SERVER_ERROR') &&
       original instanceof GraphQLError &&

@@ -1,5 +1,5 @@
 /** Custom scalars with the contract's names: DateTime (UTC ISO-8601), JSONObject, JSON. */
-import { GraphQLScalarType, Kind, ValueNode } from 'graphql';
+import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { DomainError } from './errors';
 

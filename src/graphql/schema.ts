@@ -1,17 +1,16 @@
 /** Builds the executable schema from the resolvers (type-graphql) with the contract's scalar names. */
 import 'reflect-metadata';
-import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
-import { buildSchema, NonEmptyArray } from 'type-graphql';
+import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { buildSchema, type BuildSchemaOptions } from 'type-graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { DateTimeScalar } from './scalars';
-import { ContactsResolver } from '../modules/contacts/contacts.resolver';
-import { ActivitiesResolver } from '../modules/activities/activities.resolver';
-import { LifecycleResolver } from '../modules/lifecycle/lifecycle.resolver';
-import { ScoringResolver } from '../modules/scoring/scoring.resolver';
-import { AccessResolver } from '../modules/access/access.resolver';
-import { ContactChangedResolver, RealtimeResolver } from '../modules/realtime/realtime.resolver';
-import { MetricsResolver } from '../modules/metrics/metrics.resolver';
-import { ScoreChangeResolver } from '../modules/scoring/score-change.resolver';
+import { ContactsResolver } from '../modules/contacts';
+import { ActivitiesResolver } from '../modules/activities';
+import { LifecycleResolver } from '../modules/lifecycle';
+import { ScoringResolver, ScoreChangeResolver } from '../modules/scoring';
+import { AccessResolver } from '../modules/access';
+import { ContactChangedResolver, RealtimeResolver } from '../modules/realtime';
+import { MetricsResolver } from '../modules/metrics';
 import {
   ApiKeyOwnerResolver,
   OwnerAssignmentResolver,
@@ -22,8 +21,7 @@ import {
 import { WebhooksResolver } from '../modules/webhooks';
 import { SimulationJobResolver, SimulationResultResolver } from '../modules/insights';
 
-// eslint-disable-next-line @typescript-eslint/ban-types
-const RESOLVERS: NonEmptyArray<Function> = [
+const RESOLVERS: BuildSchemaOptions['resolvers'] = [
   ContactsResolver,
   ActivitiesResolver,
   LifecycleResolver,
@@ -50,7 +48,8 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
     resolvers: RESOLVERS,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-    // type-graphql insists on a PubSub when a schema has subscriptions; leadPromoted brings its own `subscribe` (PromotionBus), so this one stays idle.
+    // type-graphql insists on a PubSub when a schema has subscriptions; leadPromoted brings its own `subscribe`
+    // (PromotionBus), so this one stays idle.
     pubSub: createPubSub(),
     validate: false,
     emitSchemaFile: false,

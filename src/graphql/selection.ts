@@ -1,5 +1,5 @@
 /** What a query asks of the field being resolved, so work for fields nobody asked for can be skipped. */
-import { GraphQLResolveInfo, SelectionSetNode, SelectionNode } from 'graphql';
+import { type GraphQLResolveInfo, type SelectionSetNode, type SelectionNode } from 'graphql';
 
 /** False when @include(if: false) or @skip(if: true) leaves the selection out. */
 function included(node: SelectionNode, variables: Record<string, unknown>): boolean {
@@ -12,7 +12,10 @@ function included(node: SelectionNode, variables: Record<string, unknown>): bool
   return true;
 }
 
-/** Whether the field being resolved selects its sub-field `name` (directly, through fragments, honouring @include/@skip). */
+/**
+ * Whether the field being resolved selects its sub-field `name` (directly, through fragments, honouring
+ * @include/@skip).
+ */
 export function selects(info: GraphQLResolveInfo, name: string): boolean {
   const visit = (set: SelectionSetNode | undefined): boolean =>
     set !== undefined &&

@@ -1,7 +1,6 @@
 /** Turns an Authorization header (or graphql-ws init payload) into a Viewer. */
 import { GraphQLError } from 'graphql';
-import type { AccessService } from '../modules/access/access.service';
-import type { Viewer } from '../modules/access/viewer';
+import type { AccessService, Viewer } from '../modules/access';
 
 /** Extracts the secret from `Bearer <secret>`; null when absent or malformed. */
 export function bearerSecret(header: unknown): string | null {

@@ -7,12 +7,12 @@
  * are short and carry their weight there. Pure: no Apollo, no transport.
  */
 import {
-  DocumentNode,
-  FragmentDefinitionNode,
-  GraphQLSchema,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
   Kind,
-  OperationDefinitionNode,
-  SelectionSetNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
 } from 'graphql';
 import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
 

@@ -49,25 +49,25 @@
  *
  * graphql-ws uses the same pair in its `onSubscribe` (server.ts).
  */
-import { ApolloServerPlugin } from '@apollo/server';
+import { type ApolloServerPlugin } from '@apollo/server';
 import {
-  DocumentNode,
-  ExecutionResult,
-  FormattedExecutionResult,
+  type DocumentNode,
+  type ExecutionResult,
+  type FormattedExecutionResult,
   getVariableValues,
   GraphQLError,
-  GraphQLFormattedError,
-  GraphQLSchema,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
   NoSchemaIntrospectionCustomRule,
   parse,
   specifiedRules,
   validate,
-  ValidationRule,
+  type ValidationRule,
 } from 'graphql';
 import type { Logger } from 'pino';
 import type { Context } from '../graphql/context';
 import { makeFormatError } from '../graphql/errors';
-import type { Viewer } from '../modules/access/viewer';
+import type { Viewer } from '../modules/access';
 import { documentDepth, operationCost, selectOperation } from './cost';
 import { InputLiteralsRule, screenQueryText, screenVariables } from './input-screen';
 import type { Metrics } from './observability';

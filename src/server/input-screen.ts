@@ -7,7 +7,7 @@
  * literals in the query text by a validation rule. Errors are BAD_USER_INPUT
  * naming the offending `field` as the variables spell it (`input.attributes.a.b`).
  */
-import { ASTNode, ASTVisitor, GraphQLError, ValidationContext, ValidationRule } from 'graphql';
+import { type ASTNode, type ASTVisitor, GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
 
 /** Deepest nesting of lists and objects in one input value (JSON attributes, properties, filters). */
 export const MAX_INPUT_DEPTH = 32;

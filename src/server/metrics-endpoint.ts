@@ -4,7 +4,7 @@
  * `Authorization: Bearer <METRICS_TOKEN>` when METRICS_TOKEN is set; in
  * production with neither it answers 404. Outside production it is open.
  */
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Guards } from '../config/config';

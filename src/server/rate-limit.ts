@@ -6,15 +6,16 @@
  * in-memory buckets rather than refusing traffic, and a circuit breaker stops
  * asking a failing Redis for a while so no request waits for it.
  */
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { GraphQLError } from 'graphql';
 import { HeaderMap } from '@apollo/server';
-import type { Viewer } from '../modules/access/viewer';
+import type { Viewer } from '../modules/access';
 import type { RateLimit } from '../config/config';
 import { CircuitBreaker } from './circuit-breaker';
 
 const TAKE = `
-local cap = tonumber(ARGV[1]); local rate = tonumber(ARGV[2]); local now = tonumber(ARGV[3]); local n = tonumber(ARGV[4])
+local cap = tonumber(ARGV[1]); local rate = tonumber(ARGV[2]); local now = tonumber(ARGV[3]); local n =
+  tonumber(ARGV[4])
 local b = redis.call('HMGET', KEYS[1], 't', 'u')
 local tokens = tonumber(b[1]) or cap
 local last = tonumber(b[2]) or now
@@ -66,7 +67,8 @@ export class RateLimiter {
     if (ok) return;
     const retryAfter = Math.max(1, Math.ceil((1 - tokens) / limit.perSecond));
     throw retryError(
-      `Rate limit of ${limit.perSecond} requests/s (burst ${limit.burst}) for ${viewer.role} keys exceeded; retry in ${retryAfter} s`,
+      `Rate limit of ${limit.perSecond} requests/s (burst ${limit.burst}) for ${viewer.role} keys exceeded; ` +
+        `retry in ${retryAfter} s`,
       retryAfter,
     );
   }
@@ -84,7 +86,8 @@ export class RateLimiter {
     if (ok) return;
     const retryAfter = Math.max(1, Math.ceil((amount - tokens) / budget.perSecond));
     throw retryError(
-      `Cost budget of ${budget.perSecond} units/s (burst ${budget.burst}) for ${viewer.role} keys spent; this operation costs ${cost}; retry in ${retryAfter} s`,
+      `Cost budget of ${budget.perSecond} units/s (burst ${budget.burst}) for ${viewer.role} keys spent; this ` +
+        `operation costs ${cost}; retry in ${retryAfter} s`,
       retryAfter,
       { limit: 'budget', cost },
     );

@@ -11,19 +11,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHandler } from 'graphql-sse';
 import {
-  ExecutionArgs,
-  ExecutionResult,
+  type ExecutionArgs,
+  type ExecutionResult,
   GraphQLError,
-  GraphQLFormattedError,
+  type GraphQLFormattedError,
   createSourceEventStream,
   execute,
 } from 'graphql';
 import type { Logger } from 'pino';
-import { Context, Services, createContext } from '../graphql/context';
+import { type Context, type Services, createContext } from '../graphql/context';
 import { viewerFromHeader } from './auth';
 import type { ExecutionGate } from './execution';
 import { BodyTooLarge, readBody } from './http-util';
-import { promotionCursor } from '../modules/realtime/realtime.service';
+import { promotionCursor } from '../modules/realtime';
 
 /** What the door needs from the server. */
 export interface SseDeps {
@@ -33,7 +33,9 @@ export interface SseDeps {
   maxBodyBytes: number;
 }
 
-/** The SSE door: `handle` serves one request; `closeAll` ends every open stream (shutdown: clients reconnect elsewhere). */
+/**
+ * The SSE door: `handle` serves one request; `closeAll` ends every open stream (shutdown: clients reconnect elsewhere).
+ */
 export interface SseDoor {
   handle(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void>;
   closeAll(): void;
@@ -41,7 +43,10 @@ export interface SseDoor {
   recheck(active: (keyId: string) => Promise<boolean>): void;
 }
 
-/** Per request: the context, and the cursors of the events handed to graphql-sse, in order, waiting for their `next` message. */
+/**
+ * Per request: the context, and the cursors of the events handed to graphql-sse, in order, waiting for their `next`
+ * message.
+ */
 interface StreamState {
   context: Context;
   ids: string[];
@@ -72,7 +77,10 @@ export function createSseDoor(deps: SseDeps): SseDoor {
   const badInput = (message: string, extra: Record<string, unknown> = {}) =>
     new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...extra } });
 
-  /** graphql's subscribe, with a fresh context per event (DataLoaders per event) and each event's cursor noted for its SSE id. */
+  /**
+   * graphql's subscribe, with a fresh context per event (DataLoaders per event) and each event's cursor noted for its
+   * SSE id.
+   */
   async function subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;

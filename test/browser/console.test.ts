@@ -5,10 +5,10 @@
  * axe-core on every screen, and a screenshot of every screen for the README.
  */
 import type { Page, WebSocketRoute } from 'playwright-core';
-import { ADMIN_KEY, TestApp, startTestApp } from '../helpers/app';
+import { ADMIN_KEY, type TestApp, startTestApp } from '../helpers/app';
 import { DemoPlan } from '../../scripts/demo/plan';
 import { seedThroughServices } from '../../scripts/demo/seed';
-import { Browser, accessibilityProblems, launch, navLabels, screenshot, signIn, waitText } from './harness';
+import { type Browser, accessibilityProblems, launch, navLabels, screenshot, signIn, tabTo, waitText } from './harness';
 
 const DAY = 86_400_000;
 let t: TestApp;
@@ -52,7 +52,7 @@ async function expectAccessible(page: Page): Promise<void> {
   expect(await accessibilityProblems(page)).toEqual([]);
 }
 
-test('sign in: a wrong key gets a sentence beside the field; a right one opens the screens its role may use', async () => {
+test('sign in: a wrong key gets a sentence beside the field; a right one opens the screens of its role', async () => {
   const page = await browser.page();
   await page.goto(base);
   await expectAccessible(page);
@@ -76,23 +76,6 @@ test('sign in: a wrong key gets a sentence beside the field; a right one opens t
   ).toBe(0);
   await Promise.all([page.close(), other.close()]);
 });
-
-/** Presses Tab until the focused element's text or label is `name`; fails after `max` presses. */
-async function tabTo(page: Page, name: string, max = 40): Promise<void> {
-  for (let i = 0; i < max; i++) {
-    await page.keyboard.press('Tab');
-    const focused = await page.evaluate(() => {
-      const el = (
-        globalThis as unknown as {
-          document: { activeElement: { textContent: string | null; getAttribute(n: string): string | null } | null };
-        }
-      ).document.activeElement;
-      return el ? (el.getAttribute('aria-label') ?? el.textContent ?? '').trim() : '';
-    });
-    if (focused === name) return;
-  }
-  throw new Error(`${name} not reached with ${max} presses of Tab`);
-}
 
 test('keyboard only: sign in, change screens, open a contact, go on to Rules', async () => {
   const page = await browser.page();
@@ -187,7 +170,8 @@ test('funnel: every number in the tables equals conversionMetrics for the same p
 /** A LEAD of the demo; a demo request (40 points) promotes it to MQL. */
 async function aLead(skip: number): Promise<string> {
   const d = await t.ok(
-    'query($n: Int!) { contacts(first: $n, filter: { stages: [LEAD] }, orderBy: { field: SCORE, direction: DESC }) { edges { node { id } } } }',
+    'query($n: Int!) { contacts(first: $n, filter: { stages: [LEAD] }, orderBy: { field: SCORE, direction: ' +
+      'DESC }) { edges { node { id } } } }',
     { n: skip + 1 },
   );
   return d.contacts.edges[skip].node.id;
@@ -195,7 +179,8 @@ async function aLead(skip: number): Promise<string> {
 
 async function promote(contactId: string): Promise<string> {
   const d = await t.ok(
-    'mutation($id: ID!) { recordActivities(inputs: [{ contactId: $id, type: "demo_request" }]) { transitions { id toStage } } }',
+    'mutation($id: ID!) { recordActivities(inputs: [{ contactId: $id, type: "demo_request" }]) { transitions ' +
+      '{ id toStage } } }',
     { id: contactId },
   );
   const mql = d.recordActivities.transitions.find((x: { toStage: string }) => x.toStage === 'MQL');
@@ -203,7 +188,7 @@ async function promote(contactId: string): Promise<string> {
   return mql.id;
 }
 
-test('live: a promotion appears within two seconds, and ones made while the socket is down appear once it is back', async () => {
+test('live: a promotion appears within 2 s; ones made while the socket is down appear once it is back', async () => {
   const page = await browser.page();
   // Every WebSocket of the page passes through here, so the test can cut it and refuse reconnections for a while.
   const sockets: WebSocketRoute[] = [];
@@ -246,14 +231,15 @@ test('live: a promotion appears within two seconds, and ones made while the sock
     await page.locator('.feed li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-transition'))),
   ).toEqual([late.id, live, early.id]);
   console.log(
-    `live: promotion shown ${liveMs} ms after recordActivities; missed while the socket was down, shown ${early.ms} ms (before any event) and ${late.ms} ms (resumed by cursor) after it came back`,
+    `live: promotion shown ${liveMs} ms after recordActivities; missed while the socket was down, shown ` +
+      `${early.ms} ms (before any event) and ${late.ms} ms (resumed by cursor) after it came back`,
   );
   await expectAccessible(page);
   await screenshot(page, 'live');
   await page.close();
 });
 
-test('contacts: search as you type narrows the virtualised list; the contact screen shows the breakdown and history', async () => {
+test('contacts: typing narrows the virtualised list; the contact screen shows breakdown and history', async () => {
   const page = await browser.page();
   await signIn(page, base, ADMIN_KEY);
   await page.getByRole('link', { name: 'Contacts' }).click();
@@ -349,7 +335,7 @@ test('a VIEWER key cannot reach Rules or Keys', async () => {
   await page.close();
 });
 
-test('rules: create, see an input error beside its field, deactivate, rescore with progress; keys: create (secret once), revoke', async () => {
+test('rules: create, input error by its field, deactivate, rescore with progress; keys: create, revoke', async () => {
   const page = await browser.page();
   await signIn(page, base, ADMIN_KEY);
   await page.getByRole('link', { name: 'Rules' }).click();

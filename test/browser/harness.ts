@@ -97,3 +97,20 @@ export async function waitText(page: Page, text: string, timeout = 10_000): Prom
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
+
+/** Presses Tab until the focused element's text or label is `name`; fails after `max` presses. */
+export async function tabTo(page: Page, name: string, max = 40): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = (
+        globalThis as unknown as {
+          document: { activeElement: { textContent: string | null; getAttribute(n: string): string | null } | null };
+        }
+      ).document.activeElement;
+      return el ? (el.getAttribute('aria-label') ?? el.textContent ?? '').trim() : '';
+    });
+    if (focused === name) return;
+  }
+  throw new Error(`${name} not reached with ${max} presses of Tab`);
+}

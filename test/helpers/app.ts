@@ -4,9 +4,9 @@
  * real service on a free port, and a GraphQL client over real HTTP.
  */
 import request from 'supertest';
-import { ScratchDatabase, createScratchDatabase } from '../../src/db/scratch-database';
+import { type ScratchDatabase, createScratchDatabase } from './scratch-database';
 import { loadConfig } from '../../src/config/config';
-import { App, startApp } from '../../src/main';
+import { type App, startApp } from '../../src/main';
 import type { Clock } from '../../src/modules/webhooks';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';

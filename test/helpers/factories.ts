@@ -9,7 +9,8 @@ export function uniqueEmail(prefix = 'lead'): string {
 }
 
 export const CONTACT_FIELDS =
-  'id email firstName lastName company jobTitle industry companySize country source ownerId partnerId attributes stage score fitScore engagementScore temperature stageChangedAt createdAt updatedAt';
+  'id email firstName lastName company jobTitle industry companySize country source ownerId partnerId ' +
+  'attributes stage score fitScore engagementScore temperature stageChangedAt createdAt updatedAt';
 
 export async function createContact(t: TestApp, input: Record<string, unknown> = {}, key?: string): Promise<any> {
   const data = await t.ok(
@@ -53,7 +54,9 @@ export async function createRule(t: TestApp, input: Record<string, unknown>): Pr
 export async function recordActivities(t: TestApp, inputs: Record<string, unknown>[]): Promise<any> {
   return (
     await t.ok(
-      `mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { duplicates activities { id contactId type occurredAt points idempotencyKey } transitions { id contactId fromStage toStage trigger score occurredAt } } }`,
+      `mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { duplicates activities { id ` +
+        `contactId type occurredAt points idempotencyKey } transitions { id contactId fromStage toStage trigger ` +
+        `score occurredAt } } }`,
       { inputs },
     )
   ).recordActivities;

@@ -11,12 +11,12 @@ import {
   buildSchema,
   getNamedType,
   getNullableType,
-  GraphQLArgument,
-  GraphQLField,
-  GraphQLInputType,
-  GraphQLNamedType,
-  GraphQLObjectType,
-  GraphQLSchema,
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
+  type GraphQLSchema,
   isEnumType,
   isInputObjectType,
   isLeafType,
@@ -207,7 +207,9 @@ export function fuzzCase(
   });
   const named = getNamedType(field.type);
   const sel = isScalarType(named) || isEnumType(named) ? '' : `{ ${selection(named, 0) || '__typename'} }`;
-  const query = `${operation} Fuzz${defs.length ? `(${defs.join(', ')})` : ''} { ${field.name}${args.length ? `(${args.join(', ')})` : ''} ${sel} }`;
+  const query =
+    `${operation} Fuzz${defs.length ? `(${defs.join(', ')})` : ''} { ` +
+    `${field.name}${args.length ? `(${args.join(', ')})` : ''} ${sel} }`;
   return { operation, field: field.name, query, variables };
 }
 

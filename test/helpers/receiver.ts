@@ -1,5 +1,5 @@
 /** A real webhook receiver (node:http) for tests: records every request and answers as a script says. */
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 
 /** How to answer the n-th request (0-based): an HTTP status, 'hang' (never answer) or 'drop' (close the connection). */

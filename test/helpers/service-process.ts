@@ -1,5 +1,5 @@
 /** The real service (src/main.ts) as a child process, as it is deployed. */
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ADMIN_KEY } from './app';
 
@@ -15,7 +15,9 @@ export interface Service {
   stop(): Promise<number | null>;
 }
 
-/** Starts `node src/main.ts` with NODE_ENV=production on `databaseUrl` (plus `env`) and waits for its "listening" line. */
+/**
+ * Starts `node src/main.ts` with NODE_ENV=production on `databaseUrl` (plus `env`) and waits for its "listening" line.
+ */
 export function startService(databaseUrl: string, env: Record<string, string> = {}): Promise<Service> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: join(__dirname, '../..'),
@@ -45,6 +47,6 @@ export function startService(databaseUrl: string, env: Record<string, string> = 
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    exited.then((code) => reject(new Error(`service exited with ${code} before listening:\n${output}`)));
+    void exited.then((code) => reject(new Error(`service exited with ${code} before listening:\n${output}`)));
   });
 }

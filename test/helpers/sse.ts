@@ -1,4 +1,7 @@
-/** A minimal Server-Sent Events client over fetch (what EventSource does): events with their id, Last-Event-ID on request. */
+/**
+ * A minimal Server-Sent Events client over fetch (what EventSource does): events with their id, Last-Event-ID on
+ * request.
+ */
 export interface SseEvent {
   id?: string;
   event?: string;

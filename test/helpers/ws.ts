@@ -1,5 +1,5 @@
 /** A real graphql-ws client over a real socket, collecting events for assertions. */
-import { createClient, Client } from 'graphql-ws';
+import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
 export interface Collector {

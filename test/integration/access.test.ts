@@ -1,4 +1,4 @@
-import { ADMIN_KEY, startTestApp, TestApp } from '../helpers/app';
+import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner, uniqueEmail } from '../helpers/factories';
 
 let t: TestApp;

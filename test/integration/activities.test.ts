@@ -1,4 +1,4 @@
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createRule, recordActivities, uniqueEmail } from '../helpers/factories';
 
 let t: TestApp;
@@ -9,8 +9,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-const RECORD = `mutation($input: ActivityInput!) { recordActivity(input: $input) { id contactId type occurredAt properties idempotencyKey points createdAt contact { id email stage } } }`;
-const BATCH = `mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { duplicates activities { id contactId type } transitions { toStage } } }`;
+const RECORD =
+  `mutation($input: ActivityInput!) { recordActivity(input: $input) { id contactId type occurredAt properties ` +
+  `idempotencyKey points createdAt contact { id email stage } } }`;
+const BATCH =
+  `mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { duplicates activities { id ` +
+  `contactId type } transitions { toStage } } }`;
 
 async function activityCount(): Promise<number> {
   return Number((await t.app.ds.query('SELECT COUNT(*) AS n FROM activities'))[0].n);
@@ -156,7 +160,7 @@ describe('recordActivities', () => {
     ).toBeNull();
   });
 
-  it('records batches naming contacts by id only (rows built while the rules are on their way, contacts checked by the foreign key): order, keys, exact properties, all or nothing', async () => {
+  it('records batches naming contacts by id only (foreign key): order, keys, properties, all or nothing', async () => {
     const [a, b] = [await createContact(t), await createContact(t)];
     // A first batch without behaviour rules: the next ones take the path that builds their rows early.
     await recordActivities(t, [{ contactId: a.id, type: 'page_view' }]);
@@ -184,7 +188,8 @@ describe('recordActivities', () => {
     expect(res.activities[2].id).toBe(res.activities[0].id);
     expect(res.activities[3].occurredAt).toBe('2026-02-03T04:05:06.007Z');
     const stored = await t.ok(
-      `query($id: ID!) { contact(id: $id) { activities(first: 5) { edges { node { id type properties idempotencyKey } } } } }`,
+      `query($id: ID!) { contact(id: $id) { activities(first: 5) { edges { node { id type properties ` +
+        `idempotencyKey } } } } }`,
       { id: a.id },
     );
     expect(stored.contact.activities.edges.find((e: any) => e.node.id === res.activities[0].id).node).toMatchObject({
@@ -224,7 +229,7 @@ describe('recordActivities', () => {
     expect(full.activities).toHaveLength(1000);
   });
 
-  it('writes a batch in one transaction with multi-row statements (statement count independent of batch size)', async () => {
+  it('writes a batch in one transaction of multi-row statements (count independent of batch size)', async () => {
     const contacts = [await createContact(t), await createContact(t)];
     const run = async (n: number) =>
       (
@@ -238,7 +243,7 @@ describe('recordActivities', () => {
     expect(large).toBe(small);
   });
 
-  it('records ~90 concurrent batches over shared contacts exactly once each, with exact scores and one promotion per stage', async () => {
+  it('records ~90 concurrent batches on shared contacts once each: exact scores, one promotion per stage', async () => {
     // A type of its own keeps these rules from scoring the other tests' activities; the cap never binds but
     // makes backdated activities recompute their contact, the path that rewrites stored rows.
     await createRule(t, { name: 'Race signup', kind: 'BEHAVIOR', activityType: 'race_signup', points: 3 });
@@ -275,7 +280,9 @@ describe('recordActivities', () => {
         expected.set(who, (expected.get(who) ?? 0) + 1);
       }
     }
-    const q = `query($e: String!) { contactByEmail(email: $e) { id score engagementScore stage activities(first: 1) { totalCount } transitions { toStage } } }`;
+    const q =
+      `query($e: String!) { contactByEmail(email: $e) { id score engagementScore stage activities(first: 1) { ` +
+      `totalCount } transitions { toStage } } }`;
     for (const email of [...contacts.map((c) => c.email), ...newEmails]) {
       const c = (await t.ok(q, { e: email })).contactByEmail;
       const count = (expected.get(email) ?? 0) + (expected.get(c.id) ?? 0);
@@ -301,7 +308,9 @@ describe('Contact.activities', () => {
         occurredAt: new Date(base + i * 60_000).toISOString(),
       })),
     );
-    const q = `query($id: ID!, $after: String, $type: String) { contact(id: $id) { activities(first: 2, after: $after, type: $type) { totalCount pageInfo { hasNextPage endCursor } edges { node { occurredAt type } } } } }`;
+    const q =
+      `query($id: ID!, $after: String, $type: String) { contact(id: $id) { activities(first: 2, after: $after, ` +
+      `type: $type) { totalCount pageInfo { hasNextPage endCursor } edges { node { occurredAt type } } } } }`;
     const p1 = (await t.ok(q, { id: c.id })).contact.activities;
     expect(p1.totalCount).toBe(5);
     expect(p1.edges.map((e: any) => e.node.occurredAt)).toEqual([

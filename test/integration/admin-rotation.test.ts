@@ -4,9 +4,9 @@
  */
 import request from 'supertest';
 import { loadConfig } from '../../src/config/config';
-import { App, startApp } from '../../src/main';
+import { type App, startApp } from '../../src/main';
 import { createTestDatabase } from '../helpers/app';
-import type { ScratchDatabase } from '../../src/db/scratch-database';
+import type { ScratchDatabase } from '../helpers/scratch-database';
 
 const OLD = 'old-admin-secret-0123456789';
 const NEW = 'new-admin-secret-9876543210';

@@ -1,7 +1,9 @@
-/** What Apollo Client and urql do by default: cache ids, GET queries, graphql-ws keys in any case, a 4401 that says why. */
+/**
+ * What Apollo Client and urql do by default: cache ids, GET queries, graphql-ws keys in any case, a 4401 that says why.
+ */
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { ADMIN_KEY, startTestApp, TestApp } from '../helpers/app';
+import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createRule } from '../helpers/factories';
 import { collect, sleep } from '../helpers/ws';
 
@@ -44,9 +46,10 @@ describe('cache ids', () => {
 });
 
 describe('HTTP', () => {
-  it("answers urql's default GET query (Authorization, no content-type) and still refuses a GET a cross-site form could send", async () => {
+  it("answers urql's default GET (Authorization, no content-type), refuses a cross-site form's GET", async () => {
     const accept =
-      'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed';
+      'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, ' +
+      'multipart/mixed';
     const ok = await t.http
       .get('/graphql')
       .query({ query: '{ viewer { name role } }' })
@@ -94,7 +97,7 @@ describe('graphql-ws', () => {
       id: c.id,
     });
     await sleep(closed.code ? 0 : 700);
-    client.dispose();
+    void client.dispose();
     return { ...closed, events: sub.events };
   }
 

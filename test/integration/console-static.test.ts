@@ -3,7 +3,7 @@
  * index not cached, hashed assets cached for a year, gzip when asked, nothing
  * outside the build reachable, /graphql untouched.
  */
-import { TestApp, startTestApp } from '../helpers/app';
+import { type TestApp, startTestApp } from '../helpers/app';
 
 let t: TestApp;
 beforeAll(async () => {

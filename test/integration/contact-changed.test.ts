@@ -1,5 +1,7 @@
-/** contactChanged over graphql-ws: what changed, filters before and after, partner scope, resume from the durable log. */
-import { startTestApp, TestApp } from '../helpers/app';
+/**
+ * contactChanged over graphql-ws: what changed, filters before and after, partner scope, resume from the durable log.
+ */
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner, createRule, uniqueEmail } from '../helpers/factories';
 import { collect, sleep, wsClient } from '../helpers/ws';
 
@@ -42,8 +44,9 @@ it('tells what changed on each write, with the contact as it is, in commit order
   await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { firstName: "Zed", jobTitle: "CTO" }) { id } }`, {
     id: c.id,
   });
-  await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { ownerId: "rep-9" }) { id } }`, { id: c.id });
-  await t.ok(`mutation($id: ID!) { updateContact(id: $id, input: { ownerId: "rep-9" }) { id } }`, { id: c.id }); // no change: no event
+  const toRep9 = `mutation($id: ID!) { updateContact(id: $id, input: { ownerId: "rep-9" }) { id } }`;
+  await t.ok(toRep9, { id: c.id });
+  await t.ok(toRep9, { id: c.id }); // no change: no event
   await t.ok(`mutation($id: ID!) { deleteContact(id: $id) }`, { id: c.id });
   await all.waitFor(5);
   await sleep(300);
@@ -55,16 +58,17 @@ it('tells what changed on each write, with the contact as it is, in commit order
     ['OWNER'],
     ['DELETED'],
   ]);
-  // Each event is resolved when delivered: the contact is already gone by then for late ones, so only check what must hold.
+  // Each event is resolved when delivered: the contact is already gone by then for late ones, so only check what must
+  // hold.
   expect(mine[4].contact).toBeNull();
   expect(mine[4].matchesFilter).toBe(false);
   expect(mine.slice(0, 4).every((e) => e.matchesFilter)).toBe(true);
   const cursors = mine.map((e) => e.cursor);
   expect(new Set(cursors).size).toBe(5);
-  client.dispose();
+  void client.dispose();
 });
 
-it('sends a filtered subscriber the changes that bring a contact into its filter or take it out, and nothing else', async () => {
+it('sends a filtered subscriber the changes that bring a contact in or take it out, and nothing else', async () => {
   const client = wsClient(t.app.url, viewerKey);
   const mql = collect(client, SUB, { filter: { stages: ['MQL'] } });
   await sleep(300);
@@ -86,7 +90,7 @@ it('sends a filtered subscriber the changes that bring a contact into its filter
     [['FIELDS'], true],
     [['STAGE'], false],
   ]);
-  client.dispose();
+  void client.dispose();
 });
 
 it('resumes after a cursor with every later change exactly once, from the durable log', async () => {
@@ -116,7 +120,7 @@ it('resumes after a cursor with every later change exactly once, from the durabl
   const bad = collect(client, SUB, { after: 'nope' });
   await sleep(300);
   expect(JSON.stringify(bad.errors)).toContain('BAD_USER_INPUT');
-  client.dispose();
+  void client.dispose();
 });
 
 it("scopes a PARTNER key to its partner's contacts", async () => {
@@ -131,10 +135,10 @@ it("scopes a PARTNER key to its partner's contacts", async () => {
   await sleep(400);
   expect(sub.events.map((e) => e.contactChanged.contactId)).toEqual([theirs.id]);
   expect(sub.events.some((e) => e.contactChanged.contactId === other.id)).toBe(false);
-  client.dispose();
+  void client.dispose();
 });
 
-it('reports points that expire and a prospect created by ingestion, and nothing for a batch that rolls back', async () => {
+it('reports expiring points and a prospect created by ingestion, nothing for a batch that rolls back', async () => {
   const client = wsClient(t.app.url, viewerKey);
   const sub = collect(client, SUB);
   await sleep(300);
@@ -168,5 +172,5 @@ it('reports points that expire and a prospect created by ingestion, and nothing 
   expect(
     sub.events.filter((e) => e.contactChanged.changes.includes('CREATED')).map((e) => e.contactChanged.contactId),
   ).toEqual([contactId]);
-  client.dispose();
+  void client.dispose();
 });

@@ -1,5 +1,8 @@
-/** lastActivityAt, the NAME / COMPANY / EMAIL / LAST_ACTIVITY sorts and hasOwner, over HTTP and graphql-ws, with their indexes. */
-import { startTestApp, TestApp, TEST_DB } from '../helpers/app';
+/**
+ * lastActivityAt, the NAME / COMPANY / EMAIL / LAST_ACTIVITY sorts and hasOwner, over HTTP and graphql-ws, with their
+ * indexes.
+ */
+import { startTestApp, type TestApp, TEST_DB } from '../helpers/app';
 import { createContact, createKey, createRule } from '../helpers/factories';
 import { collect, sleep, wsClient } from '../helpers/ws';
 
@@ -33,7 +36,8 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 const LIST = `query($filter: ContactFilter, $orderBy: ContactOrder, $first: Int, $after: String) {
-  contacts(filter: $filter, orderBy: $orderBy, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id lastActivityAt } } } }`;
+  contacts(filter: $filter, orderBy: $orderBy, first: $first, after: $after) { totalCount pageInfo { hasNextPage
+    endCursor } edges { node { id lastActivityAt } } } }`;
 
 /** Every id in the order the API gives, through pages of 2. */
 async function order(field: string, direction: string, filter: Record<string, unknown> = {}): Promise<string[]> {
@@ -49,7 +53,7 @@ async function order(field: string, direction: string, filter: Record<string, un
   }
 }
 
-it('sorts by NAME, COMPANY and EMAIL case-insensitively, contacts without a value first ascending, paging with cursors', async () => {
+it('sorts by NAME, COMPANY, EMAIL ignoring case, contacts without a value first ascending, by cursor', async () => {
   expect(await order('NAME', 'ASC')).toEqual(['anon', 'edsger', 'grace', 'ada', 'alan']);
   expect(await order('NAME', 'DESC')).toEqual(['alan', 'ada', 'grace', 'edsger', 'anon']);
   expect(await order('COMPANY', 'ASC')).toEqual(['anon', 'edsger', 'ada', 'alan', 'grace']);
@@ -67,7 +71,8 @@ it('keeps lastActivityAt at the newest occurredAt and sorts by it', async () => 
   expect(anon.lastActivityAt).toBeNull();
   // An older activity leaves it; a newer one moves it.
   await t.ok(
-    `mutation($id: ID!, $at: DateTime) { recordActivity(input: { contactId: $id, type: "page_view", occurredAt: $at }) { id } }`,
+    `mutation($id: ID!, $at: DateTime) { recordActivity(input: { contactId: $id, type: "page_view", ` +
+      `occurredAt: $at }) { id } }`,
     { id: ids.ada, at: new Date(Date.now() - 20 * 86_400_000).toISOString() },
   );
   expect(
@@ -105,12 +110,13 @@ it('gives lastActivityAt to a graphql-ws subscriber', async () => {
   await sleep(300);
   const occurredAt = new Date(Date.now() - 60_000).toISOString();
   await t.ok(
-    `mutation($id: ID!, $at: DateTime) { recordActivity(input: { contactId: $id, type: "demo_request", occurredAt: $at }) { id } }`,
+    `mutation($id: ID!, $at: DateTime) { recordActivity(input: { contactId: $id, type: "demo_request", ` +
+      `occurredAt: $at }) { id } }`,
     { id: ids.anon, at: occurredAt },
   );
   const [event] = await sub.waitFor(1);
   expect(event.leadPromoted.transition.contact).toEqual({ id: ids.anon, lastActivityAt: occurredAt });
-  client.dispose();
+  void client.dispose();
 });
 
 (TEST_DB === 'sqlite' ? it : it.skip)(

@@ -1,4 +1,4 @@
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { CONTACT_FIELDS, createContact, uniqueEmail } from '../helpers/factories';
 
 let t: TestApp;
@@ -8,7 +8,8 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 const LIST = `query($filter: ContactFilter, $orderBy: ContactOrder, $first: Int, $after: String) {
-  contacts(filter: $filter, orderBy: $orderBy, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id email score } } }
+  contacts(filter: $filter, orderBy: $orderBy, first: $first, after: $after) { totalCount pageInfo { hasNextPage
+    endCursor } edges { cursor node { id email score } } }
 }`;
 
 describe('createContact', () => {
@@ -153,10 +154,14 @@ describe('contacts list', () => {
     expect(hot.contacts.totalCount).toBe(0);
   });
 
-  it('counts the matches only when totalCount is asked for (one statement less without it, also under @include(if: false))', async () => {
-    const rows = `query($f: ContactFilter, $count: Boolean!) { contacts(filter: $f, first: 3) { totalCount @include(if: $count) edges { node { id } } } }`;
+  it('counts matches only when totalCount is asked (a statement less without, also @include(if: false))', async () => {
+    const rows =
+      `query($f: ContactFilter, $count: Boolean!) { contacts(filter: $f, first: 3) { totalCount @include(if: ` +
+      `$count) edges { node { id } } } }`;
     const plain = `query($f: ContactFilter) { contacts(filter: $f, first: 3) { edges { node { id } } } }`;
-    const viaFragment = `query($f: ContactFilter) { contacts(filter: $f, first: 3) { ...C } } fragment C on ContactConnection { totalCount edges { node { id } } }`;
+    const viaFragment =
+      `query($f: ContactFilter) { contacts(filter: $f, first: 3) { ...C } } fragment C on ContactConnection { ` +
+      `totalCount edges { node { id } } }`;
     const f = { search: tag };
     const counted = await t.gql(rows, { f, count: true });
     const skipped = await t.gql(rows, { f, count: false });

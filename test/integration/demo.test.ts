@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { DemoPlan } from '../../scripts/demo/plan';
 import { seedThroughServices } from '../../scripts/demo/seed';
 import { parseDbDate } from '../../src/db/portable';
@@ -25,7 +25,7 @@ afterAll(() => t.stop());
 const FUNNEL = `query($from: DateTime!, $to: DateTime!) { conversionMetrics(from: $from, to: $to) {
   stages { stage entered medianDaysInStage } conversions { fromStage toStage rate medianDaysToConvert } } }`;
 
-it('creates contacts across the window and dates every transition after its contact and its previous transition', async () => {
+it('creates contacts across the window; every transition is after its contact and the one before', async () => {
   const contacts: { id: string; created_at: unknown }[] = await t.app.ds.query('SELECT id, created_at FROM contacts');
   const created = contacts.map((c) => parseDbDate(c.created_at).getTime());
   expect(Math.max(...created) - Math.min(...created)).toBeGreaterThan(80 * DAY);
@@ -33,7 +33,7 @@ it('creates contacts across the window and dates every transition after its cont
     'SELECT contact_id, occurred_at, to_stage, `trigger` FROM stage_transitions ORDER BY contact_id, id',
   );
   const createdOf = new Map(contacts.map((c) => [c.id, parseDbDate(c.created_at).getTime()]));
-  let last = new Map<string, number>();
+  const last = new Map<string, number>();
   for (const r of rows) {
     const at = parseDbDate(r.occurred_at).getTime();
     expect(at).toBeGreaterThanOrEqual(createdOf.get(r.contact_id)!);
@@ -61,7 +61,8 @@ it('shows a funnel with plausible delays (days, not seconds) through the API', a
 it('plants a real signal: demo requests and pricing visits lead to SQL far more often than email opens', async () => {
   const rate = async (where: string): Promise<number> => {
     const [r] = await t.app.ds.query(
-      `SELECT COUNT(*) AS n, SUM(CASE WHEN EXISTS (SELECT 1 FROM stage_transitions s WHERE s.contact_id = c.id AND s.to_stage = 'SQL') THEN 1 ELSE 0 END) AS k
+      `SELECT COUNT(*) AS n, SUM(CASE WHEN EXISTS (SELECT 1 FROM stage_transitions s WHERE s.contact_id = c.id AND
+        s.to_stage = 'SQL') THEN 1 ELSE 0 END) AS k
        FROM contacts c WHERE EXISTS (SELECT 1 FROM activities a WHERE a.contact_id = c.id AND ${where})`,
     );
     return Number(r.k) / Number(r.n);
@@ -73,9 +74,10 @@ it('plants a real signal: demo requests and pricing visits lead to SQL far more 
   expect(pricing).toBeGreaterThan(1.8 * opens);
 });
 
-it('has a sales team: MQLs routed to owners round-robin per team, and sales steps stamped with the owner who took them', async () => {
+it('has a sales team: MQLs routed round-robin per team, sales steps stamped with the owner who took them', async () => {
   const q = `{ owners { id name team } routingPolicy { assignAtStage defaultTeam rules { team } }
-    contacts(first: 500, filter: { stages: [MQL, SQL, OPPORTUNITY, CUSTOMER] }) { totalCount edges { node { owner { id team } assignments { trigger } qualification { qualifiedBy qualifiedByOwner { id } } } } } }`;
+    contacts(first: 500, filter: { stages: [MQL, SQL, OPPORTUNITY, CUSTOMER] }) { totalCount edges { node { owner
+      { id team } assignments { trigger } qualification { qualifiedBy qualifiedByOwner { id } } } } } }`;
   const data = await t.ok(q, {}, keys.ADMIN.secret!);
   expect(data.owners.length).toBeGreaterThanOrEqual(8);
   expect(data.routingPolicy).toMatchObject({ assignAtStage: 'MQL', defaultTeam: 'inside-sales' });

@@ -6,7 +6,7 @@
  * mistake (the events' deployment id tells them apart).
  */
 import Redis from 'ioredis';
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey } from '../helpers/factories';
 import { collect, sleep, wsClient } from '../helpers/ws';
 
@@ -14,7 +14,8 @@ const base = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SUB =
   'subscription { leadPromoted(stages: [MQL, SQL]) { cursor transition { id contactId toStage reason actor } } }';
 const MOVE =
-  'mutation($id: ID!, $to: LifecycleStage!) { transitionContact(id: $id, toStage: $to, reason: "secret reason") { id } }';
+  'mutation($id: ID!, $to: LifecycleStage!) { transitionContact(id: $id, toStage: $to, reason: "secret ' +
+  'reason") { id } }';
 
 async function pair(envX: Record<string, string>, envY: Record<string, string>): Promise<[TestApp, TestApp]> {
   return [await startTestApp(envX), await startTestApp(envY)];

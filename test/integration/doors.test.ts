@@ -3,9 +3,9 @@
  * guard applies on both doors, HTTP and graphql-ws, through the one
  * execution path (src/server/execution.ts).
  */
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createKey, createPartner } from '../helpers/factories';
-import { collect, sleep, wsClient, wsRun, WsOutcome } from '../helpers/ws';
+import { collect, sleep, wsClient, wsRun, type WsOutcome } from '../helpers/ws';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -32,7 +32,8 @@ async function bothDoors(
 }
 
 const nest = (levels: number) =>
-  `{ contacts(first: 1) { edges { node { ${'transitions { contact { '.repeat(levels)} id ${'} } '.repeat(levels)} } } } }`;
+  `{ contacts(first: 1) { edges { node { ` +
+  `${'transitions { contact { '.repeat(levels)} id ${'} } '.repeat(levels)} } } } }`;
 
 it('1: a query deeper than the limit is refused on both doors, naming the limit', async () => {
   const viewer = await createKey(t, 'VIEWER');
@@ -42,9 +43,11 @@ it('1: a query deeper than the limit is refused on both doors, naming the limit'
   expect(http.status).toBe(400);
 });
 
-it('1: nested lists multiply the cost: the query that took the process out of memory is refused on the socket, /healthz answers', async () => {
+it('1: nested lists multiply the cost: the out-of-memory query is refused on a socket, /healthz answers', async () => {
   const viewer = await createKey(t, 'VIEWER');
-  const bomb = `{ contacts(first: 500) { edges { node { activities(first: 500) { edges { node { contact { activities(first: 500) { edges { node { id } } } } } } } } } } }`;
+  const bomb =
+    `{ contacts(first: 500) { edges { node { activities(first: 500) { edges { node { contact { ` +
+    `activities(first: 500) { edges { node { id } } } } } } } } } } }`;
   const { http, ws } = await bothDoors(bomb, viewer);
   for (const out of [http, ws]) {
     expect(out.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'complexity', max: 200000 });
@@ -68,7 +71,7 @@ it('1: the per-key rate limit counts operations over the socket too', async () =
   expect((await t.gql('{ contacts { totalCount } }', {}, key)).errors?.[0].extensions?.code).toBe('RATE_LIMITED');
 });
 
-it('4: over graphql-ws, syntax, validation and variable errors are BAD_USER_INPUT and the socket stays open', async () => {
+it('4: over graphql-ws, syntax, validation and variable errors are BAD_USER_INPUT; the socket stays open', async () => {
   const closes: number[] = [];
   const client = wsClient(t.app.url, await createKey(t, 'VIEWER'), { onClose: (code) => closes.push(code) });
   const syntax = await wsRun(client, '{ contacts { ');
@@ -97,9 +100,11 @@ it('5: conversionMetrics costs what it does: 100 aliases are refused on both doo
   expect(http.errors?.[0].extensions?.actual).toBeGreaterThanOrEqual(100 * 5000);
 });
 
-it('5: a key has a cost budget over time, shared by both doors: within its rate it is still refused once spent', async () => {
+it('5: the cost budget of a key over time is shared by both doors: within its rate, refused once spent', async () => {
   const sales = await createKey(t, 'SALES');
-  const two = `{ a: conversionMetrics(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { stages { entered } } b: conversionMetrics(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { stages { entered } } }`;
+  const two =
+    `{ a: conversionMetrics(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { stages { entered } } b: ` +
+    `conversionMetrics(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z") { stages { entered } } }`;
   expect((await t.gql(two, {}, sales)).errors).toBeUndefined();
   const client = wsClient(t.app.url, sales);
   const spent = await wsRun(client, two);

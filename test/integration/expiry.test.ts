@@ -4,8 +4,8 @@
  * without new activity, subtracted once however many instances sweep.
  */
 import { loadConfig } from '../../src/config/config';
-import { App, startApp } from '../../src/main';
-import { ADMIN_KEY, startTestApp, TestApp, TEST_DB } from '../helpers/app';
+import { type App, startApp } from '../../src/main';
+import { ADMIN_KEY, startTestApp, type TestApp, TEST_DB } from '../helpers/app';
 import { createContact, createRule, recordActivities } from '../helpers/factories';
 import { sleep } from '../helpers/ws';
 
@@ -88,7 +88,7 @@ it('lowers temperature when recent points expire', async () => {
   expect(await read(c.id)).toMatchObject({ temperature: 'COLD', score: 10 });
 });
 
-it('records an activity older than its rule’s expiry with its points, counting none of them and promoting nothing', async () => {
+it('records an activity older than its rule’s expiry with its points, counting none, promoting nothing', async () => {
   const c = await createContact(t);
   const res = await recordActivities(t, [{ contactId: c.id, type: 'trial_started', occurredAt: daysAgoPlus(6, 0) }]);
   expect(res.activities.map((a: any) => a.points)).toEqual([20]);
@@ -119,7 +119,8 @@ it('subtracts expired points once, however many sweeps and instances run', async
   );
   await sleep(3000);
   const list = await t.ok(
-    `{ contacts(first: 50, filter: { source: "sweep" }) { edges { node { score engagementScore scoreBreakdown { points } } } } }`,
+    `{ contacts(first: 50, filter: { source: "sweep" }) { edges { node { score engagementScore scoreBreakdown ` +
+      `{ points } } } } }`,
   );
   const nodes = list.contacts.edges.map((e: any) => e.node);
   expect(nodes).toHaveLength(12);

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrowserContext, Page, chromium } from 'playwright-core';
-import { ADMIN_KEY, startTestApp, TestApp } from '../helpers/app';
+import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/app';
 import { uniqueEmail } from '../helpers/factories';
 
 let t: TestApp;

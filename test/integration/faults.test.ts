@@ -5,255 +5,27 @@
  * frozen here; the Redis cases run a redis-server of their own next to the
  * TEST_DB store.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { AddressInfo, connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { createConnection } from 'mysql2/promise';
-import { loadConfig } from '../../src/config/config';
-import { App, startApp } from '../../src/main';
-import { ADMIN_KEY, createTestDatabase } from '../helpers/app';
+import { type App } from '../../src/main';
+import { createTestDatabase } from '../helpers/app';
 import { collect, sleep, wsClient } from '../helpers/ws';
-import type { ScratchDatabase } from '../../src/db/scratch-database';
-
-/** Longest a request may take before the test calls it hung (far above the timeouts configured below). */
-const HUNG_MS = 20_000;
-/** Timeouts the apps here run with, so every fault shows within a few seconds. */
-const FAULT_ENV = { DB_CONNECT_TIMEOUT_MS: '1000', DB_QUERY_TIMEOUT_MS: '2000', READY_TIMEOUT_MS: '500' };
-
-function findBinary(name: string): string | null {
-  for (const dir of [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/bin']) {
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return join(dir, name);
-    } catch {
-      // not in this directory
-    }
-  }
-  return null;
-}
-
-const MARIADBD = findBinary('mariadbd');
-const INSTALL_DB = findBinary('mariadb-install-db');
-const REDIS_SERVER = findBinary('redis-server');
-const AS_ROOT = process.getuid?.() === 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls `check` until it returns true; fails naming `what` after `ms`. */
-async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(100);
-  }
-}
-
-function run(cmd: string, args: string[], log: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const fd = openSync(log, 'a');
-    const p = spawn(cmd, args, { stdio: ['ignore', fd, fd] });
-    closeSync(fd);
-    p.once('error', reject);
-    p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}; see ${log}`))));
-  });
-}
-
-/** True once every thread of `pid` is in the stopped state (Linux /proc; field 3 of each task's stat). */
-function allThreadsStopped(pid: number): boolean {
-  return readdirSync(`/proc/${pid}/task`).every((tid) => {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] === 'T';
-  });
-}
-
-/** A server process of this file's own, on its own port, that tests stop, kill, freeze and start again. */
-class OwnServer {
-  private proc: ChildProcess | null = null;
-  readonly dir = mkdtempSync(join(tmpdir(), 'lq-faults-'));
-
-  constructor(
-    private readonly cmd: string,
-    private readonly args: (dir: string) => string[],
-    private readonly answers: () => Promise<boolean>,
-  ) {}
-
-  async start(): Promise<void> {
-    const fd = openSync(join(this.dir, 'server.log'), 'a');
-    const proc = spawn(this.cmd, this.args(this.dir), { stdio: ['ignore', fd, fd] });
-    closeSync(fd);
-    this.proc = proc;
-    proc.once('exit', () => this.proc === proc && (this.proc = null));
-    await until(`${this.cmd} answering (log: ${this.dir}/server.log)`, this.answers, 30_000);
-  }
-
-  /** Sends a signal; for SIGSTOP waits until every thread is stopped, for terminating ones until the process is gone. */
-  async signal(sig: NodeJS.Signals): Promise<void> {
-    const proc = this.proc;
-    if (!proc) return;
-    if (sig === 'SIGSTOP' || sig === 'SIGCONT') {
-      proc.kill(sig);
-      // A stop reaches a multi-threaded server's threads one by one: a request sent at once could still be answered.
-      if (sig === 'SIGSTOP') await until(`${this.cmd} stopped`, async () => allThreadsStopped(proc.pid!), 5_000);
-      return;
-    }
-    const gone = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill('SIGCONT');
-    proc.kill(sig);
-    await gone;
-  }
-
-  /** Kills the process (if running) and removes its files; safe to call after any failure. */
-  async dispose(): Promise<void> {
-    await this.signal('SIGKILL');
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-async function mariadb(): Promise<{ server: OwnServer; url: string }> {
-  const port = await freePort();
-  const user = AS_ROOT ? ['--user=root'] : [];
-  const answers = async () => {
-    const c = await createConnection({ host: '127.0.0.1', port, user: 'root', connectTimeout: 1000 });
-    await c.end();
-    return true;
-  };
-  const server = new OwnServer(
-    MARIADBD!,
-    (dir) => [
-      '--no-defaults',
-      `--datadir=${dir}/data`,
-      `--port=${port}`,
-      '--bind-address=127.0.0.1',
-      `--socket=${dir}/mysqld.sock`,
-      `--pid-file=${dir}/mysqld.pid`,
-      `--tmpdir=${dir}`,
-      '--skip-log-bin',
-      '--skip-name-resolve',
-      '--innodb-buffer-pool-size=32M',
-      ...user,
-    ],
-    answers,
-  );
-  try {
-    await run(
-      INSTALL_DB!,
-      [
-        '--no-defaults',
-        `--datadir=${server.dir}/data`,
-        '--auth-root-authentication-method=normal',
-        '--skip-test-db',
-        ...user,
-      ],
-      join(server.dir, 'install.log'),
-    );
-    await server.start();
-    const c = await createConnection({ host: '127.0.0.1', port, user: 'root' });
-    await c.query('CREATE DATABASE lq_faults CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
-    await c.end();
-  } catch (err) {
-    await server.dispose();
-    throw err;
-  }
-  return { server, url: `mysql://root@127.0.0.1:${port}/lq_faults` };
-}
-
-function redisServer(port: number): OwnServer {
-  // A bare PING over a socket: a client library would keep reconnect and disconnect timers alive after a refused attempt.
-  const answers = () =>
-    new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
-      socket.setTimeout(1000, () => socket.destroy());
-      socket.once('data', (d) => {
-        socket.destroy();
-        resolve(d.toString().startsWith('+PONG'));
-      });
-      socket.once('error', () => resolve(false));
-      socket.once('close', () => resolve(false));
-    });
-  return new OwnServer(
-    REDIS_SERVER!,
-    (dir) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    answers,
-  );
-}
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[]; status?: string };
-}
-
-/** A request over real HTTP that fails the test, instead of waiting for ever, when the service does not answer. */
-async function call(
-  app: App,
-  path: string,
-  payload?: { query: string; variables?: Record<string, unknown> },
-): Promise<Reply> {
-  const url = app.url.replace(/\/graphql$/, path);
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: payload ? 'POST' : 'GET',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
-      body: payload ? JSON.stringify(payload) : undefined,
-      signal: AbortSignal.timeout(HUNG_MS),
-    });
-  } catch (err) {
-    throw new Error(`${path} did not answer within ${HUNG_MS} ms: ${(err as Error).message}`);
-  }
-  return { status: res.status, headers: res.headers, body: (await res.json()) as Reply['body'] };
-}
-
-const gql = (app: App, query: string, variables: Record<string, unknown> = {}) =>
-  call(app, '/graphql', { query, variables });
-
-/** Runs an operation that must succeed. */
-async function ok(app: App, query: string, variables: Record<string, unknown> = {}): Promise<any> {
-  const res = await gql(app, query, variables);
-  if (res.status !== 200 || res.body.errors)
-    throw new Error(`expected success, got ${res.status} ${JSON.stringify(res.body.errors)}`);
-  return res.body.data;
-}
-
-function expectDatabaseUnavailable(res: Reply): void {
-  expect(res.status).toBe(503);
-  expect(res.body.errors?.[0]?.extensions).toMatchObject({
-    code: 'INTERNAL_SERVER_ERROR',
-    reason: 'DATABASE_UNAVAILABLE',
-    retryAfter: expect.any(Number),
-  });
-  expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-  expect(JSON.stringify(res.body)).not.toMatch(/ECONNREFUSED|PROTOCOL_|SELECT|INSERT/);
-}
-
-function startFaultApp(databaseUrl: string, env: Record<string, string> = {}): Promise<App> {
-  return startApp(
-    loadConfig({
-      DATABASE_URL: databaseUrl,
-      PORT: '0',
-      ADMIN_API_KEY: ADMIN_KEY,
-      LOG_LEVEL: 'silent',
-      NODE_ENV: 'test',
-      RATE_LIMIT_ADMIN: '1000:5000',
-      ...FAULT_ENV,
-      ...env,
-    }),
-  );
-}
+import type { ScratchDatabase } from '../helpers/scratch-database';
+import {
+  MARIADBD,
+  INSTALL_DB,
+  REDIS_SERVER,
+  freePort,
+  until,
+  type OwnServer,
+  mariadb,
+  redisServer,
+  call,
+  gql,
+  ok,
+  expectDatabaseUnavailable,
+  startFaultApp,
+} from '../helpers/fault-servers';
 
 const readyStatus = async (app: App) => (await call(app, '/readyz')).status;
 const VIEWER = '{ viewer { id role } }';
@@ -288,7 +60,7 @@ if (noMariaDb) console.warn(`faults.test: database fault cases skipped: ${noMari
     await server?.dispose();
   }, 60_000);
 
-  it('stopped: /readyz turns 503 and requests fail fast with HTTP 503, DATABASE_UNAVAILABLE and Retry-After', async () => {
+  it('stopped: /readyz turns 503; requests fail fast with 503, DATABASE_UNAVAILABLE and Retry-After', async () => {
     const before = await ok(app!, CREATE, { input: { email: email('before') } });
     await server!.signal('SIGTERM');
     await until('/readyz 503', async () => (await readyStatus(app!)) === 503);
@@ -310,7 +82,7 @@ if (noMariaDb) console.warn(`faults.test: database fault cases skipped: ${noMari
     );
   }, 60_000);
 
-  it('killed (SIGKILL) under recordActivities batches: each batch is all or nothing and scores match the activities', async () => {
+  it('SIGKILL under recordActivities batches: each batch all or nothing, scores match the activities', async () => {
     const PER_CONTACT = 10;
     const batch = (n: number) => {
       const emails = Array.from(
@@ -369,7 +141,7 @@ if (noMariaDb) console.warn(`faults.test: database fault cases skipped: ${noMari
     }
   }, 120_000);
 
-  it('killed under a rescore job: the job resumes from its last batch once the database is back and finishes', async () => {
+  it('killed under a rescore job: it resumes from its last batch once the database is back, and finishes', async () => {
     for (let n = 0; n < 2; n++) {
       const inputs = Array.from({ length: 1000 }, () => ({ contactEmail: email('rescore'), type: 'visit' }));
       await ok(app!, RECORD, { inputs });
@@ -392,7 +164,7 @@ if (noMariaDb) console.warn(`faults.test: database fault cases skipped: ${noMari
     expect(job!.processed).toBe(job!.total);
   }, 120_000);
 
-  it('frozen (SIGSTOP): /readyz answers 503 and requests fail within the statement timeout; SIGCONT recovers', async () => {
+  it('SIGSTOP: /readyz answers 503, requests fail within the statement timeout; SIGCONT recovers', async () => {
     // Open connections wait idle in the pool: the requests below are sent on them and meet the statement timeout.
     await Promise.all(Array.from({ length: 8 }, () => ok(app!, VIEWER)));
     await server!.signal('SIGSTOP');

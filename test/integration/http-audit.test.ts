@@ -1,5 +1,5 @@
 import { serverAudits } from 'graphql-http';
-import { ADMIN_KEY, startTestApp, TestApp } from '../helpers/app';
+import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/app';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -10,7 +10,8 @@ afterAll(() => t.stop());
 it('passes every MUST audit of the GraphQL-over-HTTP spec (graphql-http serverAudits)', async () => {
   const audits = serverAudits({
     url: () => t.app.url,
-    // Every call carries a key (the contract answers 401 without one) and the header Apollo's CSRF prevention asks of GET requests.
+    // Every call carries a key (the contract answers 401 without one) and the header Apollo's CSRF prevention asks of
+    // GET requests.
     fetchFn: (input: any, init: any = {}) =>
       fetch(input, {
         ...init,

@@ -1,4 +1,4 @@
-import { startTestApp, TestApp, ADMIN_KEY } from '../helpers/app';
+import { startTestApp, type TestApp, ADMIN_KEY } from '../helpers/app';
 
 describe('in production', () => {
   let t: TestApp;
@@ -65,7 +65,7 @@ describe('outside production', () => {
     expect(res.text).not.toMatch(/https?:\/\//);
   });
 
-  it('blocks CSRF-able requests: a GET query without a preflight header (Authorization counts as one) is refused', async () => {
+  it('blocks CSRF: a GET query without a preflight header (Authorization counts as one) is refused', async () => {
     const res = await t.http.get('/graphql').query({ query: '{ viewer { id } }' });
     expect(res.status).toBe(400);
     // No browser sends Authorization cross-site without a CORS preflight: urql's default GET carries it (issue 19).

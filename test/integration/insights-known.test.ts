@@ -8,7 +8,7 @@
  * behaviour, and the holdout's parts hold exactly the contacts anchored in
  * them.
  */
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createRule, recordActivities } from '../helpers/factories';
 import { prng } from '../../scripts/demo/random';
 import { Role } from '../../src/modules/access/api-key.entity';
@@ -61,7 +61,8 @@ it('gives a behaviour independent of the outcome a lift near 1 and finds the pla
   const res = (
     await t.ok(
       `query($from: DateTime!, $to: DateTime!, $h: Int) { ruleInsights(from: $from, to: $to, horizonDays: $h) {
-    contacts reachedSql rules { ruleName appliedContacts appliedRate otherRate lift { estimate low high } medianDaysToSql signal } } }`,
+    contacts reachedSql rules { ruleName appliedContacts appliedRate otherRate lift { estimate low high }
+      medianDaysToSql signal } } }`,
       { ...window, h: HORIZON },
     )
   ).ruleInsights;
@@ -80,7 +81,7 @@ it('gives a behaviour independent of the outcome a lift near 1 and finds the pla
   expect(res.rules[0].ruleName).toBe('Demo');
 });
 
-it('gives the planted behaviour the largest suggested points, and its holdout holds exactly the contacts anchored in each part', async () => {
+it('gives the planted behaviour the most points; the holdout holds exactly the contacts of each part', async () => {
   const s = (
     await t.ok(
       `query($from: DateTime!, $to: DateTime!, $h: Int) { suggestScoring(from: $from, to: $to, horizonDays: $h) {

@@ -4,7 +4,7 @@
  * (scripts/demo/: demo requests lead to SQL far more often than anything
  * else, email opens come to every profile alike).
  */
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createKey } from '../helpers/factories';
 import { DemoPlan } from '../../scripts/demo/plan';
 import { seedThroughServices } from '../../scripts/demo/seed';
@@ -22,8 +22,10 @@ afterAll(() => t.stop());
 
 const JOB = `query($id: ID!) { simulationJob(id: $id) { id state processed total error appliedAt result {
   stages { stage simulated actual } weeklyMqls { weekStart simulated actual } changedContactCount
-  simulated { mqls reachedSql reachedCustomer precision recall unjudged judgedPrecision } current { mqls reachedSql reachedCustomer precision recall unjudged judgedPrecision }
-  changedContacts(first: 5) { totalCount pageInfo { hasNextPage endCursor } edges { node { simulatedMql actualMql contact { email } rules { ruleId ruleName currentPoints simulatedPoints } } } } } } }`;
+  simulated { mqls reachedSql reachedCustomer precision recall unjudged judgedPrecision } current { mqls
+    reachedSql reachedCustomer precision recall unjudged judgedPrecision }
+  changedContacts(first: 5) { totalCount pageInfo { hasNextPage endCursor } edges { node { simulatedMql actualMql
+    contact { email } rules { ruleId ruleName currentPoints simulatedPoints } } } } } } }`;
 const SIMULATE = `mutation($input: SimulateScoringInput!) { simulateScoring(input: $input) { id state total } }`;
 const RULES = `{ scoringRules { id name points } }`;
 
@@ -56,7 +58,7 @@ it('a simulation of the current rules reproduces the stored stages exactly, writ
   expect(await t.app.ds.query('SELECT COUNT(*) AS n FROM stage_transitions')).toEqual(before);
 });
 
-it('catches a reasonable-looking change that lowers MQL precision, names the rule behind each changed contact, and applies it', async () => {
+it('catches a plausible change that lowers MQL precision, names the rule of each change, applies it', async () => {
   const rules = (await t.ok(RULES)).scoringRules;
   const open = rules.find((r: any) => r.name.startsWith('Email open'));
   const proposal = rules.map((r: any) =>
@@ -74,7 +76,8 @@ it('catches a reasonable-looking change that lowers MQL precision, names the rul
   expect(first.rules[0]).toMatchObject({ ruleId: open.id, ruleName: open.name });
   expect(r.changedContacts.pageInfo.hasNextPage).toBe(true);
   const next = await t.ok(
-    `query($id: ID!, $after: String) { simulationJob(id: $id) { result { changedContacts(first: 500, after: $after) { edges { node { contact { email } } } } } } }`,
+    `query($id: ID!, $after: String) { simulationJob(id: $id) { result { changedContacts(first: 500, after: ` +
+      `$after) { edges { node { contact { email } } } } } } }`,
     {
       id: job.id,
       after: r.changedContacts.pageInfo.endCursor,
@@ -101,7 +104,8 @@ it('ranks demo requests above email opens: demo requests predict SQL, email open
   const res = (
     await t.ok(
       `query($from: DateTime!, $to: DateTime!) { ruleInsights(from: $from, to: $to, horizonDays: 30) {
-    contacts reachedSql rules { ruleName appliedContacts appliedRate otherRate lift { estimate low high } medianDaysToSql pointsEarned signal } } }`,
+    contacts reachedSql rules { ruleName appliedContacts appliedRate otherRate lift { estimate low high }
+      medianDaysToSql pointsEarned signal } } }`,
       window,
     )
   ).ruleInsights;
@@ -117,11 +121,12 @@ it('ranks demo requests above email opens: demo requests predict SQL, email open
   expect(demo.medianDaysToSql).toBeGreaterThan(0);
 });
 
-it('suggests points that give demo requests the most, beat the hand-made rules on a later holdout, and feed simulateScoring as they are', async () => {
+it('suggests points: demo requests most, beats hand-made rules on a later holdout, feeds simulateScoring', async () => {
   const s = (
     await t.ok(
       `query($from: DateTime!, $to: DateTime!) { suggestScoring(from: $from, to: $to, horizonDays: 30) {
-    rules { ruleName currentPoints suggestedPoints coefficient } simulationRules mqlThreshold mqlsCurrent mqlsSuggested currentAuc suggestedAuc
+    rules { ruleName currentPoints suggestedPoints coefficient } simulationRules mqlThreshold mqlsCurrent
+      mqlsSuggested currentAuc suggestedAuc
     holdout { trainTo testFrom trainContacts testContacts trainReachedSql testReachedSql }
     calibration { minProbability maxProbability contacts predictedRate actualRate } } }`,
       window,

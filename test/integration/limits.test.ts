@@ -1,4 +1,4 @@
-import { startTestApp, TestApp, ADMIN_KEY } from '../helpers/app';
+import { startTestApp, type TestApp, ADMIN_KEY } from '../helpers/app';
 import { createKey, createPartner } from '../helpers/factories';
 
 let t: TestApp;
@@ -13,7 +13,9 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 it('rejects a query deeper than the limit, naming it', async () => {
-  const deep = `{ contacts { edges { node { activities { edges { node { contact { transitions { contact { id } } } } } } } } } }`;
+  const deep =
+    `{ contacts { edges { node { activities { edges { node { contact { transitions { contact { id } } } } } } } ` +
+    `} } }`;
   const res = await t.gql(deep);
   expect(res.status).toBe(400);
   expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'depth', max: 6 });
@@ -23,7 +25,8 @@ it('rejects a query deeper than the limit, naming it', async () => {
 
 it('rejects a query whose cost (list sizes from first) exceeds the limit, through fragments too', async () => {
   const res = await t.gql(
-    `query { contacts(first: 500) { edges { node { ...A } } } } fragment A on Contact { id email firstName lastName company jobTitle industry country source }`,
+    `query { contacts(first: 500) { edges { node { ...A } } } } fragment A on Contact { id email firstName ` +
+      `lastName company jobTitle industry country source }`,
   );
   expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'complexity', max: 5000 });
   expect(res.errors?.[0].extensions?.actual).toBeGreaterThan(5000);
@@ -50,7 +53,7 @@ it('refuses bodies over the size limit and batched operations', async () => {
   expect(JSON.stringify(batch.body)).toMatch(/batch/i);
 });
 
-it('rate-limits per key with RATE_LIMITED, retryAfter and a Retry-After header; other keys are unaffected', async () => {
+it('rate-limits per key: RATE_LIMITED, retryAfter, a Retry-After header; other keys unaffected', async () => {
   const partner = await createPartner(t);
   const key = await createKey(t, 'PARTNER', partner.id);
   const results = [];

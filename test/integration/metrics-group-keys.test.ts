@@ -4,7 +4,7 @@
  * counts alike (MySQL compares such strings under a case-insensitive
  * collation elsewhere), and the overall funnel is still every contact's.
  */
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner, createRule, recordActivities } from '../helpers/factories';
 
 const DAY = 86_400_000;
@@ -73,7 +73,8 @@ it("moves a contact's past entries to its new source, owner and partner when the
   expect(await leads('PARTNER', await createKey(t, 'PARTNER', p1.id))).toEqual({ [p1.id]: 1 });
 
   await t.ok(
-    `mutation($id: ID!) { updateContact(id: $id, input: { source: "expo", ownerId: "omar", partnerId: "${p2.id}" }) { id } }`,
+    `mutation($id: ID!) { updateContact(id: $id, input: { source: "expo", ownerId: "omar", partnerId: ` +
+      `"${p2.id}" }) { id } }`,
     { id: c.id },
   );
   const bySource = await leads('SOURCE');

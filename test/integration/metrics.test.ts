@@ -5,7 +5,7 @@
  * two partners. Qualifications and manual moves happen "now" (the API dates
  * them when they are made), as does every contact's creation.
  */
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner, createRule, recordActivities } from '../helpers/factories';
 import { TransitionStays1767000000000 } from '../../migrations/1767000000000-TransitionStays';
 import { GroupKeys1768000000000 } from '../../migrations/1768000000000-GroupKeys';
@@ -23,11 +23,14 @@ const METRICS = `query($from: DateTime!, $to: DateTime!, $groupBy: MetricsGroupB
     from to
     stages { stage entered current medianDaysInStage }
     conversions { fromStage toStage entered converted rate medianDaysToConvert }
-    groups { key stages { stage entered current medianDaysInStage } conversions { fromStage toStage entered converted rate medianDaysToConvert } }
+    groups { key stages { stage entered current medianDaysInStage } conversions { fromStage toStage entered
+      converted rate medianDaysToConvert } }
   } }`;
 const TRANSITIONS = `query($id: ID!) { contact(id: $id) { transitions { toStage occurredAt } } }`;
 const QUALIFY = `mutation($id: ID!, $input: QualificationInput!) { qualifyContact(id: $id, input: $input) { stage } }`;
-const MOVE = `mutation($id: ID!, $to: LifecycleStage!) { transitionContact(id: $id, toStage: $to, reason: "test") { stage } }`;
+const MOVE =
+  `mutation($id: ID!, $to: LifecycleStage!) { transitionContact(id: $id, toStage: $to, reason: "test") { stage ` +
+  `} }`;
 const BANT = (n: number) => ({ budget: n > 0, authority: n > 1, need: n > 2, timeline: n > 3 });
 
 async function metrics(vars: Record<string, unknown>, key?: string) {

@@ -1,7 +1,7 @@
 /** /metrics and the request log count the code a client received, not the raw error's (issue 20 item 5). */
 import { createTestDatabase, ADMIN_KEY } from '../helpers/app';
-import { Service, startService } from '../helpers/service-process';
-import type { ScratchDatabase } from '../../src/db/scratch-database';
+import { type Service, startService } from '../helpers/service-process';
+import type { ScratchDatabase } from '../helpers/scratch-database';
 
 const METRICS = 'metrics-token-0123456789';
 let db: ScratchDatabase;
@@ -24,7 +24,7 @@ async function gql(query: string, variables: Record<string, unknown> = {}): Prom
   return res.json();
 }
 
-it('counts NOT_FOUND, CONFLICT and BAD_USER_INPUT from services under their own codes, in /metrics and the log', async () => {
+it('counts NOT_FOUND, CONFLICT, BAD_USER_INPUT from services under their codes, in /metrics and the log', async () => {
   const missing = await gql(
     `mutation { updateContact(id: "00000000-0000-0000-0000-000000000000", input: { firstName: "x" }) { id } }`,
   );

@@ -1,5 +1,5 @@
 /** Owners, routing, assignment records and the acting owner, over HTTP and graphql-ws. */
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner, createRule, uniqueEmail } from '../helpers/factories';
 import { collect, sleep, wsClient } from '../helpers/ws';
 
@@ -13,8 +13,12 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 const OWNER = `mutation($input: CreateOwnerInput!) { createOwner(input: $input) { id name email active team } }`;
-const ROUTING = `mutation($input: RoutingPolicyInput!) { updateRoutingPolicy(input: $input) { enabled assignAtStage defaultTeam rules { team countries sources minCompanySize maxCompanySize } } }`;
-const CONTACT = `query($id: ID!) { contact(id: $id) { id stage ownerId owner { id name team } assignments { id ownerId previousOwnerId trigger reason actor assignedAt owner { name } } } }`;
+const ROUTING =
+  `mutation($input: RoutingPolicyInput!) { updateRoutingPolicy(input: $input) { enabled assignAtStage ` +
+  `defaultTeam rules { team countries sources minCompanySize maxCompanySize } } }`;
+const CONTACT =
+  `query($id: ID!) { contact(id: $id) { id stage ownerId owner { id name team } assignments { id ownerId ` +
+  `previousOwnerId trigger reason actor assignedAt owner { name } } } }`;
 
 async function owner(name: string, team: string | null, active = true): Promise<{ id: string; name: string }> {
   return (await t.ok(OWNER, { input: { name, team, active, email: uniqueEmail(name.split(' ')[0].toLowerCase()) } }))
@@ -98,7 +102,8 @@ describe('routing', () => {
     });
     expect((await t.ok(CONTACT, { id: free.id })).contact).toMatchObject({ stage: 'MQL', ownerId: null });
     await t.ok(
-      `mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: true, timeline: true }) { stage } }`,
+      `mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: true, ` +
+        `timeline: true }) { stage } }`,
       { id: free.id },
     );
     const sql = (await t.ok(CONTACT, { id: free.id })).contact;
@@ -128,13 +133,14 @@ describe('routing', () => {
     });
   });
 
-  it('routes by company size and streams the promotion to a leadPromoted subscription filtered by the new owner', async () => {
+  it('routes by company size; streams the promotion to a leadPromoted subscription on the new owner', async () => {
     const big = await owner('Enterprise Erin', 'enterprise');
     await t.ok(ROUTING, { input: { rules: [{ team: 'enterprise', minCompanySize: 1000 }], defaultTeam: 'na' } });
     const client = wsClient(t.app.url, await createKey(t, 'SALES'));
     const sub = collect(
       client,
-      `subscription($o: String) { leadPromoted(ownerId: $o, stages: [MQL]) { transition { contactId toStage contact { owner { name } } } } }`,
+      `subscription($o: String) { leadPromoted(ownerId: $o, stages: [MQL]) { transition { contactId toStage ` +
+        `contact { owner { name } } } } }`,
       { o: big.id },
     );
     await sleep(300);
@@ -146,7 +152,7 @@ describe('routing', () => {
       toStage: 'MQL',
       contact: { owner: { name: 'Enterprise Erin' } },
     });
-    client.dispose();
+    void client.dispose();
   });
 });
 
@@ -155,7 +161,8 @@ describe('who acted', () => {
     const rep = await owner('Rita Rep', 'reps');
     const key = (
       await t.ok(
-        `mutation($o: ID) { createApiKey(input: { name: "rita-key", role: SALES, ownerId: $o }) { secret apiKey { ownerId owner { name } } } }`,
+        `mutation($o: ID) { createApiKey(input: { name: "rita-key", role: SALES, ownerId: $o }) { secret ` +
+          `apiKey { ownerId owner { name } } } }`,
         { o: rep.id },
       )
     ).createApiKey;
@@ -165,12 +172,14 @@ describe('who acted', () => {
     const c = await createContact(t, { ownerId: rep.id });
     await demoRequest(c.id);
     await t.ok(
-      `mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: true, timeline: false }) { stage } }`,
+      `mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: true, ` +
+        `timeline: false }) { stage } }`,
       { id: c.id },
       key.secret,
     );
     const read = await t.ok(
-      `query($id: ID!) { contact(id: $id) { qualification { qualifiedBy qualifiedByOwner { id } } transitions { toStage actor actorOwner { name } } } }`,
+      `query($id: ID!) { contact(id: $id) { qualification { qualifiedBy qualifiedByOwner { id } } transitions ` +
+        `{ toStage actor actorOwner { name } } } }`,
       { id: c.id },
     );
     expect(read.contact.qualification).toEqual({ qualifiedBy: 'Rita Rep', qualifiedByOwner: { id: rep.id } });

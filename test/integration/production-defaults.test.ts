@@ -4,7 +4,7 @@
  * /metrics not served to whoever reaches the port; each can be opened.
  */
 import request from 'supertest';
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createKey } from '../helpers/factories';
 import { wsClient, wsRun } from '../helpers/ws';
 

@@ -1,4 +1,4 @@
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createRule, recordActivities } from '../helpers/factories';
 
 let t: TestApp;
@@ -53,7 +53,8 @@ it('walks a contact from PROSPECT to SQL and back to MQL through NURTURE', async
   // Sales sends it back with too few BANT criteria: NURTURE, stored with who.
   const sales = await createKey(t, 'SALES', undefined, 'sally');
   const q = await t.ok(
-    `mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: false, timeline: false, notes: "later" }) { stage } }`,
+    `mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: false, ` +
+      `timeline: false, notes: "later" }) { stage } }`,
     { id: c.id },
     sales,
   );
@@ -76,7 +77,8 @@ it('walks a contact from PROSPECT to SQL and back to MQL through NURTURE', async
 
   // qualifyContact on a non-MQL is BAD_USER_INPUT and changes nothing.
   const again = await t.gql(
-    `mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: true, timeline: true }) { stage } }`,
+    `mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: true, ` +
+      `timeline: true }) { stage } }`,
     { id: c.id },
     sales,
   );
@@ -89,7 +91,8 @@ it('walks a contact from PROSPECT to SQL and back to MQL through NURTURE', async
 
   // Enough BANT: SQL.
   const ok = await t.ok(
-    `mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: true, timeline: false }) { stage } }`,
+    `mutation($id: ID!) { qualifyContact(id: $id, input: { budget: true, authority: true, need: true, ` +
+      `timeline: false }) { stage } }`,
     { id: c.id },
     sales,
   );
@@ -143,7 +146,8 @@ it('promotes on a policy change, dated at that moment, and sqlThreshold null cle
   const before = Date.now();
   const p = await t
     .ok(
-      `mutation { updateQualificationPolicy(input: { mqlThreshold: 15, sqlThreshold: 15 }) { mqlThreshold sqlThreshold } }`,
+      `mutation { updateQualificationPolicy(input: { mqlThreshold: 15, sqlThreshold: 15 }) { mqlThreshold ` +
+        `sqlThreshold } }`,
     )
     .catch((e) => e);
   expect(String(p)).toMatch(/sqlThreshold/);
@@ -156,7 +160,8 @@ it('promotes on a policy change, dated at that moment, and sqlThreshold null cle
   const set = await t.ok(`mutation { updateQualificationPolicy(input: { sqlThreshold: 100 }) { sqlThreshold } }`);
   expect(set.updateQualificationPolicy.sqlThreshold).toBe(100);
   const cleared = await t.ok(
-    `mutation { updateQualificationPolicy(input: { sqlThreshold: null, mqlThreshold: 50 }) { sqlThreshold mqlThreshold leadThreshold } }`,
+    `mutation { updateQualificationPolicy(input: { sqlThreshold: null, mqlThreshold: 50 }) { sqlThreshold ` +
+      `mqlThreshold leadThreshold } }`,
   );
   expect(cleared.updateQualificationPolicy).toEqual({ sqlThreshold: null, mqlThreshold: 50, leadThreshold: 1 });
 });

@@ -11,11 +11,11 @@ import WebSocket from 'ws';
 import { ApolloClient, InMemoryCache, gql } from '@apollo/client';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { ADMIN_KEY, createTestDatabase } from '../helpers/app';
-import { Service, startService } from '../helpers/service-process';
+import { type Service, startService } from '../helpers/service-process';
 import { uniqueEmail } from '../helpers/factories';
 import { sleep } from '../helpers/ws';
 import { createResumableClient } from '../../src/client/resumable-ws';
-import type { ScratchDatabase } from '../../src/db/scratch-database';
+import type { ScratchDatabase } from '../helpers/scratch-database';
 
 let db: ScratchDatabase;
 const services: Service[] = [];

@@ -1,4 +1,4 @@
-import { ADMIN_KEY, startTestApp, TestApp, TEST_DB } from '../helpers/app';
+import { ADMIN_KEY, startTestApp, type TestApp, TEST_DB } from '../helpers/app';
 import { createContact, createKey, createRule, recordActivities } from '../helpers/factories';
 import { collect, wsClient } from '../helpers/ws';
 import { dbDate } from '../../src/db/portable';
@@ -12,7 +12,10 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 const JOB = `query($id: ID!) { rescoreJob(id: $id) { id state processed total startedAt finishedAt error } }`;
-const SCORES = `query { contacts(first: 100, orderBy: { field: CREATED_AT, direction: ASC }, filter: { source: "rescore" }) { edges { node { id score engagementScore fitScore stage activities { edges { node { points } } } transitions { toStage trigger } scoreBreakdown { ruleName points } } } } }`;
+const SCORES =
+  `query { contacts(first: 100, orderBy: { field: CREATED_AT, direction: ASC }, filter: { source: "rescore" }) ` +
+  `{ edges { node { id score engagementScore fitScore stage activities { edges { node { points } } } ` +
+  `transitions { toStage trigger } scoreBreakdown { ruleName points } } } } }`;
 
 async function finished(id: string): Promise<any> {
   for (let i = 0; i < 400; i++) {
@@ -72,14 +75,18 @@ it('recomputes every contact in batches after a rule change, with progress, and 
 
 it('resumes a job whose runner died, from its last finished batch', async () => {
   await t.app.services.rescore.stop();
-  // A FIT rule stored without the rescore a change starts, and a job left RUNNING by a process that stopped heartbeating.
+  // A FIT rule stored without the rescore a change starts, and a job left RUNNING by a process that stopped
+  // heartbeating.
   const stale = dbDate(Date.now() - 60_000);
   await t.app.ds.query(
-    `INSERT INTO scoring_rules (id, name, kind, activity_type, conditions, points, max_applications, cap_window_days, expires_after_days, active, created_at, updated_at) VALUES (?, 'fit', 'FIT', NULL, '[]', 3, NULL, NULL, NULL, 1, ?, ?)`,
+    `INSERT INTO scoring_rules (id, name, kind, activity_type, conditions, points, max_applications, ` +
+      `cap_window_days, expires_after_days, active, created_at, updated_at) VALUES (?, 'fit', 'FIT', NULL, ` +
+      `'[]', 3, NULL, NULL, NULL, 1, ?, ?)`,
     ['00000000-0000-4000-8000-0000000000f1', stale, stale],
   );
   await t.app.ds.query(
-    `INSERT INTO rescore_jobs (id, state, processed, total, last_contact_id, runner, heartbeat_at, started_at, finished_at, error) VALUES (?, 'RUNNING', 0, 7, NULL, 'dead-host:1', ?, ?, NULL, NULL)`,
+    `INSERT INTO rescore_jobs (id, state, processed, total, last_contact_id, runner, heartbeat_at, ` +
+      `started_at, finished_at, error) VALUES (?, 'RUNNING', 0, 7, NULL, 'dead-host:1', ?, ?, NULL, NULL)`,
     ['00000000-0000-4000-8000-000000000001', stale, stale],
   );
   let read = (await t.ok(SCORES)).contacts.edges.map((e: any) => e.node);
@@ -121,7 +128,8 @@ it('recomputes fit scores of existing contacts when a FIT rule is created or cha
   const base = big.fitScore;
   expect(await fit()).toEqual({ a: { fitScore: base + 15, score: base + 15 }, b: { fitScore: base, score: base } });
   await t.ok(
-    `mutation($id: ID!) { updateScoringRule(id: $id, input: { conditions: [{ field: "companySize", operator: LT, value: 100 }] }) { id } }`,
+    `mutation($id: ID!) { updateScoringRule(id: $id, input: { conditions: [{ field: "companySize", operator: ` +
+      `LT, value: 100 }] }) { id } }`,
     { id: rule.id },
   );
   await t.app.services.rescore.idle();
@@ -143,7 +151,9 @@ describe('jobs across restarts and instances', () => {
   });
   const FIT_RULE = (id: string, points: number, source: string) =>
     t.app.ds.query(
-      `INSERT INTO scoring_rules (id, name, kind, activity_type, conditions, points, max_applications, cap_window_days, expires_after_days, active, created_at, updated_at) VALUES (?, ?, 'FIT', NULL, ?, ?, NULL, NULL, NULL, 1, ?, ?)`,
+      `INSERT INTO scoring_rules (id, name, kind, activity_type, conditions, points, max_applications, ` +
+        `cap_window_days, expires_after_days, active, created_at, updated_at) VALUES (?, ?, 'FIT', NULL, ?, ?, ` +
+        `NULL, NULL, NULL, 1, ?, ?)`,
       [
         id,
         `fit ${source}`,
@@ -175,7 +185,8 @@ describe('jobs across restarts and instances', () => {
     const doneBefore = ids.filter((id) => id <= last).length;
     const stale = dbDate(Date.now() - 60_000);
     await t.app.ds.query(
-      `INSERT INTO rescore_jobs (id, state, processed, total, last_contact_id, runner, heartbeat_at, started_at, finished_at, error) VALUES (?, 'RUNNING', ?, ?, ?, 'dead-host:2', ?, ?, NULL, NULL)`,
+      `INSERT INTO rescore_jobs (id, state, processed, total, last_contact_id, runner, heartbeat_at, ` +
+        `started_at, finished_at, error) VALUES (?, 'RUNNING', ?, ?, ?, 'dead-host:2', ?, ?, NULL, NULL)`,
       ['00000000-0000-4000-8000-000000000002', doneBefore, ids.length, last, stale, stale],
     );
     t.app.services.rescore.start(() => undefined);
@@ -191,7 +202,8 @@ describe('jobs across restarts and instances', () => {
     // Another instance is running a job (fresh heartbeat).
     const now = dbDate(Date.now());
     await t.app.ds.query(
-      `INSERT INTO rescore_jobs (id, state, processed, total, last_contact_id, runner, heartbeat_at, started_at, finished_at, error) VALUES (?, 'RUNNING', 0, 1, NULL, 'other-host:1', ?, ?, NULL, NULL)`,
+      `INSERT INTO rescore_jobs (id, state, processed, total, last_contact_id, runner, heartbeat_at, ` +
+        `started_at, finished_at, error) VALUES (?, 'RUNNING', 0, 1, NULL, 'other-host:1', ?, ?, NULL, NULL)`,
       ['00000000-0000-4000-8000-000000000003', now, now],
     );
     const c = await createContact(t, { source: 'queued' });
@@ -229,7 +241,8 @@ describe('jobs across restarts and instances', () => {
     const viewer = await createKey(t, 'VIEWER');
     const sub = collect(
       wsClient(t.app.url, viewer),
-      `subscription { leadPromoted(stages: [LEAD, MQL]) { transition { contactId fromStage toStage trigger occurredAt } } }`,
+      `subscription { leadPromoted(stages: [LEAD, MQL]) { transition { contactId fromStage toStage trigger ` +
+        `occurredAt } } }`,
     );
     await new Promise((r) => setTimeout(r, 300));
     const a = await createContact(t, { source: 'promoted' });
@@ -298,7 +311,8 @@ describe('jobs across restarts and instances', () => {
         await Promise.all([t.app.services.rescore.idle(), other.services.rescore.idle()]);
         const read = (
           await t.ok(
-            `{ contacts(first: 10, filter: { source: "two" }) { edges { node { stage score transitions { toStage } } } } }`,
+            `{ contacts(first: 10, filter: { source: "two" }) { edges { node { stage score transitions { ` +
+              `toStage } } } } }`,
           )
         ).contacts.edges.map((e: any) => e.node);
         expect(read).toEqual(

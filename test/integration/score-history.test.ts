@@ -1,5 +1,5 @@
 /** Contact.scoreHistory: every change of the stored score, replayed against it, over HTTP and graphql-ws. */
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createRule } from '../helpers/factories';
 import { collect, sleep, wsClient } from '../helpers/ws';
 
@@ -19,9 +19,11 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-const HISTORY = `query($id: ID!, $first: Int, $after: String, $from: DateTime, $to: DateTime) { contact(id: $id) { score fitScore engagementScore
+const HISTORY = `query($id: ID!, $first: Int, $after: String, $from: DateTime, $to: DateTime) { contact(id: $id) {
+                  score fitScore engagementScore
   scoreHistory(first: $first, after: $after, from: $from, to: $to) { totalCount pageInfo { hasNextPage endCursor }
-    edges { cursor node { id at cause delta score fitScore engagementScore ruleId activityId rule { name } activity { type } } } } } }`;
+    edges { cursor node { id at cause delta score fitScore engagementScore ruleId activityId rule { name }
+      activity { type } } } } } }`;
 
 /** The whole history through pages of 2, and the stored scores. */
 async function history(id: string): Promise<{ contact: any; changes: any[] }> {
@@ -127,7 +129,8 @@ it('reaches a graphql-ws subscriber with the promoted contact', async () => {
   const client = wsClient(t.app.url, await createKey(t, 'VIEWER'));
   const sub = collect(
     client,
-    `subscription { leadPromoted(stages: [LEAD]) { transition { contact { score scoreHistory { edges { node { cause score } } } } } } }`,
+    `subscription { leadPromoted(stages: [LEAD]) { transition { contact { score scoreHistory { edges { node { ` +
+      `cause score } } } } } } }`,
   );
   await sleep(300);
   const c = await createContact(t);
@@ -137,5 +140,5 @@ it('reaches a graphql-ws subscriber with the promoted contact', async () => {
     score: 30,
     scoreHistory: { edges: [{ node: { cause: 'ACTIVITY_SCORED', score: 30 } }] },
   });
-  client.dispose();
+  void client.dispose();
 });

@@ -12,9 +12,9 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { ADMIN_KEY, createTestDatabase } from '../helpers/app';
 import { uniqueEmail } from '../helpers/factories';
-import { Service, startService } from '../helpers/service-process';
+import { type Service, startService } from '../helpers/service-process';
 import { collect, sleep } from '../helpers/ws';
-import type { ScratchDatabase } from '../../src/db/scratch-database';
+import type { ScratchDatabase } from '../helpers/scratch-database';
 
 async function gql(port: number, query: string, variables: Record<string, unknown> = {}): Promise<any> {
   const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
@@ -47,7 +47,9 @@ async function until(check: () => boolean | Promise<boolean>, what: string, ms =
   }
 }
 
-const RECORD = `mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { activities { id } transitions { id toStage } } }`;
+const RECORD =
+  `mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { activities { id } transitions { ` +
+  `id toStage } } }`;
 const SUB = `subscription { leadPromoted { cursor transition { id contact { email } } } }`;
 
 let db: ScratchDatabase;
@@ -60,12 +62,13 @@ afterAll(async () => {
   await db.drop();
 });
 
-it('on SIGTERM finishes the request in flight, then closes sockets with 1001 that clients reconnect on, and exits 0', async () => {
+it('on SIGTERM finishes the request in flight, closes sockets with 1001 (clients reconnect), exits 0', async () => {
   const first = await startService(db.url);
   started.push(first);
   await gql(
     first.port,
-    `mutation { createScoringRule(input: { name: "visit", kind: BEHAVIOR, activityType: "page_view", points: 100 }) { id } }`,
+    `mutation { createScoringRule(input: { name: "visit", kind: BEHAVIOR, activityType: "page_view", points: ` +
+      `100 }) { id } }`,
   );
   const starting = startService(db.url);
 
@@ -151,7 +154,7 @@ it('on SIGTERM finishes the request in flight, then closes sockets with 1001 tha
   }, 'a promotion committed on the second instance to reach the resubscribed subscription');
   expect(events.errors).toEqual([]);
 
-  client.dispose();
+  void client.dispose();
   second.child.kill('SIGTERM');
   expect(await second.exited).toBe(0);
 });

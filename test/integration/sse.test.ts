@@ -6,9 +6,9 @@
  * validation, error format, log and metrics).
  */
 import { createClient } from 'graphql-sse';
-import { ADMIN_KEY, startTestApp, TestApp } from '../helpers/app';
+import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner } from '../helpers/factories';
-import { openSse, SseStream } from '../helpers/sse';
+import { openSse, type SseStream } from '../helpers/sse';
 import { sleep } from '../helpers/ws';
 
 let t: TestApp;
@@ -25,7 +25,9 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-const SUB = `subscription($after: String) { leadPromoted(stages: [MQL], after: $after) { cursor transition { id toStage contact { email } } } }`;
+const SUB =
+  `subscription($after: String) { leadPromoted(stages: [MQL], after: $after) { cursor transition { id toStage ` +
+  `contact { email } } } }`;
 const open: SseStream[] = [];
 afterEach(() => open.splice(0).forEach((s) => s.close()));
 
@@ -59,7 +61,7 @@ async function promote(key = ADMIN_KEY): Promise<string> {
   return c.email;
 }
 
-it('streams promotions with each SSE id equal to the cursor; Last-Event-ID resumes with nothing lost or repeated', async () => {
+it('streams promotions, SSE id = cursor; Last-Event-ID resumes with nothing lost or repeated', async () => {
   const viewer = await createKey(t, 'VIEWER');
   const first = await subscribe(viewer);
   expect(first.status).toBe(200);
@@ -160,7 +162,8 @@ describe('every guard applies on the SSE door', () => {
       reason: 'GRAPHQL_PARSE_FAILED',
     });
     const deep = await post(
-      `subscription { leadPromoted { transition { contact { transitions { contact { transitions { contact { id } } } } } } } }`,
+      `subscription { leadPromoted { transition { contact { transitions { contact { transitions { contact { ` +
+        `id } } } } } } } }`,
     );
     expect(deep.status).toBe(400);
     expect(((await deep.json()) as any).errors[0].extensions).toMatchObject({

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { startTestApp, TestApp, TEST_DB } from '../helpers/app';
+import { startTestApp, type TestApp, TEST_DB } from '../helpers/app';
 import { createContact, recordActivities, uniqueEmail } from '../helpers/factories';
 import { sleep } from '../helpers/ws';
 import { dbDate, indexNames } from '../../src/db/portable';
@@ -33,7 +33,8 @@ it('round-trips timestamps (UTC, milliseconds) and JSON documents unchanged', as
   const c = await createContact(t, { attributes });
   const occurredAt = '2024-02-29T23:59:59.999Z';
   await t.ok(
-    `mutation($id: ID!, $at: DateTime!, $p: JSONObject) { recordActivity(input: { contactId: $id, type: "page_view", occurredAt: $at, properties: $p }) { id } }`,
+    `mutation($id: ID!, $at: DateTime!, $p: JSONObject) { recordActivity(input: { contactId: $id, type: ` +
+      `"page_view", occurredAt: $at, properties: $p }) { id } }`,
     {
       id: c.id,
       at: occurredAt,
@@ -41,7 +42,8 @@ it('round-trips timestamps (UTC, milliseconds) and JSON documents unchanged', as
     },
   );
   const read = await t.ok(
-    `query($id: ID!) { contact(id: $id) { attributes createdAt activities { edges { node { occurredAt properties } } } } }`,
+    `query($id: ID!) { contact(id: $id) { attributes createdAt activities { edges { node { occurredAt ` +
+      `properties } } } } }`,
     { id: c.id },
   );
   expect(read.contact.attributes).toEqual(attributes);
@@ -75,7 +77,7 @@ it('applies migrations once: a second start on the same database changes nothing
   },
 );
 
-it('ties every activity to a stored contact: the migration that adds the key drops strays, then the store refuses new ones', async () => {
+it('every activity has a stored contact: the migration drops strays, the store refuses new ones', async () => {
   const c = await createContact(t);
   await recordActivities(t, [{ contactId: c.id, type: 'page_view' }]);
   const migration = new RuleSetVersion1769000000000();
@@ -86,7 +88,8 @@ it('ties every activity to a stored contact: the migration that adds the key dro
     await migration.down(q);
     // A stray an earlier version could leave: its contact deleted under it.
     await q.query(
-      `INSERT INTO activities (id, contact_id, type, occurred_at, properties, idempotency_key, points, created_at) VALUES (?, ?, 'page_view', ?, NULL, NULL, 0, ?)`,
+      `INSERT INTO activities (id, contact_id, type, occurred_at, properties, idempotency_key, points, ` +
+        `created_at) VALUES (?, ?, 'page_view', ?, NULL, NULL, 0, ?)`,
       [
         '00000000-0000-7000-8000-00000000a0a0',
         '00000000-0000-4000-8000-00000000dead',
@@ -107,7 +110,8 @@ it('ties every activity to a stored contact: the migration that adds the key dro
   expect(kept.contact.activities.totalCount).toBe(1);
   await expect(
     t.app.ds.query(
-      `INSERT INTO activities (id, contact_id, type, occurred_at, properties, idempotency_key, points, created_at) VALUES (?, ?, 'page_view', ?, NULL, NULL, 0, ?)`,
+      `INSERT INTO activities (id, contact_id, type, occurred_at, properties, idempotency_key, points, ` +
+        `created_at) VALUES (?, ?, 'page_view', ?, NULL, NULL, 0, ?)`,
       [
         '00000000-0000-7000-8000-00000000a0a1',
         '00000000-0000-4000-8000-00000000dead',

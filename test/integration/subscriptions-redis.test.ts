@@ -1,11 +1,13 @@
 import Redis from 'ioredis';
-import { ADMIN_KEY, startTestApp, TestApp, TEST_DB } from '../helpers/app';
+import { ADMIN_KEY, startTestApp, type TestApp, TEST_DB } from '../helpers/app';
 import { createKey, createRule, uniqueEmail } from '../helpers/factories';
-import { Service, startService } from '../helpers/service-process';
+import { type Service, startService } from '../helpers/service-process';
 import { collect, sleep, wsClient } from '../helpers/ws';
 
 const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const SUB = `subscription($after: String) { leadPromoted(after: $after) { cursor transition { id toStage contact { email } } } }`;
+const SUB =
+  `subscription($after: String) { leadPromoted(after: $after) { cursor transition { id toStage contact { email ` +
+  `} } } }`;
 const BATCH = 'mutation($i: [ActivityInput!]!) { recordActivities(inputs: $i) { duplicates } }';
 
 async function ingest(httpUrl: string, n: number): Promise<void> {
@@ -93,7 +95,7 @@ describe('one instance with Redis', () => {
     await sleep(200);
     await ingest(b.url, 10);
     await sub1.waitFor(10);
-    first.dispose();
+    void first.dispose();
     // Committed before A answers; the resumed subscription must get them whether it replays them or sees them live.
     await ingest(a.app.url, 10);
     const sub2 = collect(wsClient(b.url, key), SUB, { after: sub1.events[9].leadPromoted.cursor });
@@ -110,7 +112,8 @@ describe('one instance with Redis', () => {
     // An open (1 point) promotes to LEAD, a page view (60) to MQL: whichever commits first, LEAD must come out first.
     await createRule(a, { name: 'open', kind: 'BEHAVIOR', activityType: 'email_open', points: 1 });
     await a.app.services.rescore.idle();
-    const staged = `subscription { leadPromoted(stages: [LEAD, MQL]) { cursor transition { toStage contact { email } } } }`;
+    const staged =
+      'subscription { leadPromoted(stages: [LEAD, MQL]) { cursor transition { toStage contact { email } } } }';
     const sub = collect(wsClient(a.app.url, await createKey(a, 'VIEWER')), staged);
     await sleep(200);
     const emails = Array.from({ length: 40 }, () => uniqueEmail('causal'));

@@ -1,4 +1,4 @@
-import { startTestApp, TestApp, TEST_DB } from '../helpers/app';
+import { startTestApp, type TestApp, TEST_DB } from '../helpers/app';
 import { createKey, createPartner, createRule, uniqueEmail } from '../helpers/factories';
 import { collect, pausableSubscriber, sleep, wsClient } from '../helpers/ws';
 
@@ -10,9 +10,11 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-const SUB = `subscription($stages: [LifecycleStage!], $after: String, $partnerId: ID) { leadPromoted(stages: $stages, after: $after, partnerId: $partnerId) {
+const SUB = `subscription($stages: [LifecycleStage!], $after: String, $partnerId: ID) {
+  leadPromoted(stages: $stages, after: $after, partnerId: $partnerId) {
   cursor transition { id contactId fromStage toStage trigger occurredAt contact { email stage } } } }`;
-const BATCH = `mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { transitions { id toStage } } }`;
+const BATCH =
+  'mutation($inputs: [ActivityInput!]!) { recordActivities(inputs: $inputs) { transitions { id toStage } } }';
 
 /** Promotes `n` new contacts PROSPECT -> LEAD -> MQL (one MQL event each), in batches. */
 async function promote(n: number, batch = 250, extra: Record<string, unknown> = {}): Promise<string[]> {
@@ -50,7 +52,7 @@ it('delivers each of 1,000 promotions in bursts exactly once per subscription, i
   expect(received.map((x: any) => x.contact.email).sort()).toEqual([...emails].sort());
   const ids = received.map((x: any) => Number(x.id));
   expect(ids).toEqual([...ids].sort((a, b) => a - b));
-  client.dispose();
+  void client.dispose();
 });
 
 it('sends nothing for a batch that rolls back', async () => {
@@ -75,7 +77,7 @@ it('sends nothing for a batch that rolls back', async () => {
   await sub.waitFor(2);
   await sleep(300);
   expect(sub.events).toHaveLength(2);
-  client.dispose();
+  void client.dispose();
 });
 
 it('resumes after a dropped connection: every event once, in order, with promotions meanwhile', async () => {
@@ -87,7 +89,7 @@ it('resumes after a dropped connection: every event once, in order, with promoti
   await sub1.waitFor(30);
   const cursor = sub1.events[9].leadPromoted.cursor;
   const seenBefore = sub1.events.slice(0, 10).map((e) => e.leadPromoted.transition.id);
-  first.dispose();
+  void first.dispose();
   await promote(20, 5);
   const second = wsClient(t.app.url, key);
   const sub2 = collect(second, SUB, { after: cursor });
@@ -100,7 +102,7 @@ it('resumes after a dropped connection: every event once, in order, with promoti
   expect(new Set(ids).size).toBe(65);
   expect(ids).toEqual([...ids].sort((a, b) => a - b));
   expect(ids.some((id) => seenBefore.includes(String(id)))).toBe(false);
-  second.dispose();
+  void second.dispose();
 });
 
 it('limits PARTNER subscribers to their partner and honours the partnerId filter', async () => {
@@ -154,9 +156,12 @@ it('closes a connection without a valid key with 4401 and drops a revoked key', 
 });
 
 /** About 25 KB per event: 100 aliases of the transition, so a burst outgrows the socket buffers of the machine. */
-const BIG = `subscription { leadPromoted { cursor ${Array.from({ length: 100 }, (_, i) => `t${i}: transition { id contactId fromStage toStage trigger occurredAt reason score actor contact { email stage score } }`).join(' ')} } }`;
+const TRANSITION =
+  'transition { id contactId fromStage toStage trigger occurredAt reason score actor contact { email stage score } }';
+const ALIASES = Array.from({ length: 100 }, (_, i) => `t${i}: ${TRANSITION}`).join(' ');
+const BIG = `subscription { leadPromoted { cursor ${ALIASES} } }`;
 
-it('closes a connection that stops reading with 4429 and its cursor, and it resumes from there without loss', async () => {
+it('closes a connection that stops reading with 4429 and its cursor; it resumes there without loss', async () => {
   const small = await startTestApp({ SUBSCRIPTION_QUEUE_LIMIT: '5' });
   try {
     await createRule(small, { name: 'view', kind: 'BEHAVIOR', activityType: 'page_view', points: 60 });
@@ -194,7 +199,7 @@ it('closes a connection that stops reading with 4429 and its cursor, and it resu
   }
 }, 120_000);
 
-it('5: keeps a reader that keeps up through a burst larger than its bound: the bound is measured after a drain attempt', async () => {
+it('5: keeps a reader that keeps up through a burst over its bound (measured after a drain attempt)', async () => {
   const small = await startTestApp({ SUBSCRIPTION_QUEUE_LIMIT: '5' });
   try {
     await createRule(small, { name: 'view', kind: 'BEHAVIOR', activityType: 'page_view', points: 60 });
@@ -228,7 +233,8 @@ it('5: keeps a reader that keeps up through a burst larger than its bound: the b
     const runner = t.app.ds.createQueryRunner();
     await runner.startTransaction();
     await runner.query(
-      'INSERT INTO stage_transitions (contact_id, from_stage, to_stage, `trigger`, reason, score, actor, occurred_at, partner_id, owner_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO stage_transitions (contact_id, from_stage, to_stage, `trigger`, reason, score, actor, ' +
+        'occurred_at, partner_id, owner_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [
         contact.id,
         'LEAD',
@@ -251,7 +257,7 @@ it('5: keeps a reader that keeps up through a burst larger than its bound: the b
     await sub1.waitFor(5);
     const cursor = sub1.events[4].leadPromoted.cursor;
     expect(sub1.events.every((e) => Number(e.leadPromoted.transition.id) > Number(lateId))).toBe(true);
-    first.dispose();
+    void first.dispose();
     await runner.commitTransaction();
     await runner.release();
     // Nobody publishes that row: the orphan sweep (PROMOTION_ORPHAN_MS) stamps it after the ones already sent.
@@ -277,5 +283,5 @@ it('counts open subscriptions in /metrics while they are live, and stops countin
   await subs[0].waitFor(1);
   subs.forEach((s) => s.dispose());
   expect(await until(before)).toBe(before);
-  client.dispose();
+  void client.dispose();
 });

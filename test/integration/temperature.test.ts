@@ -9,7 +9,7 @@
  * and after the migration's backfill.
  */
 import { StoredTemperature1774000000000 } from '../../migrations/1774000000000-StoredTemperature';
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createRule, recordActivities } from '../helpers/factories';
 import { dbDate } from '../../src/db/portable';
 import { sleep } from '../helpers/ws';
@@ -50,14 +50,18 @@ async function definition(source: string, now: number): Promise<Map<string, stri
     `{ qualificationPolicy { hotThreshold warmThreshold temperatureWindowDays } }`,
   );
   const rows: { id: string; pts: number | string }[] = await t.app.ds.query(
-    `SELECT c.id, (SELECT COALESCE(SUM(sa.points), 0) FROM score_applications sa WHERE sa.contact_id = c.id AND (sa.expires_at IS NULL OR sa.expires_at >= ?) AND sa.occurred_at > ?) AS pts FROM contacts c WHERE c.source = ?`,
+    `SELECT c.id, (SELECT COALESCE(SUM(sa.points), 0) FROM score_applications sa WHERE sa.contact_id = c.id ` +
+      `AND (sa.expires_at IS NULL OR sa.expires_at >= ?) AND sa.occurred_at > ?) AS pts FROM contacts c WHERE ` +
+      `c.source = ?`,
     [dbDate(now), dbDate(now - p.temperatureWindowDays * DAY), source],
   );
   const temperature = (pts: number) => (pts >= p.hotThreshold ? 'HOT' : pts >= p.warmThreshold ? 'WARM' : 'COLD');
   return new Map(rows.map((r) => [r.id, temperature(Number(r.pts))]));
 }
 
-const LIST = `query($filter: ContactFilter) { contacts(first: 100, filter: $filter, orderBy: { field: SCORE, direction: DESC }) { edges { node { id score temperature } } } }`;
+const LIST =
+  `query($filter: ContactFilter) { contacts(first: 100, filter: $filter, orderBy: { field: SCORE, direction: ` +
+  `DESC }) { edges { node { id score temperature } } } }`;
 
 /** What the API says: each contact's temperature read, and the ids each temperature filter returns, in score order. */
 async function api(source: string) {
@@ -166,7 +170,8 @@ describe('stored temperature', () => {
 
   it('a policy change: thresholds at once, a new window through a rescore job with progress', async () => {
     const source = 'temp-window';
-    const policy = `mutation($input: QualificationPolicyInput!) { updateQualificationPolicy(input: $input) { hotThreshold } }`;
+    const policy =
+      `mutation($input: QualificationPolicyInput!) { updateQualificationPolicy(input: $input) { hotThreshold } ` + `}`;
     await t.ok(policy, { input: { hotThreshold: 30 } });
     // One UPDATE inside the policy's transaction: visible as soon as the mutation returns.
     const hot30 = await expectAgreement(source, clock.now());
@@ -253,7 +258,8 @@ describe('what a scored batch writes', () => {
     );
     expect(await batch(contacts.slice(0, 100), 'page_view')).toBe(await batch(contacts.slice(100, 110), 'page_view'));
     const { contacts: page } = await t.ok(
-      `query($filter: ContactFilter) { contacts(first: 200, filter: $filter) { edges { node { id lastActivityAt temperature } } } }`,
+      `query($filter: ContactFilter) { contacts(first: 200, filter: $filter) { edges { node { id ` +
+        `lastActivityAt temperature } } } }`,
       { filter: { source } },
     );
     const byId = new Map(page.edges.map((e: any) => [e.node.id, e.node]));

@@ -5,7 +5,7 @@
  * (counted through the TypeORM logger); a failure inside a run stops it and
  * the messages behind wait for the retry, in order.
  */
-import { ADMIN_KEY, startTestApp, TestApp } from '../helpers/app';
+import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner } from '../helpers/factories';
 import { receiverPool } from '../helpers/receiver';
 import { requestStats } from '../../src/db/sql-counter';
@@ -58,7 +58,7 @@ async function counted<T>(fn: () => Promise<T>): Promise<{ value: T; statements:
   return { value, statements: stats.sqlStatements };
 }
 
-it('claims a run of consecutive messages under one lease and records it with the same statements for 1 or 20 messages', async () => {
+it('claims a run of consecutive messages under one lease, recorded with the same statements for 1 or 20', async () => {
   const r = await receiver();
   const one = await queued(r.url, 1);
   const twenty = await queued(r.url, 20);
@@ -106,7 +106,8 @@ it('claims a run of consecutive messages under one lease and records it with the
   expect(recordTwenty.statements).toBe(recordOne.statements);
 
   const log = await t.ok(
-    `query($id: ID!) { webhookDeliveries(endpointId: $id, first: 50) { totalCount edges { node { state attemptCount payload } } } }`,
+    `query($id: ID!) { webhookDeliveries(endpointId: $id, first: 50) { totalCount edges { node { state ` +
+      `attemptCount payload } } } }`,
     { id: twenty.id },
     ADMIN_KEY,
   );

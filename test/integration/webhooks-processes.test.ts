@@ -4,11 +4,11 @@
  * mid-delivery loses nothing, another one takes its lease over.
  */
 import { ADMIN_KEY, TEST_DB, createTestDatabase } from '../helpers/app';
-import { Service, startService } from '../helpers/service-process';
-import { Receiver, startReceiver } from '../helpers/receiver';
+import { type Service, startService } from '../helpers/service-process';
+import { type Receiver, startReceiver } from '../helpers/receiver';
 import { uniqueEmail } from '../helpers/factories';
 import { sleep } from '../helpers/ws';
-import type { ScratchDatabase } from '../../src/db/scratch-database';
+import type { ScratchDatabase } from '../helpers/scratch-database';
 
 const METRICS = 'metrics-token-0123456789';
 const ENV = {

@@ -4,9 +4,9 @@
  * the standardwebhooks package verifies, partner scoping, secret rotation,
  * giving up after 3 days, redelivery and test events.
  */
-import { ADMIN_KEY, startTestApp, TestApp } from '../helpers/app';
+import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createKey, createPartner } from '../helpers/factories';
-import { Receiver, receiverPool } from '../helpers/receiver';
+import { type Receiver, receiverPool } from '../helpers/receiver';
 import { sleep } from '../helpers/ws';
 import { JITTER, nominalDelayMs } from '../../src/modules/webhooks/backoff';
 
@@ -40,9 +40,13 @@ afterAll(async () => {
 });
 const receiver = receivers.start;
 
-const CREATE = `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret endpoint { id url stages partnerId enabled } } }`;
-const DELIVERIES = `query($id: ID!, $first: Int) { webhookDeliveries(endpointId: $id, first: $first) { totalCount edges { node {
-  id webhookId eventType state attemptCount nextAttemptAt payload attempts { attemptedAt statusCode durationMs error ok } } } } }`;
+const CREATE =
+  `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret endpoint { id ` +
+  `url stages partnerId enabled } } }`;
+const DELIVERIES = `query($id: ID!, $first: Int) { webhookDeliveries(endpointId: $id, first: $first) { totalCount
+                     edges { node {
+  id webhookId eventType state attemptCount nextAttemptAt payload attempts { attemptedAt statusCode durationMs
+    error ok } } } } }`;
 
 async function createEndpoint(url: string, stages = ['MQL'], key = ADMIN_KEY): Promise<{ id: string; secret: string }> {
   const data = await t.ok(CREATE, { input: { url, stages, description: 'test' } }, key);
@@ -60,7 +64,7 @@ async function deliveries(endpointId: string): Promise<any[]> {
   return (await t.ok(DELIVERIES, { id: endpointId, first: 100 })).webhookDeliveries.edges.map((e: any) => e.node);
 }
 
-it('retries through errors, a timeout and 500s with documented spacing, then delivers every event once, in order, signed', async () => {
+it('retries errors, a timeout and 500s as documented, then delivers each event once, in order, signed', async () => {
   const script = ['503', 'drop', 'hang', '500', '500', '500'];
   const r = await receiver(
     (n) =>
@@ -121,7 +125,7 @@ it('retries through errors, a timeout and 500s with documented spacing, then del
   expect(head.attempts[3].error).toMatch(/HTTP 500: receiver says no/);
 });
 
-it("sends PARTNER endpoints only their partner's contacts; admin endpoints get all; partners manage only their own", async () => {
+it("sends PARTNER endpoints only their partner's contacts, admin ones all; partners manage their own", async () => {
   const [pa, pb] = [await createPartner(t), await createPartner(t)];
   const [ka, kb] = [await createKey(t, 'PARTNER', pa.id), await createKey(t, 'PARTNER', pb.id)];
   const [ra, rb, rall] = [await receiver(), await receiver(), await receiver()];
@@ -170,7 +174,7 @@ it('rotates the secret: the old one signs beside the new one for 24 hours, then 
   expect(() => r.verifyAll(old)).toThrow(/signature/i);
 });
 
-it('gives up after 3 days of failures: the endpoint is disabled and says why; enabling it again delivers what waited', async () => {
+it('gives up after 3 days of failures: disabled, says why; re-enabled, it delivers what waited', async () => {
   let healthy = false;
   const r = await receiver(() => (healthy ? 200 : 500));
   const { id } = await createEndpoint(r.url);

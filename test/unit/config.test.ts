@@ -121,7 +121,6 @@ describe('loadConfig: values a deployment sets', () => {
       MAX_QUERY_COMPLEXITY: '5000',
       MAX_PAGE_SIZE: '100',
       MAX_BODY_BYTES: '4096',
-      MAX_BATCH_OPERATIONS: '3',
     });
     expect(c).toMatchObject({
       expirySweepMs: 500,
@@ -130,7 +129,7 @@ describe('loadConfig: values a deployment sets', () => {
       promotionOrphanMs: 1000,
       keyRecheckMs: 60,
     });
-    expect(c.limits).toEqual({ maxDepth: 8, maxComplexity: 5000, maxFirst: 100, maxBodyBytes: 4096, maxBatch: 3 });
+    expect(c.limits).toEqual({ maxDepth: 8, maxComplexity: 5000, maxFirst: 100, maxBodyBytes: 4096 });
   });
 
   it('takes sqlite: with or without // and stops on one without a file', () => {

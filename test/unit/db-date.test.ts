@@ -29,7 +29,7 @@ describe('dbDate', () => {
     for (const ms of edges) expect(dbDate(ms)).toBe(iso(ms));
   });
 
-  it('gives the same text for a Date and its time, and for dates met in any order (its cache of days never mixes them up)', () => {
+  it('gives the same text for a Date and its time, for dates met in any order (its day cache never mixes them)', () => {
     let seed = 7;
     const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 20_000; i++) {

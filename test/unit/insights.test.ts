@@ -1,13 +1,13 @@
 /** The insight definitions (src/modules/insights), without a database: statistics, the regression, replay, holdout. */
 import { auc, liftInterval, median, wilson } from '../../src/modules/insights/stats';
 import { fitLogistic, predict, sigmoid } from '../../src/modules/insights/logistic';
-import { ContactHistory, replayContact } from '../../src/modules/insights/replay';
+import { type ContactHistory, replayContact } from '../../src/modules/insights/replay';
 import { observe } from '../../src/modules/insights/observation';
 import { RuleInsightTally } from '../../src/modules/insights/rule-insights';
 import { SuggestionTally, holdoutOf, suggest } from '../../src/modules/insights/suggestion';
 import { SimulationTally } from '../../src/modules/insights/simulation';
 import { DEFAULT_POLICY } from '../../src/modules/lifecycle/lifecycle';
-import { Rule } from '../../src/modules/scoring/scorer';
+import { type Rule } from '../../src/modules/scoring/scorer';
 import { prng } from '../../scripts/demo/random';
 
 const DAY = 86_400_000;
@@ -107,7 +107,7 @@ const facts = {
 };
 
 describe('replay', () => {
-  it('promotes on score, replays a qualification only where the contact stands, and dates promotions by their activity', () => {
+  it('promotes on score, replays a qualification only where the contact stands, dates promotions by activity', () => {
     const t0 = Date.UTC(2026, 0, 1);
     const history: ContactHistory = {
       id: 'c',
@@ -176,7 +176,7 @@ describe('observations, insights and the suggestion on a planted signal', () => 
     } as ContactHistory;
   });
 
-  it('finds the planted behaviour, gives a behaviour independent of the outcome a lift near 1, and never trains on what the test part knows', () => {
+  it('finds the planted behaviour, gives an unrelated one a lift near 1, never trains on the test part', () => {
     const fit: Rule = {
       ...rule('fit', '', 3),
       kind: 'FIT',

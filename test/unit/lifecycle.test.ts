@@ -1,6 +1,6 @@
 import {
   DEFAULT_POLICY,
-  Policy,
+  type Policy,
   mergePolicy,
   promotions,
   qualificationOutcome,

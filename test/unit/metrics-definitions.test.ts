@@ -1,8 +1,8 @@
 import {
   CONVERSIONS,
-  CurrentRow,
+  type CurrentRow,
   FUNNEL_STAGES,
-  StageRow,
+  type StageRow,
   assembleMetrics,
   conversionRate,
   msToDays,

@@ -1,4 +1,4 @@
-import { FIT_FIELDS, RuleDraft, validateRule } from '../../src/modules/scoring/rule-validation';
+import { FIT_FIELDS, type RuleDraft, validateRule } from '../../src/modules/scoring/rule-validation';
 
 const behavior: RuleDraft = {
   name: 'Pricing view',

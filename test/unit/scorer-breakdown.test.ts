@@ -20,7 +20,7 @@ describe('breakdown', () => {
 });
 
 describe('breakdown order and totals', () => {
-  it('breaks ties in points by rule name, leaves out rules whose points cancel or expired, and counts applications', () => {
+  it('breaks ties in points by rule name, leaves out rules whose points cancel or expired, counts applications', () => {
     const rules = [
       rule({ id: 'b', name: 'beta', points: 5 }),
       rule({ id: 'a', name: 'alpha', points: -5, activityType: 'unsubscribe' }),

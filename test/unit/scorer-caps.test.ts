@@ -1,8 +1,8 @@
 import {
-  ActivityFacts,
-  CapState,
+  type ActivityFacts,
+  type CapState,
   DAY_MS,
-  Rule,
+  type Rule,
   engagementScore,
   needsFullRescore,
   scoreActivity,
@@ -13,7 +13,7 @@ import { rule, act } from './scorer.fixtures';
 describe('caps', () => {
   const day = (d: number, h = 0) => d * DAY_MS + h * 3_600_000;
 
-  it('counts at most maxApplications inside any window of capWindowDays, in occurredAt order whatever the input order', () => {
+  it('counts at most maxApplications in any window of capWindowDays, in occurredAt order, whatever the input', () => {
     const r = rule({ maxApplications: 2, capWindowDays: 7 });
     const acts = [
       act('f', day(8, 2)),
@@ -23,7 +23,8 @@ describe('caps', () => {
       act('d', day(7)),
       act('e', day(8, 1)),
     ];
-    // 0 and 1 count; 2 is the third inside (−5, 2]; at 7 day 0 has left the window; at 8h1 day 1 has left; 8h2: 7 and 8h1 bind.
+    // 0 and 1 count; 2 is the third inside (−5, 2]; at 7 day 0 has left the window; at 8h1 day 1 has left; 8h2: 7 and
+    // 8h1 bind.
     expect(scoreAllActivities(acts, [r]).map((a) => a.activityId)).toEqual(['a', 'b', 'd', 'e']);
   });
 
@@ -103,7 +104,7 @@ describe('caps at equal times', () => {
     expect(scoreActivity(act('c', 2 * DAY_MS), [r], cap)).toHaveLength(1);
   });
 
-  it('asks for a full rescore when a backdated activity hits any one of several capped rules that counted later', () => {
+  it('asks for a full rescore when a backdated activity hits any of several capped rules that counted later', () => {
     const onPricing = rule({
       id: 'p',
       maxApplications: 2,

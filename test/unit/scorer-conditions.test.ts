@@ -143,7 +143,7 @@ describe('contact fields', () => {
     for (const d of ['acme.com', 'gmail.co.evil', 'mail.acme.com']) expect(isFreeEmailDomain(d)).toBe(false);
   });
 
-  it('scores a FIT rule on freeEmail and an attribute, and ignores BEHAVIOR rules and rules of other kinds of fields', () => {
+  it('scores a FIT rule on freeEmail and an attribute; ignores BEHAVIOR rules and rules of other field kinds', () => {
     const rules = [
       rule({
         id: 'f1',

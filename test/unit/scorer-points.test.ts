@@ -1,5 +1,5 @@
 import {
-  CapState,
+  type CapState,
   DAY_MS,
   engagementScore,
   fitScore,

@@ -1,5 +1,5 @@
 /** Shared builders of the scorer's unit tests (test/unit/scorer-*.test.ts). */
-import { ActivityFacts, ContactFacts, Rule } from '../../src/modules/scoring/scorer';
+import { type ActivityFacts, type ContactFacts, type Rule } from '../../src/modules/scoring/scorer';
 
 export const rule = (over: Partial<Rule>): Rule => ({
   id: over.id ?? 'r1',

@@ -1,4 +1,4 @@
-import { AddedTransition, convertsTo, stayMarks } from '../../src/modules/lifecycle/stays';
+import { type AddedTransition, convertsTo, stayMarks } from '../../src/modules/lifecycle/stays';
 
 const t = (toStage: string, occurredAt: number): AddedTransition => ({ toStage, occurredAt });
 const none = { latestEntry: new Map<string, number>() };
@@ -12,7 +12,7 @@ describe('convertsTo', () => {
 });
 
 describe('stayMarks', () => {
-  it('a first journey: each stay ends at the next transition, converts at the next funnel stage, and dates the contact leaving PROSPECT', () => {
+  it('a first journey: stays end at the next transition, convert at the next funnel stage; PROSPECT left', () => {
     const m = stayMarks(none, [t('LEAD', 10), t('MQL', 10), t('SQL', 25)]);
     expect(m.added).toEqual([
       { previousEntryAt: null, leftAt: 10, convertedAt: 10 },
@@ -37,7 +37,7 @@ describe('stayMarks', () => {
     expect(m.added[0]).toEqual({ previousEntryAt: null, leftAt: 2, convertedAt: null });
   });
 
-  it('on top of stored transitions: closes the open stay, converts only stages with stored entries, and chains previous entries', () => {
+  it('on stored transitions: closes the open stay, converts only stages with stored entries, chains entries', () => {
     const history = {
       latestEntry: new Map([
         ['LEAD', 1],

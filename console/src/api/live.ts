@@ -33,7 +33,9 @@ const FIELDS =
 const SUBSCRIPTION = `subscription Live($stages: [LifecycleStage!], $ownerId: String, $after: String) {
   leadPromoted(stages: $stages, ownerId: $ownerId, after: $after) { cursor transition { ${FIELDS} } }
 }`;
-const GAP_QUERY = `query LiveGap($filter: StageTransitionFilter) { stageTransitions(filter: $filter, first: 500) { edges { node { ${FIELDS} } } } }`;
+const GAP_QUERY =
+  `query LiveGap($filter: StageTransitionFilter) { stageTransitions(filter: $filter, first: 500) { edges { node ` +
+  `{ ${FIELDS} } } } }`;
 
 /** The service's clock (its Date header, whole seconds), not the browser's, which may be off; null if unknown. */
 async function serviceNow(): Promise<string | null> {

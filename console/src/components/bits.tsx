@@ -114,7 +114,8 @@ export function JobProgress({ id, job, done }: { id: string; job: JobState; done
           ? done
           : job.state === 'FAILED'
             ? `Failed: ${job.error ?? 'unknown error'}.`
-            : `${job.processed.toLocaleString('en')} of ${job.total.toLocaleString('en')} (${job.state.toLowerCase()}).`}
+            : `${job.processed.toLocaleString('en')} of ${job.total.toLocaleString('en')} ` +
+              `(${job.state.toLowerCase()}).`}
       </p>
     </>
   );

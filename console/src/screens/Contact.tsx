@@ -1,4 +1,7 @@
-/** Contact: score breakdown, score over time (scoreHistory), activities, transitions, BANT qualification and manual moves. */
+/**
+ * Contact: score breakdown, score over time (scoreHistory), activities, transitions, BANT qualification and manual
+ * moves.
+ */
 import { useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { describeError, type Problem } from '../api/errors';
@@ -27,8 +30,12 @@ const QUERY = `query Contact($id: ID!) {
   }
 }`;
 const POLICY = 'query Policy { qualificationPolicy { requiredBantCriteria } }';
-const QUALIFY = `mutation Qualify($id: ID!, $input: QualificationInput!) { qualifyContact(id: $id, input: $input) { id stage } }`;
-const MOVE = `mutation Move($id: ID!, $toStage: LifecycleStage!, $reason: String!) { transitionContact(id: $id, toStage: $toStage, reason: $reason) { id stage } }`;
+const QUALIFY =
+  `mutation Qualify($id: ID!, $input: QualificationInput!) { qualifyContact(id: $id, input: $input) { id stage ` +
+  `} }`;
+const MOVE =
+  `mutation Move($id: ID!, $toStage: LifecycleStage!, $reason: String!) { transitionContact(id: $id, toStage: ` +
+  `$toStage, reason: $reason) { id stage } }`;
 
 interface Activity {
   id: string;
@@ -183,7 +190,10 @@ function ScoreChart({ history }: { history: ScoreChange[] }) {
       <ChartView
         option={option}
         height={240}
-        label={`Line chart of the score over time from ${history.length} changes; the activities and transitions tables list what caused them.`}
+        label={
+          `Line chart of the score over time from ${history.length} changes; the activities and transitions ` +
+          `tables list what caused them.`
+        }
       />
     </figure>
   );

@@ -145,13 +145,11 @@ function FunnelBody({ m, groupBy }: { m: Metrics; groupBy: string }) {
     const labels = m.conversions.map((c) => `${c.fromStage}→${c.toStage}`);
     const series =
       m.groups.length > 0
-        ? m.groups
-            .slice(0, 8)
-            .map((g) => ({
-              name: g.key ?? '(none)',
-              type: 'bar',
-              data: g.conversions.map((c) => +(c.rate * 100).toFixed(1)),
-            }))
+        ? m.groups.slice(0, 8).map((g) => ({
+            name: g.key ?? '(none)',
+            type: 'bar',
+            data: g.conversions.map((c) => +(c.rate * 100).toFixed(1)),
+          }))
         : [{ name: 'All contacts', type: 'bar', data: m.conversions.map((c) => +(c.rate * 100).toFixed(1)) }];
     return {
       tooltip: { trigger: 'axis', valueFormatter: (v: number) => `${v} %` },
@@ -170,7 +168,10 @@ function FunnelBody({ m, groupBy }: { m: Metrics; groupBy: string }) {
           <figcaption>Contacts per stage</figcaption>
           <ChartView
             option={stageOption}
-            label="Bar chart of contacts that entered each stage in the period and contacts in each stage now; the same numbers are in the table below."
+            label={
+              'Bar chart of contacts that entered each stage in the period and contacts in each stage now; ' +
+              'the same numbers are in the table below.'
+            }
           />
         </figure>
         <figure className="card">

@@ -15,7 +15,9 @@ const FIELDS = [
 ] as const;
 type Key = (typeof FIELDS)[number][0];
 const QUERY = `query Policy { qualificationPolicy { ${FIELDS.map(([k]) => k).join(' ')} } }`;
-const UPDATE = `mutation UpdatePolicy($input: QualificationPolicyInput!) { updateQualificationPolicy(input: $input) { ${FIELDS.map(([k]) => k).join(' ')} } }`;
+const UPDATE =
+  `mutation UpdatePolicy($input: QualificationPolicyInput!) { updateQualificationPolicy(input: $input) { ` +
+  `${FIELDS.map(([k]) => k).join(' ')} } }`;
 
 export function PolicyForm() {
   const [{ data, error }] = useQuery<{ qualificationPolicy: Record<Key, number | null> }>({ query: QUERY });

@@ -8,7 +8,8 @@ import { PolicyForm } from './PolicyForm';
 import { RescorePanel } from './RescorePanel';
 
 const RULE_FIELDS =
-  'id name kind activityType points active maxApplications capWindowDays expiresAfterDays conditions { field operator value }';
+  'id name kind activityType points active maxApplications capWindowDays expiresAfterDays conditions { field ' +
+  'operator value }';
 const RULES = `query Rules { scoringRules(includeInactive: true) { ${RULE_FIELDS} } }`;
 const DEACTIVATE = 'mutation Deactivate($id: ID!) { deleteScoringRule(id: $id) }';
 const ACTIVATE = 'mutation Activate($id: ID!) { updateScoringRule(id: $id, input: { active: true }) { id active } }';
@@ -17,7 +18,10 @@ const describeRule = (r: Rule) =>
   [
     r.kind === 'BEHAVIOR' ? `each ${r.activityType}` : 'fit',
     ...r.conditions.map((c) =>
-      `${c.field} ${c.operator.toLowerCase().replace('_', ' ')} ${c.value === undefined || c.value === null ? '' : JSON.stringify(c.value)}`.trim(),
+      (
+        `${c.field} ${c.operator.toLowerCase().replace('_', ' ')} ` +
+        `${c.value === undefined || c.value === null ? '' : JSON.stringify(c.value)}`
+      ).trim(),
     ),
     r.maxApplications ? `at most ${r.maxApplications}×${r.capWindowDays ? ` per ${r.capWindowDays} d` : ''}` : '',
     r.expiresAfterDays ? `expires after ${r.expiresAfterDays} d` : '',

@@ -1,6 +1,6 @@
-/** GraphQL inputs and payloads of keys and partners. */
-import { Field, ID, InputType, ObjectType } from 'type-graphql';
-import { ApiKey, Role } from './api-key.entity';
+/** GraphQL inputs of keys and partners. */
+import { Field, ID, InputType } from 'type-graphql';
+import { Role } from './api-key.entity';
 
 @InputType()
 export class CreateApiKeyInput {
@@ -21,13 +21,4 @@ export class CreateApiKeyInput {
     description: 'The owner the key acts for (see Owner): actor and qualifiedBy then name that owner.',
   })
   ownerId?: string | null;
-}
-
-@ObjectType()
-export class CreatedApiKey {
-  @Field(() => ApiKey)
-  apiKey: ApiKey;
-
-  @Field(() => String, { description: 'The secret, shown this once; only a hash is stored.' })
-  secret: string;
 }

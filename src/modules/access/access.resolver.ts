@@ -2,7 +2,8 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { ApiKey } from './api-key.entity';
 import { Partner } from './partner.entity';
-import { CreateApiKeyInput, CreatedApiKey } from './access.inputs';
+import { CreateApiKeyInput } from './access.inputs';
+import { CreatedApiKey } from './access.types';
 import { assertCan } from './viewer';
 import type { Context } from '../../graphql/context';
 

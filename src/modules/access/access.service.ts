@@ -1,9 +1,9 @@
 /** API keys, partners and authentication. Keys are stored only as a SHA-256 hash. */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { DataSource, In, IsNull, Not } from 'typeorm';
+import { type DataSource, In, IsNull, Not } from 'typeorm';
 import { ApiKey, Role } from './api-key.entity';
 import { Partner } from './partner.entity';
-import { Viewer } from './viewer';
+import { type Viewer } from './viewer';
 import { badInput, conflict, notFound } from '../../graphql/errors';
 import { isUniqueViolation } from '../../db/portable';
 import { selectEntities } from '../../db/hydrate';
@@ -167,9 +167,5 @@ export class AccessService {
 
   listPartners(): Promise<Partner[]> {
     return this.ds.getRepository(Partner).find({ order: { name: 'ASC' } });
-  }
-
-  async partnerExists(id: string): Promise<boolean> {
-    return (await this.ds.getRepository(Partner).count({ where: { id } })) > 0;
   }
 }

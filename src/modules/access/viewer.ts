@@ -8,12 +8,18 @@ export interface Viewer {
   name: string;
   role: Role;
   partnerId: string | null;
-  /** The owner the key acts for (createApiKey ownerId): transitions, qualifications and assignments it makes name that owner. */
+  /**
+   * The owner the key acts for (createApiKey ownerId): transitions, qualifications and assignments it makes name that
+   * owner.
+   */
   ownerId?: string | null;
   ownerName?: string | null;
 }
 
-/** How a viewer is named where it acted (actor, qualifiedBy): its owner's name when the key acts for one, else the key's name. */
+/**
+ * How a viewer is named where it acted (actor, qualifiedBy): its owner's name when the key acts for one, else the key's
+ * name.
+ */
 export function actorName(viewer: Viewer): string {
   return viewer.ownerName ?? viewer.name;
 }

@@ -7,12 +7,12 @@
  * by id and that no rule scores reads no contact: the activities' foreign
  * key checks that they exist.
  */
-import { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager } from 'typeorm';
 import { Activity } from './activity.entity';
-import { ActivityData, MAX_BATCH, validateActivity } from './activity.validation';
+import { type ActivityData, MAX_BATCH, validateActivity } from './activity.validation';
 import {
-  BuiltActivities,
-  Prepared,
+  type BuiltActivities,
+  type Prepared,
   buildActivities,
   inScoringOrder,
   throwIfMissing,
@@ -21,17 +21,16 @@ import {
 import { Contact } from '../contacts/contact.entity';
 import { normaliseEmail } from '../contacts/contact.validation';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../contacts/contact.factory';
-import { assignGroupKeys } from '../metrics/group-keys';
-import { StageTransition } from '../lifecycle/stage-transition.entity';
+import { assignGroupKeys } from '../../db/group-keys';
+import { type StageTransition } from '../lifecycle/stage-transition.entity';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { ScoreEngine, ScoringRun } from '../scoring';
 import type { PromotionPublisher } from '../realtime/publisher';
-import { Viewer, assertCan, partnerScope } from '../access/viewer';
+import { type Viewer, assertCan, partnerScope } from '../access';
 import { DomainError, badInput } from '../../graphql/errors';
-import { Page, checkFirst } from '../../graphql/pagination';
-import { ActivityPageArgs, activityPages } from './activity.pages';
+import { type Page, checkFirst } from '../../graphql/pagination';
+import { type ActivityPageArgs, activityPages } from './activity.pages';
 import {
-  dbDate,
   dialectOf,
   forUpdate,
   isForeignKeyViolation,
@@ -42,10 +41,10 @@ import {
   violatedIndex,
 } from '../../db/portable';
 import { selectEntities } from '../../db/hydrate';
-import { PreparedInsert, SqlValue, insertRows, prepareInsert } from '../../db/bulk';
+import { type PreparedInsert, insertRows, prepareInsert } from '../../db/bulk';
 import { ACTIVITY_COLUMNS, activityRow } from './activity.rows';
 import { ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring';
-import { ChangeSet, ContactChangeKind, WireChange } from '../realtime/contact-changes';
+import { ChangeSet, ContactChangeKind, type WireChange } from '../realtime/contact-changes';
 
 /** What recordActivities returns. */
 export interface RecordResult {
@@ -257,7 +256,8 @@ export class ActivitiesService {
       ? await selectEntities(
           em,
           Contact,
-          `SELECT ${columns} FROM contacts${usePrimaryKey(dialect)} WHERE id IN ${valuesPlaceholders(1, ids.size)} ORDER BY id${forUpdate(dialect)}`,
+          `SELECT ${columns} FROM contacts${usePrimaryKey(dialect)} WHERE id IN ` +
+            `${valuesPlaceholders(1, ids.size)} ORDER BY id${forUpdate(dialect)}`,
           [...ids],
         )
       : [];
@@ -283,7 +283,8 @@ export class ActivitiesService {
       const locked = await selectEntities(
         em,
         Contact,
-        `SELECT ${columns} FROM contacts WHERE email IN ${valuesPlaceholders(1, missing.length)} ORDER BY email${forUpdate(dialect)}`,
+        `SELECT ${columns} FROM contacts WHERE email IN ${valuesPlaceholders(1, missing.length)} ORDER BY ` +
+          `email${forUpdate(dialect)}`,
         missing,
       );
       // A prospect another request created first (the insert ignored ours) has its own history.

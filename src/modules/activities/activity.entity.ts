@@ -17,7 +17,8 @@ export class Activity {
 
   @Field(() => String, {
     description:
-      'Lower snake case, e.g. page_view, email_open, email_click, form_submit, content_download, webinar_attended, demo_request, unsubscribe.',
+      'Lower snake case, e.g. page_view, email_open, email_click, form_submit, content_download, ' +
+      'webinar_attended, demo_request, unsubscribe.',
   })
   @Column({ type: 'varchar', length: 64 })
   type: string;

@@ -1,11 +1,6 @@
-/** GraphQL inputs and payloads of ingestion. */
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+/** GraphQL inputs of ingestion. */
+import { Field, ID, InputType } from 'type-graphql';
 import { JSONObjectScalar } from '../../graphql/scalars';
-import { connectionTypes } from '../../graphql/connection';
-import { Activity } from './activity.entity';
-import { StageTransition } from '../lifecycle/stage-transition.entity';
-
-export const ActivityConnection = connectionTypes('Activity', Activity);
 
 @InputType()
 export class ActivityInput {
@@ -29,18 +24,4 @@ export class ActivityInput {
 
   @Field(() => String, { nullable: true, description: 'A second activity with the same key is not recorded again.' })
   idempotencyKey?: string | null;
-}
-
-@ObjectType()
-export class RecordActivitiesPayload {
-  @Field(() => [Activity], {
-    description: 'The recorded activities, in input order; a duplicate returns the activity first recorded.',
-  })
-  activities: Activity[];
-
-  @Field(() => [StageTransition], { description: 'Transitions the batch caused, in order.' })
-  transitions: StageTransition[];
-
-  @Field(() => Int, { description: 'How many inputs were already recorded under their idempotencyKey.' })
-  duplicates: number;
 }

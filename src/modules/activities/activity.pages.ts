@@ -1,7 +1,7 @@
 /** Pages of activities for many contacts at once: what a contacts list's `activities(first: N)` reads. */
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import { Activity } from './activity.entity';
-import { KeysetOrder, Page, keysetCondition, toPage } from '../../graphql/pagination';
+import { type KeysetOrder, type Page, keysetCondition, toPage } from '../../graphql/pagination';
 import { dbDate } from '../../db/portable';
 import { hydrate } from '../../db/hydrate';
 
@@ -14,6 +14,10 @@ const NEWEST_FIRST: KeysetOrder<Activity> = {
   cursor: (a) => [a.occurredAt.getTime(), a.id],
   bind: (v) => dbDate(Number(v)),
 };
+
+function newestFirst(a: Activity, b: Activity): number {
+  return b.occurredAt.getTime() - a.occurredAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
 
 /** What every contact's page is asked for. */
 export interface ActivityPageArgs {
@@ -32,8 +36,10 @@ const TERMS = 500;
  * Pages of activities for many contacts in one statement (one per 500
  * contacts): a UNION ALL of each contact's first + 1 activities, each term
  * one backward walk of ix_activities_contact_occurred (contact_id,
- * occurred_at, id) that reads only those rows, with the contact's count
- * beside them when asked. A count after a cursor needs every activity of
+ * occurred_at, id) for the ids, then their rows by primary key, with the
+ * contact's count beside them when asked. The walk keeps only index columns:
+ * a derived table holding `properties` (longtext) is written to disk by
+ * MariaDB, one temporary table per term. A count after a cursor needs every activity of
  * the contact anyway (and a row to carry it when none follows the cursor):
  * there one window statement ranks them.
  */
@@ -57,7 +63,9 @@ export async function activityPages(
     if (Number(rows[i].fwd ?? 1) === 1) byContact.set(a.contactId, [...(byContact.get(a.contactId) ?? []), a]);
   });
   for (const id of contactIds) {
-    const page = toPage(byContact.get(id) ?? [], args.first, NEWEST_FIRST.cursor, totals.get(id) ?? 0);
+    // A join does not promise the walk's order: newest first again, as the keyset reads them.
+    const list = (byContact.get(id) ?? []).sort(newestFirst);
+    const page = toPage(list, args.first, NEWEST_FIRST.cursor, totals.get(id) ?? 0);
     out.set(id, page);
   }
   return out;
@@ -80,9 +88,12 @@ function unionSql(contactIds: readonly string[], args: ActivityPageArgs): { sql:
   const typeParams = args.type ? [args.type] : [];
   const after = afterCursor(args);
   const count = args.count
-    ? `, (SELECT COUNT(*) FROM activities a WHERE a.contact_id = t.contact_id${type}) AS total`
+    ? `, (SELECT COUNT(*) FROM activities n WHERE n.contact_id = a.contact_id${type.replace('a.', 'n.')}) ` + `AS total`
     : '';
-  const term = `SELECT t.*${count} FROM (SELECT a.* FROM activities a WHERE a.contact_id = ?${type}${after.sql} ORDER BY a.occurred_at DESC, a.id DESC LIMIT ?) t`;
+  const ids =
+    `SELECT a.id FROM activities a WHERE a.contact_id = ?${type}${after.sql} ` +
+    `ORDER BY a.occurred_at DESC, a.id DESC LIMIT ?`;
+  const term = `SELECT a.*${count} FROM (${ids}) t JOIN activities a ON a.id = t.id`;
   const params = contactIds.flatMap((id) => [
     ...(args.count ? typeParams : []),
     id,
@@ -103,6 +114,10 @@ function windowSql(contactIds: readonly string[], args: ActivityPageArgs): { sql
   const after = afterCursor(args).sql.slice(' AND '.length);
   const { params: afterParams } = afterCursor(args);
   const fwd = `CASE WHEN ${after} THEN 1 ELSE 0 END`;
-  const sql = `SELECT * FROM (SELECT a.*, COUNT(*) OVER (PARTITION BY a.contact_id) AS total, ${fwd} AS fwd, SUM(${fwd}) OVER (${WINDOW} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS rn, ROW_NUMBER() OVER (${WINDOW}) AS pos FROM activities a WHERE ${where}) ranked WHERE (fwd = 1 AND rn <= ?) OR pos = 1 ORDER BY contact_id, pos`;
+  const sql =
+    `SELECT * FROM (SELECT a.*, COUNT(*) OVER (PARTITION BY a.contact_id) AS total, ${fwd} AS fwd, SUM(${fwd}) ` +
+    `OVER (${WINDOW} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS rn, ROW_NUMBER() OVER (${WINDOW}) AS ` +
+    `pos FROM activities a WHERE ${where}) ranked WHERE (fwd = 1 AND rn <= ?) OR pos = 1 ORDER BY contact_id, ` +
+    `pos`;
   return { sql, params: [...afterParams, ...afterParams, ...params, args.first + 1] };
 }

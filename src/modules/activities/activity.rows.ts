@@ -1,6 +1,6 @@
 /** Column list and row values for raw multi-row writes of activities. */
-import { Activity } from './activity.entity';
-import { SqlValue } from '../../db/bulk';
+import { type Activity } from './activity.entity';
+import { type SqlValue } from '../../db/bulk';
 import { dbDate } from '../../db/portable';
 
 export const ACTIVITY_COLUMNS = [

@@ -3,9 +3,9 @@
  * as validated, its new activities, their scoring order, the lastActivityAt
  * touch of a batch nothing scores, and NOT_FOUND for a missing contact.
  */
-import { EntityManager } from 'typeorm';
+import { type EntityManager } from 'typeorm';
 import { Activity } from './activity.entity';
-import { ActivityData } from './activity.validation';
+import { type ActivityData } from './activity.validation';
 import { newActivityId } from './activity-id';
 import { DomainError } from '../../graphql/errors';
 import { dbDate, dialectOf, raiseColumnSql } from '../../db/portable';

@@ -3,7 +3,7 @@ import { Entity, PrimaryColumn, Column } from 'typeorm';
 import { DateColumn, JsonColumn } from '../../db/columns';
 import { JSONObjectScalar } from '../../graphql/scalars';
 import { LifecycleStage } from '../lifecycle/stage';
-import { GroupKeys } from '../metrics/group-keys';
+import { GroupKeys } from '../../db/group-keys';
 
 /**
  * A person marketing knows about. Scores are stored (kept current by
@@ -66,7 +66,7 @@ export class Contact {
   @Column({ name: 'partner_id', type: 'varchar', length: 36, nullable: true })
   partnerId: string | null;
 
-  /** Ids of source, ownerId and partnerId in group_values (metrics/group-keys.ts). */
+  /** Ids of source, ownerId and partnerId in group_values (db/group-keys.ts). */
   @Column(() => GroupKeys, { prefix: false })
   keys: GroupKeys;
 
@@ -90,7 +90,10 @@ export class Contact {
   @Column({ name: 'engagement_score', type: 'int', default: 0 })
   engagementScore: number;
 
-  /** When the contact last earned engagement points (recorded time): NURTURE contacts need new engagement to be re-promoted. */
+  /**
+   * When the contact last earned engagement points (recorded time): NURTURE contacts need new engagement to be
+   * re-promoted.
+   */
   @DateColumn('last_engaged_at', { nullable: true })
   lastEngagedAt: Date | null;
 
@@ -130,7 +133,10 @@ export class Contact {
   @Column({ name: 'temperature', type: 'varchar', length: 8, default: 'COLD' })
   temperature: string;
 
-  /** When the latest score_events row is dated: a contact's score history never goes back in time (scoring/score-history.ts). */
+  /**
+   * When the latest score_events row is dated: a contact's score history never goes back in time
+   * (scoring/score-history.ts).
+   */
   @DateColumn('score_changed_at', { nullable: true })
   scoreChangedAt: Date | null;
 

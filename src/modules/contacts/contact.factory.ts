@@ -1,11 +1,11 @@
 /** Builds new Contact rows the same way for createContact and for prospects created by ingestion. */
 import { randomUUID } from 'node:crypto';
 import { Contact } from './contact.entity';
-import { ContactData } from './contact.validation';
+import { type ContactData } from './contact.validation';
 import { LifecycleStage } from '../lifecycle/stage';
-import { SqlValue } from '../../db/bulk';
+import { type SqlValue } from '../../db/bulk';
 import { dbDate } from '../../db/portable';
-import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../metrics/group-keys';
+import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../../db/group-keys';
 
 const lower = (s: string | null | undefined) => (s ? s.toLowerCase().slice(0, 191) : null);
 
@@ -33,7 +33,9 @@ export function sortKeys(c: { firstName?: string | null; lastName?: string | nul
   };
 }
 
-/** A new PROSPECT with the given (already normalised) fields and zero scores; its group keys are set by assignGroupKeys. */
+/**
+ * A new PROSPECT with the given (already normalised) fields and zero scores; its group keys are set by assignGroupKeys.
+ */
 export function newContact(data: ContactData & { email: string }, now: Date): Contact {
   const contact = Object.assign(new Contact(), {
     id: randomUUID(),

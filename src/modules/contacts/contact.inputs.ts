@@ -2,8 +2,6 @@
 import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { JSONObjectScalar } from '../../graphql/scalars';
 import { LifecycleStage, Temperature } from '../lifecycle/stage';
-import { connectionTypes } from '../../graphql/connection';
-import { Contact } from './contact.entity';
 
 export enum SortDirection {
   ASC = 'ASC',
@@ -33,8 +31,6 @@ registerEnumType(ContactSortField, {
     LAST_ACTIVITY: { description: 'lastActivityAt; contacts without activity come first ascending, last descending.' },
   },
 });
-
-export const ContactConnection = connectionTypes('Contact', Contact);
 
 @InputType()
 export class ContactFilter {

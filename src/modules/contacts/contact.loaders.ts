@@ -3,18 +3,16 @@
  * so a list of N contacts costs the same number of statements as one.
  */
 import DataLoader from 'dataloader';
-import type { Viewer } from '../access/viewer';
-import { partnerScope } from '../access/viewer';
-import type { Services } from '../../graphql/context';
-import { Contact } from './contact.entity';
+import { type Viewer, partnerScope, type Partner } from '../access';
+import type { Services } from '../../graphql/services';
+import { type Contact } from './contact.entity';
 import type { Activity } from '../activities/activity.entity';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
-import { Qualification } from '../lifecycle/qualification.entity';
+import { type Qualification } from '../lifecycle/qualification.entity';
 import type { Contribution, ScoreChange, ScoringRule } from '../scoring';
 import type { Policy } from '../lifecycle/lifecycle';
 import type { Page } from '../../graphql/pagination';
 import type { Owner, OwnerAssignment } from '../owners';
-import type { Partner } from '../access/partner.entity';
 
 /** A loader of rows by id: one statement per batch, null for ids not found. */
 function byId<T extends { id: string }>(fetch: (ids: readonly string[]) => Promise<T[]>): DataLoader<string, T | null> {

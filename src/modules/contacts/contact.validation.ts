@@ -18,6 +18,8 @@ export interface ContactData {
 }
 
 const EMAIL =
+  // The local part refuses control characters (\u0000-\u001f, \u007f): the range is the point here.
+  // eslint-disable-next-line no-control-regex
   /^[^\s\u0000-\u001f\u007f@"(),:;<>[\\\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const STRING_FIELDS = [
   'firstName',

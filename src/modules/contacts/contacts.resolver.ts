@@ -2,14 +2,9 @@
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Contact } from './contact.entity';
-import {
-  ContactConnection,
-  ContactFilter,
-  ContactOrder,
-  CreateContactInput,
-  UpdateContactInput,
-} from './contact.inputs';
-import { ActivityConnection } from '../activities/activity.inputs';
+import { ContactConnection } from './contact.types';
+import { ContactFilter, ContactOrder, CreateContactInput, UpdateContactInput } from './contact.inputs';
+import { ActivityConnection } from '../activities/activity.types';
 import { ScoreChangeConnection, ScoreContribution } from '../scoring';
 import { StageTransition } from '../lifecycle/stage-transition.entity';
 import { Qualification } from '../lifecycle/qualification.entity';
@@ -19,7 +14,7 @@ import type { ActivitiesKey } from './contact.loaders';
 import { selects } from '../../graphql/selection';
 import type { Context } from '../../graphql/context';
 import { Owner, OwnerAssignment } from '../owners';
-import { Partner } from '../access/partner.entity';
+import { Partner } from '../access';
 
 @Resolver(() => Contact)
 export class ContactsResolver {

@@ -3,17 +3,17 @@
  * batches (memory: one batch, per-rule tallies and the distinct feature
  * vectors), observed under the active rules, then tallied (pure).
  */
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import type { ScoringRules } from '../scoring';
-import type { LifecycleService } from '../lifecycle/lifecycle.service';
-import { Viewer, assertCan } from '../access/viewer';
+import type { LifecycleService } from '../lifecycle';
+import { type Viewer, assertCan } from '../access';
 import { badInput } from '../../graphql/errors';
 import { observe } from './observation';
 import { RuleInsightTally } from './rule-insights';
 import { SuggestionTally, holdoutOf, suggest } from './suggestion';
 import { forEachHistoryBatch } from './history';
 import { checkWindow } from './window';
-import type { ContactFacts, Rule } from '../scoring/scorer';
+import type { ContactFacts, Rule } from '../scoring';
 import type { RuleInsights, ScoringSuggestion } from './insights.types';
 import type { Window } from './simulation';
 import type { Observation } from './observation';
@@ -26,7 +26,10 @@ export class AnalysisService {
     private readonly batchSize: number,
   ) {}
 
-  /** Observes every contact of the window under the active rules (activities up to `to`: features never read later ones; transitions all). */
+  /**
+   * Observes every contact of the window under the active rules (activities up to `to`: features never read later ones;
+   * transitions all).
+   */
   private async observeAll(
     rules: Rule[],
     window: Window,
@@ -40,7 +43,10 @@ export class AnalysisService {
     });
   }
 
-  /** Per active rule: who it applied to, their SQL rate against the others', lift with its 95% interval, days to SQL, points. */
+  /**
+   * Per active rule: who it applied to, their SQL rate against the others', lift with its 95% interval, days to SQL,
+   * points.
+   */
   async ruleInsights(viewer: Viewer, from: Date, to: Date, horizonDays: number): Promise<RuleInsights> {
     assertCan(viewer, 'manageScoring');
     const window = checkWindow(from, to, horizonDays);
@@ -50,7 +56,10 @@ export class AnalysisService {
     return { ...tally.counts, rules: tally.insights() };
   }
 
-  /** A logistic regression of reaching SQL on the rules' features, as points, judged on a later holdout against the current points. */
+  /**
+   * A logistic regression of reaching SQL on the rules' features, as points, judged on a later holdout against the
+   * current points.
+   */
   async suggestScoring(viewer: Viewer, from: Date, to: Date, horizonDays: number): Promise<ScoringSuggestion> {
     assertCan(viewer, 'manageScoring');
     const window = checkWindow(from, to, horizonDays);

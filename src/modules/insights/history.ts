@@ -4,10 +4,10 @@
  * and their transitions, three statements per batch whatever the batch
  * holds. Memory stays that of one batch, whatever the window.
  */
-import { DataSource } from 'typeorm';
-import type { ContactFacts } from '../scoring/scorer';
-import type { Stage } from '../lifecycle/lifecycle';
-import { MAX_PARAMS, dbDate, parseDbDate } from '../../db/portable';
+import { type DataSource } from 'typeorm';
+import type { ContactFacts } from '../scoring';
+import type { Stage } from '../lifecycle';
+import { MAX_PARAMS, dbDate, parseDbDate, valuesPlaceholders } from '../../db/portable';
 import type { ContactHistory, HistoryTransition } from './replay';
 
 /** Rows of `select ... WHERE contact_id IN (...) <tail>`, chunked to the drivers' parameter limit. */
@@ -22,7 +22,7 @@ async function byContacts<T>(
   const size = MAX_PARAMS - params.length;
   for (let i = 0; i < ids.length; i += size) {
     const chunk = ids.slice(i, i + size);
-    for (const row of await ds.query(`${select} WHERE contact_id IN (${chunk.map(() => '?').join(', ')}) ${tail}`, [
+    for (const row of await ds.query(`${select} WHERE contact_id IN ${valuesPlaceholders(1, chunk.length)} ${tail}`, [
       ...chunk,
       ...params,
     ]))
@@ -50,7 +50,8 @@ interface ContactRow {
 }
 
 const CONTACT_FACTS =
-  'id, email, first_name, last_name, company, job_title, industry, company_size, country, source, owner_id, partner_id, attributes, created_at';
+  'id, email, first_name, last_name, company, job_title, industry, company_size, country, source, owner_id, ' +
+  'partner_id, attributes, created_at';
 
 function contactFacts(c: ContactRow): ContactFacts {
   return {
@@ -73,7 +74,10 @@ function json(v: unknown): Record<string, unknown> | null {
   return typeof v === 'string' ? JSON.parse(v) : ((v as Record<string, unknown>) ?? null);
 }
 
-/** One batch of histories after contact id `after` (ordered by id); empty when done. Activities up to `until`, every transition. */
+/**
+ * One batch of histories after contact id `after` (ordered by id); empty when done. Activities up to `until`, every
+ * transition.
+ */
 export async function historyBatch(
   ds: DataSource,
   after: string,

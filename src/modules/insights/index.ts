@@ -3,10 +3,10 @@
  * ruleInsights and suggestScoring. The definitions (replay, tallies,
  * statistics, logistic regression) are pure modules beside the services.
  */
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import type { ScoringRules } from '../scoring';
-import type { LifecycleService } from '../lifecycle/lifecycle.service';
-import type { PromotionPublisher } from '../realtime/publisher';
+import type { LifecycleService } from '../lifecycle';
+import type { PromotionPublisher } from '../realtime';
 import { SimulationService } from './simulation.service';
 import { AnalysisService } from './analysis.service';
 

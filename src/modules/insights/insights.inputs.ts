@@ -1,13 +1,12 @@
 /** GraphQL inputs of the insights: a proposed rule set and policy for simulateScoring. */
 import { Field, ID, InputType, Int } from 'type-graphql';
-import { ScoringRuleFields } from '../scoring/scoring.inputs';
-import { ScoringRuleKind } from '../scoring/scoring-rule.entity';
-import { QualificationPolicyInput } from '../lifecycle/lifecycle.inputs';
-import type { RuleKind } from '../scoring/scorer';
+import { ScoringRuleFields, ScoringRuleKind, type RuleKind } from '../scoring';
+import { QualificationPolicyInput } from '../lifecycle';
 
 @InputType({
   description:
-    'One rule of a proposed rule set: an existing rule by id (fields given here change it; active: false leaves it out), or a new rule (no id; name, kind and points required).',
+    'One rule of a proposed rule set: an existing rule by id (fields given here change it; active: false ' +
+    'leaves it out), or a new rule (no id; name, kind and points required).',
 })
 export class ProposedRuleInput extends ScoringRuleFields {
   @Field(() => ID, { nullable: true, description: 'An existing rule (active or not); omitted fields keep its values.' })
@@ -27,7 +26,8 @@ export class ProposedRuleInput extends ScoringRuleFields {
 export class SimulateScoringInput {
   @Field(() => [ProposedRuleInput], {
     description:
-      'The whole proposed rule set: exactly these rules are active in the simulation (an active rule left out is off). suggestScoring returns one ready to pass here.',
+      'The whole proposed rule set: exactly these rules are active in the simulation (an active rule left out ' +
+      'is off). suggestScoring returns one ready to pass here.',
   })
   rules: ProposedRuleInput[];
 

@@ -16,7 +16,8 @@ const HORIZON = {
 export class SimulationJobResolver {
   @Mutation(() => SimulationJob, {
     description:
-      'Replays the window under a proposed rule set and policy as a job; writes nothing to scores, stages or transitions. ADMIN and MARKETING.',
+      'Replays the window under a proposed rule set and policy as a job; writes nothing to scores, stages or ' +
+      'transitions. ADMIN and MARKETING.',
   })
   simulateScoring(@Arg('input', () => SimulateScoringInput) input: SimulateScoringInput, @Ctx() ctx: Context) {
     return ctx.services.insights.simulation.simulate(ctx.viewer, {
@@ -35,7 +36,8 @@ export class SimulationJobResolver {
 
   @Mutation(() => SimulationJob, {
     description:
-      "Makes a SUCCEEDED simulation's rule set and policy the live ones (one transaction), then the usual rescore. ADMIN and MARKETING.",
+      "Makes a SUCCEEDED simulation's rule set and policy the live ones (one transaction), then the usual " +
+      'rescore. ADMIN and MARKETING.',
   })
   applySimulation(@Arg('jobId', () => ID) jobId: string, @Ctx() ctx: Context) {
     return ctx.services.insights.simulation.apply(ctx.viewer, jobId);
@@ -60,7 +62,8 @@ export class SimulationJobResolver {
 
   @Query(() => RuleInsights, {
     description:
-      'For each active rule: SQL rate of the contacts it applied to against the others, lift with a 95% interval (Wilson, MOVER-R), median days to SQL, points. ADMIN and MARKETING.',
+      'For each active rule: SQL rate of the contacts it applied to against the others, lift with a 95% ' +
+      'interval (Wilson, MOVER-R), median days to SQL, points. ADMIN and MARKETING.',
   })
   ruleInsights(
     @Arg('from', () => Date) from: Date,
@@ -73,7 +76,8 @@ export class SimulationJobResolver {
 
   @Query(() => ScoringSuggestion, {
     description:
-      'Suggested points from a logistic regression with a time-based holdout, scaled to keep the MQL volume; holdout AUC and calibration. ADMIN and MARKETING.',
+      'Suggested points from a logistic regression with a time-based holdout, scaled to keep the MQL volume; ' +
+      'holdout AUC and calibration. ADMIN and MARKETING.',
   })
   suggestScoring(
     @Arg('from', () => Date) from: Date,

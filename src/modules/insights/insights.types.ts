@@ -1,11 +1,10 @@
 /** GraphQL output types of simulateScoring, ruleInsights and suggestScoring. */
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { LifecycleStage } from '../lifecycle/stage';
-import { ScoringRuleKind } from '../scoring/scoring-rule.entity';
-import { Contact } from '../contacts/contact.entity';
+import { LifecycleStage } from '../lifecycle';
+import { ScoringRuleKind, type RuleKind } from '../scoring';
+import { Contact } from '../contacts';
 import { connectionTypes } from '../../graphql/connection';
 import { JSONScalar } from '../../graphql/scalars';
-import type { RuleKind } from '../scoring/scorer';
 import type { RuleSignal } from './rule-insights';
 
 export enum RuleSignalEnum {
@@ -17,7 +16,9 @@ export enum RuleSignalEnum {
 registerEnumType(RuleSignalEnum, {
   name: 'RuleSignal',
   description:
-    "What a rule's lift says: PREDICTIVE (interval above 1), COUNTER_PREDICTIVE (below 1), NOISE (holds 1 and the rule applies to 10% of contacts or more: fires a lot, predicts nothing), NO_EVIDENCE (holds 1, applies rarely).",
+    "What a rule's lift says: PREDICTIVE (interval above 1), COUNTER_PREDICTIVE (below 1), NOISE (holds 1 and " +
+    'the rule applies to 10% of contacts or more: fires a lot, predicts nothing), NO_EVIDENCE (holds 1, ' +
+    'applies rarely).',
 });
 
 @ObjectType({ description: 'Contacts that entered a stage inside the window: in the simulation and in reality.' })
@@ -70,7 +71,8 @@ export class OutcomeQuality {
 
   @Field(() => Int, {
     description:
-      'MQLs of the set that never really became MQL (up to `to` + horizonDays): sales never saw them, so their outcome is unknown and counts as not reaching SQL. 0 for the real set.',
+      'MQLs of the set that never really became MQL (up to `to` + horizonDays): sales never saw them, so ' +
+      'their outcome is unknown and counts as not reaching SQL. 0 for the real set.',
   })
   unjudged: number;
 
@@ -175,7 +177,8 @@ export class RuleInsight {
   @Field(() => String, {
     nullable: true,
     description:
-      'For a FIT rule of several conditions, a row per condition: this one alone (`field OPERATOR value`); null on the row of the whole rule.',
+      'For a FIT rule of several conditions, a row per condition: this one alone (`field OPERATOR value`); ' +
+      'null on the row of the whole rule.',
   })
   condition: string | null;
 
@@ -255,7 +258,8 @@ export class SuggestedRule {
 
 @ObjectType({
   description:
-    'The time-based holdout: the model learns on contacts that entered the window before trainTo and is judged on those that entered from testFrom.',
+    'The time-based holdout: the model learns on contacts that entered the window before trainTo and is ' +
+    'judged on those that entered from testFrom.',
 })
 export class Holdout {
   @Field(() => Date)

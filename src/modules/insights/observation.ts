@@ -6,12 +6,14 @@
  * behaviour before the outcome counts, so an activity after qualification
  * cannot explain it. Pure.
  */
-import { Rule, fitContributions, scoreAllActivities } from '../scoring/scorer';
-import { DAY_MS } from '../scoring/scorer';
+import { type Rule, fitContributions, scoreAllActivities } from '../scoring';
+import { DAY_MS } from '../../config/units';
 import type { ContactHistory } from './replay';
 import type { Window } from './simulation';
 
-/** Most applications of one rule a feature counts (beyond it, more says little; bounds the distinct feature vectors). */
+/**
+ * Most applications of one rule a feature counts (beyond it, more says little; bounds the distinct feature vectors).
+ */
 export const MAX_COUNT = 20;
 
 /** A contact of the population: anchor, outcome and, per rule, what it did before the outcome. */

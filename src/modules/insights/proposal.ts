@@ -4,8 +4,7 @@
  * rules by id with the given fields changed, new rules complete, each
  * validated as the rule mutations validate it.
  */
-import type { Rule, RuleCondition, RuleKind } from '../scoring/scorer';
-import { RuleProblem, validateRule } from '../scoring/rule-validation';
+import { type Rule, type RuleCondition, type RuleKind, type RuleProblem, validateRule } from '../scoring';
 
 /** One rule of a proposal (ProposedRuleInput). */
 export interface ProposedRule {

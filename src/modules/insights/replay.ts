@@ -12,16 +12,16 @@
  * rule change are not replayed (the rules then are not the replayed ones).
  */
 import {
-  ActivityFacts,
-  Application,
-  CapState,
-  ContactFacts,
-  Rule,
+  type ActivityFacts,
+  type Application,
+  type CapState,
+  type ContactFacts,
+  type Rule,
   fitContributions,
   isExpired,
   scoreActivity,
-} from '../scoring/scorer';
-import { Policy, Stage, promotions } from '../lifecycle/lifecycle';
+} from '../scoring';
+import { type Policy, type Stage, promotions } from '../lifecycle';
 
 /** A stored activity and when it was recorded (epoch ms). */
 export interface HistoryActivity extends ActivityFacts {
@@ -69,7 +69,10 @@ function recorded(e: Event): number {
   return e.kind === 'activity' ? e.a.recordedAt : e.t.recordedAt;
 }
 
-/** Activities by (recordedAt, occurredAt, id), steps by (recordedAt, order); a step before activities recorded in the same millisecond. */
+/**
+ * Activities by (recordedAt, occurredAt, id), steps by (recordedAt, order); a step before activities recorded in the
+ * same millisecond.
+ */
 function eventOrder(x: Event, y: Event): number {
   const d = recorded(x) - recorded(y);
   if (d !== 0) return d;

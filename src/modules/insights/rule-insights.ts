@@ -6,10 +6,10 @@
  * points it earned. A rule that applies to many contacts and whose interval
  * holds 1 is flagged NOISE: it fires a lot and predicts nothing.
  */
-import { ContactFacts, Rule, RuleCondition, conditionHolds, contactField } from '../scoring/scorer';
-import { RatioInterval, liftInterval, wilson } from './stats';
+import { type ContactFacts, type Rule, type RuleCondition, conditionHolds, contactField } from '../scoring';
+import { DAY_MS } from '../../config/units';
+import { type RatioInterval, liftInterval, wilson } from './stats';
 import type { Observation } from './observation';
-import { DAY_MS } from '../scoring/scorer';
 
 /** What a rule's lift says. */
 export type RuleSignal = 'PREDICTIVE' | 'COUNTER_PREDICTIVE' | 'NOISE' | 'NO_EVIDENCE';
@@ -18,7 +18,9 @@ export type RuleSignal = 'PREDICTIVE' | 'COUNTER_PREDICTIVE' | 'NOISE' | 'NO_EVI
 export interface RuleInsight {
   ruleId: string;
   ruleName: string;
-  /** For one condition of a FIT rule of several: that condition alone (`field OPERATOR value`); null for the whole rule. */
+  /**
+   * For one condition of a FIT rule of several: that condition alone (`field OPERATOR value`); null for the whole rule.
+   */
   condition: string | null;
   kind: Rule['kind'];
   appliedContacts: number;
@@ -98,7 +100,9 @@ export class RuleInsightTally {
     return { contacts: this.population, reachedSql: this.positives };
   }
 
-  /** One insight per rule (and per condition of a FIT rule of several), the most predictive (lift's lower bound) first. */
+  /**
+   * One insight per rule (and per condition of a FIT rule of several), the most predictive (lift's lower bound) first.
+   */
   insights(): RuleInsight[] {
     return this.items
       .map(({ rule, condition }, i) => {

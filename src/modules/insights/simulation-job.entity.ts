@@ -1,9 +1,8 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { DateColumn, JsonColumn } from '../../db/columns';
-import { JobFields } from '../scoring/rescore-job.entity';
-import type { Policy } from '../lifecycle/lifecycle';
-import type { Rule } from '../scoring/scorer';
+import { JobFields, type Rule } from '../scoring';
+import type { Policy } from '../lifecycle';
 import type { SimulationSummary } from './simulation';
 
 /** What a simulation was asked: the whole proposed rule set (resolved), the policy, the window. */
@@ -15,10 +14,14 @@ export interface SimulationSpec {
   horizonDays: number;
 }
 
-/** A replay of the window's history under a proposed rule set and policy; writes nothing to scores, stages or transitions. */
+/**
+ * A replay of the window's history under a proposed rule set and policy; writes nothing to scores, stages or
+ * transitions.
+ */
 @ObjectType({
   description:
-    'A scoring simulation run as a job (like RescoreJob): progress (contacts replayed of those in the store), then the comparison with what really happened.',
+    'A scoring simulation run as a job (like RescoreJob): progress (contacts replayed of those in the store), ' +
+    'then the comparison with what really happened.',
 })
 @Entity('simulation_jobs')
 export class SimulationJob extends JobFields {

@@ -8,20 +8,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DataSource, EntityManager } from 'typeorm';
-import { Rule, fitContributions, scoreAllActivities } from '../scoring/scorer';
-import { Policy, mergePolicy, validatePolicy } from '../lifecycle/lifecycle';
+import { type DataSource, type EntityManager } from 'typeorm';
+import { type Rule, fitContributions, scoreAllActivities, JobState } from '../scoring';
+import { type Policy, mergePolicy, validatePolicy, type LifecycleService, type StageTransition } from '../lifecycle';
 import type { ScoringRules } from '../scoring';
-import type { LifecycleService } from '../lifecycle/lifecycle.service';
-import type { PromotionPublisher } from '../realtime/publisher';
-import type { StageTransition } from '../lifecycle/stage-transition.entity';
-import { JobState } from '../scoring/rescore-job.entity';
-import { Viewer, assertCan } from '../access/viewer';
+import type { PromotionPublisher } from '../realtime';
+import { type Viewer, assertCan } from '../access';
 import { badInput, conflict, notFound } from '../../graphql/errors';
-import { SqlValue, insertRows } from '../../db/bulk';
+import { type SqlValue, insertRows } from '../../db/bulk';
 import { transaction } from '../../db/portable';
-import { SimulationDifferenceRow, SimulationJob, SimulationSpec } from './simulation-job.entity';
-import { ProposedRule, resolveProposal } from './proposal';
+import { SimulationDifferenceRow, SimulationJob, type SimulationSpec } from './simulation-job.entity';
+import { type ProposedRule, resolveProposal } from './proposal';
 import { SimulationTally, pointsByRule, ruleDifferences } from './simulation';
 import { replayContact, type ContactHistory } from './replay';
 import { forEachHistoryBatch } from './history';

@@ -5,9 +5,8 @@
  * and the outcome quality of the simulated and the actual MQL sets against
  * what really happened to the same contacts.
  */
-import type { Stage } from '../lifecycle/lifecycle';
-import { FUNNEL } from '../lifecycle/lifecycle';
-import { DAY_MS } from '../scoring/scorer';
+import { type Stage, FUNNEL } from '../lifecycle';
+import { DAY_MS } from '../../config/units';
 import { firstEntry } from './replay';
 
 /** The window and horizon of a simulation (epoch ms, days). */
@@ -17,7 +16,10 @@ export interface Window {
   horizonDays: number;
 }
 
-/** Outcome quality of an MQL set: how many of its contacts really reached SQL (and CUSTOMER) within the horizon of becoming MQL. */
+/**
+ * Outcome quality of an MQL set: how many of its contacts really reached SQL (and CUSTOMER) within the horizon of
+ * becoming MQL.
+ */
 export interface Quality {
   mqls: number;
   reachedSql: number;

@@ -10,9 +10,10 @@
  * `horizonDays` before the split, so its features and its label were both
  * known before any test contact entered the window.
  */
-import { DAY_MS, Rule } from '../scoring/scorer';
-import { LogisticModel, WeightedRow, fitLogistic, predict } from './logistic';
-import { Scored, auc } from './stats';
+import { type Rule } from '../scoring';
+import { DAY_MS } from '../../config/units';
+import { type LogisticModel, type WeightedRow, fitLogistic, predict } from './logistic';
+import { type Scored, auc } from './stats';
 import type { Observation } from './observation';
 import type { Window } from './simulation';
 
@@ -91,7 +92,10 @@ export interface Suggestion {
   calibration: CalibrationBand[];
   train: { contacts: number; reachedSql: number };
   test: { contacts: number; reachedSql: number };
-  /** Contacts of the window at or above the MQL threshold, by the current points and by the suggested ones (features over the window). */
+  /**
+   * Contacts of the window at or above the MQL threshold, by the current points and by the suggested ones (features
+   * over the window).
+   */
   mqlsCurrent: number;
   mqlsSuggested: number;
 }

@@ -1,6 +1,7 @@
 /** Checks the window and horizon every insight takes, with errors naming the argument. */
 import { badInput } from '../../graphql/errors';
 import type { Window } from './simulation';
+import { DAY_MS } from '../../config/units';
 
 /** Longest horizon accepted (days). */
 export const MAX_HORIZON_DAYS = 365;
@@ -13,7 +14,7 @@ export function checkWindow(from: Date, to: Date, horizonDays: number, prefix = 
   if (Number.isNaN(from.getTime())) throw badInput(`${prefix}from`, 'must be a date');
   if (Number.isNaN(to.getTime())) throw badInput(`${prefix}to`, 'must be a date');
   if (to.getTime() <= from.getTime()) throw badInput(`${prefix}to`, 'must be after from');
-  if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * 86_400_000)
+  if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * DAY_MS)
     throw badInput(`${prefix}to`, `must be at most ${MAX_WINDOW_DAYS} days after from`);
   if (!Number.isInteger(horizonDays) || horizonDays < 1 || horizonDays > MAX_HORIZON_DAYS)
     throw badInput(`${prefix}horizonDays`, `must be an integer from 1 to ${MAX_HORIZON_DAYS}`);

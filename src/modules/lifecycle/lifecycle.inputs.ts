@@ -1,10 +1,6 @@
 /** GraphQL inputs of the lifecycle API. */
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { LifecycleStage, TransitionTrigger } from './stage';
-import { connectionTypes } from '../../graphql/connection';
-import { StageTransition } from './stage-transition.entity';
-
-export const StageTransitionConnection = connectionTypes('StageTransition', StageTransition);
 
 @InputType()
 export class QualificationPolicyInput {

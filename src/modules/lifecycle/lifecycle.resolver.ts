@@ -2,15 +2,11 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { StageTransition } from './stage-transition.entity';
 import { QualificationPolicy } from './qualification-policy.entity';
-import {
-  QualificationInput,
-  QualificationPolicyInput,
-  StageTransitionConnection,
-  StageTransitionFilter,
-} from './lifecycle.inputs';
+import { QualificationInput, QualificationPolicyInput, StageTransitionFilter } from './lifecycle.inputs';
+import { StageTransitionConnection } from './lifecycle.types';
 import { LifecycleStage } from './stage';
 import { Contact } from '../contacts/contact.entity';
-import { assertCan } from '../access/viewer';
+import { assertCan } from '../access';
 import { notFound } from '../../graphql/errors';
 import { toConnection } from '../../graphql/connection';
 import type { Context } from '../../graphql/context';

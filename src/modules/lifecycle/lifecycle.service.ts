@@ -3,42 +3,26 @@
  * BANT qualification, manual transitions, the qualification policy and the
  * stageTransitions list.
  */
-import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { type DataSource, type EntityManager, In } from 'typeorm';
 import { Contact } from '../contacts/contact.entity';
 import { StageTransition } from './stage-transition.entity';
 import { Qualification } from './qualification.entity';
 import { QualificationPolicy } from './qualification-policy.entity';
 import { LifecycleStage, TransitionTrigger } from './stage';
-import {
-  Bant,
-  DEFAULT_POLICY,
-  Policy,
-  mergePolicy,
-  promotions,
-  qualificationOutcome,
-  validatePolicy,
-} from './lifecycle';
-import { Viewer, actorName, assertCan, partnerScope } from '../access/viewer';
-import { badInput, notFound } from '../../graphql/errors';
-import { KeysetOrder, Page, checkFirst, keysetPage } from '../../graphql/pagination';
-import {
-  dbDate,
-  insertIgnorePrefix,
-  dialectOf,
-  lockRows,
-  parseDbDate,
-  transaction,
-  valuesPlaceholders,
-} from '../../db/portable';
-import { SqlValue, insertRows, updateRowsById } from '../../db/bulk';
+import { type Bant, DEFAULT_POLICY, type Policy, mergePolicy, promotions, validatePolicy } from './lifecycle';
+import { type Viewer, actorName, assertCan, partnerScope } from '../access';
+import { badInput } from '../../graphql/errors';
+import { type KeysetOrder, type Page, checkFirst, keysetPage } from '../../graphql/pagination';
+import { dbDate, insertIgnorePrefix, dialectOf, lockRows, transaction } from '../../db/portable';
 import { selectEntities } from '../../db/hydrate';
-import { StayColumns, stayMarks } from './stays';
-import { STAY_COLUMNS, firstTransitionValue, stayValues } from './stay.rows';
-import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../metrics/group-keys';
+import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../../db/group-keys';
 import type { PromotionPublisher } from '../realtime/publisher';
 import { nextEpoch } from '../realtime/promotion-log';
-import { ChangeSet, ContactChangeKind, WireChange } from '../realtime/contact-changes';
+import { ChangeSet, type WireChange } from '../realtime/contact-changes';
+import { type SalesStepDeps, moveContact, qualifyContact } from './sales-steps';
+import { SUBJECTS, type Router, type TransitionOutbox, writeTransitions } from './transition-writes';
+
+export type { Router, TransitionOutbox } from './transition-writes';
 
 /** Filter of the stageTransitions list. */
 export interface TransitionListFilter {
@@ -50,69 +34,6 @@ export interface TransitionListFilter {
 }
 
 const POLICY_ID = 1;
-
-/**
- * Writes, in the transaction of the transitions, what must happen because of
- * them (the webhook outbox): called with the ids of the transitions just
- * inserted, after the transaction's epoch is taken.
- */
-export interface TransitionOutbox {
-  enqueue(em: EntityManager, transitionIds: string[]): Promise<void>;
-}
-
-/** Contacts per statement of insertTransitions: their stay updates bind up to ~10 values each. */
-const CONTACTS_PER_STATEMENT = 1000;
-
-const TRANSITION_COLUMNS = [
-  'seq',
-  'contact_id',
-  'from_stage',
-  'to_stage',
-  '`trigger`',
-  'reason',
-  'score',
-  'actor',
-  'actor_owner_id',
-  'occurred_at',
-  'partner_id',
-  'owner_id',
-  'created_at',
-  ...STAY_COLUMNS,
-  ...GROUP_KEY_COLUMNS,
-];
-
-function transitionRow(t: StageTransition, stay: StayColumns): SqlValue[] {
-  return [
-    t.seq,
-    t.contactId,
-    t.fromStage,
-    t.toStage,
-    t.trigger,
-    t.reason,
-    t.score,
-    t.actor,
-    t.actorOwnerId ?? null,
-    dbDate(t.occurredAt),
-    t.partnerId,
-    t.ownerId,
-    dbDate(t.createdAt),
-    ...stayValues(stay),
-    ...groupKeyValues(t.keys),
-  ];
-}
-
-/** Assigns owners to contacts a transaction's transitions move (owners/OwnersService.route). */
-export interface Router {
-  route(
-    em: EntityManager,
-    transitions: StageTransition[],
-    subjectOf: (t: StageTransition) => Contact | undefined,
-    regrouped: (em: EntityManager, c: Contact) => Promise<void>,
-  ): Promise<void>;
-}
-
-/** The contact each new transition was built from (newTransition), so routing can update it in memory too. */
-const SUBJECTS = new WeakMap<StageTransition, Contact>();
 
 function toPolicy(p: QualificationPolicy): Policy {
   return {
@@ -161,7 +82,9 @@ export class LifecycleService {
   async ensurePolicy(): Promise<void> {
     const d = DEFAULT_POLICY;
     await this.ds.query(
-      `${insertIgnorePrefix(dialectOf(this.ds))} qualification_policy (id, lead_threshold, mql_threshold, sql_threshold, required_bant_criteria, hot_threshold, warm_threshold, temperature_window_days, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `${insertIgnorePrefix(dialectOf(this.ds))} qualification_policy (id, lead_threshold, mql_threshold, ` +
+        `sql_threshold, required_bant_criteria, hot_threshold, warm_threshold, temperature_window_days, ` +
+        `updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         POLICY_ID,
         d.leadThreshold,
@@ -279,177 +202,41 @@ export class LifecycleService {
     changes: ChangeSet = new ChangeSet(),
   ): Promise<void> {
     if (transitions.length === 0 && changes.size === 0) return;
-    const seq = transitions.length ? await this.writeTransitions(em, transitions, changes) : await nextEpoch(em);
+    const seq = transitions.length
+      ? await writeTransitions(em, transitions, changes, {
+          router: this.router,
+          outbox: this.outbox,
+          syncGroupKeys: (tx, c) => this.syncGroupKeys(tx, c),
+        })
+      : await nextEpoch(em);
     await changes.write(em, seq, await this.policy(em), new Date(), transitions);
   }
 
-  /** insertTransitions for a non-empty list: routing, stays, the epoch and the rows; returns the epoch. */
-  private async writeTransitions(
-    em: EntityManager,
-    transitions: StageTransition[],
-    changes: ChangeSet,
-  ): Promise<number> {
-    const byContact = new Map<string, StageTransition[]>();
-    for (const t of transitions) {
-      const list = byContact.get(t.contactId);
-      if (list) list.push(t);
-      else byContact.set(t.contactId, [t]);
-    }
-    // Statements keyed by contact take a bounded IN list (a policy change may promote every contact at once).
-    const contactIds = [...byContact.keys()];
-    const chunks: { contactIds: string[]; transitions: StageTransition[] }[] = [];
-    for (let i = 0; i < contactIds.length; i += CONTACTS_PER_STATEMENT) {
-      const ids = contactIds.slice(i, i + CONTACTS_PER_STATEMENT);
-      const mine = new Set(ids);
-      chunks.push({ contactIds: ids, transitions: transitions.filter((t) => mine.has(t.contactId)) });
-    }
-    const subjects = transitions.map((t) => SUBJECTS.get(t)).filter((c): c is Contact => c !== undefined);
-    const ownersBefore = new Map(subjects.map((c) => [c.id, c.ownerId]));
-    await this.router?.route(
-      em,
-      transitions,
-      (t) => SUBJECTS.get(t),
-      (tx, c) => this.syncGroupKeys(tx, c),
-    );
-    for (const t of transitions) {
-      const c = SUBJECTS.get(t);
-      if (c) changes.note(c, [ContactChangeKind.STAGE], { stage: t.fromStage ?? c.stage });
-    }
-    for (const c of subjects)
-      if (c.ownerId !== ownersBefore.get(c.id))
-        changes.note(c, [ContactChangeKind.OWNER], { ownerId: ownersBefore.get(c.id) ?? null });
-    const stays = new Map<StageTransition, StayColumns>();
-    for (const chunk of chunks) await this.closeStays(em, chunk.contactIds, byContact, stays);
-    const seq = await nextEpoch(em);
-    for (const chunk of chunks) {
-      for (const t of chunk.transitions) t.seq = seq;
-      await insertRows(
-        em,
-        'stage_transitions',
-        TRANSITION_COLUMNS,
-        chunk.transitions.map((t) => transitionRow(t, stays.get(t)!)),
-      );
-      const rows: { id: string | number }[] = await em.query(
-        `SELECT id FROM stage_transitions WHERE contact_id IN ${valuesPlaceholders(1, chunk.contactIds.length)} ORDER BY id DESC LIMIT ${chunk.transitions.length}`,
-        chunk.contactIds,
-      );
-      const ids = rows.reverse().map((r) => String(r.id));
-      chunk.transitions.forEach((t, i) => (t.id = ids[i]));
-      await this.outbox?.enqueue(em, ids);
-    }
-    return seq;
+  /** BANT qualification of an MQL by sales: SQL with enough criteria, else NURTURE. `at`: see sales-steps.ts. */
+  qualify(viewer: Viewer, id: string, bant: Bant & { notes?: string | null }, at?: Date): Promise<Contact> {
+    return qualifyContact(this.salesSteps(), viewer, id, bant, at);
+  }
+
+  /** Manual move to any other stage, with a reason; the actor is the key's name. `at`: see sales-steps.ts. */
+  transition(viewer: Viewer, id: string, toStage: LifecycleStage, reason: string, at?: Date): Promise<Contact> {
+    return moveContact(this.salesSteps(), viewer, id, toStage, reason, at);
+  }
+
+  private salesSteps(): SalesStepDeps {
+    return {
+      ds: this.ds,
+      policy: (em) => this.policy(em),
+      newTransition: (...args) => this.newTransition(...args),
+      insertTransitions: (em, transitions) => this.insertTransitions(em, transitions),
+      saveStage: (em, contact) => this.saveStage(em, contact),
+      publish: (transitions) => this.publisher.publish(transitions),
+    };
   }
 
   /**
-   * The stay bookkeeping of insertTransitions for some contacts: sets the
-   * stay columns of their new transitions in `stays` and closes what those
-   * end on the stored rows.
+   * Validates and stores a policy change, then re-evaluates every contact that could be promoted under it, in one
+   * transaction.
    */
-  private async closeStays(
-    em: EntityManager,
-    contactIds: string[],
-    byContact: Map<string, StageTransition[]>,
-    stays: Map<StageTransition, StayColumns>,
-  ): Promise<void> {
-    const inContacts = `contact_id IN ${valuesPlaceholders(1, contactIds.length)}`;
-    const latest: { contact_id: string; to_stage: string; at: unknown }[] = await em.query(
-      `SELECT contact_id, to_stage, MAX(occurred_at) AS at FROM stage_transitions WHERE ${inContacts} GROUP BY contact_id, to_stage`,
-      contactIds,
-    );
-    const histories = new Map(contactIds.map((id) => [id, new Map<string, number>()]));
-    for (const r of latest) histories.get(r.contact_id)!.set(r.to_stage, parseDbDate(r.at).getTime());
-    const leftWhens: SqlValue[] = [];
-    const convertedWhens: SqlValue[] = [];
-    const firsts: { id: string; values: SqlValue[] }[] = [];
-    for (const contactId of contactIds) {
-      const added = byContact.get(contactId)!;
-      const marks = stayMarks(
-        { latestEntry: histories.get(contactId)! },
-        added.map((t) => ({ toStage: t.toStage, occurredAt: t.occurredAt.getTime() })),
-      );
-      added.forEach((t, i) => stays.set(t, marks.added[i]));
-      if (marks.storedLeftAt !== null) leftWhens.push(contactId, dbDate(marks.storedLeftAt));
-      for (const [stage, at] of marks.storedConvertedAt) convertedWhens.push(contactId, stage, dbDate(at));
-      if (marks.firstTransitionAt !== null)
-        firsts.push({ id: contactId, values: [firstTransitionValue(marks.firstTransitionAt)] });
-    }
-    if (leftWhens.length > 0) {
-      const left = `CASE contact_id ${'WHEN ? THEN ? '.repeat(leftWhens.length / 2)}END`;
-      const converted = convertedWhens.length
-        ? `CASE ${'WHEN contact_id = ? AND to_stage = ? THEN ? '.repeat(convertedWhens.length / 3)}END`
-        : 'NULL';
-      await em.query(
-        `UPDATE stage_transitions SET left_at = COALESCE(left_at, ${left}), converted_at = COALESCE(converted_at, ${converted}) WHERE ${inContacts} AND (left_at IS NULL OR converted_at IS NULL)`,
-        [...leftWhens, ...convertedWhens, ...contactIds],
-      );
-    }
-    await updateRowsById(em, 'contacts', ['first_transition_at'], firsts);
-  }
-
-  /** BANT qualification of an MQL by sales: SQL with enough criteria, else NURTURE. `at`: see backfillDate. */
-  async qualify(viewer: Viewer, id: string, bant: Bant & { notes?: string | null }, at?: Date): Promise<Contact> {
-    assertCan(viewer, 'qualify');
-    if (bant.notes != null && bant.notes.length > 10_000)
-      throw badInput('input.notes', 'must be at most 10000 characters');
-    const { contact, transitions } = await transaction(this.ds, async (em) => {
-      const contact = await this.lockContact(em, viewer, id);
-      if (contact.stage !== LifecycleStage.MQL)
-        throw badInput('id', `qualifyContact needs an MQL contact; this one is ${contact.stage}`, {
-          stage: contact.stage,
-        });
-      const policy = await this.policy(em);
-      const now = backfillDate(contact, at);
-      await em.getRepository(Qualification).insert({
-        id: randomUUID(),
-        contactId: contact.id,
-        budget: bant.budget,
-        authority: bant.authority,
-        need: bant.need,
-        timeline: bant.timeline,
-        notes: bant.notes ?? null,
-        qualifiedAt: now,
-        qualifiedBy: actorName(viewer),
-        qualifiedByOwnerId: viewer.ownerId ?? null,
-      });
-      const to = qualificationOutcome(bant, policy) as LifecycleStage;
-      const transitions = [this.newTransition(contact, to, TransitionTrigger.QUALIFICATION, now, null, viewer)];
-      // The contact's new values first: the change log records them.
-      Object.assign(contact, { stage: to, stageChangedAt: now, lastTransitionAt: now, updatedAt: now });
-      await this.insertTransitions(em, transitions);
-      await this.saveStage(em, contact);
-      return { contact, transitions };
-    });
-    this.publisher.publish(transitions);
-    return contact;
-  }
-
-  /** Manual move to any other stage, with a reason; the actor is the key's name. `at`: see backfillDate. */
-  async transition(
-    viewer: Viewer,
-    id: string,
-    toStage: LifecycleStage,
-    rawReason: string,
-    at?: Date,
-  ): Promise<Contact> {
-    assertCan(viewer, 'qualify');
-    const reason = rawReason.trim();
-    if (!reason) throw badInput('reason', 'must not be empty');
-    if (reason.length > 1000) throw badInput('reason', 'must be at most 1000 characters');
-    const { contact, transitions } = await transaction(this.ds, async (em) => {
-      const contact = await this.lockContact(em, viewer, id);
-      if (contact.stage === toStage) throw badInput('toStage', `the contact is already ${toStage}`);
-      const now = backfillDate(contact, at);
-      const transitions = [this.newTransition(contact, toStage, TransitionTrigger.MANUAL, now, reason, viewer)];
-      Object.assign(contact, { stage: toStage, stageChangedAt: now, lastTransitionAt: now, updatedAt: now });
-      await this.insertTransitions(em, transitions);
-      await this.saveStage(em, contact);
-      return { contact, transitions };
-    });
-    this.publisher.publish(transitions);
-    return contact;
-  }
-
-  /** Validates and stores a policy change, then re-evaluates every contact that could be promoted under it, in one transaction. */
   async updatePolicy(viewer: Viewer, patch: Partial<Policy>): Promise<QualificationPolicy> {
     assertCan(viewer, 'manageScoring');
     const { row, transitions } = await transaction(this.ds, (em) => this.changePolicy(em, patch));
@@ -457,7 +244,10 @@ export class LifecycleService {
     return row;
   }
 
-  /** updatePolicy inside the caller's transaction (applySimulation's); the caller publishes the transitions after it commits. */
+  /**
+   * updatePolicy inside the caller's transaction (applySimulation's); the caller publishes the transitions after it
+   * commits.
+   */
   async changePolicy(
     em: EntityManager,
     patch: Partial<Policy>,
@@ -538,19 +328,11 @@ export class LifecycleService {
     );
   }
 
-  private async lockContact(em: EntityManager, viewer: Viewer, id: string): Promise<Contact> {
-    const contact = await lockRows(
-      em.getRepository(Contact).createQueryBuilder('c').where('c.id = :id', { id }),
-    ).getOne();
-    const scope = partnerScope(viewer);
-    if (!contact || (scope !== null && contact.partnerId !== scope)) throw notFound('Contact', id);
-    return contact;
-  }
-
   /** Transitions of many contacts, each contact's oldest first, in one statement. */
   transitionsOf(contactIds: readonly string[]): Promise<StageTransition[]> {
     if (contactIds.length === 0) return Promise.resolve([]);
-    // In ix_transitions_contact's order (contact_id, id): ordered by id alone, SQLite walks the whole table in id order.
+    // In ix_transitions_contact's order (contact_id, id): ordered by id alone, SQLite walks the whole table in id
+    // order.
     return this.ds
       .getRepository(StageTransition)
       .find({ where: { contactId: In([...contactIds]) }, order: { contactId: 'ASC', id: 'ASC' } });
@@ -600,9 +382,3 @@ const OLDEST_FIRST: KeysetOrder<StageTransition> = {
   cursor: (t) => [t.occurredAt.getTime(), t.id],
   bind: (v) => dbDate(Number(v)),
 };
-
-/** When a sales step happens: now for the API, or the `at` of a backfill (the demo), never before the contact's last transition. */
-function backfillDate(contact: Contact, at: Date | undefined): Date {
-  if (!at) return new Date();
-  return new Date(Math.max(at.getTime(), contact.lastTransitionAt?.getTime() ?? -Infinity));
-}

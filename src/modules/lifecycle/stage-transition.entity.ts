@@ -2,7 +2,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Entity, PrimaryColumn, Column } from 'typeorm';
 import { DateColumn } from '../../db/columns';
 import { LifecycleStage, TransitionTrigger } from './stage';
-import { GroupKeys } from '../metrics/group-keys';
+import { GroupKeys } from '../../db/group-keys';
 
 /** Bigint ids come back as numbers (SQLite) or strings (MySQL); the API always sees strings. */
 const idToString = { to: (v: unknown) => v, from: (v: unknown) => (v === null || v === undefined ? v : String(v)) };
@@ -42,7 +42,8 @@ export class StageTransition {
   @Field(() => String, {
     nullable: true,
     description:
-      'Who caused it: the owner the API key acts for (its name), else the API key name; null when ingestion or a rescore caused it.',
+      'Who caused it: the owner the API key acts for (its name), else the API key name; null when ingestion ' +
+      'or a rescore caused it.',
   })
   @Column({ type: 'varchar', length: 191, nullable: true })
   actor: string | null;
@@ -62,14 +63,17 @@ export class StageTransition {
   @Column({ name: 'owner_id', type: 'varchar', length: 191, nullable: true })
   ownerId: string | null;
 
-  /** The contact's current group keys (metrics/group-keys.ts), kept in step by LifecycleService.syncGroupKeys. */
+  /** The contact's current group keys (db/group-keys.ts), kept in step by LifecycleService.syncGroupKeys. */
   @Column(() => GroupKeys, { prefix: false })
   keys: GroupKeys;
 
   @DateColumn('created_at')
   createdAt: Date;
 
-  /** Epoch of the transaction that wrote it (realtime/promotion-log.ts): the first half of a subscription cursor. */
+  /**
+   * The epoch of the transaction that wrote it (realtime/promotion-log.ts), under the column's name `seq`: the
+   * first half of a subscription cursor.
+   */
   @Column({
     type: 'bigint',
     nullable: true,

@@ -15,7 +15,8 @@ export enum LifecycleStage {
 registerEnumType(LifecycleStage, {
   name: 'LifecycleStage',
   description:
-    'Where a contact stands in the buying journey.\nFunnel order: PROSPECT < LEAD < MQL < SQL < OPPORTUNITY < CUSTOMER.\nNURTURE (sent back to marketing by sales) and DISQUALIFIED sit outside it.',
+    'Where a contact stands in the buying journey.\nFunnel order: PROSPECT < LEAD < MQL < SQL < OPPORTUNITY < ' +
+    'CUSTOMER.\nNURTURE (sent back to marketing by sales) and DISQUALIFIED sit outside it.',
 });
 
 /** Recent engagement bucket. */

@@ -1,5 +1,5 @@
 /** The stay columns of stays.ts as stage_transitions columns and row values, for every raw writer of transitions. */
-import { SqlValue } from '../../db/bulk';
+import { type SqlValue } from '../../db/bulk';
 import { dbDate } from '../../db/portable';
 import type { StayColumns } from './stays';
 

@@ -21,9 +21,12 @@
  * go from null to a time, set by the first later transition that qualifies.
  * No GraphQL or ORM imports: unit-tested without a database.
  */
-import { FUNNEL, Stage } from './lifecycle';
+import { FUNNEL, type Stage } from './lifecycle';
 
-/** The funnel stage a contact in `stage` converts to, or null where no conversion is reported (PROSPECT, CUSTOMER and the stages outside the funnel). */
+/**
+ * The funnel stage a contact in `stage` converts to, or null where no conversion is reported (PROSPECT, CUSTOMER and
+ * the stages outside the funnel).
+ */
 export function convertsTo(stage: string): Stage | null {
   const i = FUNNEL.indexOf(stage as Stage);
   return i >= 1 && i < FUNNEL.length - 1 ? FUNNEL[i + 1] : null;

@@ -4,8 +4,8 @@
  * the database returns become the API's answer. No GraphQL or ORM imports, so
  * it is unit-tested without a database.
  */
-import { FUNNEL, Stage } from '../lifecycle/lifecycle';
-import { convertsTo } from '../lifecycle/stays';
+import { FUNNEL, type Stage, convertsTo } from '../lifecycle';
+import { DAY_MS } from '../../config/units';
 
 /** How conversionMetrics groups its answer. */
 export type GroupBy = 'NONE' | 'SOURCE' | 'OWNER' | 'PARTNER' | 'WEEK' | 'MONTH';
@@ -21,8 +21,6 @@ export const CONVERSIONS: readonly { fromStage: Stage; toStage: Stage }[] = FUNN
 
 /** The longest window a query may span. */
 export const MAX_RANGE_YEARS = 3;
-
-const DAY_MS = 86_400_000;
 
 /** What is wrong with the requested window, and which argument to blame. */
 export interface RangeProblem {

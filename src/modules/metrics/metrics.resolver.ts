@@ -1,6 +1,7 @@
 /** conversionMetrics. Thin: args -> one service call. */
 import { Arg, Ctx, Query, Resolver } from 'type-graphql';
-import { ConversionMetrics, MetricsGroupBy } from './metrics.inputs';
+import { MetricsGroupBy } from './metrics.inputs';
+import { ConversionMetrics } from './metrics.types';
 import type { Context } from '../../graphql/context';
 
 @Resolver()

@@ -3,21 +3,28 @@
  * a window, optionally grouped, computed in the database (metrics.sql.ts) and
  * shaped by the pure definitions (metrics.definitions.ts).
  */
-import { DataSource } from 'typeorm';
-import { Viewer, assertCan, partnerScope } from '../access/viewer';
+import { type DataSource } from 'typeorm';
+import { type Viewer, assertCan, partnerScope } from '../access';
 import { badInput } from '../../graphql/errors';
 import { analyticQuery, dbDate, dialectOf } from '../../db/portable';
-import type { Stage } from '../lifecycle/lifecycle';
+import type { Stage } from '../lifecycle';
 import {
-  ConversionMetricsValue,
-  CurrentRow,
+  type ConversionMetricsValue,
+  type CurrentRow,
   FUNNEL_STAGES,
-  GroupBy,
-  StageRow,
+  type GroupBy,
+  type StageRow,
   assembleMetrics,
   rangeProblem,
 } from './metrics.definitions';
-import { MetricsQuery, RawCurrentRow, RawStageRow, currentStatement, groupOf, stageStatement } from './metrics.sql';
+import {
+  type MetricsQuery,
+  type RawCurrentRow,
+  type RawStageRow,
+  currentStatement,
+  groupOf,
+  stageStatement,
+} from './metrics.sql';
 
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
 

@@ -30,9 +30,9 @@
  * The overall medians of a grouped query come from MySQL's WITH ROLLUP and
  * from a second aggregation of the materialised samples on SQLite.
  */
-import { Dialect, forceIndex, millisBetweenSql, periodStartSql } from '../../db/portable';
-import type { Stage } from '../lifecycle/lifecycle';
-import { CONVERSIONS, FUNNEL_STAGES, GroupBy } from './metrics.definitions';
+import { type Dialect, forceIndex, millisBetweenSql, periodStartSql } from '../../db/portable';
+import type { Stage } from '../lifecycle';
+import { FUNNEL_STAGES, type GroupBy } from './metrics.definitions';
 
 /** A statement and its positional parameters. */
 export interface Statement {
@@ -53,7 +53,9 @@ export interface MetricsQuery {
 
 /** A row of a stage statement: one per group key (is_total 0) and one for all contacts counted (is_total 1). */
 export interface RawStageRow {
-  /** The group: a group key (a number) for source/owner/partner, a period start, or null (no grouping, or the total). */
+  /**
+   * The group: a group key (a number) for source/owner/partner, a period start, or null (no grouping, or the total).
+   */
   grp: string | number | null;
   /** For source/owner/partner: the group key's value (group_values), null for contacts without one. */
   label?: string | null;
@@ -89,14 +91,20 @@ export function groupsByContactKey(groupBy: GroupBy): boolean {
   return CONTACT_KEY[groupBy] !== undefined;
 }
 
-/** Group key of a counted contact: a key column of `alias` (c or t), or the UTC week/month of `dateExpr`, or NULL without grouping. */
+/**
+ * Group key of a counted contact: a key column of `alias` (c or t), or the UTC week/month of `dateExpr`, or NULL
+ * without grouping.
+ */
 function groupKeySql(q: MetricsQuery, alias: string, dateExpr: string): string {
   if (q.groupBy === 'WEEK' || q.groupBy === 'MONTH') return periodStartSql(q.dialect, dateExpr, q.groupBy);
   const column = CONTACT_KEY[q.groupBy];
   return column ? `${alias}.${column}` : 'NULL';
 }
 
-/** The group a statement row belongs to, as the API names it: the value of a source/owner/partner, a period start, or null. */
+/**
+ * The group a statement row belongs to, as the API names it: the value of a source/owner/partner, a period start, or
+ * null.
+ */
 export function groupOf(q: MetricsQuery, row: { grp: string | number | null; label?: string | null }): string | null {
   if (groupsByContactKey(q.groupBy)) return row.label ?? null;
   return row.grp === null ? null : String(row.grp);
@@ -109,13 +117,19 @@ function scopeSql(q: MetricsQuery, alias: string, params: string[]): string {
   return ` AND ${alias}.partner_key = (SELECT v.id FROM group_values v WHERE v.value = ?)`;
 }
 
-/** Adds `label`, the value of a source/owner/partner group key, to a statement's rows; other statements are left as they are. */
+/**
+ * Adds `label`, the value of a source/owner/partner group key, to a statement's rows; other statements are left as they
+ * are.
+ */
 function labelled(q: MetricsQuery, sql: string): string {
   if (!groupsByContactKey(q.groupBy)) return sql;
   return `SELECT s.*, v.value AS label FROM (${sql}\n) s LEFT JOIN group_values v ON v.id = s.grp`;
 }
 
-/** Milliseconds from `fromExpr` to `toExpr`, never negative: a contact created after its backdated first transition spent 0 in PROSPECT. */
+/**
+ * Milliseconds from `fromExpr` to `toExpr`, never negative: a contact created after its backdated first transition
+ * spent 0 in PROSPECT.
+ */
 function elapsedSql(dialect: Dialect, fromExpr: string, toExpr: string): string {
   const ms = millisBetweenSql(dialect, fromExpr, toExpr);
   return `CASE WHEN ${ms} < 0 THEN 0 ELSE ${ms} END`;
@@ -140,7 +154,8 @@ function samplesSql(q: MetricsQuery, stage: Stage, params: string[]): string {
     FROM contacts c
     WHERE c.created_at >= ? AND c.created_at < ?${scopeSql(q, 'c', params)}`;
   }
-  // A contact's first entry into the stage inside the window is its entry there whose previous entry is none or before the window.
+  // A contact's first entry into the stage inside the window is its entry there whose previous entry is none or before
+  // the window.
   params.push(q.from, q.to, q.from);
   return `
     SELECT ${groupKeySql(q, 't', 't.occurred_at')} AS grp,
@@ -165,13 +180,16 @@ function mysqlAggregate(q: MetricsQuery, samples: string): string {
   const grouped = q.groupBy !== 'NONE';
   const gkey = !grouped ? "''" : groupsByContactKey(q.groupBy) ? 'COALESCE(grp, 0)' : 'grp';
   const middle = (x: string) =>
-    `CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(GROUP_CONCAT(${x} ORDER BY ${x}), ',', COUNT(${x}) DIV 2 + 1), ',', -2) AS CHAR(64))`;
+    `CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(GROUP_CONCAT(${x} ORDER BY ${x}), ',', COUNT(${x}) DIV 2 + 1), ',', ` +
+    `-2) AS CHAR(64))`;
   const median = (mid: string, n: string) =>
     `CASE WHEN ${n} = 0 THEN NULL WHEN ${n} % 2 = 1 THEN CAST(SUBSTRING_INDEX(${mid}, ',', -1) AS SIGNED) ` +
     `ELSE (CAST(SUBSTRING_INDEX(${mid}, ',', 1) AS SIGNED) + CAST(SUBSTRING_INDEX(${mid}, ',', -1) AS SIGNED)) / 2 END`;
   return `
-SELECT ${grouped ? 'CASE WHEN gkey IS NULL THEN NULL ELSE grp END' : 'NULL'} AS grp, ${grouped ? 'CASE WHEN gkey IS NULL THEN 1 ELSE 0 END' : '1'} AS is_total,
-  entered, converted, ${median('stay_mid', 'stay_n')} AS stay_median_ms, ${median('convert_mid', 'convert_n')} AS convert_median_ms
+SELECT ${grouped ? 'CASE WHEN gkey IS NULL THEN NULL ELSE grp END' : 'NULL'} AS grp,
+  ${grouped ? 'CASE WHEN gkey IS NULL THEN 1 ELSE 0 END' : '1'} AS is_total,
+  entered, converted, ${median('stay_mid', 'stay_n')} AS stay_median_ms, ${median('convert_mid', 'convert_n')} AS
+    convert_median_ms
 FROM (
   SELECT ${gkey} AS gkey, MIN(grp) AS grp,
     COUNT(*) AS entered, COUNT(convert_ms) AS converted,
@@ -183,16 +201,22 @@ FROM (
 ) g`;
 }
 
-/** SQLite: json_extract takes the samples at 0-based positions (n - 1) / 2 and n / 2 of the ordered array (json_group_array with ORDER BY needs SQLite 3.44, bundled with better-sqlite3). */
+/**
+ * SQLite: json_extract takes the samples at 0-based positions (n - 1) / 2 and n / 2 of the ordered array
+ * (json_group_array with ORDER BY needs SQLite 3.44, bundled with better-sqlite3).
+ */
 function sqliteAggregate(q: MetricsQuery, samples: string): string {
   const median = (list: string, n: string) =>
-    `CASE WHEN ${n} = 0 THEN NULL ELSE (json_extract(${list}, '$[' || ((${n} - 1) / 2) || ']') + json_extract(${list}, '$[' || (${n} / 2) || ']')) / 2.0 END`;
+    `CASE WHEN ${n} = 0 THEN NULL ELSE (json_extract(${list}, '$[' || ((${n} - 1) / 2) || ']') + ` +
+    `json_extract(${list}, '$[' || (${n} / 2) || ']')) / 2.0 END`;
   const aggregate = (grp: string, isTotal: number, groupBy: string) => `
-SELECT grp, is_total, entered, converted, ${median('stays', 'stay_n')} AS stay_median_ms, ${median('converts', 'convert_n')} AS convert_median_ms
+SELECT grp, is_total, entered, converted, ${median('stays', 'stay_n')} AS stay_median_ms,
+  ${median('converts', 'convert_n')} AS convert_median_ms
 FROM (
   SELECT ${grp} AS grp, ${isTotal} AS is_total, COUNT(*) AS entered, COUNT(convert_ms) AS converted,
     COUNT(stay_ms) AS stay_n, json_group_array(stay_ms ORDER BY stay_ms) FILTER (WHERE stay_ms IS NOT NULL) AS stays,
-    COUNT(convert_ms) AS convert_n, json_group_array(convert_ms ORDER BY convert_ms) FILTER (WHERE convert_ms IS NOT NULL) AS converts
+    COUNT(convert_ms) AS convert_n, json_group_array(convert_ms ORDER BY convert_ms) FILTER (WHERE convert_ms IS
+      NOT NULL) AS converts
   FROM samples${groupBy ? ` GROUP BY ${groupBy}` : ''}
 )`;
   const grouped = q.groupBy !== 'NONE';
@@ -218,7 +242,9 @@ const FUNNEL_LIST = FUNNEL_STAGES.map((s) => `'${s}'`).join(', ');
  */
 export function currentStatement(q: MetricsQuery): Statement {
   const params: string[] = [];
-  const totals = `SELECT c.stage AS stage, NULL AS grp, 1 AS is_total, COUNT(*) AS current FROM contacts c WHERE c.stage IN (${FUNNEL_LIST})${scopeSql(q, 'c', params)} GROUP BY c.stage`;
+  const totals =
+    `SELECT c.stage AS stage, NULL AS grp, 1 AS is_total, COUNT(*) AS current FROM contacts c WHERE c.stage IN ` +
+    `(${FUNNEL_LIST})${scopeSql(q, 'c', params)} GROUP BY c.stage`;
   if (q.groupBy === 'NONE') return { sql: totals, params };
   let window = '';
   if (q.groupBy === 'WEEK' || q.groupBy === 'MONTH') {
@@ -229,6 +255,8 @@ export function currentStatement(q: MetricsQuery): Statement {
   // ix_contacts_stage covers the group keys; a period reads the window's range of ix_contacts_stage_changed_at, which
   // covers the stage (pinned: SQLite, without statistics, would take the stage equality and read every row).
   const from = window ? forceIndex(q.dialect, 'contacts', 'c', 'ix_contacts_stage_changed_at') : 'contacts c';
-  const groups = `SELECT c.stage, ${key}, 0, COUNT(*) FROM ${from} WHERE c.stage IN (${FUNNEL_LIST})${window}${scopeSql(q, 'c', params)} GROUP BY c.stage, ${key}`;
+  const groups =
+    `SELECT c.stage, ${key}, 0, COUNT(*) FROM ${from} WHERE c.stage IN ` +
+    `(${FUNNEL_LIST})${window}${scopeSql(q, 'c', params)} GROUP BY c.stage, ${key}`;
   return { sql: labelled(q, `${totals}\nUNION ALL\n${groups}`), params };
 }

@@ -1,6 +1,6 @@
 /** GraphQL inputs of owners and routing. */
 import { Field, InputType, Int } from 'type-graphql';
-import { LifecycleStage } from '../lifecycle/stage';
+import { LifecycleStage } from '../lifecycle';
 
 @InputType({ description: 'A new owner.' })
 export class CreateOwnerInput {

@@ -4,9 +4,8 @@ import { Owner } from './owner.entity';
 import { OwnerAssignment } from './owner-assignment.entity';
 import { RoutingPolicy } from './routing-policy.entity';
 import { CreateOwnerInput, RoutingPolicyInput, UpdateOwnerInput } from './owners.inputs';
-import { StageTransition } from '../lifecycle/stage-transition.entity';
-import { Qualification } from '../lifecycle/qualification.entity';
-import { ApiKey } from '../access/api-key.entity';
+import { StageTransition, Qualification } from '../lifecycle';
+import { ApiKey } from '../access';
 import type { Context } from '../../graphql/context';
 
 @Resolver(() => Owner)

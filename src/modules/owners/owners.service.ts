@@ -5,18 +5,18 @@
  * promotion that caused it and the promotion already names the new owner.
  */
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { type DataSource, type EntityManager, In } from 'typeorm';
 import { Owner } from './owner.entity';
 import { AssignmentTrigger, OwnerAssignment } from './owner-assignment.entity';
 import { RoutingPolicy } from './routing-policy.entity';
-import { DEFAULT_ROUTING, RouteRule, Routing, chooseTeam, validateRouting } from './routing';
-import type { Contact } from '../contacts/contact.entity';
-import type { StageTransition } from '../lifecycle/stage-transition.entity';
-import { assignGroupKeys } from '../metrics/group-keys';
-import { Viewer, actorName, assertCan } from '../access/viewer';
+import { DEFAULT_ROUTING, type RouteRule, type Routing, chooseTeam, validateRouting } from './routing';
+import type { Contact } from '../contacts';
+import type { StageTransition } from '../lifecycle';
+import { assignGroupKeys } from '../../db/group-keys';
+import { type Viewer, actorName, assertCan } from '../access';
 import { badInput, conflict, notFound } from '../../graphql/errors';
 import { dbDate, dialectOf, forUpdate, insertIgnorePrefix, isUniqueViolation, transaction } from '../../db/portable';
-import { SqlValue, insertRows } from '../../db/bulk';
+import { type SqlValue, insertRows } from '../../db/bulk';
 import { selectEntities } from '../../db/hydrate';
 
 /** Fields of createOwner / updateOwner (omitted: unchanged on update). */
@@ -76,7 +76,8 @@ export class OwnersService {
   async ensureRouting(): Promise<void> {
     const d = DEFAULT_ROUTING;
     await this.ds.query(
-      `${insertIgnorePrefix(dialectOf(this.ds))} routing_policy (id, enabled, assign_at_stage, default_team, rules, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      `${insertIgnorePrefix(dialectOf(this.ds))} routing_policy (id, enabled, assign_at_stage, default_team, ` +
+        `rules, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
       [ROUTING_ID, d.enabled ? 1 : 0, d.assignAtStage, d.defaultTeam, JSON.stringify(d.rules), dbDate(new Date())],
     );
   }
@@ -240,7 +241,8 @@ export class OwnersService {
     const [owner] = await selectEntities(
       em,
       Owner,
-      `SELECT * FROM owners WHERE ${where} ORDER BY last_assigned_at, created_at, id LIMIT 1${forUpdate(dialectOf(em))}`,
+      `SELECT * FROM owners WHERE ${where} ORDER BY last_assigned_at, created_at, id LIMIT ` +
+        `1${forUpdate(dialectOf(em))}`,
       team === null ? [] : [team],
     );
     if (!owner) return null;

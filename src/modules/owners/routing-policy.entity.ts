@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { DateColumn, JsonColumn } from '../../db/columns';
-import { LifecycleStage } from '../lifecycle/stage';
+import { LifecycleStage } from '../lifecycle';
 
 /** One routing rule: contacts matching every condition set go to the team. */
 @ObjectType({
@@ -33,7 +33,9 @@ export class RoutingRule {
 /** How contacts without an owner are assigned; one row (id 1). */
 @ObjectType({
   description:
-    'How a contact that reaches assignAtStage without an owner is assigned: the first matching rule names a team (else defaultTeam, else every active owner), and the team rotates round-robin among its active owners.',
+    'How a contact that reaches assignAtStage without an owner is assigned: the first matching rule names a ' +
+    'team (else defaultTeam, else every active owner), and the team rotates round-robin among its active ' +
+    'owners.',
 })
 @Entity('routing_policy')
 export class RoutingPolicy {

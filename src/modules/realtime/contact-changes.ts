@@ -12,8 +12,8 @@ import type { EntityManager } from 'typeorm';
 import type { Contact } from '../contacts/contact.entity';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
 import type { ContactValues } from '../contacts/contact-filter';
-import { Policy, temperatureOf } from '../lifecycle/lifecycle';
-import { SqlValue, insertRows, updateRowsById } from '../../db/bulk';
+import { type Policy, temperatureOf } from '../lifecycle/lifecycle';
+import { type SqlValue, insertRows, updateRowsById } from '../../db/bulk';
 import { dbDate, parseDbDate, valuesPlaceholders } from '../../db/portable';
 
 /** What changed on a contact. */
@@ -104,7 +104,9 @@ export function fromChangeRow(r: ChangeRow): WireChange {
   };
 }
 
-/** Changes logged with transitions, by the first of them: PromotionBus.publish finds them from the transitions alone. */
+/**
+ * Changes logged with transitions, by the first of them: PromotionBus.publish finds them from the transitions alone.
+ */
 const LOGGED = new WeakMap<StageTransition, WireChange[]>();
 
 /** The changes a transaction logged with these transitions (none when it logged none). */
@@ -118,7 +120,10 @@ interface Entry {
   before: Partial<ContactValues>;
 }
 
-/** What one transaction changed, per contact; written once, by LifecycleService.insertTransitions, with the transaction's epoch. */
+/**
+ * What one transaction changed, per contact; written once, by LifecycleService.insertTransitions, with the
+ * transaction's epoch.
+ */
 export class ChangeSet {
   private readonly entries = new Map<string, Entry>();
   /** The rows written, in id order, once `write` ran. */
@@ -199,7 +204,8 @@ export class ChangeSet {
     await insertRows(em, 'contact_changes', COLUMNS, rows);
     const ids = entries.map((e) => e.contact.id);
     const stored: ChangeRow[] = await em.query(
-      `SELECT ${CHANGE_SELECT} FROM contact_changes WHERE contact_id IN ${valuesPlaceholders(1, ids.length)} ORDER BY id DESC LIMIT ${rows.length}`,
+      `SELECT ${CHANGE_SELECT} FROM contact_changes WHERE contact_id IN ${valuesPlaceholders(1, ids.length)} ` +
+        `ORDER BY id DESC LIMIT ${rows.length}`,
       ids,
     );
     return stored.reverse().map(fromChangeRow);

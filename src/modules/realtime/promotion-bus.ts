@@ -16,8 +16,8 @@ import { EventEmitter } from 'node:events';
 import Redis from 'ioredis';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
 import type { PromotionPublisher } from './publisher';
-import { Epoch, PromotionLog, wireTransition } from './promotion-log';
-import { WireChange, loggedWith } from './contact-changes';
+import { type Epoch, type PromotionLog, wireTransition } from './promotion-log';
+import { type WireChange, loggedWith } from './contact-changes';
 
 /** Receives every non-empty epoch, in order. */
 export type EpochListener = (epoch: Epoch) => void;
@@ -90,7 +90,9 @@ export class PromotionBus implements PromotionPublisher {
     this.poll.unref();
   }
 
-  /** Called after commit with the transaction's transitions and contact changes: sends their epochs (asynchronously). */
+  /**
+   * Called after commit with the transaction's transitions and contact changes: sends their epochs (asynchronously).
+   */
   publish(transitions: StageTransition[], changes: WireChange[] = loggedWith(transitions)): void {
     if ((transitions.length === 0 && changes.length === 0) || this.stopped) return;
     const epochs = new Map<number, Epoch>();

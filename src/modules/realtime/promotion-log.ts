@@ -9,9 +9,9 @@
  * order, whoever sees epoch n committed also sees every epoch below it, and
  * a cursor `(seq, id)` resumes with no gap.
  */
-import { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager } from 'typeorm';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
-import { CHANGE_SELECT, ChangeRow, WireChange, fromChangeRow } from './contact-changes';
+import { CHANGE_SELECT, type ChangeRow, type WireChange, fromChangeRow } from './contact-changes';
 import {
   dialectOf,
   forUpdateSkipLocked,
@@ -20,6 +20,7 @@ import {
   transaction,
   dbDate,
   usePrimaryKey,
+  valuesPlaceholders,
 } from '../../db/portable';
 
 /** A transition as it travels between instances and to subscribers. */
@@ -72,7 +73,8 @@ export interface ReplayFilter {
 }
 
 const COLUMNS =
-  'seq, id, contact_id, from_stage, to_stage, `trigger`, reason, score, actor, actor_owner_id, occurred_at, partner_id, owner_id';
+  'seq, id, contact_id, from_stage, to_stage, `trigger`, reason, score, actor, actor_owner_id, occurred_at, ' +
+  'partner_id, owner_id';
 /** Orphans stamped per sweep transaction. */
 const SWEEP_LIMIT = 1000;
 
@@ -124,7 +126,7 @@ export function nextEpoch(em: EntityManager): Promise<number> {
 export async function transitionsById(em: EntityManager, ids: string[]): Promise<WireTransition[]> {
   if (ids.length === 0) return [];
   const rows: Row[] = await em.query(
-    `SELECT ${COLUMNS} FROM stage_transitions WHERE id IN (${ids.map(() => '?').join(', ')})`,
+    `SELECT ${COLUMNS} FROM stage_transitions WHERE id IN ${valuesPlaceholders(1, ids.length)}`,
     ids,
   );
   return rows.map(fromRow);
@@ -160,7 +162,10 @@ function bySeq<T extends { seq: number }>(events: T[]): Map<number, T[]> {
   return out;
 }
 
-/** Stamps, reads and replays the transition log. Every read runs in `transaction()`: on SQLite that keeps other requests' uncommitted rows out of sight. */
+/**
+ * Stamps, reads and replays the transition log. Every read runs in `transaction()`: on SQLite that keeps other
+ * requests' uncommitted rows out of sight.
+ */
 export class PromotionLog {
   constructor(private readonly ds: DataSource) {}
 
@@ -181,14 +186,17 @@ export class PromotionLog {
     return transaction(this.ds, async (em) => {
       // SKIP LOCKED: rows of a transaction still open are not orphans, and waiting on them would stall the sweep.
       const rows: { id: string | number }[] = await em.query(
-        `SELECT id FROM stage_transitions WHERE seq IS NULL AND created_at < ? ORDER BY id LIMIT ${SWEEP_LIMIT}${forUpdateSkipLocked(dialect)}`,
+        `SELECT id FROM stage_transitions WHERE seq IS NULL AND created_at < ? ORDER BY id LIMIT ` +
+          `${SWEEP_LIMIT}${forUpdateSkipLocked(dialect)}`,
         [dbDate(orphanBefore)],
       );
       if (rows.length === 0) return null;
       const seq = await nextEpoch(em);
-      // On the primary key: through the seq index it would also lock (and wait on) unstamped rows of transactions still open.
+      // On the primary key: through the seq index it would also lock (and wait on) unstamped rows of transactions still
+      // open.
       await em.query(
-        `UPDATE stage_transitions${usePrimaryKey(dialect)} SET seq = ? WHERE id IN (${rows.map(() => '?').join(', ')})`,
+        `UPDATE stage_transitions${usePrimaryKey(dialect)} SET seq = ? ` +
+          `WHERE id IN ${valuesPlaceholders(1, rows.length)}`,
         [seq, ...rows.map((r) => r.id)],
       );
       const stamped: Row[] = await em.query(`SELECT ${COLUMNS} FROM stage_transitions WHERE seq = ? ORDER BY id`, [
@@ -242,14 +250,23 @@ export class PromotionLog {
       const head = Number((await em.query('SELECT last_seq FROM promotion_sequence WHERE id = 1'))[0].last_seq);
       const where = ['seq >= ?', 'seq <= ?', '(seq > ? OR id > ?)'];
       const params: unknown[] = [after[0], head, after[0], after[1]];
-      where.push(`to_stage IN (${filter.stages.map(() => '?').join(', ') || 'NULL'})`);
+      where.push(`to_stage IN ${filter.stages.length ? valuesPlaceholders(1, filter.stages.length) : '(NULL)'}`);
       params.push(...filter.stages);
-      if (filter.ownerId != null) (where.push('owner_id = ?'), params.push(filter.ownerId));
+      if (filter.ownerId != null) {
+        where.push('owner_id = ?');
+        params.push(filter.ownerId);
+      }
       // The contact's partner now (partner_key follows it, LifecycleService.syncGroupKeys), as live delivery sees
       // it: after a move from P1 to P2, P1 no longer replays the contact's transitions and P2 does.
       const partnerNow = 'partner_key = (SELECT v.id FROM group_values v WHERE v.value = ?)';
-      if (filter.partnerId != null) (where.push(partnerNow), params.push(filter.partnerId));
-      if (filter.scope !== null) (where.push(partnerNow), params.push(filter.scope));
+      if (filter.partnerId != null) {
+        where.push(partnerNow);
+        params.push(filter.partnerId);
+      }
+      if (filter.scope !== null) {
+        where.push(partnerNow);
+        params.push(filter.scope);
+      }
       const rows: Row[] = await em.query(
         `SELECT ${COLUMNS} FROM stage_transitions WHERE ${where.join(' AND ')} ORDER BY seq, id LIMIT ${limit}`,
         params,
@@ -273,7 +290,10 @@ export class PromotionLog {
       const head = Number((await em.query('SELECT last_seq FROM promotion_sequence WHERE id = 1'))[0].last_seq);
       const where = ['seq >= ?', 'seq <= ?', '(seq > ? OR id > ?)'];
       const params: unknown[] = [after[0], head, after[0], after[1]];
-      if (scope !== null) (where.unshift('partner_id = ?'), params.unshift(scope));
+      if (scope !== null) {
+        where.unshift('partner_id = ?');
+        params.unshift(scope);
+      }
       const rows: ChangeRow[] = await em.query(
         `SELECT ${CHANGE_SELECT} FROM contact_changes WHERE ${where.join(' AND ')} ORDER BY seq, id LIMIT ${limit}`,
         params,

@@ -10,6 +10,3 @@ import type { WireChange } from './contact-changes';
 export interface PromotionPublisher {
   publish(transitions: StageTransition[], changes?: WireChange[]): void;
 }
-
-/** Publisher used where nobody listens (CLI tools, seeding without a server). */
-export const nullPublisher: PromotionPublisher = { publish: () => undefined };

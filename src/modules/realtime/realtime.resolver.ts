@@ -42,7 +42,8 @@ export class RealtimeResolver {
     @Arg('partnerId', () => ID, { nullable: true }) _partnerId?: string,
     @Arg('after', () => String, { nullable: true }) _after?: string,
   ): PromotionEvent {
-    // Contact data comes from loaders of a context built for this event (see shared-execution.ts), so it is never stale.
+    // Contact data comes from loaders of a context built for this event (see src/server/shared-execution.ts),
+    // so it is never stale.
     const { seq: _seq, ...fields } = t;
     const transition = Object.assign(new StageTransition(), {
       ...fields,
@@ -75,7 +76,8 @@ export class ContactChangedEvent {
 
   @Field(() => Boolean, {
     description:
-      'Whether the contact matches the subscription filter after the change; false: it has just left the filter (or was deleted).',
+      'Whether the contact matches the subscription filter after the change; false: it has just left the ' +
+      'filter (or was deleted).',
   })
   matchesFilter: boolean;
 }
@@ -84,7 +86,9 @@ export class ContactChangedEvent {
 export class ContactChangedResolver {
   @Subscription(() => ContactChangedEvent, {
     description:
-      'Changes of contacts (score, stage, temperature, owner, fields, creation, deletion) that match the filter before or after the change, scoped like `contacts`; with `after`, first replays those since that cursor.',
+      'Changes of contacts (score, stage, temperature, owner, fields, creation, deletion) that match the ' +
+      'filter before or after the change, scoped like `contacts`; with `after`, first replays those since ' +
+      'that cursor.',
     subscribe: ({ args, context }) => {
       const { filter, after } = args as { filter?: ContactFilter | null; after?: string | null };
       return (context as Context).services.realtime.changes((context as Context).viewer, filter ?? {}, after);

@@ -6,14 +6,21 @@
  * increasing (seq, id) order). A subscription whose undelivered events exceed
  * `queueLimit` ends with SubscriptionOverflow, which carries its resume cursor.
  * Once caught up, a stream can hand its live epochs to a broadcaster
- * (`handOver`, see shared-execution.ts) instead of passing each event through
+ * (`handOver`, see src/server/shared-execution.ts) instead of passing each event through
  * its iterator.
  */
-import { PromotionBus } from './promotion-bus';
-import { Epoch, LogPosition, PromotionLog, ReplayFilter, ReplayPage, WireTransition } from './promotion-log';
+import { type PromotionBus } from './promotion-bus';
+import {
+  type Epoch,
+  type LogPosition,
+  type PromotionLog,
+  type ReplayFilter,
+  type ReplayPage,
+  type WireTransition,
+} from './promotion-log';
 import type { WireChange } from './contact-changes';
-import { ValuesFilter, matchesFilter } from '../contacts/contact-filter';
-import { Viewer, assertCan, partnerScope } from '../access/viewer';
+import { type ValuesFilter, matchesFilter } from '../contacts/contact-filter';
+import { type Viewer, assertCan, partnerScope } from '../access';
 import { decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { DomainError, badInput } from '../../graphql/errors';
 
@@ -90,12 +97,15 @@ interface LogSource<T extends LogEvent> {
   events(epoch: Epoch): T[];
   /**
    * The epoch as the broadcaster sees it: its `transitions` are this source's events. One object per epoch and
-   * source, so every subscription of a shared execution hands over the same one (shared-execution.ts).
+   * source, so every subscription of a shared execution hands over the same one (src/server/shared-execution.ts).
    */
   view(epoch: Epoch): Epoch;
   /** Whether a live event goes to the subscriber. */
   matches(e: T): boolean;
-  /** A page of the events to replay after a position, already filtered; `last` is the last row read, filtered out or not. */
+  /**
+   * A page of the events to replay after a position, already filtered; `last` is the last row read, filtered out or
+   * not.
+   */
   replay(after: LogPosition, limit: number): Promise<ReplayPage<T>>;
 }
 

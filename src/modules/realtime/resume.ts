@@ -57,7 +57,9 @@ export function resumeCursor(
   return typeof cursor === 'string' && cursor.length > 0 && cursor.length <= 200 ? cursor : null;
 }
 
-/** The cursor of an execution result's first top-level field that has one (`{ data: { leadPromoted: { cursor } } }`). */
+/**
+ * The cursor of an execution result's first top-level field that has one (`{ data: { leadPromoted: { cursor } } }`).
+ */
 export function resultCursor(result: { data?: Record<string, unknown> | null } | null | undefined): string | null {
   for (const value of Object.values(result?.data ?? {})) {
     const cursor = (value as { cursor?: unknown } | null)?.cursor;

@@ -1,9 +1,9 @@
 /** Reads the cap state incremental scoring needs: only what the new activities' capped rules can still reach. */
-import { EntityManager } from 'typeorm';
-import { ActivityFacts, CapState, DAY_MS, Rule, ruleMatchesActivity } from './scorer';
+import { type EntityManager } from 'typeorm';
+import { type ActivityFacts, type CapState, DAY_MS, type Rule, ruleMatchesActivity } from './scorer';
 import type { Activity } from '../activities/activity.entity';
 import { MAX_PARAMS, dbDate, parseDbDate } from '../../db/portable';
-import { SqlValue } from '../../db/bulk';
+import { type SqlValue } from '../../db/bulk';
 
 /** An activity as the pure scorer reads it. */
 export function activityFacts(a: Activity): ActivityFacts {
@@ -35,7 +35,8 @@ export async function loadCapStates(
     }
     if (contactIds.length === 0) continue;
     const inContacts = `contact_id IN (${contactIds.map(() => '?').join(', ')})`;
-    const select = `SELECT contact_id, rule_id, occurred_at FROM score_applications WHERE rule_id = ? AND ${inContacts}`;
+    const select =
+      'SELECT contact_id, rule_id, occurred_at FROM score_applications WHERE rule_id = ? AND ' + inContacts;
     parts.push(
       rule.capWindowDays === null
         ? { sql: select, params: [rule.id, ...contactIds] }

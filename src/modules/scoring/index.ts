@@ -6,12 +6,12 @@
  * score reads (score-reads.ts, score-change.ts). Rescore jobs run the engine
  * over every contact (rescore.service.ts).
  */
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import { ScoringRules } from './rules.service';
 import { PointsEngine } from './points-engine';
 import { ScoreSweeper } from './sweeper';
 import { ScoreReads } from './score-reads';
-import { RescoreOptions, RescoreService } from './rescore.service';
+import { type RescoreOptions, RescoreService } from './rescore.service';
 import type { ScoreEngine } from './score-engine';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { PromotionPublisher } from '../realtime/publisher';

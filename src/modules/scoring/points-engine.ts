@@ -5,12 +5,12 @@
  * state of the capped rules they match is read, and a backdated activity
  * that would change earlier cap decisions recomputes that one contact.
  */
-import { EntityManager } from 'typeorm';
-import { Rule, fitScore, needsFullRescore, scoreActivity } from './scorer';
-import { ScoreEngine, ScoringRun } from './score-engine';
-import { ScoringRules } from './rules.service';
+import { type EntityManager } from 'typeorm';
+import { type Rule, fitScore, needsFullRescore, scoreActivity } from './scorer';
+import { type ScoreEngine, type ScoringRun } from './score-engine';
+import { type ScoringRules } from './rules.service';
 import { APP_COLUMNS, appRow, fileChange, scoredState, settleTemperature, writeContactScores } from './score-writes';
-import { ScoringPass, applyNewActivity, touchActivity } from './scoring-pass';
+import { type ScoringPass, applyNewActivity, touchActivity } from './scoring-pass';
 import { activityFacts, loadCapStates } from './cap-states';
 import { recomputeContacts } from './recompute';
 import type { Contact } from '../contacts/contact.entity';
@@ -19,7 +19,7 @@ import type { StageTransition } from '../lifecycle/stage-transition.entity';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { Policy } from '../lifecycle/lifecycle';
 import type { ChangeSet } from '../realtime/contact-changes';
-import { SqlValue, insertRows } from '../../db/bulk';
+import { type SqlValue, insertRows } from '../../db/bulk';
 
 /** A run of the points engine under one rule set. */
 class PointsRun implements ScoringRun {

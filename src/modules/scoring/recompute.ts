@@ -4,17 +4,24 @@
  * applications, activity points, scores, window points, then promotions.
  * Only what changed is written.
  */
-import { ActivityFacts, Application, engagementScore, fitScore, inWindow, scoreAllActivities } from './scorer';
+import {
+  type ActivityFacts,
+  type Application,
+  engagementScore,
+  fitScore,
+  inWindow,
+  scoreAllActivities,
+} from './scorer';
 import { ScoreChangeCause, scoreEvent } from './score-history';
 import {
-  StoredApplication,
+  type StoredApplication,
   fileChange,
   scoredState,
   selectByContacts,
   settleTemperature,
   writeApplicationDiff,
 } from './score-writes';
-import { ScoringPass, applyNewActivity, touchActivity } from './scoring-pass';
+import { type ScoringPass, applyNewActivity, touchActivity } from './scoring-pass';
 import { activityFacts } from './cap-states';
 import type { Contact } from '../contacts/contact.entity';
 import type { Activity } from '../activities/activity.entity';

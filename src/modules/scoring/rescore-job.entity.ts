@@ -11,7 +11,10 @@ export enum JobState {
 }
 registerEnumType(JobState, { name: 'JobState' });
 
-/** What every background job shows (RescoreJob, SimulationJob) and how its runner is tracked. Not referenced by a resolver, so not emitted on its own. */
+/**
+ * What every background job shows (RescoreJob, SimulationJob) and how its runner is tracked. Not referenced by a
+ * resolver, so not emitted on its own.
+ */
 @ObjectType('JobFieldsBase')
 export abstract class JobFields {
   @Field(() => ID)

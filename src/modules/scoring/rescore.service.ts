@@ -6,16 +6,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { type DataSource, type EntityManager, IsNull } from 'typeorm';
 import { JobState, RescoreJob } from './rescore-job.entity';
 import type { RescoreTrigger } from './rules.service';
 import type { ScoreEngine } from './score-engine';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import type { PromotionPublisher } from '../realtime/publisher';
 import { Contact } from '../contacts/contact.entity';
-import { StageTransition } from '../lifecycle/stage-transition.entity';
+import { type StageTransition } from '../lifecycle/stage-transition.entity';
 import { dbDate, lockRows, transaction } from '../../db/portable';
-import { ChangeSet, WireChange } from '../realtime/contact-changes';
+import { ChangeSet, type WireChange } from '../realtime/contact-changes';
 import { DatabaseUnavailableError } from '../../graphql/errors';
 
 /** Tuning of the job runner. */
@@ -136,7 +136,8 @@ export class RescoreService implements RescoreTrigger {
     const running = await repo.findOne({ where: { state: JobState.RUNNING }, order: { startedAt: 'ASC' } });
     if (running) {
       const beat = running.heartbeatAt?.getTime() ?? 0;
-      // A job of this runner found here was left by its own stop() (claim runs only while no job of ours runs): resume it now.
+      // A job of this runner found here was left by its own stop() (claim runs only while no job of ours runs): resume
+      // it now.
       if (running.runner !== this.runnerId && now.getTime() - beat < this.opts.staleMs) return null;
       const taken = await repo
         .createQueryBuilder()
@@ -176,7 +177,8 @@ export class RescoreService implements RescoreTrigger {
         this.publisher.publish(transitions, changes);
         if (!owned) return;
         if (done) break;
-        // SQLite calls are synchronous: without a turn of the event loop here, back-to-back batches would starve HTTP requests and timers.
+        // SQLite calls are synchronous: without a turn of the event loop here, back-to-back batches would starve HTTP
+        // requests and timers.
         await new Promise((resolve) => setImmediate(resolve));
       }
       // Contacts deleted or created while it ran move the count: done means processed = total.
@@ -188,7 +190,8 @@ export class RescoreService implements RescoreTrigger {
         .where('id = :id AND runner = :runner', { id: job.id, runner: this.runnerId })
         .execute();
     } catch (err) {
-      // Without the database the job cannot be marked anyway: it stays RUNNING and resumes from its last batch once the database is back.
+      // Without the database the job cannot be marked anyway: it stays RUNNING and resumes from its last batch once the
+      // database is back.
       if (err instanceof DatabaseUnavailableError) throw err;
       await this.ds.getRepository(RescoreJob).update(
         { id: job.id, runner: this.runnerId },
@@ -198,7 +201,8 @@ export class RescoreService implements RescoreTrigger {
           error: String((err as Error)?.message ?? err).slice(0, 1000),
         },
       );
-      // Batches already committed are consistent per contact; the next rule change or rescoreContacts reruns the whole set.
+      // Batches already committed are consistent per contact; the next rule change or rescoreContacts reruns the whole
+      // set.
       throw err;
     }
   }

@@ -4,11 +4,11 @@
  * rules steady for a whole transaction (see `rulesUnderLock`).
  */
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager } from 'typeorm';
 import { ScoringRule } from './scoring-rule.entity';
-import { Rule, RuleCondition } from './scorer';
-import { RuleDraft, validateRule } from './rule-validation';
-import { Viewer, assertCan } from '../access/viewer';
+import { type Rule, type RuleCondition } from './scorer';
+import { type RuleDraft, validateRule } from './rule-validation';
+import { type Viewer, assertCan } from '../access';
 import { badInput, notFound } from '../../graphql/errors';
 import { dialectOf, forShare, incrementCounter, lockRows, transaction } from '../../db/portable';
 import { selectEntities } from '../../db/hydrate';

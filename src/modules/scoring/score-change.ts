@@ -19,7 +19,8 @@ export class ScoreChange {
 
   @Field(() => Date, {
     description:
-      "When the change took effect: the activity's occurredAt, the points' expiry, or the rescore or edit; never before the contact's previous change.",
+      "When the change took effect: the activity's occurredAt, the points' expiry, or the rescore or edit; " +
+      "never before the contact's previous change.",
   })
   at: Date;
 
@@ -108,8 +109,14 @@ export class ScoreHistoryReader {
     if (contactIds.length === 0) return out;
     const where = [`contact_id IN (${contactIds.map(() => '?').join(', ')})`];
     const params: unknown[] = [...contactIds];
-    if (args.from) (where.push('at >= ?'), params.push(dbDate(args.from)));
-    if (args.to) (where.push('at < ?'), params.push(dbDate(args.to)));
+    if (args.from) {
+      where.push('at >= ?');
+      params.push(dbDate(args.from));
+    }
+    if (args.to) {
+      where.push('at < ?');
+      params.push(dbDate(args.to));
+    }
     const counts: { contact_id: string; n: number | string }[] = await this.ds.query(
       `SELECT contact_id, COUNT(*) AS n FROM score_events WHERE ${where.join(' AND ')} GROUP BY contact_id`,
       params,
@@ -121,7 +128,9 @@ export class ScoreHistoryReader {
       params.push(dbDate(Number(at)), dbDate(Number(at)), Number(id));
     }
     const rows: Row[] = await this.ds.query(
-      `SELECT * FROM (SELECT id, contact_id, at, cause, delta, score, fit_score, engagement_score, rule_id, activity_id, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY at, id) AS rn FROM score_events WHERE ${where.join(' AND ')}) ranked WHERE rn <= ? ORDER BY contact_id, at, id`,
+      `SELECT * FROM (SELECT id, contact_id, at, cause, delta, score, fit_score, engagement_score, rule_id, ` +
+        `activity_id, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY at, id) AS rn FROM score_events WHERE ` +
+        `${where.join(' AND ')}) ranked WHERE rn <= ? ORDER BY contact_id, at, id`,
       [...params, args.first + 1],
     );
     for (const r of rows) {

@@ -7,7 +7,7 @@
 import { registerEnumType } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
 import type { Contact } from '../contacts/contact.entity';
-import { SqlValue, insertRows } from '../../db/bulk';
+import { type SqlValue, insertRows } from '../../db/bulk';
 import { dbDate } from '../../db/portable';
 
 /** Why a contact's score changed. */
@@ -27,7 +27,8 @@ registerEnumType(ScoreChangeCause, {
     },
     RESCORED: {
       description:
-        'A rule changed and the rescore recomputed the contact (also: the points a contact had before history was kept).',
+        'A rule changed and the rescore recomputed the contact (also: the points a contact had before history ' +
+        'was kept).',
     },
     FIT_CHANGED: { description: "The contact's fields changed its fit score (or it was created with one)." },
   },

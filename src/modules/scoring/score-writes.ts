@@ -3,14 +3,14 @@
  * columns written with one multi-row upsert per chunk, and the diff that
  * brings a recomputed contact's applications to their new state.
  */
-import { EntityManager } from 'typeorm';
-import { Application, isExpired, inWindow } from './scorer';
-import { ScoreEventRow, insertScoreEvents } from './score-history';
-import { ChangeSet, ContactChangeKind } from '../realtime/contact-changes';
-import { Contact } from '../contacts/contact.entity';
-import { Policy, temperatureOf } from '../lifecycle/lifecycle';
+import { type EntityManager } from 'typeorm';
+import { type Application, isExpired, inWindow } from './scorer';
+import { type ScoreEventRow, insertScoreEvents } from './score-history';
+import { type ChangeSet, ContactChangeKind } from '../realtime/contact-changes';
+import { type Contact } from '../contacts/contact.entity';
+import { type Policy, temperatureOf } from '../lifecycle/lifecycle';
 import { MAX_PARAMS, dbDate, parseDbDate } from '../../db/portable';
-import { SqlValue, deleteWhereIn, insertRows, updateWhereIn, upsertRows } from '../../db/bulk';
+import { type SqlValue, deleteWhereIn, insertRows, updateWhereIn, upsertRows } from '../../db/bulk';
 
 /** Columns of a score_applications row, in `appRow` order. */
 export const APP_COLUMNS = [
@@ -70,7 +70,9 @@ export interface ScoredState {
 /** The state `fileChange` compares: score columns (temperature and lastActivityAt included) and stage columns. */
 export function scoredState(c: Contact): ScoredState {
   return {
-    score: `${c.score}|${c.fitScore}|${c.engagementScore}|${c.lastEngagedAt?.getTime()}|${c.windowPoints}|${c.temperature}|${c.lastActivityAt?.getTime()}`,
+    score:
+      `${c.score}|${c.fitScore}|${c.engagementScore}|${c.lastEngagedAt?.getTime()}|` +
+      `${c.windowPoints}|${c.temperature}|${c.lastActivityAt?.getTime()}`,
     stage: `${c.stage}|${c.stageChangedAt.getTime()}|${c.lastTransitionAt?.getTime()}`,
   };
 }

@@ -4,6 +4,9 @@
  * imports, so every rule of the contract is unit-tested without a database.
  */
 import freeDomains from './free-email-domains.json';
+import { DAY_MS } from '../../config/units';
+
+export { DAY_MS };
 
 export type ConditionOperator =
   | 'EQ'
@@ -76,8 +79,6 @@ export interface Application {
 
 /** Per capped rule id: occurredAt (ms, ascending) of its counted applications for one contact. */
 export type CapState = Map<string, number[]>;
-
-export const DAY_MS = 86_400_000;
 
 const FREE_DOMAINS = new Set<string>((freeDomains as string[]).map((d) => d.toLowerCase()));
 
@@ -296,6 +297,14 @@ export interface Contribution {
   applications: number;
 }
 
+/** The unexpired points of one rule for one contact, summed, and how many applications they came from. */
+export interface RuleSum {
+  ruleId: string;
+  ruleName: string;
+  points: number;
+  applications: number;
+}
+
 /**
  * One row per rule contributing points now (matching FIT rules; BEHAVIOR rules
  * with unexpired applications), rows with a zero total left out; sorted by
@@ -308,21 +317,38 @@ export function scoreBreakdown(
   now: number,
 ): Contribution[] {
   const byId = new Map(rules.map((r) => [r.id, r]));
+  const name = (ruleId: string) => byId.get(ruleId)?.name ?? ruleId;
+  const sums = new Map<string, RuleSum>();
+  for (const a of apps) {
+    if (isExpired(a, now)) continue;
+    const sum = sums.get(a.ruleId) ?? { ruleId: a.ruleId, ruleName: name(a.ruleId), points: 0, applications: 0 };
+    sum.points += a.points;
+    sum.applications += 1;
+    sums.set(a.ruleId, sum);
+  }
+  return breakdownOfSums(
+    fit.map((f) => ({ ...f, ruleName: name(f.ruleId) })),
+    [...sums.values()],
+  );
+}
+
+/**
+ * The breakdown from FIT contributions and BEHAVIOR sums already grouped per
+ * rule (by the store): same rows, order and totals as scoreBreakdown.
+ */
+export function breakdownOfSums(
+  fit: { ruleId: string; ruleName: string; points: number }[],
+  sums: RuleSum[],
+): Contribution[] {
   const rows = new Map<string, Contribution>();
-  const add = (ruleId: string, points: number, kind: RuleKind) => {
-    const row = rows.get(ruleId) ?? {
-      ruleId,
-      ruleName: byId.get(ruleId)?.name ?? ruleId,
-      kind,
-      points: 0,
-      applications: 0,
-    };
-    row.points += points;
-    row.applications += 1;
-    rows.set(ruleId, row);
+  const add = (s: RuleSum, kind: RuleKind) => {
+    const row = rows.get(s.ruleId) ?? { ruleId: s.ruleId, ruleName: s.ruleName, kind, points: 0, applications: 0 };
+    row.points += s.points;
+    row.applications += s.applications;
+    rows.set(s.ruleId, row);
   };
-  for (const f of fit) add(f.ruleId, f.points, 'FIT');
-  for (const a of apps) if (!isExpired(a, now)) add(a.ruleId, a.points, 'BEHAVIOR');
+  for (const f of fit) add({ ...f, applications: 1 }, 'FIT');
+  for (const s of sums) add(s, 'BEHAVIOR');
   return [...rows.values()]
     .filter((r) => r.points !== 0)
     .sort((a, b) => Math.abs(b.points) - Math.abs(a.points) || a.ruleName.localeCompare(b.ruleName));

@@ -3,10 +3,10 @@
  * the transitions and history it collects) and the step both incremental
  * scoring and a recompute take for each new activity.
  */
-import { EntityManager } from 'typeorm';
-import { Application, Rule, engagementScore, inWindow } from './scorer';
+import { type EntityManager } from 'typeorm';
+import { type Application, type Rule, engagementScore, inWindow } from './scorer';
 import { ScoreChangeCause, scoreEvent } from './score-history';
-import { ScoreChanges } from './score-writes';
+import { type ScoreChanges } from './score-writes';
 import type { Contact } from '../contacts/contact.entity';
 import type { Activity } from '../activities/activity.entity';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';

@@ -41,7 +41,9 @@ registerEnumType(ConditionOperator, { name: 'ConditionOperator' });
 export class Condition {
   @Field(() => String, {
     description:
-      'FIT: a contact field (email, emailDomain, freeEmail, firstName, lastName, company, jobTitle, industry, companySize, country, source, ownerId, partnerId, attributes.<key>). BEHAVIOR: properties.<key> of the activity.',
+      'FIT: a contact field (email, emailDomain, freeEmail, firstName, lastName, company, jobTitle, industry, ' +
+      'companySize, country, source, ownerId, partnerId, attributes.<key>). BEHAVIOR: properties.<key> of the ' +
+      'activity.',
   })
   field: string;
 

@@ -3,7 +3,7 @@ import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { ScoringRule } from './scoring-rule.entity';
 import { RescoreJob } from './rescore-job.entity';
 import { ScoringRuleInput, ScoringRulePatch } from './scoring.inputs';
-import { assertCan } from '../access/viewer';
+import { assertCan } from '../access';
 import type { Context } from '../../graphql/context';
 
 @Resolver(() => ScoringRule)

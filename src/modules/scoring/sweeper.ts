@@ -4,10 +4,10 @@
  * whose activity left the policy's temperature window leave the window
  * points. Temperature follows. Run on a timer by every instance (main.ts).
  */
-import { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager } from 'typeorm';
 import { DAY_MS } from './scorer';
-import { ScoreChangeCause, ScoreEventRow, insertScoreEvents, scoreEvent } from './score-history';
-import { StoredApplication, noteScoreChanges, settleTemperature } from './score-writes';
+import { ScoreChangeCause, type ScoreEventRow, insertScoreEvents, scoreEvent } from './score-history';
+import { type StoredApplication, noteScoreChanges, settleTemperature } from './score-writes';
 import { ChangeSet } from '../realtime/contact-changes';
 import { Contact } from '../contacts/contact.entity';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
@@ -114,7 +114,9 @@ export class ScoreSweeper {
     const n = Math.floor(limit);
     // Each half walks its own index (ix_score_apps_expiry, ix_score_apps_window).
     const due: { contact_id: string }[] = await this.ds.query(
-      `SELECT contact_id FROM (SELECT DISTINCT contact_id FROM score_applications WHERE expired = 0 AND expires_at < ? LIMIT ${n}) e UNION SELECT contact_id FROM (SELECT DISTINCT contact_id FROM score_applications WHERE in_window = 1 AND occurred_at <= ? LIMIT ${n}) w`,
+      `SELECT contact_id FROM (SELECT DISTINCT contact_id FROM score_applications WHERE expired = 0 AND ` +
+        `expires_at < ? LIMIT ${n}) e UNION SELECT contact_id FROM (SELECT DISTINCT contact_id FROM ` +
+        `score_applications WHERE in_window = 1 AND occurred_at <= ? LIMIT ${n}) w`,
       [dbDate(now), dbDate(since)],
     );
     if (due.length === 0) return { due: 0, expired: 0 };
@@ -138,7 +140,9 @@ export class ScoreSweeper {
       em.getRepository(Contact).createQueryBuilder('c').where('c.id IN (:...ids)', { ids }).orderBy('c.id'),
     ).getMany();
     const rows: DueRow[] = await em.query(
-      `SELECT contact_id, activity_id, rule_id, points, expires_at, expired, in_window FROM ${this.byContact()} WHERE contact_id IN ${valuesPlaceholders(1, ids.length)} AND ${DUE} ORDER BY expires_at, activity_id, rule_id`,
+      `SELECT contact_id, activity_id, rule_id, points, expires_at, expired, in_window FROM ` +
+        `${this.byContact()} WHERE contact_id IN ${valuesPlaceholders(1, ids.length)} AND ${DUE} ORDER BY ` +
+        `expires_at, activity_id, rule_id`,
       [...ids, dbDate(now), dbDate(since)],
     );
     if (rows.length === 0) return { expired: 0, written: [] };

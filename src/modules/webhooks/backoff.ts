@@ -5,13 +5,14 @@
  * once the next attempt would fall more than RETRY_WINDOW_MS after the
  * message's first attempt, delivery gives up and the endpoint is disabled.
  */
+import { DAY_MS } from '../../config/units';
 
 /** Delay before the first retry (WEBHOOK_FIRST_RETRY_MS may set another; benchmarks shorten it). */
 export const FIRST_RETRY_MS = 5_000;
 /** Longest delay between two attempts. */
 export const MAX_RETRY_MS = 6 * 3600_000;
 /** How long a message is retried, from its first attempt. */
-export const RETRY_WINDOW_MS = 3 * 86_400_000;
+export const RETRY_WINDOW_MS = 3 * DAY_MS;
 /** Jitter: the delay is multiplied by a factor in [1 - JITTER, 1 + JITTER). */
 export const JITTER = 0.2;
 

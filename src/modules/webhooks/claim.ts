@@ -4,11 +4,11 @@
  * whatever the number of messages claimed (at most MAX_CLAIM_ROWS), so a
  * claim costs the same few statements for one message or hundreds.
  */
-import { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager } from 'typeorm';
 import { dbDate, dialectOf, forUpdateSkipLocked, parseDbDate } from '../../db/portable';
 import { upsertRows } from '../../db/bulk';
-import { promotionCursor } from '../realtime/realtime.service';
-import { PromotionRow, promotionPayload } from './payload';
+import { promotionCursor } from '../realtime';
+import { type PromotionRow, promotionPayload } from './payload';
 
 /** Messages one claim takes at most (keeps the claim's transaction and its statements short). */
 export const MAX_CLAIM_ROWS = 1000;
@@ -82,7 +82,8 @@ export async function readyHeads(em: EntityManager | DataSource, now: string): P
   const rows: { id: string | number; endpoint_id: string }[] = await em.query(
     'SELECT m.id, m.endpoint_id FROM webhook_endpoints e JOIN webhook_messages m ON m.id = ' +
       "(SELECT MIN(h.id) FROM webhook_messages h WHERE h.state = 'PENDING' AND h.endpoint_id = e.id) " +
-      'WHERE e.enabled = 1 AND m.next_attempt_at <= ? AND (m.lease_until IS NULL OR m.lease_until <= ?) ORDER BY m.next_attempt_at, m.id',
+      ('WHERE e.enabled = 1 AND m.next_attempt_at <= ? AND (m.lease_until IS NULL OR m.lease_until <= ?) ORDER ' +
+        'BY m.next_attempt_at, m.id'),
     [now, now],
   );
   return rows.map((r) => ({ endpointId: r.endpoint_id, id: String(r.id) }));
@@ -96,7 +97,8 @@ export async function readyHeads(em: EntityManager | DataSource, now: string): P
 export async function runsFrom(em: EntityManager, heads: Head[], perEndpoint: number): Promise<Run[]> {
   const parts = heads.map(
     (_, i) =>
-      `SELECT id, endpoint_id FROM (SELECT id, endpoint_id FROM webhook_messages WHERE state = 'PENDING' AND endpoint_id = ? AND id >= ? ORDER BY id LIMIT ${perEndpoint}) r${i}`,
+      `SELECT id, endpoint_id FROM (SELECT id, endpoint_id FROM webhook_messages WHERE state = 'PENDING' AND ` +
+      `endpoint_id = ? AND id >= ? ORDER BY id LIMIT ${perEndpoint}) r${i}`,
   );
   const rows: { id: string | number; endpoint_id: string }[] = await em.query(
     parts.join(' UNION ALL '),
@@ -132,8 +134,10 @@ export function pickHeads(
  */
 export async function lockMessages(em: EntityManager, ids: string[], now: string): Promise<Map<string, LockedRow>> {
   const rows: LockedRow[] = await em.query(
-    `SELECT id, endpoint_id, kind, transition_id, attempts, first_attempt_at, next_attempt_at, created_at, payload FROM webhook_messages WHERE id IN ${inList(ids.length)} ` +
-      `AND state = 'PENDING' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)${forUpdateSkipLocked(dialectOf(em))}`,
+    `SELECT id, endpoint_id, kind, transition_id, attempts, first_attempt_at, next_attempt_at, created_at, ` +
+      `payload FROM webhook_messages WHERE id IN ${inList(ids.length)} ` +
+      (`AND state = 'PENDING' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ` +
+        `?)${forUpdateSkipLocked(dialectOf(em))}`),
     [...ids, now, now],
   );
   return new Map(rows.map((r) => [String(r.id), r]));
@@ -145,7 +149,9 @@ export function takeWhileLocked(ids: string[], locked: Map<string, unknown>): st
   return end === -1 ? ids : ids.slice(0, end);
 }
 
-/** A locked row ready to send, its body built from its transition when it has none yet; null when it cannot be built. */
+/**
+ * A locked row ready to send, its body built from its transition when it has none yet; null when it cannot be built.
+ */
 export function toClaimed(
   m: LockedRow,
   promotions: Map<string, PromotionRow>,

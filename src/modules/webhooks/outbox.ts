@@ -7,16 +7,16 @@
  * and a lease that expires (its instance died) lets another instance take the
  * messages over. `record` writes the outcomes of attempts, several at once.
  */
-import { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager } from 'typeorm';
 import { dbDate, parseDbDate, transaction } from '../../db/portable';
-import { transitionsById } from '../realtime/promotion-log';
-import { SqlValue, insertRows } from '../../db/bulk';
-import { PROMOTED, PromotionRow } from './payload';
+import { transitionsById } from '../realtime';
+import { type SqlValue, insertRows } from '../../db/bulk';
+import { PROMOTED, type PromotionRow } from './payload';
 import type { AttemptResult } from './sender';
 import {
-  ClaimEndpoint,
-  ClaimedBatch,
-  ClaimedMessage,
+  type ClaimEndpoint,
+  type ClaimedBatch,
+  type ClaimedMessage,
   inList,
   lockMessages,
   pickHeads,
@@ -86,7 +86,8 @@ export class WebhookOutbox {
       'INSERT INTO webhook_messages (endpoint_id, kind, transition_id, state, attempts, next_attempt_at, created_at) ' +
         `SELECT s.endpoint_id, '${PROMOTED}', t.id, 'PENDING', 0, ?, ? FROM stage_transitions t ` +
         'JOIN webhook_endpoint_stages s ON s.stage = t.to_stage JOIN webhook_endpoints e ON e.id = s.endpoint_id ' +
-        `WHERE t.id IN ${inList(transitionIds.length)} AND (e.partner_id IS NULL OR e.partner_id = t.partner_id) ORDER BY t.id, s.endpoint_id`,
+        (`WHERE t.id IN ${inList(transitionIds.length)} AND (e.partner_id IS NULL OR e.partner_id = ` +
+          `t.partner_id) ORDER BY t.id, s.endpoint_id`),
       [at, at, ...transitionIds],
     );
   }
@@ -97,7 +98,8 @@ export class WebhookOutbox {
     const contactIds = [...new Set(transitions.map((t) => t.contactId))];
     const contacts: ContactRow[] = contactIds.length
       ? await em.query(
-          `SELECT id, email, stage, score, fit_score, engagement_score FROM contacts WHERE id IN ${inList(contactIds.length)}`,
+          `SELECT id, email, stage, score, fit_score, engagement_score FROM contacts WHERE id IN ` +
+            `${inList(contactIds.length)}`,
           contactIds,
         )
       : [];
@@ -135,7 +137,8 @@ export class WebhookOutbox {
     busy: Set<string>,
   ): Promise<ClaimedBatch[]> {
     const at = dbDate(now);
-    // Most polls find nothing ready: then one read of the heads and no transaction (on SQLite, none held on the one connection).
+    // Most polls find nothing ready: then one read of the heads and no transaction (on SQLite, none held on the one
+    // connection).
     const picked = pickHeads(await readyHeads(this.ds, at), busy, size.endpoints, size.perEndpoint);
     if (picked.heads.length === 0) return [];
     return transaction(this.ds, async (em) => {
@@ -187,7 +190,8 @@ export class WebhookOutbox {
       previous_secret: string | null;
       previous_secret_expires_at: unknown;
     }[] = await em.query(
-      `SELECT id, url, secret, previous_secret, previous_secret_expires_at FROM webhook_endpoints WHERE id IN ${inList(ids.length)}`,
+      `SELECT id, url, secret, previous_secret, previous_secret_expires_at FROM webhook_endpoints WHERE id IN ` +
+        `${inList(ids.length)}`,
       ids,
     );
     return new Map(
@@ -234,7 +238,8 @@ export class WebhookOutbox {
       const delivered = done.filter((d) => d.outcome.kind === 'delivered');
       if (delivered.length > 0) {
         await em.query(
-          `UPDATE webhook_messages SET state = 'DELIVERED', attempts = attempts + 1, delivered_at = CASE id ${whens(delivered.length)} END, lease_owner = NULL, lease_until = NULL ` +
+          `UPDATE webhook_messages SET state = 'DELIVERED', attempts = attempts + 1, delivered_at = CASE id ` +
+            `${whens(delivered.length)} END, lease_owner = NULL, lease_until = NULL ` +
             `WHERE id IN ${inList(delivered.length)} AND lease_owner = ?`,
           [
             ...delivered.flatMap((d) => [d.message.id, dbDate(d.attemptedAt + d.result.durationMs)]),
@@ -248,8 +253,10 @@ export class WebhookOutbox {
         // A message given up on waits for its endpoint to be enabled again, which makes it due at once.
         const nextAt = (d: Recorded) => (d.outcome.kind === 'retry' ? d.outcome.at : d.attemptedAt);
         await em.query(
-          `UPDATE webhook_messages SET attempts = attempts + 1, next_attempt_at = CASE id ${whens(failed.length)} END, ` +
-            `first_attempt_at = COALESCE(first_attempt_at, CASE id ${whens(failed.length)} END), lease_owner = NULL, lease_until = NULL ` +
+          `UPDATE webhook_messages SET attempts = attempts + 1, next_attempt_at = CASE id ` +
+            `${whens(failed.length)} END, ` +
+            (`first_attempt_at = COALESCE(first_attempt_at, CASE id ${whens(failed.length)} END), lease_owner ` +
+              `= NULL, lease_until = NULL `) +
             `WHERE id IN ${inList(failed.length)} AND lease_owner = ?`,
           [
             ...failed.flatMap((d) => [d.message.id, dbDate(nextAt(d))]),
@@ -261,7 +268,8 @@ export class WebhookOutbox {
       }
       if (released.length > 0)
         await em.query(
-          `UPDATE webhook_messages SET lease_owner = NULL, lease_until = NULL WHERE id IN ${inList(released.length)} AND lease_owner = ?`,
+          `UPDATE webhook_messages SET lease_owner = NULL, lease_until = NULL WHERE id IN ` +
+            `${inList(released.length)} AND lease_owner = ?`,
           [...released, owner],
         );
       for (const d of done) {

@@ -4,7 +4,7 @@
  * transition and its contact (id, email, stage, scores), wrapped the way
  * Standard Webhooks recommends: `{ type, timestamp, data }`.
  */
-import type { WireTransition } from '../realtime/promotion-log';
+import type { WireTransition } from '../realtime';
 
 /** The contact fields a promotion carries. */
 export interface PromotedContact {

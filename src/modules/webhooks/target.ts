@@ -6,7 +6,7 @@
  * connection through `guardedLookup`, so DNS rebinding gains nothing).
  */
 import { BlockList, isIP } from 'node:net';
-import { lookup as dnsLookup, LookupAddress, LookupOptions } from 'node:dns';
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { badInput } from '../../graphql/errors';
 
 /** What the configuration allows. */
@@ -89,7 +89,8 @@ export async function checkTarget(raw: string, policy: TargetPolicy, field: stri
   if (bad)
     throw badInput(
       field,
-      `resolves to ${bad}, a loopback, private, link-local or metadata address (refused unless WEBHOOK_ALLOW_PRIVATE=true)`,
+      `resolves to ${bad}, a loopback, private, link-local or metadata address (refused unless ` +
+        `WEBHOOK_ALLOW_PRIVATE=true)`,
     );
   return url;
 }

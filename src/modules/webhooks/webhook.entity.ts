@@ -1,6 +1,6 @@
 /** GraphQL types of webhooks and how their rows map to them (the tables are written with SQL: see outbox.ts). */
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { LifecycleStage } from '../lifecycle/stage';
+import { LifecycleStage } from '../lifecycle';
 import { parseDbDate } from '../../db/portable';
 
 /** Where a message stands. */
@@ -12,7 +12,8 @@ export enum WebhookDeliveryState {
 registerEnumType(WebhookDeliveryState, {
   name: 'WebhookDeliveryState',
   description:
-    'PENDING: queued or being retried. DELIVERED: a 2xx answer came back. FAILED: a test event (pingWebhookEndpoint) that got no 2xx.',
+    'PENDING: queued or being retried. DELIVERED: a 2xx answer came back. FAILED: a test event ' +
+    '(pingWebhookEndpoint) that got no 2xx.',
 });
 
 /** A URL that receives signed `lead.promoted` events. */

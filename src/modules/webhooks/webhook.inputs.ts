@@ -1,6 +1,6 @@
 /** GraphQL inputs of webhook endpoints. */
 import { Field, InputType } from 'type-graphql';
-import { LifecycleStage } from '../lifecycle/stage';
+import { LifecycleStage } from '../lifecycle';
 
 @InputType()
 export class CreateWebhookEndpointInput {

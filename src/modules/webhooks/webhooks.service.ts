@@ -5,39 +5,37 @@
  * it created, which receive only its partner's contacts.
  */
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
-import { Role } from '../access/api-key.entity';
-import { Viewer, partnerScope } from '../access/viewer';
+import { type DataSource, type EntityManager } from 'typeorm';
+import { Role, type Viewer, partnerScope } from '../access';
 import { badInput, forbidden, notFound } from '../../graphql/errors';
-import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
-import { dbDate, dialectOf, forUpdate, transaction } from '../../db/portable';
+import { type Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
+import { dbDate, dialectOf, forUpdate, transaction, valuesPlaceholders } from '../../db/portable';
 import { insertRows } from '../../db/bulk';
-import { LifecycleStage } from '../lifecycle/stage';
-import { promotionCursor } from '../realtime/realtime.service';
+import { LifecycleStage } from '../lifecycle';
+import { promotionCursor } from '../realtime';
 import {
-  AttemptRow,
-  EndpointRow,
-  MessageRow,
-  WebhookDelivery,
+  type AttemptRow,
+  type EndpointRow,
+  type MessageRow,
+  type WebhookDelivery,
   WebhookDeliveryState,
-  WebhookEndpoint,
-  WebhookEndpointWithSecret,
+  type WebhookEndpoint,
+  type WebhookEndpointWithSecret,
   toAttempt,
   toDelivery,
   toEndpoint,
 } from './webhook.entity';
-import { CreateWebhookEndpointInput, UpdateWebhookEndpointInput } from './webhook.inputs';
-import { TargetPolicy, checkTarget } from './target';
+import { type CreateWebhookEndpointInput, type UpdateWebhookEndpointInput } from './webhook.inputs';
+import { type TargetPolicy, checkTarget } from './target';
 import { newSecret, signHeaders } from './signer';
-import { activeSecrets, WebhookOutbox } from './outbox';
+import { activeSecrets, type WebhookOutbox } from './outbox';
 import { PING, pingPayload, promotionPayload, webhookId } from './payload';
-import { AttemptResult, sendWebhook } from './sender';
+import { type AttemptResult, sendWebhook } from './sender';
 import type { Clock } from './worker';
 
 /** How long a rotated-out secret keeps signing beside the new one. */
 export const PREVIOUS_SECRET_MS = 24 * 3600_000;
 const MANAGERS = new Set([Role.ADMIN, Role.MARKETING, Role.PARTNER]);
-const inList = (n: number) => `(${new Array(n).fill('?').join(', ')})`;
 
 /** Settings of the service (config.webhooks). */
 export interface WebhookSettings extends TargetPolicy {
@@ -64,7 +62,8 @@ export class WebhooksService {
     const out = new Map(ids.map((id) => [id, [] as string[]]));
     if (ids.length === 0) return out;
     const rows: { endpoint_id: string; stage: string }[] = await em.query(
-      `SELECT endpoint_id, stage FROM webhook_endpoint_stages WHERE endpoint_id IN ${inList(ids.length)}`,
+      `SELECT endpoint_id, stage FROM webhook_endpoint_stages WHERE endpoint_id IN ` +
+        `${valuesPlaceholders(1, ids.length)}`,
       ids,
     );
     const order = Object.values(LifecycleStage) as string[];
@@ -109,7 +108,8 @@ export class WebhooksService {
     const now = dbDate(this.clock.now());
     const endpoint = await transaction(this.ds, async (em) => {
       await em.query(
-        'INSERT INTO webhook_endpoints (id, url, description, partner_id, secret, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)',
+        'INSERT INTO webhook_endpoints (id, url, description, partner_id, secret, enabled, created_at, ' +
+          'updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)',
         [id, url, description, partnerScope(viewer), secret, now, now],
       );
       await insertRows(
@@ -134,14 +134,21 @@ export class WebhooksService {
       const now = this.clock.now();
       const sets: string[] = ['updated_at = ?'];
       const params: unknown[] = [dbDate(now)];
-      if (url !== null) (sets.push('url = ?'), params.push(url));
-      if (description !== undefined) (sets.push('description = ?'), params.push(description));
+      if (url !== null) {
+        sets.push('url = ?');
+        params.push(url);
+      }
+      if (description !== undefined) {
+        sets.push('description = ?');
+        params.push(description);
+      }
       if (input.enabled === false) sets.push('enabled = 0');
       if (input.enabled === true && !Number(row.enabled)) {
         sets.push('enabled = 1', 'disabled_reason = NULL');
         // A new window of retries for what waited, starting now.
         await em.query(
-          "UPDATE webhook_messages SET next_attempt_at = ?, first_attempt_at = NULL WHERE endpoint_id = ? AND state = 'PENDING'",
+          'UPDATE webhook_messages SET next_attempt_at = ?, first_attempt_at = NULL WHERE endpoint_id = ? AND ' +
+            "state = 'PENDING'",
           [dbDate(now), id],
         );
       }
@@ -180,7 +187,8 @@ export class WebhooksService {
       const row = await this.row(em, viewer, id);
       const now = this.clock.now();
       await em.query(
-        'UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_secret_expires_at = ?, updated_at = ? WHERE id = ?',
+        'UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_secret_expires_at = ?, ' +
+          'updated_at = ? WHERE id = ?',
         [secret, row.secret, dbDate(now + PREVIOUS_SECRET_MS), dbDate(now), id],
       );
       return this.endpoint(em, id);
@@ -222,7 +230,8 @@ export class WebhooksService {
     return transaction(this.ds, async (em) => {
       await this.row(em, viewer, endpointId);
       const rows: MessageRow[] = await em.query(
-        `SELECT * FROM webhook_messages WHERE endpoint_id = ?${before === null ? '' : ' AND id < ?'} ORDER BY id DESC LIMIT ${first + 1}`,
+        `SELECT * FROM webhook_messages WHERE endpoint_id = ?${before === null ? '' : ' AND id < ?'} ORDER BY ` +
+          `id DESC LIMIT ${first + 1}`,
         before === null ? [endpointId] : [endpointId, before],
       );
       const page = rows.slice(0, first);
@@ -240,7 +249,10 @@ export class WebhooksService {
   private async withAttempts(em: EntityManager, rows: MessageRow[]): Promise<WebhookDelivery[]> {
     const ids = rows.map((r) => String(r.id));
     const attempts: AttemptRow[] = ids.length
-      ? await em.query(`SELECT * FROM webhook_attempts WHERE message_id IN ${inList(ids.length)} ORDER BY id`, ids)
+      ? await em.query(
+          `SELECT * FROM webhook_attempts WHERE message_id IN ${valuesPlaceholders(1, ids.length)} ORDER BY id`,
+          ids,
+        )
       : [];
     return rows.map((r) =>
       toDelivery(
@@ -272,7 +284,8 @@ export class WebhooksService {
       this.settings,
     );
     await this.ds.query(
-      'INSERT INTO webhook_attempts (message_id, endpoint_id, attempted_at, status_code, duration_ms, error, ok) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO webhook_attempts (message_id, endpoint_id, attempted_at, status_code, duration_ms, error, ' +
+        'ok) VALUES (?, ?, ?, ?, ?, ?, ?)',
       [messageId, endpoint.id, dbDate(at), result.statusCode, result.durationMs, result.error, result.ok ? 1 : 0],
     );
     return { at, result };
@@ -327,7 +340,8 @@ export class WebhooksService {
       // The endpoint's row lock keeps concurrent pings apart, so MAX(id) below is this one.
       await em.query(`SELECT id FROM webhook_endpoints WHERE id = ?${forUpdate(dialectOf(em))}`, [endpointId]);
       await em.query(
-        "INSERT INTO webhook_messages (endpoint_id, kind, state, attempts, next_attempt_at, payload, created_at) VALUES (?, ?, 'FAILED', 1, ?, ?, ?)",
+        'INSERT INTO webhook_messages (endpoint_id, kind, state, attempts, next_attempt_at, payload, ' +
+          "created_at) VALUES (?, ?, 'FAILED', 1, ?, ?, ?)",
         [endpointId, PING, dbDate(now), payload, dbDate(now)],
       );
       const [row] = await em.query('SELECT MAX(id) AS id FROM webhook_messages WHERE endpoint_id = ? AND kind = ?', [

@@ -10,9 +10,9 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { afterFailure } from './backoff';
-import { ClaimedBatch, ClaimedMessage, Outcome, Recorded, WebhookOutbox } from './outbox';
+import { type ClaimedBatch, type ClaimedMessage, type Outcome, type Recorded, type WebhookOutbox } from './outbox';
 import { webhookId } from './payload';
-import { AttemptResult, sendWebhook } from './sender';
+import { type AttemptResult, sendWebhook } from './sender';
 import { signHeaders } from './signer';
 
 /** Where the worker reads the time (tests pass one they move by hand). */
@@ -52,11 +52,10 @@ export function decideOutcome(
   if ('retryAt' in next) return { kind: 'retry', at: next.retryAt };
   return {
     kind: 'giveUp',
-    reason:
-      `Disabled after ${message.attempts + 1} failed attempts since ${new Date(first).toISOString()}; last: ${result.error ?? `HTTP ${result.statusCode}`}`.slice(
-        0,
-        1000,
-      ),
+    reason: (
+      `Disabled after ${message.attempts + 1} failed attempts since ${new Date(first).toISOString()}; last: ` +
+      `${result.error ?? `HTTP ${result.statusCode}`}`
+    ).slice(0, 1000),
   };
 }
 

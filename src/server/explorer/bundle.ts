@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
+import type * as Esbuild from 'esbuild';
 
 /** The explorer's assets. */
 export interface ExplorerAssets {
@@ -17,7 +18,7 @@ export interface ExplorerAssets {
 export async function bundleExplorer(entry: string): Promise<ExplorerAssets> {
   // Required here, not imported: production never loads esbuild, and may not have it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const esbuild = require('esbuild') as typeof import('esbuild');
+  const esbuild = require('esbuild') as typeof Esbuild;
   const result = await esbuild.build({
     entryPoints: [entry],
     bundle: true,

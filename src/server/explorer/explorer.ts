@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ExplorerAssets, bundleExplorer } from './bundle';
+import { type ExplorerAssets, bundleExplorer } from './bundle';
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -21,15 +21,20 @@ const PAGE = `<!doctype html>
 </head>
 <body>
 <div id="explorer"></div>
-<noscript>The API explorer needs JavaScript. Without it, POST GraphQL requests to /graphql with Authorization: Bearer &lt;API key&gt;.</noscript>
+<noscript>The API explorer needs JavaScript. Without it, POST GraphQL requests to /graphql with Authorization:
+  Bearer &lt;API key&gt;.</noscript>
 <script src="/graphql/explorer.js"></script>
 </body>
 </html>
 `;
 
-/** Everything the page loads comes from this service; GraphiQL styles elements inline and its CSS embeds fonts and images as data: URLs. */
+/**
+ * Everything the page loads comes from this service; GraphiQL styles elements inline and its CSS embeds fonts and
+ * images as data: URLs.
+ */
 const CSP =
-  "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+  "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /** The directory holding package.json above `from`: the repository (or image) root, from the sources or from dist/. */
 function packageRoot(from: string): string {
@@ -47,7 +52,10 @@ export class Explorer {
     this.built = join(root, 'dist', 'explorer');
   }
 
-  /** Whether the request is for the explorer: a browser's GET of /graphql (HTML accepted, no query), or one of its assets. */
+  /**
+   * Whether the request is for the explorer: a browser's GET of /graphql (HTML accepted, no query), or one of its
+   * assets.
+   */
   handles(req: IncomingMessage, url: URL): boolean {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     if (url.pathname === '/graphql/explorer.js' || url.pathname === '/graphql/explorer.css') return true;

@@ -11,7 +11,7 @@
  * value no contact uses any more costs one row.
  */
 import { Column, EntityManager } from 'typeorm';
-import { dialectOf, forShare, insertIgnorePrefix, valuesPlaceholders } from '../../db/portable';
+import { dialectOf, forShare, insertIgnorePrefix, valuesPlaceholders } from './portable';
 
 /** The contact fields with a group key (field and contacts column), and the key's field and column. */
 export const GROUP_KEYS = [
@@ -67,7 +67,8 @@ export async function groupValueIds(em: EntityManager, values: Iterable<string>)
   const dialect = dialectOf(em);
   const read = async (some: string[], locking: boolean) => {
     const rows: { id: number | string; value: string }[] = await em.query(
-      `SELECT id, value FROM group_values WHERE value IN (${some.map(() => '?').join(', ')})${locking ? forShare(dialect) : ''}`,
+      `SELECT id, value FROM group_values WHERE value IN ` +
+        `${valuesPlaceholders(1, some.length)}${locking ? forShare(dialect) : ''}`,
       some,
     );
     for (const r of rows) ids.set(r.value, Number(r.id));

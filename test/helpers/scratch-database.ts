@@ -1,5 +1,5 @@
 /**
- * Throw-away databases for tests, benchmarks and demos: a SQLite file in a
+ * Throw-away databases for tests and benchmarks (never part of the production build): a SQLite file in a
  * temp folder, or a MySQL/MariaDB database created on a server and dropped after.
  */
 import { randomBytes } from 'node:crypto';

@@ -12,23 +12,23 @@
  * (PromotionStream.handOver) and each event is executed once per shared
  * group and written, in one synchronous loop, to every member's socket as
  * graphql-ws's `next` frame. No promise or iterator step per subscriber and
- * event: that is what limited the fan-out (docs/benchmarks.md).
+ * event: with one, scheduling rather than writing would bound the fan-out
+ * (docs/benchmarks.md has the figures).
  */
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import {
   createSourceEventStream,
-  DocumentNode,
+  type DocumentNode,
   execute,
-  ExecutionArgs,
-  ExecutionResult,
-  FormattedExecutionResult,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FormattedExecutionResult,
   print,
 } from 'graphql';
-import { Context, createContext } from '../../graphql/context';
-import { partnerScope } from '../access/viewer';
-import type { PromotionStream } from './realtime.service';
-import type { Epoch, WireTransition } from './promotion-log';
+import { type Context, createContext } from '../graphql/context';
+import { partnerScope } from '../modules/access';
+import type { Epoch, PromotionStream, WireTransition } from '../modules/realtime';
 
 type Subscribe = (args: ExecutionArgs) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
 
@@ -95,7 +95,10 @@ export interface Broadcast {
   target(context: object): { socket: WebSocket; id: string } | undefined;
   /** The `next` payload graphql-ws would send for a result (useServer's onNext formatting). */
   format(result: ExecutionResult): FormattedExecutionResult;
-  /** Bytes a socket may hold unsent (`bufferedAmount`), measured after a drain attempt, before its subscriber counts as too slow. */
+  /**
+   * Bytes a socket may hold unsent (`bufferedAmount`), measured after a drain attempt, before its subscriber counts as
+   * too slow.
+   */
   maxBufferedBytes: number;
   /** How long a socket over its bound is given to drain before it counts as too slow. */
   drainWaitMs: number;
@@ -125,7 +128,9 @@ interface Batch {
   results: (Promise<ExecutionResult> | null)[];
 }
 
-/** Live subscriptions sharing one execution: each epoch's events are executed once and written to all, in epoch order. */
+/**
+ * Live subscriptions sharing one execution: each epoch's events are executed once and written to all, in epoch order.
+ */
 class Group {
   size = 0;
   private current: Batch | null = null;
@@ -214,7 +219,8 @@ class Group {
 
 /** Builds the `subscribe` option of graphql-ws's useServer; shared results are handed to `serialised`. */
 export function sharedSubscribe(serialised: SerialisedResults, broadcast?: Broadcast): Subscribe {
-  // Keyed by the event object, which the bus hands to every subscription on this instance: results go when the event does.
+  // Keyed by the event object, which the bus hands to every subscription on this instance: results go when the event
+  // does.
   const results = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
   const groups = new Map<string, Group>();
   const printed = new WeakMap<DocumentNode, string>();
