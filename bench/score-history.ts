@@ -11,23 +11,13 @@
 import { type BenchApp, type Store, rng, runBench, since, startBenchApp } from './common';
 import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
 import { type SqlValue, insertRows } from '../src/db/bulk';
+import { SCORE_EVENT_COLUMNS } from '../src/modules/scoring';
 import { dbDate } from '../src/db/portable';
 
 const BULK = Number(process.env.BULK ?? 1_000_000);
 const READS = Number(process.env.READS ?? 400);
 const READ_CONTACTS = 200;
 const EVENTS_EACH = 50;
-const EVENT_COLUMNS = [
-  'contact_id',
-  'at',
-  'cause',
-  'delta',
-  'score',
-  'fit_score',
-  'engagement_score',
-  'rule_id',
-  'activity_id',
-];
 const QUERY =
   `query($id: ID!) { contact(id: $id) { scoreHistory(first: 50) { totalCount edges { cursor node { id at cause ` +
   `delta score fitScore engagementScore ruleId activityId } } } } }`;
@@ -92,7 +82,7 @@ runBench(
       await insertRows(
         b.app.ds.manager,
         'score_events',
-        EVENT_COLUMNS,
+        SCORE_EVENT_COLUMNS,
         eventRows(ids, EVENTS_EACH, now.getTime() - 90 * 86_400_000),
       );
       await measure(b, ids, `${READ_CONTACTS * EVENTS_EACH} rows`);
@@ -106,7 +96,7 @@ runBench(
         await insertRows(
           b.app.ds.manager,
           'score_events',
-          EVENT_COLUMNS,
+          SCORE_EVENT_COLUMNS,
           eventRows(bulkIds, 2, now.getTime() - 30 * 86_400_000),
         );
       }

@@ -166,6 +166,17 @@ function bySeq<T extends { seq: number }>(events: T[]): Map<number, T[]> {
  * Stamps, reads and replays the transition log. Every read runs in `transaction()`: on SQLite that keeps other
  * requests' uncommitted rows out of sight.
  */
+/** A replay page of `events` read with `LIMIT limit`: complete when fewer came back, resuming after the last. */
+function replayPage<T extends { seq: number; id: string | number }>(
+  events: T[],
+  read: number,
+  head: number,
+  limit: number,
+): ReplayPage<T> {
+  const tail = events[events.length - 1];
+  return { rows: events, head, complete: read < limit, last: tail ? [tail.seq, Number(tail.id)] : null };
+}
+
 export class PromotionLog {
   constructor(private readonly ds: DataSource) {}
 
@@ -271,13 +282,7 @@ export class PromotionLog {
         `SELECT ${COLUMNS} FROM stage_transitions WHERE ${where.join(' AND ')} ORDER BY seq, id LIMIT ${limit}`,
         params,
       );
-      const events = rows.map(fromRow);
-      return {
-        rows: events,
-        head,
-        complete: rows.length < limit,
-        last: events.length ? [events[events.length - 1].seq, Number(events[events.length - 1].id)] : null,
-      };
+      return replayPage(rows.map(fromRow), rows.length, head, limit);
     });
   }
 
@@ -298,13 +303,7 @@ export class PromotionLog {
         `SELECT ${CHANGE_SELECT} FROM contact_changes WHERE ${where.join(' AND ')} ORDER BY seq, id LIMIT ${limit}`,
         params,
       );
-      const events = rows.map(fromChangeRow);
-      return {
-        rows: events,
-        head,
-        complete: rows.length < limit,
-        last: events.length ? [events[events.length - 1].seq, Number(events[events.length - 1].id)] : null,
-      };
+      return replayPage(rows.map(fromChangeRow), rows.length, head, limit);
     });
   }
 }

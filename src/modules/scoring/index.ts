@@ -29,7 +29,7 @@ export { ScoringRuleFields, ScoringRuleInput, ScoringRulePatch, ScoreContributio
 export { ScoringResolver } from './scoring.resolver';
 export { ScoreChangeResolver } from './score-change.resolver';
 export { ScoreChange, ScoreChangeConnection, ScoreHistoryReader } from './score-change';
-export { ScoreChangeCause, insertScoreEvents, scoreEvent } from './score-history';
+export { SCORE_EVENT_COLUMNS, ScoreChangeCause, insertScoreEvents, scoreEvent } from './score-history';
 export {
   DAY_MS,
   conditionHolds,

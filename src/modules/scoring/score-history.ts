@@ -47,7 +47,8 @@ export interface ScoreEventRow {
   activityId: string | null;
 }
 
-const COLUMNS = [
+/** The columns of `score_events` as `scoreEvent` rows fill them. */
+export const SCORE_EVENT_COLUMNS = [
   'contact_id',
   'at',
   'cause',
@@ -101,5 +102,5 @@ export async function insertScoreEvents(em: EntityManager, events: ScoreEventRow
     e.ruleId,
     e.activityId,
   ]);
-  await insertRows(em, 'score_events', COLUMNS, rows);
+  await insertRows(em, 'score_events', SCORE_EVENT_COLUMNS, rows);
 }
