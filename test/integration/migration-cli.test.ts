@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { createTestDatabase } from '../helpers/app';
 import type { ScratchDatabase } from '../helpers/scratch-database';
 
@@ -26,6 +26,9 @@ afterAll(async () => {
   await db.drop();
 });
 
+/** What a reader sees: TypeORM colours file names when the environment asks for colour (CI does). */
+const plain = (out: string) => stripVTControlCharacters(out);
+
 /** Migration class names in the order they apply (file names start with their timestamps). */
 const names = readdirSync(join(root, 'migrations'))
   .filter((f) => f.endsWith('.ts'))
@@ -37,7 +40,7 @@ async function npm(...args: string[]): Promise<string> {
     cwd: root,
     env: { ...process.env, DATABASE_URL: db.url },
   });
-  return stdout;
+  return plain(stdout);
 }
 
 /** `npm run migrate` runs dist/src/db/migrate-cli.js; the test runs its source, which needs no build. */
@@ -46,7 +49,7 @@ async function migrate(): Promise<string> {
     cwd: root,
     env: { ...process.env, DATABASE_URL: db.url },
   });
-  return stdout;
+  return plain(stdout);
 }
 
 const shown = (out: string) => out.split('\n').filter((l) => /^\[[ X]\]/.test(l));
