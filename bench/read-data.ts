@@ -28,10 +28,10 @@ import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts
 import { ACTIVITY_COLUMNS } from '../src/modules/activities/activity.rows';
 import { APP_COLUMNS } from '../src/modules/scoring/score-writes';
 import { newActivityId } from '../src/modules/activities/activity-id';
-import { TRANSITION_COLUMNS } from '../scripts/demo/rows';
+import { TRANSITION_COLUMNS, transitionRow } from '../src/modules/lifecycle/transition.rows';
 import { stayMarks } from '../src/modules/lifecycle/stays';
-import { firstTransitionValue, stayValues } from '../src/modules/lifecycle/stay.rows';
-import { groupKeyValues, groupValueIds, setGroupKeys } from '../src/db/group-keys';
+import { firstTransitionValue } from '../src/modules/lifecycle/stay.rows';
+import { groupValueIds, setGroupKeys } from '../src/db/group-keys';
 import { DEFAULT_POLICY, type Stage, temperatureOf } from '../src/modules/lifecycle/lifecycle';
 import { type LifecycleStage } from '../src/modules/lifecycle/stage';
 import { type SqlValue, insertRows } from '../src/db/bulk';
@@ -278,12 +278,28 @@ function contactRows(i: number, f: Fixtures, now: number, extraColumns: string[]
   ];
   moves.forEach((m, k) => {
     const at = dbDate(m.at);
-    const actor = m.trigger === 'SCORE' ? null : 'sales';
-    rows.transitions.push([
-      ...[contact.id, m.from, m.to, m.trigger, m.reason, m.score, actor, at, partnerId, contact.ownerId, at, 0],
-      ...stayValues(stays.added[k]),
-      ...groupKeyValues(contact.keys),
-    ]);
+    const when = new Date(m.at);
+    // seq 0: history, not events to stream (scripts/demo/rows.ts).
+    rows.transitions.push(
+      transitionRow(
+        {
+          seq: 0,
+          contactId: contact.id,
+          fromStage: m.from,
+          toStage: m.to,
+          trigger: m.trigger,
+          reason: m.reason,
+          score: m.score,
+          actor: m.trigger === 'SCORE' ? null : 'sales',
+          occurredAt: when,
+          partnerId,
+          ownerId: contact.ownerId,
+          createdAt: when,
+          keys: contact.keys,
+        },
+        stays.added[k],
+      ),
+    );
     if (m.trigger === 'QUALIFICATION') {
       const sql = m.to === 'SQL';
       rows.qualifications.push([randomUUID(), contact.id, 1, 1, sql ? 1 : 0, 0, null, at, 'sales', contact.ownerId]);
