@@ -6,7 +6,7 @@ import { createDataSource, openDatabase, pingDatabase } from './db/data-source';
 import { buildAppSchema } from './graphql/schema';
 import { type Services } from './graphql/context';
 import { startServer, type RunningServer } from './server/server';
-import { AccessService } from './modules/access';
+import { AccessService, KeyCache, RedisKeyChannel } from './modules/access';
 import { ContactsService } from './modules/contacts';
 import { ActivitiesService } from './modules/activities';
 import { JobState, RescoreJob, ScoreHistoryReader, createScoring } from './modules/scoring';
@@ -40,7 +40,8 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean;
   const ds = await openDatabase(
     createDataSource(config.database, (message) => logger.warn({ message }, 'query failed'), config.databasePool),
   );
-  const access = new AccessService(ds);
+  const keyCache = new KeyCache(config.apiKeyCache);
+  const access = new AccessService(ds, keyCache);
   // First, so a refused ADMIN_API_KEY stops the start before anything else holds resources.
   const { generatedSecret } = await access.bootstrap(config.adminApiKey).catch(async (err) => {
     await ds.destroy();
@@ -56,6 +57,20 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean;
     (message, err) => logger.warn({ err }, message),
   );
   await publisher.start();
+  // One SQLite file is one process, so no other instance changes its keys: the cache always serves. On MySQL it
+  // serves only while Redis carries key changes between instances (src/modules/access/key-channel.ts).
+  const keyChannel =
+    config.database.kind === 'mysql' && config.redisUrl
+      ? new RedisKeyChannel(keyCache, { redisUrl: config.redisUrl, namespace, heartbeatMs: 1000 }, (message, err) =>
+          logger.warn({ err }, message),
+        )
+      : null;
+  if (config.database.kind === 'sqlite') keyCache.setLive(true);
+  keyChannel?.start();
+  if (keyChannel) access.setKeyChangePublisher((keyId) => keyChannel.publish(keyId));
+  // Bootstrap may have retired an earlier ADMIN_API_KEY: instances still holding it drop it before this one serves
+  // (Redis being down delays the start by the publish's bounded retries, then it warns).
+  if (config.adminApiKey) await access.keyChanged(null);
   // Webhooks: the outbox is written with the transitions; this instance's worker starts on them as soon as they commit.
   const clock = opts.clock ?? systemClock;
   const outbox = new WebhookOutbox(ds, clock);
@@ -173,6 +188,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean;
       await rescore.stop();
       await services.insights.simulation.stop();
       await publisher.stop();
+      await keyChannel?.stop();
       rateStore?.disconnect();
       await ds.destroy();
     },

@@ -66,6 +66,8 @@ export interface Config {
   promotionOrphanMs: number;
   /** How often open WebSocket connections re-check that their API key is not revoked. */
   keyRecheckMs: number;
+  /** Authenticated API keys held in memory (src/modules/access/key-cache.ts); `ttlMs` 0: off. */
+  apiKeyCache: { ttlMs: number; maxEntries: number };
   /** Token bucket per API key, by role (RATE_LIMIT_<ROLE>=<perSecond>:<burst>). */
   rateLimits: Record<string, RateLimit>;
   /** Webhook delivery (src/modules/webhooks). */
@@ -290,6 +292,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     subscriptionQueueLimit: int(env, 'SUBSCRIPTION_QUEUE_LIMIT', 10_000, 1, 1_000_000),
     promotionOrphanMs: int(env, 'PROMOTION_ORPHAN_MS', 30_000, 100, 3_600_000),
     keyRecheckMs: int(env, 'KEY_RECHECK_MS', 10_000, 50, 3_600_000),
+    apiKeyCache: {
+      ttlMs: int(env, 'API_KEY_CACHE_TTL_MS', 60_000, 0, 3_600_000),
+      maxEntries: int(env, 'API_KEY_CACHE_SIZE', 10_000, 1, 1_000_000),
+    },
     rateLimits: rateLimits(env),
     webhooks: webhookConfig(env),
     guards: guards(env, env.NODE_ENV === 'production'),

@@ -1,6 +1,7 @@
 /**
  * Revoked API keys are dropped from open connections: one timer re-checks each distinct key of the open
- * WebSockets and SSE streams (not one query per socket).
+ * WebSockets and SSE streams (not one query per socket), and a key change announced on this instance (a
+ * revocation here, or one another instance published) re-checks at once.
  */
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
@@ -11,9 +12,10 @@ import type { SseDoor } from './sse';
 export class KeyRecheck {
   private readonly socketsByKey = new Map<string, Set<WebSocket>>();
   private readonly timer: NodeJS.Timeout;
+  private readonly stopListening: () => void;
 
   constructor(services: Services, sse: SseDoor, logger: Logger, everyMs: number) {
-    this.timer = setInterval(() => {
+    const recheck = () => {
       sse.recheck((keyId) => services.access.isActive(keyId));
       for (const [keyId, sockets] of this.socketsByKey) {
         services.access.isActive(keyId).then(
@@ -21,8 +23,10 @@ export class KeyRecheck {
           (err) => logger.warn({ err }, 'key re-check failed'),
         );
       }
-    }, everyMs);
+    };
+    this.timer = setInterval(recheck, everyMs);
     this.timer.unref();
+    this.stopListening = services.access.onKeyChange(recheck);
   }
 
   /** Watches `socket` under `keyId` until it closes. */
@@ -39,5 +43,6 @@ export class KeyRecheck {
 
   stop(): void {
     clearInterval(this.timer);
+    this.stopListening();
   }
 }

@@ -117,6 +117,8 @@ describe('loadConfig: values a deployment sets', () => {
       SUBSCRIPTION_QUEUE_LIMIT: '64',
       PROMOTION_ORPHAN_MS: '1000',
       KEY_RECHECK_MS: '60',
+      API_KEY_CACHE_TTL_MS: '0',
+      API_KEY_CACHE_SIZE: '50',
       MAX_QUERY_DEPTH: '8',
       MAX_QUERY_COMPLEXITY: '5000',
       MAX_PAGE_SIZE: '100',
@@ -128,7 +130,10 @@ describe('loadConfig: values a deployment sets', () => {
       subscriptionQueueLimit: 64,
       promotionOrphanMs: 1000,
       keyRecheckMs: 60,
+      apiKeyCache: { ttlMs: 0, maxEntries: 50 },
     });
+    expect(loadConfig({}).apiKeyCache).toEqual({ ttlMs: 60_000, maxEntries: 10_000 });
+    expect(fails({ API_KEY_CACHE_SIZE: '0' })).toThrow(/API_KEY_CACHE_SIZE must be between 1 and/);
     expect(c.limits).toEqual({ maxDepth: 8, maxComplexity: 5000, maxFirst: 100, maxBodyBytes: 4096 });
   });
 

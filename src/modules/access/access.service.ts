@@ -4,6 +4,7 @@ import { type DataSource, In, IsNull, Not } from 'typeorm';
 import { ApiKey, Role } from './api-key.entity';
 import { Partner } from './partner.entity';
 import { type Viewer } from './viewer';
+import { type InvalidationListener, KeyCache } from './key-cache';
 import { badInput, conflict, notFound } from '../../graphql/errors';
 import { isUniqueViolation } from '../../db/portable';
 import { selectEntities } from '../../db/hydrate';
@@ -48,27 +49,68 @@ function newKeyRow(
   };
 }
 
+/** Tells the other instances that a key (null: any key) changed, once the change is committed. */
+export type KeyChangePublisher = (keyId: string | null) => Promise<void>;
+
 export class AccessService {
-  constructor(private readonly ds: DataSource) {}
+  private publishKeyChange: KeyChangePublisher = async () => undefined;
+
+  /** `keys` holds authenticated keys (src/modules/access/key-cache.ts); by default a cache that is off. */
+  constructor(
+    private readonly ds: DataSource,
+    private readonly keys: KeyCache = new KeyCache({ ttlMs: 0, maxEntries: 1 }),
+  ) {}
+
+  /** Wires how key changes reach the other instances (main, once the deployment's channel is known). */
+  setKeyChangePublisher(publish: KeyChangePublisher): void {
+    this.publishKeyChange = publish;
+  }
 
   /**
    * Resolves a bearer secret to a Viewer, or null for unknown/revoked keys.
    * `lastUsedAt` is written at most once a minute per key, so reads stay cheap.
+   * A key in the cache costs no statement; keys acting for an owner are not cached, since updateOwner can rename
+   * the owner their viewer names.
    */
   async authenticate(secret: string): Promise<Viewer | null> {
-    const [key] = await selectEntities(this.ds.manager, ApiKey, 'SELECT * FROM api_keys WHERE secret_hash = ?', [
-      hashSecret(secret),
-    ]);
+    const hash = hashSecret(secret);
+    const hit = this.keys.get(hash);
+    if (hit) {
+      await this.markUsed(hit.viewer.keyId, hit);
+      return { ...hit.viewer };
+    }
+    const ticket = this.keys.ticket();
+    const [key] = await selectEntities(this.ds.manager, ApiKey, 'SELECT * FROM api_keys WHERE secret_hash = ?', [hash]);
     // The acting owner's name is read with the key: actor and qualifiedBy stamp it without another lookup.
     const ownerName = key?.ownerId
       ? ((await this.ds.query('SELECT name FROM owners WHERE id = ?', [key.ownerId]))[0]?.name ?? null)
       : null;
     if (!key || key.revokedAt) return null;
-    const now = new Date();
-    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-      await this.ds.getRepository(ApiKey).update({ id: key.id }, { lastUsedAt: now });
-    }
-    return { keyId: key.id, name: key.name, role: key.role, partnerId: key.partnerId, ownerId: key.ownerId, ownerName };
+    const used = { lastUsedAt: key.lastUsedAt?.getTime() ?? null };
+    await this.markUsed(key.id, used);
+    const { id: keyId, name, role, partnerId, ownerId } = key;
+    const viewer: Viewer = { keyId, name, role, partnerId, ownerId, ownerName };
+    if (!ownerId) this.keys.store(ticket, hash, viewer, used.lastUsedAt);
+    return viewer;
+  }
+
+  /** Drops `keyId` (null: every key) from this instance's cache at once, then tells the other instances. */
+  async keyChanged(keyId: string | null): Promise<void> {
+    this.keys.invalidate(keyId);
+    await this.publishKeyChange(keyId);
+  }
+
+  /** Calls `listener` whenever a key is dropped from the cache (revoked here or on another instance). */
+  onKeyChange(listener: InvalidationListener): () => void {
+    return this.keys.onInvalidate(listener);
+  }
+
+  /** Writes `lastUsedAt` when the one known is older than the resolution (noted first, so one request writes it). */
+  private async markUsed(keyId: string, used: { lastUsedAt: number | null }): Promise<void> {
+    const now = Date.now();
+    if (used.lastUsedAt !== null && now - used.lastUsedAt <= LAST_USED_RESOLUTION_MS) return;
+    used.lastUsedAt = now;
+    await this.ds.getRepository(ApiKey).update({ id: keyId }, { lastUsedAt: new Date(now) });
   }
 
   /** True while the key exists and is not revoked (subscriptions re-check this). */
@@ -135,6 +177,8 @@ export class AccessService {
       key.revokedAt = new Date();
       await repo.update({ id }, { revokedAt: key.revokedAt });
     }
+    // Also when it was revoked already: repeating the mutation repeats an announcement that may have failed.
+    await this.keyChanged(id);
     return key;
   }
 
