@@ -3,7 +3,8 @@
  * whole service (HTTP, @apollo/server 5, the key lookup and our gates) against a bare node:http server answering
  * the same JSON, autocannon (20 connections) from a second process, server CPU per request from process.cpuUsage.
  * `node -r ts-node/register/transpile-only bench/read-pipeline.ts [sqlite|mysql]` (SECONDS, default 10); it uses
- * bench/read's database (ports 4412, 4413).
+ * bench/read's database unless BENCH_DATABASE_URL names another (ports BENCH_PORT and the next, default 4412).
+ * API_KEY_CACHE_TTL_MS and REDIS_URL are passed to the service: on MySQL the key cache serves only with Redis.
  */
 import './production';
 import http from 'node:http';
@@ -13,15 +14,20 @@ import { loadConfig } from '../src/config/config';
 import { startApp } from '../src/main';
 import { BENCH_KEY } from './common';
 import { readDatabaseUrl } from './read-data';
+const PORT = Number(process.env.BENCH_PORT ?? 4412);
+const passed = Object.fromEntries(
+  ['API_KEY_CACHE_TTL_MS', 'REDIS_URL'].flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])),
+);
 void (async () => {
   const app = await startApp(
     loadConfig({
-      DATABASE_URL: readDatabaseUrl((process.argv[2] ?? 'sqlite') as any),
-      PORT: '4412',
+      DATABASE_URL: process.env.BENCH_DATABASE_URL ?? readDatabaseUrl((process.argv[2] ?? 'sqlite') as any),
+      PORT: String(PORT),
       ADMIN_API_KEY: BENCH_KEY,
       LOG_LEVEL: 'silent',
       NODE_ENV: 'production',
       RATE_LIMIT_ADMIN: '1000000:1000000',
+      ...passed,
     }),
   );
   const bare = http
@@ -35,7 +41,7 @@ void (async () => {
         res.end(body);
       });
     })
-    .listen(4413);
+    .listen(PORT + 1);
   const run = async (url: string, auth: boolean) => {
     const args = [
       'autocannon',
@@ -59,7 +65,7 @@ void (async () => {
   const cpu0 = process.cpuUsage();
   const api = await run(app.url, true);
   const cpu1 = process.cpuUsage(cpu0);
-  const floor = await run('http://127.0.0.1:4413/', false);
+  const floor = await run(`http://127.0.0.1:${PORT + 1}/`, false);
   const cpu2 = process.cpuUsage(cpu0);
   const ms = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
   const seconds = Number(process.env.SECONDS ?? 10);

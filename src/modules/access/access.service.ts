@@ -90,7 +90,7 @@ export class AccessService {
     await this.markUsed(key.id, used);
     const { id: keyId, name, role, partnerId, ownerId } = key;
     const viewer: Viewer = { keyId, name, role, partnerId, ownerId, ownerName };
-    if (!ownerId) this.keys.store(ticket, hash, viewer, used.lastUsedAt);
+    if (!ownerId) this.keys.store(ticket, hash, { ...viewer }, used.lastUsedAt);
     return viewer;
   }
 
