@@ -180,9 +180,12 @@ describe(`one instance (${TEST_DB})`, () => {
     await warm(b, other.secret);
   });
 
-  it('without Redis: every request reads its key, and a revocation on A is refused on B at once', async () => {
+  it.each([
+    ['without Redis', {}],
+    ['with Redis unreachable', { REDIS_URL: 'redis://127.0.0.1:1' }],
+  ])('%s: every request reads its key, and a revocation on A is refused on B at once', async (_, env) => {
     const url = await database();
-    const [a, b] = [await start(url), await start(url)];
+    const [a, b] = [await start(url, env), await start(url, env)];
     const { id, secret } = await newKey(a);
     for (let i = 0; i < 5; i++) {
       const res = await call(b, secret);
