@@ -331,24 +331,27 @@ export async function setExactCollation(q: QueryRunner, table: string, names: st
 /**
  * A case-sensitive prefix match of a lower-cased string column, served by an index range on both stores: MySQL turns
  * `LIKE 'p%'` into a range itself (under the column's collation, as the search always compared), while SQLite's LIKE
- * never uses an index on a BINARY column, so it gets the range
- * `[p, p + U+10FFFF)`, which holds exactly the strings that start with p.
- * `name` prefixes the named parameters.
+ * never uses an index on a BINARY column, so it gets the range `[p, p + U+10FFFF)`, which holds exactly the strings
+ * that start with p. Positional parameters, in order.
  */
+export function prefixRange(dialect: Dialect, column: string, prefix: string): { sql: string; params: string[] } {
+  if (dialect === 'mysql')
+    return { sql: `${column} LIKE ? ESCAPE '!'`, params: [`${prefix.replace(/[!%_]/g, (m) => `!${m}`)}%`] };
+  return { sql: `(${column} >= ? AND ${column} < ?)`, params: [prefix, `${prefix}\u{10FFFF}`] };
+}
+
+/** prefixRange with named parameters for a query builder: `name0`, `name1`, ... */
 export function prefixMatch(
   dialect: Dialect,
   column: string,
   prefix: string,
   name: string,
 ): { sql: string; params: Record<string, string> } {
-  if (dialect === 'mysql')
-    return {
-      sql: `${column} LIKE :${name} ESCAPE '!'`,
-      params: { [name]: `${prefix.replace(/[!%_]/g, (m) => `!${m}`)}%` },
-    };
+  const range = prefixRange(dialect, column, prefix);
+  let i = 0;
   return {
-    sql: `(${column} >= :${name}Lo AND ${column} < :${name}Hi)`,
-    params: { [`${name}Lo`]: prefix, [`${name}Hi`]: `${prefix}\u{10FFFF}` },
+    sql: range.sql.replace(/\?/g, () => `:${name}${i++}`),
+    params: Object.fromEntries(range.params.map((v, k) => [`${name}${k}`, v])),
   };
 }
 

@@ -5,6 +5,7 @@ import { type ContactData, normaliseContact } from './contact.validation';
 import type { ValuesFilter } from './contact-filter';
 import { CONTACT_COLUMNS, contactRow, newContact, sortKeys } from './contact.factory';
 import { requireContact } from './contact-lock';
+import { SEARCH_COLUMNS, plainSearchOf, plainSearchPage, searchPrefix } from './contact-search';
 import { GROUP_KEYS, assignGroupKeys } from '../../db/group-keys';
 import { insertRows } from '../../db/bulk';
 import { selectEntities } from '../../db/hydrate';
@@ -87,9 +88,6 @@ function contactOrder(field: ContactSortField, direction: 'ASC' | 'DESC'): Keyse
     nullable: sort.nullable,
   };
 }
-
-/** The lower-cased columns the search prefix matches, each with an index (migration 1774500000000). */
-const SEARCH_COLUMNS = ['c.email', 'c.first_name_key', 'c.last_name_key', 'c.sort_company'];
 
 /**
  * A contact's source, owner and partner as one comparable value: a change means new group keys (db/group-keys.ts).
@@ -311,10 +309,14 @@ export class ContactsService {
   async list(viewer: Viewer, args: ContactListArgs): Promise<Page<Contact>> {
     const first = checkFirst(args.first, this.maxFirst);
     const order = args.orderBy ?? { field: 'CREATED_AT' as const, direction: 'DESC' as const };
+    const filter = args.filter ?? {};
+    const keyset = contactOrder(order.field, order.direction);
+    const plainSearch = plainSearchOf(filter, partnerScope(viewer) !== null, order.field);
+    if (plainSearch) return plainSearchPage(this.ds, plainSearch, keyset, first, args.after, args.count !== false);
     const qb = this.ds.getRepository(Contact).createQueryBuilder('c');
-    this.applyFilter(viewer, qb, args.filter ?? {});
+    this.applyFilter(viewer, qb, filter);
     const totalCount = args.count === false ? 0 : await qb.clone().getCount();
-    return keysetPage(qb, contactOrder(order.field, order.direction), first, args.after, totalCount);
+    return keysetPage(qb, keyset, first, args.after, totalCount);
   }
 
   private applyFilter(viewer: Viewer, qb: SelectQueryBuilder<Contact>, f: ContactListFilter): void {
@@ -334,10 +336,9 @@ export class ContactsService {
     if (f.createdAfter) qb.andWhere('c.created_at >= :createdAfter', { createdAfter: dbDate(f.createdAfter) });
     if (f.createdBefore) qb.andWhere('c.created_at < :createdBefore', { createdBefore: dbDate(f.createdBefore) });
     if (f.search != null && f.search.trim() !== '') {
-      if (f.search.length > 191) throw badInput('filter.search', 'must be at most 191 characters');
-      const prefix = f.search.trim().toLowerCase();
+      const prefix = searchPrefix(f.search);
       const dialect = dialectOf(this.ds);
-      const parts = SEARCH_COLUMNS.map((col, i) => prefixMatch(dialect, col, prefix, `search${i}`));
+      const parts = SEARCH_COLUMNS.map((col, i) => prefixMatch(dialect, `c.${col}`, prefix, `search${i}`));
       qb.andWhere(`(${parts.map((p) => p.sql).join(' OR ')})`, Object.assign({}, ...parts.map((p) => p.params)));
     }
     if (f.temperatures) {
