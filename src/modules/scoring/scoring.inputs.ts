@@ -1,5 +1,5 @@
-/** GraphQL inputs and outputs of scoring rules. */
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+/** GraphQL inputs of scoring rules. */
+import { Field, InputType, Int } from 'type-graphql';
 import { JSONScalar } from '../../graphql/scalars';
 import { ConditionOperator, ScoringRuleKind } from './scoring-rule.entity';
 import type { ConditionOperator as Op, RuleKind } from './scorer';
@@ -57,27 +57,4 @@ export class ScoringRulePatch extends ScoringRuleFields {
 
   @Field(() => Int, { nullable: true })
   points?: number;
-}
-
-@ObjectType()
-export class ScoreContribution {
-  @Field(() => ID, {
-    description: 'Stable per contact and rule ("<contactId>:<ruleId>"), so client caches keep each row apart.',
-  })
-  id: string;
-
-  @Field(() => ID)
-  ruleId: string;
-
-  @Field(() => String)
-  ruleName: string;
-
-  @Field(() => ScoringRuleKind)
-  kind: RuleKind;
-
-  @Field(() => Int)
-  points: number;
-
-  @Field(() => Int, { description: 'How many activities (BEHAVIOR) or 1 (FIT) contribute.' })
-  applications: number;
 }
