@@ -82,6 +82,7 @@ export async function startApp(config: Config, opts: { exposeSqlCount?: boolean;
   };
   const lifecycle = new LifecycleService(ds, notify, config.limits.maxFirst, outbox);
   const owners = new OwnersService(ds);
+  owners.onRename(() => access.keyChanged(null));
   lifecycle.setRouter(owners);
   const scoring = createScoring(ds, lifecycle, notify, {
     batchSize: config.rescoreBatchSize,

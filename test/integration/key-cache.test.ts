@@ -113,6 +113,41 @@ describe(`one instance (${TEST_DB})`, () => {
       });
   });
 
+  it("an owner's key is cached with the owner's name, and a rename reaches its next stamp", async () => {
+    const owner = await call(app, ADMIN_KEY, 'mutation { createOwner(input: { name: "Rita Rep" }) { id } }');
+    const made = await call(
+      app,
+      ADMIN_KEY,
+      'mutation($o: ID) { createApiKey(input: { name: "rita", role: SALES, ownerId: $o }) { secret } }',
+      { o: owner.data.createOwner.id },
+    );
+    const secret = made.data.createApiKey.secret;
+    await warm(app, secret);
+    const qualify = async () => {
+      const contact = await call(
+        app,
+        ADMIN_KEY,
+        'mutation($e: String!) { createContact(input: { email: $e }) { id } }',
+        {
+          e: `rita-${Math.random().toString(36).slice(2)}@example.com`,
+        },
+      );
+      const res = await call(
+        app,
+        secret,
+        'mutation($id: ID!) { transitionContact(id: $id, toStage: DISQUALIFIED, reason: "spam") { transitions { ' +
+          'actor } } }',
+        { id: contact.data.createContact.id },
+      );
+      return res.data.transitionContact.transitions.at(-1).actor;
+    };
+    expect(await qualify()).toBe('Rita Rep');
+    await call(app, ADMIN_KEY, 'mutation($id: ID!) { updateOwner(id: $id, input: { name: "Rita Lead" }) { id } }', {
+      id: owner.data.createOwner.id,
+    });
+    expect(await qualify()).toBe('Rita Lead');
+  });
+
   it('a revoked key is refused on its very next request', async () => {
     const { id, secret } = await newKey(app);
     await warm(app, secret);

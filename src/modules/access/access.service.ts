@@ -69,8 +69,8 @@ export class AccessService {
   /**
    * Resolves a bearer secret to a Viewer, or null for unknown/revoked keys.
    * `lastUsedAt` is written at most once a minute per key, so reads stay cheap.
-   * A key in the cache costs no statement; keys acting for an owner are not cached, since updateOwner can rename
-   * the owner their viewer names.
+   * A key in the cache costs no statement; a key acting for an owner is held with the owner's name, and renaming an
+   * owner drops every cached key (main wires OwnersService.onRename to keyChanged).
    */
   async authenticate(secret: string): Promise<Viewer | null> {
     const hash = hashSecret(secret);
@@ -90,7 +90,7 @@ export class AccessService {
     await this.markUsed(key.id, used);
     const { id: keyId, name, role, partnerId, ownerId } = key;
     const viewer: Viewer = { keyId, name, role, partnerId, ownerId, ownerName };
-    if (!ownerId) this.keys.store(ticket, hash, { ...viewer }, used.lastUsedAt);
+    this.keys.store(ticket, hash, { ...viewer }, used.lastUsedAt);
     return viewer;
   }
 

@@ -70,6 +70,8 @@ function clean(field: string, v: string | null | undefined, required: boolean): 
 }
 
 export class OwnersService {
+  private renamed: () => Promise<void> = async () => undefined;
+
   constructor(private readonly ds: DataSource) {}
 
   /** Creates the routing row with its defaults on a new store (idempotent). */
@@ -117,6 +119,7 @@ export class OwnersService {
     const owner = await this.ds.getRepository(Owner).findOne({ where: { id } });
     if (!owner) throw notFound('Owner', id);
     const name = clean('name', patch.name, true);
+    const before = owner.name;
     const email = this.email(patch.email);
     const team = clean('team', patch.team, false);
     Object.assign(owner, {
@@ -126,8 +129,18 @@ export class OwnersService {
       ...(patch.active == null ? {} : { active: patch.active }),
       updatedAt: new Date(),
     });
+    const renamed = name !== undefined && name !== before;
     await this.save(owner, false);
+    if (renamed) await this.renamed();
     return owner;
+  }
+
+  /**
+   * Called after an owner's name changed: API keys acting for an owner carry its name (actor stamps), and the key
+   * cache holds them with it (main wires access's keyChanged here).
+   */
+  onRename(listener: () => Promise<void>): void {
+    this.renamed = listener;
   }
 
   private email(v: string | null | undefined): string | null | undefined {
