@@ -7,35 +7,44 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
 /**
- * Modules in src/modules/<m>/ are reached only through their index.ts. contacts, lifecycle, activities,
- * scoring and realtime still use each other's files directly: their entities and change journals depend
- * on one another both ways, and routing those imports through the indexes would close load-order cycles.
- * Tests may import any file.
+ * Layers, and which way imports go: src/modules/<m>/ use src/model/ (the entities and pure domain cores several
+ * modules share), which uses src/db/, src/config/ and GraphQL's leaf helpers only. A module is reached from
+ * outside only through its index.ts, the model only through src/model/index.ts, `import type` included. The
+ * model imports nothing from src/modules, src/server, src/main.ts or GraphQL's wiring, so every module can use it
+ * without closing a load-order cycle (madge checks the cycles). src/db imports nothing from src/graphql. Tests,
+ * benchmarks and scripts may import any file.
  */
-const ENTANGLED = ['contacts', 'lifecycle', 'activities', 'scoring', 'realtime'];
 const THROUGH_INDEX = 'Import another module through its index.ts (its public face), not one of its files.';
+const MODEL_THROUGH_INDEX = 'Import the model through src/model/index.ts (its public face), not one of its files.';
+const BELOW_MODULES =
+  'src/model sits below the modules: it imports no module, server or GraphQL wiring (only errors, scalars, ' +
+  'connection and pagination from src/graphql).';
 function moduleBoundaries() {
-  const deepSibling = (allowed) =>
-    allowed.length ? `^\\.\\./(?!\\.\\.|(?:${allowed.join('|')})/)[^/]+/.+` : '^\\.\\./(?!\\.\\.)[^/]+/.+';
-  const rule = (regex) => [
-    'error',
-    {
-      patterns: [
-        { regex, message: THROUGH_INDEX },
-        { regex: '(^|/)modules/[^/]+/.+', message: THROUGH_INDEX },
-      ],
-    },
-  ];
+  const deepModule = { regex: '(^|/)modules/[^/]+/.+', message: THROUGH_INDEX };
+  const deepSibling = { regex: '^\\.\\./(?!\\.\\.)[^/]+/.+', message: THROUGH_INDEX };
+  const deepModel = { regex: '^(\\.\\.?/)+model/.+', message: MODEL_THROUGH_INDEX };
+  const rule = (...patterns) => ['error', { patterns }];
   return [
-    { files: ['src/**/*.ts'], rules: { 'no-restricted-imports': rule('^$') } },
-    ...ENTANGLED.map((m) => ({
-      files: [`src/modules/${m}/**/*.ts`],
-      rules: { 'no-restricted-imports': rule(deepSibling(ENTANGLED.filter((x) => x !== m))) },
-    })),
+    { files: ['src/**/*.ts'], rules: { 'no-restricted-imports': rule(deepModule, deepModel) } },
+    { files: ['src/modules/*/**/*.ts'], rules: { 'no-restricted-imports': rule(deepModule, deepModel, deepSibling) } },
     {
-      files: ['src/modules/*/**/*.ts'],
-      ignores: ENTANGLED.map((m) => `src/modules/${m}/**`),
-      rules: { 'no-restricted-imports': rule(deepSibling([])) },
+      files: ['src/model/**/*.ts'],
+      rules: {
+        'no-restricted-imports': rule(
+          { regex: '^(\\.\\./)+(modules|server)(/|$)', message: BELOW_MODULES },
+          { regex: '^(\\.\\./)+main$', message: BELOW_MODULES },
+          { regex: '^(\\.\\./)+graphql/(?!(errors|scalars|connection|pagination)$)', message: BELOW_MODULES },
+        ),
+      },
+    },
+    {
+      files: ['src/db/**/*.ts'],
+      rules: {
+        'no-restricted-imports': rule(deepModule, deepModel, {
+          regex: '^(\\.\\./)+graphql(/|$)',
+          message: 'src/db imports nothing from src/graphql.',
+        }),
+      },
     },
   ];
 }

@@ -23,8 +23,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type BenchApp, type Store, rawActivityInsert, rng, runBench, since, startBenchApp } from './common';
-import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
-import { type Contact } from '../src/modules/contacts/contact.entity';
+import { CONTACT_COLUMNS, contactRow, newContact } from '../src/model/contact.factory';
+import { type Contact } from '../src/model/contact.entity';
 import { type SqlValue, insertRows, upsertRows } from '../src/db/bulk';
 import { dbDate, transaction } from '../src/db/portable';
 import { newActivityId } from '../src/modules/activities/activity-id';

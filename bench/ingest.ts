@@ -20,7 +20,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { BENCH_KEY, type BenchApp, type Store, rawActivityInsert, rng, runBench, since, startBenchApp } from './common';
 import type { IngestClientMessage, IngestClientReport } from './ingest-client';
-import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
+import { CONTACT_COLUMNS, contactRow, newContact } from '../src/model/contact.factory';
 import { insertRows } from '../src/db/bulk';
 import { dbDate } from '../src/db/portable';
 import { newActivityId } from '../src/modules/activities/activity-id';

@@ -32,7 +32,7 @@ import {
   type StageRow,
   assembleMetrics,
 } from '../src/modules/metrics/metrics.definitions';
-import type { Stage } from '../src/modules/lifecycle/lifecycle';
+import type { Stage } from '../src/model/lifecycle';
 
 const CONTACTS = Number(process.env.CONTACTS ?? 200_000);
 const TRANSITIONS = Number(process.env.TRANSITIONS ?? 1_000_000);

@@ -8,7 +8,7 @@
  *   npm run bench:rescore [-- sqlite|mysql]      CONTACTS=100000 PER_CONTACT=10
  */
 import { type BenchApp, type Store, rng, runBench, sampleMemory, since, startBenchApp } from './common';
-import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
+import { CONTACT_COLUMNS, contactRow, newContact } from '../src/model/contact.factory';
 import { insertRows } from '../src/db/bulk';
 import { dbDate } from '../src/db/portable';
 import { newActivityId } from '../src/modules/activities/activity-id';

@@ -9,7 +9,7 @@
  *   npm run bench:score-history [-- sqlite|mysql]      BULK=1000000 READS=400
  */
 import { type BenchApp, type Store, rng, runBench, since, startBenchApp } from './common';
-import { CONTACT_COLUMNS, contactRow, newContact } from '../src/modules/contacts/contact.factory';
+import { CONTACT_COLUMNS, contactRow, newContact } from '../src/model/contact.factory';
 import { type SqlValue, insertRows } from '../src/db/bulk';
 import { SCORE_EVENT_COLUMNS } from '../src/modules/scoring';
 import { dbDate } from '../src/db/portable';

@@ -1,6 +1,6 @@
 import { type MigrationInterface, type QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
 import { columns, dbDate, dialectOf } from '../src/db/portable';
-import { DEFAULT_POLICY } from '../src/modules/lifecycle/lifecycle';
+import { DEFAULT_POLICY } from '../src/model/lifecycle';
 
 /**
  * The contact change log behind the contactChanged subscription: one row per

@@ -1,6 +1,6 @@
 import { type MigrationInterface, type QueryRunner, TableColumn, TableIndex } from 'typeorm';
 import { columns, dbDate, dialectOf } from '../src/db/portable';
-import { DEFAULT_POLICY } from '../src/modules/lifecycle/lifecycle';
+import { DEFAULT_POLICY } from '../src/model/lifecycle';
 
 /**
  * Temperature as stored state, so lists read, filter and sort it from an index:

@@ -1,7 +1,7 @@
 import { type MigrationInterface, type QueryRunner, TableColumn, TableIndex } from 'typeorm';
 import { columns, dialectOf } from '../src/db/portable';
 import { updateRowsById } from '../src/db/bulk';
-import { sortKeys } from '../src/modules/contacts/contact.factory';
+import { sortKeys } from '../src/model/contact.factory';
 
 /** Contacts backfilled per round trip. */
 const PAGE = 1000;

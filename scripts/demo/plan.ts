@@ -26,9 +26,9 @@ import {
   type Stage,
   promotions,
   qualificationOutcome,
-} from '../../src/modules/lifecycle/lifecycle';
-import { type ContactData } from '../../src/modules/contacts/contact.validation';
-import { newContact } from '../../src/modules/contacts/contact.factory';
+} from '../../src/model/lifecycle';
+import { type ContactData } from '../../src/model/contact.validation';
+import { newContact } from '../../src/model/contact.factory';
 import { delay, pick, prng, weighted } from './random';
 import {
   ACTIVITY_MIX,

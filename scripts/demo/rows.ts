@@ -2,12 +2,12 @@
  * A planned demo contact as table rows, for benchmarks that need far more
  * data than ingestion takes in reasonable time (bench/metrics.ts).
  */
-import { CONTACT_COLUMNS, contactRow, newContact } from '../../src/modules/contacts/contact.factory';
+import { CONTACT_COLUMNS, contactRow, newContact } from '../../src/model/contact.factory';
 import { stayMarks } from '../../src/modules/lifecycle/stays';
 import { firstTransitionValue } from '../../src/modules/lifecycle/stay.rows';
 import { TRANSITION_COLUMNS, transitionRow } from '../../src/modules/lifecycle/transition.rows';
 import { setGroupKeys } from '../../src/db/group-keys';
-import { type LifecycleStage } from '../../src/modules/lifecycle/stage';
+import { type LifecycleStage } from '../../src/model/stage';
 import { type SqlValue } from '../../src/db/bulk';
 import type { PlannedContact } from './plan';
 

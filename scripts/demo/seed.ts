@@ -7,7 +7,7 @@
  * API keys (one per role) and the live mode that keeps it moving.
  */
 import { type ActivityData, MAX_BATCH } from '../../src/modules/activities/activity.validation';
-import { LifecycleStage } from '../../src/modules/lifecycle/stage';
+import { LifecycleStage } from '../../src/model/stage';
 import { Role } from '../../src/modules/access/api-key.entity';
 import type { Viewer } from '../../src/modules/access/viewer';
 import type { Services } from '../../src/graphql/context';

@@ -1,8 +1,7 @@
 /** Every entity, registered once for the DataSource. */
-import { Contact } from '../modules/contacts';
-import { Activity } from '../modules/activities';
+import { Contact, Activity, StageTransition, Qualification } from '../model';
 import { ScoringRule, ScoreApplication, RescoreJob } from '../modules/scoring';
-import { StageTransition, Qualification, QualificationPolicy } from '../modules/lifecycle';
+import { QualificationPolicy } from '../modules/lifecycle';
 import { ApiKey, Partner } from '../modules/access';
 import { Owner, OwnerAssignment, RoutingPolicy } from '../modules/owners';
 import { SimulationDifferenceRow, SimulationJob } from '../modules/insights';

@@ -1,4 +1,4 @@
-import { type ContactValues, matchesFilter } from '../../src/modules/contacts/contact-filter';
+import { type ContactValues, matchesFilter } from '../../src/model/contact-filter';
 
 const v: ContactValues = {
   stage: 'MQL',

@@ -6,7 +6,7 @@ import { observe } from '../../src/modules/insights/observation';
 import { RuleInsightTally } from '../../src/modules/insights/rule-insights';
 import { SuggestionTally, holdoutOf, suggest } from '../../src/modules/insights/suggestion';
 import { SimulationTally } from '../../src/modules/insights/simulation';
-import { DEFAULT_POLICY } from '../../src/modules/lifecycle/lifecycle';
+import { DEFAULT_POLICY } from '../../src/model/lifecycle';
 import { type Rule } from '../../src/modules/scoring/scorer';
 import { prng } from '../../scripts/demo/random';
 

@@ -6,7 +6,7 @@ import {
   qualificationOutcome,
   temperatureOf,
   validatePolicy,
-} from '../../src/modules/lifecycle/lifecycle';
+} from '../../src/model/lifecycle';
 
 const p = (over: Partial<Policy> = {}): Policy => ({ ...DEFAULT_POLICY, ...over });
 const at = (stage: string, fit: number, engagement: number, engaged = false) => ({

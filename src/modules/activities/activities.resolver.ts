@@ -1,9 +1,8 @@
 /** Ingestion mutations and the Activity -> Contact relation. */
 import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
-import { Activity } from './activity.entity';
+import { Activity, Contact } from '../../model';
 import { ActivityInput } from './activity.inputs';
 import { RecordActivitiesPayload } from './activity.types';
-import { Contact } from '../contacts/contact.entity';
 import { notFound } from '../../graphql/errors';
 import type { Context } from '../../graphql/context';
 

@@ -8,7 +8,15 @@
  * key checks that they exist.
  */
 import { type DataSource, type EntityManager } from 'typeorm';
-import { Activity } from './activity.entity';
+import {
+  Activity,
+  Contact,
+  normaliseEmail,
+  CONTACT_COLUMNS,
+  contactRow,
+  newContact,
+  type StageTransition,
+} from '../../model';
 import { type ActivityData, MAX_BATCH, validateActivity } from './activity.validation';
 import {
   type BuiltActivities,
@@ -18,14 +26,10 @@ import {
   throwIfMissing,
   touchLastActivity,
 } from './ingest-batch';
-import { Contact } from '../contacts/contact.entity';
-import { normaliseEmail } from '../contacts/contact.validation';
-import { CONTACT_COLUMNS, contactRow, newContact } from '../contacts/contact.factory';
 import { assignGroupKeys } from '../../db/group-keys';
-import { type StageTransition } from '../lifecycle/stage-transition.entity';
-import type { LifecycleService } from '../lifecycle/lifecycle.service';
+import type { LifecycleService } from '../lifecycle';
 import type { ScoreEngine, ScoringRun } from '../scoring';
-import type { PromotionPublisher } from '../realtime/publisher';
+import { type PromotionPublisher, ChangeSet, ContactChangeKind, type WireChange } from '../realtime';
 import { type Viewer, assertCan, partnerScope } from '../access';
 import { DomainError, badInput } from '../../graphql/errors';
 import { type Page, checkFirst } from '../../graphql/pagination';
@@ -44,7 +48,6 @@ import { selectEntities } from '../../db/hydrate';
 import { type PreparedInsert, insertRows, prepareInsert } from '../../db/bulk';
 import { ACTIVITY_COLUMNS, activityRow } from './activity.rows';
 import { ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring';
-import { ChangeSet, ContactChangeKind, type WireChange } from '../realtime/contact-changes';
 
 /** What recordActivities returns. */
 export interface RecordResult {

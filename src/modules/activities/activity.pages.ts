@@ -1,6 +1,6 @@
 /** Pages of activities for many contacts at once: what a contacts list's `activities(first: N)` reads. */
 import { type DataSource } from 'typeorm';
-import { Activity } from './activity.entity';
+import { Activity } from '../../model';
 import { type KeysetOrder, type Page, keysetCondition, toPage } from '../../graphql/pagination';
 import { dbDate } from '../../db/portable';
 import { hydrate } from '../../db/hydrate';

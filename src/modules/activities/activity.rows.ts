@@ -1,5 +1,5 @@
 /** Column list and row values for raw multi-row writes of activities. */
-import { type Activity } from './activity.entity';
+import type { Activity } from '../../model';
 import { type SqlValue } from '../../db/bulk';
 import { dbDate } from '../../db/portable';
 

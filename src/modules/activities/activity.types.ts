@@ -1,8 +1,7 @@
 /** GraphQL outputs of ingestion: the activity connection and the batch payload. */
 import { Field, Int, ObjectType } from 'type-graphql';
 import { connectionTypes } from '../../graphql/connection';
-import { Activity } from './activity.entity';
-import { StageTransition } from '../lifecycle/stage-transition.entity';
+import { Activity, StageTransition } from '../../model';
 
 export const ActivityConnection = connectionTypes('Activity', Activity);
 

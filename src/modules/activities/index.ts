@@ -1,4 +1,4 @@
 /** The activities module's public face: what other modules and the server may use. */
 export { ActivitiesResolver } from './activities.resolver';
 export { ActivitiesService } from './activities.service';
-export { Activity } from './activity.entity';
+export { ActivityConnection } from './activity.types';

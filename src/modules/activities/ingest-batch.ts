@@ -4,7 +4,7 @@
  * touch of a batch nothing scores, and NOT_FOUND for a missing contact.
  */
 import { type EntityManager } from 'typeorm';
-import { Activity } from './activity.entity';
+import { Activity } from '../../model';
 import { type ActivityData } from './activity.validation';
 import { newActivityId } from './activity-id';
 import { DomainError } from '../../graphql/errors';

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { type Viewer, partnerScope } from '../access';
 import { notFound } from '../../graphql/errors';
 import { lockRows } from '../../db/portable';
-import { Contact } from './contact.entity';
+import { Contact } from '../../model';
 
 /**
  * The contact `id` as the viewer may see it (its partner's contacts only), else NOT_FOUND; with `lock`, its

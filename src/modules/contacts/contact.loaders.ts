@@ -5,12 +5,8 @@
 import DataLoader from 'dataloader';
 import { type Viewer, partnerScope, type Partner } from '../access';
 import type { Services } from '../../graphql/services';
-import { type Contact } from './contact.entity';
-import type { Activity } from '../activities/activity.entity';
-import type { StageTransition } from '../lifecycle/stage-transition.entity';
-import { type Qualification } from '../lifecycle/qualification.entity';
+import type { Contact, Activity, StageTransition, Qualification, Policy } from '../../model';
 import type { Contribution, ScoreChange, ScoringRule } from '../scoring';
-import type { Policy } from '../lifecycle/lifecycle';
 import type { Page } from '../../graphql/pagination';
 import type { Owner, OwnerAssignment } from '../owners';
 

@@ -1,5 +1,5 @@
 /** GraphQL outputs of the contacts API. */
 import { connectionTypes } from '../../graphql/connection';
-import { Contact } from './contact.entity';
+import { Contact } from '../../model';
 
 export const ContactConnection = connectionTypes('Contact', Contact);

@@ -1,14 +1,19 @@
 /** Contact queries, mutations and the relations a contact page walks. Thin: args -> one service call. */
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
-import { Contact } from './contact.entity';
+import {
+  Contact,
+  ContactFilter,
+  ContactOrder,
+  CreateContactInput,
+  UpdateContactInput,
+  StageTransition,
+  Qualification,
+  Temperature,
+} from '../../model';
 import { ContactConnection } from './contact.types';
-import { ContactFilter, ContactOrder, CreateContactInput, UpdateContactInput } from './contact.inputs';
-import { ActivityConnection } from '../activities/activity.types';
+import { ActivityConnection } from '../activities';
 import { ScoreChangeConnection, ScoreContribution } from '../scoring';
-import { StageTransition } from '../lifecycle/stage-transition.entity';
-import { Qualification } from '../lifecycle/qualification.entity';
-import { Temperature } from '../lifecycle/stage';
 import { toConnection } from '../../graphql/connection';
 import type { ActivitiesKey } from './contact.loaders';
 import { selects } from '../../graphql/selection';

@@ -1,26 +1,31 @@
 /** Contacts: create, update, delete, read and list, with partner scoping. */
 import { type DataSource, type EntityManager, In, type SelectQueryBuilder } from 'typeorm';
-import { Contact } from './contact.entity';
-import { type ContactData, normaliseContact } from './contact.validation';
-import type { ValuesFilter } from './contact-filter';
-import { CONTACT_COLUMNS, contactRow, newContact, sortKeys } from './contact.factory';
+import {
+  Contact,
+  type ContactData,
+  normaliseContact,
+  type ValuesFilter,
+  CONTACT_COLUMNS,
+  contactRow,
+  newContact,
+  sortKeys,
+  Activity,
+  StageTransition,
+  Qualification,
+} from '../../model';
 import { requireContact } from './contact-lock';
 import { SEARCH_COLUMNS, plainSearchOf, plainSearchPage, searchPrefix } from './contact-search';
 import { GROUP_KEYS, assignGroupKeys } from '../../db/group-keys';
 import { insertRows } from '../../db/bulk';
 import { selectEntities } from '../../db/hydrate';
-import { Activity } from '../activities/activity.entity';
 import { ScoreApplication, ScoreChangeCause, insertScoreEvents, scoreEvent } from '../scoring';
 import type { ScoreEngine } from '../scoring';
-import { StageTransition } from '../lifecycle/stage-transition.entity';
-import { Qualification } from '../lifecycle/qualification.entity';
 import { type Viewer, assertCan, partnerScope, Role } from '../access';
 import { badInput, conflict } from '../../graphql/errors';
 import { type CursorPart, type KeysetOrder, type Page, checkFirst, keysetPage } from '../../graphql/pagination';
 import { dbDate, dialectOf, isUniqueViolation, prefixMatch, transaction } from '../../db/portable';
-import type { LifecycleService } from '../lifecycle/lifecycle.service';
-import type { PromotionPublisher } from '../realtime/publisher';
-import { ChangeSet, ContactChangeKind, contactValues } from '../realtime/contact-changes';
+import type { LifecycleService } from '../lifecycle';
+import { type PromotionPublisher, ChangeSet, ContactChangeKind, contactValues } from '../realtime';
 import { AssignmentTrigger, OwnerAssignment, type OwnersService } from '../owners';
 
 /** Sortable columns of the contacts list. */

@@ -6,7 +6,7 @@
  */
 import { type DataSource } from 'typeorm';
 import type { ContactFacts } from '../scoring';
-import type { Stage } from '../lifecycle';
+import type { Stage } from '../../model';
 import { MAX_PARAMS, dbDate, parseDbDate, valuesPlaceholders } from '../../db/portable';
 import type { ContactHistory, HistoryTransition } from './replay';
 

@@ -1,8 +1,7 @@
 /** GraphQL output types of simulateScoring, ruleInsights and suggestScoring. */
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { LifecycleStage } from '../lifecycle';
+import { LifecycleStage, Contact } from '../../model';
 import { ScoringRuleKind, type RuleKind } from '../scoring';
-import { Contact } from '../contacts';
 import { connectionTypes } from '../../graphql/connection';
 import { JSONScalar } from '../../graphql/scalars';
 import type { RuleSignal } from './rule-insights';

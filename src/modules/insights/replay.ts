@@ -21,7 +21,7 @@ import {
   isExpired,
   scoreActivity,
 } from '../scoring';
-import { type Policy, type Stage, promotions } from '../lifecycle';
+import { type Policy, type Stage, promotions } from '../../model';
 
 /** A stored activity and when it was recorded (epoch ms). */
 export interface HistoryActivity extends ActivityFacts {

@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { DateColumn, JsonColumn } from '../../db/columns';
 import { JobFields, type Rule } from '../scoring';
-import type { Policy } from '../lifecycle';
+import type { Policy } from '../../model';
 import type { SimulationSummary } from './simulation';
 
 /** What a simulation was asked: the whole proposed rule set (resolved), the policy, the window. */

@@ -5,7 +5,7 @@
  * and the outcome quality of the simulated and the actual MQL sets against
  * what really happened to the same contacts.
  */
-import { type Stage, FUNNEL } from '../lifecycle';
+import { type Stage, FUNNEL } from '../../model';
 import { DAY_MS } from '../../config/units';
 import { firstEntry } from './replay';
 

@@ -1,6 +1,6 @@
 /** GraphQL inputs of the lifecycle API. */
 import { Field, ID, InputType, Int } from 'type-graphql';
-import { LifecycleStage, TransitionTrigger } from './stage';
+import { LifecycleStage, TransitionTrigger } from '../../model';
 
 @InputType()
 export class QualificationPolicyInput {

@@ -1,11 +1,9 @@
 /** Lifecycle queries and mutations: transitions, policy, qualification, manual moves. */
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { StageTransition } from './stage-transition.entity';
+import { StageTransition, LifecycleStage, Contact } from '../../model';
 import { QualificationPolicy } from './qualification-policy.entity';
 import { QualificationInput, QualificationPolicyInput, StageTransitionFilter } from './lifecycle.inputs';
 import { StageTransitionConnection } from './lifecycle.types';
-import { LifecycleStage } from './stage';
-import { Contact } from '../contacts/contact.entity';
 import { assertCan } from '../access';
 import { notFound } from '../../graphql/errors';
 import { toConnection } from '../../graphql/connection';

@@ -4,21 +4,27 @@
  * stageTransitions list.
  */
 import { type DataSource, type EntityManager, In } from 'typeorm';
-import { Contact } from '../contacts/contact.entity';
-import { StageTransition } from './stage-transition.entity';
-import { Qualification } from './qualification.entity';
+import {
+  Contact,
+  StageTransition,
+  Qualification,
+  LifecycleStage,
+  TransitionTrigger,
+  type Bant,
+  DEFAULT_POLICY,
+  type Policy,
+  mergePolicy,
+  promotions,
+  validatePolicy,
+} from '../../model';
 import { QualificationPolicy } from './qualification-policy.entity';
-import { LifecycleStage, TransitionTrigger } from './stage';
-import { type Bant, DEFAULT_POLICY, type Policy, mergePolicy, promotions, validatePolicy } from './lifecycle';
 import { type Viewer, actorName, assertCan, partnerScope } from '../access';
 import { badInput } from '../../graphql/errors';
 import { type KeysetOrder, type Page, checkFirst, keysetPage } from '../../graphql/pagination';
 import { dbDate, insertIgnorePrefix, dialectOf, lockRows, transaction } from '../../db/portable';
 import { selectEntities } from '../../db/hydrate';
 import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../../db/group-keys';
-import type { PromotionPublisher } from '../realtime/publisher';
-import { nextEpoch } from '../realtime/promotion-log';
-import { ChangeSet, type WireChange } from '../realtime/contact-changes';
+import { type PromotionPublisher, nextEpoch, ChangeSet, type WireChange } from '../realtime';
 import { type SalesStepDeps, moveContact, qualifyContact } from './sales-steps';
 import { SUBJECTS, type Router, type TransitionOutbox, writeTransitions } from './transition-writes';
 

@@ -1,5 +1,5 @@
 /** GraphQL outputs of the lifecycle API. */
 import { connectionTypes } from '../../graphql/connection';
-import { StageTransition } from './stage-transition.entity';
+import { StageTransition } from '../../model';
 
 export const StageTransitionConnection = connectionTypes('StageTransition', StageTransition);

@@ -4,15 +4,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Contact } from '../contacts/contact.entity';
-import { requireContact } from '../contacts/contact-lock';
+import {
+  type Contact,
+  type Bant,
+  type Policy,
+  qualificationOutcome,
+  Qualification,
+  LifecycleStage,
+  TransitionTrigger,
+  type StageTransition,
+} from '../../model';
+import { requireContact } from '../contacts';
 import { type Viewer, actorName, assertCan } from '../access';
 import { badInput } from '../../graphql/errors';
 import { transaction } from '../../db/portable';
-import { type Bant, type Policy, qualificationOutcome } from './lifecycle';
-import { Qualification } from './qualification.entity';
-import { LifecycleStage, TransitionTrigger } from './stage';
-import type { StageTransition } from './stage-transition.entity';
 import type { LifecycleService } from './lifecycle.service';
 
 /** What the sales steps need of the lifecycle service. */

@@ -21,7 +21,7 @@
  * go from null to a time, set by the first later transition that qualifies.
  * No GraphQL or ORM imports: unit-tested without a database.
  */
-import { FUNNEL, type Stage } from './lifecycle';
+import { FUNNEL, type Stage } from '../../model';
 
 /**
  * The funnel stage a contact in `stage` converts to, or null where no conversion is reported (PROSPECT, CUSTOMER and

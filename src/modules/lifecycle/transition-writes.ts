@@ -4,15 +4,13 @@
  * the webhook outbox.
  */
 import type { EntityManager } from 'typeorm';
-import type { Contact } from '../contacts/contact.entity';
-import type { StageTransition } from './stage-transition.entity';
+import type { Contact, StageTransition } from '../../model';
 import { type SqlValue, insertRows, updateRowsById } from '../../db/bulk';
 import { dbDate, parseDbDate, valuesPlaceholders } from '../../db/portable';
 import { type StayColumns, stayMarks } from './stays';
 import { firstTransitionValue } from './stay.rows';
 import { TRANSITION_COLUMNS, transitionRow } from './transition.rows';
-import { nextEpoch } from '../realtime/promotion-log';
-import { type ChangeSet, ContactChangeKind } from '../realtime/contact-changes';
+import { nextEpoch, type ChangeSet, ContactChangeKind } from '../realtime';
 
 /**
  * Writes, in the transaction of the transitions, what must happen because of

@@ -4,7 +4,8 @@
  * the database returns become the API's answer. No GraphQL or ORM imports, so
  * it is unit-tested without a database.
  */
-import { FUNNEL, type Stage, convertsTo } from '../lifecycle';
+import { FUNNEL, type Stage } from '../../model';
+import { convertsTo } from '../lifecycle';
 import { DAY_MS } from '../../config/units';
 
 /** How conversionMetrics groups its answer. */

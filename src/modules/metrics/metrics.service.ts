@@ -7,7 +7,7 @@ import { type DataSource } from 'typeorm';
 import { type Viewer, assertCan, partnerScope } from '../access';
 import { badInput } from '../../graphql/errors';
 import { analyticQuery, dbDate, dialectOf } from '../../db/portable';
-import type { Stage } from '../lifecycle';
+import type { Stage } from '../../model';
 import {
   type ConversionMetricsValue,
   type CurrentRow,

@@ -31,7 +31,7 @@
  * from a second aggregation of the materialised samples on SQLite.
  */
 import { type Dialect, forceIndex, millisBetweenSql, periodStartSql } from '../../db/portable';
-import type { Stage } from '../lifecycle';
+import type { Stage } from '../../model';
 import { FUNNEL_STAGES, type GroupBy } from './metrics.definitions';
 
 /** A statement and its positional parameters. */

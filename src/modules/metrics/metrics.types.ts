@@ -3,7 +3,7 @@
  * ConversionMetrics).
  */
 import { Field, Float, Int, ObjectType } from 'type-graphql';
-import { LifecycleStage } from '../lifecycle';
+import { LifecycleStage } from '../../model';
 
 @ObjectType()
 export class StageMetric {

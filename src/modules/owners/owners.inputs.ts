@@ -1,6 +1,6 @@
 /** GraphQL inputs of owners and routing. */
 import { Field, InputType, Int } from 'type-graphql';
-import { LifecycleStage } from '../lifecycle';
+import { LifecycleStage } from '../../model';
 
 @InputType({ description: 'A new owner.' })
 export class CreateOwnerInput {

@@ -4,7 +4,7 @@ import { Owner } from './owner.entity';
 import { OwnerAssignment } from './owner-assignment.entity';
 import { RoutingPolicy } from './routing-policy.entity';
 import { CreateOwnerInput, RoutingPolicyInput, UpdateOwnerInput } from './owners.inputs';
-import { StageTransition, Qualification } from '../lifecycle';
+import { StageTransition, Qualification } from '../../model';
 import { ApiKey } from '../access';
 import type { Context } from '../../graphql/context';
 

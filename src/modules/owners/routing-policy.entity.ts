@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { DateColumn, JsonColumn } from '../../db/columns';
-import { LifecycleStage } from '../lifecycle';
+import { LifecycleStage } from '../../model';
 
 /** One routing rule: contacts matching every condition set go to the team. */
 @ObjectType({

@@ -9,10 +9,7 @@
  */
 import { registerEnumType } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
-import type { Contact } from '../contacts/contact.entity';
-import type { StageTransition } from '../lifecycle/stage-transition.entity';
-import type { ContactValues } from '../contacts/contact-filter';
-import { type Policy, temperatureOf } from '../lifecycle/lifecycle';
+import { type Contact, type StageTransition, type ContactValues, type Policy, temperatureOf } from '../../model';
 import { type SqlValue, insertRows, updateRowsById } from '../../db/bulk';
 import { dbDate, parseDbDate, valuesPlaceholders } from '../../db/portable';
 

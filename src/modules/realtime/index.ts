@@ -1,6 +1,8 @@
 /** The realtime module's public face: what other modules and the server may use. */
+export { ChangeSet, ContactChangeKind, contactValues } from './contact-changes';
+export type { WireChange } from './contact-changes';
 export { PromotionBus } from './promotion-bus';
-export { PromotionLog, transitionsById } from './promotion-log';
+export { PromotionLog, nextEpoch, transitionsById } from './promotion-log';
 export type { Epoch, WireTransition } from './promotion-log';
 export type { PromotionPublisher } from './publisher';
 export { ContactChangedResolver, RealtimeResolver } from './realtime.resolver';

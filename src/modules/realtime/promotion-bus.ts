@@ -14,7 +14,7 @@
  */
 import { EventEmitter } from 'node:events';
 import Redis from 'ioredis';
-import type { StageTransition } from '../lifecycle/stage-transition.entity';
+import type { StageTransition } from '../../model';
 import type { PromotionPublisher } from './publisher';
 import { type Epoch, type PromotionLog, wireTransition } from './promotion-log';
 import { type WireChange, loggedWith } from './contact-changes';

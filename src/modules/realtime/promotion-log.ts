@@ -10,7 +10,7 @@
  * a cursor `(seq, id)` resumes with no gap.
  */
 import { type DataSource, type EntityManager } from 'typeorm';
-import type { StageTransition } from '../lifecycle/stage-transition.entity';
+import type { StageTransition } from '../../model';
 import { CHANGE_SELECT, type ChangeRow, type WireChange, fromChangeRow } from './contact-changes';
 import {
   dialectOf,

@@ -1,5 +1,5 @@
 /** Where committed transitions go after their transaction commits (subscriptions listen here). */
-import type { StageTransition } from '../lifecycle/stage-transition.entity';
+import type { StageTransition } from '../../model';
 import type { WireChange } from './contact-changes';
 
 /**

@@ -1,15 +1,11 @@
 /** Subscription.leadPromoted. */
 import { Arg, Ctx, Field, FieldResolver, ID, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
-import { StageTransition } from '../lifecycle/stage-transition.entity';
-import { LifecycleStage, TransitionTrigger } from '../lifecycle/stage';
+import { StageTransition, LifecycleStage, TransitionTrigger, Contact, ContactFilter, matchesFilter } from '../../model';
 import { PromotionFilter, promotionCursor } from './realtime.service';
 import type { WireTransition } from './promotion-log';
 import type { Context } from '../../graphql/context';
 import { ContactChangeKind } from './contact-changes';
 import type { WireChange } from './contact-changes';
-import { Contact } from '../contacts/contact.entity';
-import { ContactFilter } from '../contacts/contact.inputs';
-import { matchesFilter } from '../contacts/contact-filter';
 
 /** A promotion streamed to subscribers; pass its cursor back as `after` to resume. */
 @ObjectType({ description: 'A promotion streamed to subscribers; pass its cursor back as `after` to resume.' })

@@ -19,7 +19,7 @@ import {
   type WireTransition,
 } from './promotion-log';
 import type { WireChange } from './contact-changes';
-import { type ValuesFilter, matchesFilter } from '../contacts/contact-filter';
+import { type ValuesFilter, matchesFilter } from '../../model';
 import { type Viewer, assertCan, partnerScope } from '../access';
 import { decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { DomainError, badInput } from '../../graphql/errors';

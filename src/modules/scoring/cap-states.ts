@@ -1,7 +1,7 @@
 /** Reads the cap state incremental scoring needs: only what the new activities' capped rules can still reach. */
 import { type EntityManager } from 'typeorm';
 import { type ActivityFacts, type CapState, DAY_MS, type Rule, ruleMatchesActivity } from './scorer';
-import type { Activity } from '../activities/activity.entity';
+import type { Activity } from '../../model';
 import { MAX_PARAMS, dbDate, parseDbDate } from '../../db/portable';
 import { type SqlValue } from '../../db/bulk';
 

@@ -13,8 +13,8 @@ import { ScoreSweeper } from './sweeper';
 import { ScoreReads } from './score-reads';
 import { type RescoreOptions, RescoreService } from './rescore.service';
 import type { ScoreEngine } from './score-engine';
-import type { LifecycleService } from '../lifecycle/lifecycle.service';
-import type { PromotionPublisher } from '../realtime/publisher';
+import type { LifecycleService } from '../lifecycle';
+import type { PromotionPublisher } from '../realtime';
 
 export type { ScoreEngine, ScoringRun } from './score-engine';
 export { ScoringRules, toRule } from './rules.service';

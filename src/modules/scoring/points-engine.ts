@@ -13,12 +13,9 @@ import { APP_COLUMNS, appRow, fileChange, scoredState, settleTemperature, writeC
 import { type ScoringPass, applyNewActivity, touchActivity } from './scoring-pass';
 import { activityFacts, loadCapStates } from './cap-states';
 import { recomputeContacts } from './recompute';
-import type { Contact } from '../contacts/contact.entity';
-import type { Activity } from '../activities/activity.entity';
-import type { StageTransition } from '../lifecycle/stage-transition.entity';
-import type { LifecycleService } from '../lifecycle/lifecycle.service';
-import type { Policy } from '../lifecycle/lifecycle';
-import type { ChangeSet } from '../realtime/contact-changes';
+import type { Contact, Activity, StageTransition, Policy } from '../../model';
+import type { LifecycleService } from '../lifecycle';
+import type { ChangeSet } from '../realtime';
 import { type SqlValue, insertRows } from '../../db/bulk';
 
 /** A run of the points engine under one rule set. */

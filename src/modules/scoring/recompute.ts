@@ -23,8 +23,7 @@ import {
 } from './score-writes';
 import { type ScoringPass, applyNewActivity, touchActivity } from './scoring-pass';
 import { activityFacts } from './cap-states';
-import type { Contact } from '../contacts/contact.entity';
-import type { Activity } from '../activities/activity.entity';
+import type { Contact, Activity } from '../../model';
 import { parseDbDate } from '../../db/portable';
 import { updateWhereIn } from '../../db/bulk';
 

@@ -10,12 +10,10 @@ import { type DataSource, type EntityManager, IsNull } from 'typeorm';
 import { JobState, RescoreJob } from './rescore-job.entity';
 import type { RescoreTrigger } from './rules.service';
 import type { ScoreEngine } from './score-engine';
-import type { LifecycleService } from '../lifecycle/lifecycle.service';
-import type { PromotionPublisher } from '../realtime/publisher';
-import { Contact } from '../contacts/contact.entity';
-import { type StageTransition } from '../lifecycle/stage-transition.entity';
+import type { LifecycleService } from '../lifecycle';
+import { type PromotionPublisher, ChangeSet, type WireChange } from '../realtime';
+import { Contact, type StageTransition } from '../../model';
 import { dbDate, lockRows, transaction } from '../../db/portable';
-import { ChangeSet, type WireChange } from '../realtime/contact-changes';
 import { DatabaseUnavailableError } from '../../graphql/errors';
 
 /** Tuning of the job runner. */

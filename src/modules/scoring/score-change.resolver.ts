@@ -2,7 +2,7 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { ScoreChange } from './score-change';
 import { ScoringRule } from './scoring-rule.entity';
-import { Activity } from '../activities/activity.entity';
+import { Activity } from '../../model';
 import type { Context } from '../../graphql/context';
 
 @Resolver(() => ScoreChange)

@@ -2,7 +2,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { DataSource, In } from 'typeorm';
 import { ScoringRule } from './scoring-rule.entity';
-import { Activity } from '../activities/activity.entity';
+import { Activity } from '../../model';
 import { ScoreChangeCause } from './score-history';
 import { connectionTypes } from '../../graphql/connection';
 import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';

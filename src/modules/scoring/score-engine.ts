@@ -5,11 +5,8 @@
  * of these two interfaces, wired in ./index.ts.
  */
 import type { EntityManager } from 'typeorm';
-import type { Contact } from '../contacts/contact.entity';
-import type { Activity } from '../activities/activity.entity';
-import type { StageTransition } from '../lifecycle/stage-transition.entity';
-import type { Policy } from '../lifecycle/lifecycle';
-import type { ChangeSet } from '../realtime/contact-changes';
+import type { Contact, Activity, StageTransition, Policy } from '../../model';
+import type { ChangeSet } from '../realtime';
 
 /** Scoring inside one transaction, under rules that hold until it commits. */
 export interface ScoringRun {

@@ -6,7 +6,7 @@
  */
 import { registerEnumType } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
-import type { Contact } from '../contacts/contact.entity';
+import type { Contact } from '../../model';
 import { type SqlValue, insertRows } from '../../db/bulk';
 import { dbDate } from '../../db/portable';
 

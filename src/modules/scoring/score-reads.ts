@@ -5,7 +5,7 @@
 import { type DataSource } from 'typeorm';
 import { type Contribution, type Rule, type RuleSum, breakdownOfSums, fitContributions } from './scorer';
 import { type ScoringRules } from './rules.service';
-import type { Contact } from '../contacts/contact.entity';
+import type { Contact } from '../../model';
 import { dialectOf, forceIndex } from '../../db/portable';
 
 interface SumRow {

@@ -6,9 +6,8 @@
 import { type EntityManager } from 'typeorm';
 import { type Application, isExpired, inWindow } from './scorer';
 import { type ScoreEventRow, insertScoreEvents } from './score-history';
-import { type ChangeSet, ContactChangeKind } from '../realtime/contact-changes';
-import { type Contact } from '../contacts/contact.entity';
-import { type Policy, temperatureOf } from '../lifecycle/lifecycle';
+import { type ChangeSet, ContactChangeKind } from '../realtime';
+import { type Contact, type Policy, temperatureOf } from '../../model';
 import { MAX_PARAMS, dbDate, parseDbDate } from '../../db/portable';
 import { type SqlValue, deleteWhereIn, insertRows, updateWhereIn, upsertRows } from '../../db/bulk';
 

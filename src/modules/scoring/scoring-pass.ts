@@ -7,12 +7,9 @@ import { type EntityManager } from 'typeorm';
 import { type Application, type Rule, engagementScore, inWindow } from './scorer';
 import { ScoreChangeCause, scoreEvent } from './score-history';
 import { type ScoreChanges } from './score-writes';
-import type { Contact } from '../contacts/contact.entity';
-import type { Activity } from '../activities/activity.entity';
-import type { StageTransition } from '../lifecycle/stage-transition.entity';
-import type { LifecycleService } from '../lifecycle/lifecycle.service';
-import type { Policy } from '../lifecycle/lifecycle';
-import type { ChangeSet } from '../realtime/contact-changes';
+import type { Contact, Activity, StageTransition, Policy } from '../../model';
+import type { LifecycleService } from '../lifecycle';
+import type { ChangeSet } from '../realtime';
 
 /** What a scoring pass works with and collects. */
 export interface ScoringPass {

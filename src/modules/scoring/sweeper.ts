@@ -8,10 +8,9 @@ import { type DataSource, type EntityManager } from 'typeorm';
 import { DAY_MS } from './scorer';
 import { ScoreChangeCause, type ScoreEventRow, insertScoreEvents, scoreEvent } from './score-history';
 import { type StoredApplication, noteScoreChanges, settleTemperature } from './score-writes';
-import { ChangeSet } from '../realtime/contact-changes';
-import { Contact } from '../contacts/contact.entity';
-import type { LifecycleService } from '../lifecycle/lifecycle.service';
-import type { Policy } from '../lifecycle/lifecycle';
+import { ChangeSet } from '../realtime';
+import { Contact, type Policy } from '../../model';
+import type { LifecycleService } from '../lifecycle';
 import {
   dbDate,
   dialectOf,

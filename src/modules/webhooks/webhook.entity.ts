@@ -1,6 +1,6 @@
 /** GraphQL types of webhooks and how their rows map to them (the tables are written with SQL: see outbox.ts). */
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { LifecycleStage } from '../lifecycle';
+import { LifecycleStage } from '../../model';
 import { parseDbDate } from '../../db/portable';
 
 /** Where a message stands. */

@@ -1,6 +1,6 @@
 /** GraphQL inputs of webhook endpoints. */
 import { Field, InputType } from 'type-graphql';
-import { LifecycleStage } from '../lifecycle';
+import { LifecycleStage } from '../../model';
 
 @InputType()
 export class CreateWebhookEndpointInput {

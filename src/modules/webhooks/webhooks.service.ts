@@ -11,7 +11,7 @@ import { badInput, forbidden, notFound } from '../../graphql/errors';
 import { type Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { dbDate, dialectOf, forUpdate, transaction, valuesPlaceholders } from '../../db/portable';
 import { insertRows } from '../../db/bulk';
-import { LifecycleStage } from '../lifecycle';
+import { LifecycleStage } from '../../model';
 import { promotionCursor } from '../realtime';
 import {
   type AttemptRow,

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Entity, PrimaryColumn, Column } from 'typeorm';
-import { DateColumn } from '../../db/columns';
+import { DateColumn } from '../db/columns';
 
 /** A BANT qualification given by sales; the latest one is the contact's. */
 @ObjectType({ simpleResolvers: true })

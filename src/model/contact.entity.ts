@@ -1,9 +1,9 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Entity, PrimaryColumn, Column } from 'typeorm';
-import { DateColumn, JsonColumn } from '../../db/columns';
-import { JSONObjectScalar } from '../../graphql/scalars';
-import { LifecycleStage } from '../lifecycle/stage';
-import { GroupKeys } from '../../db/group-keys';
+import { DateColumn, JsonColumn } from '../db/columns';
+import { JSONObjectScalar } from '../graphql/scalars';
+import { LifecycleStage } from './stage';
+import { GroupKeys } from '../db/group-keys';
 
 /**
  * A person marketing knows about. Scores are stored (kept current by

@@ -1,7 +1,7 @@
 /** GraphQL inputs and enums of the contacts API. */
 import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
-import { JSONObjectScalar } from '../../graphql/scalars';
-import { LifecycleStage, Temperature } from '../lifecycle/stage';
+import { JSONObjectScalar } from '../graphql/scalars';
+import { LifecycleStage, Temperature } from './stage';
 
 export enum SortDirection {
   ASC = 'ASC',

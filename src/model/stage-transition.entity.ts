@@ -1,8 +1,8 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Entity, PrimaryColumn, Column } from 'typeorm';
-import { DateColumn } from '../../db/columns';
+import { DateColumn } from '../db/columns';
 import { LifecycleStage, TransitionTrigger } from './stage';
-import { GroupKeys } from '../../db/group-keys';
+import { GroupKeys } from '../db/group-keys';
 
 /** Bigint ids come back as numbers (SQLite) or strings (MySQL); the API always sees strings. */
 const idToString = { to: (v: unknown) => v, from: (v: unknown) => (v === null || v === undefined ? v : String(v)) };

@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { Contact } from './contact.entity';
 import { type ContactData } from './contact.validation';
-import { LifecycleStage } from '../lifecycle/stage';
-import { type SqlValue } from '../../db/bulk';
-import { dbDate } from '../../db/portable';
-import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../../db/group-keys';
+import { LifecycleStage } from './stage';
+import { type SqlValue } from '../db/bulk';
+import { dbDate } from '../db/portable';
+import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../db/group-keys';
 
 const lower = (s: string | null | undefined) => (s ? s.toLowerCase().slice(0, 191) : null);
 

@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Entity, PrimaryColumn, Column } from 'typeorm';
-import { DateColumn, JsonColumn } from '../../db/columns';
-import { JSONObjectScalar } from '../../graphql/scalars';
+import { DateColumn, JsonColumn } from '../db/columns';
+import { JSONObjectScalar } from '../graphql/scalars';
 
 /** One thing a contact did (page view, email open, demo request, ...). */
 @ObjectType({ simpleResolvers: true })

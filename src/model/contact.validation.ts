@@ -1,5 +1,5 @@
 /** Validation and normalisation of contact input (pure). */
-import { badInput } from '../../graphql/errors';
+import { badInput } from '../graphql/errors';
 
 /** Writable contact fields, as services take them. */
 export interface ContactData {
