@@ -3,8 +3,7 @@
  * (column, created_at, id) and nothing else until the page's contacts are known (migration 1775300000000).
  */
 import type { DataSource } from 'typeorm';
-import { Contact } from './contact.entity';
-import type { ValuesFilter } from './contact-filter';
+import { Contact, type ValuesFilter } from '../../model';
 import { selectEntities } from '../../db/hydrate';
 import { dialectOf, prefixRange } from '../../db/portable';
 import { badInput } from '../../graphql/errors';
