@@ -9,7 +9,7 @@
  * the ratio API/floor of req/s, and checks the two answers agree.
  *
  *   npm run bench:read [-- sqlite|mysql] [--reload] [--load-only]
- *   env: SEQUENTIAL (200), CONNECTIONS (20), SECONDS (20), READ_SCALE (1), BENCH_RELOAD=1
+ *   env: SEQUENTIAL (200), CONNECTIONS (20), SECONDS (20), READ_SCALE (1), BENCH_RELOAD=1, OPS (e.g. a,b,c; all)
  *
  * The data (bench/read-data.ts) stays in lq_bench_18b_read (MariaDB) and
  * /tmp/lq_bench_18b_read (SQLite) and is reused by the next run.
@@ -34,6 +34,7 @@ const SEQUENTIAL = Number(process.env.SEQUENTIAL ?? 200);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 20);
 const SECONDS = Number(process.env.SECONDS ?? 20);
 const FLOOR_PORT = API_PORT + 1;
+const ONLY = process.env.OPS?.split(',');
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
@@ -160,7 +161,7 @@ runBench('bench:read', async (store: Store) => {
         `  op  API p50/p99 ms   floor p50/p99 ms   API req/s  floor req/s  ratio   (${SEQUENTIAL} sequential; ` +
           `${CONNECTIONS} connections x ${SECONDS} s)`,
       );
-      for (const op of OPS) {
+      for (const op of OPS.filter((o) => !ONLY || ONLY.includes(o.name))) {
         const vars = t.variables[op.name];
         const key = op.partner ? t.partnerKey : BENCH_KEY;
         const check = await agree(op, vars, gql, key);

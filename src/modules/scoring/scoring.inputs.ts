@@ -59,7 +59,7 @@ export class ScoringRulePatch extends ScoringRuleFields {
   points?: number;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ScoreContribution {
   @Field(() => ID, {
     description: 'Stable per contact and rule ("<contactId>:<ruleId>"), so client caches keep each row apart.',
