@@ -9,9 +9,9 @@ import { type GraphQLFieldResolver, type GraphQLSchema, isObjectType } from 'gra
 /** Told of each call of a wrapped resolver that took `ms` (the context's `onResolved`, when set). */
 export type ResolvedHook = (field: string, ms: number) => void;
 
-function timed(field: string, resolve: GraphQLFieldResolver<unknown, any>): GraphQLFieldResolver<unknown, any> {
-  return (root, args, ctx: { onResolved?: ResolvedHook } | undefined, info) => {
-    const hook = ctx?.onResolved;
+function timed(field: string, resolve: GraphQLFieldResolver<unknown, unknown>): GraphQLFieldResolver<unknown, unknown> {
+  return (root, args, ctx, info) => {
+    const hook = (ctx as { onResolved?: ResolvedHook } | undefined)?.onResolved;
     if (!hook) return resolve(root, args, ctx, info);
     const t0 = performance.now();
     const done = () => hook(field, performance.now() - t0);
