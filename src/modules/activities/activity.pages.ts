@@ -96,12 +96,7 @@ function unionSql(contactIds: readonly string[], args: ActivityPageArgs): { sql:
     `SELECT a.id FROM activities a WHERE a.contact_id = ?${type}${after.sql} ` +
     `ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${Number(args.first) + 1}`;
   const term = `SELECT a.*${count} FROM (${ids}) t JOIN activities a ON a.id = t.id`;
-  const params = contactIds.flatMap((id) => [
-    ...(args.count ? typeParams : []),
-    id,
-    ...typeParams,
-    ...after.params,
-  ]);
+  const params = contactIds.flatMap((id) => [...(args.count ? typeParams : []), id, ...typeParams, ...after.params]);
   return { sql: contactIds.map(() => term).join(' UNION ALL '), params };
 }
 
