@@ -1,7 +1,7 @@
 /**
  * Server CPU per request of bench/read's operations on its SQLite database: the service (NODE_ENV=production)
  * answers autocannon (CONNECTIONS, default 20, for SECONDS, default 10) from a second process; process.cpuUsage
- * over the run divided by the requests answered. On a shared machine this moves less than req/s does.
+ * over the run divided by the requests answered; (c) asks for one contact page (bench/read cycles through 200).
  * With PROFILE=<dir>, a V8 CPU profile of each run (the load only, not start-up) goes to <dir>/<op>.cpuprofile:
  *   PROFILE=/tmp/prof node -r ts-node/register/transpile-only bench/read-profile.ts a b c
  * Uses bench/read's data as it is (load it first: `npm run bench:read -- sqlite --load-only`); port 4310.
@@ -22,7 +22,7 @@ import { OPS } from './read-ops';
 const SECONDS = process.env.SECONDS ?? '10';
 const CONNECTIONS = process.env.CONNECTIONS ?? '20';
 
-/** autocannon's summary of a run with `bodies` posted in turn (one body per run: autocannon's CLI takes one). */
+/** autocannon's summary of a run posting `body` (its CLI takes one body). */
 async function fire(url: string, body: string): Promise<{ requests: number; rps: number; non2xx: number }> {
   const args = [
     'autocannon',
