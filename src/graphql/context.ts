@@ -1,6 +1,7 @@
 /** The per-request GraphQL context: who calls, the services, and fresh DataLoaders. */
 import type { Viewer } from '../modules/access';
 import type { Services } from './services';
+import type { ResolvedHook } from './slow-resolvers';
 import { type ContactLoaders, createContactLoaders } from '../modules/contacts';
 
 export type { Services } from './services';
@@ -17,6 +18,8 @@ export interface Context {
    * overrides `after`, which a reconnecting client sends unchanged.
    */
   resumeAfter?: string | null;
+  /** Told how long each resolver that does work took (HTTP: the slow-resolver counters; slow-resolvers.ts). */
+  onResolved?: ResolvedHook;
 }
 
 /** Builds a context; called per HTTP request and, for subscriptions, per event. */

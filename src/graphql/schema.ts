@@ -4,6 +4,7 @@ import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphq
 import { buildSchema, type BuildSchemaOptions } from 'type-graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { DateTimeScalar } from './scalars';
+import { timeResolvers } from './slow-resolvers';
 import { ContactsResolver } from '../modules/contacts';
 import { ActivitiesResolver } from '../modules/activities';
 import { LifecycleResolver } from '../modules/lifecycle';
@@ -53,7 +54,7 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
     pubSub: createPubSub(),
     validate: false,
     emitSchemaFile: false,
-  });
+  }).then(timeResolvers);
   return cached;
 }
 

@@ -62,26 +62,20 @@ export function observabilityPlugin(
   return {
     async requestDidStart({ request, contextValue }) {
       const started = performance.now();
+      // Only resolvers that do work are timed (graphql/slow-resolvers.ts): Apollo's willResolveField would wrap
+      // every field of the response.
+      if (contextValue)
+        contextValue.onResolved = (field, ms) => {
+          if (ms < SLOW_RESOLVER_MS) return;
+          metrics.inc('lq_slow_resolvers_total', `Resolver calls slower than ${SLOW_RESOLVER_MS} ms`, { field });
+          metrics.inc(
+            'lq_slow_resolver_seconds_total',
+            'Time spent in those slow resolver calls',
+            { field },
+            ms / 1000,
+          );
+        };
       return {
-        async executionDidStart() {
-          return {
-            willResolveField({ info }) {
-              const t0 = performance.now();
-              return () => {
-                const ms = performance.now() - t0;
-                if (ms < SLOW_RESOLVER_MS) return;
-                const field = `${info.parentType.name}.${info.fieldName}`;
-                metrics.inc('lq_slow_resolvers_total', `Resolver calls slower than ${SLOW_RESOLVER_MS} ms`, { field });
-                metrics.inc(
-                  'lq_slow_resolver_seconds_total',
-                  'Time spent in those slow resolver calls',
-                  { field },
-                  ms / 1000,
-                );
-              };
-            },
-          };
-        },
         async willSendResponse({ response, operationName, operation }) {
           record({
             transport: 'http',

@@ -90,17 +90,13 @@ function unionSql(contactIds: readonly string[], args: ActivityPageArgs): { sql:
   const count = args.count
     ? `, (SELECT COUNT(*) FROM activities n WHERE n.contact_id = a.contact_id${type.replace('a.', 'n.')}) ` + `AS total`
     : '';
+  // The limit written as a literal (`first` is a checked integer): SQLite plans a bound LIMIT per term at about
+  // twice the CPU of a constant one.
   const ids =
     `SELECT a.id FROM activities a WHERE a.contact_id = ?${type}${after.sql} ` +
-    `ORDER BY a.occurred_at DESC, a.id DESC LIMIT ?`;
+    `ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${Number(args.first) + 1}`;
   const term = `SELECT a.*${count} FROM (${ids}) t JOIN activities a ON a.id = t.id`;
-  const params = contactIds.flatMap((id) => [
-    ...(args.count ? typeParams : []),
-    id,
-    ...typeParams,
-    ...after.params,
-    args.first + 1,
-  ]);
+  const params = contactIds.flatMap((id) => [...(args.count ? typeParams : []), id, ...typeParams, ...after.params]);
   return { sql: contactIds.map(() => term).join(' UNION ALL '), params };
 }
 

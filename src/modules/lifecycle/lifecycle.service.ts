@@ -3,7 +3,7 @@
  * BANT qualification, manual transitions, the qualification policy and the
  * stageTransitions list.
  */
-import { type DataSource, type EntityManager, In } from 'typeorm';
+import { type DataSource, type EntityManager } from 'typeorm';
 import {
   Contact,
   StageTransition,
@@ -338,18 +338,26 @@ export class LifecycleService {
   transitionsOf(contactIds: readonly string[]): Promise<StageTransition[]> {
     if (contactIds.length === 0) return Promise.resolve([]);
     // In ix_transitions_contact's order (contact_id, id): ordered by id alone, SQLite walks the whole table in id
-    // order.
-    return this.ds
-      .getRepository(StageTransition)
-      .find({ where: { contactId: In([...contactIds]) }, order: { contactId: 'ASC', id: 'ASC' } });
+    // order. Plain SQL: a contact page spends more in the query builder than in this statement.
+    const ids = contactIds.map(() => '?').join(', ');
+    return selectEntities(
+      this.ds.manager,
+      StageTransition,
+      `SELECT * FROM stage_transitions WHERE contact_id IN (${ids}) ORDER BY contact_id, id`,
+      [...contactIds],
+    );
   }
 
   /** Qualifications of many contacts, oldest first, in one statement. */
   qualificationsOf(contactIds: readonly string[]): Promise<Qualification[]> {
     if (contactIds.length === 0) return Promise.resolve([]);
-    return this.ds
-      .getRepository(Qualification)
-      .find({ where: { contactId: In([...contactIds]) }, order: { qualifiedAt: 'ASC', id: 'ASC' } });
+    const ids = contactIds.map(() => '?').join(', ');
+    return selectEntities(
+      this.ds.manager,
+      Qualification,
+      `SELECT * FROM qualifications WHERE contact_id IN (${ids}) ORDER BY qualified_at, id`,
+      [...contactIds],
+    );
   }
 
   /** The stageTransitions list, oldest first, partner-scoped. */

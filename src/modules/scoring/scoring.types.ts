@@ -4,7 +4,8 @@ import { ScoringRuleKind } from './scoring-rule.entity';
 import type { RuleKind } from './scorer';
 
 /** One rule's share of a contact's score. */
-@ObjectType()
+/** type-graphql's per-field wrapper is skipped: no middleware or auth checker runs on it (docs/benchmarks.md). */
+@ObjectType({ simpleResolvers: true })
 export class ScoreContribution {
   @Field(() => ID, {
     description: 'Stable per contact and rule ("<contactId>:<ruleId>"), so client caches keep each row apart.',
