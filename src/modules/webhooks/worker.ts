@@ -121,7 +121,10 @@ export class WebhookWorker {
     const timer = setTimeout(
       () => {
         this.retryTimer = null;
-        this.wake();
+        // A timer can fire before the clock reaches `at` (libuv counts from the start of the loop turn that set it,
+        // which a busy turn leaves behind): a claim then would find nothing due and nothing would wake it again.
+        if (this.clock.now() < at) this.wakeAt(at);
+        else this.wake();
       },
       Math.max(0, at - this.clock.now()),
     );
