@@ -243,10 +243,14 @@ export function mysqlQueryFormat(
     : formatMysql(sql, values, this.config.stringifyObjects, timezone);
 }
 
+/** `(?, ?, ?)`: `n` placeholders in parentheses, for `IN` lists and one row of VALUES. */
+export function inList(n: number): string {
+  return `(${new Array(n).fill('?').join(', ')})`;
+}
+
 /** Builds `(?, ?, ?), (?, ?, ?)` placeholders for a multi-row insert. */
 export function valuesPlaceholders(rows: number, cols: number): string {
-  const row = `(${new Array(cols).fill('?').join(', ')})`;
-  return new Array(rows).fill(row).join(', ');
+  return new Array(rows).fill(inList(cols)).join(', ');
 }
 
 /** Greatest parameter count per statement we send (SQLite's default limit is 32766, MySQL's 65535). */

@@ -37,6 +37,7 @@ import { type ActivityPageArgs, activityPages } from './activity.pages';
 import {
   dialectOf,
   forUpdate,
+  inList,
   isForeignKeyViolation,
   isUniqueViolation,
   transaction,
@@ -248,7 +249,7 @@ export class ActivitiesService {
     const columns = run.scoresActivities ? '*' : emails.length ? 'id, email' : 'id';
     if (emails.length) {
       const known: { id: string }[] = await em.query(
-        `SELECT id FROM contacts WHERE email IN (${emails.map(() => '?').join(', ')})`,
+        `SELECT id FROM contacts WHERE email IN ${inList(emails.length)}`,
         emails,
       );
       for (const r of known) ids.add(r.id);

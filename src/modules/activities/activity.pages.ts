@@ -2,7 +2,7 @@
 import { type DataSource } from 'typeorm';
 import { Activity } from '../../model';
 import { type KeysetOrder, type Page, keysetCondition, toPage } from '../../graphql/pagination';
-import { dbDate } from '../../db/portable';
+import { dbDate, inList } from '../../db/portable';
 import { hydrate } from '../../db/hydrate';
 
 /** Newest first, as the contract says; ix_activities_contact_occurred (contact_id, occurred_at, id) serves it. */
@@ -102,7 +102,7 @@ function unionSql(contactIds: readonly string[], args: ActivityPageArgs): { sql:
 
 function windowSql(contactIds: readonly string[], args: ActivityPageArgs): { sql: string; params: unknown[] } {
   const params: unknown[] = [...contactIds];
-  let where = `a.contact_id IN (${contactIds.map(() => '?').join(', ')})`;
+  let where = `a.contact_id IN ${inList(contactIds.length)}`;
   if (args.type) {
     where += ' AND a.type = ?';
     params.push(args.type);

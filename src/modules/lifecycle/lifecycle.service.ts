@@ -21,7 +21,7 @@ import { QualificationPolicy } from './qualification-policy.entity';
 import { type Viewer, actorName, assertCan, partnerScope } from '../access';
 import { badInput } from '../../graphql/errors';
 import { type KeysetOrder, type Page, checkFirst, keysetPage } from '../../graphql/pagination';
-import { dbDate, insertIgnorePrefix, dialectOf, lockRows, transaction } from '../../db/portable';
+import { dbDate, inList, insertIgnorePrefix, dialectOf, lockRows, transaction } from '../../db/portable';
 import { selectEntities } from '../../db/hydrate';
 import { GROUP_KEY_COLUMNS, GroupKeys, groupKeyValues } from '../../db/group-keys';
 import { type PromotionPublisher, nextEpoch, ChangeSet, type WireChange } from '../realtime';
@@ -339,11 +339,10 @@ export class LifecycleService {
     if (contactIds.length === 0) return Promise.resolve([]);
     // In ix_transitions_contact's order (contact_id, id): ordered by id alone, SQLite walks the whole table in id
     // order. Plain SQL: a contact page spends more in the query builder than in this statement.
-    const ids = contactIds.map(() => '?').join(', ');
     return selectEntities(
       this.ds.manager,
       StageTransition,
-      `SELECT * FROM stage_transitions WHERE contact_id IN (${ids}) ORDER BY contact_id, id`,
+      `SELECT * FROM stage_transitions WHERE contact_id IN ${inList(contactIds.length)} ORDER BY contact_id, id`,
       [...contactIds],
     );
   }
@@ -351,11 +350,10 @@ export class LifecycleService {
   /** Qualifications of many contacts, oldest first, in one statement. */
   qualificationsOf(contactIds: readonly string[]): Promise<Qualification[]> {
     if (contactIds.length === 0) return Promise.resolve([]);
-    const ids = contactIds.map(() => '?').join(', ');
     return selectEntities(
       this.ds.manager,
       Qualification,
-      `SELECT * FROM qualifications WHERE contact_id IN (${ids}) ORDER BY qualified_at, id`,
+      `SELECT * FROM qualifications WHERE contact_id IN ${inList(contactIds.length)} ORDER BY qualified_at, id`,
       [...contactIds],
     );
   }

@@ -2,7 +2,7 @@
 import { type EntityManager } from 'typeorm';
 import { type ActivityFacts, type CapState, DAY_MS, type Rule, ruleMatchesActivity } from './scorer';
 import type { Activity } from '../../model';
-import { MAX_PARAMS, dbDate, parseDbDate } from '../../db/portable';
+import { MAX_PARAMS, dbDate, inList, parseDbDate } from '../../db/portable';
 import { type SqlValue } from '../../db/bulk';
 
 /** An activity as the pure scorer reads it. */
@@ -34,7 +34,7 @@ export async function loadCapStates(
       earliest = Math.min(earliest, ...matching.map((a) => a.occurredAt.getTime()));
     }
     if (contactIds.length === 0) continue;
-    const inContacts = `contact_id IN (${contactIds.map(() => '?').join(', ')})`;
+    const inContacts = `contact_id IN ${inList(contactIds.length)}`;
     const select =
       'SELECT contact_id, rule_id, occurred_at FROM score_applications WHERE rule_id = ? AND ' + inContacts;
     parts.push(

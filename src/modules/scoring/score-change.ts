@@ -7,7 +7,7 @@ import { ScoreChangeCause } from './score-history';
 import { connectionTypes } from '../../graphql/connection';
 import { Page, checkFirst, decodeCursor, encodeCursor } from '../../graphql/pagination';
 import { badInput } from '../../graphql/errors';
-import { dbDate, parseDbDate } from '../../db/portable';
+import { dbDate, inList, parseDbDate } from '../../db/portable';
 
 /** One change of a contact's score. */
 @ObjectType({
@@ -107,7 +107,7 @@ export class ScoreHistoryReader {
       contactIds.map((id) => [id, { nodes: [], cursors: [], hasNextPage: false, totalCount: 0 }]),
     );
     if (contactIds.length === 0) return out;
-    const where = [`contact_id IN (${contactIds.map(() => '?').join(', ')})`];
+    const where = [`contact_id IN ${inList(contactIds.length)}`];
     const params: unknown[] = [...contactIds];
     if (args.from) {
       where.push('at >= ?');

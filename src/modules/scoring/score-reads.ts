@@ -6,7 +6,7 @@ import { type DataSource } from 'typeorm';
 import { type Contribution, type Rule, type RuleSum, breakdownOfSums, fitContributions } from './scorer';
 import { type ScoringRules } from './rules.service';
 import type { Contact } from '../../model';
-import { dialectOf, forceIndex } from '../../db/portable';
+import { dialectOf, forceIndex, inList } from '../../db/portable';
 
 interface SumRow {
   contact_id: string | null;
@@ -40,7 +40,7 @@ export class ScoreReads {
       `FROM scoring_rule_set WHERE id = 1 UNION ALL ` +
       `SELECT sa.contact_id, sa.rule_id, r.name, SUM(sa.points), COUNT(*) FROM ${apps} ` +
       `LEFT JOIN scoring_rules r ON r.id = sa.rule_id ` +
-      `WHERE sa.contact_id IN (${new Array(count).fill('?').join(', ')}) AND sa.expired = 0 ` +
+      `WHERE sa.contact_id IN ${inList(count)} AND sa.expired = 0 ` +
       `GROUP BY sa.contact_id, sa.rule_id, r.name`
     );
   }

@@ -8,7 +8,7 @@ import { type Application, isExpired, inWindow } from './scorer';
 import { type ScoreEventRow, insertScoreEvents } from './score-history';
 import { type ChangeSet, ContactChangeKind } from '../realtime';
 import { type Contact, type Policy, temperatureOf } from '../../model';
-import { MAX_PARAMS, dbDate, parseDbDate } from '../../db/portable';
+import { MAX_PARAMS, dbDate, inList, parseDbDate } from '../../db/portable';
 import { type SqlValue, deleteWhereIn, insertRows, updateWhereIn, upsertRows } from '../../db/bulk';
 
 /** Columns of a score_applications row, in `appRow` order. */
@@ -126,7 +126,7 @@ export async function selectByContacts<T>(em: EntityManager, select: string, con
   let out: T[] = [];
   for (let i = 0; i < contactIds.length; i += MAX_PARAMS) {
     const chunk = contactIds.slice(i, i + MAX_PARAMS);
-    out = out.concat(await em.query(`${select} WHERE contact_id IN (${chunk.map(() => '?').join(', ')})`, chunk));
+    out = out.concat(await em.query(`${select} WHERE contact_id IN ${inList(chunk.length)}`, chunk));
   }
   return out;
 }

@@ -5,7 +5,7 @@
  * claim costs the same few statements for one message or hundreds.
  */
 import { type DataSource, type EntityManager } from 'typeorm';
-import { dbDate, dialectOf, forUpdateSkipLocked, parseDbDate } from '../../db/portable';
+import { dbDate, dialectOf, forUpdateSkipLocked, inList, parseDbDate } from '../../db/portable';
 import { upsertRows } from '../../db/bulk';
 import { promotionCursor } from '../realtime';
 import { type PromotionRow, promotionPayload } from './payload';
@@ -69,8 +69,6 @@ export interface LockedRow {
   created_at: unknown;
   payload: string | null;
 }
-
-export const inList = (n: number) => `(${new Array(n).fill('?').join(', ')})`;
 
 /**
  * The heads of the queues ready to send: per enabled endpoint its oldest

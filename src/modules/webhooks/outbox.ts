@@ -8,7 +8,7 @@
  * messages over. `record` writes the outcomes of attempts, several at once.
  */
 import { type DataSource, type EntityManager } from 'typeorm';
-import { dbDate, parseDbDate, transaction } from '../../db/portable';
+import { dbDate, inList, parseDbDate, transaction } from '../../db/portable';
 import { transitionsById } from '../realtime';
 import { type SqlValue, insertRows } from '../../db/bulk';
 import { PROMOTED, type PromotionRow } from './payload';
@@ -17,7 +17,6 @@ import {
   type ClaimEndpoint,
   type ClaimedBatch,
   type ClaimedMessage,
-  inList,
   lockMessages,
   pickHeads,
   readyHeads,
