@@ -80,6 +80,8 @@ test('sign in: a wrong key gets a sentence beside the field; a right one opens t
 test('keyboard only: sign in, change screens, open a contact, go on to Rules', async () => {
   const page = await browser.page();
   await page.goto(base);
+  // The form renders after the page loads: keys pressed before it exists go nowhere.
+  await page.getByLabel('API key').waitFor();
   await page.keyboard.press('Tab');
   await page.keyboard.type(ADMIN_KEY);
   await page.keyboard.press('Enter');
