@@ -5,6 +5,7 @@
  */
 import type { Store } from './common';
 import { encodeCursor } from '../src/graphql/pagination';
+import { prefixRange } from '../src/db/portable';
 
 /** Runs one statement with positional parameters and returns its rows. */
 export type Sql = (sql: string, params?: unknown[]) => Promise<Record<string, any>[]>;
@@ -177,11 +178,7 @@ async function contactPage(sql: Sql, variables: Record<string, any>) {
  */
 async function search(sql: Sql, store: Store, variables: Record<string, any>) {
   const prefix = String(variables.search).trim().toLowerCase();
-  const ranges = ['email', 'first_name_key', 'last_name_key', 'sort_company'].map((c) =>
-    store === 'mysql'
-      ? { sql: `${c} LIKE ? ESCAPE '!'`, params: [`${prefix.replace(/[!%_]/g, (m) => `!${m}`)}%`] }
-      : { sql: `(${c} >= ? AND ${c} < ?)`, params: [prefix, `${prefix}\u{10FFFF}`] },
-  );
+  const ranges = ['email', 'first_name_key', 'last_name_key', 'sort_company'].map((c) => prefixRange(store, c, prefix));
   const union = ranges.map((r) => `SELECT id, created_at FROM contacts WHERE ${r.sql}`).join(' UNION ');
   const params = ranges.flatMap((r) => r.params);
   const [[count], rows] = await Promise.all([

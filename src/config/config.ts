@@ -134,6 +134,8 @@ export interface Guards {
   redisPrefix: string | null;
   /** Cost units per second and burst per key, by role (COST_BUDGET_<ROLE>=<perSecond>:<burst>). */
   costBudgets: Record<string, RateLimit>;
+  /** SLOW_RESOLVER_MS: a resolver call at least this long counts in lq_slow_resolvers_total (default 50). */
+  slowResolverMs: number;
 }
 
 /** Thrown for a bad environment value; main prints `message` and exits 1. */
@@ -225,6 +227,7 @@ function guards(env: NodeJS.ProcessEnv, production: boolean): Guards {
     wsMaxOperations: int(env, 'WS_MAX_OPERATIONS', 100, 1, 100_000),
     redisPrefix,
     costBudgets: roleBuckets(env, 'COST_BUDGET', DEFAULT_COST_BUDGETS),
+    slowResolverMs: int(env, 'SLOW_RESOLVER_MS', 50, 0, 3_600_000),
   };
 }
 

@@ -18,11 +18,19 @@ export interface Context {
    * overrides `after`, which a reconnecting client sends unchanged.
    */
   resumeAfter?: string | null;
-  /** Told how long each resolver that does work took (HTTP: the slow-resolver counters; slow-resolvers.ts). */
+  /** Told how long each resolver that does work took (the slow-resolver counters; slow-resolvers.ts). */
   onResolved?: ResolvedHook;
 }
 
-/** Builds a context; called per HTTP request and, for subscriptions, per event. */
-export function createContext(viewer: Viewer, services: Services, requestId?: string): Context {
-  return { viewer, services, loaders: createContactLoaders(viewer, services), requestId };
+/**
+ * Builds a context; called per HTTP request and, for subscriptions, per event. `onResolved` is the door's
+ * slow-resolver hook (the execution gate's), passed on to each event's context.
+ */
+export function createContext(
+  viewer: Viewer,
+  services: Services,
+  requestId?: string,
+  onResolved?: ResolvedHook,
+): Context {
+  return { viewer, services, loaders: createContactLoaders(viewer, services), requestId, onResolved };
 }

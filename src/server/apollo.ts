@@ -8,14 +8,13 @@ import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config/config';
 import type { Context } from '../graphql/context';
 import { type ExecutionGate, MAX_TOKENS } from './execution';
-import { type Metrics, observabilityPlugin } from './observability';
+import { observabilityPlugin } from './observability';
 
 /** Builds and starts Apollo; the HTTP route hands it each /graphql request (graphql-http.ts). */
 export async function startApollo(
   schema: GraphQLSchema,
   gate: ExecutionGate,
   config: Config,
-  metrics: Metrics,
 ): Promise<ApolloServer<Context>> {
   const { guards } = config;
   const apollo = new ApolloServer<Context>({
@@ -33,7 +32,7 @@ export async function startApollo(
     stopOnTerminationSignals: false,
     plugins: [
       gate.apolloPlugin(),
-      observabilityPlugin((entry) => gate.record(entry), metrics),
+      observabilityPlugin((entry) => gate.record(entry)),
       // Browsers get the bundled explorer instead (explorer/explorer.ts): Apollo's landing page loads from a CDN.
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are set: its per-field hook would only cost every field a call.

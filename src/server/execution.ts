@@ -66,6 +66,7 @@ import {
 } from 'graphql';
 import type { Logger } from 'pino';
 import type { Context } from '../graphql/context';
+import type { ResolvedHook } from '../graphql/slow-resolvers';
 import { makeFormatError } from '../graphql/errors';
 import type { Viewer } from '../modules/access';
 import { documentDepth, operationCost, selectOperation } from './cost';
@@ -85,6 +86,8 @@ export interface GateOptions {
   introspection: boolean;
   /** "Did you mean …?" hints in validation messages. */
   suggestions: boolean;
+  /** Resolver calls at least this long count as slow (lq_slow_resolvers_total). */
+  slowResolverMs: number;
 }
 
 /** A request as it arrives on a wire: nothing is trusted. */
@@ -145,8 +148,20 @@ export class ExecutionGate {
   private readonly validated = new WeakMap<DocumentNode, readonly GraphQLError[]>();
   private readonly format: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 
+  /**
+   * Told of each timed resolver call (graphql/slow-resolvers.ts) by the context every door builds, so slow resolvers
+   * count the same over HTTP, graphql-ws and SSE.
+   */
+  readonly resolved: ResolvedHook;
+
   constructor(private readonly deps: GateDeps) {
     this.schema = deps.schema;
+    const { metrics, options } = deps;
+    this.resolved = (field, ms) => {
+      if (ms < options.slowResolverMs) return;
+      metrics.inc('lq_slow_resolvers_total', `Resolver calls slower than ${options.slowResolverMs} ms`, { field });
+      metrics.inc('lq_slow_resolver_seconds_total', 'Time spent in those slow resolver calls', { field }, ms / 1000);
+    };
     this.extraRules = [InputLiteralsRule, ...(deps.options.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
     this.rules = [...specifiedRules, ...this.extraRules];
     const base = makeFormatError(deps.options.production, (err) => deps.logger.error({ err }, 'internal error'));

@@ -47,7 +47,7 @@ export function graphqlHttpHandler(deps: GraphqlHttpDeps) {
         context: async () => {
           const v = await viewer;
           await gate.admit(v);
-          return createContext(v, services, requestId);
+          return createContext(v, services, requestId, gate.resolved);
         },
       });
       for (const [k, v] of result.headers) res.setHeader(k, v);

@@ -1,7 +1,7 @@
 /**
  * Structured request logs and Prometheus metrics. The execution gate
  * (execution.ts) logs and counts each operation of every door; this Apollo
- * plugin hands it HTTP's and counts slow resolvers; `/metrics` renders the
+ * plugin hands it HTTP's (slow resolvers: the gate's hook in every door's context); `/metrics` renders the
  * counters plus gauges read at scrape time (subscriptions, ingestion, rescore).
  */
 import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
@@ -42,8 +42,6 @@ export class Metrics {
   }
 }
 
-const SLOW_RESOLVER_MS = 50;
-
 /**
  * The codes clients receive. The raw errors Apollo hands plugins carry a
  * DomainError's code only on their originalError (formatError moves it into
@@ -54,27 +52,11 @@ export function formattedCodes(body: GraphQLResponse['body']): string[] {
   return (errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
 }
 
-/** Apollo plugin: HTTP operations to the gate's log (`record`); slow resolvers are counted by field. */
-export function observabilityPlugin(
-  record: (entry: OperationRecord) => void,
-  metrics: Metrics,
-): ApolloServerPlugin<Context> {
+/** Apollo plugin: HTTP operations to the gate's log (`record`). */
+export function observabilityPlugin(record: (entry: OperationRecord) => void): ApolloServerPlugin<Context> {
   return {
     async requestDidStart({ request, contextValue }) {
       const started = performance.now();
-      // Only resolvers that do work are timed (graphql/slow-resolvers.ts): Apollo's willResolveField would wrap
-      // every field of the response.
-      if (contextValue)
-        contextValue.onResolved = (field, ms) => {
-          if (ms < SLOW_RESOLVER_MS) return;
-          metrics.inc('lq_slow_resolvers_total', `Resolver calls slower than ${SLOW_RESOLVER_MS} ms`, { field });
-          metrics.inc(
-            'lq_slow_resolver_seconds_total',
-            'Time spent in those slow resolver calls',
-            { field },
-            ms / 1000,
-          );
-        };
       return {
         async willSendResponse({ response, operationName, operation }) {
           record({

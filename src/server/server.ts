@@ -66,6 +66,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       production: config.production,
       introspection: config.guards.introspection,
       suggestions: config.guards.suggestions,
+      slowResolverMs: config.guards.slowResolverMs,
     },
     rateLimiter: deps.rateLimiter,
     logger,
@@ -75,7 +76,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const sse = createSseDoor({ gate, services, logger, maxBodyBytes: config.limits.maxBodyBytes });
   const keys = new KeyRecheck(services, sse, logger, config.keyRecheckMs);
   const ws = startWsTransport({ httpServer, config, schema, services, gate, keys, logger, metrics });
-  const apollo = await startApollo(schema, gate, config, metrics);
+  const apollo = await startApollo(schema, gate, config);
   const graphql = graphqlHttpHandler({
     apollo,
     gate,

@@ -227,7 +227,7 @@ export function sharedSubscribe(serialised: SerialisedResults, broadcast?: Broad
   return async (args) => {
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source;
-    const { viewer, services } = args.contextValue as Context;
+    const { viewer, services, onResolved } = args.contextValue as Context;
     let text = printed.get(args.document);
     if (text === undefined) printed.set(args.document, (text = print(args.document)));
     const key = JSON.stringify([
@@ -239,7 +239,13 @@ export function sharedSubscribe(serialised: SerialisedResults, broadcast?: Broad
     ]);
     const run = (payload: unknown): Promise<ExecutionResult> => {
       const own = () =>
-        Promise.resolve(execute({ ...args, rootValue: payload, contextValue: createContext(viewer, services) }));
+        Promise.resolve(
+          execute({
+            ...args,
+            rootValue: payload,
+            contextValue: createContext(viewer, services, undefined, onResolved),
+          }),
+        );
       if (typeof payload !== 'object' || payload === null) return own();
       let perEvent = results.get(payload);
       if (!perEvent) results.set(payload, (perEvent = new Map()));

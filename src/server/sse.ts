@@ -92,7 +92,8 @@ export function createSseDoor(deps: SseDeps): SseDoor {
       async next() {
         const r = await it.next();
         if (r.done) return { done: true, value: undefined };
-        const result = await execute({ ...args, rootValue: r.value, contextValue: createContext(viewer, services) });
+        const contextValue = createContext(viewer, services, undefined, gate.resolved);
+        const result = await execute({ ...args, rootValue: r.value, contextValue });
         state.ids.push(eventId(r.value) ?? '');
         return { done: false, value: result };
       },
@@ -181,7 +182,7 @@ export function createSseDoor(deps: SseDeps): SseDoor {
       );
       log.viewer = viewer;
       await gate.admit(viewer);
-      context = createContext(viewer, services, requestId);
+      context = createContext(viewer, services, requestId, gate.resolved);
     } catch (err) {
       return reject(res, err, log);
     }

@@ -99,7 +99,7 @@ export function startWsTransport(deps: WsTransportDeps): Disposable {
         return undefined;
       },
       context: (ctx, id, payload) => {
-        const context = createContext(ctx.extra.viewer!, services);
+        const context = createContext(ctx.extra.viewer!, services, undefined, gate.resolved);
         // Resume state the client sent in connectionParams (src/client/resumable-ws.ts): graphql-ws re-sends `after`
         // unchanged.
         context.resumeAfter = resumeCursor(ctx.connectionParams, payload);
