@@ -204,7 +204,7 @@ async function takeStep(
 }
 
 /**
- * Keeps the demo alive: every `everyMs`, one of the current leads requests a
+ * Keeps the demo alive: every `everyMs`, one of the leads closest to MQL requests a
  * demo (now), which promotes it to MQL, a promotion leadPromoted subscribers
  * see. Returns how many promotions it caused in `durationMs`.
  */
@@ -218,8 +218,15 @@ export async function liveActivity(
   const rand = prng(Date.now() >>> 0);
   let promotions = 0;
   for (const end = Date.now() + durationMs; Date.now() < end; await new Promise((r) => setTimeout(r, everyMs))) {
-    const leads = (await services.contacts.list(marketing, { filter: { stages: [LifecycleStage.LEAD] }, first: 100 }))
-      .nodes;
+    // Among the ten LEADs closest to MQL: a demo request (40 points) then promotes nearly every time, where a LEAD
+    // picked at random among all of them could be too far below the threshold (and a short run showed none).
+    const leads = (
+      await services.contacts.list(marketing, {
+        filter: { stages: [LifecycleStage.LEAD] },
+        orderBy: { field: 'SCORE', direction: 'DESC' },
+        first: 10,
+      })
+    ).nodes;
     if (leads.length === 0) break;
     const lead = pick(rand, leads);
     const { transitions } = await services.activities.record(marketing, [{ contactId: lead.id, type: 'demo_request' }]);
